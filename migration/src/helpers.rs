@@ -1,0 +1,75 @@
+//! Builders shared by the migrations, so every key and index follows one naming scheme:
+//! `fk_<table>_<column>`, `idx_<table>_<columns>` and `uq_<table>_<columns>` (all well under
+//! PostgreSQL's 63-byte identifier limit).
+//!
+//! These run inside migrations that may already be applied somewhere: never change what an
+//! existing helper emits; add a new helper instead.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+/// A `CHAR(3)` NOT NULL ISO 4217 currency code column.
+pub fn currency<T: IntoIden>(col: T) -> ColumnDef {
+    char_len(col, 3)
+}
+
+/// A TEXT NOT NULL column holding a JSON array, `'[]'` when not given.
+pub fn json_list<T: IntoIden>(col: T) -> ColumnDef {
+    text(col).default("[]").take()
+}
+
+/// A named foreign key `table(column) -> ref_table(ref_column)`.
+///
+/// Foreign keys are always declared inside `CREATE TABLE` (SQLite cannot add them later).
+pub fn fk<T, C, R, RC>(
+    table: T,
+    column: C,
+    ref_table: R,
+    ref_column: RC,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement
+where
+    T: Iden + 'static,
+    C: Iden + 'static,
+    R: Iden + 'static,
+    RC: Iden + 'static,
+{
+    let name = format!("fk_{}_{}", table.unquoted(), column.unquoted());
+    ForeignKey::create()
+        .name(name)
+        .from(table, column)
+        .to(ref_table, ref_column)
+        .on_delete(on_delete)
+        .take()
+}
+
+/// A named (non-unique) index on `table(columns...)`.
+pub fn index<T, C>(table: T, columns: &[C]) -> IndexCreateStatement
+where
+    T: Iden + 'static,
+    C: Iden + Copy + 'static,
+{
+    build_index("idx", table, columns)
+}
+
+/// A named unique index on `table(columns...)`; unique-violations name it in the error.
+pub fn unique_index<T, C>(table: T, columns: &[C]) -> IndexCreateStatement
+where
+    T: Iden + 'static,
+    C: Iden + Copy + 'static,
+{
+    build_index("uq", table, columns).unique().take()
+}
+
+fn build_index<T, C>(prefix: &str, table: T, columns: &[C]) -> IndexCreateStatement
+where
+    T: Iden + 'static,
+    C: Iden + Copy + 'static,
+{
+    let column_names: Vec<&str> = columns.iter().map(|c| c.unquoted()).collect();
+    let name = format!("{prefix}_{}_{}", table.unquoted(), column_names.join("_"));
+    let mut stmt = Index::create().name(name).table(table).take();
+    for column in columns {
+        stmt.col(*column);
+    }
+    stmt
+}

@@ -1,0 +1,28 @@
+//! PartnerGraph database migrations, for SQLite and PostgreSQL alike.
+//!
+//! Each `mYYYYMMDD_NNNNNN_<verb>_<noun>` module documents its design decisions; the conventions
+//! shared by all tables are listed in [`m20261124_000001_create_tenancy`].
+
+pub use sea_orm_migration::prelude::*;
+
+mod helpers;
+pub mod m20261124_000001_create_tenancy;
+pub mod m20261124_000002_create_roster;
+pub mod m20261124_000003_create_campaigns;
+pub mod m20261124_000004_create_tracking;
+pub mod m20261124_000005_create_ledger;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_tenancy::Migration),
+            Box::new(m20261124_000002_create_roster::Migration),
+            Box::new(m20261124_000003_create_campaigns::Migration),
+            Box::new(m20261124_000004_create_tracking::Migration),
+            Box::new(m20261124_000005_create_ledger::Migration),
+        ]
+    }
+}
