@@ -1,0 +1,30 @@
+//! SeaORM entities, one module per table, mirroring the `migration` crate (the source of
+//! truth for the schema). Enums, decimals and lists are plain `String`s here (UPPER_CASE names,
+//! decimal strings, JSON arrays); typed parsing belongs to the services and domain code.
+//! Money is always a `*_minor: i64` next to a `currency_code`.
+
+pub mod prelude;
+
+pub mod api_key;
+pub mod brand;
+pub mod campaign;
+pub mod channel;
+pub mod click;
+pub mod commission;
+pub mod conversion;
+pub mod cost;
+pub mod creator;
+pub mod deliverable;
+pub mod discount_code;
+pub mod enrollment;
+pub mod exchange_rate;
+pub mod experiment;
+pub mod experiment_region;
+pub mod invite;
+pub mod offer;
+pub mod offer_tier;
+pub mod payout;
+pub mod refresh_token;
+pub mod refund;
+pub mod tracking_link;
+pub mod user;
