@@ -1,0 +1,97 @@
+//! Wiring: connect, migrate, build the schema and the router, serve until a shutdown signal.
+
+use std::sync::Arc;
+
+use axum::Router;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::{db, demo, graphql};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind {
+        bind: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, StartError> {
+    let db = db::connect(&config.database).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The application over an open, migrated database.
+pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
+    let schema = graphql::schema_builder(&config.graphql)
+        .data(db.clone())
+        .finish();
+    let state = AppState {
+        db,
+        schema,
+        config: Arc::new(config),
+    };
+    let router = http::router(state.clone());
+    (state, router)
+}
+
+/// `partnergraph serve`.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    tracing::info!(database = %config.database.display_url(), "connecting");
+    let db = connect_and_migrate(&config).await?;
+    if config.demo {
+        demo::load(&db).await?;
+    }
+    let bind = config.http.bind;
+    let graphiql = config.http.graphiql;
+    let (_, router) = build(config, db.clone());
+    let listener = TcpListener::bind(bind)
+        .await
+        .map_err(|source| StartError::Bind { bind, source })?;
+    tracing::info!(%bind, graphiql, "serving");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.close().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received, draining");
+}

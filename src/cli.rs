@@ -1,0 +1,141 @@
+//! Command line: `partnergraph serve | migrate | export-schema`. Every option also reads a
+//! `PARTNERGRAPH_*` environment variable; flags win.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Secret;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "partnergraph",
+    version,
+    about = "GraphQL API for creator partnerships"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve HTTP until SIGINT/SIGTERM.
+    Serve(ServeArgs),
+    /// Apply, roll back or list migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Write the GraphQL schema (sorted SDL) to a file, or to stdout with `--out -`.
+    ExportSchema {
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply all pending migrations.
+    Up,
+    /// Roll back migrations (the last one by default).
+    Down {
+        /// How many to roll back; `--all` rolls back every one.
+        #[arg(long, default_value_t = 1, conflicts_with = "all")]
+        steps: u32,
+        #[arg(long)]
+        all: bool,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://path.db` (created if missing) or `postgres://user:pass@host/db`.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_DATABASE_URL",
+        default_value = "sqlite://partnergraph.db"
+    )]
+    pub database_url: Secret,
+    /// Pool size (SQLite: readers and the writer share it).
+    #[arg(long, env = "PARTNERGRAPH_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+    /// How long a request may wait for a pooled connection, in milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
+    pub db_acquire_timeout_ms: u64,
+    /// SQLite busy timeout in milliseconds (how long a writer waits for the lock).
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_SQLITE_BUSY_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Address to listen on.
+    #[arg(long, env = "PARTNERGRAPH_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// HS256 secret for access tokens, at least 32 bytes. Required unless --dev or --demo.
+    #[arg(long, env = "PARTNERGRAPH_JWT_SECRET")]
+    pub jwt_secret: Option<Secret>,
+    /// Base URL of short links (`{public_url}/r/{code}`); default `http://{bind}`.
+    #[arg(long, env = "PARTNERGRAPH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Development mode: random JWT secret, GraphiQL on, readable logs.
+    #[arg(long, env = "PARTNERGRAPH_DEV")]
+    pub dev: bool,
+    /// Load demo data (implies --dev).
+    #[arg(long)]
+    pub demo: bool,
+    /// Serve GraphiQL at GET /graphiql (on by default in --dev/--demo).
+    #[arg(long, env = "PARTNERGRAPH_GRAPHIQL")]
+    pub graphiql: Option<bool>,
+    /// Log format.
+    #[arg(long, env = "PARTNERGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "PARTNERGRAPH_GRAPHQL_MAX_DEPTH", default_value_t = 10)]
+    pub graphql_max_depth: usize,
+    /// Highest complexity a query may have (list fields cost their page size).
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_GRAPHQL_MAX_COMPLEXITY",
+        default_value_t = 1000
+    )]
+    pub graphql_max_complexity: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "PARTNERGRAPH_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// Longest time a request may take, in milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_REQUEST_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
+    pub request_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}

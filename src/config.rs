@@ -1,0 +1,288 @@
+//! Typed, validated configuration: one struct per concern, built once at start-up from the CLI
+//! (flags and `PARTNERGRAPH_*` variables). Start-up fails fast with the variable's name.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+use crate::cli::{DatabaseArgs, LogFormat, ServeArgs};
+
+/// A value that must never reach a log line or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            variable,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub graphql: GraphqlConfig,
+    pub log_format: LogFormat,
+    pub dev: bool,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// May hold a password: see [`DatabaseConfig::display_url`] for logs.
+    pub url: Secret,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub sqlite_busy_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub bind: SocketAddr,
+    /// Base of short links, without a trailing slash.
+    pub public_url: String,
+    pub graphiql: bool,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub jwt_secret: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct GraphqlConfig {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+/// Shortest JWT secret accepted: HS256 wants at least 256 bits of key.
+pub const MIN_JWT_SECRET_LEN: usize = 32;
+
+impl DatabaseConfig {
+    pub fn from_args(args: &DatabaseArgs) -> Result<Self, ConfigError> {
+        let url = args.database_url.expose();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        if args.db_max_connections == 0 {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_DB_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        Ok(Self {
+            url: args.database_url.clone(),
+            max_connections: args.db_max_connections,
+            acquire_timeout: Duration::from_millis(args.db_acquire_timeout_ms),
+            sqlite_busy_timeout: Duration::from_millis(args.sqlite_busy_timeout_ms),
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.url.expose().starts_with("sqlite:")
+    }
+
+    /// The URL with any password replaced, fit for logs.
+    pub fn display_url(&self) -> String {
+        match url::Url::parse(self.url.expose()) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                // Setting a password only fails for URLs that cannot have one.
+                let _ = parsed.set_password(Some("redacted"));
+                parsed.to_string()
+            }
+            _ => self.url.expose().to_owned(),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_serve_args(args: &ServeArgs) -> Result<Self, ConfigError> {
+        let dev = args.dev || args.demo;
+        let jwt_secret = match (&args.jwt_secret, dev) {
+            (Some(secret), _) => {
+                if secret.expose().len() < MIN_JWT_SECRET_LEN {
+                    return Err(ConfigError::new(
+                        "PARTNERGRAPH_JWT_SECRET",
+                        format!("must be at least {MIN_JWT_SECRET_LEN} bytes"),
+                    ));
+                }
+                secret.clone()
+            }
+            (None, true) => {
+                tracing::warn!(
+                    "no PARTNERGRAPH_JWT_SECRET: using a random one; sessions end when the server stops"
+                );
+                random_secret()
+            }
+            (None, false) => {
+                return Err(ConfigError::new(
+                    "PARTNERGRAPH_JWT_SECRET",
+                    "is required (or run with --dev / --demo)",
+                ));
+            }
+        };
+        let public_url = match &args.public_url {
+            Some(raw) => {
+                let parsed = url::Url::parse(raw).map_err(|e| {
+                    ConfigError::new("PARTNERGRAPH_PUBLIC_URL", format!("not a URL: {e}"))
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(ConfigError::new(
+                        "PARTNERGRAPH_PUBLIC_URL",
+                        "must be an http or https URL",
+                    ));
+                }
+                raw.trim_end_matches('/').to_owned()
+            }
+            None => format!("http://{}", args.bind),
+        };
+        if args.limits.graphql_max_depth == 0 || args.limits.graphql_max_complexity == 0 {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_GRAPHQL_MAX_DEPTH",
+                "GraphQL limits must be positive",
+            ));
+        }
+        Ok(Self {
+            database: DatabaseConfig::from_args(&args.db)?,
+            http: HttpConfig {
+                bind: args.bind,
+                public_url,
+                graphiql: args.graphiql.unwrap_or(dev),
+                max_body_bytes: args.limits.max_body_bytes,
+                request_timeout: Duration::from_millis(args.limits.request_timeout_ms),
+            },
+            auth: AuthConfig { jwt_secret },
+            graphql: GraphqlConfig {
+                max_depth: args.limits.graphql_max_depth,
+                max_complexity: args.limits.graphql_max_complexity,
+            },
+            log_format: args.log_format,
+            dev,
+            demo: args.demo,
+        })
+    }
+}
+
+fn random_secret() -> Secret {
+    let value: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect();
+    Secret(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(extra: &[&str]) -> ServeArgs {
+        let mut argv = vec!["partnergraph", "serve"];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Serve(args) => args,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn jwt_secret_is_required_outside_dev() {
+        let err = Config::from_serve_args(&serve_args(&[])).unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_JWT_SECRET");
+    }
+
+    #[test]
+    fn short_jwt_secrets_are_refused() {
+        let err = Config::from_serve_args(&serve_args(&["--jwt-secret", "short"])).unwrap_err();
+        assert!(err.message.contains("32"));
+    }
+
+    #[test]
+    fn dev_generates_a_secret_and_enables_graphiql() {
+        let config = Config::from_serve_args(&serve_args(&["--dev"])).unwrap();
+        assert!(config.auth.jwt_secret.expose().len() >= MIN_JWT_SECRET_LEN);
+        assert!(config.http.graphiql);
+        assert_eq!(config.http.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";
+        let config = Config::from_serve_args(&serve_args(&[
+            "--jwt-secret",
+            secret,
+            "--database-url",
+            "postgres://app:hunter2@db.internal/pg",
+        ]))
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains(secret), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!config.database.display_url().contains("hunter2"));
+    }
+
+    #[test]
+    fn public_url_must_be_http() {
+        let err =
+            Config::from_serve_args(&serve_args(&["--dev", "--public-url", "ftp://example.com"]))
+                .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_PUBLIC_URL");
+    }
+
+    #[test]
+    fn unknown_database_schemes_are_refused() {
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--database-url", "mysql://x"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_DATABASE_URL");
+    }
+}

@@ -1,0 +1,85 @@
+use std::str::FromStr;
+
+use async_graphql::{Enum, ID, Object};
+
+use crate::db::entity::brand;
+use crate::domain::brand::CodePrecedence as Precedence;
+use crate::domain::money::{Currency, Money};
+use crate::error::AppError;
+use crate::graphql::id::{self, NodeKind};
+use crate::graphql::money::MoneyObject;
+use crate::graphql::scalars::{CurrencyCode, DateTime, Decimal};
+
+/// Which attribution candidate wins when a click and a discount code disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum CodePrecedence {
+    CodeWins,
+    ClickWins,
+}
+
+impl From<Precedence> for CodePrecedence {
+    fn from(value: Precedence) -> Self {
+        match value {
+            Precedence::CodeWins => Self::CodeWins,
+            Precedence::ClickWins => Self::ClickWins,
+        }
+    }
+}
+
+/// A brand: the tenant. Its reporting currency and timezone set how every figure is shown.
+pub struct Brand(pub brand::Model);
+
+impl Brand {
+    fn currency(&self) -> Result<Currency, AppError> {
+        Currency::parse(&self.0.currency_code).map_err(AppError::internal)
+    }
+}
+
+#[Object]
+impl Brand {
+    pub async fn id(&self) -> ID {
+        id::encode(NodeKind::Brand, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Reporting currency: every metric is in it.
+    async fn currency_code(&self) -> Result<CurrencyCode, AppError> {
+        self.currency().map(CurrencyCode)
+    }
+
+    /// IANA timezone used for days, weeks and months in reports.
+    async fn timezone(&self) -> &str {
+        &self.0.timezone
+    }
+
+    async fn attribution_window_days(&self) -> i32 {
+        self.0.attribution_window_days
+    }
+
+    async fn hold_period_days(&self) -> i32 {
+        self.0.hold_period_days
+    }
+
+    async fn code_precedence(&self) -> CodePrecedence {
+        Precedence::from_stored(&self.0.code_precedence).into()
+    }
+
+    /// Share of revenue kept as gross margin (0..1), used by ROI.
+    async fn gross_margin(&self) -> Result<Decimal, AppError> {
+        rust_decimal::Decimal::from_str(&self.0.gross_margin)
+            .map(Decimal)
+            .map_err(AppError::internal)
+    }
+
+    /// Smallest balance a creator must reach to be paid.
+    async fn minimum_payout(&self) -> Result<MoneyObject, AppError> {
+        Ok(Money::new(self.0.minimum_payout_minor, self.currency()?).into())
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}

@@ -1,0 +1,46 @@
+//! The GraphQL API: schema assembly with its limits and extensions, per-area types and resolvers.
+//! Resolvers stay thin: caller from the context, one service call, map the result.
+
+pub mod brand;
+pub mod connection;
+pub mod context;
+pub mod errors;
+pub mod id;
+pub mod money;
+pub mod node;
+pub mod query;
+pub mod scalars;
+
+use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+
+use crate::config::GraphqlConfig;
+
+pub type AppSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// The schema with its limits and error handling; the caller adds runtime data (the database).
+pub fn schema_builder(
+    limits: &GraphqlConfig,
+) -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(
+        query::QueryRoot::default(),
+        EmptyMutation,
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .disable_suggestions()
+    .extension(errors::ErrorCodes)
+}
+
+/// The SDL checked in as `schema.graphql`: types, fields, arguments and enum values sorted.
+pub fn sdl() -> String {
+    let limits = GraphqlConfig {
+        max_depth: usize::MAX,
+        max_complexity: usize::MAX,
+    };
+    let options = SDLExportOptions::new()
+        .sorted_fields()
+        .sorted_arguments()
+        .sorted_enum_items();
+    schema_builder(&limits).finish().sdl_with_options(options)
+}

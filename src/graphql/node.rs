@@ -1,0 +1,34 @@
+//! The Relay `Node` interface and `node(id:)`.
+
+use async_graphql::{Context, ID, Interface, Object};
+
+use super::brand::types::Brand;
+use super::context;
+use super::id::{self, NodeKind};
+use crate::error::AppError;
+use crate::service;
+
+/// An object with a global ID, fetchable with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Brand(Brand),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global ID. An object of another brand answers NOT_FOUND,
+    /// exactly like one that does not exist.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, AppError> {
+        let (kind, raw) = id::decode(&id)?;
+        let actor = context::actor(ctx)?;
+        let db = context::db(ctx)?;
+        let node = match kind {
+            NodeKind::Brand => Node::Brand(Brand(service::brand::get(db, actor, raw).await?)),
+        };
+        Ok(Some(node))
+    }
+}

@@ -1,0 +1,118 @@
+//! `POST /graphql`: one operation per request, JSON in and out.
+
+use async_graphql::http::GraphiQLSource;
+use axum::Json;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::problem::error_response;
+use super::{AppState, REQUEST_ID_HEADER};
+use crate::error::ErrorCode;
+use crate::graphql::context::RequestContext;
+
+pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    if !is_json(&parts.headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+            "send the request as JSON with Content-Type: application/json",
+        );
+    }
+    let gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let request_id = parts
+        .headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let context = RequestContext {
+        request_id,
+        actor: None,
+    };
+    let response = state.schema.execute(gql_request.data(context)).await;
+    Json(response).into_response()
+}
+
+/// Queries over GET are not served: every operation is a POST with a JSON body.
+pub async fn get_not_allowed() -> Response {
+    let mut response = error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::BadRequest,
+        "use POST with a JSON body",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+    response
+}
+
+pub async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim();
+            mime.eq_ignore_ascii_case("application/json")
+                || mime.eq_ignore_ascii_case("application/graphql-response+json")
+        })
+}
+
+/// Reads the body up to `limit` bytes and parses exactly one GraphQL request. A JSON array
+/// (a batch) is refused: each operation is costed and rate limited on its own.
+async fn read_single_request(body: Body, limit: usize) -> Result<async_graphql::Request, Response> {
+    let bytes = to_bytes(body, limit).await.map_err(|_| {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadRequest,
+            &format!("request body is larger than {limit} bytes"),
+        )
+    })?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+        error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "request body is not valid JSON",
+        )
+    })?;
+    if value.is_array() {
+        return Err(error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "batched requests are not supported: send one operation per request",
+        ));
+    }
+    if !value.get("query").is_some_and(serde_json::Value::is_string) {
+        return Err(error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "not a GraphQL request: a string member \"query\" is required",
+        ));
+    }
+    serde_json::from_value(value).map_err(|err| {
+        error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            &format!("not a GraphQL request: {}", describe(&err)),
+        )
+    })
+}
+
+/// serde's message names the missing or mistyped member without echoing input or internals.
+fn describe(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.find(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}

@@ -1,0 +1,26 @@
+//! PartnerGraph: a GraphQL API for performance-based creator partnerships in ecommerce.
+//!
+//! Module map:
+//! - [`cli`], [`config`], [`telemetry`]: how the process is started and observed.
+//! - [`app`]: wiring (connect, migrate, build router, serve).
+//! - [`http`]: routes (`/graphql`, `/graphiql`, `/healthz`, `/readyz`).
+//! - [`graphql`]: schema, scalars, Relay helpers, per-area types and resolvers.
+//! - [`service`]: tenant-scoped operations on the database.
+//! - [`auth`]: the per-request [`auth::Actor`].
+//! - [`domain`]: pure rules (money, attribution, commissions, metrics), no I/O.
+//! - [`db`]: connection set-up and SeaORM entities; migrations live in the `migration` crate.
+//! - [`demo`]: the `--demo` data set.
+//! - [`error`]: [`error::AppError`] and its `extensions.code`.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod service;
+pub mod telemetry;

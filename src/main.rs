@@ -1,0 +1,53 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use migration::{Migrator, MigratorTrait};
+use partnergraph::cli::{Cli, Command, LogFormat, MigrateAction};
+use partnergraph::config::{Config, DatabaseConfig};
+use partnergraph::{app, db, graphql, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = match &cli.command {
+        Command::Serve(args) => args.log_format,
+        _ => LogFormat::Text,
+    };
+    telemetry::init(format);
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve(args) => {
+            let config = Config::from_serve_args(&args).map_err(|e| e.to_string())?;
+            app::serve(config).await.map_err(|e| e.to_string())
+        }
+        Command::Migrate { db: args, action } => {
+            let config = DatabaseConfig::from_args(&args).map_err(|e| e.to_string())?;
+            let conn = db::connect(&config).await.map_err(|e| e.to_string())?;
+            let result = match action {
+                MigrateAction::Up => Migrator::up(&conn, None).await,
+                MigrateAction::Down { all: true, .. } => Migrator::reset(&conn).await,
+                MigrateAction::Down { steps, .. } => Migrator::down(&conn, Some(steps)).await,
+                MigrateAction::Status => Migrator::status(&conn).await,
+            };
+            result.map_err(|e| e.to_string())
+        }
+        Command::ExportSchema { out } => {
+            let sdl = graphql::sdl();
+            if out.as_os_str() == "-" {
+                print!("{sdl}");
+                Ok(())
+            } else {
+                std::fs::write(&out, sdl).map_err(|e| format!("{}: {e}", out.display()))
+            }
+        }
+    }
+}
