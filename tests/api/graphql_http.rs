@@ -1,0 +1,144 @@
+//! The GraphQL endpoint's handling of good and bad requests.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, error_codes};
+use crate::on_both_backends;
+
+async fn typename_answers(app: TestApp) {
+    let response = app.graphql("{ __typename }", json!({})).await;
+    assert_eq!(response["data"]["__typename"], "Query");
+    assert!(response.get("errors").is_none());
+}
+
+async fn malformed_json_is_a_bad_request_and_the_server_keeps_serving(app: TestApp) {
+    let answer = app
+        .post_raw("/graphql", "application/json", "{\"query\": ")
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let body = answer.json();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("JSON")
+    );
+
+    let not_a_request = app
+        .post_raw("/graphql", "application/json", "{\"nope\": 1}")
+        .await;
+    assert_eq!(not_a_request.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        not_a_request.json()["errors"][0]["extensions"]["code"],
+        "BAD_REQUEST"
+    );
+
+    let after = app.graphql("{ __typename }", json!({})).await;
+    assert_eq!(after["data"]["__typename"], "Query");
+}
+
+async fn batch_arrays_are_refused_with_a_clear_error(app: TestApp) {
+    let batch = json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }]);
+    let answer = app
+        .post_raw("/graphql", "application/json", batch.to_string())
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let body = answer.json();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("batch"),
+        "{body}"
+    );
+    assert!(body.get("data").is_none());
+}
+
+async fn unknown_fields_fail_validation_without_suggestions(app: TestApp) {
+    let response = app.graphql("{ nodee(id: \"x\") { id } }", json!({})).await;
+    assert_eq!(error_codes(&response), ["GRAPHQL_VALIDATION_FAILED"]);
+    let message = response["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("nodee"), "{message}");
+    assert!(!message.contains("Did you mean"), "{message}");
+    assert!(response["data"].is_null());
+}
+
+async fn syntax_errors_have_a_parse_code(app: TestApp) {
+    let response = app.graphql("{ __typename ", json!({})).await;
+    assert_eq!(error_codes(&response), ["GRAPHQL_PARSE_FAILED"]);
+}
+
+async fn bad_variables_are_bad_user_input(app: TestApp) {
+    let response = app
+        .graphql(
+            "query ($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": 5.5 }),
+        )
+        .await;
+    let codes = error_codes(&response);
+    assert!(
+        codes == ["GRAPHQL_VALIDATION_FAILED"] || codes == ["BAD_USER_INPUT"],
+        "{response}"
+    );
+}
+
+async fn non_json_content_types_are_refused(app: TestApp) {
+    let answer = app
+        .post_raw("/graphql", "text/plain", "{\"query\":\"{ __typename }\"}")
+        .await;
+    assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        answer.json()["errors"][0]["extensions"]["code"],
+        "BAD_REQUEST"
+    );
+}
+
+async fn oversized_bodies_are_refused(app: TestApp) {
+    let padding = "x".repeat(70 * 1024);
+    let body = json!({ "query": "{ __typename }", "variables": { "pad": padding } });
+    let answer = app
+        .post_raw("/graphql", "application/json", body.to_string())
+        .await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        answer.json()["errors"][0]["extensions"]["code"],
+        "BAD_REQUEST"
+    );
+}
+
+async fn get_requests_are_not_served(app: TestApp) {
+    let answer = app.get("/graphql?query=%7B__typename%7D").await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+async fn queries_deeper_than_the_limit_are_refused(app: TestApp) {
+    // __schema > types > fields > type > 8 x ofType > name: 13 levels, limit 10.
+    let mut inner = String::from("name");
+    for _ in 0..8 {
+        inner = format!("ofType {{ {inner} }}");
+    }
+    let query = format!("{{ __schema {{ types {{ fields {{ type {{ {inner} }} }} }} }} }}");
+    let response = app.graphql(&query, json!({})).await;
+    assert_eq!(
+        error_codes(&response),
+        ["GRAPHQL_VALIDATION_FAILED"],
+        "{response}"
+    );
+    assert!(response["data"].is_null());
+}
+
+on_both_backends!(
+    typename_answers,
+    malformed_json_is_a_bad_request_and_the_server_keeps_serving,
+    batch_arrays_are_refused_with_a_clear_error,
+    unknown_fields_fail_validation_without_suggestions,
+    syntax_errors_have_a_parse_code,
+    bad_variables_are_bad_user_input,
+    non_json_content_types_are_refused,
+    oversized_bodies_are_refused,
+    get_requests_are_not_served,
+    queries_deeper_than_the_limit_are_refused,
+);

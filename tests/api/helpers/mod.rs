@@ -1,0 +1,219 @@
+//! The test harness: a [`TestApp`] over a freshly migrated database on SQLite or PostgreSQL,
+//! driving the real router in-process, and [`on_both_backends!`] to run a test on each.
+
+pub mod http_client;
+pub mod postgres;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use partnergraph::cli::LogFormat;
+use partnergraph::config::{AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, Secret};
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database made for one test; SQLite files live in a temp dir removed on drop.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// `None` when the backend is unavailable and not required (a loud skip was printed).
+    pub async fn create(backend: Backend) -> Option<Self> {
+        partnergraph::telemetry::init_for_tests();
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => postgres::create_database()
+                .await
+                .map(|url| Self { url, _dir: None }),
+        }
+    }
+
+    pub fn database_config(&self) -> DatabaseConfig {
+        DatabaseConfig {
+            url: Secret::new(self.url.clone()),
+            max_connections: 5,
+            acquire_timeout: Duration::from_secs(10),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        partnergraph::db::connect(&self.database_config())
+            .await
+            .expect("connect to test database")
+    }
+}
+
+pub fn test_config(database: DatabaseConfig) -> Config {
+    Config {
+        database,
+        http: HttpConfig {
+            bind: "127.0.0.1:0".parse().expect("address"),
+            public_url: "http://pg.test".into(),
+            graphiql: true,
+            max_body_bytes: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+        },
+        auth: AuthConfig {
+            jwt_secret: Secret::new("test-secret-test-secret-test-secret-42"),
+        },
+        graphql: GraphqlConfig {
+            max_depth: 10,
+            max_complexity: 1000,
+        },
+        log_format: LogFormat::Text,
+        dev: false,
+        demo: false,
+    }
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: DatabaseConnection,
+    _test_db: TestDb,
+}
+
+/// A raw HTTP answer: status, headers and the body parsed as JSON when it is JSON.
+pub struct HttpAnswer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl HttpAnswer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        let test_db = TestDb::create(backend).await?;
+        let config = test_config(test_db.database_config());
+        let db = partnergraph::app::connect_and_migrate(&config)
+            .await
+            .expect("migrate test database");
+        let (_, router) = partnergraph::app::build(config, db.clone());
+        Some(Self {
+            router,
+            db,
+            _test_db: test_db,
+        })
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> HttpAnswer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read body")
+            .to_bytes();
+        HttpAnswer {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> HttpAnswer {
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        self.request(request).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+    ) -> HttpAnswer {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.into())
+            .expect("request");
+        self.request(request).await
+    }
+
+    /// Sends one GraphQL operation and returns the whole response body (`data`, `errors`).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let answer = self.post_raw("/graphql", "application/json", body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        answer.json()
+    }
+}
+
+/// The `extensions.code` of each error in a GraphQL response.
+pub fn error_codes(response: &Value) -> Vec<String> {
+    response["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs `test` against a fresh app on `backend`; a skipped backend returns at once.
+pub async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if let Some(app) = TestApp::spawn(backend).await {
+        test(app).await;
+    }
+}
+
+/// `on_both_backends!(a, b)` turns each `async fn a(app: TestApp)` into the tests `a::sqlite`
+/// and `a::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::helpers::run($crate::helpers::Backend::Sqlite, super::$test).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                $crate::helpers::run($crate::helpers::Backend::Postgres, super::$test).await;
+            }
+        }
+    )+};
+}
