@@ -1,5 +1,6 @@
 //! Wiring: connect, migrate, build the schema and the router, serve until a shutdown signal.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -7,6 +8,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::{db, demo, graphql};
@@ -33,13 +35,16 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, 
 
 /// The application over an open, migrated database.
 pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
+    let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
+        .data(auth.clone())
         .finish();
     let state = AppState {
         db,
         schema,
         config: Arc::new(config),
+        auth,
     };
     let router = http::router(state.clone());
     (state, router)
@@ -59,9 +64,12 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .await
         .map_err(|source| StartError::Bind { bind, source })?;
     tracing::info!(%bind, graphiql, "serving");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     db.close().await?;
     tracing::info!("stopped");
     Ok(())

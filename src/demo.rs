@@ -8,12 +8,25 @@ use sea_orm::{
     QueryFilter, TransactionTrait,
 };
 
+use crate::auth::{Role, password, secrets};
 use crate::db::entity::{
-    brand, campaign, channel, creator, discount_code, enrollment, exchange_rate, offer,
-    tracking_link,
+    api_key, brand, campaign, channel, creator, discount_code, enrollment, exchange_rate, offer,
+    tracking_link, user,
 };
 
 pub const DEMO_BRAND: &str = "Glow Botanics (demo)";
+/// Every demo login uses this password.
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+/// A well-known integrator key, for the demo only (scopes INGEST, READ_LINKS, READ_CHANGES).
+pub const DEMO_API_KEY: &str = "pg_demo0integrator0key0for0local0testing0only0";
+/// Staff logins: email and role.
+pub const STAFF: [(&str, Role); 3] = [
+    ("admin@glow.example", Role::Admin),
+    ("manager@glow.example", Role::Manager),
+    ("analyst@glow.example", Role::Analyst),
+];
+/// Creators of the roster that have an account (their creator email is the login).
+const CREATOR_LOGINS: [&str; 2] = ["maya@example.com", "leo@example.com"];
 
 /// Creators of the demo roster: name, email, country, platform, handle, followers.
 const ROSTER: [(&str, &str, &str, &str, &str, i64); 4] = [
@@ -60,6 +73,9 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), DbErr> {
         tracing::info!("demo data already loaded");
         return Ok(());
     }
+    let password_hash = password::hash(DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
     let txn = db.begin().await?;
     let now = Utc::now();
     let brand = brand::ActiveModel {
@@ -124,8 +140,29 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
     .insert(&txn)
     .await?;
+    for (email, role) in STAFF {
+        insert_user(&txn, email, &password_hash, role, Some(brand.id)).await?;
+    }
+    api_key::ActiveModel {
+        brand_id: Set(brand.id),
+        name: Set("Demo store sync".into()),
+        prefix: Set(DEMO_API_KEY[..10].into()),
+        secret_hash: Set(secrets::sha256_hex(DEMO_API_KEY)),
+        scopes: Set(r#"["INGEST","READ_LINKS","READ_CHANGES"]"#.into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
     for (name, email, country, platform, handle, followers) in ROSTER {
+        let account = if CREATOR_LOGINS.contains(&email) {
+            Some(insert_user(&txn, email, &password_hash, Role::Creator, None).await?)
+        } else {
+            None
+        };
         let creator = creator::ActiveModel {
+            user_id: Set(account.map(|a| a.id)),
+            email_hash: Set(crate::domain::email::hash(email)),
             brand_id: Set(brand.id),
             display_name: Set(name.into()),
             email: Set(Some(email.into())),
@@ -203,4 +240,25 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), DbErr> {
     txn.commit().await?;
     tracing::info!(brand = DEMO_BRAND, "demo data loaded");
     Ok(())
+}
+
+async fn insert_user<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    brand_id: Option<i64>,
+) -> Result<user::Model, DbErr> {
+    let now = Utc::now();
+    user::ActiveModel {
+        email: Set(email.into()),
+        password_hash: Set(password_hash.into()),
+        role: Set(role.as_str().into()),
+        brand_id: Set(brand_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
 }

@@ -52,6 +52,9 @@ impl fmt::Display for ErrorCode {
 pub enum AppError {
     #[error("authentication required")]
     Unauthenticated,
+    /// Wrong email or password, or a bad refresh token: one answer, whatever was wrong.
+    #[error("invalid credentials")]
+    InvalidCredentials,
     #[error("{0}")]
     Forbidden(String),
     /// Missing and foreign (another brand's) objects answer the same.
@@ -76,13 +79,18 @@ impl AppError {
         }
     }
 
+    /// A broken domain rule, `(field, message)`, as BAD_USER_INPUT.
+    pub fn invalid((field, message): (&str, String)) -> Self {
+        Self::bad_input(field, message)
+    }
+
     pub fn internal(detail: impl fmt::Display) -> Self {
         Self::Internal(detail.to_string())
     }
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::Unauthenticated | Self::InvalidCredentials => ErrorCode::Unauthenticated,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound => ErrorCode::NotFound,
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,

@@ -1,5 +1,47 @@
-//! Who is calling: the [`Actor`] built once per request and passed to every service.
+//! Who is calling and what they may do: the [`Actor`] built once per request and passed to every
+//! service, access tokens, passwords, secrets, the permissions table and login limits.
 
 mod actor;
+pub mod jwt;
+pub mod limiter;
+pub mod password;
+pub mod policy;
+pub mod secrets;
+
+use std::time::Duration;
 
 pub use actor::{Actor, Principal, Role};
+pub use policy::{Permission, Scope};
+
+use crate::config::Secret;
+
+/// Failed logins allowed per account, and per IP, within [`LOGIN_WINDOW`].
+pub const LOGIN_FAILURES_PER_ACCOUNT: u32 = 5;
+pub const LOGIN_FAILURES_PER_IP: u32 = 20;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+const LIMITER_CAPACITY: usize = 100_000;
+
+/// Process-wide authentication state.
+pub struct Auth {
+    pub jwt: jwt::JwtKeys,
+    pub login_by_account: limiter::FailureLimiter,
+    pub login_by_ip: limiter::FailureLimiter,
+}
+
+impl Auth {
+    pub fn new(jwt_secret: &Secret) -> Self {
+        Self {
+            jwt: jwt::JwtKeys::new(jwt_secret),
+            login_by_account: limiter::FailureLimiter::new(
+                LOGIN_FAILURES_PER_ACCOUNT,
+                LOGIN_WINDOW,
+                LIMITER_CAPACITY,
+            ),
+            login_by_ip: limiter::FailureLimiter::new(
+                LOGIN_FAILURES_PER_IP,
+                LOGIN_WINDOW,
+                LIMITER_CAPACITY,
+            ),
+        }
+    }
+}

@@ -7,6 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::AppError;
+use crate::service::page::KeysetPage;
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
@@ -42,6 +43,14 @@ impl PageRequest {
     /// Rows to fetch: one more than asked, to know whether there is a next page.
     pub fn fetch_limit(&self) -> u64 {
         self.first + 1
+    }
+
+    /// The request for a service that pages by id.
+    pub fn by_id(&self) -> Result<KeysetPage, AppError> {
+        Ok(KeysetPage {
+            after: self.after.as_ref().map(Cursor::as_id).transpose()?,
+            limit: self.fetch_limit(),
+        })
     }
 }
 
@@ -112,6 +121,25 @@ where
         .map(|row| Edge::new(cursor_of(&row), node_of(row)))
         .collect();
     connection
+}
+
+/// A connection over rows paged by id (see [`PageRequest::by_id`]).
+pub fn id_page<R, T>(
+    request: &PageRequest,
+    (rows, total_count): (Vec<R>, u64),
+    id_of: impl Fn(&R) -> i64,
+    node_of: impl Fn(R) -> T,
+) -> Page<T>
+where
+    T: async_graphql::OutputType,
+{
+    page(
+        request,
+        rows,
+        total_count,
+        |row| Cursor::from_id(id_of(row)),
+        node_of,
+    )
 }
 
 #[cfg(test)]

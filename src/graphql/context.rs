@@ -1,24 +1,48 @@
-//! Per-request data the HTTP layer puts into every GraphQL request.
+//! Per-request data the HTTP layer puts into every GraphQL request, and accessors for resolvers.
+
+use std::net::IpAddr;
+use std::sync::Arc;
 
 use async_graphql::Context;
 
-use crate::auth::Actor;
+use super::loaders::Loaders;
+use crate::auth::{Actor, Auth};
 use crate::error::AppError;
 
-#[derive(Clone, Debug)]
 pub struct RequestContext {
     pub request_id: String,
     pub actor: Option<Actor>,
+    pub client_ip: Option<IpAddr>,
+    pub loaders: Loaders,
+}
+
+fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext, AppError> {
+    ctx.data::<RequestContext>()
+        .map_err(|_| AppError::internal("request context missing"))
 }
 
 /// The authenticated caller, or UNAUTHENTICATED.
 pub fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor, AppError> {
-    ctx.data_opt::<RequestContext>()
-        .and_then(|request| request.actor.as_ref())
+    request(ctx)?
+        .actor
+        .as_ref()
         .ok_or(AppError::Unauthenticated)
+}
+
+pub fn client_ip(ctx: &Context<'_>) -> Option<IpAddr> {
+    request(ctx).ok().and_then(|r| r.client_ip)
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders, AppError> {
+    Ok(&request(ctx)?.loaders)
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection, AppError> {
     ctx.data::<sea_orm::DatabaseConnection>()
         .map_err(|_| AppError::internal("database missing from schema data"))
+}
+
+pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Auth>, AppError> {
+    ctx.data::<Arc<Auth>>()
+        .map_err(|_| AppError::internal("auth missing from schema data"))
 }

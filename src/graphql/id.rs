@@ -11,14 +11,25 @@ use crate::error::AppError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeKind {
     Brand,
+    User,
+    ApiKey,
+    Creator,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 1] = [NodeKind::Brand];
+    const ALL: [NodeKind; 4] = [
+        NodeKind::Brand,
+        NodeKind::User,
+        NodeKind::ApiKey,
+        NodeKind::Creator,
+    ];
 
     pub fn type_name(self) -> &'static str {
         match self {
             Self::Brand => "Brand",
+            Self::User => "User",
+            Self::ApiKey => "ApiKey",
+            Self::Creator => "Creator",
         }
     }
 
@@ -63,10 +74,15 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_look_opaque() {
-        let id = encode(NodeKind::Brand, 42);
-        assert!(!id.as_str().contains("42"));
-        assert_eq!(decode(&id).unwrap(), (NodeKind::Brand, 42));
-        assert_eq!(decode_as(&id, NodeKind::Brand, "brandId").unwrap(), 42);
+        for kind in NodeKind::ALL {
+            let id = encode(kind, 42);
+            assert!(!id.as_str().contains("42"));
+            assert_eq!(decode(&id).unwrap(), (kind, 42));
+        }
+        let brand = encode(NodeKind::Brand, 7);
+        assert_eq!(decode_as(&brand, NodeKind::Brand, "brandId").unwrap(), 7);
+        let err = decode_as(&brand, NodeKind::User, "userId").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NotFound);
     }
 
     #[test]
@@ -82,5 +98,7 @@ mod tests {
             let err = decode(&ID(raw.into())).unwrap_err();
             assert_eq!(err.code(), ErrorCode::BadUserInput, "{raw}");
         }
+        let err = decode_as(&ID("!!!".into()), NodeKind::User, "userId").unwrap_err();
+        assert_eq!(err.field(), Some("userId"));
     }
 }

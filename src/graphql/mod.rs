@@ -1,29 +1,32 @@
 //! The GraphQL API: schema assembly with its limits and extensions, per-area types and resolvers.
 //! Resolvers stay thin: caller from the context, one service call, map the result.
 
+pub mod account;
 pub mod brand;
 pub mod connection;
 pub mod context;
+pub mod creator;
 pub mod errors;
 pub mod id;
+pub mod loaders;
 pub mod money;
 pub mod node;
 pub mod query;
 pub mod scalars;
 
-use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::config::GraphqlConfig;
 
-pub type AppSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, EmptySubscription>;
 
 /// The schema with its limits and error handling; the caller adds runtime data (the database).
 pub fn schema_builder(
     limits: &GraphqlConfig,
-) -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
+) -> SchemaBuilder<query::QueryRoot, query::MutationRoot, EmptySubscription> {
     Schema::build(
         query::QueryRoot::default(),
-        EmptyMutation,
+        query::MutationRoot::default(),
         EmptySubscription,
     )
     .limit_depth(limits.max_depth)

@@ -1,9 +1,10 @@
 //! The `Money` output type.
 
-use async_graphql::SimpleObject;
+use async_graphql::{InputObject, SimpleObject};
 
 use super::scalars::{CurrencyCode, Decimal};
 use crate::domain::money;
+use crate::error::AppError;
 
 /// An amount in a currency; `amount` has exactly the currency's decimal places.
 #[derive(Clone, Copy, Debug, SimpleObject)]
@@ -19,5 +20,20 @@ impl From<money::Money> for MoneyObject {
             amount: Decimal(value.to_decimal()),
             currency_code: CurrencyCode(value.currency),
         }
+    }
+}
+
+/// An amount in a currency, as input: `{ amount: "12.50", currencyCode: "USD" }`.
+#[derive(Clone, Copy, Debug, InputObject)]
+pub struct MoneyInput {
+    pub amount: Decimal,
+    pub currency_code: CurrencyCode,
+}
+
+impl MoneyInput {
+    /// Exact minor units; more decimals than the currency has is BAD_USER_INPUT on `field`.
+    pub fn to_money(self, field: &str) -> Result<money::Money, AppError> {
+        money::Money::from_decimal(self.amount.0, self.currency_code.0)
+            .map_err(|err| AppError::bad_input(field, err.to_string()))
     }
 }

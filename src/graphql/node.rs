@@ -2,8 +2,10 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use super::account::types::{ApiKey, User};
 use super::brand::types::Brand;
 use super::context;
+use super::creator::types::Creator;
 use super::id::{self, NodeKind};
 use crate::error::AppError;
 use crate::service;
@@ -12,7 +14,10 @@ use crate::service;
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
+    ApiKey(ApiKey),
     Brand(Brand),
+    Creator(Creator),
+    User(User),
 }
 
 #[derive(Default)]
@@ -28,6 +33,18 @@ impl NodeQuery {
         let db = context::db(ctx)?;
         let node = match kind {
             NodeKind::Brand => Node::Brand(Brand(service::brand::get(db, actor, raw).await?)),
+            NodeKind::User => Node::User(User(service::users::get(db, actor, raw).await?)),
+            NodeKind::ApiKey => Node::ApiKey(ApiKey(
+                service::api_keys::get(db, actor, raw)
+                    .await
+                    .map_err(|err| match err {
+                        AppError::Forbidden(_) => AppError::NotFound,
+                        other => other,
+                    })?,
+            )),
+            NodeKind::Creator => {
+                Node::Creator(Creator(service::creators::get(db, actor, raw).await?))
+            }
         };
         Ok(Some(node))
     }

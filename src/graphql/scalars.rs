@@ -39,6 +39,26 @@ impl From<chrono::DateTime<Utc>> for DateTime {
     }
 }
 
+/// A calendar date, `YYYY-MM-DD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub chrono::NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Self)
+                .map_err(|_| InputValueError::custom("expected a date such as \"2026-01-31\"")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
 /// An exact decimal number as a string, e.g. `"1234.50"`. JSON numbers are accepted only when
 /// they are integers, so that no float ever reaches an amount.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +121,14 @@ mod tests {
         );
         assert!(DateTime::parse(Value::String("yesterday".into())).is_err());
         assert!(DateTime::parse(Value::Number(5.into())).is_err());
+    }
+
+    #[test]
+    fn dates_are_iso_calendar_dates() {
+        let parsed = Date::parse(Value::String("2026-02-28".into())).unwrap();
+        assert_eq!(parsed.to_value(), Value::String("2026-02-28".into()));
+        assert!(Date::parse(Value::String("2026-02-30".into())).is_err());
+        assert!(Date::parse(Value::String("28/02/2026".into())).is_err());
     }
 
     #[test]

@@ -1,16 +1,21 @@
 //! `POST /graphql`: one operation per request, JSON in and out.
 
+use std::net::SocketAddr;
+
 use async_graphql::http::GraphiQLSource;
 use axum::Json;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::problem::error_response;
 use super::{AppState, REQUEST_ID_HEADER};
-use crate::error::ErrorCode;
+use crate::auth::Actor;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::RequestContext;
+use crate::graphql::loaders::Loaders;
+use crate::service::actors;
 
 pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -31,12 +36,67 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let actor = match authenticate(&state, &parts.headers).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let client_ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
     let context = RequestContext {
         request_id,
-        actor: None,
+        actor,
+        client_ip,
+        loaders: Loaders::new(&state.db),
     };
     let response = state.schema.execute(gql_request.data(context)).await;
     Json(response).into_response()
+}
+
+/// The caller from `Authorization: Bearer ...`: none without the header; a credential that does
+/// not verify is refused outright (401) rather than treated as anonymous.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthenticated("use Authorization: Bearer <token>"))?;
+    match actors::from_bearer(&state.db, &state.auth, token).await {
+        Ok(actor) => Ok(Some(actor)),
+        Err(AppError::Unauthenticated) => Err(unauthenticated(
+            "the token or API key is invalid, expired or revoked",
+        )),
+        Err(err) => {
+            tracing::error!(error = %err, "authentication failed");
+            Err(error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "internal error",
+            ))
+        }
+    }
+}
+
+fn unauthenticated(message: &str) -> Response {
+    let mut response = error_response(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+        message,
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
 }
 
 /// Queries over GET are not served: every operation is a POST with a JSON body.

@@ -16,6 +16,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::graphql::AppSchema;
 
@@ -27,6 +28,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub config: Arc<Config>,
+    pub auth: Arc<Auth>,
 }
 
 pub fn router(state: AppState) -> Router {

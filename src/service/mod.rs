@@ -1,4 +1,13 @@
 //! Operations on the database. Every function takes the caller (`&Actor`) and filters by its
 //! brand (and by its creator records for CREATOR); another brand's object is NOT_FOUND.
 
+pub mod accounts;
+pub mod actors;
+pub mod api_keys;
 pub mod brand;
+pub mod creators;
+pub mod exchange_rates;
+pub mod invites;
+pub mod page;
+pub mod sessions;
+pub mod users;

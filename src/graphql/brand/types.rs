@@ -1,20 +1,29 @@
 use std::str::FromStr;
 
-use async_graphql::{Enum, ID, Object};
+use async_graphql::{Enum, ID, InputObject, Object};
 
-use crate::db::entity::brand;
+use crate::db::entity::{brand, exchange_rate};
 use crate::domain::brand::CodePrecedence as Precedence;
 use crate::domain::money::{Currency, Money};
 use crate::error::AppError;
 use crate::graphql::id::{self, NodeKind};
-use crate::graphql::money::MoneyObject;
-use crate::graphql::scalars::{CurrencyCode, DateTime, Decimal};
+use crate::graphql::money::{MoneyInput, MoneyObject};
+use crate::graphql::scalars::{CurrencyCode, Date, DateTime, Decimal};
 
 /// Which attribution candidate wins when a click and a discount code disagree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum CodePrecedence {
     CodeWins,
     ClickWins,
+}
+
+impl From<CodePrecedence> for Precedence {
+    fn from(value: CodePrecedence) -> Self {
+        match value {
+            CodePrecedence::CodeWins => Self::CodeWins,
+            CodePrecedence::ClickWins => Self::ClickWins,
+        }
+    }
 }
 
 impl From<Precedence> for CodePrecedence {
@@ -82,4 +91,56 @@ impl Brand {
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+}
+
+/// 1 unit of `currencyCode` = `rate` units of the brand currency on `date` (brand timezone).
+pub struct ExchangeRate(pub exchange_rate::Model);
+
+#[Object]
+impl ExchangeRate {
+    async fn currency_code(&self) -> Result<CurrencyCode, AppError> {
+        Currency::parse(&self.0.currency_code)
+            .map(CurrencyCode)
+            .map_err(AppError::internal)
+    }
+
+    async fn date(&self) -> Date {
+        Date(self.0.rate_date)
+    }
+
+    async fn rate(&self) -> Result<Decimal, AppError> {
+        rust_decimal::Decimal::from_str(&self.0.rate)
+            .map(Decimal)
+            .map_err(AppError::internal)
+    }
+
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+}
+
+/// Only the fields given change.
+#[derive(InputObject)]
+pub struct UpdateBrandSettingsInput {
+    pub name: Option<String>,
+    /// IANA timezone, e.g. "Europe/Berlin".
+    pub timezone: Option<String>,
+    /// 1..365 days from click to conversion.
+    pub attribution_window_days: Option<i32>,
+    /// 0..365 days a commission stays PENDING (offers may override).
+    pub hold_period_days: Option<i32>,
+    pub code_precedence: Option<CodePrecedence>,
+    /// 0..1, used by ROI.
+    pub gross_margin: Option<Decimal>,
+    /// In the brand currency, not negative.
+    pub minimum_payout: Option<MoneyInput>,
+}
+
+#[derive(InputObject)]
+pub struct SetExchangeRateInput {
+    /// A currency other than the brand's.
+    pub currency_code: CurrencyCode,
+    pub date: Date,
+    /// Units of the brand currency for 1 unit of `currencyCode`; positive.
+    pub rate: Decimal,
 }

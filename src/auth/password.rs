@@ -1,0 +1,104 @@
+//! Passwords: argon2id with the OWASP minimum (m=19456 KiB, t=2, p=1), hashed and verified on
+//! the blocking pool so that the async workers keep serving.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::RngCore;
+
+use crate::error::AppError;
+
+pub const MIN_LEN: usize = 12;
+/// Bounded so that a huge password cannot make hashing a denial of service.
+pub const MAX_LEN: usize = 128;
+
+fn hasher() -> Result<Argon2<'static>, AppError> {
+    let params = Params::new(19_456, 2, 1, None).map_err(AppError::internal)?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// The password policy: length in characters, nothing else (NIST SP 800-63B).
+pub fn validate(password: &str) -> Result<(), AppError> {
+    let len = password.chars().count();
+    if len < MIN_LEN {
+        return Err(AppError::bad_input(
+            "password",
+            format!("must be at least {MIN_LEN} characters"),
+        ));
+    }
+    if len > MAX_LEN {
+        return Err(AppError::bad_input(
+            "password",
+            format!("must be at most {MAX_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn hash(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        rand::rng().fill_bytes(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(AppError::internal)?;
+        hasher()?
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// True when `password` matches `stored`. A malformed stored hash is an internal error.
+pub async fn verify(password: String, stored: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&stored).map_err(AppError::internal)?;
+        Ok(hasher()?
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Spends the time of one verification, so that an unknown email answers as slowly as a wrong
+/// password.
+pub async fn verify_dummy(password: String) {
+    let _ = verify(password, DUMMY_HASH.to_owned()).await;
+}
+
+/// A well-formed hash of nothing anyone knows, with the real parameters.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$U4yFrLhZlCQQd3E0r6qzv8i6ZrQfBZ2sQ0QdSmbsm0s";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
+        let hashed = hash("correct horse battery".into()).await.unwrap();
+        assert!(
+            hashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hashed}"
+        );
+        assert!(
+            verify("correct horse battery".into(), hashed.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!verify("wrong horse battery".into(), hashed).await.unwrap());
+    }
+
+    #[test]
+    fn the_dummy_hash_parses_so_that_it_costs_a_full_verification() {
+        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+    }
+
+    #[test]
+    fn policy_is_about_length() {
+        assert!(validate("short").is_err());
+        assert!(validate(&"x".repeat(MIN_LEN)).is_ok());
+        assert!(validate(&"x".repeat(MAX_LEN + 1)).is_err());
+        assert_eq!(validate("short").unwrap_err().field(), Some("password"));
+    }
+}

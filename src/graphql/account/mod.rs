@@ -1,0 +1,5 @@
+//! Sign-up, sign-in, sessions, invites, users and API keys.
+
+pub mod mutation;
+pub mod query;
+pub mod types;

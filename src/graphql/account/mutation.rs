@@ -1,0 +1,145 @@
+use async_graphql::{Context, ID, Object};
+
+use super::types::{
+    AcceptInviteInput, ApiKey, AuthPayload, CreateApiKeyInput, CreateApiKeyPayload, InvitePayload,
+    InviteUserInput, RegisterBrandInput,
+};
+use crate::auth::Scope;
+use crate::error::AppError;
+use crate::graphql::context;
+use crate::graphql::id::{self, NodeKind};
+use crate::service::{accounts, api_keys, invites, sessions};
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Creates a brand and its first ADMIN, and signs the ADMIN in.
+    async fn register_brand(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterBrandInput,
+    ) -> Result<AuthPayload, AppError> {
+        let session = accounts::register_brand(
+            context::db(ctx)?,
+            context::auth(ctx)?,
+            accounts::RegisterBrand {
+                brand_name: input.brand_name,
+                currency: input.currency_code.0,
+                timezone: input.timezone,
+                email: input.email,
+                password: input.password,
+            },
+        )
+        .await?;
+        Ok(AuthPayload(session))
+    }
+
+    /// Signs in with email and password. Failures are limited per account and per IP.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        #[graphql(secret)] password: String,
+    ) -> Result<AuthPayload, AppError> {
+        let session = accounts::login(
+            context::db(ctx)?,
+            context::auth(ctx)?,
+            &email,
+            password,
+            context::client_ip(ctx),
+        )
+        .await?;
+        Ok(AuthPayload(session))
+    }
+
+    /// Exchanges a refresh token for a new token pair. Each refresh token works once; using one
+    /// twice ends the session.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] refresh_token: String,
+    ) -> Result<AuthPayload, AppError> {
+        let session =
+            sessions::refresh(context::db(ctx)?, context::auth(ctx)?, &refresh_token).await?;
+        Ok(AuthPayload(session))
+    }
+
+    /// Ends the caller's session: its access and refresh tokens stop working.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
+        sessions::logout(context::db(ctx)?, context::actor(ctx)?).await
+    }
+
+    /// ADMIN invites staff; ADMIN or MANAGER invites a creator to its creator record.
+    async fn invite_user(
+        &self,
+        ctx: &Context<'_>,
+        input: InviteUserInput,
+    ) -> Result<InvitePayload, AppError> {
+        let actor = context::actor(ctx)?;
+        let creator_id = input
+            .creator_id
+            .as_ref()
+            .map(|id| id::decode_as(id, NodeKind::Creator, "creatorId"))
+            .transpose()?;
+        let issued = invites::invite_user(
+            context::db(ctx)?,
+            actor,
+            invites::InviteUser {
+                email: input.email,
+                role: input.role.into(),
+                creator_id,
+            },
+        )
+        .await?;
+        Ok(InvitePayload {
+            invite_token: issued.token,
+            expires_at: issued.expires_at.into(),
+        })
+    }
+
+    /// Accepts an invite and signs in. For a creator who already has an account (same email),
+    /// give that account's password: the creator record is linked to it.
+    async fn accept_invite(
+        &self,
+        ctx: &Context<'_>,
+        input: AcceptInviteInput,
+    ) -> Result<AuthPayload, AppError> {
+        let session = accounts::accept_invite(
+            context::db(ctx)?,
+            context::auth(ctx)?,
+            &input.invite_token,
+            input.password,
+        )
+        .await?;
+        Ok(AuthPayload(session))
+    }
+
+    /// ADMIN: a new API key. The secret is in the answer and nowhere else.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> Result<CreateApiKeyPayload, AppError> {
+        let scopes: Vec<Scope> = input.scopes.into_iter().map(Scope::from).collect();
+        let created = api_keys::create(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            &input.name,
+            &scopes,
+        )
+        .await?;
+        Ok(CreateApiKeyPayload {
+            secret: created.secret,
+            api_key: created.key,
+        })
+    }
+
+    /// ADMIN: revokes a key; requests with it fail from the next one on.
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey, AppError> {
+        let key_id = id::decode_as(&id, NodeKind::ApiKey, "id")?;
+        let key = api_keys::revoke(context::db(ctx)?, context::actor(ctx)?, key_id).await?;
+        Ok(ApiKey(key))
+    }
+}

@@ -1,0 +1,247 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+
+use crate::auth::{Role as AuthRole, Scope};
+use crate::db::entity::{api_key, user};
+use crate::error::AppError;
+use crate::graphql::brand::types::Brand;
+use crate::graphql::context;
+use crate::graphql::creator::types::Creator;
+use crate::graphql::id::{self, NodeKind};
+use crate::graphql::scalars::{CurrencyCode, DateTime};
+use crate::service::{self, actors, sessions::Session};
+
+/// A user's role. API keys are not users: they act as integrators with scopes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum Role {
+    Admin,
+    Manager,
+    Analyst,
+    Creator,
+}
+
+impl From<Role> for AuthRole {
+    fn from(value: Role) -> Self {
+        match value {
+            Role::Admin => AuthRole::Admin,
+            Role::Manager => AuthRole::Manager,
+            Role::Analyst => AuthRole::Analyst,
+            Role::Creator => AuthRole::Creator,
+        }
+    }
+}
+
+impl Role {
+    fn from_stored(value: &str) -> Result<Self, AppError> {
+        match AuthRole::from_stored(value) {
+            Some(AuthRole::Admin) => Ok(Self::Admin),
+            Some(AuthRole::Manager) => Ok(Self::Manager),
+            Some(AuthRole::Analyst) => Ok(Self::Analyst),
+            Some(AuthRole::Creator) => Ok(Self::Creator),
+            _ => Err(AppError::internal(format!("stored role {value:?}"))),
+        }
+    }
+}
+
+/// What an API key may be used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum ApiKeyScope {
+    /// Record clicks, conversions and refunds.
+    Ingest,
+    /// Read tracking links and discount codes.
+    ReadLinks,
+    /// Read the conversion change feed.
+    ReadChanges,
+}
+
+impl From<ApiKeyScope> for Scope {
+    fn from(value: ApiKeyScope) -> Self {
+        match value {
+            ApiKeyScope::Ingest => Scope::Ingest,
+            ApiKeyScope::ReadLinks => Scope::ReadLinks,
+            ApiKeyScope::ReadChanges => Scope::ReadChanges,
+        }
+    }
+}
+
+impl From<Scope> for ApiKeyScope {
+    fn from(value: Scope) -> Self {
+        match value {
+            Scope::Ingest => ApiKeyScope::Ingest,
+            Scope::ReadLinks => ApiKeyScope::ReadLinks,
+            Scope::ReadChanges => ApiKeyScope::ReadChanges,
+        }
+    }
+}
+
+/// A person who signs in: brand staff, or a creator (linked to creator records of one or more
+/// brands).
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    pub async fn id(&self) -> ID {
+        id::encode(NodeKind::User, self.0.id)
+    }
+
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn role(&self) -> Result<Role, AppError> {
+        Role::from_stored(&self.0.role)
+    }
+
+    /// The staff member's brand; null for creator accounts (see `creators`).
+    async fn brand(&self, ctx: &Context<'_>) -> Result<Option<Brand>, AppError> {
+        let Some(brand_id) = self.0.brand_id else {
+            return Ok(None);
+        };
+        let brand = context::loaders(ctx)?
+            .brands
+            .load_one(brand_id)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(brand.map(Brand))
+    }
+
+    /// For creator accounts: their creator record at each brand they work with.
+    async fn creators(&self, ctx: &Context<'_>) -> Result<Vec<Creator>, AppError> {
+        if self.0.brand_id.is_some() {
+            return Ok(Vec::new());
+        }
+        let records = service::users::creator_records(context::db(ctx)?, self.0.id).await?;
+        Ok(records.into_iter().map(Creator).collect())
+    }
+
+    async fn last_login_at(&self) -> Option<DateTime> {
+        self.0.last_login_at.map(DateTime)
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+/// A signed-in session. Keep the refresh token secret: it is shown only here.
+pub struct AuthPayload(pub Session);
+
+#[Object]
+impl AuthPayload {
+    /// Bearer token for `Authorization: Bearer ...`, valid until `expiresAt`.
+    async fn access_token(&self) -> &str {
+        &self.0.access_token
+    }
+
+    /// Single-use: exchange it with `refreshSession` for a new pair.
+    async fn refresh_token(&self) -> &str {
+        &self.0.refresh_token
+    }
+
+    /// When the access token expires.
+    async fn expires_at(&self) -> DateTime {
+        self.0.expires_at.into()
+    }
+
+    async fn user(&self) -> User {
+        User(self.0.user.clone())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct InvitePayload {
+    /// Single-use; send it to the invitee. Shown only here.
+    pub invite_token: String,
+    pub expires_at: DateTime,
+}
+
+/// An integrator's key. The secret itself is shown once, at creation.
+pub struct ApiKey(pub api_key::Model);
+
+#[Object]
+impl ApiKey {
+    pub async fn id(&self) -> ID {
+        id::encode(NodeKind::ApiKey, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The first characters of the secret, to tell keys apart.
+    async fn prefix(&self) -> &str {
+        &self.0.prefix
+    }
+
+    async fn scopes(&self) -> Vec<ApiKeyScope> {
+        actors::parse_scopes(&self.0.scopes)
+            .into_iter()
+            .map(ApiKeyScope::from)
+            .collect()
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+
+    async fn last_used_at(&self) -> Option<DateTime> {
+        self.0.last_used_at.map(DateTime)
+    }
+
+    async fn revoked_at(&self) -> Option<DateTime> {
+        self.0.revoked_at.map(DateTime)
+    }
+}
+
+pub struct CreateApiKeyPayload {
+    pub secret: String,
+    pub api_key: api_key::Model,
+}
+
+#[Object]
+impl CreateApiKeyPayload {
+    /// The key to send as `Authorization: Bearer ...`. Shown only here: store it now.
+    async fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    async fn api_key(&self) -> ApiKey {
+        ApiKey(self.api_key.clone())
+    }
+}
+
+#[derive(InputObject)]
+pub struct RegisterBrandInput {
+    pub brand_name: String,
+    /// The brand's reporting currency.
+    pub currency_code: CurrencyCode,
+    /// IANA timezone, e.g. "Europe/Berlin".
+    pub timezone: String,
+    /// The first ADMIN's email.
+    pub email: String,
+    /// At least 12 characters.
+    #[graphql(secret)]
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct InviteUserInput {
+    pub email: String,
+    pub role: Role,
+    /// Required for role CREATOR: the creator record the account will be linked to.
+    pub creator_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct AcceptInviteInput {
+    #[graphql(secret)]
+    pub invite_token: String,
+    /// The new account's password, or the existing creator account's password (to link it).
+    #[graphql(secret)]
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct CreateApiKeyInput {
+    pub name: String,
+    pub scopes: Vec<ApiKeyScope>,
+}

@@ -1,0 +1,225 @@
+//! Signing up and signing in: brand registration, login (rate limited per account and IP), and
+//! accepting invites.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use tracing::instrument;
+
+use super::sessions::{self, Session};
+use crate::auth::{Auth, Role, password, secrets};
+use crate::db::entity::{brand, creator, invite, user};
+use crate::domain::brand::{CodePrecedence, validate_name, validate_timezone};
+use crate::domain::email;
+use crate::domain::money::Currency;
+use crate::error::AppError;
+
+pub struct RegisterBrand {
+    pub brand_name: String,
+    pub currency: Currency,
+    pub timezone: String,
+    pub email: String,
+    pub password: String,
+}
+
+fn normalize_email(raw: &str) -> Result<String, AppError> {
+    email::normalize(raw).map_err(|msg| AppError::bad_input("email", msg))
+}
+
+/// Creates a brand and its first ADMIN, signed in.
+#[instrument(skip_all)]
+pub async fn register_brand(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    input: RegisterBrand,
+) -> Result<Session, AppError> {
+    let name = validate_name(&input.brand_name).map_err(AppError::invalid)?;
+    let timezone = validate_timezone(&input.timezone).map_err(AppError::invalid)?;
+    let email = normalize_email(&input.email)?;
+    password::validate(&input.password)?;
+    let password_hash = password::hash(input.password).await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let brand = brand::ActiveModel {
+        name: Set(name),
+        currency_code: Set(input.currency.code().to_owned()),
+        timezone: Set(timezone),
+        attribution_window_days: Set(30),
+        hold_period_days: Set(30),
+        code_precedence: Set(CodePrecedence::default().as_str().to_owned()),
+        gross_margin: Set("1".into()),
+        minimum_payout_minor: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let admin = insert_user(&txn, &email, password_hash, Role::Admin, Some(brand.id)).await?;
+    let session = sessions::start(&txn, auth, admin, now).await?;
+    txn.commit().await?;
+    tracing::info!(brand_id = brand.id, "brand registered");
+    Ok(session)
+}
+
+async fn insert_user<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    email: &str,
+    password_hash: String,
+    role: Role,
+    brand_id: Option<i64>,
+) -> Result<user::Model, AppError> {
+    let now = Utc::now();
+    user::ActiveModel {
+        email: Set(email.to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().to_owned()),
+        brand_id: Set(brand_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| match AppError::from(err) {
+        AppError::Conflict(_) => AppError::Conflict("an account with this email exists".into()),
+        other => other,
+    })
+}
+
+/// Signs in. Wrong email and wrong password answer the same, in the same time; failures are
+/// limited per account and per client IP.
+#[instrument(skip_all)]
+pub async fn login(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    email: &str,
+    password: String,
+    client_ip: Option<IpAddr>,
+) -> Result<Session, AppError> {
+    let now = Instant::now();
+    let account_key = email.trim().to_lowercase();
+    let ip_key = client_ip.map(|ip| ip.to_string());
+    auth.login_by_account
+        .check(&account_key, now)
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    if let Some(ip) = &ip_key {
+        auth.login_by_ip
+            .check(ip, now)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(account_key.as_str()))
+        .one(db)
+        .await?;
+    let verified = match &found {
+        Some(user) => password::verify(password, user.password_hash.clone()).await?,
+        None => {
+            password::verify_dummy(password).await;
+            false
+        }
+    };
+    let user = match (found, verified) {
+        (Some(user), true) => user,
+        _ => {
+            auth.login_by_account.record_failure(&account_key, now);
+            if let Some(ip) = &ip_key {
+                auth.login_by_ip.record_failure(ip, now);
+            }
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    auth.login_by_account.reset(&account_key);
+    let at = Utc::now();
+    user::Entity::update_many()
+        .col_expr(user::Column::LastLoginAt, Expr::value(at))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    sessions::start(db, auth, user, at).await
+}
+
+/// Accepts an invite: creates the account with `password`, or, for a creator invite to an email
+/// that already has a creator account, links the creator record to it (the account's own
+/// password is required, so an invite never grants access to someone else's account).
+#[instrument(skip_all)]
+pub async fn accept_invite(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    token: &str,
+    password: String,
+) -> Result<Session, AppError> {
+    let invalid = || AppError::bad_input("inviteToken", "invalid, used or expired invite");
+    let now = Utc::now();
+    let invite = invite::Entity::find()
+        .filter(invite::Column::TokenHash.eq(secrets::sha256_hex(token)))
+        .one(db)
+        .await?
+        .filter(|i| i.accepted_at.is_none() && i.revoked_at.is_none() && i.expires_at > now)
+        .ok_or_else(invalid)?;
+    let role = Role::from_stored(&invite.role).ok_or_else(|| AppError::internal("invite role"))?;
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(invite.email.as_str()))
+        .one(db)
+        .await?;
+    let new_hash = match &existing {
+        Some(account) => {
+            if role != Role::Creator || account.role != Role::Creator.as_str() {
+                return Err(AppError::Conflict(
+                    "an account with this email exists".into(),
+                ));
+            }
+            if !password::verify(password, account.password_hash.clone()).await? {
+                return Err(AppError::InvalidCredentials);
+            }
+            None
+        }
+        None => {
+            password::validate(&password)?;
+            Some(password::hash(password).await?)
+        }
+    };
+
+    let txn = db.begin().await?;
+    let claimed = invite::Entity::update_many()
+        .col_expr(invite::Column::AcceptedAt, Expr::value(now))
+        .filter(invite::Column::Id.eq(invite.id))
+        .filter(invite::Column::AcceptedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(invalid());
+    }
+    let account = match (existing, new_hash) {
+        (Some(account), _) => account,
+        (None, Some(hash)) => {
+            let brand_id = role.is_staff().then_some(invite.brand_id);
+            insert_user(&txn, &invite.email, hash, role, brand_id).await?
+        }
+        (None, None) => return Err(AppError::internal("no password hash for a new account")),
+    };
+    if let Some(creator_id) = invite.creator_id {
+        let linked = creator::Entity::update_many()
+            .col_expr(creator::Column::UserId, Expr::value(account.id))
+            .col_expr(creator::Column::UpdatedAt, Expr::value(now))
+            .filter(creator::Column::Id.eq(creator_id))
+            .filter(creator::Column::BrandId.eq(invite.brand_id))
+            .filter(creator::Column::UserId.is_null())
+            .exec(&txn)
+            .await?;
+        if linked.rows_affected != 1 {
+            return Err(AppError::Conflict(
+                "this creator record is already linked to an account".into(),
+            ));
+        }
+    }
+    let session = sessions::start(&txn, auth, account, now).await?;
+    txn.commit().await?;
+    Ok(session)
+}

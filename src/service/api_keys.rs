@@ -1,0 +1,114 @@
+//! API keys for integrators: `pg_` + 256 random bits, shown once, stored as SHA-256; scopes;
+//! revocation takes effect on the next request.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use tracing::instrument;
+
+use super::page::{self, KeysetPage};
+use crate::auth::secrets::{self, API_KEY_PREFIX};
+use crate::auth::{Actor, Permission, Scope};
+use crate::db::entity::api_key;
+use crate::error::AppError;
+
+pub const MAX_NAME_LEN: usize = 100;
+/// Characters of the secret kept for display (`pg_` and 7 more).
+const SHOWN_PREFIX_LEN: usize = 10;
+
+pub struct CreatedKey {
+    /// The only time the secret is available.
+    pub secret: String,
+    pub key: api_key::Model,
+}
+
+#[instrument(skip(db, actor))]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<CreatedKey, AppError> {
+    let brand_id = actor.require(Permission::ManageApiKeys)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(AppError::bad_input(
+            "name",
+            format!("must be 1 to {MAX_NAME_LEN} characters"),
+        ));
+    }
+    let mut unique: Vec<Scope> = Vec::new();
+    for scope in scopes {
+        if !unique.contains(scope) {
+            unique.push(*scope);
+        }
+    }
+    if unique.is_empty() {
+        return Err(AppError::bad_input("scopes", "name at least one scope"));
+    }
+    let stored_scopes: Vec<&str> = unique.iter().map(|s| s.as_str()).collect();
+    let secret = secrets::random_token(API_KEY_PREFIX);
+    let key = api_key::ActiveModel {
+        brand_id: Set(brand_id),
+        name: Set(name.to_owned()),
+        prefix: Set(secret[..SHOWN_PREFIX_LEN].to_owned()),
+        secret_hash: Set(secrets::sha256_hex(&secret)),
+        scopes: Set(serde_json::to_string(&stored_scopes).map_err(AppError::internal)?),
+        created_by_user_id: Set(actor.user_id()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(CreatedKey { secret, key })
+}
+
+async fn find_in_brand(
+    db: &DatabaseConnection,
+    brand_id: i64,
+    id: i64,
+) -> Result<api_key::Model, AppError> {
+    api_key::Entity::find_by_id(id)
+        .filter(api_key::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Revokes a key of the caller's brand; revoking twice keeps the first time.
+#[instrument(skip(db, actor))]
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<api_key::Model, AppError> {
+    let brand_id = actor.require(Permission::ManageApiKeys)?;
+    let key = find_in_brand(db, brand_id, id).await?;
+    if key.revoked_at.is_some() {
+        return Ok(key);
+    }
+    let mut active = key.into_active_model();
+    active.revoked_at = Set(Some(Utc::now()));
+    Ok(active.update(db).await?)
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<api_key::Model, AppError> {
+    let brand_id = actor.require(Permission::ManageApiKeys)?;
+    find_in_brand(db, brand_id, id).await
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    page: KeysetPage,
+) -> Result<(Vec<api_key::Model>, u64), AppError> {
+    let brand_id = actor.require(Permission::ManageApiKeys)?;
+    let select = api_key::Entity::find().filter(api_key::Column::BrandId.eq(brand_id));
+    page::by_id(db, select, api_key::Column::Id, page).await
+}

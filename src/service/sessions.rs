@@ -1,0 +1,150 @@
+//! Sessions: an access JWT plus a refresh token. A session is a refresh-token family: every
+//! refresh rotates the token inside the family, and presenting a used token again revokes the
+//! whole family (it was stolen or replayed).
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
+};
+use tracing::instrument;
+
+use crate::auth::secrets::{self, REFRESH_TOKEN_PREFIX};
+use crate::auth::{Actor, Auth};
+use crate::db::entity::{refresh_token, user};
+use crate::error::AppError;
+
+pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
+
+/// What a successful sign-in returns. The refresh token is shown here once; only its hash is
+/// stored.
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: user::Model,
+}
+
+/// Starts a new session (a new family) for `user`.
+pub async fn start<C: ConnectionTrait>(
+    db: &C,
+    auth: &Auth,
+    user: user::Model,
+    now: DateTime<Utc>,
+) -> Result<Session, AppError> {
+    let family_id = uuid::Uuid::new_v4().to_string();
+    issue_in_family(db, auth, user, family_id, now).await
+}
+
+async fn issue_in_family<C: ConnectionTrait>(
+    db: &C,
+    auth: &Auth,
+    user: user::Model,
+    family_id: String,
+    now: DateTime<Utc>,
+) -> Result<Session, AppError> {
+    let refresh = secrets::random_token(REFRESH_TOKEN_PREFIX);
+    refresh_token::ActiveModel {
+        user_id: Set(user.id),
+        family_id: Set(family_id.clone()),
+        token_hash: Set(secrets::sha256_hex(&refresh)),
+        expires_at: Set(now + REFRESH_TOKEN_TTL),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let (access_token, expires_at) = auth.jwt.issue(user.id, &family_id, now)?;
+    Ok(Session {
+        access_token,
+        refresh_token: refresh,
+        expires_at,
+        user,
+    })
+}
+
+/// Exchanges a refresh token for a new session token pair in the same family.
+#[instrument(skip_all)]
+pub async fn refresh(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    token: &str,
+) -> Result<Session, AppError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(secrets::sha256_hex(token)))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::InvalidCredentials)?;
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(AppError::InvalidCredentials);
+    }
+    // Claim the token; zero rows means it was used already (possibly a moment ago, concurrently).
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(row.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        revoke_family(&txn, &row.family_id, now).await?;
+        txn.commit().await?;
+        tracing::warn!(
+            user_id = row.user_id,
+            "refresh token reused: session revoked"
+        );
+        return Err(AppError::InvalidCredentials);
+    }
+    let user = user::Entity::find_by_id(row.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::InvalidCredentials)?;
+    let session = issue_in_family(&txn, auth, user, row.family_id, now).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Ends the caller's session: its refresh tokens and its access tokens stop working at once.
+#[instrument(skip(db))]
+pub async fn logout<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<bool, AppError> {
+    let session_id = actor
+        .session_id
+        .as_deref()
+        .ok_or_else(|| AppError::Forbidden("only a signed-in user can log out".into()))?;
+    revoke_family(db, session_id, Utc::now()).await?;
+    Ok(true)
+}
+
+async fn revoke_family<C: ConnectionTrait>(
+    db: &C,
+    family_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether session `family_id` of `user_id` is still live (not logged out, not expired).
+pub async fn is_live<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    family_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let live = refresh_token::Entity::find()
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?;
+    Ok(live.is_some())
+}
