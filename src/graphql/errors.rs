@@ -1,6 +1,7 @@
 //! Gives every GraphQL error an `extensions.code` and masks what must not leak.
 //!
-//! - parse errors: GRAPHQL_PARSE_FAILED; validation errors: GRAPHQL_VALIDATION_FAILED;
+//! - parse errors: GRAPHQL_PARSE_FAILED; validation errors: GRAPHQL_VALIDATION_FAILED, except
+//!   argument values of the wrong type (from variables or literals): BAD_USER_INPUT;
 //! - a resolver's [`AppError`]: its own code (and `field` for BAD_USER_INPUT);
 //! - an error the framework raised without a source (argument or variable coercion):
 //!   BAD_USER_INPUT;
@@ -54,7 +55,10 @@ impl Extension for ErrorCodesExtension {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|err| with_code(err, ErrorCode::GraphqlValidationFailed))
+                .map(|err| {
+                    let code = validation_code(&err.message);
+                    with_code(err, code)
+                })
                 .collect()
         })
     }
@@ -74,6 +78,16 @@ impl Extension for ErrorCodesExtension {
             classify(err, request_id);
         }
         response
+    }
+}
+
+/// A value that does not fit its argument's type (an unknown enum value, a malformed scalar, a
+/// missing required input field) is the caller's input, not a broken document.
+fn validation_code(message: &str) -> ErrorCode {
+    if message.starts_with("Invalid value for argument") {
+        ErrorCode::BadUserInput
+    } else {
+        ErrorCode::GraphqlValidationFailed
     }
 }
 

@@ -2,9 +2,16 @@
 
 mod helpers;
 
+mod accounts;
+mod api_keys;
+mod authz_matrix;
+mod contract_copy;
 mod graphql_http;
 mod health;
+mod invites;
 mod migrations;
 mod node;
 mod schema;
 mod serve;
+mod settings;
+mod tokens;

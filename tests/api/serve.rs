@@ -113,7 +113,7 @@ fn serve_refuses_to_start_without_a_jwt_secret_outside_dev() {
 
 #[tokio::test]
 async fn demo_data_loads_and_a_restart_keeps_it_once() {
-    use partnergraph::db::entity::{brand, creator, tracking_link};
+    use partnergraph::db::entity::{api_key, brand, creator, tracking_link, user};
     use sea_orm::{EntityTrait, PaginatorTrait};
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -121,6 +121,21 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
         let server = start(dir.path(), &["--demo"]);
         let ready = http_client::send(server.addr, "GET", "/readyz", None).expect("readyz");
         assert_eq!(ready.status, 200);
+        // Every demo login works with the documented password.
+        for email in [
+            "admin@glow.example",
+            "manager@glow.example",
+            "analyst@glow.example",
+            "maya@example.com",
+        ] {
+            let body = serde_json::json!({
+                "query": "mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { user { role } } }",
+                "variables": { "e": email, "p": partnergraph::demo::DEMO_PASSWORD },
+            });
+            let reply = http_client::send(server.addr, "POST", "/graphql", Some(&body.to_string()))
+                .expect("login");
+            assert!(reply.body.contains(r#""role""#), "{email}: {}", reply.body);
+        }
         drop(server);
     }
     let url = format!("sqlite://{}", dir.path().join("partnergraph.db").display());
@@ -134,4 +149,6 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
             .expect("count"),
         4
     );
+    assert_eq!(user::Entity::find().count(&db).await.expect("count"), 5);
+    assert_eq!(api_key::Entity::find().count(&db).await.expect("count"), 1);
 }

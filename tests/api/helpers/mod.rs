@@ -1,8 +1,10 @@
 //! The test harness: a [`TestApp`] over a freshly migrated database on SQLite or PostgreSQL,
 //! driving the real router in-process, and [`on_both_backends!`] to run a test on each.
 
+pub mod contract;
 pub mod http_client;
 pub mod postgres;
+pub mod world;
 
 use std::future::Future;
 use std::time::Duration;
@@ -45,6 +47,16 @@ impl TestDb {
             Backend::Postgres => postgres::create_database()
                 .await
                 .map(|url| Self { url, _dir: None }),
+        }
+    }
+
+    /// A configuration for code that needs one but no database.
+    pub fn placeholder_config() -> DatabaseConfig {
+        DatabaseConfig {
+            url: Secret::new("sqlite::memory:"),
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(1),
+            sqlite_busy_timeout: Duration::from_secs(1),
         }
     }
 
@@ -168,6 +180,56 @@ impl TestApp {
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
         answer.json()
     }
+
+    /// Sends one operation with `Authorization: Bearer <token>` (none when `token` is `None`).
+    /// A refused credential answers 401 with a GraphQL error body, returned like any other.
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.send_graphql(token, json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    /// Runs the contract operation `operation` of `../shared/contract/<file>.graphql` as written.
+    pub async fn contract(
+        &self,
+        token: Option<&str>,
+        file: &str,
+        operation: &str,
+        variables: Value,
+    ) -> Value {
+        let body = json!({
+            "query": contract::document(file),
+            "operationName": operation,
+            "variables": variables,
+        });
+        self.send_graphql(token, body).await
+    }
+
+    async fn send_graphql(&self, token: Option<&str>, body: Value) -> Value {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let answer = self
+            .request(request.body(Body::from(body.to_string())).expect("request"))
+            .await;
+        assert!(
+            answer.status == StatusCode::OK || answer.status == StatusCode::UNAUTHORIZED,
+            "{} {}",
+            answer.status,
+            answer.text
+        );
+        answer.json()
+    }
+}
+
+/// `data` of a response that must have no errors.
+pub fn data(response: &Value) -> &Value {
+    assert!(
+        response.get("errors").is_none(),
+        "unexpected errors: {response}"
+    );
+    &response["data"]
 }
 
 /// The `extensions.code` of each error in a GraphQL response.

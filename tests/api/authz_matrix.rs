@@ -1,0 +1,338 @@
+//! The authorization matrix: every contract operation that exists so far, for every kind of
+//! caller, with own and foreign objects. Later issues add their operations here.
+//!
+//! Expected outcomes: `ok`, or the error code: `F` FORBIDDEN, `U` UNAUTHENTICATED, `N` NOT_FOUND.
+
+use chrono::{Duration, Utc};
+use partnergraph::auth::jwt::JwtKeys;
+use serde_json::{Value, json};
+
+use crate::helpers::world::{self, World, create_key, db_id, invite, login};
+use crate::helpers::{TestApp, TestDb, error_codes, test_config};
+use crate::on_both_backends;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    Admin,
+    Manager,
+    Analyst,
+    Creator,
+    Integrator,
+    Anonymous,
+    Expired,
+    OtherBrandAdmin,
+}
+
+const CALLERS: [Caller; 8] = [
+    Caller::Admin,
+    Caller::Manager,
+    Caller::Analyst,
+    Caller::Creator,
+    Caller::Integrator,
+    Caller::Anonymous,
+    Caller::Expired,
+    Caller::OtherBrandAdmin,
+];
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    RegisterBrand,
+    Login,
+    RefreshSession,
+    AcceptInvite,
+    Logout,
+    Viewer,
+    InviteStaff,
+    InviteCreatorOfA,
+    CreateApiKey,
+    RevokeApiKeyOfA,
+    UpdateBrandSettings,
+    SetExchangeRate,
+    NodeBrandA,
+    NodeCreatorA,
+    NodeSpareCreatorA,
+    NodeApiKeyA,
+}
+
+/// One row per operation, in the order of [`CALLERS`]:
+/// Admin, Manager, Analyst, Creator, Integrator, Anonymous, Expired, OtherBrandAdmin.
+const MATRIX: &[(Op, [&str; 8])] = &[
+    (
+        Op::RegisterBrand,
+        ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"],
+    ),
+    (Op::Login, ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"]),
+    (
+        Op::RefreshSession,
+        ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"],
+    ),
+    (
+        Op::AcceptInvite,
+        ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"],
+    ),
+    (Op::Logout, ["ok", "ok", "ok", "ok", "F", "U", "U", "ok"]),
+    (Op::Viewer, ["ok", "ok", "ok", "ok", "F", "U", "U", "ok"]),
+    (Op::InviteStaff, ["ok", "F", "F", "F", "F", "U", "U", "ok"]),
+    (
+        Op::InviteCreatorOfA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
+    ),
+    (Op::CreateApiKey, ["ok", "F", "F", "F", "F", "U", "U", "ok"]),
+    (
+        Op::RevokeApiKeyOfA,
+        ["ok", "F", "F", "F", "F", "U", "U", "N"],
+    ),
+    (
+        Op::UpdateBrandSettings,
+        ["ok", "F", "F", "F", "F", "U", "U", "ok"],
+    ),
+    (
+        Op::SetExchangeRate,
+        ["ok", "F", "F", "F", "F", "U", "U", "ok"],
+    ),
+    (Op::NodeBrandA, ["ok", "ok", "ok", "ok", "N", "U", "U", "N"]),
+    (
+        Op::NodeCreatorA,
+        ["ok", "ok", "ok", "ok", "N", "U", "U", "N"],
+    ),
+    (
+        Op::NodeSpareCreatorA,
+        ["ok", "ok", "ok", "N", "N", "U", "U", "N"],
+    ),
+    (Op::NodeApiKeyA, ["ok", "N", "N", "N", "N", "U", "U", "N"]),
+];
+
+const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
+
+/// A token for `caller`. Operations that end a session get a fresh one.
+async fn token_for(app: &TestApp, w: &World, caller: Caller, fresh: bool) -> Option<String> {
+    let fresh_login = |email: &'static str| async move { login(app, email).await.0 };
+    match (caller, fresh) {
+        (Caller::Admin, false) => Some(w.admin.clone()),
+        (Caller::Admin, true) => Some(fresh_login("admin@a.test").await),
+        (Caller::Manager, false) => Some(w.manager.clone()),
+        (Caller::Manager, true) => Some(fresh_login("manager@a.test").await),
+        (Caller::Analyst, false) => Some(w.analyst.clone()),
+        (Caller::Analyst, true) => Some(fresh_login("analyst@a.test").await),
+        (Caller::Creator, false) => Some(w.creator.clone()),
+        (Caller::Creator, true) => Some(fresh_login("cora@creators.test").await),
+        (Caller::Integrator, _) => Some(w.key.clone()),
+        (Caller::Anonymous, _) => None,
+        (Caller::Expired, _) => {
+            let keys = JwtKeys::new(&test_config(TestDb::placeholder_config()).auth.jwt_secret);
+            let claims = w.admin.split('.').nth(1).expect("jwt payload");
+            let payload: Value = serde_json::from_slice(
+                &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims)
+                    .expect("base64"),
+            )
+            .expect("json");
+            let user: i64 = payload["sub"].as_str().expect("sub").parse().expect("id");
+            let sid = payload["sid"].as_str().expect("sid");
+            Some(
+                keys.issue(user, sid, Utc::now() - Duration::hours(2))
+                    .expect("jwt")
+                    .0,
+            )
+        }
+        (Caller::OtherBrandAdmin, false) => Some(w.admin_b.clone()),
+        (Caller::OtherBrandAdmin, true) => Some(fresh_login("admin@b.test").await),
+    }
+}
+
+async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Value {
+    let fresh = matches!(op, Op::Logout);
+    let token = token_for(app, w, caller, fresh).await;
+    let token = token.as_deref();
+    match op {
+        Op::RegisterBrand => {
+            app.contract(
+                token,
+                "auth",
+                "RegisterBrand",
+                json!({ "input": {
+                "brandName": format!("New {n}"), "currencyCode": "USD", "timezone": "UTC",
+                "email": format!("new{n}@x.test"), "password": world::PASSWORD } }),
+            )
+            .await
+        }
+        Op::Login => {
+            app.contract(
+                token,
+                "auth",
+                "Login",
+                json!({ "email": "analyst@a.test", "password": world::PASSWORD }),
+            )
+            .await
+        }
+        Op::RefreshSession => {
+            let (_, refresh) = login(app, "analyst@a.test").await;
+            app.contract(
+                token,
+                "auth",
+                "RefreshSession",
+                json!({ "refreshToken": refresh }),
+            )
+            .await
+        }
+        Op::AcceptInvite => {
+            let invite_token = invite(
+                app,
+                &w.admin,
+                &format!("invitee{n}@a.test"),
+                "ANALYST",
+                None,
+            )
+            .await;
+            app.contract(
+                token,
+                "auth",
+                "AcceptInvite",
+                json!({ "input": {
+                "inviteToken": invite_token, "password": world::PASSWORD } }),
+            )
+            .await
+        }
+        Op::Logout => app.contract(token, "auth", "Logout", json!({})).await,
+        Op::Viewer => app.contract(token, "auth", "Viewer", json!({})).await,
+        Op::InviteStaff => {
+            app.contract(
+                token,
+                "auth",
+                "InviteUser",
+                json!({ "input": {
+                "email": format!("staff{n}@x.test"), "role": "ANALYST" } }),
+            )
+            .await
+        }
+        Op::InviteCreatorOfA => {
+            app.contract(
+                token,
+                "auth",
+                "InviteUser",
+                json!({ "input": {
+                "email": format!("creator{n}@x.test"), "role": "CREATOR",
+                "creatorId": w.spare_creator_a } }),
+            )
+            .await
+        }
+        Op::CreateApiKey => {
+            app.contract(
+                token,
+                "auth",
+                "CreateApiKey",
+                json!({ "input": {
+                "name": format!("key {n}"), "scopes": ["INGEST"] } }),
+            )
+            .await
+        }
+        Op::RevokeApiKeyOfA => {
+            let (_, key_id) = create_key(app, &w.admin, &format!("target {n}")).await;
+            app.contract(token, "auth", "RevokeApiKey", json!({ "id": key_id }))
+                .await
+        }
+        Op::UpdateBrandSettings => {
+            app.contract(
+                token,
+                "auth",
+                "UpdateBrandSettings",
+                json!({ "input": { "holdPeriodDays": 30 } }),
+            )
+            .await
+        }
+        Op::SetExchangeRate => {
+            app.contract(
+                token,
+                "auth",
+                "SetExchangeRate",
+                json!({ "input": {
+                "currencyCode": "EUR", "date": "2026-01-01", "rate": "1.1" } }),
+            )
+            .await
+        }
+        Op::NodeBrandA => {
+            app.graphql_as(token, NODE, json!({ "id": w.brand_a }))
+                .await
+        }
+        Op::NodeCreatorA => {
+            app.graphql_as(token, NODE, json!({ "id": w.creator_a }))
+                .await
+        }
+        Op::NodeSpareCreatorA => {
+            app.graphql_as(token, NODE, json!({ "id": w.spare_creator_a }))
+                .await
+        }
+        Op::NodeApiKeyA => app.graphql_as(token, NODE, json!({ "id": w.key_id })).await,
+    }
+}
+
+fn outcome(response: &Value) -> String {
+    match error_codes(response).first().map(String::as_str) {
+        None => "ok".into(),
+        Some("FORBIDDEN") => "F".into(),
+        Some("UNAUTHENTICATED") => "U".into(),
+        Some("NOT_FOUND") => "N".into(),
+        Some(other) => format!("{other}: {response}"),
+    }
+}
+
+async fn every_operation_for_every_caller(app: TestApp) {
+    let w = world::world(&app).await;
+    let mut mismatches = Vec::new();
+    let mut n = 0;
+    for (op, expected) in MATRIX {
+        for (caller, want) in CALLERS.iter().zip(expected) {
+            n += 1;
+            let response = run(&app, &w, *op, *caller, n).await;
+            let got = outcome(&response);
+            if got != *want {
+                mismatches.push(format!("{op:?} as {caller:?}: expected {want}, got {got}"));
+            }
+            if got == "ok" {
+                assert!(
+                    response["data"].is_object(),
+                    "{op:?} as {caller:?}: {response}"
+                );
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
+}
+
+async fn another_brands_id_answers_exactly_like_a_missing_one(app: TestApp) {
+    let w = world::world(&app).await;
+    let missing_brand = partnergraph::graphql::id::encode(
+        partnergraph::graphql::id::NodeKind::Brand,
+        db_id(&w.brand_b) + 1000,
+    );
+    let missing_creator = partnergraph::graphql::id::encode(
+        partnergraph::graphql::id::NodeKind::Creator,
+        db_id(&w.creator_b) + 1000,
+    );
+    for (foreign, missing) in [
+        (&w.brand_b, missing_brand.0),
+        (&w.creator_b, missing_creator.0),
+    ] {
+        let foreign = app
+            .graphql_as(Some(&w.admin), NODE, json!({ "id": foreign }))
+            .await;
+        let missing = app
+            .graphql_as(Some(&w.admin), NODE, json!({ "id": missing }))
+            .await;
+        assert_eq!(error_codes(&foreign), ["NOT_FOUND"]);
+        assert_eq!(foreign, missing);
+    }
+    let foreign_key = app
+        .contract(
+            Some(&w.admin),
+            "auth",
+            "RevokeApiKey",
+            json!({ "id": w.key_id_b }),
+        )
+        .await;
+    assert_eq!(error_codes(&foreign_key), ["NOT_FOUND"]);
+}
+
+on_both_backends!(
+    every_operation_for_every_caller,
+    another_brands_id_answers_exactly_like_a_missing_one,
+);

@@ -1,0 +1,201 @@
+//! Fixtures built through the public API: brands, staff of every role, a creator account and
+//! an API key. Creator records are inserted directly until the roster API exists.
+
+use chrono::Utc;
+use partnergraph::db::entity::creator;
+use partnergraph::graphql::id::{self, NodeKind};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use serde_json::{Value, json};
+
+use super::{TestApp, data};
+
+pub const PASSWORD: &str = "correct-horse-battery-staple";
+
+pub struct Registered {
+    pub access: String,
+    pub refresh: String,
+    pub brand_id: String,
+    pub user_id: String,
+}
+
+/// Registers a brand (USD, UTC) whose ADMIN is `email`.
+pub async fn register(app: &TestApp, brand_name: &str, email: &str) -> Registered {
+    let response = app
+        .contract(
+            None,
+            "auth",
+            "RegisterBrand",
+            json!({ "input": {
+                "brandName": brand_name, "currencyCode": "USD", "timezone": "UTC",
+                "email": email, "password": PASSWORD,
+            }}),
+        )
+        .await;
+    let payload = &data(&response)["registerBrand"];
+    Registered {
+        access: text(&payload["accessToken"]),
+        refresh: text(&payload["refreshToken"]),
+        brand_id: text(&payload["user"]["brand"]["id"]),
+        user_id: text(&payload["user"]["id"]),
+    }
+}
+
+pub fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {value}"))
+        .to_owned()
+}
+
+/// The database id behind a global ID.
+pub fn db_id(global: &str) -> i64 {
+    id::decode(&async_graphql::ID(global.to_owned()))
+        .expect("valid global id")
+        .1
+}
+
+/// Inserts a creator record into a brand and returns its global ID.
+pub async fn insert_creator(
+    app: &TestApp,
+    brand_global_id: &str,
+    name: &str,
+    email: &str,
+) -> String {
+    let now = Utc::now();
+    let row = creator::ActiveModel {
+        brand_id: Set(db_id(brand_global_id)),
+        display_name: Set(name.into()),
+        email: Set(Some(email.into())),
+        niches: Set("[]".into()),
+        stage: Set("ACTIVE".into()),
+        vetting_status: Set("APPROVED".into()),
+        followers: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("insert creator");
+    id::encode(NodeKind::Creator, row.id).0
+}
+
+/// Invites `email` as `role` (with `creator_id` for CREATOR) and returns the invite token.
+pub async fn invite(
+    app: &TestApp,
+    token: &str,
+    email: &str,
+    role: &str,
+    creator_id: Option<&str>,
+) -> String {
+    let response = app
+        .contract(
+            Some(token),
+            "auth",
+            "InviteUser",
+            json!({ "input": { "email": email, "role": role, "creatorId": creator_id } }),
+        )
+        .await;
+    text(&data(&response)["inviteUser"]["inviteToken"])
+}
+
+/// Accepts an invite with [`PASSWORD`] and returns the access token.
+pub async fn accept(app: &TestApp, invite_token: &str) -> String {
+    let response = app
+        .contract(
+            None,
+            "auth",
+            "AcceptInvite",
+            json!({ "input": { "inviteToken": invite_token, "password": PASSWORD } }),
+        )
+        .await;
+    text(&data(&response)["acceptInvite"]["accessToken"])
+}
+
+pub async fn login(app: &TestApp, email: &str) -> (String, String) {
+    let response = app
+        .contract(
+            None,
+            "auth",
+            "Login",
+            json!({ "email": email, "password": PASSWORD }),
+        )
+        .await;
+    let payload = &data(&response)["login"];
+    (
+        text(&payload["accessToken"]),
+        text(&payload["refreshToken"]),
+    )
+}
+
+/// Creates an API key with every scope; returns (secret, global id).
+pub async fn create_key(app: &TestApp, admin: &str, name: &str) -> (String, String) {
+    let response = app
+        .contract(
+            Some(admin),
+            "auth",
+            "CreateApiKey",
+            json!({ "input": { "name": name, "scopes": ["INGEST", "READ_LINKS", "READ_CHANGES"] } }),
+        )
+        .await;
+    let payload = &data(&response)["createApiKey"];
+    (text(&payload["secret"]), text(&payload["apiKey"]["id"]))
+}
+
+/// Two brands: A with every role and a key, B with its ADMIN, a creator record and a key.
+pub struct World {
+    pub brand_a: String,
+    pub admin: String,
+    pub manager: String,
+    pub analyst: String,
+    /// A creator account linked to `creator_a` only.
+    pub creator: String,
+    pub creator_a: String,
+    /// A creator record of A with no account.
+    pub spare_creator_a: String,
+    pub key: String,
+    pub key_id: String,
+    pub brand_b: String,
+    pub admin_b: String,
+    pub creator_b: String,
+    pub key_id_b: String,
+}
+
+pub async fn world(app: &TestApp) -> World {
+    let a = register(app, "Brand A", "admin@a.test").await;
+    let manager_invite = invite(app, &a.access, "manager@a.test", "MANAGER", None).await;
+    let manager = accept(app, &manager_invite).await;
+    let analyst_invite = invite(app, &a.access, "analyst@a.test", "ANALYST", None).await;
+    let analyst = accept(app, &analyst_invite).await;
+    let creator_a = insert_creator(app, &a.brand_id, "Cora Creator", "cora@creators.test").await;
+    let spare_creator_a = insert_creator(app, &a.brand_id, "Sam Spare", "sam@creators.test").await;
+    let creator_invite = invite(
+        app,
+        &a.access,
+        "cora@creators.test",
+        "CREATOR",
+        Some(&creator_a),
+    )
+    .await;
+    let creator = accept(app, &creator_invite).await;
+    let (key, key_id) = create_key(app, &a.access, "store").await;
+
+    let b = register(app, "Brand B", "admin@b.test").await;
+    let creator_b = insert_creator(app, &b.brand_id, "Bea Other", "bea@creators.test").await;
+    let (_, key_id_b) = create_key(app, &b.access, "b store").await;
+    World {
+        brand_a: a.brand_id,
+        admin: a.access,
+        manager,
+        analyst,
+        creator,
+        creator_a,
+        spare_creator_a,
+        key,
+        key_id,
+        brand_b: b.brand_id,
+        admin_b: b.access,
+        creator_b,
+        key_id_b,
+    }
+}
