@@ -1,5 +1,48 @@
 //! Pure business rules: no database, no GraphQL. Every rule here is unit- and property-tested.
 
 pub mod brand;
+pub mod campaign;
+pub mod content;
 pub mod email;
+pub mod enrollment;
 pub mod money;
+pub mod offer;
+pub mod roster;
+pub mod text;
+
+/// An enumeration stored as its UPPER_SNAKE name (the same name the API uses):
+/// `as_str`, `parse` and `ALL`.
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The value of a stored name; `None` for anything else.
+            pub fn parse(value: &str) -> Option<Self> {
+                match value {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use stored_enum;

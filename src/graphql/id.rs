@@ -14,14 +14,24 @@ pub enum NodeKind {
     User,
     ApiKey,
     Creator,
+    Campaign,
+    Offer,
+    Enrollment,
+    Deliverable,
+    Cost,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 4] = [
+    const ALL: [NodeKind; 9] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Creator,
+        NodeKind::Campaign,
+        NodeKind::Offer,
+        NodeKind::Enrollment,
+        NodeKind::Deliverable,
+        NodeKind::Cost,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -30,6 +40,11 @@ impl NodeKind {
             Self::User => "User",
             Self::ApiKey => "ApiKey",
             Self::Creator => "Creator",
+            Self::Campaign => "Campaign",
+            Self::Offer => "Offer",
+            Self::Enrollment => "Enrollment",
+            Self::Deliverable => "Deliverable",
+            Self::Cost => "Cost",
         }
     }
 

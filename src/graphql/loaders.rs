@@ -1,40 +1,220 @@
 //! DataLoaders: batch the lookups a list can reach, so that no contract operation issues one
-//! query per row. Created per request (cheap), so that no cache outlives a request.
+//! query per row. Created per request, so that no cache outlives a request. Keys come from rows
+//! the caller was already allowed to read.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    Statement,
+};
 
-use crate::db::entity::brand;
+use crate::db::entity::{brand, campaign, channel, creator, enrollment, offer, offer_tier};
+use crate::service::enrollments::EnrollmentParent;
+use crate::service::{creators, offers};
 
-pub struct BrandLoader {
+/// A loader failure, as the API reports it.
+pub fn failed(err: Arc<DbErr>) -> crate::error::AppError {
+    crate::error::AppError::internal(err)
+}
+
+/// Loads rows of an entity by primary key.
+macro_rules! by_id_loader {
+    ($name:ident, $entity:ident) => {
+        pub struct $name {
+            db: DatabaseConnection,
+        }
+
+        impl Loader<i64> for $name {
+            type Value = $entity::Model;
+            type Error = Arc<DbErr>;
+
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().copied()))
+                    .all(&self.db)
+                    .await?;
+                Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(BrandLoader, brand);
+by_id_loader!(CreatorLoader, creator);
+by_id_loader!(CampaignLoader, campaign);
+by_id_loader!(OfferLoader, offer);
+
+/// Channels by creator id, largest first.
+pub struct ChannelsLoader {
     db: DatabaseConnection,
 }
 
-impl Loader<i64> for BrandLoader {
-    type Value = brand::Model;
+impl Loader<i64> for ChannelsLoader {
+    type Value = Vec<channel::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = brand::Entity::find()
-            .filter(brand::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        let mut grouped: HashMap<i64, Vec<channel::Model>> = HashMap::new();
+        for row in creators::channels_of(&self.db, keys).await? {
+            grouped.entry(row.creator_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Volume tiers by offer id.
+pub struct TiersLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for TiersLoader {
+    type Value = Vec<offer_tier::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut grouped: HashMap<i64, Vec<offer_tier::Model>> = HashMap::new();
+        for row in offers::tiers_of(&self.db, keys).await? {
+            grouped.entry(row.offer_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// The first `first` enrollments (by id) of many campaigns or creators, with each one's total:
+/// two statements per batch, whatever the number of parents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EnrollmentPageKey {
+    pub parent: EnrollmentParent,
+    pub first: u64,
+}
+
+#[derive(Clone)]
+pub struct EnrollmentPage {
+    pub rows: Vec<enrollment::Model>,
+    pub total: u64,
+}
+
+pub struct EnrollmentPageLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<EnrollmentPageKey> for EnrollmentPageLoader {
+    type Value = EnrollmentPage;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[EnrollmentPageKey],
+    ) -> Result<HashMap<EnrollmentPageKey, Self::Value>, Self::Error> {
+        let mut groups: HashMap<(bool, u64), Vec<i64>> = HashMap::new();
+        for key in keys {
+            let (by_campaign, id) = match key.parent {
+                EnrollmentParent::Campaign(id) => (true, id),
+                EnrollmentParent::Creator(id) => (false, id),
+            };
+            groups.entry((by_campaign, key.first)).or_default().push(id);
+        }
+        let mut out = HashMap::new();
+        for ((by_campaign, first), ids) in groups {
+            let (column, col_name) = if by_campaign {
+                (enrollment::Column::CampaignId, "campaign_id")
+            } else {
+                (enrollment::Column::CreatorId, "creator_id")
+            };
+            let parent = |id| {
+                if by_campaign {
+                    EnrollmentParent::Campaign(id)
+                } else {
+                    EnrollmentParent::Creator(id)
+                }
+            };
+            let counts: Vec<(i64, i64)> = enrollment::Entity::find()
+                .select_only()
+                .column(column)
+                .column_as(Expr::col(enrollment::Column::Id).count(), "n")
+                .filter(column.is_in(ids.iter().copied()))
+                .group_by(column)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let id_list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            // Ids are integers from the database, so inlining them is safe.
+            let sql = format!(
+                "SELECT * FROM (SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.{col_name} ORDER BY e.id) AS pg_rank \
+                 FROM enrollments e WHERE e.{col_name} IN ({id_list})) ranked \
+                 WHERE pg_rank <= {first} ORDER BY {col_name}, id"
+            );
+            let backend = self.db.get_database_backend();
+            let rows = enrollment::Model::find_by_statement(Statement::from_string(backend, sql))
+                .all(&self.db)
+                .await?;
+            let mut pages: HashMap<i64, EnrollmentPage> = ids
+                .iter()
+                .map(|id| {
+                    (
+                        *id,
+                        EnrollmentPage {
+                            rows: Vec::new(),
+                            total: 0,
+                        },
+                    )
+                })
+                .collect();
+            for (id, n) in counts {
+                if let Some(page) = pages.get_mut(&id) {
+                    page.total = u64::try_from(n).unwrap_or(0);
+                }
+            }
+            for row in rows {
+                let id = if by_campaign {
+                    row.campaign_id
+                } else {
+                    row.creator_id
+                };
+                if let Some(page) = pages.get_mut(&id) {
+                    page.rows.push(row);
+                }
+            }
+            for (id, page) in pages {
+                out.insert(
+                    EnrollmentPageKey {
+                        parent: parent(id),
+                        first,
+                    },
+                    page,
+                );
+            }
+        }
+        Ok(out)
     }
 }
 
 /// Every loader of one request.
 pub struct Loaders {
     pub brands: DataLoader<BrandLoader>,
+    pub creators: DataLoader<CreatorLoader>,
+    pub campaigns: DataLoader<CampaignLoader>,
+    pub offers: DataLoader<OfferLoader>,
+    pub channels: DataLoader<ChannelsLoader>,
+    pub tiers: DataLoader<TiersLoader>,
+    pub enrollment_pages: DataLoader<EnrollmentPageLoader>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
+        let db = || db.clone();
         Self {
-            brands: DataLoader::new(BrandLoader { db: db.clone() }, tokio::spawn),
+            brands: DataLoader::new(BrandLoader { db: db() }, tokio::spawn),
+            creators: DataLoader::new(CreatorLoader { db: db() }, tokio::spawn),
+            campaigns: DataLoader::new(CampaignLoader { db: db() }, tokio::spawn),
+            offers: DataLoader::new(OfferLoader { db: db() }, tokio::spawn),
+            channels: DataLoader::new(ChannelsLoader { db: db() }, tokio::spawn),
+            tiers: DataLoader::new(TiersLoader { db: db() }, tokio::spawn),
+            enrollment_pages: DataLoader::new(EnrollmentPageLoader { db: db() }, tokio::spawn),
         }
     }
 }

@@ -3,9 +3,12 @@
 
 pub mod account;
 pub mod brand;
+pub mod campaign;
 pub mod connection;
+pub mod content;
 pub mod context;
 pub mod creator;
+pub mod enums;
 pub mod errors;
 pub mod id;
 pub mod loaders;

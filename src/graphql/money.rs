@@ -37,3 +37,17 @@ impl MoneyInput {
             .map_err(|err| AppError::bad_input(field, err.to_string()))
     }
 }
+
+/// Stored minor units and currency code as `Money`.
+pub fn stored(minor: i64, currency_code: &str) -> Result<MoneyObject, AppError> {
+    let currency = money::Currency::parse(currency_code).map_err(AppError::internal)?;
+    Ok(money::Money::new(minor, currency).into())
+}
+
+/// An optional stored amount as optional `Money`.
+pub fn stored_opt(
+    minor: Option<i64>,
+    currency_code: &str,
+) -> Result<Option<MoneyObject>, AppError> {
+    minor.map(|m| stored(m, currency_code)).transpose()
+}

@@ -4,6 +4,8 @@ use async_graphql::{Context, ID, Interface, Object};
 
 use super::account::types::{ApiKey, User};
 use super::brand::types::Brand;
+use super::campaign::types::{Campaign, Enrollment, Offer};
+use super::content::types::{Cost, Deliverable};
 use super::context;
 use super::creator::types::Creator;
 use super::id::{self, NodeKind};
@@ -16,12 +18,25 @@ use crate::service;
 pub enum Node {
     ApiKey(ApiKey),
     Brand(Brand),
+    Campaign(Campaign),
+    Cost(Cost),
     Creator(Creator),
+    Deliverable(Deliverable),
+    Enrollment(Enrollment),
+    Offer(Offer),
     User(User),
 }
 
 #[derive(Default)]
 pub struct NodeQuery;
+
+/// What the caller may not see does not exist for it.
+fn hidden(err: AppError) -> AppError {
+    match err {
+        AppError::Forbidden(_) => AppError::NotFound,
+        other => other,
+    }
+}
 
 #[Object]
 impl NodeQuery {
@@ -37,14 +52,22 @@ impl NodeQuery {
             NodeKind::ApiKey => Node::ApiKey(ApiKey(
                 service::api_keys::get(db, actor, raw)
                     .await
-                    .map_err(|err| match err {
-                        AppError::Forbidden(_) => AppError::NotFound,
-                        other => other,
-                    })?,
+                    .map_err(hidden)?,
             )),
             NodeKind::Creator => {
                 Node::Creator(Creator(service::creators::get(db, actor, raw).await?))
             }
+            NodeKind::Campaign => {
+                Node::Campaign(Campaign(service::campaigns::get(db, actor, raw).await?))
+            }
+            NodeKind::Offer => Node::Offer(Offer(service::offers::get(db, actor, raw).await?)),
+            NodeKind::Enrollment => {
+                Node::Enrollment(Enrollment(service::enrollments::get(db, actor, raw).await?))
+            }
+            NodeKind::Deliverable => Node::Deliverable(Deliverable(
+                service::deliverables::get(db, actor, raw).await?,
+            )),
+            NodeKind::Cost => Node::Cost(Cost(service::costs::get(db, actor, raw).await?)),
         };
         Ok(Some(node))
     }

@@ -6,12 +6,31 @@ use super::account::mutation::AccountMutation;
 use super::account::query::AccountQuery;
 use super::brand::mutation::BrandMutation;
 use super::brand::query::BrandQuery;
+use super::campaign::mutation::CampaignMutation;
+use super::campaign::query::CampaignQuery;
+use super::content::mutation::ContentMutation;
+use super::content::query::ContentQuery;
+use super::creator::mutation::CreatorMutation;
+use super::creator::query::CreatorQuery;
 use super::node::NodeQuery;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(NodeQuery, AccountQuery, BrandQuery);
+pub struct QueryRoot(
+    NodeQuery,
+    AccountQuery,
+    BrandQuery,
+    CreatorQuery,
+    CampaignQuery,
+    ContentQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AccountMutation, BrandMutation);
+pub struct MutationRoot(
+    AccountMutation,
+    BrandMutation,
+    CreatorMutation,
+    CampaignMutation,
+    ContentMutation,
+);

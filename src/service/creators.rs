@@ -1,12 +1,363 @@
-//! Creator records (a brand's partner). Staff read their brand's; a creator account reads only
-//! its own records.
+//! Creator records (a brand's partners) and their channels. Staff read their brand's; MANAGER and
+//! ADMIN change them; a creator account reads only its own records.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use std::str::FromStr;
 
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+};
+use tracing::instrument;
+
+use super::page::{self, SortValue, SortedPage, contains_pattern};
 use crate::auth::{Actor, Permission, Role};
-use crate::db::entity::creator;
+use crate::db::entity::{channel, creator};
+use crate::domain::roster::{
+    MAX_BRAND_SAFETY_SCORE, Platform, Stage, Tier, VettingStatus, follower_range, primary_channel,
+    stage_transition_allowed,
+};
+use crate::domain::{email, text};
 use crate::error::AppError;
 
+pub const MAX_CHANNELS: usize = 20;
+const MAX_FOLLOWERS: i64 = 10_000_000_000;
+
+pub struct NewChannel {
+    pub platform: Platform,
+    pub handle: String,
+    pub url: Option<String>,
+    pub followers: i64,
+    pub avg_views: Option<i64>,
+    /// Engaged share of viewers, 0..1 (e.g. 0.045).
+    pub engagement_rate: Option<Decimal>,
+    pub audience_countries: Vec<String>,
+}
+
+pub struct CreatorInput {
+    pub display_name: String,
+    pub email: Option<String>,
+    pub country: Option<String>,
+    pub niches: Vec<String>,
+    pub channels: Vec<NewChannel>,
+}
+
+/// A partial change: `None` keeps a field; `channels: Some(..)` replaces every channel.
+#[derive(Default)]
+pub struct CreatorChange {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub country: Option<String>,
+    pub niches: Option<Vec<String>>,
+    pub channels: Option<Vec<NewChannel>>,
+}
+
+#[derive(Default)]
+pub struct CreatorFilter {
+    pub stage: Option<Stage>,
+    pub tier: Option<Tier>,
+    pub platform: Option<Platform>,
+    pub vetting_status: Option<VettingStatus>,
+    pub niche: Option<String>,
+    pub country: Option<String>,
+    /// Case-insensitive text in the name or any channel handle.
+    pub search: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CreatorSort {
+    #[default]
+    CreatedAt,
+    Followers,
+    Name,
+}
+
+struct ValidChannel {
+    platform: Platform,
+    handle: String,
+    url: Option<String>,
+    followers: i64,
+    avg_views: Option<i64>,
+    engagement_rate: Option<String>,
+    audience_countries: String,
+}
+
+fn validate_channels(channels: Vec<NewChannel>) -> Result<Vec<ValidChannel>, AppError> {
+    if channels.len() > MAX_CHANNELS {
+        return Err(AppError::bad_input(
+            "channels",
+            format!("at most {MAX_CHANNELS}"),
+        ));
+    }
+    channels
+        .into_iter()
+        .map(|c| {
+            let handle =
+                text::required("channels.handle", &c.handle, 100).map_err(AppError::invalid)?;
+            let url = c
+                .url
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| text::http_url("channels.url", &u))
+                .transpose()
+                .map_err(AppError::invalid)?;
+            if !(0..=MAX_FOLLOWERS).contains(&c.followers) {
+                return Err(AppError::bad_input(
+                    "channels.followers",
+                    "must be 0 or more",
+                ));
+            }
+            if c.avg_views
+                .is_some_and(|v| !(0..=MAX_FOLLOWERS).contains(&v))
+            {
+                return Err(AppError::bad_input(
+                    "channels.avgViews",
+                    "must be 0 or more",
+                ));
+            }
+            if c.engagement_rate
+                .is_some_and(|r| r < Decimal::ZERO || r > Decimal::ONE)
+            {
+                return Err(AppError::bad_input(
+                    "channels.engagementRate",
+                    "must be a share between 0 and 1 (e.g. \"0.045\")",
+                ));
+            }
+            let countries = c
+                .audience_countries
+                .iter()
+                .map(|code| text::country("channels.audienceCountries", code))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(AppError::invalid)?;
+            Ok(ValidChannel {
+                platform: c.platform,
+                handle,
+                url,
+                followers: c.followers,
+                avg_views: c.avg_views,
+                engagement_rate: c.engagement_rate.map(|r| r.normalize().to_string()),
+                audience_countries: serde_json::to_string(&countries)
+                    .map_err(AppError::internal)?,
+            })
+        })
+        .collect()
+}
+
+fn normalized_email(raw: Option<String>) -> Result<Option<String>, AppError> {
+    raw.filter(|e| !e.trim().is_empty())
+        .map(|e| email::normalize(&e).map_err(|msg| AppError::bad_input("email", msg)))
+        .transpose()
+}
+
+fn niches_json(niches: &[String]) -> Result<String, AppError> {
+    let niches = text::labels("niches", niches, 20, 40).map_err(AppError::invalid)?;
+    serde_json::to_string(&niches).map_err(AppError::internal)
+}
+
+fn conflict_on_email(err: sea_orm::DbErr) -> AppError {
+    match AppError::from(err) {
+        AppError::Conflict(_) => AppError::Conflict("a creator with this email exists".into()),
+        other => other,
+    }
+}
+
+async fn replace_channels<C: ConnectionTrait>(
+    db: &C,
+    record: &creator::Model,
+    channels: Vec<ValidChannel>,
+) -> Result<(i64, Option<Platform>), AppError> {
+    channel::Entity::delete_many()
+        .filter(channel::Column::CreatorId.eq(record.id))
+        .exec(db)
+        .await?;
+    let summary: Vec<(Platform, i64)> =
+        channels.iter().map(|c| (c.platform, c.followers)).collect();
+    let now = Utc::now();
+    for c in channels {
+        channel::ActiveModel {
+            brand_id: Set(record.brand_id),
+            creator_id: Set(record.id),
+            platform: Set(c.platform.as_str().to_owned()),
+            handle: Set(c.handle),
+            url: Set(c.url),
+            followers: Set(c.followers),
+            avg_views: Set(c.avg_views),
+            engagement_rate: Set(c.engagement_rate),
+            audience_countries: Set(c.audience_countries),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(match primary_channel(&summary) {
+        Some((platform, followers)) => (followers, Some(platform)),
+        None => (0, None),
+    })
+}
+
+#[instrument(skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: CreatorInput,
+) -> Result<creator::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let display_name =
+        text::required("displayName", &input.display_name, 120).map_err(AppError::invalid)?;
+    let email = normalized_email(input.email)?;
+    let country = input
+        .country
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| text::country("country", &c))
+        .transpose()
+        .map_err(AppError::invalid)?;
+    let niches = niches_json(&input.niches)?;
+    let channels = validate_channels(input.channels)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let record = creator::ActiveModel {
+        brand_id: Set(brand_id),
+        display_name: Set(display_name),
+        email_hash: Set(email.as_deref().and_then(email::hash)),
+        email: Set(email),
+        country: Set(country),
+        niches: Set(niches),
+        stage: Set(Stage::Prospect.as_str().to_owned()),
+        vetting_status: Set(VettingStatus::Pending.as_str().to_owned()),
+        followers: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(conflict_on_email)?;
+    let (followers, platform) = replace_channels(&txn, &record, channels).await?;
+    let mut active = record.into_active_model();
+    active.followers = Set(followers);
+    active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
+    let record = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+async fn find_for_change(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<creator::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    creator::Entity::find_by_id(id)
+        .filter(creator::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[instrument(skip(db, actor, change))]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    change: CreatorChange,
+) -> Result<creator::Model, AppError> {
+    let record = find_for_change(db, actor, id).await?;
+    let channels = change.channels.map(validate_channels).transpose()?;
+    let mut active = record.clone().into_active_model();
+    if let Some(name) = change.display_name {
+        active.display_name =
+            Set(text::required("displayName", &name, 120).map_err(AppError::invalid)?);
+    }
+    if let Some(raw) = change.email {
+        let email = normalized_email(Some(raw))?;
+        active.email_hash = Set(email.as_deref().and_then(email::hash));
+        active.email = Set(email);
+    }
+    if let Some(country) = change.country {
+        let country = Some(country)
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| text::country("country", &c))
+            .transpose()
+            .map_err(AppError::invalid)?;
+        active.country = Set(country);
+    }
+    if let Some(niches) = change.niches {
+        active.niches = Set(niches_json(&niches)?);
+    }
+    let txn = db.begin().await?;
+    if let Some(channels) = channels {
+        let (followers, platform) = replace_channels(&txn, &record, channels).await?;
+        active.followers = Set(followers);
+        active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
+    }
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(&txn).await.map_err(conflict_on_email)?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Moves a creator along the pipeline; leaving ENDED needs `reactivate`.
+#[instrument(skip(db, actor))]
+pub async fn set_stage(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    stage: Stage,
+    reactivate: bool,
+) -> Result<creator::Model, AppError> {
+    let record = find_for_change(db, actor, id).await?;
+    let from = Stage::parse(&record.stage).ok_or_else(|| AppError::internal("stored stage"))?;
+    if !stage_transition_allowed(from, stage, reactivate) {
+        let hint = if from == Stage::Ended {
+            " (pass reactivate: true to bring an ENDED creator back)"
+        } else {
+            ""
+        };
+        return Err(AppError::bad_input(
+            "stage",
+            format!("cannot move from {from} to {stage}{hint}"),
+        ));
+    }
+    let mut active = record.into_active_model();
+    active.stage = Set(stage.as_str().to_owned());
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// Records the vetting decision, the brand-safety score (0..100) and notes.
+#[instrument(skip(db, actor, notes))]
+pub async fn vet(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    status: VettingStatus,
+    brand_safety_score: Option<i32>,
+    notes: Option<String>,
+) -> Result<creator::Model, AppError> {
+    if brand_safety_score.is_some_and(|s| !(0..=MAX_BRAND_SAFETY_SCORE).contains(&s)) {
+        return Err(AppError::bad_input(
+            "brandSafetyScore",
+            format!("must be between 0 and {MAX_BRAND_SAFETY_SCORE}"),
+        ));
+    }
+    let notes = text::optional("notes", notes.as_deref(), 4000).map_err(AppError::invalid)?;
+    let record = find_for_change(db, actor, id).await?;
+    let mut active = record.into_active_model();
+    active.vetting_status = Set(status.as_str().to_owned());
+    if brand_safety_score.is_some() {
+        active.brand_safety_score = Set(brand_safety_score);
+    }
+    if notes.is_some() {
+        active.vetting_notes = Set(notes);
+    }
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// A creator record the caller may read: staff of its brand, or the creator account it belongs to.
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -25,4 +376,138 @@ pub async fn get(
         query.filter(creator::Column::BrandId.eq(brand_id))
     };
     query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// The brand's roster, filtered and sorted. A creator account sees only its own records.
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    filter: CreatorFilter,
+    sort: CreatorSort,
+    page: SortedPage,
+) -> Result<(Vec<creator::Model>, u64), AppError> {
+    let mut select = creator::Entity::find();
+    let brand_id = if actor.role == Role::Creator {
+        select = select.filter(creator::Column::Id.is_in(actor.creator_ids.clone()));
+        None
+    } else {
+        let brand_id = actor.require(Permission::ReadBrand)?;
+        select = select.filter(creator::Column::BrandId.eq(brand_id));
+        Some(brand_id)
+    };
+    if let Some(stage) = filter.stage {
+        select = select.filter(creator::Column::Stage.eq(stage.as_str()));
+    }
+    if let Some(status) = filter.vetting_status {
+        select = select.filter(creator::Column::VettingStatus.eq(status.as_str()));
+    }
+    if let Some(tier) = filter.tier {
+        let (min, max) = follower_range(tier);
+        select = select.filter(creator::Column::Followers.gte(min));
+        if let Some(max) = max {
+            select = select.filter(creator::Column::Followers.lt(max));
+        }
+    }
+    if let Some(country) = filter.country.filter(|c| !c.trim().is_empty()) {
+        let country = text::country("country", &country).map_err(AppError::invalid)?;
+        select = select.filter(creator::Column::Country.eq(country));
+    }
+    if let Some(niche) = filter.niche.filter(|n| !n.trim().is_empty()) {
+        let label = text::labels("niche", &[niche], 1, 40).map_err(AppError::invalid)?;
+        // Niches are a JSON array of plain labels: match one element exactly.
+        let element = format!("%\"{}\"%", label[0].replace('%', "\\%").replace('_', "\\_"));
+        select = select
+            .filter(Expr::col(creator::Column::Niches).like(LikeExpr::new(element).escape('\\')));
+    }
+    if let Some(platform) = filter.platform {
+        let mut sub = Query::select();
+        sub.column(channel::Column::CreatorId)
+            .from(channel::Entity)
+            .and_where(channel::Column::Platform.eq(platform.as_str()));
+        if let Some(brand_id) = brand_id {
+            sub.and_where(channel::Column::BrandId.eq(brand_id));
+        }
+        select = select.filter(creator::Column::Id.in_subquery(sub.to_owned()));
+    }
+    if let Some(search) = filter.search.filter(|s| !s.trim().is_empty()) {
+        if search.chars().count() > 100 {
+            return Err(AppError::bad_input(
+                "search",
+                "must be at most 100 characters",
+            ));
+        }
+        let pattern = contains_pattern(&search);
+        let mut handles = Query::select();
+        handles
+            .column(channel::Column::CreatorId)
+            .from(channel::Entity)
+            .and_where(
+                Expr::expr(Func::lower(Expr::col(channel::Column::Handle)))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
+            );
+        if let Some(brand_id) = brand_id {
+            handles.and_where(channel::Column::BrandId.eq(brand_id));
+        }
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col(creator::Column::DisplayName)))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                )
+                .add(creator::Column::Id.in_subquery(handles.to_owned())),
+        );
+    }
+    match sort {
+        CreatorSort::CreatedAt => {
+            // Ids grow with creation time: the id is the sort key.
+            page::sorted(db, select, creator::Column::Id, creator::Column::Id, page).await
+        }
+        CreatorSort::Followers => {
+            page::sorted(
+                db,
+                select,
+                creator::Column::Followers,
+                creator::Column::Id,
+                page,
+            )
+            .await
+        }
+        CreatorSort::Name => {
+            page::sorted(
+                db,
+                select,
+                creator::Column::DisplayName,
+                creator::Column::Id,
+                page,
+            )
+            .await
+        }
+    }
+}
+
+/// The sort value of a row, for its cursor.
+pub fn sort_value(record: &creator::Model, sort: CreatorSort) -> SortValue {
+    match sort {
+        CreatorSort::CreatedAt => SortValue::Int(record.id),
+        CreatorSort::Followers => SortValue::Int(record.followers),
+        CreatorSort::Name => SortValue::Text(record.display_name.clone()),
+    }
+}
+
+/// Channels of many creators at once (for the loader), largest first.
+pub async fn channels_of(
+    db: &DatabaseConnection,
+    creator_ids: &[i64],
+) -> Result<Vec<channel::Model>, sea_orm::DbErr> {
+    channel::Entity::find()
+        .filter(channel::Column::CreatorId.is_in(creator_ids.iter().copied()))
+        .order_by_desc(channel::Column::Followers)
+        .order_by_asc(channel::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Parses a stored decimal string column.
+pub fn stored_decimal(value: &str) -> Result<Decimal, AppError> {
+    Decimal::from_str(value).map_err(AppError::internal)
 }

@@ -67,6 +67,25 @@ pub async fn set(
     Ok(saved)
 }
 
+/// The brand's rate for `currency` on the calendar day (brand timezone) of `at`, if one is set.
+pub async fn rate_at(
+    db: &DatabaseConnection,
+    brand: &brand::Model,
+    currency: Currency,
+    at: chrono::DateTime<Utc>,
+) -> Result<Option<Decimal>, AppError> {
+    let tz: chrono_tz::Tz = brand.timezone.parse().map_err(AppError::internal)?;
+    let day = at.with_timezone(&tz).date_naive();
+    let row = exchange_rate::Entity::find()
+        .filter(exchange_rate::Column::BrandId.eq(brand.id))
+        .filter(exchange_rate::Column::CurrencyCode.eq(currency.code()))
+        .filter(exchange_rate::Column::RateDate.eq(day))
+        .one(db)
+        .await?;
+    row.map(|r| r.rate.parse::<Decimal>().map_err(AppError::internal))
+        .transpose()
+}
+
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -1,1 +1,5 @@
+//! The creator roster: creators, channels, pipeline stage and vetting.
+
+pub mod mutation;
+pub mod query;
 pub mod types;

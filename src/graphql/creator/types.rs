@@ -1,14 +1,29 @@
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, InputObject, Object};
+use rust_decimal::Decimal as RustDecimal;
 
-use crate::db::entity::creator;
+use crate::auth::Role;
+use crate::db::entity::{channel, creator};
+use crate::domain::roster::{self, tier_for};
 use crate::error::AppError;
 use crate::graphql::brand::types::Brand;
+use crate::graphql::campaign::types::{Enrollment, enrollments_of};
+use crate::graphql::connection::Page;
 use crate::graphql::context;
+use crate::graphql::enums::{
+    CreatorTier, EnrollmentStatus, PartnershipStage, Platform, VettingStatus, stored,
+};
 use crate::graphql::id::{self, NodeKind};
-use crate::graphql::scalars::DateTime;
+use crate::graphql::loaders::failed;
+use crate::graphql::scalars::{DateTime, Decimal};
+use crate::service::creators::{NewChannel, stored_decimal};
+use crate::service::enrollments::EnrollmentParent;
 
 /// A brand's partner record for a creator.
 pub struct Creator(pub creator::Model);
+
+fn json_list(stored: &str) -> Vec<String> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
 
 #[Object]
 impl Creator {
@@ -24,8 +39,83 @@ impl Creator {
         self.0.email.as_deref()
     }
 
+    /// ISO 3166-1 alpha-2.
     async fn country(&self) -> Option<&str> {
         self.0.country.as_deref()
+    }
+
+    async fn niches(&self) -> Vec<String> {
+        json_list(&self.0.niches)
+    }
+
+    /// From the largest channel's followers.
+    async fn tier(&self) -> CreatorTier {
+        tier_for(self.0.followers).into()
+    }
+
+    /// Followers of the largest channel.
+    async fn followers(&self) -> i64 {
+        self.0.followers
+    }
+
+    /// The platform of the largest channel.
+    async fn primary_platform(&self) -> Result<Option<Platform>, AppError> {
+        self.0
+            .primary_platform
+            .as_deref()
+            .map(|p| stored(p, roster::Platform::parse))
+            .transpose()
+    }
+
+    async fn stage(&self) -> Result<PartnershipStage, AppError> {
+        stored(&self.0.stage, roster::Stage::parse)
+    }
+
+    async fn vetting_status(&self) -> Result<VettingStatus, AppError> {
+        stored(&self.0.vetting_status, roster::VettingStatus::parse)
+    }
+
+    /// 0..100; the brand's assessment, not shown to the creator.
+    async fn brand_safety_score(&self, ctx: &Context<'_>) -> Result<Option<i32>, AppError> {
+        Ok(staff_only(ctx)?
+            .then_some(self.0.brand_safety_score)
+            .flatten())
+    }
+
+    /// The brand's vetting notes, not shown to the creator.
+    async fn vetting_notes(&self, ctx: &Context<'_>) -> Result<Option<&str>, AppError> {
+        Ok(staff_only(ctx)?
+            .then_some(self.0.vetting_notes.as_deref())
+            .flatten())
+    }
+
+    /// Largest first.
+    async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<Channel>, AppError> {
+        let rows = context::loaders(ctx)?
+            .channels
+            .load_one(self.0.id)
+            .await
+            .map_err(failed)?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Channel).collect())
+    }
+
+    /// The creator's enrollments in the brand's campaigns, oldest first.
+    async fn enrollments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<EnrollmentStatus>,
+    ) -> Result<Page<Enrollment>, AppError> {
+        enrollments_of(
+            ctx,
+            EnrollmentParent::Creator(self.0.id),
+            first,
+            after,
+            status,
+        )
+        .await
     }
 
     /// The brand this record belongs to.
@@ -34,12 +124,88 @@ impl Creator {
             .brands
             .load_one(self.0.brand_id)
             .await
-            .map_err(AppError::internal)?
+            .map_err(failed)?
             .map(Brand)
             .ok_or(AppError::NotFound)
     }
 
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
+    }
+
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+}
+
+fn staff_only(ctx: &Context<'_>) -> Result<bool, AppError> {
+    Ok(context::actor(ctx)?.role != Role::Creator)
+}
+
+/// One of a creator's social or publishing channels.
+pub struct Channel(pub channel::Model);
+
+#[Object]
+impl Channel {
+    async fn platform(&self) -> Result<Platform, AppError> {
+        stored(&self.0.platform, roster::Platform::parse)
+    }
+
+    async fn handle(&self) -> &str {
+        &self.0.handle
+    }
+
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+
+    async fn followers(&self) -> i64 {
+        self.0.followers
+    }
+
+    async fn avg_views(&self) -> Option<i64> {
+        self.0.avg_views
+    }
+
+    /// Engaged share of the audience, 0..1.
+    async fn engagement_rate(&self) -> Result<Option<Decimal>, AppError> {
+        self.0
+            .engagement_rate
+            .as_deref()
+            .map(|r| stored_decimal(r).map(Decimal))
+            .transpose()
+    }
+
+    /// ISO 3166-1 alpha-2 codes of the main audience countries.
+    async fn audience_countries(&self) -> Vec<String> {
+        json_list(&self.0.audience_countries)
+    }
+}
+
+#[derive(InputObject)]
+pub struct ChannelInput {
+    pub platform: Platform,
+    pub handle: String,
+    pub url: Option<String>,
+    #[graphql(default)]
+    pub followers: i64,
+    pub avg_views: Option<i64>,
+    /// Engaged share of the audience, 0..1 (e.g. "0.045").
+    pub engagement_rate: Option<Decimal>,
+    #[graphql(default)]
+    pub audience_countries: Vec<String>,
+}
+
+impl From<ChannelInput> for NewChannel {
+    fn from(value: ChannelInput) -> Self {
+        Self {
+            platform: value.platform.into(),
+            handle: value.handle,
+            url: value.url,
+            followers: value.followers,
+            avg_views: value.avg_views,
+            engagement_rate: value.engagement_rate.map(|d| -> RustDecimal { d.0 }),
+            audience_countries: value.audience_countries,
+        }
     }
 }

@@ -1,0 +1,5 @@
+//! Campaigns, offers and enrollments.
+
+pub mod mutation;
+pub mod query;
+pub mod types;

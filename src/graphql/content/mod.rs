@@ -1,0 +1,5 @@
+//! Content deliverables and other costs.
+
+pub mod mutation;
+pub mod query;
+pub mod types;

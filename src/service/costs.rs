@@ -1,0 +1,118 @@
+//! Other spend on a campaign (seeding, gifting, paid amplification, agency, other), optionally for
+//! one creator. Amounts in another currency are converted with the brand's rate for the day the
+//! cost was incurred (brand timezone), like conversions.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use tracing::instrument;
+
+use super::page::{self, KeysetPage};
+use super::{campaigns, exchange_rates};
+use crate::auth::{Actor, Permission};
+use crate::db::entity::{brand, cost, creator};
+use crate::domain::content::CostKind;
+use crate::domain::money::{Currency, Money, convert};
+use crate::domain::text;
+use crate::error::AppError;
+
+pub struct CostInput {
+    pub campaign_id: i64,
+    pub creator_id: Option<i64>,
+    pub kind: CostKind,
+    pub amount: Money,
+    pub incurred_at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+#[instrument(skip_all)]
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: CostInput,
+) -> Result<cost::Model, AppError> {
+    let campaign = campaigns::get_for_change(db, actor, input.campaign_id)
+        .await
+        .map_err(|err| match err {
+            AppError::NotFound => AppError::bad_input("campaignId", "no such campaign"),
+            other => other,
+        })?;
+    if let Some(creator_id) = input.creator_id {
+        creator::Entity::find_by_id(creator_id)
+            .filter(creator::Column::BrandId.eq(campaign.brand_id))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::bad_input("creatorId", "no such creator"))?;
+    }
+    if input.amount.minor < 0 {
+        return Err(AppError::bad_input("amount", "must not be negative"));
+    }
+    let note = text::optional("note", input.note.as_deref(), 2000).map_err(AppError::invalid)?;
+    let brand = brand::Entity::find_by_id(campaign.brand_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let brand_currency = Currency::parse(&brand.currency_code).map_err(AppError::internal)?;
+    let brand_amount = if input.amount.currency == brand_currency {
+        input.amount
+    } else {
+        let rate = exchange_rates::rate_at(db, &brand, input.amount.currency, input.incurred_at)
+            .await?
+            .ok_or_else(|| {
+                AppError::bad_input(
+                    "amount",
+                    format!(
+                        "no {} exchange rate for the day of incurredAt: set one with setExchangeRate",
+                        input.amount.currency
+                    ),
+                )
+            })?;
+        convert(input.amount, brand_currency, rate)
+            .map_err(|e| AppError::bad_input("amount", e.to_string()))?
+    };
+    Ok(cost::ActiveModel {
+        brand_id: Set(campaign.brand_id),
+        campaign_id: Set(campaign.id),
+        creator_id: Set(input.creator_id),
+        kind: Set(input.kind.as_str().to_owned()),
+        amount_minor: Set(input.amount.minor),
+        currency_code: Set(input.amount.currency.code().to_owned()),
+        brand_amount_minor: Set(brand_amount.minor),
+        incurred_at: Set(input.incurred_at),
+        note: Set(note),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<cost::Model, AppError> {
+    let brand_id = actor
+        .require(Permission::ReadBrand)
+        .map_err(|_| AppError::NotFound)?;
+    cost::Entity::find_by_id(id)
+        .filter(cost::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    campaign_id: Option<i64>,
+    creator_id: Option<i64>,
+    page: KeysetPage,
+) -> Result<(Vec<cost::Model>, u64), AppError> {
+    let brand_id = actor.require(Permission::ReadBrand)?;
+    let mut select = cost::Entity::find().filter(cost::Column::BrandId.eq(brand_id));
+    if let Some(id) = campaign_id {
+        select = select.filter(cost::Column::CampaignId.eq(id));
+    }
+    if let Some(id) = creator_id {
+        select = select.filter(cost::Column::CreatorId.eq(id));
+    }
+    page::by_id(db, select, cost::Column::Id, page).await
+}

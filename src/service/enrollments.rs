@@ -1,0 +1,250 @@
+//! Enrollments: a creator in a campaign under an offer, with per-creator overrides. One live
+//! (not REMOVED) enrollment per creator and campaign.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use tracing::instrument;
+
+use super::page::{self, KeysetPage};
+use super::{campaigns, offers};
+use crate::auth::{Actor, Permission, Role};
+use crate::db::entity::{creator, enrollment, offer};
+use crate::domain::enrollment::{EnrollmentStatus, status_transition_allowed};
+use crate::domain::offer::{Rates, validate_overrides};
+use crate::domain::roster::VettingStatus;
+use crate::error::AppError;
+
+pub struct EnrollInput {
+    pub campaign_id: i64,
+    pub creator_id: i64,
+    pub offer_id: i64,
+    pub overrides: Rates,
+    /// Start ACTIVE instead of INVITED.
+    pub active: bool,
+}
+
+async fn offer_of_campaign(
+    db: &DatabaseConnection,
+    brand_id: i64,
+    campaign_id: i64,
+    offer_id: i64,
+) -> Result<offer::Model, AppError> {
+    let row = offer::Entity::find_by_id(offer_id)
+        .filter(offer::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("offerId", "no such offer"))?;
+    if row.campaign_id != campaign_id {
+        return Err(AppError::bad_input(
+            "offerId",
+            "the offer belongs to another campaign",
+        ));
+    }
+    Ok(row)
+}
+
+fn overrides_json(rates: &Rates) -> Option<String> {
+    rates
+        .revenue_share_percent
+        .map(|p| p.normalize().to_string())
+}
+
+#[instrument(skip_all)]
+pub async fn enroll(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: EnrollInput,
+) -> Result<enrollment::Model, AppError> {
+    let campaign = campaigns::get_for_change(db, actor, input.campaign_id)
+        .await
+        .map_err(|err| match err {
+            AppError::NotFound => AppError::bad_input("campaignId", "no such campaign"),
+            other => other,
+        })?;
+    let creator = creator::Entity::find_by_id(input.creator_id)
+        .filter(creator::Column::BrandId.eq(campaign.brand_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("creatorId", "no such creator"))?;
+    if creator.vetting_status == VettingStatus::Rejected.as_str() {
+        return Err(AppError::bad_input(
+            "creatorId",
+            "the creator failed vetting",
+        ));
+    }
+    let offer = offer_of_campaign(db, campaign.brand_id, campaign.id, input.offer_id).await?;
+    validate_overrides(
+        offers::model_of(&offer)?,
+        &offers::rates_of(&offer)?,
+        &input.overrides,
+    )
+    .map_err(AppError::invalid)?;
+    let now = Utc::now();
+    let status = if input.active {
+        EnrollmentStatus::Active
+    } else {
+        EnrollmentStatus::Invited
+    };
+    enrollment::ActiveModel {
+        brand_id: Set(campaign.brand_id),
+        campaign_id: Set(campaign.id),
+        creator_id: Set(creator.id),
+        offer_id: Set(offer.id),
+        status: Set(status.as_str().to_owned()),
+        cpa_amount_minor: Set(input.overrides.cpa_minor),
+        cpl_amount_minor: Set(input.overrides.cpl_minor),
+        cpc_amount_minor: Set(input.overrides.cpc_minor),
+        revenue_share_percent: Set(overrides_json(&input.overrides)),
+        flat_fee_minor: Set(input.overrides.flat_fee_minor),
+        activated_at: Set(input.active.then_some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| match AppError::from(err) {
+        AppError::Conflict(_) => {
+            AppError::Conflict("the creator already has a live enrollment in this campaign".into())
+        }
+        other => other,
+    })
+}
+
+async fn find_for_change(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<enrollment::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    enrollment::Entity::find_by_id(id)
+        .filter(enrollment::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub fn parse_status(stored: &str) -> Result<EnrollmentStatus, AppError> {
+    EnrollmentStatus::parse(stored).ok_or_else(|| AppError::internal("stored enrollment status"))
+}
+
+/// Moves an enrollment along INVITED -> ACTIVE <-> PAUSED -> REMOVED. The first activation is
+/// remembered (a FLAT_FEE line is dated with it).
+#[instrument(skip(db, actor))]
+pub async fn set_status(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    status: EnrollmentStatus,
+) -> Result<enrollment::Model, AppError> {
+    let row = find_for_change(db, actor, id).await?;
+    let from = parse_status(&row.status)?;
+    if !status_transition_allowed(from, status) {
+        return Err(AppError::bad_input(
+            "status",
+            format!("cannot move an enrollment from {from} to {status}"),
+        ));
+    }
+    let now = Utc::now();
+    let first_activation = status == EnrollmentStatus::Active && row.activated_at.is_none();
+    let mut active = row.into_active_model();
+    active.status = Set(status.as_str().to_owned());
+    if first_activation {
+        active.activated_at = Set(Some(now));
+    }
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}
+
+/// Changes the offer (of the same campaign) and/or the overrides; `overrides` replaces them all.
+#[instrument(skip(db, actor, overrides))]
+pub async fn update_terms(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    offer_id: Option<i64>,
+    overrides: Option<Rates>,
+) -> Result<enrollment::Model, AppError> {
+    let row = find_for_change(db, actor, id).await?;
+    let offer = offer_of_campaign(
+        db,
+        row.brand_id,
+        row.campaign_id,
+        offer_id.unwrap_or(row.offer_id),
+    )
+    .await?;
+    let overrides = match overrides {
+        Some(rates) => rates,
+        None => Rates {
+            cpa_minor: row.cpa_amount_minor,
+            cpl_minor: row.cpl_amount_minor,
+            cpc_minor: row.cpc_amount_minor,
+            revenue_share_percent: row
+                .revenue_share_percent
+                .as_deref()
+                .map(super::creators::stored_decimal)
+                .transpose()?,
+            flat_fee_minor: row.flat_fee_minor,
+        },
+    };
+    validate_overrides(
+        offers::model_of(&offer)?,
+        &offers::rates_of(&offer)?,
+        &overrides,
+    )
+    .map_err(AppError::invalid)?;
+    let mut active = row.into_active_model();
+    active.offer_id = Set(offer.id);
+    active.cpa_amount_minor = Set(overrides.cpa_minor);
+    active.cpl_amount_minor = Set(overrides.cpl_minor);
+    active.cpc_amount_minor = Set(overrides.cpc_minor);
+    active.revenue_share_percent = Set(overrides_json(&overrides));
+    active.flat_fee_minor = Set(overrides.flat_fee_minor);
+    active.updated_at = Set(Utc::now());
+    Ok(active.update(db).await?)
+}
+
+/// An enrollment the caller may read: staff of its brand, or the creator it belongs to.
+pub async fn get(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<enrollment::Model, AppError> {
+    let query = enrollment::Entity::find_by_id(id);
+    let query = if actor.role == Role::Creator {
+        query.filter(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
+    } else {
+        let brand_id = actor
+            .require(Permission::ReadBrand)
+            .map_err(|_| AppError::NotFound)?;
+        query.filter(enrollment::Column::BrandId.eq(brand_id))
+    };
+    query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// Enrollments of a campaign or a creator (already checked to be the caller's), paged by id.
+pub async fn list_for(
+    db: &DatabaseConnection,
+    parent: EnrollmentParent,
+    status: Option<EnrollmentStatus>,
+    page: KeysetPage,
+) -> Result<(Vec<enrollment::Model>, u64), AppError> {
+    let mut select = enrollment::Entity::find();
+    select = match parent {
+        EnrollmentParent::Campaign(id) => select.filter(enrollment::Column::CampaignId.eq(id)),
+        EnrollmentParent::Creator(id) => select.filter(enrollment::Column::CreatorId.eq(id)),
+    };
+    if let Some(status) = status {
+        select = select.filter(enrollment::Column::Status.eq(status.as_str()));
+    }
+    page::by_id(db, select, enrollment::Column::Id, page).await
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EnrollmentParent {
+    Campaign(i64),
+    Creator(i64),
+}
