@@ -151,19 +151,31 @@ pub async fn update(
     Ok(active.update(db).await?)
 }
 
+/// A deliverable the caller may read: staff of its brand, or the creator it is owed by.
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
 ) -> Result<deliverable::Model, AppError> {
-    let brand_id = actor
-        .require(Permission::ReadBrand)
-        .map_err(|_| AppError::NotFound)?;
-    deliverable::Entity::find_by_id(id)
-        .filter(deliverable::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    let query = deliverable::Entity::find_by_id(id);
+    let query = if actor.role == Role::Creator {
+        query.filter(deliverable::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
+    } else {
+        let brand_id = actor
+            .require(Permission::ReadBrand)
+            .map_err(|_| AppError::NotFound)?;
+        query.filter(deliverable::Column::BrandId.eq(brand_id))
+    };
+    query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// Ids of the creator's own enrollments, as a subquery.
+fn own_enrollments(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(enrollment::Column::Id)
+        .from(enrollment::Entity)
+        .and_where(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
+        .to_owned()
 }
 
 #[derive(Default)]
@@ -182,11 +194,8 @@ pub async fn list(
 ) -> Result<(Vec<deliverable::Model>, u64), AppError> {
     let mut select = deliverable::Entity::find();
     if actor.role == Role::Creator {
-        let mut own = sea_orm::sea_query::Query::select();
-        own.column(enrollment::Column::Id)
-            .from(enrollment::Entity)
-            .and_where(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()));
-        select = select.filter(deliverable::Column::EnrollmentId.in_subquery(own.to_owned()));
+        select =
+            select.filter(deliverable::Column::EnrollmentId.in_subquery(own_enrollments(actor)));
     } else {
         let brand_id = actor.require(Permission::ReadBrand)?;
         select = select.filter(deliverable::Column::BrandId.eq(brand_id));

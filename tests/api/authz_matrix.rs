@@ -52,6 +52,21 @@ enum Op {
     NodeCreatorA,
     NodeSpareCreatorA,
     NodeApiKeyA,
+    CreateCreator,
+    Creators,
+    SetCreatorStageOfA,
+    VetCreatorOfA,
+    CreateCampaign,
+    SetCampaignStatusOfA,
+    CreateOfferInA,
+    EnrollCreatorInA,
+    Campaigns,
+    CreateDeliverableInA,
+    UpdateDeliverableOfA,
+    RecordCostInA,
+    NodeCampaignA,
+    NodeEnrollmentA,
+    NodeDeliverableA,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -100,6 +115,60 @@ const MATRIX: &[(Op, [&str; 8])] = &[
         ["ok", "ok", "ok", "N", "N", "U", "U", "N"],
     ),
     (Op::NodeApiKeyA, ["ok", "N", "N", "N", "N", "U", "U", "N"]),
+    (
+        Op::CreateCreator,
+        ["ok", "ok", "F", "F", "F", "U", "U", "ok"],
+    ),
+    (Op::Creators, ["ok", "ok", "ok", "ok", "F", "U", "U", "ok"]),
+    (
+        Op::SetCreatorStageOfA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
+    ),
+    (
+        Op::VetCreatorOfA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
+    ),
+    (
+        Op::CreateCampaign,
+        ["ok", "ok", "F", "F", "F", "U", "U", "ok"],
+    ),
+    (
+        Op::SetCampaignStatusOfA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
+    ),
+    (
+        Op::CreateOfferInA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
+    ),
+    (
+        Op::EnrollCreatorInA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "B"],
+    ),
+    (Op::Campaigns, ["ok", "ok", "ok", "F", "F", "U", "U", "ok"]),
+    (
+        Op::CreateDeliverableInA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "B"],
+    ),
+    (
+        Op::UpdateDeliverableOfA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
+    ),
+    (
+        Op::RecordCostInA,
+        ["ok", "ok", "F", "F", "F", "U", "U", "B"],
+    ),
+    (
+        Op::NodeCampaignA,
+        ["ok", "ok", "ok", "N", "N", "U", "U", "N"],
+    ),
+    (
+        Op::NodeEnrollmentA,
+        ["ok", "ok", "ok", "ok", "N", "U", "U", "N"],
+    ),
+    (
+        Op::NodeDeliverableA,
+        ["ok", "ok", "ok", "ok", "N", "U", "U", "N"],
+    ),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -262,6 +331,130 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
                 .await
         }
         Op::NodeApiKeyA => app.graphql_as(token, NODE, json!({ "id": w.key_id })).await,
+        Op::CreateCreator => {
+            app.contract(
+                token,
+                "roster",
+                "CreateCreator",
+                json!({ "input": {
+                "displayName": format!("Matrix {n}") } }),
+            )
+            .await
+        }
+        Op::Creators => {
+            app.contract(token, "roster", "Creators", json!({ "first": 5 }))
+                .await
+        }
+        Op::SetCreatorStageOfA => {
+            app.contract(
+                token,
+                "roster",
+                "SetCreatorStage",
+                json!({ "id": w.spare_creator_a, "stage": "PAUSED" }),
+            )
+            .await
+        }
+        Op::VetCreatorOfA => {
+            app.contract(
+                token,
+                "roster",
+                "VetCreator",
+                json!({ "input": {
+                "creatorId": w.spare_creator_a, "status": "APPROVED", "brandSafetyScore": 80 } }),
+            )
+            .await
+        }
+        Op::CreateCampaign => {
+            app.contract(
+                token,
+                "campaigns",
+                "CreateCampaign",
+                json!({ "input": {
+                "name": format!("Matrix {n}"), "objective": "SALES", "schedule": "ALWAYS_ON" } }),
+            )
+            .await
+        }
+        Op::SetCampaignStatusOfA => {
+            app.contract(
+                token,
+                "campaigns",
+                "SetCampaignStatus",
+                json!({ "id": w.campaign_a, "status": "ACTIVE" }),
+            )
+            .await
+        }
+        Op::CreateOfferInA => {
+            app.contract(
+                token,
+                "campaigns",
+                "CreateOffer",
+                json!({ "input": {
+                "campaignId": w.campaign_a, "name": format!("Offer {n}"), "model": "CPL",
+                "cplAmount": { "amount": "2", "currencyCode": "USD" } } }),
+            )
+            .await
+        }
+        Op::EnrollCreatorInA => {
+            let creator =
+                world::insert_creator(app, &w.brand_a, &format!("E{n}"), &format!("e{n}@a.test"))
+                    .await;
+            app.contract(
+                token,
+                "campaigns",
+                "EnrollCreator",
+                json!({ "input": {
+                "campaignId": w.campaign_a, "creatorId": creator, "offerId": w.offer_a } }),
+            )
+            .await
+        }
+        Op::Campaigns => {
+            app.contract(token, "campaigns", "Campaigns", json!({ "first": 5 }))
+                .await
+        }
+        Op::CreateDeliverableInA => {
+            app.contract(
+                token,
+                "campaigns",
+                "CreateDeliverable",
+                json!({ "input": {
+                "enrollmentId": w.enrollment_a, "platform": "TIKTOK", "format": "POST" } }),
+            )
+            .await
+        }
+        Op::UpdateDeliverableOfA => {
+            app.contract(
+                token,
+                "campaigns",
+                "UpdateDeliverable",
+                json!({ "input": {
+                "id": w.deliverable_a, "impressions": n } }),
+            )
+            .await
+        }
+        Op::RecordCostInA => {
+            app.contract(
+                token,
+                "campaigns",
+                "RecordCost",
+                json!({ "input": {
+                "campaignId": w.campaign_a, "kind": "GIFTING",
+                "amount": { "amount": "10", "currencyCode": "USD" },
+                "incurredAt": "2026-01-01T00:00:00Z" } }),
+            )
+            .await
+        }
+        Op::NodeCampaignA => {
+            app.graphql_as(token, NODE, json!({ "id": w.campaign_a }))
+                .await
+        }
+        Op::NodeEnrollmentA => {
+            app.graphql_as(token, NODE, json!({ "id": w.enrollment_a }))
+                .await
+        }
+        Op::NodeDeliverableA => {
+            app.graphql_as(token, NODE, json!({ "id": w.deliverable_a }))
+                .await
+        }
     }
 }
 
@@ -271,6 +464,7 @@ fn outcome(response: &Value) -> String {
         Some("FORBIDDEN") => "F".into(),
         Some("UNAUTHENTICATED") => "U".into(),
         Some("NOT_FOUND") => "N".into(),
+        Some("BAD_USER_INPUT") => "B".into(),
         Some(other) => format!("{other}: {response}"),
     }
 }

@@ -7,6 +7,8 @@ pub mod postgres;
 pub mod world;
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -102,6 +104,7 @@ pub fn test_config(database: DatabaseConfig) -> Config {
 pub struct TestApp {
     pub router: Router,
     pub db: DatabaseConnection,
+    statements: Arc<AtomicUsize>,
     _test_db: TestDb,
 }
 
@@ -122,15 +125,26 @@ impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<Self> {
         let test_db = TestDb::create(backend).await?;
         let config = test_config(test_db.database_config());
-        let db = partnergraph::app::connect_and_migrate(&config)
+        let mut db = partnergraph::app::connect_and_migrate(&config)
             .await
             .expect("migrate test database");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
         let (_, router) = partnergraph::app::build(config, db.clone());
         Some(Self {
             router,
             db,
+            statements,
             _test_db: test_db,
         })
+    }
+
+    /// SQL statements the app has run so far (every statement, through any clone of the pool).
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
     }
 
     pub async fn request(&self, request: Request<Body>) -> HttpAnswer {

@@ -159,6 +159,61 @@ pub struct World {
     pub admin_b: String,
     pub creator_b: String,
     pub key_id_b: String,
+    /// A campaign of A (ACTIVE) with a CPA offer, `creator_a` enrolled (ACTIVE) and a deliverable.
+    pub campaign_a: String,
+    pub offer_a: String,
+    pub enrollment_a: String,
+    pub deliverable_a: String,
+}
+
+/// Creates an ACTIVE ALWAYS_ON campaign with a CPA offer; returns (campaign id, offer id).
+pub async fn campaign_with_offer(app: &TestApp, admin: &str, name: &str) -> (String, String) {
+    let campaign = app
+        .contract(
+            Some(admin),
+            "campaigns",
+            "CreateCampaign",
+            json!({ "input": { "name": name, "objective": "SALES", "schedule": "ALWAYS_ON" } }),
+        )
+        .await;
+    let campaign_id = text(&data(&campaign)["createCampaign"]["id"]);
+    let active = app
+        .contract(
+            Some(admin),
+            "campaigns",
+            "SetCampaignStatus",
+            json!({ "id": campaign_id, "status": "ACTIVE" }),
+        )
+        .await;
+    data(&active);
+    let offer = app
+        .contract(
+            Some(admin),
+            "campaigns",
+            "CreateOffer",
+            json!({ "input": { "campaignId": campaign_id, "name": "CPA $20", "model": "CPA",
+                "cpaAmount": { "amount": "20.00", "currencyCode": "USD" } } }),
+        )
+        .await;
+    (campaign_id, text(&data(&offer)["createOffer"]["id"]))
+}
+
+/// Enrolls a creator (ACTIVE); returns the enrollment id.
+pub async fn enroll(
+    app: &TestApp,
+    admin: &str,
+    campaign: &str,
+    creator: &str,
+    offer: &str,
+) -> String {
+    let response = app
+        .graphql_as(
+            Some(admin),
+            "mutation ($input: EnrollCreatorInput!) { enrollCreator(input: $input) { id } }",
+            json!({ "input": { "campaignId": campaign, "creatorId": creator, "offerId": offer, "active": true } }),
+        )
+        .await;
+    text(&data(&response)["enrollCreator"]["id"])
 }
 
 pub async fn world(app: &TestApp) -> World {
@@ -183,6 +238,17 @@ pub async fn world(app: &TestApp) -> World {
     let b = register(app, "Brand B", "admin@b.test").await;
     let creator_b = insert_creator(app, &b.brand_id, "Bea Other", "bea@creators.test").await;
     let (_, key_id_b) = create_key(app, &b.access, "b store").await;
+    let (campaign_a, offer_a) = campaign_with_offer(app, &a.access, "Spring").await;
+    let enrollment_a = enroll(app, &a.access, &campaign_a, &creator_a, &offer_a).await;
+    let deliverable = app
+        .contract(
+            Some(&a.access),
+            "campaigns",
+            "CreateDeliverable",
+            json!({ "input": { "enrollmentId": enrollment_a, "platform": "TIKTOK", "format": "SHORT_VIDEO" } }),
+        )
+        .await;
+    let deliverable_a = text(&data(&deliverable)["createDeliverable"]["id"]);
     World {
         brand_a: a.brand_id,
         admin: a.access,
@@ -197,5 +263,9 @@ pub async fn world(app: &TestApp) -> World {
         admin_b: b.access,
         creator_b,
         key_id_b,
+        campaign_a,
+        offer_a,
+        enrollment_a,
+        deliverable_a,
     }
 }
