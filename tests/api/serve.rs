@@ -113,8 +113,12 @@ fn serve_refuses_to_start_without_a_jwt_secret_outside_dev() {
 
 #[tokio::test]
 async fn demo_data_loads_and_a_restart_keeps_it_once() {
-    use partnergraph::db::entity::{api_key, brand, creator, tracking_link, user};
-    use sea_orm::{EntityTrait, PaginatorTrait};
+    use partnergraph::db::entity::{
+        api_key, brand, campaign, cost, creator, deliverable, discount_code, enrollment, offer,
+        tracking_link, user,
+    };
+    use partnergraph::demo;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
     let dir = tempfile::tempdir().expect("temp dir");
     for _ in 0..2 {
@@ -130,7 +134,7 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
         ] {
             let body = serde_json::json!({
                 "query": "mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { user { role } } }",
-                "variables": { "e": email, "p": partnergraph::demo::DEMO_PASSWORD },
+                "variables": { "e": email, "p": demo::DEMO_PASSWORD },
             });
             let reply = http_client::send(server.addr, "POST", "/graphql", Some(&body.to_string()))
                 .expect("login");
@@ -140,15 +144,116 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
     }
     let url = format!("sqlite://{}", dir.path().join("partnergraph.db").display());
     let db = sea_orm::Database::connect(url).await.expect("open demo db");
-    assert_eq!(brand::Entity::find().count(&db).await.expect("count"), 1);
-    assert_eq!(creator::Entity::find().count(&db).await.expect("count"), 4);
+    let brands = brand::Entity::find().all(&db).await.expect("brands");
+    assert_eq!(brands.len(), 1);
+    assert_eq!(brands[0].name, demo::DEMO_BRAND);
+    // Counts are those of one load: a restart added nothing.
+    let counts = [
+        (
+            "creators",
+            creator::Entity::find().count(&db).await,
+            demo::CREATOR_COUNT,
+        ),
+        (
+            "campaigns",
+            campaign::Entity::find().count(&db).await,
+            demo::CAMPAIGN_COUNT,
+        ),
+        (
+            "offers",
+            offer::Entity::find().count(&db).await,
+            demo::OFFER_COUNT,
+        ),
+        (
+            "enrollments",
+            enrollment::Entity::find().count(&db).await,
+            demo::ENROLLMENT_COUNT,
+        ),
+        (
+            "deliverables",
+            deliverable::Entity::find().count(&db).await,
+            demo::DELIVERABLE_COUNT,
+        ),
+        (
+            "costs",
+            cost::Entity::find().count(&db).await,
+            demo::COST_COUNT,
+        ),
+        (
+            "links",
+            tracking_link::Entity::find().count(&db).await,
+            demo::TRACKING_LINK_COUNT,
+        ),
+        (
+            "codes",
+            discount_code::Entity::find().count(&db).await,
+            demo::DISCOUNT_CODE_COUNT,
+        ),
+        (
+            "users",
+            user::Entity::find().count(&db).await,
+            demo::USER_COUNT,
+        ),
+        ("API keys", api_key::Entity::find().count(&db).await, 1),
+    ];
+    for (what, count, expected) in counts {
+        assert_eq!(count.expect(what), expected as u64, "{what}");
+    }
+    // A realistic workspace: dozens of creators, several campaigns, the five documented logins.
+    const { assert!(demo::CREATOR_COUNT >= 40 && demo::CAMPAIGN_COUNT >= 4) };
+    const { assert!(demo::USER_COUNT == 5) };
+    let published = deliverable::Entity::find()
+        .filter(deliverable::Column::Status.eq("PUBLISHED"))
+        .count(&db)
+        .await
+        .expect("published");
+    assert_eq!(published, demo::PUBLISHED_DELIVERABLE_COUNT as u64);
+    assert!(published >= 1);
+    let mut models: Vec<String> = offer::Entity::find()
+        .select_only()
+        .column(offer::Column::Model)
+        .distinct()
+        .into_tuple()
+        .all(&db)
+        .await
+        .expect("offer models");
+    models.sort();
     assert_eq!(
-        tracking_link::Entity::find()
-            .count(&db)
-            .await
-            .expect("count"),
-        4
+        models,
+        ["CPA", "CPC", "CPL", "FLAT_FEE", "HYBRID", "REVENUE_SHARE"]
     );
-    assert_eq!(user::Entity::find().count(&db).await.expect("count"), 5);
-    assert_eq!(api_key::Entity::find().count(&db).await.expect("count"), 1);
+    // The original four keep their links and codes; the creator logins own their records.
+    for (link, code) in [
+        ("glow-maya", "MAYA15"),
+        ("glow-leo", "LEO15"),
+        ("glow-ana", "ANA15"),
+        ("glow-sam", "SAM15"),
+    ] {
+        let link = tracking_link::Entity::find()
+            .filter(tracking_link::Column::Code.eq(link))
+            .one(&db)
+            .await
+            .expect("link")
+            .unwrap_or_else(|| panic!("link {link}"));
+        let code = discount_code::Entity::find()
+            .filter(discount_code::Column::Code.eq(code))
+            .one(&db)
+            .await
+            .expect("code")
+            .unwrap_or_else(|| panic!("code {code}"));
+        assert_eq!(link.enrollment_id, code.enrollment_id);
+    }
+    for email in ["maya@example.com", "leo@example.com"] {
+        let record = creator::Entity::find()
+            .filter(creator::Column::Email.eq(email))
+            .one(&db)
+            .await
+            .expect("creator")
+            .unwrap_or_else(|| panic!("creator {email}"));
+        assert!(record.user_id.is_some(), "{email} is linked to its login");
+        assert_eq!(
+            (record.stage.as_str(), record.vetting_status.as_str()),
+            ("ACTIVE", "APPROVED")
+        );
+    }
 }

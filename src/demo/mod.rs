@@ -1,0 +1,201 @@
+//! The `--demo` data set: the brand "Glow Botanics (demo)" with a realistic workspace — a roster
+//! of dozens of creators across platforms, tiers, pipeline stages and vetting outcomes; campaigns
+//! with every objective, schedule and status; offers of every commission model; enrollments,
+//! content deliverables, other costs, tracking links and discount codes.
+//!
+//! How it is written:
+//! - The brand, its logins, the integrator API key (`tenant`) and the tracking links and discount
+//!   codes (`links`) are inserted directly: there is no service that creates a brand with a
+//!   chosen name and settings without signing in, nor (yet) one for links and codes.
+//! - Everything else goes through the services in [`crate::service`] as the demo ADMIN, so the
+//!   demo obeys the same rules as the API (pipeline transitions, offer rates, vetting, currency).
+//! - The data is a fixed plan (no randomness); the `*_COUNT` constants say how much of each kind
+//!   a load creates.
+//!
+//! Idempotency: services commit their own transactions, so the load cannot be one transaction.
+//! The brand is created first under [`LOADING_BRAND`] and renamed to [`DEMO_BRAND`] as the very
+//! last step. A start that finds [`DEMO_BRAND`] skips the load; one that finds [`LOADING_BRAND`]
+//! (an earlier load was interrupted) stops with a message asking to delete the half-loaded
+//! database, which holds nothing but demo data.
+
+mod campaigns;
+mod content;
+mod enrollments;
+mod links;
+mod offers;
+mod roster;
+mod tenant;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+
+use crate::auth::{Actor, Principal, Role};
+use crate::db::entity::brand;
+use crate::error::AppError;
+
+pub const DEMO_BRAND: &str = "Glow Botanics (demo)";
+/// The demo brand's name while it is being loaded (see the module documentation).
+pub const LOADING_BRAND: &str = "Glow Botanics (demo, loading)";
+/// Every demo login uses this password.
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+/// A well-known integrator key, for the demo only (scopes INGEST, READ_LINKS, READ_CHANGES).
+pub const DEMO_API_KEY: &str = "pg_demo0integrator0key0for0local0testing0only0";
+/// Staff logins: email and role. The first is the ADMIN the demo acts as.
+pub const STAFF: [(&str, Role); 3] = [
+    ("admin@glow.example", Role::Admin),
+    ("manager@glow.example", Role::Manager),
+    ("analyst@glow.example", Role::Analyst),
+];
+/// Creators of the roster that have an account (their creator email is the login).
+pub const CREATOR_LOGINS: [&str; 2] = ["maya@example.com", "leo@example.com"];
+/// The brand's one foreign currency and its rate to USD, set for the load day (brand timezone).
+pub const EUR_RATE: &str = "1.0850";
+
+/// How much of each kind one load creates.
+pub const USER_COUNT: usize = STAFF.len() + CREATOR_LOGINS.len();
+pub const CREATOR_COUNT: usize = roster::ROSTER.len();
+pub const CAMPAIGN_COUNT: usize = campaigns::CAMPAIGNS.len();
+pub const OFFER_COUNT: usize = offers::OFFERS.len();
+pub const ENROLLMENT_COUNT: usize = enrollments::ENROLLMENTS.len();
+pub const DELIVERABLE_COUNT: usize = content::DELIVERABLES.len();
+pub const PUBLISHED_DELIVERABLE_COUNT: usize = content::published_count();
+pub const COST_COUNT: usize = content::COSTS.len();
+pub const TRACKING_LINK_COUNT: usize = links::LINKS.len();
+pub const DISCOUNT_CODE_COUNT: usize = links::discount_code_count();
+
+/// Why the demo could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(
+        "an earlier --demo load was interrupted (brand {LOADING_BRAND:?} exists): the database \
+         holds half-loaded demo data; delete it (the SQLite file, or drop the PostgreSQL \
+         database) and start again"
+    )]
+    Interrupted,
+    #[error("{0}")]
+    Database(#[from] DbErr),
+    #[error("{step}: {detail}")]
+    Step { step: String, detail: String },
+}
+
+/// Names the step a service call failed in; internal errors keep their detail (this goes to the
+/// operator's terminal, never to a client).
+trait StepContext<T> {
+    fn step(self, step: impl FnOnce() -> String) -> Result<T, LoadError>;
+}
+
+impl<T> StepContext<T> for Result<T, AppError> {
+    fn step(self, step: impl FnOnce() -> String) -> Result<T, LoadError> {
+        self.map_err(|err| LoadError::Step {
+            step: step(),
+            detail: match err {
+                AppError::Internal(detail) => detail,
+                other => other.to_string(),
+            },
+        })
+    }
+}
+
+/// What the steps of a load share: the ADMIN acting, the load time, and the ids created so far.
+struct Demo<'a> {
+    db: &'a DatabaseConnection,
+    brand_id: i64,
+    admin: Actor,
+    now: DateTime<Utc>,
+    /// Creator records by slug (first name, lower case).
+    creators: HashMap<String, i64>,
+    campaigns: HashMap<&'static str, i64>,
+    /// Offers by (campaign key, offer key).
+    offers: HashMap<(&'static str, &'static str), i64>,
+    /// Enrollments by (campaign key, creator slug).
+    enrollments: HashMap<(&'static str, &'static str), i64>,
+}
+
+impl Demo<'_> {
+    fn days(&self, days: i64) -> DateTime<Utc> {
+        self.now + chrono::Duration::days(days)
+    }
+
+    fn enrollment(&self, campaign: &'static str, creator: &'static str) -> Result<i64, LoadError> {
+        self.enrollments
+            .get(&(campaign, creator))
+            .copied()
+            .ok_or_else(|| LoadError::Step {
+                step: format!("plan {campaign}/{creator}"),
+                detail: "no such enrollment in the plan".into(),
+            })
+    }
+}
+
+/// Loads the demo data set once (see the module documentation).
+pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
+    if find_brand(db, DEMO_BRAND).await?.is_some() {
+        tracing::info!("demo data already loaded");
+        return Ok(());
+    }
+    if find_brand(db, LOADING_BRAND).await?.is_some() {
+        return Err(LoadError::Interrupted);
+    }
+    let now = Utc::now();
+    let tenant = tenant::create(db, now).await?;
+    let mut demo = Demo {
+        db,
+        brand_id: tenant.brand.id,
+        admin: Actor {
+            principal: Principal::User(tenant.admin_id),
+            role: Role::Admin,
+            brand_id: Some(tenant.brand.id),
+            creator_ids: vec![],
+            scopes: vec![],
+            session_id: None,
+        },
+        now,
+        creators: HashMap::new(),
+        campaigns: HashMap::new(),
+        offers: HashMap::new(),
+        enrollments: HashMap::new(),
+    };
+    tenant::set_exchange_rate(&demo).await?;
+    roster::load(&mut demo).await?;
+    tenant::link_creator_logins(&demo, &tenant.creator_logins).await?;
+    campaigns::load(&mut demo).await?;
+    offers::load(&mut demo).await?;
+    enrollments::load(&mut demo).await?;
+    content::load(&demo).await?;
+    links::load(&demo).await?;
+    let mut finished = tenant.brand.into_active_model();
+    finished.name = Set(DEMO_BRAND.into());
+    finished.updated_at = Set(Utc::now());
+    finished.update(db).await?;
+    tracing::info!(
+        brand = DEMO_BRAND,
+        creators = CREATOR_COUNT,
+        campaigns = CAMPAIGN_COUNT,
+        enrollments = ENROLLMENT_COUNT,
+        "demo data loaded"
+    );
+    Ok(())
+}
+
+async fn find_brand(db: &DatabaseConnection, name: &str) -> Result<Option<brand::Model>, DbErr> {
+    brand::Entity::find()
+        .filter(brand::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+/// A creator's slug: the first name in lower case (unique across the roster; links use it).
+fn slug(name: &str) -> String {
+    name.split_whitespace()
+        .next()
+        .unwrap_or("creator")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests;
