@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::Auth;
 use crate::config::Config;
+use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
 use crate::{db, demo, graphql};
 
@@ -17,6 +18,8 @@ use crate::{db, demo, graphql};
 pub enum StartError {
     #[error("database: {0}")]
     Database(#[from] DbErr),
+    #[error("demo data: {0}")]
+    Demo(#[from] demo::LoadError),
     #[error("cannot listen on {bind}: {source}")]
     Bind {
         bind: std::net::SocketAddr,
@@ -39,6 +42,7 @@ pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())
+        .data(PublicUrl(config.http.public_url.clone()))
         .finish();
     let state = AppState {
         db,

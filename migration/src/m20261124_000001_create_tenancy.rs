@@ -54,6 +54,11 @@ impl MigrationTrait for Migration {
                     // Decimal string in 0..1.
                     .col(text(Brands::GrossMargin).default("1"))
                     .col(big_integer(Brands::MinimumPayoutMinor).default(0))
+                    // Last change-feed position handed out. Ingestion updates this row first in
+                    // its transaction: that serializes the brand's writers (row lock on
+                    // PostgreSQL, write lock on SQLite) so positions are committed in order and
+                    // a reader paging by position never skips a change.
+                    .col(big_integer(Brands::LastChangeSeq).default(0))
                     .col(timestamp_with_time_zone(Brands::CreatedAt))
                     .col(timestamp_with_time_zone(Brands::UpdatedAt))
                     .to_owned(),
@@ -229,6 +234,7 @@ pub enum Brands {
     CodePrecedence,
     GrossMargin,
     MinimumPayoutMinor,
+    LastChangeSeq,
     CreatedAt,
     UpdatedAt,
 }

@@ -202,6 +202,10 @@ impl MigrationTrait for Migration {
                     .col(string_null(Conversions::CustomerKey))
                     .col(string_null(Conversions::CustomerEmailHash))
                     .col(boolean(Conversions::NewCustomer))
+                    // Computed (no flag in the input) rather than given: recomputed when an
+                    // earlier order of the same customer arrives late, so that the outcome does
+                    // not depend on arrival order.
+                    .col(boolean(Conversions::NewCustomerDerived).default(false))
                     .col(string_null(Conversions::ClickId))
                     .col(string_null(Conversions::DiscountCode))
                     .col(string_null(Conversions::Region))
@@ -411,6 +415,7 @@ pub enum Conversions {
     CustomerKey,
     CustomerEmailHash,
     NewCustomer,
+    NewCustomerDerived,
     ClickId,
     DiscountCode,
     Region,

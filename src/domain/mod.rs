@@ -1,8 +1,12 @@
 //! Pure business rules: no database, no GraphQL. Every rule here is unit- and property-tested.
 
+pub mod attribution;
 pub mod brand;
 pub mod campaign;
+pub mod codes;
+pub mod commission;
 pub mod content;
+pub mod conversion;
 pub mod email;
 pub mod enrollment;
 pub mod money;

@@ -46,3 +46,8 @@ pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Auth>, AppError> {
     ctx.data::<Arc<Auth>>()
         .map_err(|_| AppError::internal("auth missing from schema data"))
 }
+
+/// Drops a changed link from the redirect cache of this process.
+pub fn invalidate_link(_ctx: &Context<'_>, _code: &str) {
+    // Wired to the redirect cache when it lands (tracking module).
+}

@@ -19,10 +19,13 @@ pub enum NodeKind {
     Enrollment,
     Deliverable,
     Cost,
+    TrackingLink,
+    DiscountCode,
+    Conversion,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 9] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -32,6 +35,9 @@ impl NodeKind {
         NodeKind::Enrollment,
         NodeKind::Deliverable,
         NodeKind::Cost,
+        NodeKind::TrackingLink,
+        NodeKind::DiscountCode,
+        NodeKind::Conversion,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -45,6 +51,9 @@ impl NodeKind {
             Self::Enrollment => "Enrollment",
             Self::Deliverable => "Deliverable",
             Self::Cost => "Cost",
+            Self::TrackingLink => "TrackingLink",
+            Self::DiscountCode => "DiscountCode",
+            Self::Conversion => "Conversion",
         }
     }
 

@@ -12,7 +12,9 @@ use sea_orm::{
     Statement,
 };
 
-use crate::db::entity::{brand, campaign, channel, creator, enrollment, offer, offer_tier};
+use crate::db::entity::{
+    brand, campaign, channel, commission, creator, enrollment, offer, offer_tier,
+};
 use crate::service::enrollments::EnrollmentParent;
 use crate::service::{creators, offers};
 
@@ -47,6 +49,27 @@ by_id_loader!(BrandLoader, brand);
 by_id_loader!(CreatorLoader, creator);
 by_id_loader!(CampaignLoader, campaign);
 by_id_loader!(OfferLoader, offer);
+by_id_loader!(EnrollmentLoader, enrollment);
+
+/// Commission lines by conversion id.
+pub struct CommissionLinesLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for CommissionLinesLoader {
+    type Value = Vec<commission::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut grouped: HashMap<i64, Vec<commission::Model>> = HashMap::new();
+        for row in crate::service::conversions::commission_lines(&self.db, keys).await? {
+            if let Some(conversion_id) = row.conversion_id {
+                grouped.entry(conversion_id).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}
 
 /// Channels by creator id, largest first.
 pub struct ChannelsLoader {
@@ -199,6 +222,8 @@ pub struct Loaders {
     pub creators: DataLoader<CreatorLoader>,
     pub campaigns: DataLoader<CampaignLoader>,
     pub offers: DataLoader<OfferLoader>,
+    pub enrollments: DataLoader<EnrollmentLoader>,
+    pub commission_lines: DataLoader<CommissionLinesLoader>,
     pub channels: DataLoader<ChannelsLoader>,
     pub tiers: DataLoader<TiersLoader>,
     pub enrollment_pages: DataLoader<EnrollmentPageLoader>,
@@ -212,6 +237,8 @@ impl Loaders {
             creators: DataLoader::new(CreatorLoader { db: db() }, tokio::spawn),
             campaigns: DataLoader::new(CampaignLoader { db: db() }, tokio::spawn),
             offers: DataLoader::new(OfferLoader { db: db() }, tokio::spawn),
+            enrollments: DataLoader::new(EnrollmentLoader { db: db() }, tokio::spawn),
+            commission_lines: DataLoader::new(CommissionLinesLoader { db: db() }, tokio::spawn),
             channels: DataLoader::new(ChannelsLoader { db: db() }, tokio::spawn),
             tiers: DataLoader::new(TiersLoader { db: db() }, tokio::spawn),
             enrollment_pages: DataLoader::new(EnrollmentPageLoader { db: db() }, tokio::spawn),

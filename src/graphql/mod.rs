@@ -11,11 +11,13 @@ pub mod creator;
 pub mod enums;
 pub mod errors;
 pub mod id;
+pub mod ingest;
 pub mod loaders;
 pub mod money;
 pub mod node;
 pub mod query;
 pub mod scalars;
+pub mod tracking;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 

@@ -9,6 +9,8 @@ use super::content::types::{Cost, Deliverable};
 use super::context;
 use super::creator::types::Creator;
 use super::id::{self, NodeKind};
+use super::ingest::types::Conversion;
+use super::tracking::types::{DiscountCode, TrackingLink};
 use crate::error::AppError;
 use crate::service;
 
@@ -19,11 +21,14 @@ pub enum Node {
     ApiKey(ApiKey),
     Brand(Brand),
     Campaign(Campaign),
+    Conversion(Conversion),
     Cost(Cost),
     Creator(Creator),
     Deliverable(Deliverable),
+    DiscountCode(DiscountCode),
     Enrollment(Enrollment),
     Offer(Offer),
+    TrackingLink(TrackingLink),
     User(User),
 }
 
@@ -68,6 +73,15 @@ impl NodeQuery {
                 service::deliverables::get(db, actor, raw).await?,
             )),
             NodeKind::Cost => Node::Cost(Cost(service::costs::get(db, actor, raw).await?)),
+            NodeKind::TrackingLink => Node::TrackingLink(TrackingLink(
+                service::links::get_link(db, actor, raw).await?,
+            )),
+            NodeKind::DiscountCode => Node::DiscountCode(DiscountCode(
+                service::links::get_discount_code(db, actor, raw).await?,
+            )),
+            NodeKind::Conversion => {
+                Node::Conversion(Conversion(service::conversions::get(db, actor, raw).await?))
+            }
         };
         Ok(Some(node))
     }

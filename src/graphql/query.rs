@@ -12,7 +12,11 @@ use super::content::mutation::ContentMutation;
 use super::content::query::ContentQuery;
 use super::creator::mutation::CreatorMutation;
 use super::creator::query::CreatorQuery;
+use super::ingest::mutation::IngestMutation;
+use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
+use super::tracking::mutation::TrackingMutation;
+use super::tracking::query::TrackingQuery;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
@@ -23,6 +27,8 @@ pub struct QueryRoot(
     CreatorQuery,
     CampaignQuery,
     ContentQuery,
+    TrackingQuery,
+    IngestQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -33,4 +39,6 @@ pub struct MutationRoot(
     CreatorMutation,
     CampaignMutation,
     ContentMutation,
+    TrackingMutation,
+    IngestMutation,
 );

@@ -2,6 +2,7 @@
 
 mod graphql;
 mod health;
+mod postback;
 mod problem;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
             "/graphql",
             post(graphql::execute).get(graphql::get_not_allowed),
         )
+        .route("/postback/conversions", post(postback::conversions))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if state.config.http.graphiql {

@@ -67,108 +67,57 @@ enum Op {
     NodeCampaignA,
     NodeEnrollmentA,
     NodeDeliverableA,
+    CreateTrackingLinkInA,
+    CreateDiscountCodeInA,
+    TrackingLinks,
+    RecordClicks,
+    RecordConversions,
+    RecordRefund,
+    ConversionChanges,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
 /// Admin, Manager, Analyst, Creator, Integrator, Anonymous, Expired, OtherBrandAdmin.
+#[rustfmt::skip]
 const MATRIX: &[(Op, [&str; 8])] = &[
-    (
-        Op::RegisterBrand,
-        ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"],
-    ),
-    (Op::Login, ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"]),
-    (
-        Op::RefreshSession,
-        ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"],
-    ),
-    (
-        Op::AcceptInvite,
-        ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"],
-    ),
-    (Op::Logout, ["ok", "ok", "ok", "ok", "F", "U", "U", "ok"]),
-    (Op::Viewer, ["ok", "ok", "ok", "ok", "F", "U", "U", "ok"]),
-    (Op::InviteStaff, ["ok", "F", "F", "F", "F", "U", "U", "ok"]),
-    (
-        Op::InviteCreatorOfA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
-    ),
-    (Op::CreateApiKey, ["ok", "F", "F", "F", "F", "U", "U", "ok"]),
-    (
-        Op::RevokeApiKeyOfA,
-        ["ok", "F", "F", "F", "F", "U", "U", "N"],
-    ),
-    (
-        Op::UpdateBrandSettings,
-        ["ok", "F", "F", "F", "F", "U", "U", "ok"],
-    ),
-    (
-        Op::SetExchangeRate,
-        ["ok", "F", "F", "F", "F", "U", "U", "ok"],
-    ),
-    (Op::NodeBrandA, ["ok", "ok", "ok", "ok", "N", "U", "U", "N"]),
-    (
-        Op::NodeCreatorA,
-        ["ok", "ok", "ok", "ok", "N", "U", "U", "N"],
-    ),
-    (
-        Op::NodeSpareCreatorA,
-        ["ok", "ok", "ok", "N", "N", "U", "U", "N"],
-    ),
-    (Op::NodeApiKeyA, ["ok", "N", "N", "N", "N", "U", "U", "N"]),
-    (
-        Op::CreateCreator,
-        ["ok", "ok", "F", "F", "F", "U", "U", "ok"],
-    ),
-    (Op::Creators, ["ok", "ok", "ok", "ok", "F", "U", "U", "ok"]),
-    (
-        Op::SetCreatorStageOfA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
-    ),
-    (
-        Op::VetCreatorOfA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
-    ),
-    (
-        Op::CreateCampaign,
-        ["ok", "ok", "F", "F", "F", "U", "U", "ok"],
-    ),
-    (
-        Op::SetCampaignStatusOfA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
-    ),
-    (
-        Op::CreateOfferInA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
-    ),
-    (
-        Op::EnrollCreatorInA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "B"],
-    ),
-    (Op::Campaigns, ["ok", "ok", "ok", "F", "F", "U", "U", "ok"]),
-    (
-        Op::CreateDeliverableInA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "B"],
-    ),
-    (
-        Op::UpdateDeliverableOfA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "N"],
-    ),
-    (
-        Op::RecordCostInA,
-        ["ok", "ok", "F", "F", "F", "U", "U", "B"],
-    ),
-    (
-        Op::NodeCampaignA,
-        ["ok", "ok", "ok", "N", "N", "U", "U", "N"],
-    ),
-    (
-        Op::NodeEnrollmentA,
-        ["ok", "ok", "ok", "ok", "N", "U", "U", "N"],
-    ),
-    (
-        Op::NodeDeliverableA,
-        ["ok", "ok", "ok", "ok", "N", "U", "U", "N"],
-    ),
+    (Op::RegisterBrand,         ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"]),
+    (Op::Login,                 ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"]),
+    (Op::RefreshSession,        ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"]),
+    (Op::AcceptInvite,          ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"]),
+    (Op::Logout,                ["ok", "ok", "ok", "ok", "F",  "U",  "U", "ok"]),
+    (Op::Viewer,                ["ok", "ok", "ok", "ok", "F",  "U",  "U", "ok"]),
+    (Op::InviteStaff,           ["ok", "F",  "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::InviteCreatorOfA,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::CreateApiKey,          ["ok", "F",  "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::RevokeApiKeyOfA,       ["ok", "F",  "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::UpdateBrandSettings,   ["ok", "F",  "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::SetExchangeRate,       ["ok", "F",  "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::NodeBrandA,            ["ok", "ok", "ok", "ok", "N",  "U",  "U", "N"]),
+    (Op::NodeCreatorA,          ["ok", "ok", "ok", "ok", "N",  "U",  "U", "N"]),
+    (Op::NodeSpareCreatorA,     ["ok", "ok", "ok", "N",  "N",  "U",  "U", "N"]),
+    (Op::NodeApiKeyA,           ["ok", "N",  "N",  "N",  "N",  "U",  "U", "N"]),
+    (Op::CreateCreator,         ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::Creators,              ["ok", "ok", "ok", "ok", "F",  "U",  "U", "ok"]),
+    (Op::SetCreatorStageOfA,    ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::VetCreatorOfA,         ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::CreateCampaign,        ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::SetCampaignStatusOfA,  ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::CreateOfferInA,        ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::EnrollCreatorInA,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "B"]),
+    (Op::Campaigns,             ["ok", "ok", "ok", "F",  "F",  "U",  "U", "ok"]),
+    (Op::CreateDeliverableInA,  ["ok", "ok", "F",  "F",  "F",  "U",  "U", "B"]),
+    (Op::UpdateDeliverableOfA,  ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::RecordCostInA,         ["ok", "ok", "F",  "F",  "F",  "U",  "U", "B"]),
+    (Op::NodeCampaignA,         ["ok", "ok", "ok", "N",  "N",  "U",  "U", "N"]),
+    (Op::NodeEnrollmentA,       ["ok", "ok", "ok", "ok", "N",  "U",  "U", "N"]),
+    (Op::NodeDeliverableA,      ["ok", "ok", "ok", "ok", "N",  "U",  "U", "N"]),
+    (Op::CreateTrackingLinkInA, ["ok", "ok", "F",  "F",  "F",  "U",  "U", "B"]),
+    (Op::CreateDiscountCodeInA, ["ok", "ok", "F",  "F",  "F",  "U",  "U", "B"]),
+    (Op::TrackingLinks,         ["ok", "ok", "ok", "ok", "ok", "U",  "U", "ok"]),
+    (Op::RecordClicks,          ["F",  "F",  "F",  "F",  "ok", "U",  "U", "F"]),
+    (Op::RecordConversions,     ["F",  "F",  "F",  "F",  "ok", "U",  "U", "F"]),
+    (Op::RecordRefund,          ["F",  "F",  "F",  "F",  "ok", "U",  "U", "F"]),
+    (Op::ConversionChanges,     ["F",  "F",  "F",  "F",  "ok", "U",  "U", "F"]),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -454,6 +403,36 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
         Op::NodeDeliverableA => {
             app.graphql_as(token, NODE, json!({ "id": w.deliverable_a }))
                 .await
+        }
+        Op::CreateTrackingLinkInA => {
+            app.contract(token, "tracking", "CreateTrackingLink", json!({ "input": {
+                "enrollmentId": w.enrollment_a, "destinationUrl": "https://shop.example.com/" } }))
+                .await
+        }
+        Op::CreateDiscountCodeInA => {
+            app.contract(token, "tracking", "CreateDiscountCode", json!({ "input": {
+                "enrollmentId": w.enrollment_a, "code": format!("M{n}"), "percentOff": "5" } }))
+                .await
+        }
+        Op::TrackingLinks => {
+            app.graphql_as(token, "{ trackingLinks(first: 5) { totalCount } }", json!({})).await
+        }
+        Op::RecordClicks => {
+            app.contract(token, "ingest", "RecordClicks", json!({ "clicks": [] })).await
+        }
+        Op::RecordConversions => {
+            app.contract(token, "ingest", "RecordConversions", json!({ "conversions": [{
+                "externalId": format!("m-{n}"), "kind": "LEAD", "occurredAt": "2026-01-01T00:00:00Z" }] }))
+                .await
+        }
+        Op::RecordRefund => {
+            app.contract(token, "ingest", "RecordRefund", json!({ "input": {
+                "externalId": "nope", "refundId": format!("mr-{n}"), "amount": "1",
+                "occurredAt": "2026-01-01T00:00:00Z" } }))
+                .await
+        }
+        Op::ConversionChanges => {
+            app.contract(token, "ingest", "ConversionChanges", json!({ "first": 5 })).await
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct Model {
     pub gross_margin: String,
     /// Minimum payout balance, minor units of `currency_code`.
     pub minimum_payout_minor: i64,
+    /// Last change-feed position handed out (see migration 000006).
+    pub last_change_seq: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

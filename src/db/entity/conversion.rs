@@ -25,6 +25,8 @@ pub struct Model {
     pub customer_key: Option<String>,
     pub customer_email_hash: Option<String>,
     pub new_customer: bool,
+    /// `new_customer` was computed, not given: recomputed when an earlier order arrives late.
+    pub new_customer_derived: bool,
     pub click_id: Option<String>,
     pub discount_code: Option<String>,
     pub region: Option<String>,

@@ -66,6 +66,7 @@ pub async fn insert_creator(
         brand_id: Set(db_id(brand_global_id)),
         display_name: Set(name.into()),
         email: Set(Some(email.into())),
+        email_hash: Set(partnergraph::domain::email::hash(email)),
         niches: Set("[]".into()),
         stage: Set("ACTIVE".into()),
         vetting_status: Set("APPROVED".into()),

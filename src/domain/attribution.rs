@@ -1,0 +1,230 @@
+//! Attribution (DOMAIN.md rule 2): which enrollment, if any, a conversion is credited to.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::brand::CodePrecedence;
+use super::campaign::{CampaignStatus, Schedule, schedule_covers};
+use super::enrollment::EnrollmentStatus;
+use super::stored_enum;
+
+stored_enum! {
+    pub enum Method {
+        Click => "CLICK",
+        Code => "CODE",
+        None => "NONE",
+    }
+}
+
+/// What attribution needs to know about an enrollment a click or code points to, as of
+/// ingestion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnrollmentFacts {
+    pub enrollment_id: i64,
+    pub enrollment_status: EnrollmentStatus,
+    pub campaign_status: CampaignStatus,
+    pub schedule: Schedule,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// SHA-256 of the creator's normalized email, for self-referral.
+    pub creator_email_hash: Option<String>,
+}
+
+impl EnrollmentFacts {
+    /// The enrollment and its campaign are ACTIVE now and the schedule covers `at`.
+    fn eligible_at(&self, at: DateTime<Utc>) -> bool {
+        self.enrollment_status == EnrollmentStatus::Active
+            && self.campaign_status == CampaignStatus::Active
+            && schedule_covers(self.schedule, self.starts_at, self.ends_at, at)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClickCandidate {
+    pub clicked_at: DateTime<Utc>,
+    pub enrollment: EnrollmentFacts,
+}
+
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub occurred_at: DateTime<Utc>,
+    pub window_days: i64,
+    pub precedence: CodePrecedence,
+    /// The click named by the conversion's click id (of this brand), if any.
+    pub click: Option<ClickCandidate>,
+    /// The enrollment of the conversion's discount code (of this brand), if any.
+    pub code: Option<EnrollmentFacts>,
+    pub customer_email_hash: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub method: Method,
+    pub enrollment_id: Option<i64>,
+    /// The customer is the creator: attributed, but earns no commission.
+    pub self_referral: bool,
+}
+
+/// CLICK when the click is within `[clickTime, clickTime + window]`; CODE for a discount code;
+/// candidates whose enrollment or campaign is not ACTIVE, or whose schedule does not cover
+/// `occurredAt`, are dropped first; when both remain and point to different enrollments the
+/// brand's precedence decides (for the same enrollment too, which only changes the method).
+pub fn attribute(input: &Input) -> Outcome {
+    let window = Duration::days(input.window_days);
+    let click = input
+        .click
+        .as_ref()
+        .filter(|c| c.clicked_at <= input.occurred_at && input.occurred_at <= c.clicked_at + window)
+        .map(|c| &c.enrollment)
+        .filter(|e| e.eligible_at(input.occurred_at));
+    let code = input
+        .code
+        .as_ref()
+        .filter(|e| e.eligible_at(input.occurred_at));
+    let winner = match (click, code) {
+        (Some(click), Some(code)) => match input.precedence {
+            CodePrecedence::CodeWins => Some((Method::Code, code)),
+            CodePrecedence::ClickWins => Some((Method::Click, click)),
+        },
+        (Some(click), None) => Some((Method::Click, click)),
+        (None, Some(code)) => Some((Method::Code, code)),
+        (None, None) => None,
+    };
+    match winner {
+        Some((method, facts)) => Outcome {
+            method,
+            enrollment_id: Some(facts.enrollment_id),
+            self_referral: matches!(
+                (&input.customer_email_hash, &facts.creator_email_hash),
+                (Some(customer), Some(creator)) if customer == creator
+            ),
+        },
+        None => Outcome {
+            method: Method::None,
+            enrollment_id: None,
+            self_referral: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn t(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+    }
+
+    fn facts(id: i64) -> EnrollmentFacts {
+        EnrollmentFacts {
+            enrollment_id: id,
+            enrollment_status: EnrollmentStatus::Active,
+            campaign_status: CampaignStatus::Active,
+            schedule: Schedule::AlwaysOn,
+            starts_at: None,
+            ends_at: None,
+            creator_email_hash: Some("creator".into()),
+        }
+    }
+
+    fn input(
+        click: Option<(DateTime<Utc>, EnrollmentFacts)>,
+        code: Option<EnrollmentFacts>,
+    ) -> Input {
+        Input {
+            occurred_at: t(10, 12),
+            window_days: 7,
+            precedence: CodePrecedence::CodeWins,
+            click: click.map(|(clicked_at, enrollment)| ClickCandidate {
+                clicked_at,
+                enrollment,
+            }),
+            code,
+            customer_email_hash: Some("customer".into()),
+        }
+    }
+
+    #[test]
+    fn a_click_inside_the_window_attributes() {
+        let out = attribute(&input(Some((t(3, 12), facts(1))), None));
+        assert_eq!(
+            out,
+            Outcome {
+                method: Method::Click,
+                enrollment_id: Some(1),
+                self_referral: false
+            }
+        );
+        // Exactly at the window's end still counts; a second later does not.
+        let edge = attribute(&input(Some((t(3, 12), facts(1))), None));
+        assert_eq!(edge.method, Method::Click);
+        let mut late = input(Some((t(3, 11), facts(1))), None);
+        late.occurred_at = t(10, 12);
+        assert_eq!(attribute(&late).method, Method::None);
+    }
+
+    #[test]
+    fn a_click_after_the_conversion_does_not_count() {
+        let out = attribute(&input(Some((t(10, 13), facts(1))), None));
+        assert_eq!(out.method, Method::None);
+    }
+
+    #[test]
+    fn codes_attribute_and_precedence_decides_between_enrollments() {
+        assert_eq!(
+            attribute(&input(None, Some(facts(2)))).enrollment_id,
+            Some(2)
+        );
+        let both = input(Some((t(9, 0), facts(1))), Some(facts(2)));
+        assert_eq!(
+            attribute(&both),
+            Outcome {
+                method: Method::Code,
+                enrollment_id: Some(2),
+                self_referral: false
+            }
+        );
+        let mut click_wins = both.clone();
+        click_wins.precedence = CodePrecedence::ClickWins;
+        assert_eq!(attribute(&click_wins).enrollment_id, Some(1));
+    }
+
+    #[test]
+    fn ineligible_candidates_are_dropped_before_precedence() {
+        let mut paused = facts(2);
+        paused.enrollment_status = EnrollmentStatus::Paused;
+        let out = attribute(&input(Some((t(9, 0), facts(1))), Some(paused)));
+        assert_eq!(
+            out.enrollment_id,
+            Some(1),
+            "the paused code's enrollment is dropped"
+        );
+
+        let mut not_running = facts(1);
+        not_running.schedule = Schedule::Flight;
+        not_running.starts_at = Some(t(1, 0));
+        not_running.ends_at = Some(t(10, 12));
+        assert_eq!(
+            attribute(&input(None, Some(not_running))).method,
+            Method::None,
+            "ends_at is exclusive"
+        );
+
+        let mut campaign_paused = facts(1);
+        campaign_paused.campaign_status = CampaignStatus::Paused;
+        assert_eq!(
+            attribute(&input(None, Some(campaign_paused))).method,
+            Method::None
+        );
+    }
+
+    #[test]
+    fn the_creator_buying_through_its_own_link_is_a_self_referral() {
+        let mut own = input(None, Some(facts(3)));
+        own.customer_email_hash = Some("creator".into());
+        let out = attribute(&own);
+        assert_eq!(out.enrollment_id, Some(3));
+        assert!(out.self_referral);
+    }
+}

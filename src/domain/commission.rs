@@ -1,0 +1,92 @@
+//! Commission ledger lines: kinds, statuses, and how a due line is reported.
+
+use chrono::{DateTime, Utc};
+
+use super::stored_enum;
+
+stored_enum! {
+    pub enum Kind {
+        Cpa => "CPA",
+        Cpl => "CPL",
+        Cpc => "CPC",
+        RevenueShare => "REVENUE_SHARE",
+        FlatFee => "FLAT_FEE",
+        Bonus => "BONUS",
+        Adjustment => "ADJUSTMENT",
+        Reversal => "REVERSAL",
+    }
+}
+
+stored_enum! {
+    pub enum Status {
+        Pending => "PENDING",
+        Approved => "APPROVED",
+        Paid => "PAID",
+        Reversed => "REVERSED",
+    }
+}
+
+/// A stored status as of `now`: a PENDING line whose hold has ended is APPROVED, whether or not a
+/// background task has run.
+pub fn effective_status(stored: Status, hold_until: DateTime<Utc>, now: DateTime<Utc>) -> Status {
+    match stored {
+        Status::Pending if hold_until <= now => Status::Approved,
+        other => other,
+    }
+}
+
+/// The status of a conversion's lines taken together: REVERSED when all are; PENDING while any
+/// is; PAID when all (not reversed) are; APPROVED otherwise.
+pub fn summary_status(statuses: &[Status]) -> Option<Status> {
+    if statuses.is_empty() {
+        return None;
+    }
+    let live: Vec<Status> = statuses
+        .iter()
+        .copied()
+        .filter(|s| *s != Status::Reversed)
+        .collect();
+    Some(if live.is_empty() {
+        Status::Reversed
+    } else if live.contains(&Status::Pending) {
+        Status::Pending
+    } else if live.iter().all(|s| *s == Status::Paid) {
+        Status::Paid
+    } else {
+        Status::Approved
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    #[test]
+    fn due_lines_are_never_reported_pending() {
+        let now = Utc::now();
+        assert_eq!(
+            effective_status(Status::Pending, now, now),
+            Status::Approved
+        );
+        assert_eq!(
+            effective_status(Status::Pending, now + Duration::seconds(1), now),
+            Status::Pending
+        );
+        assert_eq!(
+            effective_status(Status::Paid, now - Duration::days(1), now),
+            Status::Paid
+        );
+    }
+
+    #[test]
+    fn summaries() {
+        use Status::*;
+        assert_eq!(summary_status(&[]), None);
+        assert_eq!(summary_status(&[Reversed, Reversed]), Some(Reversed));
+        assert_eq!(summary_status(&[Approved, Pending]), Some(Pending));
+        assert_eq!(summary_status(&[Paid, Reversed]), Some(Paid));
+        assert_eq!(summary_status(&[Paid, Approved]), Some(Approved));
+    }
+}

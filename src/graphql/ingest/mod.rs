@@ -1,0 +1,5 @@
+//! Conversions: integrator ingestion (clicks, conversions, refunds), reading, and the change feed.
+
+pub mod mutation;
+pub mod query;
+pub mod types;

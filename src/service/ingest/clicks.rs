@@ -1,0 +1,190 @@
+//! `recordClicks`: clicks an integrator saw (e.g. on its own links or landing pages), by link
+//! code, idempotent on `(brand, clickId)`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use tracing::instrument;
+
+use super::conversions::{ItemResult, ItemStatus};
+use super::{external_id, lock_brand};
+use crate::auth::secrets::sha256_hex;
+use crate::auth::{Actor, Permission};
+use crate::db::entity::{click, tracking_link};
+use crate::domain::codes::normalize_link_code;
+use crate::domain::conversion::MAX_BATCH;
+use crate::domain::text;
+use crate::error::AppError;
+
+pub struct ClickItem {
+    pub link_code: String,
+    /// Generated when left out.
+    pub click_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    /// The integrator's visitor identifier; stored only as a hash.
+    pub visitor_key: Option<String>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+    pub country: Option<String>,
+}
+
+/// Whether a user agent is a bot, and its class.
+pub type Classify = fn(&str) -> (bool, &'static str);
+
+#[instrument(skip_all, fields(items = items.len()))]
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    items: Vec<ClickItem>,
+    classify: Classify,
+) -> Result<Vec<ItemResult<click::Model>>, AppError> {
+    let brand_id = actor.require(Permission::Ingest)?;
+    if items.len() > MAX_BATCH {
+        return Err(AppError::bad_input(
+            "clicks",
+            format!(
+                "at most {MAX_BATCH} items per batch (got {}): split it",
+                items.len()
+            ),
+        ));
+    }
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = db.begin().await?;
+    lock_brand(&txn, brand_id).await?;
+    let codes: HashSet<String> = items
+        .iter()
+        .filter_map(|i| normalize_link_code(&i.link_code))
+        .collect();
+    let links: HashMap<String, tracking_link::Model> = tracking_link::Entity::find()
+        .filter(tracking_link::Column::BrandId.eq(brand_id))
+        .filter(tracking_link::Column::Code.is_in(codes))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|l| (l.code.clone(), l))
+        .collect();
+    let given_ids: Vec<String> = items
+        .iter()
+        .filter_map(|i| i.click_id.as_deref().map(str::trim).map(str::to_owned))
+        .collect();
+    let mut known: HashMap<String, click::Model> = click::Entity::find()
+        .filter(click::Column::BrandId.eq(brand_id))
+        .filter(click::Column::ClickId.is_in(given_ids))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| (c.click_id.clone(), c))
+        .collect();
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        let click_id = match item.click_id.as_deref() {
+            Some(id) => match external_id("clickId", id) {
+                Ok(id) => id,
+                Err(err) => {
+                    results.push(rejected(id.to_owned(), err));
+                    continue;
+                }
+            },
+            None => uuid::Uuid::new_v4().simple().to_string(),
+        };
+        if let Some(stored) = known.get(&click_id) {
+            results.push(ItemResult {
+                external_id: click_id,
+                status: ItemStatus::Duplicate,
+                error: None,
+                value: Some(stored.clone()),
+            });
+            continue;
+        }
+        let link = normalize_link_code(&item.link_code).and_then(|code| links.get(&code));
+        let Some(link) = link else {
+            results.push(rejected(
+                click_id,
+                AppError::bad_input("linkCode", "no such link"),
+            ));
+            continue;
+        };
+        match validate(&item, classify) {
+            Ok((is_bot, class, referrer, country)) => {
+                let now = Utc::now();
+                let stored = click::ActiveModel {
+                    brand_id: Set(brand_id),
+                    link_id: Set(link.id),
+                    enrollment_id: Set(Some(link.enrollment_id)),
+                    click_id: Set(click_id.clone()),
+                    occurred_at: Set(item.occurred_at),
+                    visitor_key: Set(sha256_hex(item.visitor_key.as_deref().unwrap_or(""))),
+                    user_agent_class: Set(Some(class.to_owned())),
+                    referrer_host: Set(referrer),
+                    country: Set(country),
+                    is_bot: Set(is_bot),
+                    source: Set("API".into()),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                known.insert(click_id.clone(), stored.clone());
+                results.push(ItemResult {
+                    external_id: click_id,
+                    status: ItemStatus::Accepted,
+                    error: None,
+                    value: Some(stored),
+                });
+            }
+            Err(err) => results.push(rejected(click_id, err)),
+        }
+    }
+    txn.commit().await?;
+    Ok(results)
+}
+
+type Valid = (bool, &'static str, Option<String>, Option<String>);
+
+fn validate(item: &ClickItem, classify: Classify) -> Result<Valid, AppError> {
+    if item.occurred_at > Utc::now() + Duration::hours(24) {
+        return Err(AppError::bad_input("occurredAt", "is in the future"));
+    }
+    let user_agent = item.user_agent.as_deref().unwrap_or("");
+    let (is_bot, class) = classify(user_agent);
+    let referrer = match item.referrer.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => url::Url::parse(raw)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .or_else(|| text::optional("referrer", Some(raw), 255).ok().flatten()),
+    };
+    let country = item
+        .country
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| text::country("country", c))
+        .transpose()
+        .map_err(AppError::invalid)?;
+    Ok((is_bot, class, referrer, country))
+}
+
+fn rejected<T>(external_id: String, err: AppError) -> ItemResult<T> {
+    ItemResult {
+        external_id,
+        status: ItemStatus::Rejected,
+        error: Some(err),
+        value: None,
+    }
+}
+
+/// Bot flag and class of a user agent (replaced by the redirect module's classifier).
+pub fn classify_user_agent(user_agent: &str) -> (bool, &'static str) {
+    let ua = user_agent.to_ascii_lowercase();
+    let bot = ua.is_empty()
+        || ["bot", "crawler", "spider", "curl", "wget"]
+            .iter()
+            .any(|p| ua.contains(p));
+    (bot, if bot { "bot" } else { "unknown" })
+}

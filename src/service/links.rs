@@ -1,0 +1,270 @@
+//! Tracking links and discount codes of enrollments. Link codes are global (the redirect names
+//! no brand); discount codes are unique per brand.
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use tracing::instrument;
+
+use super::page::{self, KeysetPage};
+use crate::auth::{Actor, Permission, Role};
+use crate::db::entity::{brand, discount_code, enrollment, tracking_link};
+use crate::domain::codes::{generate_link_code, validate_discount_code, validate_link_code};
+use crate::domain::money::Money;
+use crate::domain::offer::validate_percent;
+use crate::domain::text;
+use crate::error::AppError;
+
+pub struct LinkInput {
+    pub enrollment_id: i64,
+    pub destination_url: String,
+    pub code: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub deep_link: Option<String>,
+}
+
+async fn enrollment_in_brand(
+    db: &DatabaseConnection,
+    brand_id: i64,
+    id: i64,
+) -> Result<enrollment::Model, AppError> {
+    enrollment::Entity::find_by_id(id)
+        .filter(enrollment::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("enrollmentId", "no such enrollment"))
+}
+
+fn utm(field: &'static str, value: Option<String>) -> Result<Option<String>, AppError> {
+    text::optional(field, value.as_deref(), 200).map_err(AppError::invalid)
+}
+
+/// Creates a link with the chosen code, or a generated one (retried on the rare collision).
+#[instrument(skip_all)]
+pub async fn create_link(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: LinkInput,
+) -> Result<tracking_link::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let enrollment = enrollment_in_brand(db, brand_id, input.enrollment_id).await?;
+    let destination =
+        text::http_url("destinationUrl", &input.destination_url).map_err(AppError::invalid)?;
+    let deep_link =
+        text::optional("deepLink", input.deep_link.as_deref(), 2048).map_err(AppError::invalid)?;
+    let chosen = input
+        .code
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| validate_link_code(&c))
+        .transpose()
+        .map_err(AppError::invalid)?;
+    let now = Utc::now();
+    let row = tracking_link::ActiveModel {
+        brand_id: Set(brand_id),
+        enrollment_id: Set(enrollment.id),
+        destination_url: Set(destination),
+        utm_source: Set(utm("utmSource", input.utm_source)?),
+        utm_medium: Set(utm("utmMedium", input.utm_medium)?),
+        utm_campaign: Set(utm("utmCampaign", input.utm_campaign)?),
+        utm_content: Set(utm("utmContent", input.utm_content)?),
+        deep_link: Set(deep_link),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(code) = chosen {
+        let mut row = row;
+        row.code = Set(code);
+        return row
+            .insert(db)
+            .await
+            .map_err(|err| match AppError::from(err) {
+                AppError::Conflict(_) => AppError::Conflict("this link code is taken".into()),
+                other => other,
+            });
+    }
+    for _ in 0..5 {
+        let mut attempt = row.clone();
+        attempt.code = Set(generate_link_code());
+        match attempt.insert(db).await.map_err(AppError::from) {
+            Err(AppError::Conflict(_)) => continue,
+            other => return other,
+        }
+    }
+    Err(AppError::internal("could not generate a free link code"))
+}
+
+/// Archives a link: its redirect answers 404 from then on (after the cache is invalidated).
+#[instrument(skip(db, actor))]
+pub async fn archive_link(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<tracking_link::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let row = tracking_link::Entity::find_by_id(id)
+        .filter(tracking_link::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.archived_at.is_some() {
+        return Ok(row);
+    }
+    let mut active = row.into_active_model();
+    let now = Utc::now();
+    active.archived_at = Set(Some(now));
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}
+
+fn reader_brand(actor: &Actor) -> Result<Option<i64>, AppError> {
+    if actor.role == Role::Creator {
+        return Ok(None);
+    }
+    actor.require(Permission::ReadLinks).map(Some)
+}
+
+/// Links: staff and READ_LINKS keys see the brand's; a creator its own enrollments'.
+pub async fn list_links(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    enrollment_id: Option<i64>,
+    page: KeysetPage,
+) -> Result<(Vec<tracking_link::Model>, u64), AppError> {
+    let mut select = tracking_link::Entity::find();
+    select = match reader_brand(actor)? {
+        Some(brand_id) => select.filter(tracking_link::Column::BrandId.eq(brand_id)),
+        None => {
+            select.filter(tracking_link::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
+        }
+    };
+    if let Some(id) = enrollment_id {
+        select = select.filter(tracking_link::Column::EnrollmentId.eq(id));
+    }
+    page::by_id(db, select, tracking_link::Column::Id, page).await
+}
+
+fn own_enrollments(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(enrollment::Column::Id)
+        .from(enrollment::Entity)
+        .and_where(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
+        .to_owned()
+}
+
+pub async fn get_link(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<tracking_link::Model, AppError> {
+    let query = tracking_link::Entity::find_by_id(id);
+    let query = match reader_brand(actor).map_err(|_| AppError::NotFound)? {
+        Some(brand_id) => query.filter(tracking_link::Column::BrandId.eq(brand_id)),
+        None => {
+            query.filter(tracking_link::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
+        }
+    };
+    query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+pub struct DiscountInput {
+    pub enrollment_id: i64,
+    pub code: String,
+    pub percent_off: Option<Decimal>,
+    pub amount_off: Option<Money>,
+}
+
+/// A discount code of an enrollment: a percent or a fixed amount (brand currency) off.
+#[instrument(skip_all)]
+pub async fn create_discount_code(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: DiscountInput,
+) -> Result<discount_code::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let enrollment = enrollment_in_brand(db, brand_id, input.enrollment_id).await?;
+    let code = validate_discount_code(&input.code).map_err(AppError::invalid)?;
+    let currency = brand::Entity::find_by_id(brand_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .currency_code;
+    let (percent, amount) = match (input.percent_off, input.amount_off) {
+        (Some(p), None) => (
+            Some(
+                validate_percent("percentOff", p)
+                    .map_err(AppError::invalid)?
+                    .to_string(),
+            ),
+            None,
+        ),
+        (None, Some(m)) => (
+            None,
+            Some(super::campaigns::brand_amount("amountOff", m, &currency)?),
+        ),
+        _ => {
+            return Err(AppError::bad_input(
+                "percentOff",
+                "give either percentOff or amountOff",
+            ));
+        }
+    };
+    let now = Utc::now();
+    discount_code::ActiveModel {
+        brand_id: Set(brand_id),
+        enrollment_id: Set(enrollment.id),
+        code: Set(code),
+        percent_off: Set(percent),
+        amount_off_minor: Set(amount),
+        currency_code: Set(currency),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| match AppError::from(err) {
+        AppError::Conflict(_) => AppError::Conflict("this discount code exists".into()),
+        other => other,
+    })
+}
+
+pub async fn list_discount_codes(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    enrollment_id: Option<i64>,
+    page: KeysetPage,
+) -> Result<(Vec<discount_code::Model>, u64), AppError> {
+    let mut select = discount_code::Entity::find();
+    select = match reader_brand(actor)? {
+        Some(brand_id) => select.filter(discount_code::Column::BrandId.eq(brand_id)),
+        None => {
+            select.filter(discount_code::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
+        }
+    };
+    if let Some(id) = enrollment_id {
+        select = select.filter(discount_code::Column::EnrollmentId.eq(id));
+    }
+    page::by_id(db, select, discount_code::Column::Id, page).await
+}
+
+pub async fn get_discount_code(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<discount_code::Model, AppError> {
+    let query = discount_code::Entity::find_by_id(id);
+    let query = match reader_brand(actor).map_err(|_| AppError::NotFound)? {
+        Some(brand_id) => query.filter(discount_code::Column::BrandId.eq(brand_id)),
+        None => {
+            query.filter(discount_code::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
+        }
+    };
+    query.one(db).await?.ok_or(AppError::NotFound)
+}
