@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::http::{self, AppState};
+use crate::tracking::Tracking;
 use crate::{db, demo, graphql};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,18 +34,22 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, 
     Ok(db)
 }
 
-/// The application over an open, migrated database.
+/// The application over an open, migrated database. Starts the click writer, so it needs a
+/// tokio runtime; `serve` shuts that writer down (see [`serve`]).
 pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
+    let tracking = Arc::new(Tracking::start(&config.tracking, db.clone()));
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())
+        .data(tracking.clone())
         .finish();
     let state = AppState {
         db,
         schema,
         config: Arc::new(config),
         auth,
+        tracking,
     };
     let router = http::router(state.clone());
     (state, router)
@@ -59,7 +64,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     }
     let bind = config.http.bind;
     let graphiql = config.http.graphiql;
-    let (_, router) = build(config, db.clone());
+    let (state, router) = build(config, db.clone());
     let listener = TcpListener::bind(bind)
         .await
         .map_err(|source| StartError::Bind { bind, source })?;
@@ -70,6 +75,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // In-flight redirects have finished: store every click they queued, then close the pool.
+    state.tracking.clicks.shutdown().await;
     db.close().await?;
     tracing::info!("stopped");
     Ok(())

@@ -3,7 +3,7 @@
 //! Module map:
 //! - [`cli`], [`config`], [`telemetry`]: how the process is started and observed.
 //! - [`app`]: wiring (connect, migrate, build router, serve).
-//! - [`http`]: routes (`/graphql`, `/graphiql`, `/healthz`, `/readyz`).
+//! - [`http`]: routes (`/graphql`, `/graphiql`, `/r/{code}`, `/healthz`, `/readyz`).
 //! - [`tracking`]: the redirect hot path: link cache, click queue, bot and visitor rules.
 //! - [`graphql`]: schema, scalars, Relay helpers, per-area types and resolvers.
 //! - [`service`]: tenant-scoped operations on the database.
