@@ -13,6 +13,7 @@ mod health;
 mod invites;
 mod migrations;
 mod node;
+mod redirect;
 mod roster;
 mod schema;
 mod serve;

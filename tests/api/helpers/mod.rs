@@ -19,6 +19,7 @@ use partnergraph::cli::LogFormat;
 use partnergraph::config::{
     AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, Secret, TrackingConfig,
 };
+use partnergraph::tracking::Tracking;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -116,6 +117,8 @@ pub fn test_config(database: DatabaseConfig) -> Config {
 pub struct TestApp {
     pub router: Router,
     pub db: DatabaseConnection,
+    /// The app's link cache and click queue (`tracking.clicks.flush()` writes queued clicks).
+    pub tracking: Arc<Tracking>,
     statements: Arc<AtomicUsize>,
     _test_db: TestDb,
 }
@@ -145,10 +148,11 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let (_, router) = partnergraph::app::build(config, db.clone());
+        let (state, router) = partnergraph::app::build(config, db.clone());
         Some(Self {
             router,
             db,
+            tracking: state.tracking,
             statements,
             _test_db: test_db,
         })
