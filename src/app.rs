@@ -12,6 +12,7 @@ use crate::auth::Auth;
 use crate::config::Config;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
+use crate::tracking::Tracking;
 use crate::{db, demo, graphql};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,19 +37,23 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, 
     Ok(db)
 }
 
-/// The application over an open, migrated database.
+/// The application over an open, migrated database. Starts the click writer, so it needs a
+/// tokio runtime; `serve` shuts that writer down (see [`serve`]).
 pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
+    let tracking = Arc::new(Tracking::start(&config.tracking, db.clone()));
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())
         .data(PublicUrl(config.http.public_url.clone()))
+        .data(tracking.clone())
         .finish();
     let state = AppState {
         db,
         schema,
         config: Arc::new(config),
         auth,
+        tracking,
     };
     let router = http::router(state.clone());
     (state, router)
@@ -63,7 +68,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     }
     let bind = config.http.bind;
     let graphiql = config.http.graphiql;
-    let (_, router) = build(config, db.clone());
+    let (state, router) = build(config, db.clone());
     let listener = TcpListener::bind(bind)
         .await
         .map_err(|source| StartError::Bind { bind, source })?;
@@ -74,6 +79,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // In-flight redirects have finished: store every click they queued, then close the pool.
+    state.tracking.clicks.shutdown().await;
     db.close().await?;
     tracing::info!("stopped");
     Ok(())

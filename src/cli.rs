@@ -108,6 +108,45 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
+}
+
+/// The redirect hot path: link cache, click queue, visitor hashing.
+#[derive(Debug, Clone, Args)]
+pub struct TrackingArgs {
+    /// Key of the visitor hash (HMAC-SHA256 of IP and user agent), at least 32 bytes. Default:
+    /// derived from the JWT secret, so rotating that secret also changes visitor keys.
+    #[arg(long, env = "PARTNERGRAPH_VISITOR_KEY_SECRET")]
+    pub visitor_key_secret: Option<Secret>,
+    /// Clicks waiting to be written; past this, new clicks are dropped (and counted).
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_CLICK_QUEUE_CAPACITY",
+        default_value_t = 10_000
+    )]
+    pub click_queue_capacity: usize,
+    /// Most clicks written by one INSERT.
+    #[arg(long, env = "PARTNERGRAPH_CLICK_BATCH_SIZE", default_value_t = 500)]
+    pub click_batch_size: usize,
+    /// Longest time a click waits in the queue before its batch is written, in milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_CLICK_FLUSH_INTERVAL_MS",
+        default_value_t = 250
+    )]
+    pub click_flush_interval_ms: u64,
+    /// Links (and, separately, unknown codes) kept in the in-memory link cache.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_LINK_CACHE_CAPACITY",
+        default_value_t = 10_000
+    )]
+    pub link_cache_capacity: usize,
+    /// How long a cached link (or unknown code) is trusted, in seconds: the bound on how stale
+    /// a link changed by another server process can be here.
+    #[arg(long, env = "PARTNERGRAPH_LINK_CACHE_TTL_SECS", default_value_t = 60)]
+    pub link_cache_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,7 +9,8 @@ use std::time::Duration;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::cli::{DatabaseArgs, LogFormat, ServeArgs};
+use crate::cli::{DatabaseArgs, LogFormat, ServeArgs, TrackingArgs};
+use crate::tracking::visitor;
 
 /// A value that must never reach a log line or `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -61,6 +62,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub graphql: GraphqlConfig,
+    pub tracking: TrackingConfig,
     pub log_format: LogFormat,
     pub dev: bool,
     pub demo: bool,
@@ -94,6 +96,76 @@ pub struct AuthConfig {
 pub struct GraphqlConfig {
     pub max_depth: usize,
     pub max_complexity: usize,
+}
+
+/// The redirect hot path (`GET /r/{code}`): see the README's "Redirects and click capture".
+#[derive(Debug, Clone)]
+pub struct TrackingConfig {
+    /// Key of the visitor hash; never the raw IP is stored, only this keyed hash.
+    pub visitor_key_secret: Secret,
+    pub click_queue_capacity: usize,
+    pub click_batch_size: usize,
+    pub click_flush_interval: Duration,
+    pub link_cache_capacity: usize,
+    /// Bounds how long a link changed by another server process may be served stale here.
+    pub link_cache_ttl: Duration,
+}
+
+/// Largest click batch: 13 bound columns per row stays far below SQLite's 32766 parameters.
+pub const MAX_CLICK_BATCH_SIZE: usize = 2_000;
+
+impl TrackingConfig {
+    /// `jwt_secret` keys the derived visitor secret when none is given.
+    pub fn from_args(args: &TrackingArgs, jwt_secret: &Secret) -> Result<Self, ConfigError> {
+        let visitor_key_secret = match &args.visitor_key_secret {
+            Some(secret) if secret.expose().len() < MIN_JWT_SECRET_LEN => {
+                return Err(ConfigError::new(
+                    "PARTNERGRAPH_VISITOR_KEY_SECRET",
+                    format!("must be at least {MIN_JWT_SECRET_LEN} bytes"),
+                ));
+            }
+            Some(secret) => secret.clone(),
+            None => visitor::derive_secret(jwt_secret),
+        };
+        if args.click_queue_capacity == 0 {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_CLICK_QUEUE_CAPACITY",
+                "must be at least 1",
+            ));
+        }
+        if !(1..=MAX_CLICK_BATCH_SIZE).contains(&args.click_batch_size) {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_CLICK_BATCH_SIZE",
+                format!("must be between 1 and {MAX_CLICK_BATCH_SIZE}"),
+            ));
+        }
+        if args.click_flush_interval_ms == 0 {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_CLICK_FLUSH_INTERVAL_MS",
+                "must be at least 1",
+            ));
+        }
+        if args.link_cache_capacity == 0 {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_LINK_CACHE_CAPACITY",
+                "must be at least 1",
+            ));
+        }
+        if args.link_cache_ttl_secs == 0 {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_LINK_CACHE_TTL_SECS",
+                "must be at least 1",
+            ));
+        }
+        Ok(Self {
+            visitor_key_secret,
+            click_queue_capacity: args.click_queue_capacity,
+            click_batch_size: args.click_batch_size,
+            click_flush_interval: Duration::from_millis(args.click_flush_interval_ms),
+            link_cache_capacity: args.link_cache_capacity,
+            link_cache_ttl: Duration::from_secs(args.link_cache_ttl_secs),
+        })
+    }
 }
 
 /// Shortest JWT secret accepted: HS256 wants at least 256 bits of key.
@@ -189,6 +261,7 @@ impl Config {
                 "GraphQL limits must be positive",
             ));
         }
+        let tracking = TrackingConfig::from_args(&args.tracking, &jwt_secret)?;
         Ok(Self {
             database: DatabaseConfig::from_args(&args.db)?,
             http: HttpConfig {
@@ -203,6 +276,7 @@ impl Config {
                 max_depth: args.limits.graphql_max_depth,
                 max_complexity: args.limits.graphql_max_complexity,
             },
+            tracking,
             log_format: args.log_format,
             dev,
             demo: args.demo,
@@ -263,10 +337,13 @@ mod tests {
             secret,
             "--database-url",
             "postgres://app:hunter2@db.internal/pg",
+            "--visitor-key-secret",
+            "visitor-visitor-visitor-visitor-visitor",
         ]))
         .unwrap();
         let debug = format!("{config:?}");
         assert!(!debug.contains(secret), "{debug}");
+        assert!(!debug.contains("visitor-visitor"), "{debug}");
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(!config.database.display_url().contains("hunter2"));
     }
@@ -277,6 +354,40 @@ mod tests {
             Config::from_serve_args(&serve_args(&["--dev", "--public-url", "ftp://example.com"]))
                 .unwrap_err();
         assert_eq!(err.variable, "PARTNERGRAPH_PUBLIC_URL");
+    }
+
+    #[test]
+    fn visitor_secret_defaults_to_one_derived_from_the_jwt_secret() {
+        let jwt = "j".repeat(40);
+        let config = Config::from_serve_args(&serve_args(&["--jwt-secret", &jwt])).unwrap();
+        let derived = config.tracking.visitor_key_secret.expose().to_owned();
+        assert_ne!(derived, jwt);
+        assert!(!derived.contains(&jwt));
+        let again = Config::from_serve_args(&serve_args(&["--jwt-secret", &jwt])).unwrap();
+        assert_eq!(again.tracking.visitor_key_secret.expose(), derived);
+        assert_eq!(config.tracking.click_queue_capacity, 10_000);
+        assert_eq!(config.tracking.click_batch_size, 500);
+        assert_eq!(
+            config.tracking.click_flush_interval,
+            Duration::from_millis(250)
+        );
+        assert_eq!(config.tracking.link_cache_ttl, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn tracking_settings_are_validated() {
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--visitor-key-secret", "x"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_VISITOR_KEY_SECRET");
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--click-queue-capacity", "0"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_CLICK_QUEUE_CAPACITY");
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--click-batch-size", "5000"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_CLICK_BATCH_SIZE");
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--link-cache-ttl-secs", "0"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_LINK_CACHE_TTL_SECS");
     }
 
     #[test]

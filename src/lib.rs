@@ -3,7 +3,8 @@
 //! Module map:
 //! - [`cli`], [`config`], [`telemetry`]: how the process is started and observed.
 //! - [`app`]: wiring (connect, migrate, build router, serve).
-//! - [`http`]: routes (`/graphql`, `/graphiql`, `/healthz`, `/readyz`).
+//! - [`http`]: routes (`/graphql`, `/graphiql`, `/r/{code}`, `/healthz`, `/readyz`).
+//! - [`tracking`]: the redirect hot path: link cache, click queue, bot and visitor rules.
 //! - [`graphql`]: schema, scalars, Relay helpers, per-area types and resolvers.
 //! - [`service`]: tenant-scoped operations on the database.
 //! - [`auth`]: the per-request [`auth::Actor`].
@@ -24,3 +25,4 @@ pub mod graphql;
 pub mod http;
 pub mod service;
 pub mod telemetry;
+pub mod tracking;

@@ -47,7 +47,10 @@ pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Auth>, AppError> {
         .map_err(|_| AppError::internal("auth missing from schema data"))
 }
 
-/// Drops a changed link from the redirect cache of this process.
-pub fn invalidate_link(_ctx: &Context<'_>, _code: &str) {
-    // Wired to the redirect cache when it lands (tracking module).
+/// Drops a new or changed link from this process's redirect cache (a cached "unknown code" for a
+/// new link included). Other processes pick the change up when their entry expires.
+pub fn invalidate_link(ctx: &Context<'_>, code: &str) {
+    if let Ok(tracking) = ctx.data::<Arc<crate::tracking::Tracking>>() {
+        tracking.links.invalidate(code);
+    }
 }

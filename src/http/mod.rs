@@ -1,9 +1,11 @@
-//! HTTP surface: `POST /graphql`, `GET /graphiql` (when enabled), `GET /healthz`, `GET /readyz`.
+//! HTTP surface: `POST /graphql`, `GET /graphiql` (when enabled), `GET /r/{code}` (short-link
+//! redirects), `GET /healthz`, `GET /readyz`.
 
 mod graphql;
 mod health;
 mod postback;
 mod problem;
+mod redirect;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +22,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::graphql::AppSchema;
+use crate::tracking::Tracking;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -30,6 +33,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub config: Arc<Config>,
     pub auth: Arc<Auth>,
+    /// Link cache and click queue of `GET /r/{code}`.
+    pub tracking: Arc<Tracking>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -39,6 +44,7 @@ pub fn router(state: AppState) -> Router {
             post(graphql::execute).get(graphql::get_not_allowed),
         )
         .route("/postback/conversions", post(postback::conversions))
+        .route("/r/{code}", get(redirect::redirect))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if state.config.http.graphiql {

@@ -10,7 +10,7 @@ use tracing::instrument;
 
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission, Role};
-use crate::db::entity::{deliverable, enrollment};
+use crate::db::entity::{campaign, deliverable, enrollment};
 use crate::domain::content::{DeliverableFormat, DeliverableStatus, status_transition_allowed};
 use crate::domain::roster::Platform;
 use crate::domain::text;
@@ -118,6 +118,12 @@ pub async fn update(
     if publishing && post_url.is_none() && row.post_url.is_none() {
         return Err(AppError::bad_input("postUrl", "is required to publish"));
     }
+    if publishing && !disclosure && disclosure_required(db, row.enrollment_id).await? {
+        return Err(AppError::bad_input(
+            "disclosureConfirmed",
+            "the campaign requires the ad disclosure to be confirmed before publishing",
+        ));
+    }
     let mut active = row.into_active_model();
     if publishing {
         active.published_at = Set(Some(change.published_at.unwrap_or_else(Utc::now)));
@@ -149,6 +155,23 @@ pub async fn update(
     }
     active.updated_at = Set(Utc::now());
     Ok(active.update(db).await?)
+}
+
+/// Whether the campaign of an enrollment requires an ad disclosure.
+async fn disclosure_required(
+    db: &DatabaseConnection,
+    enrollment_id: i64,
+) -> Result<bool, AppError> {
+    let Some(enrollment) = enrollment::Entity::find_by_id(enrollment_id)
+        .one(db)
+        .await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    Ok(campaign::Entity::find_by_id(enrollment.campaign_id)
+        .one(db)
+        .await?
+        .is_some_and(|c| c.disclosure_required))
 }
 
 /// A deliverable the caller may read: staff of its brand, or the creator it is owed by.

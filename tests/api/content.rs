@@ -39,7 +39,15 @@ async fn deliverables_move_through_their_flow(app: TestApp) {
     let skip = update(json!({ "status": "PUBLISHED" })).await;
     assert_eq!(error_codes(&skip), ["BAD_USER_INPUT"]);
     data(&update(json!({ "status": "SUBMITTED" })).await);
-    data(&update(json!({ "status": "APPROVED", "disclosureConfirmed": true })).await);
+    data(&update(json!({ "status": "APPROVED" })).await);
+    let undisclosed =
+        update(json!({ "status": "PUBLISHED", "postUrl": "https://instagram.com/p/x" })).await;
+    assert_eq!(error_codes(&undisclosed), ["BAD_USER_INPUT"]);
+    assert_eq!(
+        undisclosed["errors"][0]["extensions"]["field"],
+        "disclosureConfirmed"
+    );
+    data(&update(json!({ "disclosureConfirmed": true })).await);
     let no_url = update(json!({ "status": "PUBLISHED" })).await;
     assert_eq!(error_codes(&no_url), ["BAD_USER_INPUT"]);
     assert_eq!(no_url["errors"][0]["extensions"]["field"], "postUrl");

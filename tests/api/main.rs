@@ -15,6 +15,7 @@ mod ingest_order;
 mod invites;
 mod migrations;
 mod node;
+mod redirect;
 mod roster;
 mod schema;
 mod serve;

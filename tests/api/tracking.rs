@@ -102,7 +102,32 @@ async fn discount_codes_are_unique_per_brand_ignoring_case(app: TestApp) {
     assert_eq!(error_codes(&by_analyst), ["FORBIDDEN"]);
 }
 
+async fn a_new_link_redirects_at_once_even_after_a_404_for_its_code(app: TestApp) {
+    let w = world::world(&app).await;
+    assert_eq!(
+        app.get("/r/fresh-code").await.status,
+        axum::http::StatusCode::NOT_FOUND
+    );
+    let created = app
+        .contract(
+            Some(&w.manager),
+            "tracking",
+            "CreateTrackingLink",
+            json!({ "input": { "enrollmentId": w.enrollment_a, "destinationUrl": "https://shop.example.com/new", "code": "fresh-code" } }),
+        )
+        .await;
+    data(&created);
+    let redirect = app.get("/r/FRESH-CODE").await;
+    assert_eq!(redirect.status, axum::http::StatusCode::FOUND);
+    let location = redirect.headers["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("https://shop.example.com/new?pg_click="),
+        "{location}"
+    );
+}
+
 on_both_backends!(
+    a_new_link_redirects_at_once_even_after_a_404_for_its_code,
     links_are_created_with_chosen_or_generated_codes,
     discount_codes_are_unique_per_brand_ignoring_case,
 );

@@ -179,12 +179,10 @@ fn rejected<T>(external_id: String, err: AppError) -> ItemResult<T> {
     }
 }
 
-/// Bot flag and class of a user agent (replaced by the redirect module's classifier).
+/// Bot flag and class of a user agent, by the same rules as redirects.
 pub fn classify_user_agent(user_agent: &str) -> (bool, &'static str) {
-    let ua = user_agent.to_ascii_lowercase();
-    let bot = ua.is_empty()
-        || ["bot", "crawler", "spider", "curl", "wget"]
-            .iter()
-            .any(|p| ua.contains(p));
-    (bot, if bot { "bot" } else { "unknown" })
+    (
+        crate::tracking::bots::is_bot(user_agent),
+        crate::tracking::bots::user_agent_class(user_agent),
+    )
 }

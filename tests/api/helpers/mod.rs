@@ -16,7 +16,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use partnergraph::cli::LogFormat;
-use partnergraph::config::{AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, Secret};
+use partnergraph::config::{
+    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, Secret, TrackingConfig,
+};
+use partnergraph::tracking::Tracking;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -95,6 +98,16 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             max_depth: 10,
             max_complexity: 1000,
         },
+        tracking: TrackingConfig {
+            visitor_key_secret: Secret::new("test-visitor-secret-test-visitor-secret"),
+            click_queue_capacity: 1_000,
+            click_batch_size: 500,
+            // Clicks are written when a test flushes (or a batch fills), never by the timer
+            // in the middle of a test: statement counts stay deterministic.
+            click_flush_interval: Duration::from_secs(3_600),
+            link_cache_capacity: 1_000,
+            link_cache_ttl: Duration::from_secs(60),
+        },
         log_format: LogFormat::Text,
         dev: false,
         demo: false,
@@ -104,6 +117,8 @@ pub fn test_config(database: DatabaseConfig) -> Config {
 pub struct TestApp {
     pub router: Router,
     pub db: DatabaseConnection,
+    /// The app's link cache and click queue (`tracking.clicks.flush()` writes queued clicks).
+    pub tracking: Arc<Tracking>,
     statements: Arc<AtomicUsize>,
     _test_db: TestDb,
 }
@@ -133,10 +148,11 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let (_, router) = partnergraph::app::build(config, db.clone());
+        let (state, router) = partnergraph::app::build(config, db.clone());
         Some(Self {
             router,
             db,
+            tracking: state.tracking,
             statements,
             _test_db: test_db,
         })

@@ -1,0 +1,40 @@
+//! Click tracking for `GET /r/{code}`, the hot path: links come from an in-memory cache
+//! ([`cache`]), clicks go through a bounded queue to a batched writer ([`clicks`]), so a
+//! redirect never waits for the database on a cache hit. [`bots`] flags automated traffic and
+//! [`visitor`] turns IP and user agent into a keyed hash (the raw IP is never stored).
+
+pub mod bots;
+pub mod cache;
+pub mod clicks;
+pub mod destination;
+pub mod visitor;
+
+use std::num::NonZeroUsize;
+
+use sea_orm::DatabaseConnection;
+
+pub use cache::{CachedLink, LinkCache};
+pub use clicks::{ClickQueue, ClickStats, NewClick, QueueSettings};
+pub use visitor::VisitorKeys;
+
+use crate::config::TrackingConfig;
+
+/// Shared by the redirect handler and (as GraphQL data) the link service, which calls
+/// `tracking.links.invalidate(code)` after changing a link.
+pub struct Tracking {
+    pub links: LinkCache,
+    pub clicks: ClickQueue,
+    pub visitors: VisitorKeys,
+}
+
+impl Tracking {
+    /// Builds the cache and starts the click writer (needs a tokio runtime).
+    pub fn start(config: &TrackingConfig, db: DatabaseConnection) -> Self {
+        let capacity = NonZeroUsize::new(config.link_cache_capacity).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            links: LinkCache::new(capacity, config.link_cache_ttl),
+            clicks: ClickQueue::start(db, QueueSettings::from_config(config)),
+            visitors: VisitorKeys::new(&config.visitor_key_secret),
+        }
+    }
+}
