@@ -14,6 +14,7 @@ pub mod id;
 pub mod ingest;
 pub mod loaders;
 pub mod money;
+pub mod ordering;
 pub mod node;
 pub mod query;
 pub mod scalars;
@@ -38,6 +39,7 @@ pub fn schema_builder(
     .limit_complexity(limits.max_complexity)
     .disable_suggestions()
     .extension(errors::ErrorCodes)
+    .extension(ordering::FieldOrder)
 }
 
 /// The SDL checked in as `schema.graphql`: types, fields, arguments and enum values sorted.

@@ -412,7 +412,25 @@ async fn the_campaigns_query_runs_as_written_in_constant_statements(app: TestApp
     assert!((6..=12).contains(&large), "{large} statements");
 }
 
+async fn fields_come_back_in_the_order_asked(app: TestApp) {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let w = world::world(&app).await;
+    let query = "{ campaigns(first: 1) { edges { node { offers(first: 1) { totalCount } enrollments(first: 1) { totalCount } name status } } } }";
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {}", w.admin))
+        .body(Body::from(json!({ "query": query }).to_string()))
+        .unwrap();
+    let text = app.request(request).await.text;
+    let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap_or_else(|| panic!("{key} in {text}"));
+    assert!(at("offers") < at("enrollments"), "{text}");
+    assert!(at("enrollments") < at("name"), "{text}");
+    assert!(at("name") < at("status"), "{text}");
+}
+
 on_both_backends!(
+    fields_come_back_in_the_order_asked,
     create_campaign_runs_as_written,
     invalid_campaign_input_is_refused_and_writes_nothing,
     offers_of_every_model_run_as_written,
