@@ -9,6 +9,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
 use crate::auth::Auth;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
@@ -40,6 +41,15 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, 
 /// The application over an open, migrated database. Starts the click writer, so it needs a
 /// tokio runtime; `serve` shuts that writer down (see [`serve`]).
 pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
+    build_with_clock(config, db, Arc::new(SystemClock))
+}
+
+/// [`build`] with another clock (tests move a manual clock to let holds pass).
+pub fn build_with_clock(
+    config: Config,
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+) -> (AppState, Router) {
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
     let tracking = Arc::new(Tracking::start(&config.tracking, db.clone()));
     let schema = graphql::schema_builder(&config.graphql)
@@ -47,6 +57,7 @@ pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
         .data(auth.clone())
         .data(PublicUrl(config.http.public_url.clone()))
         .data(tracking.clone())
+        .data(clock)
         .finish();
     let state = AppState {
         db,

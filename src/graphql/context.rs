@@ -54,3 +54,10 @@ pub fn invalidate_link(ctx: &Context<'_>, code: &str) {
         tracking.links.invalidate(code);
     }
 }
+
+/// The current time, from the schema's clock.
+pub fn now(ctx: &Context<'_>) -> chrono::DateTime<chrono::Utc> {
+    ctx.data::<Arc<dyn crate::clock::Clock>>()
+        .map(|clock| clock.now())
+        .unwrap_or_else(|_| chrono::Utc::now())
+}
