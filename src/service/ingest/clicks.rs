@@ -10,13 +10,12 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::conversions::{ItemResult, ItemStatus};
-use super::{external_id, lock_brand};
+use super::conversions::{ItemResult, ItemStatus, rejected};
+use super::{check_batch_size, external_id, lock_brand};
 use crate::auth::secrets::sha256_hex;
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{click, tracking_link};
 use crate::domain::codes::normalize_link_code;
-use crate::domain::conversion::MAX_BATCH;
 use crate::domain::text;
 use crate::error::AppError;
 
@@ -43,15 +42,7 @@ pub async fn record(
     classify: Classify,
 ) -> Result<Vec<ItemResult<click::Model>>, AppError> {
     let brand_id = actor.require(Permission::Ingest)?;
-    if items.len() > MAX_BATCH {
-        return Err(AppError::bad_input(
-            "clicks",
-            format!(
-                "at most {MAX_BATCH} items per batch (got {}): split it",
-                items.len()
-            ),
-        ));
-    }
+    check_batch_size("clicks", items.len())?;
     if items.is_empty() {
         return Ok(Vec::new());
     }
@@ -168,15 +159,6 @@ fn validate(item: &ClickItem, classify: Classify) -> Result<Valid, AppError> {
         .transpose()
         .map_err(AppError::invalid)?;
     Ok((is_bot, class, referrer, country))
-}
-
-fn rejected<T>(external_id: String, err: AppError) -> ItemResult<T> {
-    ItemResult {
-        external_id,
-        status: ItemStatus::Rejected,
-        error: Some(err),
-        value: None,
-    }
 }
 
 /// Bot flag and class of a user agent, by the same rules as redirects.

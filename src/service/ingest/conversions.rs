@@ -12,14 +12,14 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::{BrandContext, external_id, lock_brand, parse, save_change_seq};
+use super::{BrandContext, check_batch_size, external_id, lock_brand, parse, save_change_seq};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{campaign, click, conversion, creator, discount_code, enrollment, refund};
 use crate::domain::attribution::{self, ClickCandidate, EnrollmentFacts};
 use crate::domain::brand::CodePrecedence;
 use crate::domain::campaign::{CampaignStatus, Schedule};
 use crate::domain::codes::normalize_discount_code;
-use crate::domain::conversion::{Kind, MAX_BATCH, Status, capped_refund_total, status_for};
+use crate::domain::conversion::{Kind, Status, capped_refund_total, status_for};
 use crate::domain::email;
 use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::money::{Currency, Money, convert};
@@ -69,15 +69,7 @@ pub async fn record(
     items: Vec<ConversionItem>,
 ) -> Result<Vec<ItemResult<conversion::Model>>, AppError> {
     let brand_id = actor.require(Permission::Ingest)?;
-    if items.len() > MAX_BATCH {
-        return Err(AppError::bad_input(
-            "conversions",
-            format!(
-                "at most {MAX_BATCH} items per batch (got {}): split it",
-                items.len()
-            ),
-        ));
-    }
+    check_batch_size("conversions", items.len())?;
     if items.is_empty() {
         return Ok(Vec::new());
     }
@@ -135,7 +127,7 @@ pub async fn record(
     Ok(results)
 }
 
-fn rejected<T>(external_id: String, err: AppError) -> ItemResult<T> {
+pub(crate) fn rejected<T>(external_id: String, err: AppError) -> ItemResult<T> {
     ItemResult {
         external_id,
         status: ItemStatus::Rejected,

@@ -144,3 +144,15 @@ pub(crate) fn external_id(field: &'static str, raw: &str) -> Result<String, AppE
 pub(crate) fn parse<T>(value: Option<T>) -> Result<T, AppError> {
     value.ok_or_else(|| AppError::internal("unexpected stored value"))
 }
+
+/// A batch larger than the limit is refused as a whole.
+pub(crate) fn check_batch_size(field: &str, len: usize) -> Result<(), AppError> {
+    let max = crate::domain::conversion::MAX_BATCH;
+    if len > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("at most {max} items per batch (got {len}): split it"),
+        ));
+    }
+    Ok(())
+}
