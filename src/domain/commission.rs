@@ -1,8 +1,25 @@
-//! Commission ledger lines: kinds, statuses, and how a due line is reported.
+//! Commission ledger lines: kinds, statuses, how a due line is reported, and the engine that
+//! computes lines as pure functions of (offer terms, conversion, month to date):
+//!
+//! - `terms`: an offer with an enrollment's overrides applied, and the rate its tiers set;
+//! - `lines`: the lines a conversion, an activation (flat fee) or a day of clicks earns, with
+//!   the monthly cap;
+//! - `refund`: the REVERSAL a refund owes.
 
 use chrono::{DateTime, Utc};
 
 use super::stored_enum;
+
+mod lines;
+mod refund;
+mod terms;
+
+pub use lines::{
+    ConversionFacts, Line, MonthToDate, cpc_line, flat_fee_line, lines_for_conversion,
+    revenue_share_of,
+};
+pub use refund::reversal_for_refund;
+pub use terms::{Terms, effective_terms};
 
 stored_enum! {
     pub enum Kind {
