@@ -94,6 +94,11 @@ impl MigrationTrait for Migration {
                     // PENDING | APPROVED | PAID | REVERSED
                     .col(text(Commissions::Status).default("PENDING"))
                     .col(text_null(Commissions::Reason))
+                    // REVENUE_SHARE lines (and their reversals): the percent used, so refunds
+                    // true up with the rate of the sale even if the terms changed since.
+                    .col(text_null(Commissions::RatePercent))
+                    // REVERSAL lines: the kind they reverse (REVENUE_SHARE, CPA, CPL).
+                    .col(text_null(Commissions::Reverses))
                     .col(big_integer_null(Commissions::CreatedByUserId))
                     .col(timestamp_with_time_zone_null(Commissions::PaidAt))
                     .col(timestamp_with_time_zone(Commissions::CreatedAt))
@@ -213,6 +218,8 @@ enum Commissions {
     HoldUntil,
     Status,
     Reason,
+    RatePercent,
+    Reverses,
     CreatedByUserId,
     PaidAt,
     CreatedAt,

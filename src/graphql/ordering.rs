@@ -48,12 +48,18 @@ impl Extension for FieldOrderExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let document = self.document.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let document = self
+            .document
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if let Some(document) = document {
             let operation = document
                 .operations
                 .iter()
-                .find(|(name, _)| operation_name.is_none() || name.map(Name::as_str) == operation_name)
+                .find(|(name, _)| {
+                    operation_name.is_none() || name.map(Name::as_str) == operation_name
+                })
                 .map(|(_, op)| op.node.selection_set.node.clone());
             if let Some(selection) = operation {
                 reorder(&mut response.data, &[&selection], &document);
@@ -85,8 +91,14 @@ fn keyed<'a>(
                     }
                 }
                 Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                        keyed(&[&fragment.node.selection_set.node], document, out, depth + 1);
+                    if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        keyed(
+                            &[&fragment.node.selection_set.node],
+                            document,
+                            out,
+                            depth + 1,
+                        );
                     }
                 }
                 Selection::InlineFragment(inline) => {

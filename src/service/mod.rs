@@ -14,6 +14,7 @@ pub mod enrollments;
 pub mod exchange_rates;
 pub mod ingest;
 pub mod invites;
+pub mod ledger;
 pub mod links;
 pub mod offers;
 pub mod page;

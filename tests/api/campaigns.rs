@@ -423,7 +423,10 @@ async fn fields_come_back_in_the_order_asked(app: TestApp) {
         .body(Body::from(json!({ "query": query }).to_string()))
         .unwrap();
     let text = app.request(request).await.text;
-    let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap_or_else(|| panic!("{key} in {text}"));
+    let at = |key: &str| {
+        text.find(&format!("\"{key}\""))
+            .unwrap_or_else(|| panic!("{key} in {text}"))
+    };
     assert!(at("offers") < at("enrollments"), "{text}");
     assert!(at("enrollments") < at("name"), "{text}");
     assert!(at("name") < at("status"), "{text}");

@@ -13,6 +13,7 @@ mod health;
 mod ingest;
 mod ingest_order;
 mod invites;
+mod ledger;
 mod migrations;
 mod node;
 mod redirect;

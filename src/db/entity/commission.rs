@@ -30,6 +30,12 @@ pub struct Model {
     pub status: String,
     #[sea_orm(column_type = "Text")]
     pub reason: Option<String>,
+    /// Decimal string: the percent of a REVENUE_SHARE line (and of its reversals).
+    #[sea_orm(column_type = "Text")]
+    pub rate_percent: Option<String>,
+    /// For REVERSAL lines: the kind reversed.
+    #[sea_orm(column_type = "Text")]
+    pub reverses: Option<String>,
     pub created_by_user_id: Option<i64>,
     pub paid_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -1,5 +1,4 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::Utc;
 
 use crate::auth::Role;
 use crate::db::entity::conversion;
@@ -150,7 +149,7 @@ impl Conversion {
         if lines.is_empty() {
             return Ok(None);
         }
-        let now = Utc::now();
+        let now = context::now(ctx);
         let mut statuses = Vec::with_capacity(lines.len());
         for line in &lines {
             let status = commission::Status::parse(&line.status)

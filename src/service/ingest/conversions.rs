@@ -250,7 +250,9 @@ async fn ingest_one(
     .insert(txn)
     .await?;
     demote_later(txn, brand, &row).await?;
-    apply_held_refunds(txn, brand, row).await
+    let row = apply_held_refunds(txn, brand, row).await?;
+    crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;
+    Ok(row)
 }
 
 /// Whether the brand has a conversion of `customer_key` before this one (by occurredAt, ties by

@@ -108,6 +108,7 @@ pub async fn record(
             )
             .await?;
             let order = refresh_refund_totals(&txn, &mut brand, order).await?;
+            crate::service::ledger::reverse_for_refund(&txn, &brand, &order).await?;
             RefundOutcome {
                 refund: stored,
                 conversion: Some(order),

@@ -1,0 +1,270 @@
+//! The commission ledger: append-only lines written when conversions are ingested and refunded
+//! (DOMAIN.md rule 4). Amounts are computed by the pure engine in `domain::commission`; this
+//! module reads what it needs and writes lines. A line's amount is never updated; refunds add
+//! REVERSAL lines; a conversion whose lines net to zero before any is paid is marked REVERSED.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Alias, Condition, Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect,
+};
+
+use super::ingest::BrandContext;
+use super::offers;
+use crate::db::entity::{commission, conversion, enrollment, offer, offer_tier};
+use crate::domain::commission::{
+    ConversionFacts, Kind, Line, MonthToDate, Status, effective_terms, lines_for_conversion,
+    reversal_for_refund,
+};
+use crate::domain::conversion::Kind as ConversionKind;
+use crate::domain::offer::{Rates, VolumeTier};
+use crate::error::AppError;
+
+/// `[start, end)` of the calendar month of `at` in `tz`, in UTC.
+pub fn month_bounds(at: DateTime<Utc>, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let local = at.with_timezone(&tz);
+    let first =
+        NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local.date_naive());
+    let next = if local.month() == 12 {
+        NaiveDate::from_ymd_opt(local.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(local.year(), local.month() + 1, 1)
+    }
+    .unwrap_or(first);
+    let start_of = |day: NaiveDate| {
+        tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(at)
+    };
+    (start_of(first), start_of(next))
+}
+
+fn decimal(value: Option<&str>) -> Result<Option<Decimal>, AppError> {
+    value
+        .map(Decimal::from_str)
+        .transpose()
+        .map_err(AppError::internal)
+}
+
+fn overrides_of(row: &enrollment::Model) -> Result<Rates, AppError> {
+    Ok(Rates {
+        cpa_minor: row.cpa_amount_minor,
+        cpl_minor: row.cpl_amount_minor,
+        cpc_minor: row.cpc_amount_minor,
+        revenue_share_percent: decimal(row.revenue_share_percent.as_deref())?,
+        flat_fee_minor: row.flat_fee_minor,
+    })
+}
+
+fn tiers_of(rows: Vec<offer_tier::Model>) -> Result<Vec<VolumeTier>, AppError> {
+    rows.into_iter()
+        .map(|t| {
+            Ok(VolumeTier {
+                from_sale: t.from_sale,
+                cpa_minor: t.cpa_amount_minor,
+                revenue_share_percent: decimal(t.revenue_share_percent.as_deref())?,
+            })
+        })
+        .collect()
+}
+
+/// Writes the lines a newly ingested, attributed conversion earns (none for self-referrals,
+/// returning customers under new-customers-only, or models that do not pay per conversion).
+pub(crate) async fn accrue_for_conversion(
+    txn: &DatabaseTransaction,
+    brand: &BrandContext,
+    row: &conversion::Model,
+) -> Result<(), AppError> {
+    let Some(enrollment_id) = row.enrollment_id else {
+        return Ok(());
+    };
+    let Some(enrollment) = enrollment::Entity::find_by_id(enrollment_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(offer) = offer::Entity::find_by_id(enrollment.offer_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let tiers = offer_tier::Entity::find()
+        .filter(offer_tier::Column::OfferId.eq(offer.id))
+        .all(txn)
+        .await?;
+    let terms = effective_terms(
+        offers::model_of(&offer)?,
+        &offers::rates_of(&offer)?,
+        &overrides_of(&enrollment)?,
+        &tiers_of(tiers)?,
+        offer.new_customers_only,
+        offer.monthly_cap_minor,
+    );
+    let (start, end) = month_bounds(row.occurred_at, brand.timezone);
+    let prior_sales = conversion::Entity::find()
+        .filter(conversion::Column::EnrollmentId.eq(enrollment_id))
+        .filter(conversion::Column::Kind.eq(ConversionKind::Sale.as_str()))
+        .filter(conversion::Column::Id.ne(row.id))
+        .filter(conversion::Column::OccurredAt.gte(start))
+        .filter(
+            Condition::any()
+                .add(conversion::Column::OccurredAt.lt(row.occurred_at))
+                .add(
+                    Condition::all()
+                        .add(conversion::Column::OccurredAt.eq(row.occurred_at))
+                        .add(conversion::Column::Id.lt(row.id)),
+                ),
+        )
+        .count(txn)
+        .await?;
+    let accrued: Option<i64> = commission::Entity::find()
+        .select_only()
+        // SUM(bigint) is NUMERIC on PostgreSQL: cast back so both backends decode an i64.
+        .column_as(
+            Expr::expr(Func::cast_as(
+                Func::sum(Expr::col(commission::Column::AmountMinor)),
+                Alias::new("BIGINT"),
+            )),
+            "total",
+        )
+        .filter(commission::Column::EnrollmentId.eq(enrollment_id))
+        .filter(commission::Column::OccurredAt.gte(start))
+        .filter(commission::Column::OccurredAt.lt(end))
+        .into_tuple::<Option<i64>>()
+        .one(txn)
+        .await?
+        .flatten();
+    let kind = ConversionKind::parse(&row.kind).ok_or_else(|| AppError::internal("stored kind"))?;
+    let lines = lines_for_conversion(
+        &terms,
+        &ConversionFacts {
+            kind,
+            amount_minor: row.brand_amount_minor,
+            refunded_minor: row.refunded_brand_minor,
+            new_customer: row.new_customer,
+            self_referral: row.self_referral,
+        },
+        &MonthToDate {
+            prior_sales: u32::try_from(prior_sales).unwrap_or(u32::MAX),
+            accrued_minor: accrued.unwrap_or(0),
+        },
+    );
+    let hold_days = offer
+        .hold_period_days
+        .unwrap_or(brand.brand.hold_period_days);
+    let hold_until = row.occurred_at + Duration::days(i64::from(hold_days));
+    for line in lines {
+        insert_line(txn, brand, &enrollment, row, &line, hold_until).await?;
+    }
+    Ok(())
+}
+
+async fn insert_line(
+    txn: &DatabaseTransaction,
+    brand: &BrandContext,
+    enrollment: &enrollment::Model,
+    row: &conversion::Model,
+    line: &Line,
+    hold_until: DateTime<Utc>,
+) -> Result<commission::Model, AppError> {
+    Ok(commission::ActiveModel {
+        brand_id: Set(brand.brand.id),
+        enrollment_id: Set(enrollment.id),
+        creator_id: Set(enrollment.creator_id),
+        campaign_id: Set(enrollment.campaign_id),
+        conversion_id: Set(Some(row.id)),
+        kind: Set(line.kind.as_str().to_owned()),
+        amount_minor: Set(line.amount_minor),
+        currency_code: Set(brand.currency.code().to_owned()),
+        occurred_at: Set(row.occurred_at),
+        hold_until: Set(hold_until),
+        status: Set(Status::Pending.as_str().to_owned()),
+        rate_percent: Set(line.rate_percent.map(|p| p.normalize().to_string())),
+        reverses: Set(line.reverses.map(|k| k.as_str().to_owned())),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+fn line_of(row: &commission::Model) -> Result<Line, AppError> {
+    Ok(Line {
+        kind: Kind::parse(&row.kind).ok_or_else(|| AppError::internal("stored commission kind"))?,
+        amount_minor: row.amount_minor,
+        rate_percent: decimal(row.rate_percent.as_deref())?,
+        reverses: row.reverses.as_deref().and_then(Kind::parse),
+    })
+}
+
+/// After a refund changed a conversion's refunded total: adds the REVERSAL line the engine owes
+/// (dated with the conversion, held like it), and marks the conversion's lines REVERSED when they
+/// net to zero and none has been paid. A paid line's reversal stays a separate line that the
+/// creator's next payout nets.
+pub(crate) async fn reverse_for_refund(
+    txn: &DatabaseTransaction,
+    brand: &BrandContext,
+    row: &conversion::Model,
+) -> Result<(), AppError> {
+    let existing = commission::Entity::find()
+        .filter(commission::Column::ConversionId.eq(row.id))
+        .all(txn)
+        .await?;
+    let Some(first) = existing.first() else {
+        return Ok(());
+    };
+    let lines = existing
+        .iter()
+        .map(line_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(reversal) =
+        reversal_for_refund(&lines, row.brand_amount_minor, row.refunded_brand_minor)
+    else {
+        return Ok(());
+    };
+    let enrollment = enrollment::Entity::find_by_id(first.enrollment_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal("commission without enrollment"))?;
+    insert_line(txn, brand, &enrollment, row, &reversal, first.hold_until).await?;
+    let net: i64 = lines.iter().map(|l| l.amount_minor).sum::<i64>() + reversal.amount_minor;
+    let any_paid = existing
+        .iter()
+        .any(|l| l.payout_id.is_some() || l.status == Status::Paid.as_str());
+    if net == 0 && !any_paid {
+        commission::Entity::update_many()
+            .col_expr(
+                commission::Column::Status,
+                Expr::value(Status::Reversed.as_str()),
+            )
+            .filter(commission::Column::ConversionId.eq(row.id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_follow_the_brand_timezone() {
+        let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        // 2026-03-01 03:00 UTC is still February in New York.
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 3, 0, 0).unwrap();
+        let (start, end) = month_bounds(at, tz);
+        assert_eq!(start, Utc.with_ymd_and_hms(2026, 2, 1, 5, 0, 0).unwrap());
+        assert_eq!(end, Utc.with_ymd_and_hms(2026, 3, 1, 5, 0, 0).unwrap());
+        let december = Utc.with_ymd_and_hms(2026, 12, 15, 12, 0, 0).unwrap();
+        let (_, end) = month_bounds(december, chrono_tz::UTC);
+        assert_eq!(end, Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+    }
+}

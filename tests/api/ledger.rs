@@ -1,0 +1,223 @@
+//! Commissions written at ingestion and reversed by refunds, as conversions report them.
+
+use chrono::{Duration, Utc};
+use partnergraph::db::entity::commission;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::helpers::world::{self, World, enroll, insert_creator, text};
+use crate::helpers::{TestApp, data};
+use crate::on_both_backends;
+
+const RECORD: &str = "mutation ($c: [ConversionInput!]!) { recordConversions(conversions: $c) {
+  results { status error { field message } conversion { externalId commission { amount { amount currencyCode } status holdUntil } } } } }";
+
+async fn offer_and_code(app: &TestApp, w: &World, input: Value, code: &str) -> String {
+    let mut input = input;
+    input["campaignId"] = json!(w.campaign_a);
+    input["name"] = json!(code);
+    let offer = app
+        .contract(
+            Some(&w.admin),
+            "campaigns",
+            "CreateOffer",
+            json!({ "input": input }),
+        )
+        .await;
+    let offer = text(&data(&offer)["createOffer"]["id"]);
+    let creator = insert_creator(app, &w.brand_a, code, &format!("{code}@creators.test")).await;
+    let enrollment = enroll(app, &w.admin, &w.campaign_a, &creator, &offer).await;
+    let response = app
+        .contract(
+            Some(&w.admin),
+            "tracking",
+            "CreateDiscountCode",
+            json!({ "input": { "enrollmentId": enrollment, "code": code, "percentOff": "10" } }),
+        )
+        .await;
+    data(&response);
+    enrollment
+}
+
+fn sale(id: &str, amount: &str, code: &str, days_ago: i64) -> Value {
+    json!({ "externalId": id, "kind": "SALE", "amount": amount, "discountCode": code,
+            "occurredAt": (Utc::now() - Duration::days(days_ago)).to_rfc3339() })
+}
+
+async fn record(app: &TestApp, w: &World, items: Vec<Value>) -> Vec<Value> {
+    let response = app
+        .graphql_as(Some(&w.key), RECORD, json!({ "c": items }))
+        .await;
+    data(&response)["recordConversions"]["results"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn commission(result: &Value) -> &Value {
+    &result["conversion"]["commission"]
+}
+
+async fn refund(app: &TestApp, w: &World, order: &str, id: &str, amount: &str) {
+    let response = app
+        .contract(Some(&w.key), "ingest", "RecordRefund", json!({ "input": {
+            "externalId": order, "refundId": id, "amount": amount, "occurredAt": Utc::now().to_rfc3339() } }))
+        .await;
+    data(&response);
+}
+
+async fn lines(app: &TestApp, w: &World, order: &str) -> Vec<commission::Model> {
+    let _ = w;
+    let conversion = partnergraph::db::entity::conversion::Entity::find()
+        .filter(partnergraph::db::entity::conversion::Column::ExternalId.eq(order))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    commission::Entity::find()
+        .filter(commission::Column::ConversionId.eq(conversion.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn sales_earn_their_offer_and_holds_report_approved_when_due(app: TestApp) {
+    let w = world::world(&app).await;
+    offer_and_code(
+        &app,
+        &w,
+        json!({ "model": "REVENUE_SHARE", "revenueSharePercent": "12.5" }),
+        "SHARE",
+    )
+    .await;
+    offer_and_code(
+        &app,
+        &w,
+        json!({ "model": "CPA", "cpaAmount": { "amount": "20", "currencyCode": "USD" },
+        "newCustomersOnly": true }),
+        "NEWONLY",
+    )
+    .await;
+    let results = record(
+        &app,
+        &w,
+        vec![
+            sale("s-1", "100.00", "SHARE", 40),
+            sale("s-2", "3.00", "SHARE", 1),
+            with_customer(sale("n-1", "50", "NEWONLY", 2), "cust-9"),
+            with_customer(sale("n-2", "50", "NEWONLY", 1), "cust-9"),
+            json!({ "externalId": "self", "kind": "SALE", "amount": "80", "discountCode": "SHARE",
+                "customerEmail": "share@creators.test", "occurredAt": Utc::now().to_rfc3339() }),
+        ],
+    )
+    .await;
+    assert_eq!(
+        commission(&results[0])["amount"],
+        json!({ "amount": "12.50", "currencyCode": "USD" })
+    );
+    assert_eq!(
+        commission(&results[0])["status"],
+        "APPROVED",
+        "the 30-day hold has passed"
+    );
+    assert_eq!(
+        commission(&results[1])["amount"]["amount"],
+        "0.38",
+        "12.5% of 3.00, half to even"
+    );
+    assert_eq!(commission(&results[1])["status"], "PENDING");
+    assert_eq!(commission(&results[2])["amount"]["amount"], "20.00");
+    assert!(
+        commission(&results[3]).is_null(),
+        "returning customer under new-customers-only"
+    );
+    assert!(
+        commission(&results[4]).is_null(),
+        "self-referral earns nothing"
+    );
+    let hold = commission(&results[1])["holdUntil"].as_str().unwrap();
+    assert!(hold > Utc::now().to_rfc3339().as_str());
+}
+
+fn with_customer(mut item: Value, key: &str) -> Value {
+    item["customerKey"] = json!(key);
+    item
+}
+
+async fn refunds_add_reversals_and_a_full_refund_nets_to_zero(app: TestApp) {
+    let w = world::world(&app).await;
+    offer_and_code(
+        &app,
+        &w,
+        json!({ "model": "REVENUE_SHARE", "revenueSharePercent": "10" }),
+        "TEN",
+    )
+    .await;
+    record(
+        &app,
+        &w,
+        vec![sale("r-1", "200.00", "TEN", 1), sale("r-cpa", "50", "", 1)],
+    )
+    .await;
+    refund(&app, &w, "r-1", "rf-1", "50").await;
+    let after_partial = lines(&app, &w, "r-1").await;
+    assert_eq!(
+        after_partial.iter().map(|l| l.amount_minor).sum::<i64>(),
+        1500,
+        "10% of the net 150.00"
+    );
+    assert_eq!(after_partial.len(), 2);
+    assert!(
+        after_partial
+            .iter()
+            .any(|l| l.kind == "REVERSAL" && l.amount_minor == -500)
+    );
+    refund(&app, &w, "r-1", "rf-2", "150").await;
+    let after_full = lines(&app, &w, "r-1").await;
+    assert_eq!(after_full.iter().map(|l| l.amount_minor).sum::<i64>(), 0);
+    assert!(
+        after_full.iter().all(|l| l.status == "REVERSED"),
+        "fully refunded before payment"
+    );
+    // The original line's amount was never changed.
+    assert!(
+        after_full
+            .iter()
+            .any(|l| l.kind == "REVENUE_SHARE" && l.amount_minor == 2000)
+    );
+}
+
+async fn the_cpa_offer_reverses_only_on_a_full_refund(app: TestApp) {
+    let w = world::world(&app).await;
+    // The world's offer is CPA $20 on creator_a's enrollment; attribute through a code.
+    let response = app
+        .contract(Some(&w.admin), "tracking", "CreateDiscountCode",
+            json!({ "input": { "enrollmentId": w.enrollment_a, "code": "CORA", "percentOff": "10" } }))
+        .await;
+    data(&response);
+    record(&app, &w, vec![sale("c-1", "80", "CORA", 1)]).await;
+    refund(&app, &w, "c-1", "cr-1", "30").await;
+    assert_eq!(
+        lines(&app, &w, "c-1")
+            .await
+            .iter()
+            .map(|l| l.amount_minor)
+            .sum::<i64>(),
+        2000
+    );
+    refund(&app, &w, "c-1", "cr-2", "50").await;
+    assert_eq!(
+        lines(&app, &w, "c-1")
+            .await
+            .iter()
+            .map(|l| l.amount_minor)
+            .sum::<i64>(),
+        0
+    );
+}
+
+on_both_backends!(
+    sales_earn_their_offer_and_holds_report_approved_when_due,
+    refunds_add_reversals_and_a_full_refund_nets_to_zero,
+    the_cpa_offer_reverses_only_on_a_full_refund,
+);
