@@ -107,3 +107,13 @@ mod tests {
         assert_eq!(summary_status(&[Paid, Approved]), Some(Approved));
     }
 }
+
+crate::domain::stored_enum! {
+    /// PENDING until paid; PAID; FAILED or CANCELED release their lines.
+    pub enum PayoutStatus {
+        Pending => "PENDING",
+        Paid => "PAID",
+        Failed => "FAILED",
+        Canceled => "CANCELED",
+    }
+}

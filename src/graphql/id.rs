@@ -22,10 +22,11 @@ pub enum NodeKind {
     TrackingLink,
     DiscountCode,
     Conversion,
+    Payout,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 13] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -38,6 +39,7 @@ impl NodeKind {
         NodeKind::TrackingLink,
         NodeKind::DiscountCode,
         NodeKind::Conversion,
+        NodeKind::Payout,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -54,6 +56,7 @@ impl NodeKind {
             Self::TrackingLink => "TrackingLink",
             Self::DiscountCode => "DiscountCode",
             Self::Conversion => "Conversion",
+            Self::Payout => "Payout",
         }
     }
 

@@ -16,6 +16,7 @@ pub mod loaders;
 pub mod money;
 pub mod node;
 pub mod ordering;
+pub mod payout;
 pub mod query;
 pub mod scalars;
 pub mod tracking;

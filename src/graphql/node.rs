@@ -10,6 +10,7 @@ use super::context;
 use super::creator::types::Creator;
 use super::id::{self, NodeKind};
 use super::ingest::types::Conversion;
+use super::payout::types::Payout;
 use super::tracking::types::{DiscountCode, TrackingLink};
 use crate::error::AppError;
 use crate::service;
@@ -28,6 +29,7 @@ pub enum Node {
     DiscountCode(DiscountCode),
     Enrollment(Enrollment),
     Offer(Offer),
+    Payout(Payout),
     TrackingLink(TrackingLink),
     User(User),
 }
@@ -79,6 +81,7 @@ impl NodeQuery {
             NodeKind::DiscountCode => Node::DiscountCode(DiscountCode(
                 service::links::get_discount_code(db, actor, raw).await?,
             )),
+            NodeKind::Payout => Node::Payout(Payout(service::payouts::get(db, actor, raw).await?)),
             NodeKind::Conversion => {
                 Node::Conversion(Conversion(service::conversions::get(db, actor, raw).await?))
             }

@@ -15,6 +15,7 @@ use super::creator::query::CreatorQuery;
 use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
+use super::payout::mutation::{PayoutMutation, PayoutQuery};
 use super::tracking::mutation::TrackingMutation;
 use super::tracking::query::TrackingQuery;
 
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     ContentQuery,
     TrackingQuery,
     IngestQuery,
+    PayoutQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -41,4 +43,5 @@ pub struct MutationRoot(
     ContentMutation,
     TrackingMutation,
     IngestMutation,
+    PayoutMutation,
 );

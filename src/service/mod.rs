@@ -18,5 +18,6 @@ pub mod ledger;
 pub mod links;
 pub mod offers;
 pub mod page;
+pub mod payouts;
 pub mod sessions;
 pub mod users;

@@ -16,6 +16,7 @@ mod invites;
 mod ledger;
 mod migrations;
 mod node;
+mod payouts;
 mod redirect;
 mod roster;
 mod schema;

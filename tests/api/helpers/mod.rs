@@ -138,6 +138,14 @@ impl HttpAnswer {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with_clock(backend, Arc::new(partnergraph::clock::SystemClock)).await
+    }
+
+    /// An app whose notion of "now" (holds, payouts) is `clock`.
+    pub async fn spawn_with_clock(
+        backend: Backend,
+        clock: Arc<dyn partnergraph::clock::Clock>,
+    ) -> Option<Self> {
         let test_db = TestDb::create(backend).await?;
         let config = test_config(test_db.database_config());
         let mut db = partnergraph::app::connect_and_migrate(&config)
@@ -148,7 +156,7 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let (state, router) = partnergraph::app::build(config, db.clone());
+        let (state, router) = partnergraph::app::build_with_clock(config, db.clone(), clock);
         Some(Self {
             router,
             db,

@@ -1,0 +1,4 @@
+//! Payouts: the brand's finance workflow.
+
+pub mod mutation;
+pub mod types;

@@ -1,0 +1,101 @@
+use async_graphql::{Context, ID, Object};
+
+use super::types::{
+    CreatePayoutsInput, CreatePayoutsPayload, MarkPayoutPaidInput, Payout, PayoutStatus,
+};
+use crate::domain::commission;
+use crate::error::AppError;
+use crate::graphql::connection::{Page, PageRequest, id_page};
+use crate::graphql::context;
+use crate::graphql::id::{self, NodeKind};
+use crate::service::payouts;
+
+#[derive(Default)]
+pub struct PayoutMutation;
+
+#[Object]
+impl PayoutMutation {
+    /// ADMIN, MANAGER: gathers approved, unpaid lines up to `periodEnd` into one payout per
+    /// creator whose balance reaches the brand minimum.
+    async fn create_payouts(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePayoutsInput,
+    ) -> Result<CreatePayoutsPayload, AppError> {
+        let created = payouts::create(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            input.period_end.0,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(CreatePayoutsPayload {
+            payouts: created.into_iter().map(Payout).collect(),
+        })
+    }
+
+    /// ADMIN: the payout was paid; its lines become PAID.
+    async fn mark_payout_paid(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkPayoutPaidInput,
+    ) -> Result<Payout, AppError> {
+        let payout_id = id::decode_as(&input.payout_id, NodeKind::Payout, "payoutId")?;
+        let paid = payouts::mark_paid(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            payout_id,
+            &input.reference,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(Payout(paid))
+    }
+
+    /// ADMIN: the payment failed or is called off (`status` FAILED or CANCELED); the lines return
+    /// to the next run.
+    async fn release_payout(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: PayoutStatus,
+        reason: Option<String>,
+    ) -> Result<Payout, AppError> {
+        let payout_id = id::decode_as(&id, NodeKind::Payout, "id")?;
+        let released = payouts::release(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            payout_id,
+            commission::PayoutStatus::from(status),
+            reason,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(Payout(released))
+    }
+}
+
+#[derive(Default)]
+pub struct PayoutQuery;
+
+#[Object]
+impl PayoutQuery {
+    /// Staff: the brand's payouts, oldest first.
+    async fn payouts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<PayoutStatus>,
+    ) -> Result<Page<Payout>, AppError> {
+        let request = PageRequest::new(first, after)?;
+        let rows = payouts::list(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            status.map(Into::into),
+            request.by_id()?,
+        )
+        .await?;
+        Ok(id_page(&request, rows, |p| p.id, Payout))
+    }
+}
