@@ -1,12 +1,13 @@
-//! Tracking links (`/r/glow-<slug>`) and discount codes of ACTIVE enrollments. There is no
-//! service for them yet, so they are inserted directly, in one transaction; link codes follow
-//! `domain::codes` (lower case) and discount codes are stored upper case.
+//! Tracking links (`/r/glow-<slug>`) and discount codes of ACTIVE enrollments, created through
+//! [`crate::service::links`] as the demo ADMIN. Link codes follow `domain::codes` (lower case,
+//! `[a-z0-9_-]{3,64}`); discount codes are `<SLUG><percent>` (`[A-Za-z0-9_-]{2,40}`, stored
+//! upper case).
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+use rust_decimal::Decimal;
 
 use super::campaigns::{CLUB, SPF, SPRING};
-use super::{Demo, LoadError};
-use crate::db::entity::{discount_code, tracking_link};
+use super::{Demo, LoadError, StepContext};
+use crate::service::links::{self, DiscountInput, LinkInput};
 
 pub(super) struct LinkPlan {
     pub campaign: &'static str,
@@ -76,40 +77,33 @@ pub(super) fn discount_code(plan: &LinkPlan) -> Option<String> {
 }
 
 pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
-    let brand_id = demo.brand_id;
-    let now = demo.now;
-    let txn = demo.db.begin().await?;
     for plan in &LINKS {
         let enrollment_id = demo.enrollment(plan.campaign, plan.creator)?;
-        tracking_link::ActiveModel {
-            brand_id: Set(brand_id),
-            enrollment_id: Set(enrollment_id),
-            code: Set(link_code(plan)),
-            destination_url: Set(plan.destination.into()),
-            utm_source: Set(Some(plan.creator.into())),
-            utm_medium: Set(Some("creator".into())),
-            utm_campaign: Set(Some(plan.utm_campaign.into())),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let code = link_code(plan);
+        let input = LinkInput {
+            enrollment_id,
+            destination_url: plan.destination.into(),
+            code: Some(code.clone()),
+            utm_source: Some(plan.creator.into()),
+            utm_medium: Some("creator".into()),
+            utm_campaign: Some(plan.utm_campaign.into()),
+            utm_content: None,
+            deep_link: None,
+        };
+        links::create_link(demo.db, &demo.admin, input)
+            .await
+            .step(|| format!("create link {code}"))?;
         if let (Some(code), Some(percent)) = (discount_code(plan), plan.code_percent) {
-            discount_code::ActiveModel {
-                brand_id: Set(brand_id),
-                enrollment_id: Set(enrollment_id),
-                code: Set(code),
-                percent_off: Set(Some(percent.to_string())),
-                currency_code: Set("USD".into()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+            let input = DiscountInput {
+                enrollment_id,
+                code: code.clone(),
+                percent_off: Some(Decimal::from(percent)),
+                amount_off: None,
+            };
+            links::create_discount_code(demo.db, &demo.admin, input)
+                .await
+                .step(|| format!("create discount code {code}"))?;
         }
     }
-    txn.commit().await?;
     Ok(())
 }

@@ -1,16 +1,19 @@
 //! The `--demo` data set: the brand "Glow Botanics (demo)" with a realistic workspace — a roster
 //! of dozens of creators across platforms, tiers, pipeline stages and vetting outcomes; campaigns
 //! with every objective, schedule and status; offers of every commission model; enrollments,
-//! content deliverables, other costs, tracking links and discount codes.
+//! content deliverables, other costs, tracking links and discount codes; and 60 days of traffic
+//! (clicks, orders from new and returning customers, leads, refunds) ending at the load time.
 //!
 //! How it is written:
-//! - The brand, its logins, the integrator API key (`tenant`) and the tracking links and discount
-//!   codes (`links`) are inserted directly: there is no service that creates a brand with a
-//!   chosen name and settings without signing in, nor (yet) one for links and codes.
-//! - Everything else goes through the services in [`crate::service`] as the demo ADMIN, so the
-//!   demo obeys the same rules as the API (pipeline transitions, offer rates, vetting, currency).
-//! - The data is a fixed plan (no randomness); the `*_COUNT` constants say how much of each kind
-//!   a load creates.
+//! - The brand, its logins and the integrator API key (`tenant`) are inserted directly: there is
+//!   no service that creates a brand with a chosen name and settings without signing in.
+//! - Everything else goes through the services in [`crate::service`]: the workspace (links and
+//!   codes included) as the demo ADMIN, the traffic (`traffic`, `orders`) through the ingestion
+//!   services as the demo integrator key, so the demo obeys the same rules as the API (pipeline
+//!   transitions, offer rates, vetting, currency conversion, attribution, held refunds).
+//! - The workspace is a fixed plan (no randomness); the traffic comes from a fixed-seed PRNG, so
+//!   every load has the same shape and counts, dated relative to the load time. The `*_COUNT`
+//!   constants say how much of each kind a load creates.
 //!
 //! Idempotency: services commit their own transactions, so the load cannot be one transaction.
 //! The brand is created first under [`LOADING_BRAND`] and renamed to [`DEMO_BRAND`] as the very
@@ -18,13 +21,16 @@
 //! (an earlier load was interrupted) stops with a message asking to delete the half-loaded
 //! database, which holds nothing but demo data.
 
+mod calendar;
 mod campaigns;
 mod content;
 mod enrollments;
 mod links;
 mod offers;
+mod orders;
 mod roster;
 mod tenant;
+mod traffic;
 
 use std::collections::HashMap;
 
@@ -34,7 +40,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter,
 };
 
-use crate::auth::{Actor, Principal, Role};
+use crate::auth::{Actor, Principal, Role, Scope};
 use crate::db::entity::brand;
 use crate::error::AppError;
 
@@ -53,7 +59,8 @@ pub const STAFF: [(&str, Role); 3] = [
 ];
 /// Creators of the roster that have an account (their creator email is the login).
 pub const CREATOR_LOGINS: [&str; 2] = ["maya@example.com", "leo@example.com"];
-/// The brand's one foreign currency and its rate to USD, set for the load day (brand timezone).
+/// The brand's one foreign currency and its rate to USD on the load day (brand timezone); the
+/// days with EUR orders get rates close to it.
 pub const EUR_RATE: &str = "1.0850";
 
 /// How much of each kind one load creates.
@@ -67,6 +74,19 @@ pub const PUBLISHED_DELIVERABLE_COUNT: usize = content::published_count();
 pub const COST_COUNT: usize = content::COSTS.len();
 pub const TRACKING_LINK_COUNT: usize = links::LINKS.len();
 pub const DISCOUNT_CODE_COUNT: usize = links::discount_code_count();
+/// Traffic: the days it spans (ending at the load time), clicks (bots included), orders, leads,
+/// refunds (one of them recorded before its order arrived).
+pub const TRAFFIC_DAYS: i64 = calendar::DAYS;
+pub const CLICK_COUNT: usize = traffic::click_count();
+pub const BOT_CLICK_COUNT: usize = traffic::bot_count();
+pub const SALE_COUNT: usize = orders::SALE_COUNT;
+pub const EUR_SALE_COUNT: usize = orders::EUR_SALES;
+pub const LEAD_COUNT: usize = orders::LEAD_COUNT;
+pub const CONVERSION_COUNT: usize = SALE_COUNT + LEAD_COUNT;
+pub const REFUND_COUNT: usize = orders::REFUND_COUNT;
+/// The email of the creator who once buys with her own code (a self-referral: attributed, no
+/// commission).
+pub const SELF_REFERRAL_EMAIL: &str = "maya@example.com";
 
 /// Why the demo could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +126,8 @@ struct Demo<'a> {
     db: &'a DatabaseConnection,
     brand_id: i64,
     admin: Actor,
+    /// The integrator key (INGEST, READ_LINKS, READ_CHANGES) the traffic is ingested with.
+    integrator: Actor,
     now: DateTime<Utc>,
     /// Creator records by slug (first name, lower case).
     creators: HashMap<String, i64>,
@@ -154,6 +176,14 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
             scopes: vec![],
             session_id: None,
         },
+        integrator: Actor {
+            principal: Principal::ApiKey(tenant.api_key_id),
+            role: Role::Integrator,
+            brand_id: Some(tenant.brand.id),
+            creator_ids: vec![],
+            scopes: vec![Scope::Ingest, Scope::ReadLinks, Scope::ReadChanges],
+            session_id: None,
+        },
         now,
         creators: HashMap::new(),
         campaigns: HashMap::new(),
@@ -168,6 +198,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
     enrollments::load(&mut demo).await?;
     content::load(&demo).await?;
     links::load(&demo).await?;
+    traffic::load(&demo).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());
@@ -177,6 +208,10 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
         creators = CREATOR_COUNT,
         campaigns = CAMPAIGN_COUNT,
         enrollments = ENROLLMENT_COUNT,
+        clicks = CLICK_COUNT,
+        conversions = CONVERSION_COUNT,
+        refunds = REFUND_COUNT,
+        seconds = (Utc::now() - now).as_seconds_f64(),
         "demo data loaded"
     );
     Ok(())
@@ -199,3 +234,5 @@ fn slug(name: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod traffic_tests;

@@ -1,9 +1,9 @@
 //! The demo brand, its logins and API key (direct inserts, in one transaction: no service creates
-//! a brand with chosen settings without signing in), and its EUR exchange rate (the service).
+//! a brand with chosen settings without signing in), and its EUR exchange rates (the service).
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -17,11 +17,13 @@ use crate::db::entity::{api_key, brand, creator, user};
 use crate::domain::money::Currency;
 use crate::service::exchange_rates;
 
-const TIMEZONE: &str = "America/New_York";
+pub(super) const TIMEZONE: &str = "America/New_York";
 
 pub(super) struct Tenant {
     pub brand: brand::Model,
     pub admin_id: i64,
+    /// The integrator key the demo's traffic is ingested with.
+    pub api_key_id: i64,
     /// Creator accounts: email and user id (linked to their records once the roster exists).
     pub creator_logins: Vec<(&'static str, i64)>,
 }
@@ -63,7 +65,7 @@ pub(super) async fn create(
         let user = insert_user(&txn, email, &password_hash, Role::Creator, None, now).await?;
         creator_logins.push((email, user.id));
     }
-    api_key::ActiveModel {
+    let key = api_key::ActiveModel {
         brand_id: Set(brand.id),
         name: Set("Demo store sync".into()),
         prefix: Set(DEMO_API_KEY[..10].into()),
@@ -83,29 +85,53 @@ pub(super) async fn create(
     Ok(Tenant {
         brand,
         admin_id,
+        api_key_id: key.id,
         creator_logins,
     })
 }
 
-/// The EUR rate for the load day in the brand timezone (so a cost incurred now converts).
-pub(super) async fn set_exchange_rate(demo: &Demo<'_>) -> Result<(), LoadError> {
-    let tz: chrono_tz::Tz = TIMEZONE.parse().map_err(|_| LoadError::Step {
+/// The brand timezone (calendar days of rates and reports).
+pub(super) fn timezone() -> Result<chrono_tz::Tz, LoadError> {
+    TIMEZONE.parse().map_err(|_| LoadError::Step {
         step: "brand timezone".into(),
         detail: format!("{TIMEZONE} is not known"),
+    })
+}
+
+/// The EUR rate of a day: [`EUR_RATE`] on the load day, within 0.0040 of it on others (a fixed
+/// wobble by date, so that every load has the same rates for the same dates).
+pub(super) fn eur_rate(day: NaiveDate, today: NaiveDate) -> Result<Decimal, LoadError> {
+    let base = Decimal::from_str(EUR_RATE).map_err(|e| LoadError::Step {
+        step: "EUR_RATE".into(),
+        detail: e.to_string(),
     })?;
-    let today = demo.now.with_timezone(&tz).date_naive();
+    if day == today {
+        return Ok(base);
+    }
+    let wobble = i64::from(day.num_days_from_ce())
+        .wrapping_mul(7_919)
+        .rem_euclid(81)
+        - 40;
+    Ok(base + Decimal::new(wobble, 4))
+}
+
+/// Sets the EUR rate of `day` (brand timezone) as the demo ADMIN.
+pub(super) async fn set_eur_rate(demo: &Demo<'_>, day: NaiveDate) -> Result<(), LoadError> {
+    let today = demo.now.with_timezone(&timezone()?).date_naive();
     let eur = Currency::parse("EUR").map_err(|e| LoadError::Step {
         step: "EUR".into(),
         detail: e.to_string(),
     })?;
-    let rate = Decimal::from_str(EUR_RATE).map_err(|e| LoadError::Step {
-        step: "EUR_RATE".into(),
-        detail: e.to_string(),
-    })?;
-    exchange_rates::set(demo.db, &demo.admin, eur, today, rate)
+    exchange_rates::set(demo.db, &demo.admin, eur, day, eur_rate(day, today)?)
         .await
-        .step(|| format!("EUR rate for {today}"))?;
+        .step(|| format!("EUR rate for {day}"))?;
     Ok(())
+}
+
+/// The EUR rate for the load day in the brand timezone (so a cost incurred now converts).
+pub(super) async fn set_exchange_rate(demo: &Demo<'_>) -> Result<(), LoadError> {
+    let today = demo.now.with_timezone(&timezone()?).date_naive();
+    set_eur_rate(demo, today).await
 }
 
 /// Links each creator account to its creator record (what accepting an invite does).

@@ -213,3 +213,15 @@ fn content_costs_and_links_point_at_planned_enrollments() {
         assert_eq!(discount_code(link).as_deref(), Some(code));
     }
 }
+
+#[test]
+fn link_and_discount_codes_are_valid_as_chosen() {
+    use crate::domain::codes::{normalize_discount_code, validate_link_code};
+    for link in &LINKS {
+        let code = link_code(link);
+        assert_eq!(validate_link_code(&code).ok(), Some(code.clone()));
+        if let Some(discount) = discount_code(link) {
+            assert_eq!(normalize_discount_code(&discount), Some(discount.clone()));
+        }
+    }
+}

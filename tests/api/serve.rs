@@ -114,13 +114,14 @@ fn serve_refuses_to_start_without_a_jwt_secret_outside_dev() {
 #[tokio::test]
 async fn demo_data_loads_and_a_restart_keeps_it_once() {
     use partnergraph::db::entity::{
-        api_key, brand, campaign, cost, creator, deliverable, discount_code, enrollment, offer,
-        tracking_link, user,
+        api_key, brand, campaign, click, conversion, cost, creator, deliverable, discount_code,
+        enrollment, offer, refund, tracking_link, user,
     };
     use partnergraph::demo;
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
     let dir = tempfile::tempdir().expect("temp dir");
+    let loaded_after = chrono::Utc::now();
     for _ in 0..2 {
         let server = start(dir.path(), &["--demo"]);
         let ready = http_client::send(server.addr, "GET", "/readyz", None).expect("readyz");
@@ -195,6 +196,21 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
             demo::USER_COUNT,
         ),
         ("API keys", api_key::Entity::find().count(&db).await, 1),
+        (
+            "clicks",
+            click::Entity::find().count(&db).await,
+            demo::CLICK_COUNT,
+        ),
+        (
+            "conversions",
+            conversion::Entity::find().count(&db).await,
+            demo::CONVERSION_COUNT,
+        ),
+        (
+            "refunds",
+            refund::Entity::find().count(&db).await,
+            demo::REFUND_COUNT,
+        ),
     ];
     for (what, count, expected) in counts {
         assert_eq!(count.expect(what), expected as u64, "{what}");
@@ -256,4 +272,91 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
             ("ACTIVE", "APPROVED")
         );
     }
+
+    // 60 days of traffic through the ingestion services.
+    async fn counted(
+        db: &sea_orm::DatabaseConnection,
+        select: sea_orm::Select<conversion::Entity>,
+    ) -> u64 {
+        select.count(db).await.expect("count conversions")
+    }
+    let since = loaded_after - chrono::Duration::days(demo::TRAFFIC_DAYS);
+    assert_eq!(
+        counted(
+            &db,
+            conversion::Entity::find()
+                .filter(conversion::Column::Kind.eq("SALE"))
+                .filter(conversion::Column::OccurredAt.gte(since))
+                .filter(conversion::Column::OccurredAt.lte(chrono::Utc::now()))
+        )
+        .await,
+        demo::SALE_COUNT as u64,
+        "every order in the last {} days",
+        demo::TRAFFIC_DAYS
+    );
+    for method in ["CLICK", "CODE", "NONE"] {
+        let n = counted(
+            &db,
+            conversion::Entity::find().filter(conversion::Column::AttributionMethod.eq(method)),
+        )
+        .await;
+        assert!(n > 0, "{method}-attributed conversions");
+    }
+    let refunded = counted(
+        &db,
+        conversion::Entity::find()
+            .filter(conversion::Column::Status.is_in(["REFUNDED", "PARTIALLY_REFUNDED"])),
+    )
+    .await;
+    assert!(refunded >= 1);
+    let held = refund::Entity::find()
+        .filter(refund::Column::ConversionId.is_null())
+        .count(&db)
+        .await
+        .expect("held refunds");
+    assert_eq!(
+        held, 0,
+        "the refund recorded before its order was applied to it"
+    );
+    let self_referrals = counted(
+        &db,
+        conversion::Entity::find().filter(conversion::Column::SelfReferral.eq(true)),
+    )
+    .await;
+    assert!(self_referrals >= 1);
+    let eur = counted(
+        &db,
+        conversion::Entity::find().filter(conversion::Column::CurrencyCode.eq("EUR")),
+    )
+    .await;
+    assert_eq!(eur, demo::EUR_SALE_COUNT as u64);
+    let returning = counted(
+        &db,
+        conversion::Entity::find()
+            .filter(conversion::Column::Kind.eq("SALE"))
+            .filter(conversion::Column::NewCustomer.eq(false)),
+    )
+    .await;
+    assert!(returning >= 1, "a returning customer's order");
+    let per_customer: Vec<(Option<String>, i64)> = conversion::Entity::find()
+        .select_only()
+        .column(conversion::Column::CustomerKey)
+        .column_as(conversion::Column::Id.count(), "orders")
+        .filter(conversion::Column::Kind.eq("SALE"))
+        .group_by(conversion::Column::CustomerKey)
+        .into_tuple()
+        .all(&db)
+        .await
+        .expect("orders per customer");
+    assert!(
+        per_customer.iter().any(|(key, n)| key.is_some() && *n >= 2),
+        "repeat customers"
+    );
+    let bots = click::Entity::find()
+        .filter(click::Column::IsBot.eq(true))
+        .count(&db)
+        .await
+        .expect("bot clicks");
+    assert_eq!(bots, demo::BOT_CLICK_COUNT as u64);
+    assert!(bots > 0);
 }
