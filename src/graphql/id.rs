@@ -23,10 +23,11 @@ pub enum NodeKind {
     DiscountCode,
     Conversion,
     Payout,
+    Commission,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 13] = [
+    const ALL: [NodeKind; 14] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -40,6 +41,7 @@ impl NodeKind {
         NodeKind::DiscountCode,
         NodeKind::Conversion,
         NodeKind::Payout,
+        NodeKind::Commission,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -57,6 +59,7 @@ impl NodeKind {
             Self::DiscountCode => "DiscountCode",
             Self::Conversion => "Conversion",
             Self::Payout => "Payout",
+            Self::Commission => "Commission",
         }
     }
 

@@ -11,6 +11,7 @@ use super::creator::types::Creator;
 use super::id::{self, NodeKind};
 use super::ingest::types::Conversion;
 use super::payout::types::Payout;
+use super::portal::types::Commission;
 use super::tracking::types::{DiscountCode, TrackingLink};
 use crate::error::AppError;
 use crate::service;
@@ -22,6 +23,7 @@ pub enum Node {
     ApiKey(ApiKey),
     Brand(Brand),
     Campaign(Campaign),
+    Commission(Commission),
     Conversion(Conversion),
     Cost(Cost),
     Creator(Creator),
@@ -82,6 +84,9 @@ impl NodeQuery {
                 service::links::get_discount_code(db, actor, raw).await?,
             )),
             NodeKind::Payout => Node::Payout(Payout(service::payouts::get(db, actor, raw).await?)),
+            NodeKind::Commission => Node::Commission(Commission(
+                service::portal::commission(db, actor, raw).await?,
+            )),
             NodeKind::Conversion => {
                 Node::Conversion(Conversion(service::conversions::get(db, actor, raw).await?))
             }

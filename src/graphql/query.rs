@@ -16,6 +16,7 @@ use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
 use super::payout::mutation::{PayoutMutation, PayoutQuery};
+use super::portal::query::PortalQuery;
 use super::tracking::mutation::TrackingMutation;
 use super::tracking::query::TrackingQuery;
 
@@ -31,6 +32,7 @@ pub struct QueryRoot(
     TrackingQuery,
     IngestQuery,
     PayoutQuery,
+    PortalQuery,
 );
 
 #[derive(MergedObject, Default)]

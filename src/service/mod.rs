@@ -19,5 +19,6 @@ pub mod links;
 pub mod offers;
 pub mod page;
 pub mod payouts;
+pub mod portal;
 pub mod sessions;
 pub mod users;

@@ -74,6 +74,14 @@ enum Op {
     RecordConversions,
     RecordRefund,
     ConversionChanges,
+    CreatePayouts,
+    MarkMissingPayoutPaid,
+    Payouts,
+    MyEarnings,
+    MyCommissions,
+    MyLinks,
+    MyPerformance,
+    MyPayouts,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -118,6 +126,14 @@ const MATRIX: &[(Op, [&str; 8])] = &[
     (Op::RecordConversions,     ["F",  "F",  "F",  "F",  "ok", "U",  "U", "F"]),
     (Op::RecordRefund,          ["F",  "F",  "F",  "F",  "ok", "U",  "U", "F"]),
     (Op::ConversionChanges,     ["F",  "F",  "F",  "F",  "ok", "U",  "U", "F"]),
+    (Op::CreatePayouts,         ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::MarkMissingPayoutPaid, ["N",  "F",  "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::Payouts,               ["ok", "ok", "ok", "ok", "F",  "U",  "U", "ok"]),
+    (Op::MyEarnings,            ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
+    (Op::MyCommissions,         ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
+    (Op::MyLinks,               ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
+    (Op::MyPerformance,         ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
+    (Op::MyPayouts,             ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -433,6 +449,31 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
         }
         Op::ConversionChanges => {
             app.contract(token, "ingest", "ConversionChanges", json!({ "first": 5 })).await
+        }
+        Op::CreatePayouts => {
+            app.contract(token, "payouts", "CreatePayouts",
+                json!({ "input": { "periodEnd": "2026-01-01T00:00:00Z" } }))
+                .await
+        }
+        Op::MarkMissingPayoutPaid => {
+            let missing = partnergraph::graphql::id::encode(partnergraph::graphql::id::NodeKind::Payout, 999_999);
+            app.contract(token, "payouts", "MarkPayoutPaid",
+                json!({ "input": { "payoutId": missing.0, "reference": "x" } }))
+                .await
+        }
+        Op::Payouts => app.contract(token, "payouts", "Payouts", json!({ "first": 5 })).await,
+        Op::MyEarnings => app.contract(token, "creator-portal", "MyEarnings", json!({})).await,
+        Op::MyCommissions => {
+            app.contract(token, "creator-portal", "MyCommissions", json!({ "first": 5 })).await
+        }
+        Op::MyLinks => app.contract(token, "creator-portal", "MyLinks", json!({})).await,
+        Op::MyPerformance => {
+            app.contract(token, "creator-portal", "MyPerformance", json!({
+                "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" }))
+                .await
+        }
+        Op::MyPayouts => {
+            app.contract(token, "creator-portal", "MyPayouts", json!({ "first": 5 })).await
         }
     }
 }

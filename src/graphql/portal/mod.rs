@@ -1,0 +1,4 @@
+//! The creator portal: what a creator account sees of itself.
+
+pub mod query;
+pub mod types;

@@ -1,0 +1,266 @@
+//! The creator portal: a creator account's own earnings, commission lines, links, payouts and
+//! performance, across every brand it works with, and nothing else.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, Func, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::page::{self, KeysetPage};
+use crate::auth::{Actor, Role};
+use crate::db::entity::{click, commission, conversion, creator, enrollment, tracking_link};
+use crate::domain::commission::{Status, effective_status};
+use crate::domain::conversion::{Kind, Status as ConversionStatus};
+use crate::error::AppError;
+
+/// Links a creator may list at once (its links across brands are few).
+pub const MAX_LINKS: u64 = 500;
+
+fn creator_ids(actor: &Actor) -> Result<Vec<i64>, AppError> {
+    if actor.role != Role::Creator {
+        return Err(AppError::Forbidden(
+            "the creator portal is for creator accounts".into(),
+        ));
+    }
+    Ok(actor.creator_ids.clone())
+}
+
+/// Earnings of one brand relationship, by effective status, in the brand currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BrandEarnings {
+    pub brand_id: i64,
+    pub currency_code: String,
+    pub pending_minor: i64,
+    pub approved_minor: i64,
+    pub paid_minor: i64,
+}
+
+/// Sums the caller's lines by brand and effective status (a due PENDING line counts as
+/// APPROVED; REVERSED lines net to zero and are left out).
+pub async fn earnings(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<BrandEarnings>, AppError> {
+    let ids = creator_ids(actor)?;
+    let brands: BTreeMap<i64, i64> = creator::Entity::find()
+        .filter(creator::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.brand_id))
+        .collect();
+    let mut rows = Vec::new();
+    for due in [true, false] {
+        let hold = if due {
+            commission::Column::HoldUntil.lte(now)
+        } else {
+            commission::Column::HoldUntil.gt(now)
+        };
+        let sums: Vec<(i64, String, String, Option<i64>)> = commission::Entity::find()
+            .select_only()
+            .column(commission::Column::CreatorId)
+            .column(commission::Column::CurrencyCode)
+            .column(commission::Column::Status)
+            .column_as(
+                Expr::expr(Func::cast_as(
+                    Func::sum(Expr::col(commission::Column::AmountMinor)),
+                    Alias::new("BIGINT"),
+                )),
+                "total",
+            )
+            .filter(commission::Column::CreatorId.is_in(ids.clone()))
+            .filter(hold)
+            .group_by(commission::Column::CreatorId)
+            .group_by(commission::Column::CurrencyCode)
+            .group_by(commission::Column::Status)
+            .into_tuple()
+            .all(db)
+            .await?;
+        rows.extend(
+            sums.into_iter()
+                .map(|(creator, currency, status, total)| (creator, currency, status, due, total)),
+        );
+    }
+    let mut by_brand: BTreeMap<i64, BrandEarnings> = BTreeMap::new();
+    for (creator_id, currency, status, due, total) in rows {
+        let Some(brand_id) = brands.get(&creator_id).copied() else {
+            continue;
+        };
+        let entry = by_brand.entry(brand_id).or_insert_with(|| BrandEarnings {
+            brand_id,
+            currency_code: currency.clone(),
+            ..BrandEarnings::default()
+        });
+        let total = total.unwrap_or(0);
+        let status = Status::parse(&status).ok_or_else(|| AppError::internal("stored status"))?;
+        let hold = if due {
+            now
+        } else {
+            now + chrono::Duration::seconds(1)
+        };
+        match effective_status(status, hold, now) {
+            Status::Pending => entry.pending_minor += total,
+            Status::Approved => entry.approved_minor += total,
+            Status::Paid => entry.paid_minor += total,
+            Status::Reversed => {}
+        }
+    }
+    Ok(by_brand.into_values().collect())
+}
+
+/// The caller's commission lines, oldest first.
+pub async fn commissions(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    page: KeysetPage,
+) -> Result<(Vec<commission::Model>, u64), AppError> {
+    let ids = creator_ids(actor)?;
+    let select = commission::Entity::find().filter(commission::Column::CreatorId.is_in(ids));
+    page::by_id(db, select, commission::Column::Id, page).await
+}
+
+fn own_enrollments(ids: Vec<i64>) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(enrollment::Column::Id)
+        .from(enrollment::Entity)
+        .and_where(enrollment::Column::CreatorId.is_in(ids))
+        .to_owned()
+}
+
+/// The caller's live links, across brands.
+pub async fn links(
+    db: &DatabaseConnection,
+    actor: &Actor,
+) -> Result<Vec<tracking_link::Model>, AppError> {
+    let ids = creator_ids(actor)?;
+    Ok(tracking_link::Entity::find()
+        .filter(tracking_link::Column::EnrollmentId.in_subquery(own_enrollments(ids)))
+        .filter(tracking_link::Column::ArchivedAt.is_null())
+        .order_by_asc(tracking_link::Column::Id)
+        .limit(MAX_LINKS)
+        .all(db)
+        .await?)
+}
+
+/// Raw performance of the caller's records over `[from, to)`, in one currency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Performance {
+    pub currency_code: String,
+    pub clicks: u64,
+    pub sales: u64,
+    pub revenue_minor: i64,
+    pub commissions_minor: i64,
+}
+
+pub async fn performance(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    brand_id: Option<i64>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Performance, AppError> {
+    if from >= to {
+        return Err(AppError::bad_input("to", "must be after from"));
+    }
+    let records = creator::Entity::find()
+        .filter(creator::Column::Id.is_in(creator_ids(actor)?))
+        .all(db)
+        .await?;
+    let records: Vec<creator::Model> = match brand_id {
+        Some(id) => records.into_iter().filter(|c| c.brand_id == id).collect(),
+        None => records,
+    };
+    if brand_id.is_some() && records.is_empty() {
+        return Err(AppError::bad_input(
+            "brandId",
+            "you do not work with this brand",
+        ));
+    }
+    let brand_ids: Vec<i64> = records.iter().map(|c| c.brand_id).collect();
+    let brands = crate::db::entity::brand::Entity::find()
+        .filter(crate::db::entity::brand::Column::Id.is_in(brand_ids))
+        .all(db)
+        .await?;
+    let mut currencies: Vec<String> = brands.iter().map(|b| b.currency_code.clone()).collect();
+    currencies.sort();
+    currencies.dedup();
+    let currency_code = match currencies.as_slice() {
+        [] => return Err(AppError::NotFound),
+        [one] => one.clone(),
+        _ => {
+            return Err(AppError::bad_input(
+                "brandId",
+                "your brands report in several currencies: pass brandId",
+            ));
+        }
+    };
+    let ids: Vec<i64> = records.iter().map(|c| c.id).collect();
+    let clicks = click::Entity::find()
+        .filter(click::Column::EnrollmentId.in_subquery(own_enrollments(ids.clone())))
+        .filter(click::Column::IsBot.eq(false))
+        .filter(click::Column::OccurredAt.gte(from))
+        .filter(click::Column::OccurredAt.lt(to))
+        .count(db)
+        .await?;
+    let sales = conversion::Entity::find()
+        .filter(conversion::Column::CreatorId.is_in(ids.clone()))
+        .filter(conversion::Column::Kind.eq(Kind::Sale.as_str()))
+        .filter(conversion::Column::OccurredAt.gte(from))
+        .filter(conversion::Column::OccurredAt.lt(to))
+        .all(db)
+        .await?;
+    let counted: Vec<&conversion::Model> = sales
+        .iter()
+        .filter(|c| c.status != ConversionStatus::Refunded.as_str())
+        .collect();
+    let revenue_minor = sales
+        .iter()
+        .map(|c| c.brand_amount_minor - c.refunded_brand_minor)
+        .sum();
+    let commissions_minor: Option<i64> = commission::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::expr(Func::cast_as(
+                Func::sum(Expr::col(commission::Column::AmountMinor)),
+                Alias::new("BIGINT"),
+            )),
+            "total",
+        )
+        .filter(commission::Column::CreatorId.is_in(ids))
+        .filter(commission::Column::OccurredAt.gte(from))
+        .filter(commission::Column::OccurredAt.lt(to))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(Performance {
+        currency_code,
+        clicks,
+        sales: counted.len() as u64,
+        revenue_minor,
+        commissions_minor: commissions_minor.unwrap_or(0),
+    })
+}
+
+/// A line the caller may read: staff of its brand, or the creator it belongs to.
+pub async fn commission(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<commission::Model, AppError> {
+    let query = commission::Entity::find_by_id(id);
+    let query = if actor.role == Role::Creator {
+        query.filter(commission::Column::CreatorId.is_in(actor.creator_ids.clone()))
+    } else {
+        let brand_id = actor
+            .require(crate::auth::Permission::ReadBrand)
+            .map_err(|_| AppError::NotFound)?;
+        query.filter(commission::Column::BrandId.eq(brand_id))
+    };
+    query.one(db).await?.ok_or(AppError::NotFound)
+}
