@@ -28,6 +28,7 @@ mod enrollments;
 mod links;
 mod offers;
 mod orders;
+mod payouts;
 mod roster;
 mod tenant;
 mod traffic;
@@ -199,6 +200,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
     content::load(&demo).await?;
     links::load(&demo).await?;
     traffic::load(&demo).await?;
+    payouts::load(&demo).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());

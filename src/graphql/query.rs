@@ -15,7 +15,7 @@ use super::creator::query::CreatorQuery;
 use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
-use super::payout::mutation::{PayoutMutation, PayoutQuery};
+use super::payout::mutation::{LedgerMutation, PayoutMutation, PayoutQuery};
 use super::portal::query::PortalQuery;
 use super::tracking::mutation::TrackingMutation;
 use super::tracking::query::TrackingQuery;
@@ -46,4 +46,5 @@ pub struct MutationRoot(
     TrackingMutation,
     IngestMutation,
     PayoutMutation,
+    LedgerMutation,
 );

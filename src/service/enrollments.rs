@@ -4,12 +4,12 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
-use super::{campaigns, offers};
+use super::{campaigns, ledger, offers};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{creator, enrollment, offer};
 use crate::domain::enrollment::{EnrollmentStatus, status_transition_allowed};
@@ -88,7 +88,8 @@ pub async fn enroll(
     } else {
         EnrollmentStatus::Invited
     };
-    enrollment::ActiveModel {
+    let txn = db.begin().await?;
+    let created = enrollment::ActiveModel {
         brand_id: Set(campaign.brand_id),
         campaign_id: Set(campaign.id),
         creator_id: Set(creator.id),
@@ -104,14 +105,19 @@ pub async fn enroll(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(|err| match AppError::from(err) {
         AppError::Conflict(_) => {
             AppError::Conflict("the creator already has a live enrollment in this campaign".into())
         }
         other => other,
-    })
+    })?;
+    if input.active {
+        ledger::accrue_flat_fee(&txn, &created, now).await?;
+    }
+    txn.commit().await?;
+    Ok(created)
 }
 
 async fn find_for_change(
@@ -156,7 +162,13 @@ pub async fn set_status(
         active.activated_at = Set(Some(now));
     }
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    let txn = db.begin().await?;
+    let updated = active.update(&txn).await?;
+    if first_activation {
+        ledger::accrue_flat_fee(&txn, &updated, now).await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Changes the offer (of the same campaign) and/or the overrides; `overrides` replaces them all.

@@ -73,27 +73,15 @@ fn tiers_of(rows: Vec<offer_tier::Model>) -> Result<Vec<VolumeTier>, AppError> {
         .collect()
 }
 
-/// Writes the lines a newly ingested, attributed conversion earns (none for self-referrals,
-/// returning customers under new-customers-only, or models that do not pay per conversion).
-pub(crate) async fn accrue_for_conversion(
+async fn terms_of(
     txn: &DatabaseTransaction,
-    brand: &BrandContext,
-    row: &conversion::Model,
-) -> Result<(), AppError> {
-    let Some(enrollment_id) = row.enrollment_id else {
-        return Ok(());
-    };
-    let Some(enrollment) = enrollment::Entity::find_by_id(enrollment_id)
-        .one(txn)
-        .await?
-    else {
-        return Ok(());
-    };
+    enrollment: &enrollment::Model,
+) -> Result<Option<(offer::Model, crate::domain::commission::Terms)>, AppError> {
     let Some(offer) = offer::Entity::find_by_id(enrollment.offer_id)
         .one(txn)
         .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     let tiers = offer_tier::Entity::find()
         .filter(offer_tier::Column::OfferId.eq(offer.id))
@@ -102,28 +90,21 @@ pub(crate) async fn accrue_for_conversion(
     let terms = effective_terms(
         offers::model_of(&offer)?,
         &offers::rates_of(&offer)?,
-        &overrides_of(&enrollment)?,
+        &overrides_of(enrollment)?,
         &tiers_of(tiers)?,
         offer.new_customers_only,
         offer.monthly_cap_minor,
     );
-    let (start, end) = month_bounds(row.occurred_at, brand.timezone);
-    let prior_sales = conversion::Entity::find()
-        .filter(conversion::Column::EnrollmentId.eq(enrollment_id))
-        .filter(conversion::Column::Kind.eq(ConversionKind::Sale.as_str()))
-        .filter(conversion::Column::Id.ne(row.id))
-        .filter(conversion::Column::OccurredAt.gte(start))
-        .filter(
-            Condition::any()
-                .add(conversion::Column::OccurredAt.lt(row.occurred_at))
-                .add(
-                    Condition::all()
-                        .add(conversion::Column::OccurredAt.eq(row.occurred_at))
-                        .add(conversion::Column::Id.lt(row.id)),
-                ),
-        )
-        .count(txn)
-        .await?;
+    Ok(Some((offer, terms)))
+}
+
+/// Commission accrued by an enrollment in `[start, end)` (for the monthly cap).
+async fn accrued_in(
+    txn: &DatabaseTransaction,
+    enrollment_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<i64, AppError> {
     let accrued: Option<i64> = commission::Entity::find()
         .select_only()
         // SUM(bigint) is NUMERIC on PostgreSQL: cast back so both backends decode an i64.
@@ -141,6 +122,84 @@ pub(crate) async fn accrue_for_conversion(
         .one(txn)
         .await?
         .flatten();
+    Ok(accrued.unwrap_or(0))
+}
+
+/// The FLAT_FEE line (FLAT_FEE and HYBRID offers) when an enrollment first becomes ACTIVE, dated
+/// with the activation (DOMAIN.md rule 4).
+pub(crate) async fn accrue_flat_fee(
+    txn: &DatabaseTransaction,
+    enrollment: &enrollment::Model,
+    activated_at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let brand = crate::db::entity::brand::Entity::find_by_id(enrollment.brand_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let brand = BrandContext::new(brand)?;
+    let Some((offer, terms)) = terms_of(txn, enrollment).await? else {
+        return Ok(());
+    };
+    let (start, end) = month_bounds(activated_at, brand.timezone);
+    let month = MonthToDate {
+        prior_sales: 0,
+        accrued_minor: accrued_in(txn, enrollment.id, start, end).await?,
+    };
+    if let Some(line) = crate::domain::commission::flat_fee_line(&terms, &month) {
+        let hold_days = offer
+            .hold_period_days
+            .unwrap_or(brand.brand.hold_period_days);
+        let hold_until = activated_at + Duration::days(i64::from(hold_days));
+        insert_line(
+            txn,
+            &brand,
+            enrollment,
+            Source::Event(activated_at),
+            &line,
+            hold_until,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes the lines a newly ingested, attributed conversion earns (none for self-referrals,
+/// returning customers under new-customers-only, or models that do not pay per conversion).
+pub(crate) async fn accrue_for_conversion(
+    txn: &DatabaseTransaction,
+    brand: &BrandContext,
+    row: &conversion::Model,
+) -> Result<(), AppError> {
+    let Some(enrollment_id) = row.enrollment_id else {
+        return Ok(());
+    };
+    let Some(enrollment) = enrollment::Entity::find_by_id(enrollment_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some((offer, terms)) = terms_of(txn, &enrollment).await? else {
+        return Ok(());
+    };
+    let (start, end) = month_bounds(row.occurred_at, brand.timezone);
+    let prior_sales = conversion::Entity::find()
+        .filter(conversion::Column::EnrollmentId.eq(enrollment_id))
+        .filter(conversion::Column::Kind.eq(ConversionKind::Sale.as_str()))
+        .filter(conversion::Column::Id.ne(row.id))
+        .filter(conversion::Column::OccurredAt.gte(start))
+        .filter(
+            Condition::any()
+                .add(conversion::Column::OccurredAt.lt(row.occurred_at))
+                .add(
+                    Condition::all()
+                        .add(conversion::Column::OccurredAt.eq(row.occurred_at))
+                        .add(conversion::Column::Id.lt(row.id)),
+                ),
+        )
+        .count(txn)
+        .await?;
+    let accrued = accrued_in(txn, enrollment_id, start, end).await?;
     let kind = ConversionKind::parse(&row.kind).ok_or_else(|| AppError::internal("stored kind"))?;
     let lines = lines_for_conversion(
         &terms,
@@ -153,7 +212,7 @@ pub(crate) async fn accrue_for_conversion(
         },
         &MonthToDate {
             prior_sales: u32::try_from(prior_sales).unwrap_or(u32::MAX),
-            accrued_minor: accrued.unwrap_or(0),
+            accrued_minor: accrued,
         },
     );
     let hold_days = offer
@@ -161,29 +220,47 @@ pub(crate) async fn accrue_for_conversion(
         .unwrap_or(brand.brand.hold_period_days);
     let hold_until = row.occurred_at + Duration::days(i64::from(hold_days));
     for line in lines {
-        insert_line(txn, brand, &enrollment, row, &line, hold_until).await?;
+        insert_line(
+            txn,
+            brand,
+            &enrollment,
+            Source::Conversion(row),
+            &line,
+            hold_until,
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// Where a line comes from: a conversion (dated with it) or an enrollment event at a time.
+enum Source<'a> {
+    Conversion(&'a conversion::Model),
+    Event(DateTime<Utc>),
 }
 
 async fn insert_line(
     txn: &DatabaseTransaction,
     brand: &BrandContext,
     enrollment: &enrollment::Model,
-    row: &conversion::Model,
+    source: Source<'_>,
     line: &Line,
     hold_until: DateTime<Utc>,
 ) -> Result<commission::Model, AppError> {
+    let (conversion_id, occurred_at) = match source {
+        Source::Conversion(row) => (Some(row.id), row.occurred_at),
+        Source::Event(at) => (None, at),
+    };
     Ok(commission::ActiveModel {
         brand_id: Set(brand.brand.id),
         enrollment_id: Set(enrollment.id),
         creator_id: Set(enrollment.creator_id),
         campaign_id: Set(enrollment.campaign_id),
-        conversion_id: Set(Some(row.id)),
+        conversion_id: Set(conversion_id),
         kind: Set(line.kind.as_str().to_owned()),
         amount_minor: Set(line.amount_minor),
         currency_code: Set(brand.currency.code().to_owned()),
-        occurred_at: Set(row.occurred_at),
+        occurred_at: Set(occurred_at),
         hold_until: Set(hold_until),
         status: Set(Status::Pending.as_str().to_owned()),
         rate_percent: Set(line.rate_percent.map(|p| p.normalize().to_string())),
@@ -233,7 +310,15 @@ pub(crate) async fn reverse_for_refund(
         .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("commission without enrollment"))?;
-    insert_line(txn, brand, &enrollment, row, &reversal, first.hold_until).await?;
+    insert_line(
+        txn,
+        brand,
+        &enrollment,
+        Source::Conversion(row),
+        &reversal,
+        first.hold_until,
+    )
+    .await?;
     let net: i64 = lines.iter().map(|l| l.amount_minor).sum::<i64>() + reversal.amount_minor;
     let any_paid = existing
         .iter()
@@ -249,6 +334,62 @@ pub(crate) async fn reverse_for_refund(
             .await?;
     }
     Ok(())
+}
+
+/// ADMIN: a manual BONUS (positive) or ADJUSTMENT (either sign) line for an enrollment, with a
+/// reason. It needs no hold: it is APPROVED at once and goes into the next payout.
+pub async fn add_manual(
+    db: &sea_orm::DatabaseConnection,
+    actor: &crate::auth::Actor,
+    enrollment_id: i64,
+    kind: Kind,
+    amount: crate::domain::money::Money,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<commission::Model, AppError> {
+    use sea_orm::TransactionTrait;
+    let brand_id = actor.require(crate::auth::Permission::ApprovePayouts)?;
+    let reason = crate::domain::text::required("reason", reason, 500).map_err(AppError::invalid)?;
+    match kind {
+        Kind::Bonus if amount.minor <= 0 => {
+            return Err(AppError::bad_input("amount", "a BONUS is more than 0"));
+        }
+        Kind::Adjustment if amount.minor == 0 => {
+            return Err(AppError::bad_input("amount", "an ADJUSTMENT is not 0"));
+        }
+        Kind::Bonus | Kind::Adjustment => {}
+        _ => return Err(AppError::bad_input("kind", "must be BONUS or ADJUSTMENT")),
+    }
+    let enrollment = enrollment::Entity::find_by_id(enrollment_id)
+        .filter(enrollment::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("enrollmentId", "no such enrollment"))?;
+    let txn = db.begin().await?;
+    let brand = crate::db::entity::brand::Entity::find_by_id(brand_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let brand = BrandContext::new(brand)?;
+    if amount.currency != brand.currency {
+        return Err(AppError::bad_input(
+            "amount",
+            format!("must be in the brand currency {}", brand.currency),
+        ));
+    }
+    let line = Line {
+        kind,
+        amount_minor: amount.minor,
+        rate_percent: None,
+        reverses: None,
+    };
+    let inserted = insert_line(&txn, &brand, &enrollment, Source::Event(now), &line, now).await?;
+    let mut active: commission::ActiveModel = inserted.into();
+    active.reason = Set(Some(reason));
+    active.created_by_user_id = Set(actor.user_id());
+    let saved = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 #[cfg(test)]

@@ -216,7 +216,91 @@ async fn the_cpa_offer_reverses_only_on_a_full_refund(app: TestApp) {
     );
 }
 
+async fn a_flat_fee_is_earned_once_on_first_activation(app: TestApp) {
+    let w = world::world(&app).await;
+    let offer = app
+        .contract(Some(&w.admin), "campaigns", "CreateOffer", json!({ "input": { "campaignId": w.campaign_a,
+            "name": "Fee", "model": "FLAT_FEE", "flatFee": { "amount": "500", "currencyCode": "USD" } } }))
+        .await;
+    let offer = text(&data(&offer)["createOffer"]["id"]);
+    let creator = insert_creator(&app, &w.brand_a, "Fee Taker", "fee@creators.test").await;
+    let enrolled = app
+        .contract(Some(&w.admin), "campaigns", "EnrollCreator",
+            json!({ "input": { "campaignId": w.campaign_a, "creatorId": creator, "offerId": offer } }))
+        .await;
+    let enrollment = text(&data(&enrolled)["enrollCreator"]["id"]);
+    let fee_lines = || async {
+        commission::Entity::find()
+            .filter(commission::Column::EnrollmentId.eq(crate::helpers::world::db_id(&enrollment)))
+            .all(&app.db)
+            .await
+            .unwrap()
+    };
+    assert!(fee_lines().await.is_empty(), "INVITED earns nothing yet");
+    let set = |status: &'static str| {
+        app.graphql_as(Some(&w.admin), "mutation ($id: ID!, $s: EnrollmentStatus!) { setEnrollmentStatus(id: $id, status: $s) { status } }",
+            json!({ "id": enrollment, "s": status }))
+    };
+    data(&set("ACTIVE").await);
+    data(&set("PAUSED").await);
+    data(&set("ACTIVE").await);
+    let lines = fee_lines().await;
+    assert_eq!(lines.len(), 1, "only the first activation");
+    assert_eq!(lines[0].kind, "FLAT_FEE");
+    assert_eq!(lines[0].amount_minor, 50_000);
+    assert!(lines[0].conversion_id.is_none());
+}
+
+async fn admins_add_bonuses_and_adjustments_with_a_reason(app: TestApp) {
+    let w = world::world(&app).await;
+    let add = |token: &str, kind: &str, amount: &str, reason: &str| {
+        let token = token.to_owned();
+        let variables = json!({ "input": { "enrollmentId": w.enrollment_a, "kind": kind,
+            "amount": { "amount": amount, "currencyCode": "USD" }, "reason": reason } });
+        let app = &app;
+        async move {
+            app.graphql_as(Some(&token), "mutation ($input: AddCommissionInput!) { addCommission(input: $input) { kind status amount { amount } reason } }", variables)
+                .await
+        }
+    };
+    let bonus = add(&w.admin, "BONUS", "10", "great launch video").await;
+    assert_eq!(
+        data(&bonus)["addCommission"],
+        json!({ "kind": "BONUS", "status": "APPROVED", "amount": { "amount": "10.00" }, "reason": "great launch video" })
+    );
+    let adjustment = add(&w.admin, "ADJUSTMENT", "-2.5", "duplicate order").await;
+    assert_eq!(
+        data(&adjustment)["addCommission"]["amount"]["amount"],
+        "-2.50"
+    );
+    assert_eq!(
+        crate::helpers::error_codes(&add(&w.manager, "BONUS", "10", "x").await),
+        ["FORBIDDEN"]
+    );
+    assert_eq!(
+        crate::helpers::error_codes(&add(&w.admin, "BONUS", "-1", "x").await),
+        ["BAD_USER_INPUT"]
+    );
+    assert_eq!(
+        crate::helpers::error_codes(&add(&w.admin, "CPA", "1", "x").await),
+        ["BAD_USER_INPUT"]
+    );
+    assert_eq!(
+        crate::helpers::error_codes(&add(&w.admin, "BONUS", "1", " ").await),
+        ["BAD_USER_INPUT"]
+    );
+    let earnings = app
+        .contract(Some(&w.creator), "creator-portal", "MyEarnings", json!({}))
+        .await;
+    assert_eq!(
+        data(&earnings)["myEarnings"]["totals"][0]["approved"],
+        "7.50"
+    );
+}
+
 on_both_backends!(
+    admins_add_bonuses_and_adjustments_with_a_reason,
+    a_flat_fee_is_earned_once_on_first_activation,
     sales_earn_their_offer_and_holds_report_approved_when_due,
     refunds_add_reversals_and_a_full_refund_nets_to_zero,
     the_cpa_offer_reverses_only_on_a_full_refund,

@@ -359,4 +359,27 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
         .expect("bot clicks");
     assert_eq!(bots, demo::BOT_CLICK_COUNT as u64);
     assert!(bots > 0);
+
+    // The ledger: lines in every stored status, and a paid payout.
+    use partnergraph::db::entity::{commission, payout};
+    let statuses: Vec<String> = commission::Entity::find()
+        .select_only()
+        .column(commission::Column::Status)
+        .distinct()
+        .into_tuple()
+        .all(&db)
+        .await
+        .expect("commission statuses");
+    for status in ["PENDING", "APPROVED", "PAID", "REVERSED"] {
+        assert!(
+            statuses.iter().any(|s| s == status),
+            "{status} in {statuses:?}"
+        );
+    }
+    let paid = payout::Entity::find()
+        .filter(payout::Column::Status.eq("PAID"))
+        .count(&db)
+        .await
+        .expect("payouts");
+    assert_eq!(paid, 1);
 }

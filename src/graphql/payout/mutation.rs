@@ -75,6 +75,44 @@ impl PayoutMutation {
     }
 }
 
+#[derive(async_graphql::InputObject)]
+pub struct AddCommissionInput {
+    pub enrollment_id: ID,
+    /// BONUS (positive) or ADJUSTMENT (either sign).
+    pub kind: crate::graphql::portal::types::CommissionKind,
+    /// In the brand currency.
+    pub amount: crate::graphql::money::MoneyInput,
+    pub reason: String,
+}
+
+#[derive(Default)]
+pub struct LedgerMutation;
+
+#[Object]
+impl LedgerMutation {
+    /// ADMIN: a manual BONUS or ADJUSTMENT line with a reason; approved at once.
+    async fn add_commission(
+        &self,
+        ctx: &Context<'_>,
+        input: AddCommissionInput,
+    ) -> Result<crate::graphql::portal::types::Commission, AppError> {
+        let enrollment_id =
+            id::decode_as(&input.enrollment_id, NodeKind::Enrollment, "enrollmentId")
+                .map_err(|_| AppError::bad_input("enrollmentId", "no such enrollment"))?;
+        let line = crate::service::ledger::add_manual(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            enrollment_id,
+            input.kind.into(),
+            input.amount.to_money("amount")?,
+            &input.reason,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(crate::graphql::portal::types::Commission(line))
+    }
+}
+
 #[derive(Default)]
 pub struct PayoutQuery;
 
