@@ -152,3 +152,35 @@ async fn the_payout_cycle_on_sqlite() {
 async fn the_payout_cycle_on_postgres() {
     the_payout_cycle(Backend::Postgres).await;
 }
+
+async fn concurrent_payout_runs(backend: Backend) {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let Some(app) = TestApp::spawn_with_clock(backend, clock.clone()).await else {
+        return;
+    };
+    let w = world::world(&app).await;
+    let code = app
+        .contract(Some(&w.admin), "tracking", "CreateDiscountCode",
+            json!({ "input": { "enrollmentId": w.enrollment_a, "code": "CORA", "percentOff": "10" } }))
+        .await;
+    data(&code);
+    sales(&app, &w, &["c-1", "c-2", "c-3", "c-4"], 40).await;
+    let (first, second) = tokio::join!(
+        create_payouts(&app, &w, &clock),
+        create_payouts(&app, &w, &clock)
+    );
+    assert_eq!(first.len() + second.len(), 1, "one payout, whichever run got there first");
+    let payout = first.first().or(second.first()).unwrap();
+    assert_eq!(payout["commissionCount"], 4);
+    assert_eq!(payout["amount"]["amount"], "80.00");
+}
+
+#[tokio::test]
+async fn concurrent_payout_runs_put_a_line_in_one_payout_on_sqlite() {
+    concurrent_payout_runs(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn concurrent_payout_runs_put_a_line_in_one_payout_on_postgres() {
+    concurrent_payout_runs(Backend::Postgres).await;
+}
