@@ -336,6 +336,104 @@ pub(crate) async fn reverse_for_refund(
     Ok(())
 }
 
+/// Writes the CPC lines of every finished day (brand timezone) before `up_to` that has none yet:
+/// one line per CPC enrollment and day for its non-bot unique visitors (distinct visitor keys).
+/// Run before each payout run, so that payouts include clicks up to their period end.
+pub(crate) async fn accrue_cpc_days(
+    txn: &DatabaseTransaction,
+    brand: &BrandContext,
+    up_to: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use std::collections::{BTreeMap, HashSet};
+
+    use crate::db::entity::click;
+    use crate::domain::offer::OfferModel;
+
+    let cpc_offers: Vec<i64> = offer::Entity::find()
+        .select_only()
+        .column(offer::Column::Id)
+        .filter(offer::Column::BrandId.eq(brand.brand.id))
+        .filter(offer::Column::Model.eq(OfferModel::Cpc.as_str()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if cpc_offers.is_empty() {
+        return Ok(());
+    }
+    let today = up_to.with_timezone(&brand.timezone).date_naive();
+    let day_start = |day: NaiveDate| {
+        brand
+            .timezone
+            .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(up_to)
+    };
+    let end = day_start(today);
+    let enrollments = enrollment::Entity::find()
+        .filter(enrollment::Column::OfferId.is_in(cpc_offers))
+        .all(txn)
+        .await?;
+    for enrollment in enrollments {
+        let last = commission::Entity::find()
+            .filter(commission::Column::EnrollmentId.eq(enrollment.id))
+            .filter(commission::Column::Kind.eq(Kind::Cpc.as_str()))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|line| line.occurred_at)
+            .max();
+        let from = match last {
+            Some(at) => at + Duration::days(1),
+            None => enrollment.created_at - Duration::days(366),
+        };
+        if from >= end {
+            continue;
+        }
+        let clicks = click::Entity::find()
+            .filter(click::Column::EnrollmentId.eq(enrollment.id))
+            .filter(click::Column::IsBot.eq(false))
+            .filter(click::Column::OccurredAt.gte(from))
+            .filter(click::Column::OccurredAt.lt(end))
+            .all(txn)
+            .await?;
+        let mut days: BTreeMap<NaiveDate, HashSet<String>> = BTreeMap::new();
+        for c in clicks {
+            let day = c.occurred_at.with_timezone(&brand.timezone).date_naive();
+            days.entry(day).or_default().insert(c.visitor_key);
+        }
+        let Some((offer, terms)) = terms_of(txn, &enrollment).await? else {
+            continue;
+        };
+        for (day, visitors) in days {
+            let at = day_start(day);
+            let (start, month_end) = month_bounds(at, brand.timezone);
+            let month = MonthToDate {
+                prior_sales: 0,
+                accrued_minor: accrued_in(txn, enrollment.id, start, month_end).await?,
+            };
+            if let Some(line) =
+                crate::domain::commission::cpc_line(&terms, visitors.len() as u64, &month)
+            {
+                let hold_days = offer
+                    .hold_period_days
+                    .unwrap_or(brand.brand.hold_period_days);
+                let hold_until = at + Duration::days(i64::from(hold_days));
+                insert_line(
+                    txn,
+                    brand,
+                    &enrollment,
+                    Source::Event(at),
+                    &line,
+                    hold_until,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// ADMIN: a manual BONUS (positive) or ADJUSTMENT (either sign) line for an enrollment, with a
 /// reason. It needs no hold: it is APPROVED at once and goes into the next payout.
 pub async fn add_manual(

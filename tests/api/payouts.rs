@@ -169,7 +169,11 @@ async fn concurrent_payout_runs(backend: Backend) {
         create_payouts(&app, &w, &clock),
         create_payouts(&app, &w, &clock)
     );
-    assert_eq!(first.len() + second.len(), 1, "one payout, whichever run got there first");
+    assert_eq!(
+        first.len() + second.len(),
+        1,
+        "one payout, whichever run got there first"
+    );
     let payout = first.first().or(second.first()).unwrap();
     assert_eq!(payout["commissionCount"], 4);
     assert_eq!(payout["amount"]["amount"], "80.00");
@@ -183,4 +187,68 @@ async fn concurrent_payout_runs_put_a_line_in_one_payout_on_sqlite() {
 #[tokio::test]
 async fn concurrent_payout_runs_put_a_line_in_one_payout_on_postgres() {
     concurrent_payout_runs(Backend::Postgres).await;
+}
+
+async fn cpc_days_are_paid_per_unique_visitor(backend: Backend) {
+    use crate::helpers::world::{enroll, insert_creator, text};
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let Some(app) = TestApp::spawn_with_clock(backend, clock.clone()).await else {
+        return;
+    };
+    let w = world::world(&app).await;
+    let offer = app
+        .contract(Some(&w.admin), "campaigns", "CreateOffer", json!({ "input": { "campaignId": w.campaign_a,
+            "name": "CPC", "model": "CPC", "cpcAmount": { "amount": "0.40", "currencyCode": "USD" } } }))
+        .await;
+    let offer = text(&data(&offer)["createOffer"]["id"]);
+    let creator = insert_creator(&app, &w.brand_a, "Clicky", "clicky@creators.test").await;
+    let enrollment = enroll(&app, &w.admin, &w.campaign_a, &creator, &offer).await;
+    let link = app
+        .contract(Some(&w.admin), "tracking", "CreateTrackingLink", json!({ "input": {
+            "enrollmentId": enrollment, "destinationUrl": "https://shop.example.com/", "code": "clicky" } }))
+        .await;
+    data(&link);
+    let at = |days: i64| (Utc::now() - Duration::days(days)).to_rfc3339();
+    let clicks = json!([
+        { "linkCode": "clicky", "occurredAt": at(3), "visitorKey": "v1", "userAgent": "Mozilla/5.0" },
+        { "linkCode": "clicky", "occurredAt": at(3), "visitorKey": "v1", "userAgent": "Mozilla/5.0" },
+        { "linkCode": "clicky", "occurredAt": at(3), "visitorKey": "v2", "userAgent": "Mozilla/5.0" },
+        { "linkCode": "clicky", "occurredAt": at(3), "visitorKey": "bot", "userAgent": "Googlebot/2.1" },
+        { "linkCode": "clicky", "occurredAt": at(2), "visitorKey": "v3", "userAgent": "Mozilla/5.0" },
+    ]);
+    let recorded = app
+        .contract(
+            Some(&w.key),
+            "ingest",
+            "RecordClicks",
+            json!({ "clicks": clicks }),
+        )
+        .await;
+    assert_eq!(data(&recorded)["recordClicks"]["accepted"], 5);
+    clock.advance(Duration::days(40));
+    let payouts = create_payouts(&app, &w, &clock).await;
+    let mine: Vec<&Value> = payouts
+        .iter()
+        .filter(|p| p["creator"]["id"] == creator.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        mine[0]["amount"]["amount"], "1.20",
+        "2 unique visitors, then 1, at 0.40"
+    );
+    assert_eq!(mine[0]["commissionCount"], 2, "one line per day");
+    assert!(
+        create_payouts(&app, &w, &clock).await.is_empty(),
+        "days are accrued once"
+    );
+}
+
+#[tokio::test]
+async fn cpc_days_are_paid_per_unique_visitor_on_sqlite() {
+    cpc_days_are_paid_per_unique_visitor(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn cpc_days_are_paid_per_unique_visitor_on_postgres() {
+    cpc_days_are_paid_per_unique_visitor(Backend::Postgres).await;
 }
