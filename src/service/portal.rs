@@ -13,7 +13,7 @@ use sea_orm::{
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Role};
 use crate::db::entity::{click, commission, conversion, creator, enrollment, tracking_link};
-use crate::domain::commission::{Status, effective_status};
+use crate::domain::commission::{Balances, Status};
 use crate::domain::conversion::{Kind, Status as ConversionStatus};
 use crate::error::AppError;
 
@@ -34,9 +34,7 @@ fn creator_ids(actor: &Actor) -> Result<Vec<i64>, AppError> {
 pub struct BrandEarnings {
     pub brand_id: i64,
     pub currency_code: String,
-    pub pending_minor: i64,
-    pub approved_minor: i64,
-    pub paid_minor: i64,
+    pub balances: Balances,
 }
 
 /// Sums the caller's lines by brand and effective status (a due PENDING line counts as
@@ -96,19 +94,13 @@ pub async fn earnings(
             currency_code: currency.clone(),
             ..BrandEarnings::default()
         });
-        let total = total.unwrap_or(0);
         let status = Status::parse(&status).ok_or_else(|| AppError::internal("stored status"))?;
         let hold = if due {
             now
         } else {
             now + chrono::Duration::seconds(1)
         };
-        match effective_status(status, hold, now) {
-            Status::Pending => entry.pending_minor += total,
-            Status::Approved => entry.approved_minor += total,
-            Status::Paid => entry.paid_minor += total,
-            Status::Reversed => {}
-        }
+        entry.balances.add(status, hold, total.unwrap_or(0), now);
     }
     Ok(by_brand.into_values().collect())
 }

@@ -115,6 +115,18 @@ async fn a_creator_sees_both_brands_and_no_one_else(app: TestApp) {
     assert_eq!(statuses, ["APPROVED", "PENDING", "PENDING"]);
     assert!(edges.iter().all(|e| e["node"]["kind"] == "CPA"));
     assert_eq!(edges[2]["node"]["campaign"]["name"], "B campaign");
+    // The lines add up to the balances (pending + approved + paid = 60.00).
+    let sum: f64 = edges
+        .iter()
+        .map(|e| {
+            e["node"]["amount"]["amount"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(format!("{sum:.2}"), "60.00");
 
     let perf = app
         .contract(Some(&w.creator), "creator-portal", "MyPerformance", json!({

@@ -120,15 +120,15 @@ impl BrandEarningsObject {
     }
 
     async fn pending(&self) -> Result<MoneyObject, AppError> {
-        money(self.0.pending_minor, &self.0.currency_code)
+        money(self.0.balances.pending_minor, &self.0.currency_code)
     }
 
     async fn approved(&self) -> Result<MoneyObject, AppError> {
-        money(self.0.approved_minor, &self.0.currency_code)
+        money(self.0.balances.approved_minor, &self.0.currency_code)
     }
 
     async fn paid(&self) -> Result<MoneyObject, AppError> {
-        money(self.0.paid_minor, &self.0.currency_code)
+        money(self.0.balances.paid_minor, &self.0.currency_code)
     }
 }
 
@@ -141,9 +141,9 @@ impl Earnings {
         let mut sums: std::collections::BTreeMap<String, (i64, i64, i64)> = Default::default();
         for brand in &self.0 {
             let entry = sums.entry(brand.currency_code.clone()).or_default();
-            entry.0 += brand.pending_minor;
-            entry.1 += brand.approved_minor;
-            entry.2 += brand.paid_minor;
+            entry.0 += brand.balances.pending_minor;
+            entry.1 += brand.balances.approved_minor;
+            entry.2 += brand.balances.paid_minor;
         }
         sums.into_iter()
             .map(|(code, (pending, approved, paid))| {
