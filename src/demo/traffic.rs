@@ -327,7 +327,7 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
     let key = &demo.integrator;
     let items: Vec<ClickItem> = plan.clicks.iter().map(PlannedClick::item).collect();
     for batch in batches(items) {
-        let results = clicks::record(demo.db, key, batch, clicks::classify_user_agent)
+        let results = clicks::record(demo.db, key, batch)
             .await
             .step(|| "record clicks".into())?;
         all_accepted("click", results)?;

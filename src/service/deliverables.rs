@@ -182,7 +182,10 @@ pub async fn get(
 ) -> Result<deliverable::Model, AppError> {
     let query = deliverable::Entity::find_by_id(id);
     let query = if actor.role == Role::Creator {
-        query.filter(deliverable::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
+        query.filter(
+            deliverable::Column::EnrollmentId
+                .in_subquery(super::enrollments::of_creators(actor.creator_ids.clone())),
+        )
     } else {
         let brand_id = actor
             .require(Permission::ReadBrand)
@@ -190,15 +193,6 @@ pub async fn get(
         query.filter(deliverable::Column::BrandId.eq(brand_id))
     };
     query.one(db).await?.ok_or(AppError::NotFound)
-}
-
-/// Ids of the creator's own enrollments, as a subquery.
-fn own_enrollments(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
-    sea_orm::sea_query::Query::select()
-        .column(enrollment::Column::Id)
-        .from(enrollment::Entity)
-        .and_where(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
-        .to_owned()
 }
 
 #[derive(Default)]
@@ -217,8 +211,10 @@ pub async fn list(
 ) -> Result<(Vec<deliverable::Model>, u64), AppError> {
     let mut select = deliverable::Entity::find();
     if actor.role == Role::Creator {
-        select =
-            select.filter(deliverable::Column::EnrollmentId.in_subquery(own_enrollments(actor)));
+        select = select.filter(
+            deliverable::Column::EnrollmentId
+                .in_subquery(super::enrollments::of_creators(actor.creator_ids.clone())),
+        );
     } else {
         let brand_id = actor.require(Permission::ReadBrand)?;
         select = select.filter(deliverable::Column::BrandId.eq(brand_id));

@@ -255,6 +255,15 @@ pub async fn list_for(
     page::by_id(db, select, enrollment::Column::Id, page).await
 }
 
+/// Ids of the enrollments of `creator_ids`, as a subquery (a creator account's own records).
+pub fn of_creators(creator_ids: Vec<i64>) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(enrollment::Column::Id)
+        .from(enrollment::Entity)
+        .and_where(enrollment::Column::CreatorId.is_in(creator_ids))
+        .to_owned()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EnrollmentParent {
     Campaign(i64),

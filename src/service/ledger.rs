@@ -24,6 +24,15 @@ use crate::domain::conversion::Kind as ConversionKind;
 use crate::domain::offer::{Rates, VolumeTier};
 use crate::error::AppError;
 
+/// `SUM(amount_minor)` of commission lines, cast so that both backends decode an i64
+/// (`SUM(bigint)` is NUMERIC on PostgreSQL).
+pub(crate) fn sum_of_amounts() -> Expr {
+    Expr::expr(Func::cast_as(
+        Func::sum(Expr::col(commission::Column::AmountMinor)),
+        Alias::new("BIGINT"),
+    ))
+}
+
 /// `[start, end)` of the calendar month of `at` in `tz`, in UTC.
 pub fn month_bounds(at: DateTime<Utc>, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     let local = at.with_timezone(&tz);
@@ -107,14 +116,7 @@ async fn accrued_in(
 ) -> Result<i64, AppError> {
     let accrued: Option<i64> = commission::Entity::find()
         .select_only()
-        // SUM(bigint) is NUMERIC on PostgreSQL: cast back so both backends decode an i64.
-        .column_as(
-            Expr::expr(Func::cast_as(
-                Func::sum(Expr::col(commission::Column::AmountMinor)),
-                Alias::new("BIGINT"),
-            )),
-            "total",
-        )
+        .column_as(sum_of_amounts(), "total")
         .filter(commission::Column::EnrollmentId.eq(enrollment_id))
         .filter(commission::Column::OccurredAt.gte(start))
         .filter(commission::Column::OccurredAt.lt(end))

@@ -140,22 +140,15 @@ pub async fn list_links(
     let mut select = tracking_link::Entity::find();
     select = match reader_brand(actor)? {
         Some(brand_id) => select.filter(tracking_link::Column::BrandId.eq(brand_id)),
-        None => {
-            select.filter(tracking_link::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
-        }
+        None => select.filter(
+            tracking_link::Column::EnrollmentId
+                .in_subquery(super::enrollments::of_creators(actor.creator_ids.clone())),
+        ),
     };
     if let Some(id) = enrollment_id {
         select = select.filter(tracking_link::Column::EnrollmentId.eq(id));
     }
     page::by_id(db, select, tracking_link::Column::Id, page).await
-}
-
-fn own_enrollments(actor: &Actor) -> sea_orm::sea_query::SelectStatement {
-    sea_orm::sea_query::Query::select()
-        .column(enrollment::Column::Id)
-        .from(enrollment::Entity)
-        .and_where(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
-        .to_owned()
 }
 
 pub async fn get_link(
@@ -166,9 +159,10 @@ pub async fn get_link(
     let query = tracking_link::Entity::find_by_id(id);
     let query = match reader_brand(actor).map_err(|_| AppError::NotFound)? {
         Some(brand_id) => query.filter(tracking_link::Column::BrandId.eq(brand_id)),
-        None => {
-            query.filter(tracking_link::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
-        }
+        None => query.filter(
+            tracking_link::Column::EnrollmentId
+                .in_subquery(super::enrollments::of_creators(actor.creator_ids.clone())),
+        ),
     };
     query.one(db).await?.ok_or(AppError::NotFound)
 }
@@ -244,9 +238,10 @@ pub async fn list_discount_codes(
     let mut select = discount_code::Entity::find();
     select = match reader_brand(actor)? {
         Some(brand_id) => select.filter(discount_code::Column::BrandId.eq(brand_id)),
-        None => {
-            select.filter(discount_code::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
-        }
+        None => select.filter(
+            discount_code::Column::EnrollmentId
+                .in_subquery(super::enrollments::of_creators(actor.creator_ids.clone())),
+        ),
     };
     if let Some(id) = enrollment_id {
         select = select.filter(discount_code::Column::EnrollmentId.eq(id));
@@ -262,9 +257,10 @@ pub async fn get_discount_code(
     let query = discount_code::Entity::find_by_id(id);
     let query = match reader_brand(actor).map_err(|_| AppError::NotFound)? {
         Some(brand_id) => query.filter(discount_code::Column::BrandId.eq(brand_id)),
-        None => {
-            query.filter(discount_code::Column::EnrollmentId.in_subquery(own_enrollments(actor)))
-        }
+        None => query.filter(
+            discount_code::Column::EnrollmentId
+                .in_subquery(super::enrollments::of_creators(actor.creator_ids.clone())),
+        ),
     };
     query.one(db).await?.ok_or(AppError::NotFound)
 }

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -12,7 +11,7 @@ use sea_orm::{
 
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Role};
-use crate::db::entity::{click, commission, conversion, creator, enrollment, tracking_link};
+use crate::db::entity::{click, commission, conversion, creator, tracking_link};
 use crate::domain::commission::{Balances, Status};
 use crate::domain::conversion::{Kind, Status as ConversionStatus};
 use crate::error::AppError;
@@ -64,13 +63,7 @@ pub async fn earnings(
             .column(commission::Column::CreatorId)
             .column(commission::Column::CurrencyCode)
             .column(commission::Column::Status)
-            .column_as(
-                Expr::expr(Func::cast_as(
-                    Func::sum(Expr::col(commission::Column::AmountMinor)),
-                    Alias::new("BIGINT"),
-                )),
-                "total",
-            )
+            .column_as(super::ledger::sum_of_amounts(), "total")
             .filter(commission::Column::CreatorId.is_in(ids.clone()))
             .filter(hold)
             .group_by(commission::Column::CreatorId)
@@ -116,14 +109,6 @@ pub async fn commissions(
     page::by_id(db, select, commission::Column::Id, page).await
 }
 
-fn own_enrollments(ids: Vec<i64>) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(enrollment::Column::Id)
-        .from(enrollment::Entity)
-        .and_where(enrollment::Column::CreatorId.is_in(ids))
-        .to_owned()
-}
-
 /// The caller's live links, across brands.
 pub async fn links(
     db: &DatabaseConnection,
@@ -131,7 +116,9 @@ pub async fn links(
 ) -> Result<Vec<tracking_link::Model>, AppError> {
     let ids = creator_ids(actor)?;
     Ok(tracking_link::Entity::find()
-        .filter(tracking_link::Column::EnrollmentId.in_subquery(own_enrollments(ids)))
+        .filter(
+            tracking_link::Column::EnrollmentId.in_subquery(super::enrollments::of_creators(ids)),
+        )
         .filter(tracking_link::Column::ArchivedAt.is_null())
         .order_by_asc(tracking_link::Column::Id)
         .limit(MAX_LINKS)
@@ -193,7 +180,9 @@ pub async fn performance(
     };
     let ids: Vec<i64> = records.iter().map(|c| c.id).collect();
     let clicks = click::Entity::find()
-        .filter(click::Column::EnrollmentId.in_subquery(own_enrollments(ids.clone())))
+        .filter(
+            click::Column::EnrollmentId.in_subquery(super::enrollments::of_creators(ids.clone())),
+        )
         .filter(click::Column::IsBot.eq(false))
         .filter(click::Column::OccurredAt.gte(from))
         .filter(click::Column::OccurredAt.lt(to))
@@ -216,13 +205,7 @@ pub async fn performance(
         .sum();
     let commissions_minor: Option<i64> = commission::Entity::find()
         .select_only()
-        .column_as(
-            Expr::expr(Func::cast_as(
-                Func::sum(Expr::col(commission::Column::AmountMinor)),
-                Alias::new("BIGINT"),
-            )),
-            "total",
-        )
+        .column_as(super::ledger::sum_of_amounts(), "total")
         .filter(commission::Column::CreatorId.is_in(ids))
         .filter(commission::Column::OccurredAt.gte(from))
         .filter(commission::Column::OccurredAt.lt(to))

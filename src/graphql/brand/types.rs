@@ -35,6 +35,18 @@ impl From<Precedence> for CodePrecedence {
     }
 }
 
+/// The brand with id `id`, through the request's loader (for objects the caller may already
+/// read, whose brand it may therefore see).
+pub async fn load(ctx: &async_graphql::Context<'_>, id: i64) -> Result<Brand, AppError> {
+    crate::graphql::context::loaders(ctx)?
+        .brands
+        .load_one(id)
+        .await
+        .map_err(crate::graphql::loaders::failed)?
+        .map(Brand)
+        .ok_or(AppError::NotFound)
+}
+
 /// A brand: the tenant. Its reporting currency and timezone set how every figure is shown.
 pub struct Brand(pub brand::Model);
 

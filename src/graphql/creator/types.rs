@@ -120,13 +120,7 @@ impl Creator {
 
     /// The brand this record belongs to.
     async fn brand(&self, ctx: &Context<'_>) -> Result<Brand, AppError> {
-        context::loaders(ctx)?
-            .brands
-            .load_one(self.0.brand_id)
-            .await
-            .map_err(failed)?
-            .map(Brand)
-            .ok_or(AppError::NotFound)
+        crate::graphql::brand::types::load(ctx, self.0.brand_id).await
     }
 
     async fn created_at(&self) -> DateTime {

@@ -31,14 +31,8 @@ impl IngestMutation {
                 country: c.country,
             })
             .collect();
-        let results = clicks::record(
-            context::db(ctx)?,
-            context::actor(ctx)?,
-            items,
-            crate::service::ingest::clicks::classify_user_agent,
-        )
-        .await?;
-        Ok(RecordClicksPayload(results))
+        let results = clicks::record(context::db(ctx)?, context::actor(ctx)?, items).await?;
+        Ok(RecordClicksPayload::new(results))
     }
 
     /// INGEST keys: up to 500 conversions; each is reported on its own (ACCEPTED, DUPLICATE with
@@ -65,7 +59,7 @@ impl IngestMutation {
             })
             .collect();
         let results = conversions::record(context::db(ctx)?, context::actor(ctx)?, items).await?;
-        Ok(RecordConversionsPayload(results))
+        Ok(RecordConversionsPayload::new(results))
     }
 
     /// INGEST keys: a full or partial refund of an order, idempotent on `refundId`. Answers the

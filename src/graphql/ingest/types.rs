@@ -302,72 +302,54 @@ impl From<&AppError> for IngestError {
     }
 }
 
-pub struct ConversionResult(pub ItemResult<conversion::Model>);
-
-#[Object]
-impl ConversionResult {
-    async fn external_id(&self) -> &str {
-        &self.0.external_id
-    }
-
-    async fn status(&self) -> IngestStatus {
-        self.0.status.into()
-    }
-
-    async fn error(&self) -> Option<IngestError> {
-        self.0.error.as_ref().map(IngestError::from)
-    }
-
-    async fn conversion(&self) -> Option<Conversion> {
-        self.0.value.clone().map(Conversion)
-    }
+/// How many items of a batch were accepted, were duplicates, were rejected.
+#[derive(Clone, Copy, Debug, SimpleObject)]
+pub struct BatchCounts {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
 }
 
-pub struct RecordConversionsPayload(pub Vec<ItemResult<conversion::Model>>);
-
-fn count<T>(results: &[ItemResult<T>], status: ItemStatus) -> usize {
-    results.iter().filter(|r| r.status == status).count()
-}
-
-#[Object]
-impl RecordConversionsPayload {
-    async fn accepted(&self) -> usize {
-        count(&self.0, ItemStatus::Accepted)
-    }
-
-    async fn duplicates(&self) -> usize {
-        count(&self.0, ItemStatus::Duplicate)
-    }
-
-    async fn rejected(&self) -> usize {
-        count(&self.0, ItemStatus::Rejected)
-    }
-
-    /// One per input item, in input order.
-    async fn results(&self) -> Vec<ConversionResult> {
-        self.0
-            .iter()
-            .map(|r| {
-                ConversionResult(ItemResult {
-                    external_id: r.external_id.clone(),
-                    status: r.status,
-                    error: r.error.as_ref().map(clone_error),
-                    value: r.value.clone(),
-                })
-            })
-            .collect()
-    }
-}
-
-/// Errors are reported, not propagated: a copy keeps code, field and message.
-fn clone_error(err: &AppError) -> AppError {
-    match err {
-        AppError::BadUserInput { field, message } => {
-            AppError::bad_input(field.clone(), message.clone())
+impl BatchCounts {
+    fn of<T>(results: &[ItemResult<T>]) -> Self {
+        let count = |status| results.iter().filter(|r| r.status == status).count();
+        Self {
+            accepted: count(ItemStatus::Accepted),
+            duplicates: count(ItemStatus::Duplicate),
+            rejected: count(ItemStatus::Rejected),
         }
-        AppError::NotFound => AppError::NotFound,
-        AppError::Conflict(m) => AppError::Conflict(m.clone()),
-        other => AppError::internal(other.to_string()),
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ConversionResult {
+    pub external_id: String,
+    pub status: IngestStatus,
+    pub error: Option<IngestError>,
+    pub conversion: Option<Conversion>,
+}
+
+#[derive(SimpleObject)]
+pub struct RecordConversionsPayload {
+    #[graphql(flatten)]
+    pub counts: BatchCounts,
+    /// One per input item, in input order.
+    pub results: Vec<ConversionResult>,
+}
+
+impl RecordConversionsPayload {
+    pub fn new(results: Vec<ItemResult<conversion::Model>>) -> Self {
+        let counts = BatchCounts::of(&results);
+        let results = results
+            .into_iter()
+            .map(|r| ConversionResult {
+                status: r.status.into(),
+                error: r.error.as_ref().map(IngestError::from),
+                conversion: r.value.map(Conversion),
+                external_id: r.external_id,
+            })
+            .collect();
+        Self { counts, results }
     }
 }
 
@@ -434,31 +416,25 @@ pub struct ClickResult {
     pub error: Option<IngestError>,
 }
 
-pub struct RecordClicksPayload(pub Vec<ItemResult<crate::db::entity::click::Model>>);
-
-#[Object]
-impl RecordClicksPayload {
-    async fn accepted(&self) -> usize {
-        count(&self.0, ItemStatus::Accepted)
-    }
-
-    async fn duplicates(&self) -> usize {
-        count(&self.0, ItemStatus::Duplicate)
-    }
-
-    async fn rejected(&self) -> usize {
-        count(&self.0, ItemStatus::Rejected)
-    }
-
+#[derive(SimpleObject)]
+pub struct RecordClicksPayload {
+    #[graphql(flatten)]
+    pub counts: BatchCounts,
     /// One per input item, in input order.
-    async fn results(&self) -> Vec<ClickResult> {
-        self.0
-            .iter()
+    pub results: Vec<ClickResult>,
+}
+
+impl RecordClicksPayload {
+    pub fn new(results: Vec<ItemResult<crate::db::entity::click::Model>>) -> Self {
+        let counts = BatchCounts::of(&results);
+        let results = results
+            .into_iter()
             .map(|r| ClickResult {
-                click_id: r.external_id.clone(),
                 status: r.status.into(),
                 error: r.error.as_ref().map(IngestError::from),
+                click_id: r.external_id,
             })
-            .collect()
+            .collect();
+        Self { counts, results }
     }
 }

@@ -59,13 +59,7 @@ impl Payout {
     }
 
     async fn brand(&self, ctx: &Context<'_>) -> Result<Brand, AppError> {
-        context::loaders(ctx)?
-            .brands
-            .load_one(self.0.brand_id)
-            .await
-            .map_err(failed)?
-            .map(Brand)
-            .ok_or(AppError::NotFound)
+        crate::graphql::brand::types::load(ctx, self.0.brand_id).await
     }
 
     /// The payment's reference (bank transfer id, PayPal batch, ...).

@@ -77,13 +77,7 @@ impl Commission {
     }
 
     async fn brand(&self, ctx: &Context<'_>) -> Result<Brand, AppError> {
-        context::loaders(ctx)?
-            .brands
-            .load_one(self.0.brand_id)
-            .await
-            .map_err(failed)?
-            .map(Brand)
-            .ok_or(AppError::NotFound)
+        crate::graphql::brand::types::load(ctx, self.0.brand_id).await
     }
 
     async fn created_at(&self) -> DateTime {
@@ -110,13 +104,7 @@ pub struct BrandEarningsObject(pub BrandEarnings);
 #[Object(name = "BrandEarnings")]
 impl BrandEarningsObject {
     async fn brand(&self, ctx: &Context<'_>) -> Result<Brand, AppError> {
-        context::loaders(ctx)?
-            .brands
-            .load_one(self.0.brand_id)
-            .await
-            .map_err(failed)?
-            .map(Brand)
-            .ok_or(AppError::NotFound)
+        crate::graphql::brand::types::load(ctx, self.0.brand_id).await
     }
 
     async fn pending(&self) -> Result<MoneyObject, AppError> {

@@ -31,15 +31,11 @@ pub struct ClickItem {
     pub country: Option<String>,
 }
 
-/// Whether a user agent is a bot, and its class.
-pub type Classify = fn(&str) -> (bool, &'static str);
-
 #[instrument(skip_all, fields(items = items.len()))]
 pub async fn record(
     db: &DatabaseConnection,
     actor: &Actor,
     items: Vec<ClickItem>,
-    classify: Classify,
 ) -> Result<Vec<ItemResult<click::Model>>, AppError> {
     let brand_id = actor.require(Permission::Ingest)?;
     check_batch_size("clicks", items.len())?;
@@ -101,7 +97,7 @@ pub async fn record(
             ));
             continue;
         };
-        match validate(&item, classify) {
+        match validate(&item) {
             Ok((is_bot, class, referrer, country)) => {
                 let now = Utc::now();
                 let stored = click::ActiveModel {
@@ -138,12 +134,12 @@ pub async fn record(
 
 type Valid = (bool, &'static str, Option<String>, Option<String>);
 
-fn validate(item: &ClickItem, classify: Classify) -> Result<Valid, AppError> {
+fn validate(item: &ClickItem) -> Result<Valid, AppError> {
     if item.occurred_at > Utc::now() + Duration::hours(24) {
         return Err(AppError::bad_input("occurredAt", "is in the future"));
     }
     let user_agent = item.user_agent.as_deref().unwrap_or("");
-    let (is_bot, class) = classify(user_agent);
+    let (is_bot, class) = classify_user_agent(user_agent);
     let referrer = match item.referrer.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => url::Url::parse(raw)
