@@ -11,6 +11,7 @@ pub mod m20261124_000002_create_roster;
 pub mod m20261124_000003_create_campaigns;
 pub mod m20261124_000004_create_tracking;
 pub mod m20261124_000005_create_ledger;
+pub mod m20261201_000001_create_rollups;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_campaigns::Migration),
             Box::new(m20261124_000004_create_tracking::Migration),
             Box::new(m20261124_000005_create_ledger::Migration),
+            Box::new(m20261201_000001_create_rollups::Migration),
         ]
     }
 }

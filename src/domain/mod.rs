@@ -2,6 +2,7 @@
 
 pub mod attribution;
 pub mod brand;
+pub mod calendar;
 pub mod campaign;
 pub mod codes;
 pub mod commission;
@@ -9,6 +10,7 @@ pub mod content;
 pub mod conversion;
 pub mod email;
 pub mod enrollment;
+pub mod metrics;
 pub mod money;
 pub mod offer;
 pub mod roster;

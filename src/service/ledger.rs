@@ -23,6 +23,7 @@ use crate::domain::commission::{
 use crate::domain::conversion::Kind as ConversionKind;
 use crate::domain::offer::{Rates, VolumeTier};
 use crate::error::AppError;
+use crate::service::rollups::RollupDelta;
 
 /// `SUM(amount_minor)` of commission lines, cast so that both backends decode an i64
 /// (`SUM(bigint)` is NUMERIC on PostgreSQL).
@@ -253,7 +254,7 @@ async fn insert_line(
         Source::Conversion(row) => (Some(row.id), row.occurred_at),
         Source::Event(at) => (None, at),
     };
-    Ok(commission::ActiveModel {
+    let line = commission::ActiveModel {
         brand_id: Set(brand.brand.id),
         enrollment_id: Set(enrollment.id),
         creator_id: Set(enrollment.creator_id),
@@ -271,7 +272,11 @@ async fn insert_line(
         ..Default::default()
     }
     .insert(txn)
-    .await?)
+    .await?;
+    let mut rollup = RollupDelta::default();
+    rollup.commission(brand.timezone, &line);
+    rollup.apply(txn, brand.brand.id).await?;
+    Ok(line)
 }
 
 fn line_of(row: &commission::Model) -> Result<Line, AppError> {

@@ -20,5 +20,6 @@ pub mod offers;
 pub mod page;
 pub mod payouts;
 pub mod portal;
+pub mod rollups;
 pub mod sessions;
 pub mod users;

@@ -12,18 +12,24 @@
 //!   a hard crash loses what was still queued (at most the capacity, normally well under
 //!   `flush_interval` worth of clicks, plus any batch being retried).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
+use chrono_tz::Tz;
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, TransactionTrait,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::config::TrackingConfig;
-use crate::db::entity::click;
+use crate::db::entity::{brand, click};
+use crate::service::rollups::RollupDelta;
 
 /// `clicks.source` of clicks recorded by `GET /r/{code}`.
 pub const SOURCE_REDIRECT: &str = "REDIRECT";
@@ -307,9 +313,10 @@ impl Writer {
     }
 }
 
-/// One multi-row INSERT.
+/// One multi-row INSERT and the rollups of the clicks, in one transaction.
 async fn insert(db: &DatabaseConnection, rows: &[NewClick]) -> Result<(), DbErr> {
     let now = Utc::now();
+    let txn = db.begin().await?;
     let models = rows.iter().map(|c| click::ActiveModel {
         id: NotSet,
         brand_id: Set(c.brand_id),
@@ -327,9 +334,31 @@ async fn insert(db: &DatabaseConnection, rows: &[NewClick]) -> Result<(), DbErr>
         created_at: Set(now),
     });
     click::Entity::insert_many(models)
-        .exec_without_returning(db)
-        .await
-        .map(|_| ())
+        .exec_without_returning(&txn)
+        .await?;
+    let brand_ids: BTreeSet<i64> = rows.iter().map(|c| c.brand_id).collect();
+    let timezones: BTreeMap<i64, Tz> = brand::Entity::find()
+        .filter(brand::Column::Id.is_in(brand_ids))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.timezone.parse().unwrap_or(Tz::UTC)))
+        .collect();
+    let mut deltas: BTreeMap<i64, RollupDelta> = BTreeMap::new();
+    for c in rows {
+        let tz = timezones.get(&c.brand_id).copied().unwrap_or(Tz::UTC);
+        deltas.entry(c.brand_id).or_default().click(
+            tz,
+            c.enrollment_id,
+            c.occurred_at,
+            c.is_bot,
+            &c.visitor_key,
+        );
+    }
+    for (brand_id, delta) in deltas {
+        delta.apply(&txn, brand_id).await?;
+    }
+    txn.commit().await
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

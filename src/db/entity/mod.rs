@@ -14,6 +14,8 @@ pub mod commission;
 pub mod conversion;
 pub mod cost;
 pub mod creator;
+pub mod daily_rollup;
+pub mod daily_visitor;
 pub mod deliverable;
 pub mod discount_code;
 pub mod enrollment;

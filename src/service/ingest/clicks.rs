@@ -18,6 +18,7 @@ use crate::db::entity::{click, tracking_link};
 use crate::domain::codes::normalize_link_code;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::service::rollups::RollupDelta;
 
 pub struct ClickItem {
     pub link_code: String,
@@ -43,7 +44,9 @@ pub async fn record(
         return Ok(Vec::new());
     }
     let txn = db.begin().await?;
-    lock_brand(&txn, brand_id).await?;
+    let brand = lock_brand(&txn, brand_id).await?;
+    let timezone: chrono_tz::Tz = brand.timezone.parse().map_err(AppError::internal)?;
+    let mut rollup = RollupDelta::default();
     let codes: HashSet<String> = items
         .iter()
         .filter_map(|i| normalize_link_code(&i.link_code))
@@ -117,6 +120,13 @@ pub async fn record(
                 }
                 .insert(&txn)
                 .await?;
+                rollup.click(
+                    timezone,
+                    stored.enrollment_id,
+                    stored.occurred_at,
+                    stored.is_bot,
+                    &stored.visitor_key,
+                );
                 known.insert(click_id.clone(), stored.clone());
                 results.push(ItemResult {
                     external_id: click_id,
@@ -128,6 +138,7 @@ pub async fn record(
             Err(err) => results.push(rejected(click_id, err)),
         }
     }
+    rollup.apply(&txn, brand_id).await?;
     txn.commit().await?;
     Ok(results)
 }

@@ -123,6 +123,7 @@ pub async fn record(
         }
     }
     save_change_seq(&txn, brand_id, brand.next_seq).await?;
+    brand.save_rollups(&txn).await?;
     txn.commit().await?;
     Ok(results)
 }
@@ -249,6 +250,7 @@ async fn ingest_one(
     }
     .insert(txn)
     .await?;
+    brand.rollup.conversion(brand.timezone, None, &row)?;
     demote_later(txn, brand, &row).await?;
     let row = apply_held_refunds(txn, brand, row).await?;
     crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;
@@ -310,11 +312,14 @@ async fn demote_later(
         .all(txn)
         .await?;
     for conversion in later {
-        let mut active = conversion.into_active_model();
+        let mut active = conversion.clone().into_active_model();
         active.new_customer = Set(false);
         active.change_seq = Set(brand.bump());
         active.updated_at = Set(Utc::now());
-        active.update(txn).await?;
+        let after = active.update(txn).await?;
+        brand
+            .rollup
+            .conversion(brand.timezone, Some(&conversion), &after)?;
     }
     Ok(())
 }
@@ -403,13 +408,18 @@ pub(crate) async fn refresh_refund_totals(
     let currency = Currency::parse(&row.currency_code).map_err(AppError::internal)?;
     let brand_total = to_brand_minor(total, currency, brand.currency, stored_rate(&row)?)?;
     let status = status_for(row.amount_minor, total);
+    let before = row.clone();
     let mut active = row.into_active_model();
     active.refunded_minor = Set(total);
     active.refunded_brand_minor = Set(brand_total);
     active.status = Set(status.as_str().to_owned());
     active.change_seq = Set(brand.bump());
     active.updated_at = Set(Utc::now());
-    Ok(active.update(txn).await?)
+    let after = active.update(txn).await?;
+    brand
+        .rollup
+        .conversion(brand.timezone, Some(&before), &after)?;
+    Ok(after)
 }
 
 async fn facts(

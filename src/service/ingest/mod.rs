@@ -62,6 +62,8 @@ pub(crate) struct BrandContext {
     pub currency: Currency,
     pub timezone: chrono_tz::Tz,
     pub next_seq: i64,
+    /// Rollup changes of this transaction's conversions, written by [`Self::save_rollups`].
+    pub rollup: crate::service::rollups::RollupDelta,
     rates: HashMap<(Currency, NaiveDate), Option<Decimal>>,
 }
 
@@ -74,8 +76,15 @@ impl BrandContext {
             brand,
             currency,
             timezone,
+            rollup: Default::default(),
             rates: HashMap::new(),
         })
+    }
+
+    /// Writes the pending rollup changes; call before committing.
+    pub async fn save_rollups<C: ConnectionTrait>(&mut self, db: &C) -> Result<(), AppError> {
+        let delta = std::mem::take(&mut self.rollup);
+        Ok(delta.apply(db, self.brand.id).await?)
     }
 
     /// The next change-feed position.

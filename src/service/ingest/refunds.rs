@@ -139,6 +139,7 @@ pub async fn record(
         }
     };
     save_change_seq(&txn, brand_id, brand.next_seq).await?;
+    brand.save_rollups(&txn).await?;
     txn.commit().await?;
     Ok(outcome)
 }

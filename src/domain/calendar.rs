@@ -1,0 +1,193 @@
+//! Days, weeks and months in a brand's timezone, and splitting a time range into whole local
+//! days (answered from daily rollups) and partial edges (answered from events).
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// The brand-timezone date of an instant.
+pub fn local_day(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    at.with_timezone(&tz).date_naive()
+}
+
+/// The first instant of `day` in `tz`. Where a DST change skips midnight, the day starts at the
+/// first local time that exists.
+pub fn local_midnight(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    for minutes in (0..=180).step_by(15) {
+        let local = midnight + Duration::minutes(minutes);
+        if let Some(at) = tz.from_local_datetime(&local).earliest() {
+            return at.with_timezone(&Utc);
+        }
+    }
+    // No real timezone skips more than three hours; fall back to the UTC reading.
+    midnight.and_utc()
+}
+
+/// A reporting time grain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grain {
+    Day,
+    /// ISO week: Monday to Sunday.
+    Week,
+    Month,
+}
+
+/// The first day of the period of `grain` that holds `day`.
+pub fn period_start(day: NaiveDate, grain: Grain) -> NaiveDate {
+    match grain {
+        Grain::Day => day,
+        Grain::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+        Grain::Month => day.with_day(1).unwrap_or(day),
+    }
+}
+
+/// The label of the period starting on `start`: `2026-11-30` (day), `2026-W49` (ISO week, with
+/// its ISO year), `2026-11` (month).
+pub fn period_label(start: NaiveDate, grain: Grain) -> String {
+    match grain {
+        Grain::Day => start.format("%Y-%m-%d").to_string(),
+        Grain::Week => {
+            let week = start.iso_week();
+            format!("{}-W{:02}", week.year(), week.week())
+        }
+        Grain::Month => start.format("%Y-%m").to_string(),
+    }
+}
+
+/// `[from, to)` as whole local days `[first_day, end_day)` plus the partial edges before and
+/// after them (as instants). With no whole day inside, the whole range is one edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitRange {
+    pub days: Option<(NaiveDate, NaiveDate)>,
+    pub edges: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+pub fn split_range(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> SplitRange {
+    if from >= to {
+        return SplitRange {
+            days: None,
+            edges: Vec::new(),
+        };
+    }
+    let mut first = local_day(from, tz);
+    if local_midnight(first, tz) < from {
+        first += Duration::days(1);
+    }
+    let end = local_day(to, tz);
+    if first >= end {
+        return SplitRange {
+            days: None,
+            edges: vec![(from, to)],
+        };
+    }
+    let (start_at, end_at) = (local_midnight(first, tz), local_midnight(end, tz));
+    let mut edges = Vec::new();
+    if from < start_at {
+        edges.push((from, start_at));
+    }
+    if end_at < to {
+        edges.push((end_at, to));
+    }
+    SplitRange {
+        days: Some((first, end)),
+        edges,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn midnights_follow_the_timezone_and_dst() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(
+            local_midnight(date("2026-07-01"), ny),
+            utc("2026-07-01T04:00:00Z")
+        );
+        assert_eq!(
+            local_midnight(date("2026-12-01"), ny),
+            utc("2026-12-01T05:00:00Z")
+        );
+        // Santiago skipped midnight on 2022-09-11 (00:00 -> 01:00).
+        let santiago: Tz = "America/Santiago".parse().unwrap();
+        let start = local_midnight(date("2022-09-11"), santiago);
+        assert_eq!(local_day(start, santiago), date("2022-09-11"));
+        assert_eq!(
+            local_day(start - Duration::seconds(1), santiago),
+            date("2022-09-10")
+        );
+    }
+
+    #[test]
+    fn periods_and_labels() {
+        let day = date("2027-01-01"); // a Friday in ISO week 2026-W53
+        assert_eq!(period_start(day, Grain::Day), day);
+        assert_eq!(period_start(day, Grain::Week), date("2026-12-28"));
+        assert_eq!(period_start(day, Grain::Month), day);
+        assert_eq!(period_label(date("2026-12-28"), Grain::Week), "2026-W53");
+        assert_eq!(period_label(date("2026-11-30"), Grain::Day), "2026-11-30");
+        assert_eq!(period_label(date("2026-11-01"), Grain::Month), "2026-11");
+        assert_eq!(period_label(date("2024-12-30"), Grain::Week), "2025-W01");
+    }
+
+    #[test]
+    fn a_range_splits_into_whole_days_and_edges() {
+        let tz: Tz = "America/New_York".parse().unwrap();
+        let aligned = split_range(utc("2026-11-02T05:00:00Z"), utc("2026-11-05T05:00:00Z"), tz);
+        assert_eq!(aligned.days, Some((date("2026-11-02"), date("2026-11-05"))));
+        assert!(aligned.edges.is_empty());
+
+        let ragged = split_range(utc("2026-11-02T18:00:00Z"), utc("2026-11-05T07:00:00Z"), tz);
+        assert_eq!(ragged.days, Some((date("2026-11-03"), date("2026-11-05"))));
+        assert_eq!(
+            ragged.edges,
+            vec![
+                (utc("2026-11-02T18:00:00Z"), utc("2026-11-03T05:00:00Z")),
+                (utc("2026-11-05T05:00:00Z"), utc("2026-11-05T07:00:00Z")),
+            ]
+        );
+
+        let inside_a_day =
+            split_range(utc("2026-11-02T06:00:00Z"), utc("2026-11-02T09:00:00Z"), tz);
+        assert_eq!(inside_a_day.days, None);
+        assert_eq!(inside_a_day.edges.len(), 1);
+    }
+
+    proptest! {
+        /// Every instant of the range is covered exactly once: by a whole day or by an edge.
+        #[test]
+        fn the_split_covers_the_range_exactly(
+            start in 1_700_000_000i64..1_900_000_000,
+            len in 1i64..20_000_000,
+            probe in 0.0f64..1.0,
+            zone in prop::sample::select(vec!["UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "America/Santiago"]),
+        ) {
+            let tz: Tz = zone.parse().unwrap();
+            let from = DateTime::from_timestamp(start, 0).unwrap();
+            let to = from + Duration::seconds(len);
+            let at = from + Duration::seconds(((len as f64) * probe) as i64).min(Duration::seconds(len - 1));
+            let split = split_range(from, to, tz);
+            let in_days = split.days.is_some_and(|(a, b)| {
+                let day = local_day(at, tz);
+                a <= day && day < b
+            });
+            let in_edges = split.edges.iter().filter(|(a, b)| *a <= at && at < *b).count();
+            prop_assert_eq!(usize::from(in_days) + in_edges, 1);
+            if let Some((a, b)) = split.days {
+                prop_assert!(local_midnight(a, tz) >= from);
+                prop_assert!(local_midnight(b, tz) <= to);
+            }
+        }
+    }
+}
