@@ -296,3 +296,37 @@ mod tests {
         assert!(month().minus(&month()).is_zero());
     }
 }
+
+/// Actual CPA (as reported, in minor units) / target CPA; `None` without either.
+pub fn cpa_vs_target(cpa_minor: Option<i64>, target_minor: Option<i64>) -> Option<f64> {
+    ratio(cpa_minor?, target_minor.filter(|t| *t > 0)?)
+}
+
+/// Actual ROAS / target ROAS; `None` without either.
+pub fn roas_vs_target(roas: Option<f64>, target: Option<Decimal>) -> Option<f64> {
+    let target = target.filter(|t| *t > Decimal::ZERO)?.to_f64()?;
+    Some(roas? / target)
+}
+
+#[cfg(test)]
+mod target_tests {
+    use super::*;
+
+    #[test]
+    fn against_targets() {
+        // CPA $20.00 against a $25.00 target: 0.8; ROAS 5 against 4: 1.25.
+        assert_eq!(cpa_vs_target(Some(2_000), Some(2_500)), Some(0.8));
+        assert_eq!(
+            roas_vs_target(Some(5.0), Some(Decimal::from(4))),
+            Some(1.25)
+        );
+        assert_eq!(cpa_vs_target(None, Some(2_500)), None, "no sales");
+        assert_eq!(cpa_vs_target(Some(2_000), None), None, "no target");
+        assert_eq!(
+            roas_vs_target(None, Some(Decimal::from(4))),
+            None,
+            "no spend"
+        );
+        assert_eq!(roas_vs_target(Some(5.0), Some(Decimal::ZERO)), None);
+    }
+}

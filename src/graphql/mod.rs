@@ -17,6 +17,7 @@ pub mod money;
 pub mod node;
 pub mod ordering;
 pub mod payout;
+pub mod performance;
 pub mod portal;
 pub mod query;
 pub mod scalars;

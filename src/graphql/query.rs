@@ -16,6 +16,7 @@ use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
 use super::payout::mutation::{LedgerMutation, PayoutMutation, PayoutQuery};
+use super::performance::query::PerformanceQuery;
 use super::portal::query::PortalQuery;
 use super::tracking::mutation::TrackingMutation;
 use super::tracking::query::TrackingQuery;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     IngestQuery,
     PayoutQuery,
     PortalQuery,
+    PerformanceQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -19,6 +19,7 @@ pub mod links;
 pub mod offers;
 pub mod page;
 pub mod payouts;
+pub mod performance;
 pub mod portal;
 pub mod rollups;
 pub mod sessions;

@@ -4,16 +4,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Role};
-use crate::db::entity::{click, commission, conversion, creator, tracking_link};
+use crate::db::entity::{commission, creator, tracking_link};
 use crate::domain::commission::{Balances, Status};
-use crate::domain::conversion::{Kind, Status as ConversionStatus};
 use crate::error::AppError;
 
 /// Links a creator may list at once (its links across brands are few).
@@ -124,102 +120,6 @@ pub async fn links(
         .limit(MAX_LINKS)
         .all(db)
         .await?)
-}
-
-/// Raw performance of the caller's records over `[from, to)`, in one currency.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Performance {
-    pub currency_code: String,
-    pub clicks: u64,
-    pub sales: u64,
-    pub revenue_minor: i64,
-    pub commissions_minor: i64,
-}
-
-pub async fn performance(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    brand_id: Option<i64>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Performance, AppError> {
-    if from >= to {
-        return Err(AppError::bad_input("to", "must be after from"));
-    }
-    let records = creator::Entity::find()
-        .filter(creator::Column::Id.is_in(creator_ids(actor)?))
-        .all(db)
-        .await?;
-    let records: Vec<creator::Model> = match brand_id {
-        Some(id) => records.into_iter().filter(|c| c.brand_id == id).collect(),
-        None => records,
-    };
-    if brand_id.is_some() && records.is_empty() {
-        return Err(AppError::bad_input(
-            "brandId",
-            "you do not work with this brand",
-        ));
-    }
-    let brand_ids: Vec<i64> = records.iter().map(|c| c.brand_id).collect();
-    let brands = crate::db::entity::brand::Entity::find()
-        .filter(crate::db::entity::brand::Column::Id.is_in(brand_ids))
-        .all(db)
-        .await?;
-    let mut currencies: Vec<String> = brands.iter().map(|b| b.currency_code.clone()).collect();
-    currencies.sort();
-    currencies.dedup();
-    let currency_code = match currencies.as_slice() {
-        [] => return Err(AppError::NotFound),
-        [one] => one.clone(),
-        _ => {
-            return Err(AppError::bad_input(
-                "brandId",
-                "your brands report in several currencies: pass brandId",
-            ));
-        }
-    };
-    let ids: Vec<i64> = records.iter().map(|c| c.id).collect();
-    let clicks = click::Entity::find()
-        .filter(
-            click::Column::EnrollmentId.in_subquery(super::enrollments::of_creators(ids.clone())),
-        )
-        .filter(click::Column::IsBot.eq(false))
-        .filter(click::Column::OccurredAt.gte(from))
-        .filter(click::Column::OccurredAt.lt(to))
-        .count(db)
-        .await?;
-    let sales = conversion::Entity::find()
-        .filter(conversion::Column::CreatorId.is_in(ids.clone()))
-        .filter(conversion::Column::Kind.eq(Kind::Sale.as_str()))
-        .filter(conversion::Column::OccurredAt.gte(from))
-        .filter(conversion::Column::OccurredAt.lt(to))
-        .all(db)
-        .await?;
-    let counted: Vec<&conversion::Model> = sales
-        .iter()
-        .filter(|c| c.status != ConversionStatus::Refunded.as_str())
-        .collect();
-    let revenue_minor = sales
-        .iter()
-        .map(|c| c.brand_amount_minor - c.refunded_brand_minor)
-        .sum();
-    let commissions_minor: Option<i64> = commission::Entity::find()
-        .select_only()
-        .column_as(super::ledger::sum_of_amounts(), "total")
-        .filter(commission::Column::CreatorId.is_in(ids))
-        .filter(commission::Column::OccurredAt.gte(from))
-        .filter(commission::Column::OccurredAt.lt(to))
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten();
-    Ok(Performance {
-        currency_code,
-        clicks,
-        sales: counted.len() as u64,
-        revenue_minor,
-        commissions_minor: commissions_minor.unwrap_or(0),
-    })
 }
 
 /// A line the caller may read: staff of its brand, or the creator it belongs to.

@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use crate::db::entity::{campaign, enrollment, offer, offer_tier};
+use crate::domain::metrics;
 use crate::domain::{campaign as rules, enrollment as enrollment_rules, offer as offer_rules};
 use crate::error::AppError;
 use crate::graphql::connection::{Page, PageRequest, id_page};
@@ -13,11 +14,13 @@ use crate::graphql::enums::{
 use crate::graphql::id::{self, NodeKind};
 use crate::graphql::loaders::{EnrollmentPageKey, failed};
 use crate::graphql::money::{MoneyObject, stored_opt};
+use crate::graphql::performance::types::{CampaignPerformance, PerformanceMetrics};
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::service::creators::stored_decimal;
 use crate::service::deliverables::{self, DeliverableFilter};
 use crate::service::enrollments::{self, EnrollmentParent};
 use crate::service::offers;
+use crate::service::performance;
 
 fn decimal_opt(value: Option<&str>) -> Result<Option<Decimal>, AppError> {
     value.map(|v| stored_decimal(v).map(Decimal)).transpose()
@@ -78,6 +81,42 @@ impl Campaign {
 
     async fn target_roas(&self) -> Result<Option<Decimal>, AppError> {
         decimal_opt(self.0.target_roas.as_deref())
+    }
+
+    /// Staff: the campaign's scorecard over `[from, to)`: its metrics against its targets.
+    async fn performance(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime,
+        to: DateTime,
+    ) -> Result<CampaignPerformance, AppError> {
+        let report = performance::campaign_totals(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            self.0.id,
+            from.0,
+            to.0,
+        )
+        .await?;
+        let totals = report.totals;
+        let target_cpa = self
+            .0
+            .target_cpa_minor
+            .filter(|_| self.0.currency_code == report.currency_code);
+        let target_roas = self
+            .0
+            .target_roas
+            .as_deref()
+            .map(stored_decimal)
+            .transpose()?;
+        Ok(CampaignPerformance {
+            cpa_vs_target: metrics::cpa_vs_target(totals.cpa_minor, target_cpa),
+            roas_vs_target: metrics::roas_vs_target(totals.roas, target_roas),
+            metrics: PerformanceMetrics {
+                metrics: totals,
+                currency_code: report.currency_code,
+            },
+        })
     }
 
     async fn brief(&self) -> Brief {

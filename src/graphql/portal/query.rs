@@ -1,12 +1,10 @@
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Object};
 
-use super::types::{Commission, Earnings, MyPerformance};
+use super::types::{Commission, Earnings};
 use crate::error::AppError;
 use crate::graphql::connection::{Page, PageRequest, id_page};
 use crate::graphql::context;
-use crate::graphql::id::{self, NodeKind};
 use crate::graphql::payout::types::Payout;
-use crate::graphql::scalars::DateTime;
 use crate::graphql::tracking::types::TrackingLink;
 use crate::service::{payouts, portal};
 
@@ -39,29 +37,6 @@ impl PortalQuery {
     async fn my_links(&self, ctx: &Context<'_>) -> Result<Vec<TrackingLink>, AppError> {
         let rows = portal::links(context::db(ctx)?, context::actor(ctx)?).await?;
         Ok(rows.into_iter().map(TrackingLink).collect())
-    }
-
-    /// CREATOR: clicks, sales, revenue and commissions over `[from, to)`. With brands in several
-    /// currencies, pass `brandId`.
-    async fn my_performance(
-        &self,
-        ctx: &Context<'_>,
-        from: DateTime,
-        to: DateTime,
-        brand_id: Option<ID>,
-    ) -> Result<MyPerformance, AppError> {
-        let brand_id = brand_id
-            .map(|id| id::decode_as(&id, NodeKind::Brand, "brandId"))
-            .transpose()?;
-        let result = portal::performance(
-            context::db(ctx)?,
-            context::actor(ctx)?,
-            brand_id,
-            from.0,
-            to.0,
-        )
-        .await?;
-        Ok(MyPerformance(result))
     }
 
     /// CREATOR: the caller's payouts across brands, oldest first.

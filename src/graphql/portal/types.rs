@@ -2,7 +2,7 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 
 use crate::db::entity::commission;
 use crate::domain::commission::{self as rules, effective_status};
-use crate::domain::money::{Currency, Money, round_half_even};
+use crate::domain::money::{Currency, Money};
 use crate::error::AppError;
 use crate::graphql::brand::types::Brand;
 use crate::graphql::campaign::types::Campaign;
@@ -12,7 +12,7 @@ use crate::graphql::ingest::types::CommissionStatus;
 use crate::graphql::loaders::failed;
 use crate::graphql::money::{MoneyObject, stored as money};
 use crate::graphql::scalars::{CurrencyCode, DateTime, Decimal};
-use crate::service::portal::{BrandEarnings, Performance};
+use crate::service::portal::BrandEarnings;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 #[graphql(remote = "rules::Kind")]
@@ -150,55 +150,5 @@ impl Earnings {
     /// One entry per brand the creator works with.
     async fn by_brand(&self) -> Vec<BrandEarningsObject> {
         self.0.iter().cloned().map(BrandEarningsObject).collect()
-    }
-}
-
-/// The caller's own performance over a range.
-pub struct MyPerformance(pub Performance);
-
-fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
-    (denominator > 0).then(|| numerator as f64 / denominator as f64)
-}
-
-#[Object]
-impl MyPerformance {
-    /// Non-bot clicks on the creator's links.
-    async fn clicks(&self) -> u64 {
-        self.0.clicks
-    }
-
-    /// Attributed SALEs not fully refunded.
-    async fn sales(&self) -> u64 {
-        self.0.sales
-    }
-
-    /// sales / clicks; null without clicks.
-    async fn conversion_rate(&self) -> Option<f64> {
-        ratio(self.0.sales, self.0.clicks)
-    }
-
-    /// Attributed sale amounts minus their refunds.
-    async fn revenue(&self) -> Result<MoneyObject, AppError> {
-        money(self.0.revenue_minor, &self.0.currency_code)
-    }
-
-    /// Lines dated in the range, reversals included.
-    async fn commissions(&self) -> Result<MoneyObject, AppError> {
-        money(self.0.commissions_minor, &self.0.currency_code)
-    }
-
-    /// commissions / clicks, rounded half to even; null without clicks.
-    async fn epc(&self) -> Result<Option<MoneyObject>, AppError> {
-        if self.0.clicks == 0 {
-            return Ok(None);
-        }
-        let per_click = round_half_even(
-            i128::from(self.0.commissions_minor),
-            i128::from(self.0.clicks),
-        );
-        Ok(Some(money(
-            i64::try_from(per_click).map_err(AppError::internal)?,
-            &self.0.currency_code,
-        )?))
     }
 }

@@ -1,0 +1,88 @@
+use async_graphql::{Context, ID, Object};
+
+use super::types::{
+    PerformanceDimension, PerformanceFilter, PerformanceMetrics, PerformanceReport, dimensions,
+};
+use crate::error::AppError;
+use crate::graphql::context;
+use crate::graphql::id::{self, NodeKind};
+use crate::graphql::scalars::DateTime;
+use crate::service::performance::{self, Filter};
+
+#[derive(Default)]
+pub struct PerformanceQuery;
+
+#[Object]
+impl PerformanceQuery {
+    /// Staff: computed ROI of the brand over `[filter.from, filter.to)`, in the brand currency,
+    /// grouped by `groupBy` (at most one time grain). At most 5,000 rows.
+    async fn performance(
+        &self,
+        ctx: &Context<'_>,
+        filter: PerformanceFilter,
+        group_by: Option<Vec<PerformanceDimension>>,
+    ) -> Result<PerformanceReport, AppError> {
+        let report = performance::report(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            &filter.to_filter()?,
+            &dimensions(group_by),
+        )
+        .await?;
+        Ok(PerformanceReport(report))
+    }
+
+    /// CREATOR: the caller's own metrics over `[from, to)` (all its brands, or `brandId`; with
+    /// brands in several currencies, pass `brandId`). `roi` is null: the brand's margin is not
+    /// the creator's to see.
+    async fn my_performance(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime,
+        to: DateTime,
+        brand_id: Option<ID>,
+    ) -> Result<PerformanceMetrics, AppError> {
+        let filter = Filter {
+            from: from.0,
+            to: to.0,
+            ..Filter::default()
+        };
+        let report = performance::my_report(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            brand(brand_id)?,
+            &filter,
+            &[],
+        )
+        .await?;
+        Ok(PerformanceMetrics {
+            metrics: report.totals,
+            currency_code: report.currency_code,
+        })
+    }
+
+    /// CREATOR: the `performance` report restricted to the caller's own records.
+    async fn my_performance_report(
+        &self,
+        ctx: &Context<'_>,
+        filter: PerformanceFilter,
+        group_by: Option<Vec<PerformanceDimension>>,
+        brand_id: Option<ID>,
+    ) -> Result<PerformanceReport, AppError> {
+        let report = performance::my_report(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            brand(brand_id)?,
+            &filter.to_filter()?,
+            &dimensions(group_by),
+        )
+        .await?;
+        Ok(PerformanceReport(report))
+    }
+}
+
+fn brand(brand_id: Option<ID>) -> Result<Option<i64>, AppError> {
+    brand_id
+        .map(|id| id::decode_as(&id, NodeKind::Brand, "brandId"))
+        .transpose()
+}

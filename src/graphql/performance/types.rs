@@ -1,0 +1,291 @@
+//! Performance report types: metrics, rows with their keys, the filter and dimensions.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+
+use crate::domain::metrics::Metrics;
+use crate::domain::roster;
+use crate::error::AppError;
+use crate::graphql::campaign::types::{Campaign, Offer};
+use crate::graphql::context;
+use crate::graphql::creator::types::Creator;
+use crate::graphql::enums::Platform;
+use crate::graphql::id::{self, NodeKind};
+use crate::graphql::loaders::failed;
+use crate::graphql::money::{MoneyObject, stored, stored_opt};
+use crate::graphql::scalars::DateTime;
+use crate::service::performance::{self, Dimension, Filter, Report, Row, RowKey};
+
+/// What a report is grouped by: any of CAMPAIGN, CREATOR, PLATFORM (the creator's primary
+/// platform), OFFER, and at most one time grain (DAY, WEEK as ISO weeks from Monday, MONTH), in
+/// the brand timezone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "performance::Dimension")]
+pub enum PerformanceDimension {
+    Campaign,
+    Creator,
+    Platform,
+    Offer,
+    Day,
+    Week,
+    Month,
+}
+
+/// The events a report covers: `[from, to)` by event time, optionally only some campaigns,
+/// creators or primary platforms.
+#[derive(Clone, Debug, InputObject)]
+pub struct PerformanceFilter {
+    pub from: DateTime,
+    pub to: DateTime,
+    pub campaign_ids: Option<Vec<ID>>,
+    pub creator_ids: Option<Vec<ID>>,
+    pub platforms: Option<Vec<Platform>>,
+}
+
+/// IDs a filter may list (more is a BAD_USER_INPUT).
+const MAX_FILTER_IDS: usize = 500;
+
+impl PerformanceFilter {
+    pub fn to_filter(&self) -> Result<Filter, AppError> {
+        let ids = |list: &Option<Vec<ID>>, kind, field: &str| {
+            list.as_ref()
+                .map(|ids| {
+                    if ids.len() > MAX_FILTER_IDS {
+                        return Err(AppError::bad_input(
+                            field,
+                            format!("at most {MAX_FILTER_IDS} ids"),
+                        ));
+                    }
+                    ids.iter().map(|i| id::decode_as(i, kind, field)).collect()
+                })
+                .transpose()
+        };
+        Ok(Filter {
+            from: self.from.0,
+            to: self.to.0,
+            campaign_ids: ids(&self.campaign_ids, NodeKind::Campaign, "campaignIds")?,
+            creator_ids: ids(&self.creator_ids, NodeKind::Creator, "creatorIds")?,
+            platforms: self
+                .platforms
+                .as_ref()
+                .map(|p| p.iter().map(|&p| roster::Platform::from(p)).collect()),
+        })
+    }
+}
+
+pub fn dimensions(group_by: Option<Vec<PerformanceDimension>>) -> Vec<Dimension> {
+    group_by
+        .unwrap_or_default()
+        .into_iter()
+        .map(Dimension::from)
+        .collect()
+}
+
+/// The metrics of DOMAIN.md over a group of events, in the brand currency. Ratios whose
+/// denominator is zero are null; money divisions are rounded half to even.
+pub struct PerformanceMetrics {
+    pub metrics: Metrics,
+    pub currency_code: String,
+}
+
+#[Object]
+impl PerformanceMetrics {
+    /// Non-bot clicks.
+    async fn clicks(&self) -> i64 {
+        self.metrics.counters.clicks
+    }
+
+    /// Distinct visitors among the clicks of this group (not additive across rows).
+    async fn unique_clicks(&self) -> i64 {
+        self.metrics.unique_clicks
+    }
+
+    /// Impressions of deliverables published in the range.
+    async fn impressions(&self) -> i64 {
+        self.metrics.counters.impressions
+    }
+
+    /// Attributed SALE conversions not fully refunded.
+    async fn sales(&self) -> i64 {
+        self.metrics.counters.sales
+    }
+
+    /// Attributed LEAD conversions.
+    async fn leads(&self) -> i64 {
+        self.metrics.counters.leads
+    }
+
+    /// Those sales flagged new customer.
+    async fn new_customers(&self) -> i64 {
+        self.metrics.counters.new_customers
+    }
+
+    /// Attributed sale amounts minus their refunds.
+    async fn revenue(&self) -> Result<MoneyObject, AppError> {
+        stored(self.metrics.counters.revenue_minor, &self.currency_code)
+    }
+
+    /// Commission lines dated in the range (all statuses, reversals included).
+    async fn commissions(&self) -> Result<MoneyObject, AppError> {
+        stored(self.metrics.counters.commissions_minor, &self.currency_code)
+    }
+
+    /// Costs (seeding, gifting, paid amplification, agency, other) incurred in the range.
+    async fn other_costs(&self) -> Result<MoneyObject, AppError> {
+        stored(self.metrics.counters.other_costs_minor, &self.currency_code)
+    }
+
+    /// commissions + otherCosts.
+    async fn spend(&self) -> Result<MoneyObject, AppError> {
+        stored(self.metrics.spend_minor, &self.currency_code)
+    }
+
+    /// clicks / impressions.
+    async fn ctr(&self) -> Option<f64> {
+        self.metrics.ctr
+    }
+
+    /// sales / clicks.
+    async fn conversion_rate(&self) -> Option<f64> {
+        self.metrics.conversion_rate
+    }
+
+    /// revenue / sales.
+    async fn aov(&self) -> Result<Option<MoneyObject>, AppError> {
+        stored_opt(self.metrics.aov_minor, &self.currency_code)
+    }
+
+    /// spend / sales.
+    async fn cpa(&self) -> Result<Option<MoneyObject>, AppError> {
+        stored_opt(self.metrics.cpa_minor, &self.currency_code)
+    }
+
+    /// spend / newCustomers.
+    async fn cac(&self) -> Result<Option<MoneyObject>, AppError> {
+        stored_opt(self.metrics.cac_minor, &self.currency_code)
+    }
+
+    /// revenue / spend.
+    async fn roas(&self) -> Option<f64> {
+        self.metrics.roas
+    }
+
+    /// (revenue x grossMargin - spend) / spend. Null for creators (the brand's margin is not
+    /// theirs to see).
+    async fn roi(&self) -> Option<f64> {
+        self.metrics.roi
+    }
+
+    /// commissions / clicks.
+    async fn epc(&self) -> Result<Option<MoneyObject>, AppError> {
+        stored_opt(self.metrics.epc_minor, &self.currency_code)
+    }
+}
+
+/// A report: totals over everything the filter admits, and one row per key.
+pub struct PerformanceReport(pub Report);
+
+#[Object]
+impl PerformanceReport {
+    async fn totals(&self) -> PerformanceMetrics {
+        PerformanceMetrics {
+            metrics: self.0.totals,
+            currency_code: self.0.currency_code.clone(),
+        }
+    }
+
+    /// One row per key that has events, by period, then campaign, creator, platform and offer.
+    /// The additive metrics of the rows add up to the totals (a missing dimension, such as a
+    /// campaign-level cost under CREATOR, gives a null key field).
+    async fn rows(&self) -> Vec<PerformanceRow> {
+        self.0
+            .rows
+            .iter()
+            .map(|row| PerformanceRow {
+                row: row.clone(),
+                currency_code: self.0.currency_code.clone(),
+            })
+            .collect()
+    }
+}
+
+pub struct PerformanceRow {
+    row: Row,
+    currency_code: String,
+}
+
+#[Object]
+impl PerformanceRow {
+    async fn key(&self) -> PerformanceKey {
+        PerformanceKey {
+            key: self.row.key.clone(),
+            period: self.row.period.clone(),
+            period_start: self.row.period_start.map(DateTime),
+        }
+    }
+
+    async fn metrics(&self) -> PerformanceMetrics {
+        PerformanceMetrics {
+            metrics: self.row.metrics,
+            currency_code: self.currency_code.clone(),
+        }
+    }
+}
+
+/// A row's key: the grouped dimensions (null when not grouped, or when the events lack it).
+pub struct PerformanceKey {
+    pub key: RowKey,
+    pub period: Option<String>,
+    pub period_start: Option<DateTime>,
+}
+
+#[Object]
+impl PerformanceKey {
+    async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>, AppError> {
+        let Some(id) = self.key.campaign_id else {
+            return Ok(None);
+        };
+        let loaded = context::loaders(ctx)?.campaigns.load_one(id).await;
+        Ok(loaded.map_err(failed)?.map(Campaign))
+    }
+
+    async fn creator(&self, ctx: &Context<'_>) -> Result<Option<Creator>, AppError> {
+        let Some(id) = self.key.creator_id else {
+            return Ok(None);
+        };
+        let loaded = context::loaders(ctx)?.creators.load_one(id).await;
+        Ok(loaded.map_err(failed)?.map(Creator))
+    }
+
+    /// The creator's primary platform (its channel with the most followers).
+    async fn platform(&self) -> Option<Platform> {
+        self.key.platform.map(Platform::from)
+    }
+
+    async fn offer(&self, ctx: &Context<'_>) -> Result<Option<Offer>, AppError> {
+        let Some(id) = self.key.offer_id else {
+            return Ok(None);
+        };
+        let loaded = context::loaders(ctx)?.offers.load_one(id).await;
+        Ok(loaded.map_err(failed)?.map(Offer))
+    }
+
+    /// `2026-11-30` (DAY), `2026-W49` (WEEK, ISO week-numbering year), `2026-11` (MONTH).
+    async fn period(&self) -> Option<&str> {
+        self.period.as_deref()
+    }
+
+    /// The first instant of the period in the brand timezone.
+    async fn period_start(&self) -> Option<DateTime> {
+        self.period_start
+    }
+}
+
+/// A campaign's metrics against its targets.
+#[derive(SimpleObject)]
+pub struct CampaignPerformance {
+    pub metrics: PerformanceMetrics,
+    /// Actual CPA / target CPA; null without a target or without sales.
+    pub cpa_vs_target: Option<f64>,
+    /// Actual ROAS / target ROAS; null without a target or without spend.
+    pub roas_vs_target: Option<f64>,
+}

@@ -1,0 +1,373 @@
+//! Reads the facts a report is built from, for one brand and range: daily rollups for the whole
+//! local days inside the range, the raw events for its partial edges, and costs and published
+//! deliverables (few per campaign) from their own tables. Every fact carries its brand-timezone
+//! day and its owner; grouping happens later (`grouping.rs`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sea_orm::sea_query::{Alias, Expr, Func, SelectStatement, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    QueryTrait,
+};
+
+use crate::db::entity::{
+    click, commission, conversion, cost, daily_rollup, daily_visitor, deliverable, enrollment,
+};
+use crate::domain::calendar::{local_day, split_range};
+use crate::domain::content::DeliverableStatus;
+use crate::domain::metrics::Counters;
+use crate::error::AppError;
+use crate::service::rollups::{NO_ENROLLMENT, counters_of};
+
+/// Who an event belongs to: an enrollment (clicks, conversions, lines, deliverables), or a
+/// campaign and maybe a creator (costs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Enrollment(i64),
+    Cost {
+        campaign_id: i64,
+        creator_id: Option<i64>,
+    },
+}
+
+/// Additive counters of an owner on a day (`None`: the report has no time grain).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fact {
+    pub owner: Owner,
+    pub day: Option<NaiveDate>,
+    pub counters: Counters,
+}
+
+/// A distinct visitor key seen on an enrollment's links on a day.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Visitor {
+    pub enrollment_id: i64,
+    pub day: Option<NaiveDate>,
+    pub key: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub facts: Vec<Fact>,
+    pub visitors: Vec<Visitor>,
+}
+
+/// What to read for one brand.
+pub struct Scope {
+    pub brand_id: i64,
+    pub tz: Tz,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Only these campaigns / creators (`None`: all).
+    pub campaign_ids: Option<Vec<i64>>,
+    pub creator_ids: Option<Vec<i64>>,
+    /// Whether facts need their day (the report has a time grain).
+    pub by_day: bool,
+}
+
+impl Scope {
+    fn restricted(&self) -> bool {
+        self.campaign_ids.is_some() || self.creator_ids.is_some()
+    }
+
+    /// The brand's enrollments within the campaign and creator restrictions.
+    fn enrollments(&self) -> SelectStatement {
+        let mut select = enrollment::Entity::find()
+            .select_only()
+            .column(enrollment::Column::Id)
+            .filter(enrollment::Column::BrandId.eq(self.brand_id));
+        if let Some(ids) = &self.campaign_ids {
+            select = select.filter(enrollment::Column::CampaignId.is_in(ids.clone()));
+        }
+        if let Some(ids) = &self.creator_ids {
+            select = select.filter(enrollment::Column::CreatorId.is_in(ids.clone()));
+        }
+        select.into_query()
+    }
+
+    fn day_of(&self, at: DateTime<Utc>) -> Option<NaiveDate> {
+        self.by_day.then(|| local_day(at, self.tz))
+    }
+}
+
+pub async fn collect<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<Facts, AppError> {
+    let mut facts = Facts::default();
+    let split = split_range(scope.from, scope.to, scope.tz);
+    if let Some((first, end)) = split.days {
+        rollups(db, scope, first, end, &mut facts).await?;
+        rollup_visitors(db, scope, first, end, &mut facts).await?;
+    }
+    for (from, to) in split.edges {
+        edge_clicks(db, scope, from, to, &mut facts).await?;
+        edge_conversions(db, scope, from, to, &mut facts).await?;
+        edge_commissions(db, scope, from, to, &mut facts).await?;
+    }
+    costs(db, scope, &mut facts).await?;
+    deliverables(db, scope, &mut facts).await?;
+    Ok(facts)
+}
+
+/// `CAST(SUM(col) AS BIGINT)`: PostgreSQL sums BIGINT as NUMERIC.
+fn sum(column: daily_rollup::Column) -> SimpleExpr {
+    Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
+}
+
+#[derive(FromQueryResult)]
+struct RollupSum {
+    enrollment_id: i64,
+    day: NaiveDate,
+    clicks: i64,
+    sales: i64,
+    leads: i64,
+    new_customers: i64,
+    revenue_minor: i64,
+    commissions_minor: i64,
+}
+
+async fn rollups<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    first: NaiveDate,
+    end: NaiveDate,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    use daily_rollup::Column as R;
+    let mut select = daily_rollup::Entity::find()
+        .select_only()
+        .column(R::EnrollmentId)
+        .column_as(Expr::expr(Func::min(Expr::col(R::Day))), "day")
+        .column_as(sum(R::Clicks), "clicks")
+        .column_as(sum(R::Sales), "sales")
+        .column_as(sum(R::Leads), "leads")
+        .column_as(sum(R::NewCustomers), "new_customers")
+        .column_as(sum(R::RevenueMinor), "revenue_minor")
+        .column_as(sum(R::CommissionsMinor), "commissions_minor")
+        .filter(R::BrandId.eq(scope.brand_id))
+        .filter(R::Day.gte(first))
+        .filter(R::Day.lt(end))
+        .group_by(R::EnrollmentId);
+    if scope.by_day {
+        select = select.group_by(R::Day);
+    }
+    if scope.restricted() {
+        select = select.filter(R::EnrollmentId.in_subquery(scope.enrollments()));
+    }
+    for row in select.into_model::<RollupSum>().all(db).await? {
+        facts.facts.push(Fact {
+            owner: Owner::Enrollment(row.enrollment_id),
+            day: scope.by_day.then_some(row.day),
+            counters: Counters {
+                clicks: row.clicks,
+                sales: row.sales,
+                leads: row.leads,
+                new_customers: row.new_customers,
+                revenue_minor: row.revenue_minor,
+                commissions_minor: row.commissions_minor,
+                ..Counters::default()
+            },
+        });
+    }
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct VisitorRow {
+    enrollment_id: i64,
+    day: NaiveDate,
+    visitor_key: String,
+}
+
+async fn rollup_visitors<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    first: NaiveDate,
+    end: NaiveDate,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    use daily_visitor::Column as V;
+    let mut select = daily_visitor::Entity::find()
+        .select_only()
+        .column(V::EnrollmentId)
+        .column_as(Expr::expr(Func::min(Expr::col(V::Day))), "day")
+        .column(V::VisitorKey)
+        .filter(V::BrandId.eq(scope.brand_id))
+        .filter(V::Day.gte(first))
+        .filter(V::Day.lt(end))
+        .group_by(V::EnrollmentId)
+        .group_by(V::VisitorKey);
+    if scope.by_day {
+        select = select.group_by(V::Day);
+    }
+    if scope.restricted() {
+        select = select.filter(V::EnrollmentId.in_subquery(scope.enrollments()));
+    }
+    for row in select.into_model::<VisitorRow>().all(db).await? {
+        facts.visitors.push(Visitor {
+            enrollment_id: row.enrollment_id,
+            day: scope.by_day.then_some(row.day),
+            key: row.visitor_key,
+        });
+    }
+    Ok(())
+}
+
+async fn edge_clicks<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    let mut select = click::Entity::find()
+        .select_only()
+        .column(click::Column::EnrollmentId)
+        .column(click::Column::OccurredAt)
+        .column(click::Column::VisitorKey)
+        .filter(click::Column::BrandId.eq(scope.brand_id))
+        .filter(click::Column::IsBot.eq(false))
+        .filter(click::Column::OccurredAt.gte(from))
+        .filter(click::Column::OccurredAt.lt(to));
+    if scope.restricted() {
+        select = select.filter(click::Column::EnrollmentId.in_subquery(scope.enrollments()));
+    }
+    let rows: Vec<(Option<i64>, DateTime<Utc>, String)> = select.into_tuple().all(db).await?;
+    for (enrollment_id, at, key) in rows {
+        let enrollment_id = enrollment_id.unwrap_or(NO_ENROLLMENT);
+        let day = scope.day_of(at);
+        facts.facts.push(Fact {
+            owner: Owner::Enrollment(enrollment_id),
+            day,
+            counters: Counters {
+                clicks: 1,
+                ..Counters::default()
+            },
+        });
+        facts.visitors.push(Visitor {
+            enrollment_id,
+            day,
+            key,
+        });
+    }
+    Ok(())
+}
+
+async fn edge_conversions<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    let mut select = conversion::Entity::find()
+        .filter(conversion::Column::BrandId.eq(scope.brand_id))
+        .filter(conversion::Column::EnrollmentId.is_not_null())
+        .filter(conversion::Column::OccurredAt.gte(from))
+        .filter(conversion::Column::OccurredAt.lt(to));
+    if scope.restricted() {
+        select = select.filter(conversion::Column::EnrollmentId.in_subquery(scope.enrollments()));
+    }
+    for row in select.all(db).await? {
+        let counters = counters_of(&row)?;
+        if let Some(enrollment_id) = row.enrollment_id {
+            facts.facts.push(Fact {
+                owner: Owner::Enrollment(enrollment_id),
+                day: scope.day_of(row.occurred_at),
+                counters,
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn edge_commissions<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    let mut select = commission::Entity::find()
+        .select_only()
+        .column(commission::Column::EnrollmentId)
+        .column(commission::Column::OccurredAt)
+        .column(commission::Column::AmountMinor)
+        .filter(commission::Column::BrandId.eq(scope.brand_id))
+        .filter(commission::Column::OccurredAt.gte(from))
+        .filter(commission::Column::OccurredAt.lt(to));
+    if scope.restricted() {
+        select = select.filter(commission::Column::EnrollmentId.in_subquery(scope.enrollments()));
+    }
+    let rows: Vec<(i64, DateTime<Utc>, i64)> = select.into_tuple().all(db).await?;
+    for (enrollment_id, at, amount) in rows {
+        facts.facts.push(Fact {
+            owner: Owner::Enrollment(enrollment_id),
+            day: scope.day_of(at),
+            counters: Counters {
+                commissions_minor: amount,
+                ..Counters::default()
+            },
+        });
+    }
+    Ok(())
+}
+
+async fn costs<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    let mut select = cost::Entity::find()
+        .filter(cost::Column::BrandId.eq(scope.brand_id))
+        .filter(cost::Column::IncurredAt.gte(scope.from))
+        .filter(cost::Column::IncurredAt.lt(scope.to));
+    if let Some(ids) = &scope.campaign_ids {
+        select = select.filter(cost::Column::CampaignId.is_in(ids.clone()));
+    }
+    if let Some(ids) = &scope.creator_ids {
+        select = select.filter(cost::Column::CreatorId.is_in(ids.clone()));
+    }
+    for row in select.all(db).await? {
+        facts.facts.push(Fact {
+            owner: Owner::Cost {
+                campaign_id: row.campaign_id,
+                creator_id: row.creator_id,
+            },
+            day: scope.day_of(row.incurred_at),
+            counters: Counters {
+                other_costs_minor: row.brand_amount_minor,
+                ..Counters::default()
+            },
+        });
+    }
+    Ok(())
+}
+
+async fn deliverables<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    let mut select = deliverable::Entity::find()
+        .filter(deliverable::Column::BrandId.eq(scope.brand_id))
+        .filter(deliverable::Column::Status.eq(DeliverableStatus::Published.as_str()))
+        .filter(deliverable::Column::PublishedAt.gte(scope.from))
+        .filter(deliverable::Column::PublishedAt.lt(scope.to));
+    if scope.restricted() {
+        select = select.filter(deliverable::Column::EnrollmentId.in_subquery(scope.enrollments()));
+    }
+    for row in select.all(db).await? {
+        let Some(published_at) = row.published_at else {
+            continue;
+        };
+        facts.facts.push(Fact {
+            owner: Owner::Enrollment(row.enrollment_id),
+            day: scope.day_of(published_at),
+            counters: Counters {
+                impressions: row.impressions,
+                ..Counters::default()
+            },
+        });
+    }
+    Ok(())
+}

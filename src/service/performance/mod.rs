@@ -1,0 +1,433 @@
+//! Computed ROI: performance reports grouped by campaign, creator, platform, offer and a time
+//! grain, for staff (their brand) and creators (their own records), with every metric of
+//! DOMAIN.md.
+//!
+//! Design: whole local days of the range are read from `daily_rollups` and `daily_visitors`
+//! (kept in the ingestion transactions, see `service::rollups`), so a report costs rollup rows
+//! (enrollments x days) and distinct visitors, not stored clicks. Only the partial days at the
+//! range's edges (when `from`/`to` are not local midnights) are read from the events. Costs and
+//! published deliverables are few and read from their tables. Grouping is done in memory.
+
+mod facts;
+mod grouping;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+
+use self::facts::{Facts, Owner, Scope};
+pub use self::grouping::RowKey;
+use self::grouping::{Dims, Grouped, Owners, Restriction};
+use crate::auth::{Actor, Permission, Role};
+use crate::db::entity::{brand, campaign, creator, enrollment};
+use crate::domain::calendar::{Grain, local_midnight, period_label};
+use crate::domain::metrics::{Metrics, metrics};
+use crate::domain::roster::Platform;
+use crate::error::AppError;
+
+/// Rows a report may have; more is a BAD_USER_INPUT asking for a narrower report.
+pub const MAX_ROWS: usize = 5_000;
+
+/// Enrollments or creators resolved per statement.
+const ID_CHUNK: usize = 500;
+
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub campaign_ids: Option<Vec<i64>>,
+    pub creator_ids: Option<Vec<i64>>,
+    pub platforms: Option<Vec<Platform>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    Campaign,
+    Creator,
+    Platform,
+    Offer,
+    Day,
+    Week,
+    Month,
+}
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub key: RowKey,
+    /// `2026-11-30`, `2026-W49` or `2026-11` with a time grain.
+    pub period: Option<String>,
+    /// The period's first instant in the brand timezone.
+    pub period_start: Option<DateTime<Utc>>,
+    pub metrics: Metrics,
+}
+
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub currency_code: String,
+    pub totals: Metrics,
+    pub rows: Vec<Row>,
+}
+
+/// The grouping of `group_by`; at most one time grain.
+pub fn dims_of(group_by: &[Dimension]) -> Result<Dims, AppError> {
+    let mut dims = Dims::default();
+    for dimension in group_by {
+        let grain = match dimension {
+            Dimension::Campaign => {
+                dims.campaign = true;
+                None
+            }
+            Dimension::Creator => {
+                dims.creator = true;
+                None
+            }
+            Dimension::Platform => {
+                dims.platform = true;
+                None
+            }
+            Dimension::Offer => {
+                dims.offer = true;
+                None
+            }
+            Dimension::Day => Some(Grain::Day),
+            Dimension::Week => Some(Grain::Week),
+            Dimension::Month => Some(Grain::Month),
+        };
+        if let Some(grain) = grain {
+            if dims.grain.is_some_and(|g| g != grain) {
+                return Err(AppError::bad_input(
+                    "groupBy",
+                    "at most one time grain (DAY, WEEK or MONTH)",
+                ));
+            }
+            dims.grain = Some(grain);
+        }
+    }
+    Ok(dims)
+}
+
+pub(crate) fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), AppError> {
+    if from >= to {
+        return Err(AppError::bad_input("to", "must be after from"));
+    }
+    Ok(())
+}
+
+/// Staff (ADMIN, MANAGER, ANALYST): the brand's report.
+pub async fn report(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    filter: &Filter,
+    group_by: &[Dimension],
+) -> Result<Report, AppError> {
+    let brand_id = actor.require(Permission::ReadBrand)?;
+    let brand = brand::Entity::find_by_id(brand_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let margin = Decimal::from_str_exact(&brand.gross_margin).map_err(AppError::internal)?;
+    let currency_code = brand.currency_code.clone();
+    let part = Part {
+        brand,
+        creator_ids: filter.creator_ids.clone(),
+    };
+    build(
+        db,
+        vec![part],
+        filter,
+        dims_of(group_by)?,
+        Some(margin),
+        currency_code,
+    )
+    .await
+}
+
+/// The totals of one campaign of the caller's brand over `[from, to)` (no rows).
+pub async fn campaign_totals(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    campaign_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Report, AppError> {
+    let brand_id = actor.require(Permission::ReadBrand)?;
+    campaign::Entity::find_by_id(campaign_id)
+        .filter(campaign::Column::BrandId.eq(brand_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let filter = Filter {
+        from,
+        to,
+        campaign_ids: Some(vec![campaign_id]),
+        ..Filter::default()
+    };
+    report(db, actor, &filter, &[]).await
+}
+
+/// CREATOR: the same report restricted to the caller's own creator records, across the brands
+/// it works with (`brand_id` picks one). The brand's margin is not the creator's to see, so
+/// `roi` is left out (null).
+pub async fn my_report(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    brand_id: Option<i64>,
+    filter: &Filter,
+    group_by: &[Dimension],
+) -> Result<Report, AppError> {
+    if actor.role != Role::Creator {
+        return Err(AppError::Forbidden(
+            "the creator portal is for creator accounts".into(),
+        ));
+    }
+    let records = creator::Entity::find()
+        .filter(creator::Column::Id.is_in(actor.creator_ids.clone()))
+        .all(db)
+        .await?;
+    let records: Vec<creator::Model> = match brand_id {
+        Some(id) => records.into_iter().filter(|c| c.brand_id == id).collect(),
+        None => records,
+    };
+    if brand_id.is_some() && records.is_empty() {
+        return Err(AppError::bad_input(
+            "brandId",
+            "you do not work with this brand",
+        ));
+    }
+    let mut own: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for record in &records {
+        own.entry(record.brand_id).or_default().push(record.id);
+    }
+    let brands = brand::Entity::find()
+        .filter(brand::Column::Id.is_in(own.keys().copied().collect::<Vec<_>>()))
+        .all(db)
+        .await?;
+    let currencies: HashSet<&str> = brands.iter().map(|b| b.currency_code.as_str()).collect();
+    let currency_code = match currencies.into_iter().collect::<Vec<_>>().as_slice() {
+        [] => return Err(AppError::NotFound),
+        [one] => (*one).to_owned(),
+        _ => {
+            return Err(AppError::bad_input(
+                "brandId",
+                "your brands report in several currencies: pass brandId",
+            ));
+        }
+    };
+    let parts = brands
+        .into_iter()
+        .map(|brand| {
+            let mine = own.get(&brand.id).cloned().unwrap_or_default();
+            let creator_ids = match &filter.creator_ids {
+                Some(asked) => mine.into_iter().filter(|id| asked.contains(id)).collect(),
+                None => mine,
+            };
+            Part {
+                brand,
+                creator_ids: Some(creator_ids),
+            }
+        })
+        .collect();
+    build(db, parts, filter, dims_of(group_by)?, None, currency_code).await
+}
+
+/// One brand's share of a report, with the creators it is restricted to.
+struct Part {
+    brand: brand::Model,
+    creator_ids: Option<Vec<i64>>,
+}
+
+async fn build(
+    db: &DatabaseConnection,
+    parts: Vec<Part>,
+    filter: &Filter,
+    dims: Dims,
+    margin: Option<Decimal>,
+    currency_code: String,
+) -> Result<Report, AppError> {
+    check_range(filter.from, filter.to)?;
+    let restriction = Restriction {
+        campaign_ids: filter
+            .campaign_ids
+            .as_ref()
+            .map(|v| v.iter().copied().collect()),
+        creator_ids: None,
+        platforms: filter
+            .platforms
+            .as_ref()
+            .map(|v| v.iter().copied().collect()),
+    };
+    let needs_platform = dims.platform || filter.platforms.is_some();
+    let mut grouped = Grouped::default();
+    let mut first_tz = None;
+    for part in parts {
+        let tz: Tz = part.brand.timezone.parse().map_err(AppError::internal)?;
+        first_tz.get_or_insert(tz);
+        let mut creator_ids = part.creator_ids;
+        if let Some(platforms) = &filter.platforms {
+            let on_platforms = creators_on(db, part.brand.id, platforms).await?;
+            creator_ids = Some(match creator_ids {
+                Some(ids) => ids
+                    .into_iter()
+                    .filter(|id| on_platforms.contains(id))
+                    .collect(),
+                None => on_platforms.into_iter().collect(),
+            });
+        }
+        let part_restriction = Restriction {
+            creator_ids: creator_ids.as_ref().map(|v| v.iter().copied().collect()),
+            ..restriction_clone(&restriction)
+        };
+        let scope = Scope {
+            brand_id: part.brand.id,
+            tz,
+            from: filter.from,
+            to: filter.to,
+            campaign_ids: filter.campaign_ids.clone(),
+            creator_ids,
+            by_day: dims.grain.is_some(),
+        };
+        let facts = facts::collect(db, &scope).await?;
+        let owners = owners_of(db, &facts, needs_platform).await?;
+        grouped.add(facts, &dims, &owners, &part_restriction);
+        if grouped.rows.len() > MAX_ROWS {
+            return Err(too_many_rows());
+        }
+    }
+    if grouped.rows.len() > MAX_ROWS {
+        return Err(too_many_rows());
+    }
+    let tz = first_tz.unwrap_or(Tz::UTC);
+    let metrics_of = |group: &grouping::Group| {
+        let mut m = metrics(
+            &group.counters,
+            group.visitors.len() as i64,
+            margin.unwrap_or(Decimal::ONE),
+        );
+        if margin.is_none() {
+            m.roi = None;
+        }
+        m
+    };
+    let totals = metrics_of(&grouped.totals);
+    let mut rows: Vec<Row> = grouped
+        .rows
+        .iter()
+        .map(|(key, group)| Row {
+            key: key.clone(),
+            period: key
+                .period
+                .zip(dims.grain)
+                .map(|(start, grain)| period_label(start, grain)),
+            period_start: key.period.map(|start: NaiveDate| local_midnight(start, tz)),
+            metrics: metrics_of(group),
+        })
+        .collect();
+    rows.sort_by_key(|row| row.key.sort_key());
+    Ok(Report {
+        currency_code,
+        totals,
+        rows,
+    })
+}
+
+fn restriction_clone(r: &Restriction) -> Restriction {
+    Restriction {
+        campaign_ids: r.campaign_ids.clone(),
+        creator_ids: r.creator_ids.clone(),
+        platforms: r.platforms.clone(),
+    }
+}
+
+fn too_many_rows() -> AppError {
+    AppError::bad_input(
+        "groupBy",
+        format!(
+            "the report would have more than {MAX_ROWS} rows: narrow the range, the filter or the grouping"
+        ),
+    )
+}
+
+/// The brand's creators whose primary platform is one of `platforms`.
+async fn creators_on(
+    db: &DatabaseConnection,
+    brand_id: i64,
+    platforms: &[Platform],
+) -> Result<HashSet<i64>, AppError> {
+    let names: Vec<&str> = platforms.iter().map(|p| p.as_str()).collect();
+    let ids: Vec<i64> = creator::Entity::find()
+        .select_only()
+        .column(creator::Column::Id)
+        .filter(creator::Column::BrandId.eq(brand_id))
+        .filter(creator::Column::PrimaryPlatform.is_in(names))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// The campaign, creator and offer of every enrollment the facts name, and (when needed) the
+/// primary platform of every creator they reach.
+async fn owners_of(
+    db: &DatabaseConnection,
+    facts: &Facts,
+    needs_platform: bool,
+) -> Result<Owners, AppError> {
+    let mut enrollment_ids: HashSet<i64> = facts.visitors.iter().map(|v| v.enrollment_id).collect();
+    let mut creator_ids: HashSet<i64> = HashSet::new();
+    for fact in &facts.facts {
+        match fact.owner {
+            Owner::Enrollment(id) => {
+                enrollment_ids.insert(id);
+            }
+            Owner::Cost {
+                creator_id: Some(id),
+                ..
+            } => {
+                creator_ids.insert(id);
+            }
+            Owner::Cost { .. } => {}
+        }
+    }
+    let mut owners = Owners::default();
+    let ids: Vec<i64> = enrollment_ids.into_iter().collect();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let rows: Vec<(i64, i64, i64, i64)> = enrollment::Entity::find()
+            .select_only()
+            .column(enrollment::Column::Id)
+            .column(enrollment::Column::CampaignId)
+            .column(enrollment::Column::CreatorId)
+            .column(enrollment::Column::OfferId)
+            .filter(enrollment::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, campaign_id, creator_id, offer_id) in rows {
+            owners
+                .enrollments
+                .insert(id, (campaign_id, creator_id, offer_id));
+            creator_ids.insert(creator_id);
+        }
+    }
+    if needs_platform {
+        let ids: Vec<i64> = creator_ids.into_iter().collect();
+        let mut platforms: HashMap<i64, Option<Platform>> = HashMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            let rows: Vec<(i64, Option<String>)> = creator::Entity::find()
+                .select_only()
+                .column(creator::Column::Id)
+                .column(creator::Column::PrimaryPlatform)
+                .filter(creator::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (id, platform) in rows {
+                platforms.insert(id, platform.as_deref().and_then(Platform::parse));
+            }
+        }
+        owners.platforms = platforms;
+    }
+    Ok(owners)
+}
