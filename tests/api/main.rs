@@ -17,6 +17,7 @@ mod ledger;
 mod migrations;
 mod node;
 mod payouts;
+mod performance;
 mod portal;
 mod redirect;
 mod roster;
