@@ -10,6 +10,7 @@ pub mod content;
 pub mod conversion;
 pub mod email;
 pub mod enrollment;
+pub mod ltv;
 pub mod metrics;
 pub mod money;
 pub mod offer;

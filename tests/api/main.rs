@@ -14,6 +14,7 @@ mod ingest;
 mod ingest_order;
 mod invites;
 mod ledger;
+mod ltv;
 mod migrations;
 mod node;
 mod payouts;

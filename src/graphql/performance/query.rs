@@ -1,7 +1,8 @@
 use async_graphql::{Context, ID, Object};
 
 use super::types::{
-    PerformanceDimension, PerformanceFilter, PerformanceMetrics, PerformanceReport, dimensions,
+    LtvReport, PerformanceDimension, PerformanceFilter, PerformanceMetrics, PerformanceReport,
+    dimensions,
 };
 use crate::error::AppError;
 use crate::graphql::context;
@@ -30,6 +31,27 @@ impl PerformanceQuery {
         )
         .await?;
         Ok(PerformanceReport(report))
+    }
+
+    /// Staff: customers acquired in `[filter.from, filter.to)` by their first purchase (attributed
+    /// and new), grouped by that purchase's dimensions, with their revenue over `days` (1 to
+    /// 3650) from acquisition, LTV and repeat rate.
+    async fn ltv(
+        &self,
+        ctx: &Context<'_>,
+        filter: PerformanceFilter,
+        days: i32,
+        group_by: Option<Vec<PerformanceDimension>>,
+    ) -> Result<LtvReport, AppError> {
+        let report = performance::ltv(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            &filter.to_filter()?,
+            days,
+            &dimensions(group_by),
+        )
+        .await?;
+        Ok(LtvReport(report))
     }
 
     /// CREATOR: the caller's own metrics over `[from, to)` (all its brands, or `brandId`; with

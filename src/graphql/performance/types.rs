@@ -289,3 +289,78 @@ pub struct CampaignPerformance {
     /// Actual ROAS / target ROAS; null without a target or without spend.
     pub roas_vs_target: Option<f64>,
 }
+
+/// Customers acquired in the range, their revenue over the window, LTV and repeat rate.
+pub struct LtvReport(pub performance::LtvReport);
+
+#[Object]
+impl LtvReport {
+    /// Every acquired customer the filter admits (its key has no field set).
+    async fn totals(&self) -> LtvRow {
+        LtvRow {
+            key: PerformanceKey {
+                key: RowKey::default(),
+                period: None,
+                period_start: None,
+            },
+            cohort: self.0.totals,
+            currency_code: self.0.currency_code.clone(),
+        }
+    }
+
+    /// One row per key of the acquiring purchase (campaign, creator, platform, offer, period of
+    /// acquisition), in the same order as performance rows.
+    async fn rows(&self) -> Vec<LtvRow> {
+        self.0
+            .rows
+            .iter()
+            .map(|row| LtvRow {
+                key: PerformanceKey {
+                    key: row.key.clone(),
+                    period: row.period.clone(),
+                    period_start: row.period_start.map(DateTime),
+                },
+                cohort: row.cohort,
+                currency_code: self.0.currency_code.clone(),
+            })
+            .collect()
+    }
+}
+
+pub struct LtvRow {
+    key: PerformanceKey,
+    cohort: crate::domain::ltv::Cohort,
+    currency_code: String,
+}
+
+#[Object]
+impl LtvRow {
+    async fn key(&self) -> &PerformanceKey {
+        &self.key
+    }
+
+    /// Customers whose first purchase with the brand was attributed, new and in the range.
+    async fn customers_acquired(&self) -> i64 {
+        self.cohort.customers
+    }
+
+    /// Those with 2 or more purchases (not fully refunded) within the window.
+    async fn repeat_customers(&self) -> i64 {
+        self.cohort.repeat_customers
+    }
+
+    /// All their purchases within `days` of acquisition, attributed or not, net of refunds.
+    async fn revenue(&self) -> Result<MoneyObject, AppError> {
+        stored(self.cohort.revenue_minor, &self.currency_code)
+    }
+
+    /// revenue / customersAcquired.
+    async fn ltv(&self) -> Result<Option<MoneyObject>, AppError> {
+        stored_opt(self.cohort.ltv_minor(), &self.currency_code)
+    }
+
+    /// repeatCustomers / customersAcquired.
+    async fn repeat_rate(&self) -> Option<f64> {
+        self.cohort.repeat_rate()
+    }
+}

@@ -77,7 +77,7 @@ pub struct Grouped {
 }
 
 /// An owner's dimension values.
-struct Resolved {
+pub(super) struct Resolved {
     campaign_id: Option<i64>,
     creator_id: Option<i64>,
     offer_id: Option<i64>,
@@ -85,7 +85,7 @@ struct Resolved {
 }
 
 impl Owners {
-    fn resolve(&self, owner: Owner) -> Resolved {
+    pub(super) fn resolve(&self, owner: Owner) -> Resolved {
         let (campaign_id, creator_id, offer_id) = match owner {
             Owner::Enrollment(id) => match self.enrollments.get(&id) {
                 Some(&(campaign, creator, offer)) => (Some(campaign), Some(creator), Some(offer)),
@@ -107,7 +107,7 @@ impl Owners {
 }
 
 impl Restriction {
-    fn admits(&self, r: &Resolved) -> bool {
+    pub(super) fn admits(&self, r: &Resolved) -> bool {
         fn within<T: Eq + std::hash::Hash>(set: &Option<HashSet<T>>, value: Option<T>) -> bool {
             match set {
                 None => true,
@@ -121,7 +121,7 @@ impl Restriction {
 }
 
 impl Dims {
-    fn key(&self, r: &Resolved, day: Option<NaiveDate>) -> RowKey {
+    pub(super) fn key(&self, r: &Resolved, day: Option<NaiveDate>) -> RowKey {
         RowKey {
             period: self
                 .grain

@@ -10,8 +10,11 @@
 
 mod facts;
 mod grouping;
+mod ltv;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+pub use self::ltv::{LtvReport, LtvRow, MAX_DAYS as MAX_LTV_DAYS, ltv};
+
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -290,7 +293,8 @@ async fn build(
             by_day: dims.grain.is_some(),
         };
         let facts = facts::collect(db, &scope).await?;
-        let owners = owners_of(db, &facts, needs_platform).await?;
+        let (enrollment_ids, creator_ids) = ids_of(&facts);
+        let owners = owners_of(db, enrollment_ids, creator_ids, needs_platform).await?;
         grouped.add(facts, &dims, &owners, &part_restriction);
         if grouped.rows.len() > MAX_ROWS {
             return Err(too_many_rows());
@@ -368,15 +372,10 @@ async fn creators_on(
     Ok(ids.into_iter().collect())
 }
 
-/// The campaign, creator and offer of every enrollment the facts name, and (when needed) the
-/// primary platform of every creator they reach.
-async fn owners_of(
-    db: &DatabaseConnection,
-    facts: &Facts,
-    needs_platform: bool,
-) -> Result<Owners, AppError> {
+/// The enrollments and cost creators the facts name.
+fn ids_of(facts: &Facts) -> (HashSet<i64>, HashSet<i64>) {
     let mut enrollment_ids: HashSet<i64> = facts.visitors.iter().map(|v| v.enrollment_id).collect();
-    let mut creator_ids: HashSet<i64> = HashSet::new();
+    let mut creator_ids = HashSet::new();
     for fact in &facts.facts {
         match fact.owner {
             Owner::Enrollment(id) => {
@@ -391,6 +390,17 @@ async fn owners_of(
             Owner::Cost { .. } => {}
         }
     }
+    (enrollment_ids, creator_ids)
+}
+
+/// The campaign, creator and offer of these enrollments, and (when needed) the primary platform
+/// of every creator they and `creator_ids` reach.
+async fn owners_of(
+    db: &DatabaseConnection,
+    enrollment_ids: HashSet<i64>,
+    mut creator_ids: HashSet<i64>,
+    needs_platform: bool,
+) -> Result<Owners, AppError> {
     let mut owners = Owners::default();
     let ids: Vec<i64> = enrollment_ids.into_iter().collect();
     for chunk in ids.chunks(ID_CHUNK) {
@@ -413,7 +423,6 @@ async fn owners_of(
     }
     if needs_platform {
         let ids: Vec<i64> = creator_ids.into_iter().collect();
-        let mut platforms: HashMap<i64, Option<Platform>> = HashMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
             let rows: Vec<(i64, Option<String>)> = creator::Entity::find()
                 .select_only()
@@ -424,10 +433,11 @@ async fn owners_of(
                 .all(db)
                 .await?;
             for (id, platform) in rows {
-                platforms.insert(id, platform.as_deref().and_then(Platform::parse));
+                owners
+                    .platforms
+                    .insert(id, platform.as_deref().and_then(Platform::parse));
             }
         }
-        owners.platforms = platforms;
     }
     Ok(owners)
 }
