@@ -10,6 +10,7 @@ pub mod content;
 pub mod conversion;
 pub mod email;
 pub mod enrollment;
+pub mod forecast;
 pub mod ltv;
 pub mod metrics;
 pub mod money;
