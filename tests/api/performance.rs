@@ -300,7 +300,50 @@ async fn the_scorecard_compares_with_targets(app: TestApp) {
     assert_eq!(error_codes(&foreign), ["NOT_FOUND"]);
 }
 
+async fn forecasts_project_the_lookback_window(app: TestApp) {
+    let w = program(&app).await;
+    let forecast = |token: &str, campaign: &str, amount: &str, currency: &str| {
+        let vars = json!({ "input": { "campaignId": campaign,
+            "budget": { "amount": amount, "currencyCode": currency }, "lookbackDays": 30 } });
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            app.contract(Some(&token), "performance", "Forecast", vars)
+                .await
+        }
+    };
+    let answer = forecast(&w.analyst, &w.campaign_a, "700.00", "USD").await;
+    let f = &data(&answer)["forecast"];
+    // The window: 2 sales, revenue $150, spend $70 (commissions $40 + cost $30).
+    assert!((f["expectedSales"].as_f64().unwrap() - 20.0).abs() < 1e-12);
+    assert_eq!(amount(&f["expectedRevenue"]), "1500.00");
+    assert_eq!(amount(&f["expectedCpa"]), "35.00");
+    assert!((f["expectedRoas"].as_f64().unwrap() - 150.0 / 70.0).abs() < 1e-12);
+    let basis = f["basis"].as_str().unwrap();
+    assert!(
+        basis.contains("30 days") && basis.contains("2 sales"),
+        "{basis}"
+    );
+
+    let euros = forecast(&w.admin, &w.campaign_a, "700.00", "EUR").await;
+    assert_eq!(error_codes(&euros), ["BAD_USER_INPUT"]);
+    let (empty, _) = world::campaign_with_offer(&app, &w.admin, "Empty").await;
+    let no_history = forecast(&w.admin, &empty, "700.00", "USD").await;
+    assert_eq!(error_codes(&no_history), ["BAD_USER_INPUT"]);
+    assert!(
+        no_history["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("history")
+    );
+    let creator = forecast(&w.creator, &w.campaign_a, "700.00", "USD").await;
+    assert_eq!(error_codes(&creator), ["FORBIDDEN"]);
+    let foreign = forecast(&w.admin_b, &w.campaign_a, "700.00", "USD").await;
+    assert_eq!(error_codes(&foreign), ["NOT_FOUND"]);
+}
+
 on_both_backends!(
+    forecasts_project_the_lookback_window,
     every_metric_on_a_hand_worked_program,
     ragged_ranges_read_edges_from_events,
     creators_see_their_own_numbers_without_the_margin,

@@ -1,8 +1,8 @@
 use async_graphql::{Context, ID, Object};
 
 use super::types::{
-    LtvReport, PerformanceDimension, PerformanceFilter, PerformanceMetrics, PerformanceReport,
-    dimensions,
+    Forecast, ForecastInput, LtvReport, PerformanceDimension, PerformanceFilter,
+    PerformanceMetrics, PerformanceReport, dimensions,
 };
 use crate::error::AppError;
 use crate::graphql::context;
@@ -52,6 +52,25 @@ impl PerformanceQuery {
         )
         .await?;
         Ok(LtvReport(report))
+    }
+
+    /// Staff: expected sales, revenue, CPA and ROAS of a campaign budget, from the campaign's
+    /// lookback window; BAD_USER_INPUT when the window has no sales or no spend.
+    async fn forecast(
+        &self,
+        ctx: &Context<'_>,
+        input: ForecastInput,
+    ) -> Result<Forecast, AppError> {
+        let forecast = performance::forecast(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            id::decode_as(&input.campaign_id, NodeKind::Campaign, "campaignId")?,
+            input.budget.to_money("budget")?,
+            input.lookback_days,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(Forecast(forecast))
     }
 
     /// CREATOR: the caller's own metrics over `[from, to)` (all its brands, or `brandId`; with

@@ -11,7 +11,7 @@ use crate::graphql::creator::types::Creator;
 use crate::graphql::enums::Platform;
 use crate::graphql::id::{self, NodeKind};
 use crate::graphql::loaders::failed;
-use crate::graphql::money::{MoneyObject, stored, stored_opt};
+use crate::graphql::money::{MoneyInput, MoneyObject, stored, stored_opt};
 use crate::graphql::scalars::DateTime;
 use crate::service::performance::{self, Dimension, Filter, Report, Row, RowKey};
 
@@ -362,5 +362,46 @@ impl LtvRow {
     /// repeatCustomers / customersAcquired.
     async fn repeat_rate(&self) -> Option<f64> {
         self.cohort.repeat_rate()
+    }
+}
+
+/// A campaign budget to forecast.
+#[derive(Clone, Debug, InputObject)]
+pub struct ForecastInput {
+    pub campaign_id: ID,
+    /// In the brand currency.
+    pub budget: MoneyInput,
+    /// The window the forecast learns from, ending now: 1 to 730 days, 90 when left out.
+    pub lookback_days: Option<i32>,
+}
+
+/// What the budget buys if the campaign keeps performing as over the lookback window.
+pub struct Forecast(pub crate::domain::forecast::Forecast);
+
+#[Object]
+impl Forecast {
+    /// budget / CPA of the window.
+    async fn expected_sales(&self) -> f64 {
+        self.0.expected_sales
+    }
+
+    /// expectedSales x AOV of the window (computed exactly as budget x revenue / spend).
+    async fn expected_revenue(&self) -> MoneyObject {
+        self.0.expected_revenue.into()
+    }
+
+    /// The window's CPA (spend / sales).
+    async fn expected_cpa(&self) -> MoneyObject {
+        self.0.expected_cpa.into()
+    }
+
+    /// The window's ROAS (revenue / spend).
+    async fn expected_roas(&self) -> f64 {
+        self.0.expected_roas
+    }
+
+    /// The window and the figures used.
+    async fn basis(&self) -> &str {
+        &self.0.basis
     }
 }

@@ -9,9 +9,11 @@
 //! published deliverables are few and read from their tables. Grouping is done in memory.
 
 mod facts;
+mod forecast;
 mod grouping;
 mod ltv;
 
+pub use self::forecast::{DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, forecast};
 pub use self::ltv::{LtvReport, LtvRow, MAX_DAYS as MAX_LTV_DAYS, ltv};
 
 use std::collections::{BTreeMap, HashSet};
