@@ -67,17 +67,19 @@ impl RollupDelta {
         before: Option<&conversion::Model>,
         after: &conversion::Model,
     ) -> Result<(), AppError> {
-        if let Some(before) = before {
+        // Unattributed conversions count for nothing and make no rollup row.
+        if let Some(before) = before.filter(|b| b.enrollment_id.is_some()) {
             let old = counters_of(before)?;
-            let zero = Counters::default();
             self.add(
                 local_day(before.occurred_at, tz),
                 before.enrollment_id,
-                &zero.minus(&old),
+                &Counters::default().minus(&old),
             );
         }
-        let new = counters_of(after)?;
-        self.add(local_day(after.occurred_at, tz), after.enrollment_id, &new);
+        if after.enrollment_id.is_some() {
+            let new = counters_of(after)?;
+            self.add(local_day(after.occurred_at, tz), after.enrollment_id, &new);
+        }
         Ok(())
     }
 
@@ -95,12 +97,13 @@ impl RollupDelta {
     }
 
     /// Writes the changes: counters are added to existing rows (upsert), visitors inserted once.
-    /// Keys are written in order, so concurrent writers lock rows in the same order.
+    /// Keys are written in order, so concurrent writers lock rows in the same order. A key whose
+    /// changes net to zero (a sale refunded in the same batch) still gets its row: the report
+    /// has a row for every enrollment and day with events, as when the events are read raw.
     pub async fn apply<C: ConnectionTrait>(self, db: &C, brand_id: i64) -> Result<(), DbErr> {
         let rows: Vec<daily_rollup::ActiveModel> = self
             .counters
             .into_iter()
-            .filter(|(_, c)| !c.is_zero())
             .map(|((day, enrollment_id), c)| daily_rollup::ActiveModel {
                 brand_id: Set(brand_id),
                 day: Set(day),
