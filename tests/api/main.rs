@@ -17,6 +17,7 @@ mod ledger;
 mod migrations;
 mod node;
 mod payouts;
+mod performance_oracle;
 mod portal;
 mod redirect;
 mod roster;
