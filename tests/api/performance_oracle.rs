@@ -91,6 +91,14 @@ async fn performance_matches_a_brute_force_oracle(app: TestApp) {
     let cases = cases::all(&set);
     for case in &cases {
         let expected = oracle::compute(&raw, &case.query);
+        if std::env::var_os("PERFORMANCE_ORACLE_DUMP").is_some() {
+            eprintln!(
+                "{}: {} rows, totals {:?}",
+                case.label,
+                expected.rows.len(),
+                expected.totals
+            );
+        }
         let response = app
             .graphql_as(Some(&set.admin), &operation, case.variables())
             .await;

@@ -247,27 +247,19 @@ pub fn decimal(minor: i64) -> String {
     format!("{sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
 }
 
-/// EUR and GBP rates for every local date that may have a conversion or a cost (stale-click
-/// orders come up to 40 days after the periods); JPY has none, so JPY orders are rejected.
-/// The rates have their own random stream, so that the data set does not depend on today.
+/// EUR and GBP rates for every local date that may have a conversion or a cost (orders come
+/// up to 6 days after their click); JPY has none, so JPY orders are rejected.
 async fn exchange_rates(api: &Api<'_>) {
     let mut rng = StdRng::seed_from_u64(SEED ^ 0xE0);
     let rng = &mut rng;
-    let today = Utc::now().with_timezone(&TIMEZONE).date_naive();
-    let day = |at: DateTime<Utc>| at.with_timezone(&TIMEZONE).date_naive();
+    let date = |at: DateTime<Utc>| at.with_timezone(&TIMEZONE).date_naive();
     let spans = [
-        (
-            day(local(2025, 12, 20, 12, 0, 0)),
-            day(local(2026, 2, 20, 12, 0, 0)),
-        ),
-        (
-            day(local(2026, 10, 1, 12, 0, 0)),
-            today.min(day(local(2026, 12, 31, 12, 0, 0))),
-        ),
+        (local(2025, 12, 20, 12, 0, 0), local(2026, 1, 20, 12, 0, 0)),
+        (local(2026, 10, 1, 12, 0, 0), local(2026, 11, 30, 12, 0, 0)),
     ];
     let mut dates = Vec::new();
     for (from, to) in spans {
-        let mut day = from;
+        let (mut day, to) = (date(from), date(to));
         while day <= to {
             dates.push(day);
             day = day.succ_opt().expect("a next day");

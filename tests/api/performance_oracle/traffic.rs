@@ -162,12 +162,19 @@ pub fn conversions_plan(rng: &mut StdRng, clicks: &[GeneratedClick]) -> Vec<(Val
                 after_click(rng, 0..3)
             }
             84..89 => {
+                // A click that cannot attribute: out of the window, or after the order.
                 item["clickId"] = json!(source.id);
-                after_click(rng, 31..40)
+                let stale = after_click(rng, 31..40);
+                if stale < period.1 {
+                    stale
+                } else {
+                    source.at - Duration::seconds(rng.random_range(60..5 * 86_400))
+                }
             }
             _ => between(rng, period.0, period.1),
         };
-        let at = at.min(Utc::now() - Duration::hours(1));
+        // Every order is in the past, whenever the test runs.
+        assert!(at < Utc::now() - Duration::hours(1), "{at} is not past");
         // A lead's value (when sent) is not revenue.
         let amount_minor = if lead {
             rng.random_range(1_000..5_000)
