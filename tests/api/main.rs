@@ -19,6 +19,7 @@ mod migrations;
 mod node;
 mod payouts;
 mod performance;
+mod performance_oracle;
 mod portal;
 mod redirect;
 mod roster;
