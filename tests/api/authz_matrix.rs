@@ -82,6 +82,11 @@ enum Op {
     MyLinks,
     MyPerformance,
     MyPayouts,
+    Performance,
+    CampaignScorecardOfA,
+    CustomerLtv,
+    ForecastOfA,
+    MyPerformanceReport,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -134,6 +139,12 @@ const MATRIX: &[(Op, [&str; 8])] = &[
     (Op::MyLinks,               ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
     (Op::MyPerformance,         ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
     (Op::MyPayouts,             ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
+    (Op::Performance,           ["ok", "ok", "ok", "F",  "F",  "U",  "U", "ok"]),
+    (Op::CampaignScorecardOfA,  ["ok", "ok", "ok", "N",  "N",  "U",  "U", "N"]),
+    (Op::CustomerLtv,           ["ok", "ok", "ok", "F",  "F",  "U",  "U", "ok"]),
+    // Campaign A has no history yet: staff get the forecast's clear BAD_USER_INPUT.
+    (Op::ForecastOfA,           ["B",  "B",  "B",  "F",  "F",  "U",  "U", "N"]),
+    (Op::MyPerformanceReport,   ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -474,6 +485,34 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
         }
         Op::MyPayouts => {
             app.contract(token, "creator-portal", "MyPayouts", json!({ "first": 5 })).await
+        }
+        Op::Performance => {
+            app.contract(token, "performance", "Performance", json!({
+                "filter": { "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" },
+                "groupBy": ["CAMPAIGN", "DAY"] }))
+                .await
+        }
+        Op::CampaignScorecardOfA => {
+            app.contract(token, "performance", "CampaignScorecard", json!({ "id": w.campaign_a,
+                "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" }))
+                .await
+        }
+        Op::CustomerLtv => {
+            app.contract(token, "performance", "CustomerLtv", json!({
+                "filter": { "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" },
+                "days": 90, "groupBy": ["CREATOR"] }))
+                .await
+        }
+        Op::ForecastOfA => {
+            app.contract(token, "performance", "Forecast", json!({ "input": {
+                "campaignId": w.campaign_a, "budget": { "amount": "1000.00", "currencyCode": "USD" } } }))
+                .await
+        }
+        Op::MyPerformanceReport => {
+            app.graphql_as(token,
+                "query ($f: PerformanceFilter!) { myPerformanceReport(filter: $f, groupBy: [CAMPAIGN]) { totals { clicks } } }",
+                json!({ "f": { "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" } }))
+                .await
         }
     }
 }
