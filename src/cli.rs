@@ -30,10 +30,27 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Maintain the performance rollups.
+    Rollups {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[command(subcommand)]
+        action: RollupsAction,
+    },
     /// Write the GraphQL schema (sorted SDL) to a file, or to stdout with `--out -`.
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum RollupsAction {
+    /// Recompute rollups from the stored events (after a restore or a data fix).
+    Rebuild {
+        /// Only this brand (database id); every brand when left out.
+        #[arg(long)]
+        brand: Option<i64>,
     },
 }
 

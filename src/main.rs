@@ -2,8 +2,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
-use partnergraph::cli::{Cli, Command, LogFormat, MigrateAction};
+use partnergraph::cli::{Cli, Command, LogFormat, MigrateAction, RollupsAction};
 use partnergraph::config::{Config, DatabaseConfig};
+use partnergraph::service::rollups_rebuild;
 use partnergraph::{app, db, graphql, telemetry};
 
 #[tokio::main]
@@ -39,6 +40,29 @@ async fn run(command: Command) -> Result<(), String> {
                 MigrateAction::Status => Migrator::status(&conn).await,
             };
             result.map_err(|e| e.to_string())
+        }
+        Command::Rollups {
+            db: args,
+            action: RollupsAction::Rebuild { brand },
+        } => {
+            let config = DatabaseConfig::from_args(&args).map_err(|e| e.to_string())?;
+            let conn = db::connect(&config).await.map_err(|e| e.to_string())?;
+            let brands = match brand {
+                Some(id) => vec![id],
+                None => rollups_rebuild::brand_ids(&conn)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            };
+            for id in brands {
+                let done = rollups_rebuild::rebuild(&conn, id)
+                    .await
+                    .map_err(|e| format!("brand {id}: {e}"))?;
+                println!(
+                    "brand {id}: {} clicks, {} conversions, {} commission lines",
+                    done.clicks, done.conversions, done.commission_lines
+                );
+            }
+            Ok(())
         }
         Command::ExportSchema { out } => {
             let sdl = graphql::sdl();

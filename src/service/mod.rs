@@ -22,5 +22,6 @@ pub mod payouts;
 pub mod performance;
 pub mod portal;
 pub mod rollups;
+pub mod rollups_rebuild;
 pub mod sessions;
 pub mod users;

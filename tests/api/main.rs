@@ -22,6 +22,7 @@ mod performance;
 mod performance_oracle;
 mod portal;
 mod redirect;
+mod rollups;
 mod roster;
 mod schema;
 mod serve;
