@@ -9,6 +9,7 @@ pub mod content;
 pub mod conversion;
 pub mod email;
 pub mod enrollment;
+pub mod forecast;
 pub mod lift;
 pub mod money;
 pub mod offer;
