@@ -9,6 +9,7 @@ pub mod content;
 pub mod conversion;
 pub mod email;
 pub mod enrollment;
+pub mod experiment;
 pub mod forecast;
 pub mod lift;
 pub mod money;
