@@ -11,6 +11,8 @@
 //!   included) plus its costs incurred in the window, as the `spend` metric defines it.
 //! - Everything is counted by SQL aggregates, never by loading conversions.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::{
@@ -166,7 +168,11 @@ pub async fn result(
     let currency = Currency::parse(&campaigns::brand_currency(db, brand_id).await?)
         .map_err(AppError::internal)?;
     let regions = regions_of(db, &[experiment.id]).await?;
-    let by_region = sales_by_region(db, experiment, &regions).await?;
+    let rows = sales_by_region(db, experiment, &regions).await?;
+    let by_region: HashMap<&str, (i64, i64)> = rows
+        .iter()
+        .map(|(region, n, revenue)| (region.as_str(), (*n, revenue.unwrap_or(0))))
+        .collect();
     let observe = |arm: Arm| -> Result<ArmObservation, AppError> {
         let mut observed = ArmObservation {
             conversions: 0,
@@ -175,9 +181,9 @@ pub async fn result(
         };
         for region in regions.iter().filter(|r| r.arm == arm.as_str()) {
             let (conversions, revenue) = by_region
-                .iter()
-                .find(|(name, _, _)| *name == region.region)
-                .map_or((0, 0), |(_, n, revenue)| (*n, revenue.unwrap_or(0)));
+                .get(region.region.as_str())
+                .copied()
+                .unwrap_or((0, 0));
             let overflow = || AppError::internal("experiment totals overflow");
             observed.conversions = observed
                 .conversions
