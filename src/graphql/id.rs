@@ -24,10 +24,11 @@ pub enum NodeKind {
     Conversion,
     Payout,
     Commission,
+    Experiment,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 14] = [
+    const ALL: [NodeKind; 15] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -42,6 +43,7 @@ impl NodeKind {
         NodeKind::Conversion,
         NodeKind::Payout,
         NodeKind::Commission,
+        NodeKind::Experiment,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -60,6 +62,7 @@ impl NodeKind {
             Self::Conversion => "Conversion",
             Self::Payout => "Payout",
             Self::Commission => "Commission",
+            Self::Experiment => "Experiment",
         }
     }
 

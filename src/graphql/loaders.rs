@@ -13,10 +13,10 @@ use sea_orm::{
 };
 
 use crate::db::entity::{
-    brand, campaign, channel, commission, creator, enrollment, offer, offer_tier,
+    brand, campaign, channel, commission, creator, enrollment, experiment_region, offer, offer_tier,
 };
 use crate::service::enrollments::EnrollmentParent;
-use crate::service::{creators, offers};
+use crate::service::{creators, experiments, offers};
 
 /// A loader failure, as the API reports it.
 pub fn failed(err: Arc<DbErr>) -> crate::error::AppError {
@@ -102,6 +102,24 @@ impl Loader<i64> for TiersLoader {
         let mut grouped: HashMap<i64, Vec<offer_tier::Model>> = HashMap::new();
         for row in offers::tiers_of(&self.db, keys).await? {
             grouped.entry(row.offer_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// An experiment's regions (both arms) by experiment id.
+pub struct ExperimentRegionsLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for ExperimentRegionsLoader {
+    type Value = Vec<experiment_region::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut grouped: HashMap<i64, Vec<experiment_region::Model>> = HashMap::new();
+        for row in experiments::regions_of(&self.db, keys).await? {
+            grouped.entry(row.experiment_id).or_default().push(row);
         }
         Ok(grouped)
     }
@@ -227,6 +245,7 @@ pub struct Loaders {
     pub channels: DataLoader<ChannelsLoader>,
     pub tiers: DataLoader<TiersLoader>,
     pub enrollment_pages: DataLoader<EnrollmentPageLoader>,
+    pub experiment_regions: DataLoader<ExperimentRegionsLoader>,
 }
 
 impl Loaders {
@@ -242,6 +261,7 @@ impl Loaders {
             channels: DataLoader::new(ChannelsLoader { db: db() }, tokio::spawn),
             tiers: DataLoader::new(TiersLoader { db: db() }, tokio::spawn),
             enrollment_pages: DataLoader::new(EnrollmentPageLoader { db: db() }, tokio::spawn),
+            experiment_regions: DataLoader::new(ExperimentRegionsLoader { db: db() }, tokio::spawn),
         }
     }
 }

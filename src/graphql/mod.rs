@@ -10,6 +10,7 @@ pub mod context;
 pub mod creator;
 pub mod enums;
 pub mod errors;
+pub mod experiment;
 pub mod id;
 pub mod ingest;
 pub mod loaders;

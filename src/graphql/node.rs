@@ -8,6 +8,7 @@ use super::campaign::types::{Campaign, Enrollment, Offer};
 use super::content::types::{Cost, Deliverable};
 use super::context;
 use super::creator::types::Creator;
+use super::experiment::types::Experiment;
 use super::id::{self, NodeKind};
 use super::ingest::types::Conversion;
 use super::payout::types::Payout;
@@ -30,6 +31,7 @@ pub enum Node {
     Deliverable(Deliverable),
     DiscountCode(DiscountCode),
     Enrollment(Enrollment),
+    Experiment(Experiment),
     Offer(Offer),
     Payout(Payout),
     TrackingLink(TrackingLink),
@@ -90,6 +92,11 @@ impl NodeQuery {
             NodeKind::Conversion => {
                 Node::Conversion(Conversion(service::conversions::get(db, actor, raw).await?))
             }
+            NodeKind::Experiment => Node::Experiment(Experiment(
+                service::experiments::get(db, actor, raw)
+                    .await
+                    .map_err(hidden)?,
+            )),
         };
         Ok(Some(node))
     }

@@ -12,6 +12,8 @@ use super::content::mutation::ContentMutation;
 use super::content::query::ContentQuery;
 use super::creator::mutation::CreatorMutation;
 use super::creator::query::CreatorQuery;
+use super::experiment::mutation::ExperimentMutation;
+use super::experiment::query::ExperimentQuery;
 use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
@@ -30,6 +32,7 @@ pub struct QueryRoot(
     CreatorQuery,
     CampaignQuery,
     ContentQuery,
+    ExperimentQuery,
     TrackingQuery,
     IngestQuery,
     PayoutQuery,
@@ -45,6 +48,7 @@ pub struct MutationRoot(
     CreatorMutation,
     CampaignMutation,
     ContentMutation,
+    ExperimentMutation,
     TrackingMutation,
     IngestMutation,
     PayoutMutation,

@@ -12,6 +12,7 @@ pub mod creators;
 pub mod deliverables;
 pub mod enrollments;
 pub mod exchange_rates;
+pub mod experiments;
 pub mod ingest;
 pub mod invites;
 pub mod ledger;

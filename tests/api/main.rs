@@ -8,6 +8,7 @@ mod authz_matrix;
 mod campaigns;
 mod content;
 mod contract_copy;
+mod experiments;
 mod graphql_http;
 mod health;
 mod ingest;
