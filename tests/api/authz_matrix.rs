@@ -87,6 +87,8 @@ enum Op {
     CustomerLtv,
     ForecastOfA,
     MyPerformanceReport,
+    CreateExperimentInA,
+    ExperimentResultOfA,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -145,6 +147,8 @@ const MATRIX: &[(Op, [&str; 8])] = &[
     // Campaign A has no history yet: staff get the forecast's clear BAD_USER_INPUT.
     (Op::ForecastOfA,           ["B",  "B",  "B",  "F",  "F",  "U",  "U", "N"]),
     (Op::MyPerformanceReport,   ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
+    (Op::CreateExperimentInA,   ["ok", "ok", "F",  "F",  "F",  "U",  "U", "B"]),
+    (Op::ExperimentResultOfA,   ["ok", "ok", "ok", "N",  "N",  "U",  "U", "N"]),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -508,6 +512,16 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
                 "campaignId": w.campaign_a, "budget": { "amount": "1000.00", "currencyCode": "USD" } } }))
                 .await
         }
+        Op::CreateExperimentInA => {
+            app.contract(token, "performance", "CreateExperiment", experiment_input(w, n)).await
+        }
+        Op::ExperimentResultOfA => {
+            let created = app
+                .contract(Some(&w.admin), "performance", "CreateExperiment", experiment_input(w, n))
+                .await;
+            let id = created["data"]["createExperiment"]["id"].clone();
+            app.contract(token, "performance", "ExperimentResult", json!({ "id": id })).await
+        }
         Op::MyPerformanceReport => {
             app.graphql_as(token,
                 "query ($f: PerformanceFilter!) { myPerformanceReport(filter: $f, groupBy: [CAMPAIGN]) { totals { clicks } } }",
@@ -515,6 +529,13 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
                 .await
         }
     }
+}
+
+fn experiment_input(w: &World, n: usize) -> Value {
+    json!({ "input": { "campaignId": w.campaign_a, "name": format!("Holdout {n}"),
+        "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2026-02-01T00:00:00Z",
+        "treatment": [{ "region": "US-CA", "population": 1000 }],
+        "control": [{ "region": "US-OR", "population": 800 }] } })
 }
 
 fn outcome(response: &Value) -> String {

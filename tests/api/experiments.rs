@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use crate::helpers::world::{self, World, campaign_with_offer, create_key, enroll, text};
-use crate::helpers::{TestApp, contract, data, error_codes};
+use crate::helpers::{TestApp, data, error_codes};
 use crate::on_both_backends;
 
 const EXPERIMENTS: &str = "query ($first: Int, $after: String, $campaignId: ID) {
@@ -40,18 +40,10 @@ fn experiment_input(campaign: &str, treatment: Value, control: Value) -> Value {
 
 /// One operation of `performance.graphql`, exactly as written, sent on its own: the file's other
 /// operations (performance, forecast) are built separately and need not validate for these.
+/// Runs a `performance.graphql` contract operation as written.
 async fn performance_operation(app: &TestApp, token: &str, name: &str, variables: Value) -> Value {
-    let document = contract::document("performance");
-    let start = ["query ", "mutation "]
-        .iter()
-        .find_map(|kind| document.find(&format!("{kind}{name}(")))
-        .unwrap_or_else(|| panic!("{name} is not in performance.graphql"));
-    let rest = &document[start..];
-    let end = rest
-        .match_indices("\n}\n")
-        .next()
-        .map_or(rest.len(), |(i, _)| i + 3);
-    app.graphql_as(Some(token), &rest[..end], variables).await
+    app.contract(Some(token), "performance", name, variables)
+        .await
 }
 
 async fn create(app: &TestApp, token: &str, input: Value) -> Value {
