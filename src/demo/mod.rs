@@ -25,6 +25,7 @@ mod calendar;
 mod campaigns;
 mod content;
 mod enrollments;
+mod experiments;
 mod links;
 mod offers;
 mod orders;
@@ -88,6 +89,8 @@ pub const REFUND_COUNT: usize = orders::REFUND_COUNT;
 /// The email of the creator who once buys with her own code (a self-referral: attributed, no
 /// commission).
 pub const SELF_REFERRAL_EMAIL: &str = "maya@example.com";
+/// The geo-holdout experiment on the serum launch.
+pub const EXPERIMENT_NAME: &str = experiments::EXPERIMENT_NAME;
 
 /// Why the demo could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -201,6 +204,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
     links::load(&demo).await?;
     traffic::load(&demo).await?;
     payouts::load(&demo).await?;
+    experiments::load(&demo).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());

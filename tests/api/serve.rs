@@ -111,6 +111,66 @@ fn serve_refuses_to_start_without_a_jwt_secret_outside_dev() {
     assert!(stderr.contains("PARTNERGRAPH_JWT_SECRET"), "{stderr}");
 }
 
+/// The analyst reads the demo's performance (every non-bot click counted) and its experiment.
+fn demo_analytics_answer(addr: std::net::SocketAddr) {
+    use partnergraph::demo;
+    let post = |body: serde_json::Value, token: Option<&str>| {
+        let reply =
+            http_client::send_with_token(addr, "POST", "/graphql", Some(&body.to_string()), token)
+                .expect("graphql");
+        let json: serde_json::Value = serde_json::from_str(&reply.body).expect("json");
+        assert!(json.get("errors").is_none(), "{}", reply.body);
+        json
+    };
+    let login = post(
+        serde_json::json!({
+            "query": "mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+            "variables": { "e": "analyst@glow.example", "p": demo::DEMO_PASSWORD },
+        }),
+        None,
+    );
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let now = chrono::Utc::now();
+    let report = post(
+        serde_json::json!({
+            "query": "query ($f: PerformanceFilter!) { performance(filter: $f, groupBy: [CREATOR]) { totals { clicks sales revenue { amount } } rows { key { creator { id } } } } experiments(first: 5) { edges { node { name result { lift liftLow liftHigh treatmentConversions } } } } }",
+            "variables": { "f": {
+                "from": (now - chrono::Duration::days(demo::TRAFFIC_DAYS + 1)).to_rfc3339(),
+                "to": (now + chrono::Duration::days(1)).to_rfc3339() } },
+        }),
+        Some(&token),
+    );
+    let totals = &report["data"]["performance"]["totals"];
+    assert_eq!(
+        totals["clicks"],
+        (demo::CLICK_COUNT - demo::BOT_CLICK_COUNT) as u64
+    );
+    assert!(totals["sales"].as_u64().expect("sales") > 100);
+    assert!(
+        report["data"]["performance"]["rows"]
+            .as_array()
+            .expect("rows")
+            .len()
+            > 5
+    );
+    let experiments = report["data"]["experiments"]["edges"]
+        .as_array()
+        .expect("edges");
+    assert_eq!(experiments.len(), 1);
+    assert_eq!(experiments[0]["node"]["name"], demo::EXPERIMENT_NAME);
+    let result = &experiments[0]["node"]["result"];
+    assert!(
+        result["treatmentConversions"]
+            .as_u64()
+            .expect("conversions")
+            > 0
+    );
+    assert!(result["liftLow"].as_f64().expect("low") <= result["lift"].as_f64().expect("lift"));
+}
+
 #[tokio::test]
 async fn demo_data_loads_and_a_restart_keeps_it_once() {
     use partnergraph::db::entity::{
@@ -141,6 +201,7 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
                 .expect("login");
             assert!(reply.body.contains(r#""role""#), "{email}: {}", reply.body);
         }
+        demo_analytics_answer(server.addr);
         drop(server);
     }
     let url = format!("sqlite://{}", dir.path().join("partnergraph.db").display());

@@ -16,12 +16,24 @@ pub fn send(
     path: &str,
     body: Option<&str>,
 ) -> std::io::Result<Reply> {
+    send_with_token(addr, method, path, body, None)
+}
+
+/// Like [`send`], with `Authorization: Bearer <token>` when a token is given.
+pub fn send_with_token(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> std::io::Result<Reply> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let body = body.unwrap_or("");
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+         Content-Type: application/json\r\n{}Content-Length: {}\r\n\r\n{body}",
+        token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n")),
         body.len()
     );
     stream.write_all(request.as_bytes())?;
