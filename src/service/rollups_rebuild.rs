@@ -4,8 +4,8 @@
 //! ingestion lock, so no batch is ingested half-way through it.
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use super::ingest::lock_brand;
@@ -36,63 +36,83 @@ pub async fn rebuild(db: &DatabaseConnection, brand_id: i64) -> Result<Rebuilt, 
         .filter(daily_visitor::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
-    let mut done = Rebuilt::default();
-    let mut after = 0;
-    loop {
-        let page = click::Entity::find()
-            .filter(click::Column::BrandId.eq(brand_id))
-            .filter(click::Column::Id.gt(after))
-            .order_by_asc(click::Column::Id)
-            .limit(PAGE)
-            .all(&txn)
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let mut delta = RollupDelta::default();
-        for c in &page {
+    let done = Rebuilt {
+        clicks: add_pages::<click::Entity, _>(&txn, brand_id, |c, delta| {
             delta.click(tz, c.enrollment_id, c.occurred_at, c.is_bot, &c.visitor_key);
-        }
-        done.clicks += page.len() as u64;
-        delta.apply(&txn, brand_id).await?;
-    }
-    after = 0;
-    loop {
-        let page = conversion::Entity::find()
-            .filter(conversion::Column::BrandId.eq(brand_id))
-            .filter(conversion::Column::Id.gt(after))
-            .order_by_asc(conversion::Column::Id)
-            .limit(PAGE)
-            .all(&txn)
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let mut delta = RollupDelta::default();
-        for c in &page {
-            delta.conversion(tz, None, c)?;
-        }
-        done.conversions += page.len() as u64;
-        delta.apply(&txn, brand_id).await?;
-    }
-    after = 0;
-    loop {
-        let page = commission::Entity::find()
-            .filter(commission::Column::BrandId.eq(brand_id))
-            .filter(commission::Column::Id.gt(after))
-            .order_by_asc(commission::Column::Id)
-            .limit(PAGE)
-            .all(&txn)
-            .await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let mut delta = RollupDelta::default();
-        for line in &page {
+            Ok(())
+        })
+        .await?,
+        conversions: add_pages::<conversion::Entity, _>(&txn, brand_id, |c, delta| {
+            delta.conversion(tz, None, c)
+        })
+        .await?,
+        commission_lines: add_pages::<commission::Entity, _>(&txn, brand_id, |line, delta| {
             delta.commission(tz, line);
-        }
-        done.commission_lines += page.len() as u64;
-        delta.apply(&txn, brand_id).await?;
-    }
+            Ok(())
+        })
+        .await?,
+    };
     txn.commit().await?;
     Ok(done)
+}
+
+/// An event table with an id and a brand.
+trait Event: EntityTrait {
+    fn id_column() -> Self::Column;
+    fn brand_column() -> Self::Column;
+    fn id_of(model: &Self::Model) -> i64;
+}
+
+macro_rules! event {
+    ($entity:ident) => {
+        impl Event for $entity::Entity {
+            fn id_column() -> Self::Column {
+                $entity::Column::Id
+            }
+            fn brand_column() -> Self::Column {
+                $entity::Column::BrandId
+            }
+            fn id_of(model: &Self::Model) -> i64 {
+                model.id
+            }
+        }
+    };
+}
+event!(click);
+event!(conversion);
+event!(commission);
+
+/// Adds every event of the brand to the rollups, a page at a time; returns how many it read.
+async fn add_pages<E, F>(
+    txn: &DatabaseTransaction,
+    brand_id: i64,
+    mut add: F,
+) -> Result<u64, AppError>
+where
+    E: Event,
+    E::Model: Sync,
+    F: FnMut(&E::Model, &mut RollupDelta) -> Result<(), AppError>,
+{
+    let (mut after, mut read) = (0, 0);
+    loop {
+        let page = E::find()
+            .filter(E::brand_column().eq(brand_id))
+            .filter(E::id_column().gt(after))
+            .order_by_asc(E::id_column())
+            .limit(PAGE)
+            .all(txn)
+            .await?;
+        let Some(last) = page.last() else {
+            return Ok(read);
+        };
+        after = E::id_of(last);
+        let mut delta = RollupDelta::default();
+        for event in &page {
+            add(event, &mut delta)?;
+        }
+        read += page.len() as u64;
+        delta.apply(txn, brand_id).await?;
+    }
 }
 
 /// Every brand's id, for `rollups rebuild` without `--brand`.

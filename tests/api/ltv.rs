@@ -28,11 +28,7 @@ fn sale(id: &str, customer: &str, amount: &str, d: i64, code: Option<&str>) -> V
 
 async fn customers(app: &TestApp) -> World {
     let w = world::world(app).await;
-    let code = app
-        .contract(Some(&w.admin), "tracking", "CreateDiscountCode",
-            json!({ "input": { "enrollmentId": w.enrollment_a, "code": "CORA", "percentOff": "10" } }))
-        .await;
-    data(&code);
+    world::discount_code(app, &w.admin, &w.enrollment_a, "CORA").await;
     let response = app
         .contract(
             Some(&w.key),

@@ -34,16 +34,8 @@ fn at(hours: i64) -> String {
 /// Clicks, three sales by code (one fully refunded), a cost; returns the world.
 async fn program(app: &TestApp) -> World {
     let w = world::world(app).await;
-    let link = app
-        .contract(Some(&w.admin), "tracking", "CreateTrackingLink",
-            json!({ "input": { "enrollmentId": w.enrollment_a, "destinationUrl": "https://shop.example.com/", "code": "cora-perf" } }))
-        .await;
-    data(&link);
-    let code = app
-        .contract(Some(&w.admin), "tracking", "CreateDiscountCode",
-            json!({ "input": { "enrollmentId": w.enrollment_a, "code": "CORA", "percentOff": "10" } }))
-        .await;
-    data(&code);
+    world::tracking_link(app, &w.admin, &w.enrollment_a, "cora-perf").await;
+    world::discount_code(app, &w.admin, &w.enrollment_a, "CORA").await;
     let clicks = json!([
         { "linkCode": "cora-perf", "occurredAt": at(12), "visitorKey": "v1", "userAgent": "Mozilla/5.0" },
         { "linkCode": "cora-perf", "occurredAt": at(13), "visitorKey": "v1", "userAgent": "Mozilla/5.0" },

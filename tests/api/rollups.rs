@@ -36,21 +36,8 @@ async fn snapshot(app: &TestApp) -> (Vec<daily_rollup::Model>, Vec<daily_visitor
 
 async fn setup(app: &TestApp) -> World {
     let w = world::world(app).await;
-    for (kind, body) in [
-        (
-            "CreateTrackingLink",
-            json!({ "enrollmentId": w.enrollment_a, "destinationUrl": "https://shop.example.com/", "code": "cora-roll" }),
-        ),
-        (
-            "CreateDiscountCode",
-            json!({ "enrollmentId": w.enrollment_a, "code": "CORA", "percentOff": "10" }),
-        ),
-    ] {
-        let response = app
-            .contract(Some(&w.admin), "tracking", kind, json!({ "input": body }))
-            .await;
-        data(&response);
-    }
+    world::tracking_link(app, &w.admin, &w.enrollment_a, "cora-roll").await;
+    world::discount_code(app, &w.admin, &w.enrollment_a, "CORA").await;
     w
 }
 

@@ -270,3 +270,26 @@ pub async fn world(app: &TestApp) -> World {
         deliverable_a,
     }
 }
+
+/// Creates a tracking link `code` on an enrollment (to `https://shop.example.com/`).
+pub async fn tracking_link(app: &TestApp, admin: &str, enrollment: &str, code: &str) {
+    let response = app
+        .contract(Some(admin), "tracking", "CreateTrackingLink", json!({ "input": {
+            "enrollmentId": enrollment, "destinationUrl": "https://shop.example.com/", "code": code } }))
+        .await;
+    data(&response);
+}
+
+/// Creates a 10%-off discount code on an enrollment.
+pub async fn discount_code(app: &TestApp, admin: &str, enrollment: &str, code: &str) {
+    let response = app
+        .contract(
+            Some(admin),
+            "tracking",
+            "CreateDiscountCode",
+            json!({ "input": {
+            "enrollmentId": enrollment, "code": code, "percentOff": "10" } }),
+        )
+        .await;
+    data(&response);
+}
