@@ -13,6 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
+use crate::metrics::Metrics;
 use crate::tracking::Tracking;
 use crate::{db, demo, graphql};
 
@@ -52,12 +53,14 @@ pub fn build_with_clock(
 ) -> (AppState, Router) {
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
     let tracking = Arc::new(Tracking::start(&config.tracking, db.clone()));
+    let metrics = Arc::new(Metrics::new());
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())
         .data(PublicUrl(config.http.public_url.clone()))
         .data(tracking.clone())
         .data(clock)
+        .data(metrics.clone())
         .finish();
     let state = AppState {
         db,
@@ -65,6 +68,7 @@ pub fn build_with_clock(
         config: Arc::new(config),
         auth,
         tracking,
+        metrics,
     };
     let router = http::router(state.clone());
     (state, router)

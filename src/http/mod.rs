@@ -1,8 +1,9 @@
 //! HTTP surface: `POST /graphql`, `GET /graphiql` (when enabled), `GET /r/{code}` (short-link
-//! redirects), `GET /healthz`, `GET /readyz`.
+//! redirects), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus).
 
 mod graphql;
 mod health;
+mod observe;
 mod postback;
 mod problem;
 mod redirect;
@@ -22,6 +23,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::graphql::AppSchema;
+use crate::metrics::Metrics;
 use crate::tracking::Tracking;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -35,6 +37,7 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Link cache and click queue of `GET /r/{code}`.
     pub tracking: Arc<Tracking>,
+    pub metrics: Arc<Metrics>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -46,14 +49,20 @@ pub fn router(state: AppState) -> Router {
         .route("/postback/conversions", post(postback::conversions))
         .route("/r/{code}", get(redirect::redirect))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(observe::metrics));
     if state.config.http.graphiql {
         router = router.route("/graphiql", get(graphql::graphiql));
     }
     let timeout = state.config.http.request_timeout;
+    let metrics = state.metrics.clone();
     router
         .fallback(problem::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            observe::record,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             clamp_timeout(timeout),
