@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
@@ -80,28 +80,46 @@ async fn one_line_per_conversion(db: &DatabaseConnection) -> i64 {
     )
     .await;
     assert_eq!(orphans, 0, "a conversion without its commission line");
+    // The change feed: one position per conversion (none written twice, none half-committed).
+    assert_eq!(
+        pair(
+            db,
+            "SELECT COUNT(*), COUNT(DISTINCT change_seq) FROM conversions"
+        )
+        .await,
+        (conversions, conversions),
+        "change positions are unique"
+    );
+    let (highest, last_seq) = pair(
+        db,
+        "SELECT (SELECT COALESCE(MAX(change_seq), 0) FROM conversions), \
+         (SELECT MAX(last_change_seq) FROM brands)",
+    )
+    .await;
+    assert!(
+        highest <= last_seq,
+        "the brand's position covers every change"
+    );
     conversions
 }
 
-async fn kill_during_a_stream_loses_no_acknowledged_conversion(backend: Backend) {
-    let Some(test_db) = TestDb::create(backend).await else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let started = Instant::now();
-    let mut first = ServerProcess::start(&test_db.url, dir.path());
-    let tenant = server::set_up_tenant(first.addr, "admin@crash.test");
-    let occurred_at = Utc::now() - chrono::Duration::hours(1);
-
-    // The stream: one client thread sending batch after batch until a request fails.
-    let sent = Arc::new(AtomicUsize::new(0));
+/// Streams batches `from..` to `server` from a client thread until a request fails, and sends
+/// SIGKILL a few batches in, at a random moment (a batch is almost always in flight: the client
+/// sends the next one as soon as the last is answered). Returns (acknowledged, sent end).
+fn stream_and_kill(
+    server: &mut ServerProcess,
+    key: &str,
+    from: usize,
+    occurred_at: DateTime<Utc>,
+) -> (Vec<usize>, usize) {
+    let sent = Arc::new(AtomicUsize::new(from));
     let acknowledged = Arc::new(AtomicUsize::new(0));
     let stream = {
-        let (addr, key) = (first.addr, tenant.key.clone());
+        let (addr, key) = (server.addr, key.to_owned());
         let (sent, acknowledged) = (sent.clone(), acknowledged.clone());
         std::thread::spawn(move || {
             let mut acked = Vec::new();
-            for n in 0..MAX_BATCHES {
+            for n in from..from + MAX_BATCHES {
                 sent.store(n + 1, Ordering::SeqCst);
                 match server::record(addr, &key, &server::batch(&prefix(n), BATCH, occurred_at)) {
                     Ok(outcome) => {
@@ -122,52 +140,78 @@ async fn kill_during_a_stream_loses_no_acknowledged_conversion(backend: Backend)
             acked
         })
     };
-    // A few batches in, SIGKILL at a random moment (a batch is almost always in flight: the
-    // client sends the next one as soon as the last is answered).
     let deadline = Instant::now() + Duration::from_secs(60);
-    while acknowledged.load(Ordering::SeqCst) < 3 {
+    while acknowledged.load(Ordering::SeqCst) < 2 {
         assert!(Instant::now() < deadline, "the stream did not start");
         std::thread::sleep(Duration::from_millis(5));
     }
     let delay = rand::rng().random_range(0..1_500);
     std::thread::sleep(Duration::from_millis(delay));
-    first.kill();
+    server.kill();
     let acked = stream.join().expect("stream thread");
-    let sent = sent.load(Ordering::SeqCst);
-    let streamed = started.elapsed();
-    assert!(
-        acked.len() < sent || sent == MAX_BATCHES,
-        "the kill interrupted a batch"
-    );
+    (acked, sent.load(Ordering::SeqCst))
+}
 
-    // Restart on the same database, then read it directly.
-    let second = ServerProcess::start(&test_db.url, dir.path());
-    let db = test_db.connect().await;
-    let stored = stored_per_batch(&db).await;
-    for (batch, count) in &stored {
+const ROUNDS: usize = 3;
+
+async fn kill_during_a_stream_loses_no_acknowledged_conversion(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let mut server = ServerProcess::start(&test_db.url, dir.path());
+    let tenant = server::set_up_tenant(server.addr, "admin@crash.test");
+    let occurred_at = Utc::now() - chrono::Duration::hours(1);
+    let mut acked_total = 0;
+    let mut sent = 0;
+    let mut lost_in_flight = 0;
+
+    for _ in 0..ROUNDS {
+        let (acked, sent_end) = stream_and_kill(&mut server, &tenant.key, sent, occurred_at);
         assert!(
-            *count == BATCH as i64,
-            "batch {batch} is half-written: {count} of {BATCH}"
+            acked.len() < sent_end - sent || sent_end - sent == MAX_BATCHES,
+            "the kill interrupted a batch"
         );
-    }
-    for n in &acked {
+        sent = sent_end;
+        acked_total += acked.len();
+
+        // Restart on the same database, then read it directly.
+        server = ServerProcess::start(&test_db.url, dir.path());
+        let db = test_db.connect().await;
+        let stored = stored_per_batch(&db).await;
+        for (batch, count) in &stored {
+            assert!(
+                *count == BATCH as i64,
+                "batch {batch} is half-written: {count} of {BATCH}"
+            );
+        }
+        for n in &acked {
+            assert_eq!(
+                stored.get(&prefix(*n)),
+                Some(&(BATCH as i64)),
+                "acknowledged batch {n} lost"
+            );
+        }
+        assert!(stored.len() <= sent, "only sent batches are stored");
+        assert!(
+            stored.len() >= acked_total,
+            "every acknowledged batch is stored"
+        );
         assert_eq!(
-            stored.get(&prefix(*n)),
-            Some(&(BATCH as i64)),
-            "acknowledged batch {n} lost"
+            one_line_per_conversion(&db).await,
+            (stored.len() * BATCH) as i64
         );
+        db.close().await.expect("close");
     }
-    assert!(stored.len() <= sent, "only sent batches are stored");
-    assert_eq!(
-        one_line_per_conversion(&db).await,
-        (stored.len() * BATCH) as i64
-    );
 
     // Replay every batch sent (acknowledged or not): stored ones are DUPLICATE, the rest
-    // (the one in flight, when its commit did not happen) are accepted now.
+    // (those in flight at a kill, when their commit did not happen) are accepted now.
+    let db = test_db.connect().await;
+    let stored = stored_per_batch(&db).await;
     for n in 0..sent {
         let outcome = server::record(
-            second.addr,
+            server.addr,
             &tenant.key,
             &server::batch(&prefix(n), BATCH, occurred_at),
         )
@@ -175,6 +219,7 @@ async fn kill_during_a_stream_loses_no_acknowledged_conversion(backend: Backend)
         let expected = if stored.contains_key(&prefix(n)) {
             (0, BATCH as u64)
         } else {
+            lost_in_flight += 1;
             (BATCH as u64, 0)
         };
         assert_eq!(
@@ -185,10 +230,10 @@ async fn kill_during_a_stream_loses_no_acknowledged_conversion(backend: Backend)
     }
     assert_eq!(one_line_per_conversion(&db).await, (sent * BATCH) as i64);
     eprintln!(
-        "crash test ({backend:?}): {} batches acknowledged, {sent} sent, {} stored at the kill, \
-         streamed for {streamed:?}, total {:?}",
-        acked.len(),
-        stored.len(),
+        "crash test ({backend:?}): {ROUNDS} kills, {sent} batches of {BATCH} sent, \
+         {acked_total} acknowledged, {lost_in_flight} in flight and not committed (accepted on \
+         replay), {} committed but not acknowledged, in {:?}",
+        sent - lost_in_flight - acked_total,
         started.elapsed()
     );
 }
