@@ -72,7 +72,7 @@ async fn two_servers_on_one_postgres_store_everything_exactly_once() {
     };
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("temp dir");
-    // One after the other: each runs the migrations at start-up.
+    // (Starting at once is tested below.)
     let a = ServerProcess::start(&test_db.url, dir.path());
     let b = ServerProcess::start(&test_db.url, dir.path());
     let tenant = server::set_up_tenant(a.addr, "admin@two.test");
@@ -166,4 +166,28 @@ async fn two_servers_on_one_postgres_store_everything_exactly_once() {
         payouts.len(),
         started.elapsed()
     );
+}
+
+/// Two instances deployed at once on an empty database both start: the migrations of one wait
+/// for the other's instead of failing on "relation already exists".
+#[tokio::test]
+async fn two_servers_started_at_once_on_an_empty_database_both_start() {
+    let Some(test_db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| ServerProcess::start(&test_db.url, dir.path()));
+        let b = s.spawn(|| ServerProcess::start(&test_db.url, dir.path()));
+        (a.join(), b.join())
+    });
+    let (a, b) = (
+        a.expect("first server starts"),
+        b.expect("second server starts"),
+    );
+    // Both serve the same schema: a brand registered on one logs in on the other.
+    let tenant = server::set_up_tenant(a.addr, "admin@both.test");
+    let at = Utc::now() - chrono::Duration::hours(1);
+    let outcome = server::record(b.addr, &tenant.key, &server::batch("both", 10, at)).expect("b");
+    assert_eq!(outcome.accepted, 10);
 }
