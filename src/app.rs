@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 use tokio::net::TcpListener;
 
 use crate::auth::Auth;
@@ -35,8 +35,26 @@ pub enum StartError {
 /// Connects to the configured database and applies pending migrations.
 pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection, StartError> {
     let db = db::connect(&config.database).await?;
-    Migrator::up(&db, None).await?;
+    migrate(&db).await?;
     Ok(db)
+}
+
+/// Arbitrary, fixed: the advisory lock that serializes the migrations of instances starting at
+/// once on one PostgreSQL database.
+const MIGRATION_LOCK: i64 = 0x5047_6d69_6772_6174;
+
+/// Applies pending migrations. On PostgreSQL they run in one transaction holding an advisory
+/// lock, so a second instance starting at the same time waits, then finds nothing to do (rather
+/// than failing on "relation already exists").
+async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
 }
 
 /// The application over an open, migrated database. Starts the click writer, so it needs a

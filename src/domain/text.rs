@@ -9,7 +9,16 @@ pub fn required(field: &'static str, value: &str, max: usize) -> Result<String, 
     if value.is_empty() || value.chars().count() > max {
         return Err((field, format!("must be 1 to {max} characters")));
     }
+    no_nul(field, value)?;
     Ok(value.to_owned())
+}
+
+/// PostgreSQL text cannot hold U+0000: refused as input rather than failing in the database.
+fn no_nul(field: &'static str, value: &str) -> Result<(), Invalid> {
+    if value.contains('\0') {
+        return Err((field, "must not contain a NUL character".to_owned()));
+    }
+    Ok(())
 }
 
 /// Optional trimmed text: blank becomes `None`.
@@ -23,7 +32,7 @@ pub fn optional(
         Some(v) if v.chars().count() > max => {
             Err((field, format!("must be at most {max} characters")))
         }
-        Some(v) => Ok(Some(v.to_owned())),
+        Some(v) => no_nul(field, v).map(|()| Some(v.to_owned())),
     }
 }
 
@@ -118,6 +127,8 @@ mod tests {
             optional("notes", Some(" x "), 10).unwrap(),
             Some("x".into())
         );
+        assert!(required("id", "a\0b", 10).is_err());
+        assert!(optional("notes", Some("\0"), 10).is_err());
     }
 
     #[test]

@@ -116,6 +116,21 @@ async fn wrong_email_and_wrong_password_answer_the_same(app: TestApp) {
         wrong_password["errors"][0]["extensions"],
         wrong_email["errors"][0]["extensions"]
     );
+    // Not an address at all (a NUL used to fail the lookup on PostgreSQL with INTERNAL).
+    for not_an_address in ["real\u{0}@x.test", "no at sign", ""] {
+        let answer = app
+            .contract(
+                None,
+                "auth",
+                "Login",
+                json!({ "email": not_an_address, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(
+            answer["errors"][0]["extensions"], wrong_email["errors"][0]["extensions"],
+            "{answer}"
+        );
+    }
 
     let (token, _) = world::login(&app, "REAL@x.test").await;
     let viewer = app

@@ -61,7 +61,7 @@ pub async fn record(
         .collect();
     let given_ids: Vec<String> = items
         .iter()
-        .filter_map(|i| i.click_id.as_deref().map(str::trim).map(str::to_owned))
+        .filter_map(|i| external_id("clickId", i.click_id.as_deref()?).ok())
         .collect();
     let mut known: HashMap<String, click::Model> = click::Entity::find()
         .filter(click::Column::BrandId.eq(brand_id))

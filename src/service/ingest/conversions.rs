@@ -77,7 +77,7 @@ pub async fn record(
     let mut brand = BrandContext::new(lock_brand(&txn, brand_id).await?)?;
     let ids: Vec<String> = items
         .iter()
-        .map(|i| i.external_id.trim().to_owned())
+        .filter_map(|i| external_id("externalId", &i.external_id).ok())
         .collect();
     let mut known: HashMap<String, conversion::Model> = conversion::Entity::find()
         .filter(conversion::Column::BrandId.eq(brand_id))

@@ -27,8 +27,20 @@ pub fn send_with_token(
     body: Option<&str>,
     token: Option<&str>,
 ) -> std::io::Result<Reply> {
+    send_with_timeout(addr, method, path, body, token, Duration::from_secs(10))
+}
+
+/// Like [`send_with_token`], waiting up to `timeout` for the answer.
+pub fn send_with_timeout(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+    timeout: Duration,
+) -> std::io::Result<Reply> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(timeout))?;
     let body = body.unwrap_or("");
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\

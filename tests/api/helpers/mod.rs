@@ -4,6 +4,7 @@
 pub mod contract;
 pub mod http_client;
 pub mod postgres;
+pub mod server;
 pub mod world;
 
 use std::future::Future;
