@@ -19,6 +19,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start-up: the size of the `Serve` variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending migrations, then serve HTTP until SIGINT/SIGTERM.
@@ -195,7 +197,7 @@ pub struct LimitArgs {
         default_value_t = 32_768
     )]
     pub graphql_max_query_bytes: usize,
-    /// Most fields written in one document (fragments counted once).
+    /// Most fields one document selects (a fragment counts wherever it is spread).
     #[arg(long, env = "PARTNERGRAPH_GRAPHQL_MAX_FIELDS", default_value_t = 500)]
     pub graphql_max_fields: usize,
     /// Who may run `__schema` and `__type`: staff (ADMIN, MANAGER, ANALYST), on or off.

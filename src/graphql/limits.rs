@@ -1,5 +1,5 @@
 //! Document limits checked right after parsing, before validation, resolvers or SQL: query text
-//! size, fields written, aliases, directives, cost, and who may introspect.
+//! size, fields selected, aliases, directives, cost, and who may introspect.
 //!
 //! **Cost** (limit `PARTNERGRAPH_GRAPHQL_MAX_COMPLEXITY`, 1000) estimates the objects a query can
 //! return, then counts **one point per 10 objects** ([`OBJECTS_PER_POINT`]):
@@ -92,11 +92,19 @@ impl Extension for LimitsExtension {
                 limits.max_query_bytes
             )));
         }
-        let document = next.run(ctx, query, variables).await?;
+        // Checked on a parse of our own, before async-graphql's: its recursion-depth check walks
+        // fragments wherever they are spread, so a few fragments spreading each other twice
+        // over would keep it busy for hours. A text that does not parse gets the usual error.
+        let Ok(document) = async_graphql::parser::parse_query(query) else {
+            return next.run(ctx, query, variables).await;
+        };
         let counts = Counts::of(&document);
+        if counts.fragment_cycle {
+            return Err(refused("a fragment spreads itself".to_owned()));
+        }
         if counts.fields > limits.max_fields {
             return Err(refused(format!(
-                "the document selects {} fields; at most {} are accepted",
+                "the document selects {} fields (fragments expanded); at most {} are accepted",
                 counts.fields, limits.max_fields
             )));
         }
@@ -128,7 +136,7 @@ impl Extension for LimitsExtension {
                 limits.max_complexity
             )));
         }
-        Ok(document)
+        next.run(ctx, query, variables).await
     }
 }
 
@@ -144,12 +152,17 @@ fn set_code(err: &mut ServerError, code: ErrorCode) {
         .set("code", code.as_str());
 }
 
-/// What a document writes, each fragment definition counted once.
+/// What a document writes: aliases and directives as written (each fragment definition once);
+/// fields as selected, a fragment counted wherever it is spread, so that a few fragments
+/// spreading each other twice over cannot expand into millions of fields later.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Counts {
     fields: usize,
     aliases: usize,
     directives: usize,
+    /// A fragment spreads itself (directly or not): refused at once, as validation would, so
+    /// that no walk of the document has to expand it.
+    fragment_cycle: bool,
 }
 
 impl Counts {
@@ -167,6 +180,26 @@ impl Counts {
             counts.directives += fragment.node.directives.len();
             counts.add(&fragment.node.selection_set.node);
         }
+        let mut expansion = FieldExpansion {
+            fragments: &document.fragments,
+            memo: HashMap::new(),
+            visiting: Vec::new(),
+            cycle: false,
+        };
+        counts.fields = document
+            .operations
+            .iter()
+            .map(|(_, operation)| &operation.node.selection_set.node)
+            .chain(
+                document
+                    .fragments
+                    .values()
+                    .map(|f| &f.node.selection_set.node),
+            )
+            .fold(0usize, |total, set| {
+                total.saturating_add(expansion.fields(set))
+            });
+        counts.fragment_cycle = expansion.cycle;
         counts
     }
 
@@ -175,7 +208,6 @@ impl Counts {
             match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    self.fields += 1;
                     self.aliases += usize::from(field.alias.is_some());
                     self.directives += field.directives.len();
                     self.add(&field.selection_set.node);
@@ -189,6 +221,52 @@ impl Counts {
                 }
             }
         }
+    }
+}
+
+/// Fields selected with fragments expanded, each fragment's count computed once.
+struct FieldExpansion<'a> {
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    memo: HashMap<&'a str, usize>,
+    visiting: Vec<&'a str>,
+    cycle: bool,
+}
+
+impl<'a> FieldExpansion<'a> {
+    fn fields(&mut self, set: &'a SelectionSet) -> usize {
+        let mut total = 0usize;
+        for selection in &set.items {
+            let count = match &selection.node {
+                Selection::Field(field) => {
+                    1usize.saturating_add(self.fields(&field.node.selection_set.node))
+                }
+                Selection::InlineFragment(inline) => self.fields(&inline.node.selection_set.node),
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(spread.node.fragment_name.node.as_str())
+                }
+            };
+            total = total.saturating_add(count);
+        }
+        total
+    }
+
+    fn fragment(&mut self, name: &'a str) -> usize {
+        if let Some(count) = self.memo.get(name) {
+            return *count;
+        }
+        // A cycle (refused by validation) or an unknown fragment adds nothing.
+        let Some(fragment) = self.fragments.get(name) else {
+            return 0;
+        };
+        if self.visiting.contains(&name) {
+            self.cycle = true;
+            return 0;
+        }
+        self.visiting.push(name);
+        let count = self.fields(&fragment.node.selection_set.node);
+        self.visiting.pop();
+        self.memo.insert(name, count);
+        count
     }
 }
 
@@ -458,6 +536,32 @@ mod tests {
         assert_eq!(clamped, 11);
     }
 
+    /// Every contract operation passes with room to spare; `Campaigns` (20 campaigns x 50
+    /// enrollments) is the heaviest. The contract is vendored in `tests/contract/`.
+    #[tokio::test]
+    async fn every_contract_operation_is_under_the_default_cost_limit() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contract");
+        let mut costs = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("contract dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|ext| ext == "graphql") {
+                let document = std::fs::read_to_string(&path).expect("read");
+                let cost = points(&document, serde_json::json!({})).await;
+                costs.push((
+                    path.file_name().unwrap().to_string_lossy().into_owned(),
+                    cost,
+                ));
+            }
+        }
+        assert_eq!(costs.len(), 8, "{costs:?}");
+        assert!(costs.iter().all(|(_, cost)| *cost <= 400), "{costs:?}");
+        let campaigns = costs
+            .iter()
+            .find(|(f, _)| f == "campaigns.graphql")
+            .unwrap();
+        assert_eq!(campaigns.1, 305, "{costs:?}");
+    }
+
     #[test]
     fn counts_aliases_directives_and_fields_once_per_definition() {
         let document = async_graphql::parser::parse_query(
@@ -468,11 +572,56 @@ mod tests {
         assert_eq!(
             Counts::of(&document),
             Counts {
-                fields: 2,
+                fields: 3,
                 aliases: 2,
-                directives: 3
+                directives: 3,
+                fragment_cycle: false,
             }
         );
+    }
+
+    #[tokio::test]
+    async fn fragment_explosions_are_refused_quickly() {
+        let mut text = String::from("{ ...F0 }");
+        for i in 0..30 {
+            text.push_str(&format!(
+                " fragment F{i} on Query {{ ...F{} ...F{} }}",
+                i + 1,
+                i + 1
+            ));
+        }
+        text.push_str(" fragment F30 on Query { __typename }");
+        let schema = schema_builder(&GraphqlConfig {
+            max_fields: 500,
+            ..GraphqlConfig::unlimited()
+        })
+        .finish();
+        let started = std::time::Instant::now();
+        let response = schema.execute(text.as_str()).await;
+        assert!(
+            response.errors[0].message.contains("fields"),
+            "{:?}",
+            response.errors
+        );
+        assert!(started.elapsed().as_secs() < 2);
+    }
+
+    #[test]
+    fn fragments_count_wherever_they_are_spread_and_cycles_are_found() {
+        let mut text = String::from("{ ...F0 }");
+        for i in 0..40 {
+            text.push_str(&format!(
+                " fragment F{i} on Query {{ ...F{} ...F{} }}",
+                i + 1,
+                i + 1
+            ));
+        }
+        text.push_str(" fragment F40 on Query { __typename }");
+        let counts = Counts::of(&async_graphql::parser::parse_query(&text).expect("parses"));
+        assert!(counts.fields > 1 << 40, "{counts:?}");
+        let cycle = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
+        let counts = Counts::of(&async_graphql::parser::parse_query(cycle).expect("parses"));
+        assert!(counts.fragment_cycle);
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let actor = match authenticate(&state, &parts.headers).await {
+    let actor = match authenticate(&state, &parts.headers, &request_id).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };
@@ -75,6 +75,11 @@ fn panicked(request_id: &str, payload: &(dyn Any + Send)) -> Response {
         .or_else(|| payload.downcast_ref::<&str>().copied())
         .unwrap_or("non-string panic payload");
     tracing::error!(request_id, detail, "GraphQL execution panicked");
+    internal(request_id)
+}
+
+/// INTERNAL with nothing but the request id, which finds the log line.
+fn internal(request_id: &str) -> Response {
     let body = json!({ "errors": [{
         "message": "internal error",
         "extensions": { "code": ErrorCode::Internal.as_str(), "requestId": request_id },
@@ -84,7 +89,11 @@ fn panicked(request_id: &str, payload: &(dyn Any + Send)) -> Response {
 
 /// The caller from `Authorization: Bearer ...`: none without the header; a credential that does
 /// not verify is refused outright (401) rather than treated as anonymous.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, Response> {
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    request_id: &str,
+) -> Result<Option<Actor>, Response> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -104,12 +113,8 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Ac
             "the token or API key is invalid, expired or revoked",
         )),
         Err(err) => {
-            tracing::error!(error = %err, "authentication failed");
-            Err(error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                "internal error",
-            ))
+            tracing::error!(request_id, error = %err, "authentication failed");
+            Err(internal(request_id))
         }
     }
 }
