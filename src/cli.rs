@@ -19,6 +19,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start-up: the size of the `Serve` variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending migrations, then serve HTTP until SIGINT/SIGTERM.
@@ -178,6 +180,29 @@ pub struct LimitArgs {
         default_value_t = 1000
     )]
     pub graphql_max_complexity: usize,
+    /// Most aliased fields in one document.
+    #[arg(long, env = "PARTNERGRAPH_GRAPHQL_MAX_ALIASES", default_value_t = 15)]
+    pub graphql_max_aliases: usize,
+    /// Most directives in one document.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_GRAPHQL_MAX_DIRECTIVES",
+        default_value_t = 50
+    )]
+    pub graphql_max_directives: usize,
+    /// Longest query text, in bytes.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_GRAPHQL_MAX_QUERY_BYTES",
+        default_value_t = 32_768
+    )]
+    pub graphql_max_query_bytes: usize,
+    /// Most fields one document selects (a fragment counts wherever it is spread).
+    #[arg(long, env = "PARTNERGRAPH_GRAPHQL_MAX_FIELDS", default_value_t = 500)]
+    pub graphql_max_fields: usize,
+    /// Who may run `__schema` and `__type`: staff (ADMIN, MANAGER, ANALYST), on or off.
+    #[arg(long, env = "PARTNERGRAPH_INTROSPECTION", value_enum, default_value_t = Introspection::Staff)]
+    pub introspection: Introspection,
     /// Largest request body, in bytes.
     #[arg(long, env = "PARTNERGRAPH_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
@@ -188,6 +213,17 @@ pub struct LimitArgs {
         default_value_t = 30_000
     )]
     pub request_timeout_ms: u64,
+}
+
+/// Who may introspect the schema (`__schema`, `__type`); `__typename` is always allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Introspection {
+    /// ADMIN, MANAGER and ANALYST only.
+    Staff,
+    /// Every caller, anonymous included.
+    On,
+    /// Nobody.
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

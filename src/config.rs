@@ -9,7 +9,7 @@ use std::time::Duration;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::cli::{DatabaseArgs, LogFormat, ServeArgs, TrackingArgs};
+use crate::cli::{DatabaseArgs, Introspection, LimitArgs, LogFormat, ServeArgs, TrackingArgs};
 use crate::tracking::visitor;
 
 /// A value that must never reach a log line or `Debug` output.
@@ -92,10 +92,59 @@ pub struct AuthConfig {
     pub jwt_secret: Secret,
 }
 
+/// Limits every GraphQL document must meet before anything runs (see `graphql::limits`).
 #[derive(Debug, Clone)]
 pub struct GraphqlConfig {
     pub max_depth: usize,
+    /// In cost points: one point per 10 objects the query can return (`graphql::limits`).
     pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_directives: usize,
+    pub max_query_bytes: usize,
+    pub max_fields: usize,
+    pub introspection: Introspection,
+}
+
+impl GraphqlConfig {
+    /// No limits and introspection for all: for exporting the schema.
+    pub fn unlimited() -> Self {
+        Self {
+            max_depth: usize::MAX,
+            max_complexity: usize::MAX,
+            max_aliases: usize::MAX,
+            max_directives: usize::MAX,
+            max_query_bytes: usize::MAX,
+            max_fields: usize::MAX,
+            introspection: Introspection::On,
+        }
+    }
+
+    pub fn from_args(args: &LimitArgs) -> Result<Self, ConfigError> {
+        let positive = [
+            ("PARTNERGRAPH_GRAPHQL_MAX_DEPTH", args.graphql_max_depth),
+            (
+                "PARTNERGRAPH_GRAPHQL_MAX_COMPLEXITY",
+                args.graphql_max_complexity,
+            ),
+            (
+                "PARTNERGRAPH_GRAPHQL_MAX_QUERY_BYTES",
+                args.graphql_max_query_bytes,
+            ),
+            ("PARTNERGRAPH_GRAPHQL_MAX_FIELDS", args.graphql_max_fields),
+        ];
+        if let Some((variable, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(ConfigError::new(variable, "must be at least 1"));
+        }
+        Ok(Self {
+            max_depth: args.graphql_max_depth,
+            max_complexity: args.graphql_max_complexity,
+            max_aliases: args.graphql_max_aliases,
+            max_directives: args.graphql_max_directives,
+            max_query_bytes: args.graphql_max_query_bytes,
+            max_fields: args.graphql_max_fields,
+            introspection: args.introspection,
+        })
+    }
 }
 
 /// The redirect hot path (`GET /r/{code}`): see the README's "Redirects and click capture".
@@ -255,12 +304,7 @@ impl Config {
             }
             None => format!("http://{}", args.bind),
         };
-        if args.limits.graphql_max_depth == 0 || args.limits.graphql_max_complexity == 0 {
-            return Err(ConfigError::new(
-                "PARTNERGRAPH_GRAPHQL_MAX_DEPTH",
-                "GraphQL limits must be positive",
-            ));
-        }
+        let graphql = GraphqlConfig::from_args(&args.limits)?;
         let tracking = TrackingConfig::from_args(&args.tracking, &jwt_secret)?;
         Ok(Self {
             database: DatabaseConfig::from_args(&args.db)?,
@@ -272,10 +316,7 @@ impl Config {
                 request_timeout: Duration::from_millis(args.limits.request_timeout_ms),
             },
             auth: AuthConfig { jwt_secret },
-            graphql: GraphqlConfig {
-                max_depth: args.limits.graphql_max_depth,
-                max_complexity: args.limits.graphql_max_complexity,
-            },
+            graphql,
             tracking,
             log_format: args.log_format,
             dev,
@@ -388,6 +429,28 @@ mod tests {
         let err = Config::from_serve_args(&serve_args(&["--dev", "--link-cache-ttl-secs", "0"]))
             .unwrap_err();
         assert_eq!(err.variable, "PARTNERGRAPH_LINK_CACHE_TTL_SECS");
+    }
+
+    #[test]
+    fn graphql_limits_default_to_the_documented_values_and_are_validated() {
+        let config = Config::from_serve_args(&serve_args(&["--dev"])).unwrap();
+        let graphql = &config.graphql;
+        assert_eq!(graphql.max_depth, 10);
+        assert_eq!(graphql.max_complexity, 1000);
+        assert_eq!(graphql.max_aliases, 15);
+        assert_eq!(graphql.max_directives, 50);
+        assert_eq!(graphql.max_query_bytes, 32_768);
+        assert_eq!(graphql.max_fields, 500);
+        assert_eq!(graphql.introspection, Introspection::Staff);
+        let off = Config::from_serve_args(&serve_args(&["--dev", "--introspection", "off"]));
+        assert_eq!(off.unwrap().graphql.introspection, Introspection::Off);
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--graphql-max-complexity", "0"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_GRAPHQL_MAX_COMPLEXITY");
+        let err =
+            Config::from_serve_args(&serve_args(&["--dev", "--graphql-max-query-bytes", "0"]))
+                .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_GRAPHQL_MAX_QUERY_BYTES");
     }
 
     #[test]

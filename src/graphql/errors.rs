@@ -42,9 +42,14 @@ impl Extension for ErrorCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|err| with_code(err, ErrorCode::GraphqlParseFailed))
+        // Limits checked after parsing (`super::limits`) bring their own code.
+        next.run(ctx, query, variables).await.map_err(|err| {
+            if code_of(&err).is_some() {
+                err
+            } else {
+                with_code(err, ErrorCode::GraphqlParseFailed)
+            }
+        })
     }
 
     async fn validation(

@@ -13,6 +13,7 @@ pub mod errors;
 pub mod experiment;
 pub mod id;
 pub mod ingest;
+pub mod limits;
 pub mod loaders;
 pub mod money;
 pub mod node;
@@ -26,32 +27,38 @@ pub mod tracking;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 
+use crate::cli::Introspection;
 use crate::config::GraphqlConfig;
 
 pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, EmptySubscription>;
 
 /// The schema with its limits and error handling; the caller adds runtime data (the database).
+/// Size, fields, aliases, directives, cost and introspection are checked by [`limits::Limits`]
+/// right after parsing; depth by the validator (async-graphql's own complexity, one point per
+/// field, is replaced by the cost in `limits`).
 pub fn schema_builder(
     limits: &GraphqlConfig,
 ) -> SchemaBuilder<query::QueryRoot, query::MutationRoot, EmptySubscription> {
-    Schema::build(
+    let builder = Schema::build(
         query::QueryRoot::default(),
         query::MutationRoot::default(),
         EmptySubscription,
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
     .disable_suggestions()
     .extension(errors::ErrorCodes)
-    .extension(ordering::FieldOrder)
+    .extension(limits::Limits::new(limits))
+    .extension(ordering::FieldOrder);
+    if limits.introspection == Introspection::Off {
+        builder.disable_introspection()
+    } else {
+        builder
+    }
 }
 
 /// The SDL checked in as `schema.graphql`: types, fields, arguments and enum values sorted.
 pub fn sdl() -> String {
-    let limits = GraphqlConfig {
-        max_depth: usize::MAX,
-        max_complexity: usize::MAX,
-    };
+    let limits = GraphqlConfig::unlimited();
     let options = SDLExportOptions::new()
         .sorted_fields()
         .sorted_arguments()

@@ -1,6 +1,8 @@
 //! `POST /graphql`: one operation per request, JSON in and out.
 
+use std::any::Any;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 
 use async_graphql::http::GraphiQLSource;
 use axum::Json;
@@ -8,12 +10,15 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use futures_util::FutureExt;
+use serde_json::json;
 
 use super::problem::error_response;
 use super::{AppState, REQUEST_ID_HEADER};
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::RequestContext;
+use crate::graphql::limits::introspection_allowed;
 use crate::graphql::loaders::Loaders;
 use crate::service::actors;
 
@@ -26,7 +31,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
             "send the request as JSON with Content-Type: application/json",
         );
     }
-    let gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {
+    let mut gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {
         Ok(request) => request,
         Err(response) => return response,
     };
@@ -36,7 +41,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let actor = match authenticate(&state, &parts.headers).await {
+    let actor = match authenticate(&state, &parts.headers, &request_id).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };
@@ -45,6 +50,11 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
+    // `limits` refuses introspection with a code first; this keeps the executor from serving it
+    // should a document ever slip past that check.
+    if !introspection_allowed(state.config.graphql.introspection, actor.as_ref()) {
+        gql_request = gql_request.disable_introspection();
+    }
     let context = RequestContext {
         request_id: request_id.clone(),
         actor,
@@ -53,7 +63,14 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     };
     let operation = gql_request.operation_name.clone();
     let started = std::time::Instant::now();
-    let response = state.schema.execute(gql_request.data(context)).await;
+    let execution = AssertUnwindSafe(state.schema.execute(gql_request.data(context)));
+    let response = match execution.catch_unwind().await {
+        Ok(response) => response,
+        Err(payload) => {
+            state.metrics.graphql_error(ErrorCode::Internal.as_str());
+            return panicked(&request_id, payload.as_ref());
+        }
+    };
     let codes: Vec<String> = response.errors.iter().map(code_of).collect();
     for code in &codes {
         state.metrics.graphql_error(code);
@@ -69,9 +86,33 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     Json(response).into_response()
 }
 
+/// A resolver that panicked: INTERNAL with the request id; the payload goes to the log only.
+fn panicked(request_id: &str, payload: &(dyn Any + Send)) -> Response {
+    let detail = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("non-string panic payload");
+    tracing::error!(request_id, detail, "GraphQL execution panicked");
+    internal(request_id)
+}
+
+/// INTERNAL with nothing but the request id, which finds the log line.
+fn internal(request_id: &str) -> Response {
+    let body = json!({ "errors": [{
+        "message": "internal error",
+        "extensions": { "code": ErrorCode::Internal.as_str(), "requestId": request_id },
+    }] });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
 /// The caller from `Authorization: Bearer ...`: none without the header; a credential that does
 /// not verify is refused outright (401) rather than treated as anonymous.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, Response> {
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    request_id: &str,
+) -> Result<Option<Actor>, Response> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -91,12 +132,8 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Ac
             "the token or API key is invalid, expired or revoked",
         )),
         Err(err) => {
-            tracing::error!(error = %err, "authentication failed");
-            Err(error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                "internal error",
-            ))
+            tracing::error!(request_id, error = %err, "authentication failed");
+            Err(internal(request_id))
         }
     }
 }

@@ -98,6 +98,11 @@ pub fn test_config(database: DatabaseConfig) -> Config {
         graphql: GraphqlConfig {
             max_depth: 10,
             max_complexity: 1000,
+            max_aliases: 15,
+            max_directives: 50,
+            max_query_bytes: 32 * 1024,
+            max_fields: 500,
+            introspection: partnergraph::cli::Introspection::Staff,
         },
         tracking: TrackingConfig {
             visitor_key_secret: Secret::new("test-visitor-secret-test-visitor-secret"),
