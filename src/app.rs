@@ -59,12 +59,14 @@ pub fn build_with_clock(
         .data(tracking.clone())
         .data(clock)
         .finish();
+    let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
     let state = AppState {
         db,
         schema,
         config: Arc::new(config),
         auth,
         tracking,
+        rate_limits,
     };
     let router = http::router(state.clone());
     (state, router)

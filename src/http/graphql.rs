@@ -1,22 +1,24 @@
 //! `POST /graphql`: one operation per request, JSON in and out.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use async_graphql::http::GraphiQLSource;
 use axum::Json;
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::problem::error_response;
-use super::{AppState, REQUEST_ID_HEADER};
+use super::{AppState, REQUEST_ID_HEADER, client_ip, limits};
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::RequestContext;
 use crate::graphql::loaders::Loaders;
 use crate::service::actors;
 
+/// Order: content type, caller (authentication and rate limit), then the body is read and the
+/// operation runs; a refused caller costs no body parsing and no execution.
 pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     if !is_json(&parts.headers) {
@@ -26,6 +28,11 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
             "send the request as JSON with Content-Type: application/json",
         );
     }
+    let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
+    let actor = match authenticate_and_limit(&state, &parts.headers, client_ip).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
     let gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {
         Ok(request) => request,
         Err(response) => return response,
@@ -36,14 +43,6 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let actor = match authenticate(&state, &parts.headers).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
-    let client_ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
     let context = RequestContext {
         request_id,
         actor,
@@ -52,6 +51,43 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     };
     let response = state.schema.execute(gql_request.data(context)).await;
     Json(response).into_response()
+}
+
+/// The caller, within its rate limit: a user or key by its own bucket; no credential, or one
+/// that does not verify, by the client IP's (so guessing keys is limited like logging in).
+async fn authenticate_and_limit(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_ip: Option<IpAddr>,
+) -> Result<Option<Actor>, Response> {
+    let limits = &state.rate_limits;
+    if !headers.contains_key(header::AUTHORIZATION) {
+        limits
+            .anonymous(client_ip)
+            .map_err(IntoResponse::into_response)?;
+        return Ok(None);
+    }
+    match authenticate(state, headers).await {
+        Ok(Some(actor)) => {
+            limits
+                .caller(actor.principal)
+                .map_err(IntoResponse::into_response)?;
+            Ok(Some(actor))
+        }
+        Ok(None) => {
+            limits
+                .anonymous(client_ip)
+                .map_err(IntoResponse::into_response)?;
+            Ok(None)
+        }
+        Err(refusal) if refusal.status() == StatusCode::UNAUTHORIZED => {
+            limits
+                .anonymous(client_ip)
+                .map_err(IntoResponse::into_response)?;
+            Err(refusal)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// The caller from `Authorization: Bearer ...`: none without the header; a credential that does
@@ -74,6 +110,9 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Ac
         Ok(actor) => Ok(Some(actor)),
         Err(AppError::Unauthenticated) => Err(unauthenticated(
             "the token or API key is invalid, expired or revoked",
+        )),
+        Err(AppError::Unavailable) => Err(limits::service_unavailable(
+            "no database connection is free, retry shortly",
         )),
         Err(err) => {
             tracing::error!(error = %err, "authentication failed");
