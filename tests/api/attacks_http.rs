@@ -415,3 +415,32 @@ async fn guessing_api_keys_is_limited_per_ip() {
         .json();
     assert_eq!(error_codes(&postback), ["RATE_LIMITED"]);
 }
+
+/// The real binary refuses to start when an exhausted pool could outwait the request timeout.
+#[test]
+fn start_up_refuses_an_acquire_timeout_not_below_the_request_timeout() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_partnergraph"));
+    command
+        .args(["serve", "--dev", "--bind", "127.0.0.1:0"])
+        .args([
+            "--db-acquire-timeout-ms",
+            "2000",
+            "--request-timeout-ms",
+            "1000",
+        ])
+        .current_dir(dir.path());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PARTNERGRAPH_") {
+            command.env_remove(key);
+        }
+    }
+    let output = command.output().expect("run partnergraph serve");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("PARTNERGRAPH_DB_ACQUIRE_TIMEOUT_MS")
+            && stderr.contains("PARTNERGRAPH_REQUEST_TIMEOUT_MS"),
+        "{stderr}"
+    );
+}
