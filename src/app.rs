@@ -13,6 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
+use crate::metrics::Metrics;
 use crate::tracking::Tracking;
 use crate::{db, demo, graphql};
 
@@ -52,12 +53,14 @@ pub fn build_with_clock(
 ) -> (AppState, Router) {
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
     let tracking = Arc::new(Tracking::start(&config.tracking, db.clone()));
+    let metrics = Arc::new(Metrics::new());
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())
         .data(PublicUrl(config.http.public_url.clone()))
         .data(tracking.clone())
         .data(clock)
+        .data(metrics.clone())
         .finish();
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
     let state = AppState {
@@ -67,6 +70,7 @@ pub fn build_with_clock(
         auth,
         tracking,
         rate_limits,
+        metrics,
     };
     let router = http::router(state.clone());
     (state, router)

@@ -24,6 +24,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod service;
 pub mod telemetry;
 pub mod tracking;

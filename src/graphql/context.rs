@@ -61,3 +61,10 @@ pub fn now(ctx: &Context<'_>) -> chrono::DateTime<chrono::Utc> {
         .map(|clock| clock.now())
         .unwrap_or_else(|_| chrono::Utc::now())
 }
+
+/// Counts events that ingestion stored (duplicates and rejections excluded) for `/metrics`.
+pub fn count_ingested(ctx: &Context<'_>, kind: &str, stored: usize) {
+    if let Ok(metrics) = ctx.data::<Arc<crate::metrics::Metrics>>() {
+        metrics.ingested(kind, stored as u64);
+    }
+}

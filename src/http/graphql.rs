@@ -43,13 +43,28 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let caller = describe_caller(actor.as_ref());
     let context = RequestContext {
-        request_id,
+        request_id: request_id.clone(),
         actor,
         client_ip,
         loaders: Loaders::new(&state.db),
     };
+    let operation = gql_request.operation_name.clone();
+    let started = std::time::Instant::now();
     let response = state.schema.execute(gql_request.data(context)).await;
+    let codes: Vec<String> = response.errors.iter().map(code_of).collect();
+    for code in &codes {
+        state.metrics.graphql_error(code);
+    }
+    tracing::info!(
+        request_id = %request_id,
+        caller = %caller,
+        operation = operation.as_deref().unwrap_or("-"),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        errors = %codes.join(","),
+        "graphql request"
+    );
     Json(response).into_response()
 }
 
@@ -213,5 +228,23 @@ fn describe(err: &serde_json::Error) -> String {
     match text.find(" at line ") {
         Some(at) => text[..at].to_owned(),
         None => text,
+    }
+}
+
+/// Who called, for the request log: `user:<id>:<ROLE>`, `key:<id>` or `anonymous`.
+fn describe_caller(actor: Option<&Actor>) -> String {
+    match actor.map(|a| (a.principal, a.role)) {
+        Some((crate::auth::Principal::User(id), role)) => format!("user:{id}:{}", role.as_str()),
+        Some((crate::auth::Principal::ApiKey(id), _)) => format!("key:{id}"),
+        None => "anonymous".into(),
+    }
+}
+
+/// An error's `extensions.code` (every error has one, see `graphql::errors`).
+fn code_of(error: &async_graphql::ServerError) -> String {
+    match error.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(async_graphql::Value::String(code)) => code.clone(),
+        Some(async_graphql::Value::Enum(code)) => code.to_string(),
+        _ => "INTERNAL".into(),
     }
 }

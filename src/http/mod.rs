@@ -1,14 +1,15 @@
 //! HTTP surface: `POST /graphql`, `GET /graphiql` (when enabled), `GET /r/{code}` (short-link
-//! redirects), `GET /healthz`, `GET /readyz`.
+//! redirects), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus).
 //!
 //! Limits, outermost first: request id, trace, panic catcher, body size (413), request timeout
-//! (408), then, except for the health routes, load shedding past `max_in_flight` (503). Rate
-//! limits run in the handlers, after authentication ([`rate_limit`]).
+//! (408), then, except for the health and metrics routes, load shedding past `max_in_flight`
+//! (503). Rate limits run in the handlers, after authentication ([`rate_limit`]).
 
 pub mod client_ip;
 mod graphql;
 mod health;
 mod limits;
+mod observe;
 mod postback;
 mod problem;
 pub mod rate_limit;
@@ -33,6 +34,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::graphql::AppSchema;
+use crate::metrics::Metrics;
 use crate::tracking::Tracking;
 
 pub use limits::RETRY_AFTER_BUSY_SECS;
@@ -49,6 +51,7 @@ pub struct AppState {
     /// Link cache and click queue of `GET /r/{code}`.
     pub tracking: Arc<Tracking>,
     pub rate_limits: Arc<rate_limit::RateLimits>,
+    pub metrics: Arc<Metrics>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -68,8 +71,9 @@ pub fn router(state: AppState) -> Router {
         http.request_timeout,
         http.max_body_bytes,
     );
-    // One semaphore for all routes: `Router::layer` wraps each route on its own. The health
-    // routes stay outside it, so a saturated server still reports that it is alive.
+    let metrics = state.metrics.clone();
+    // One semaphore for all routes: `Router::layer` wraps each route on its own. The health and
+    // metrics routes stay outside it, so a saturated server still reports that it is alive.
     let api = api.fallback(problem::not_found).layer(
         ServiceBuilder::new()
             .layer(HandleErrorLayer::new(limits::handle_error))
@@ -78,7 +82,12 @@ pub fn router(state: AppState) -> Router {
     );
     api.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(observe::metrics))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            observe::record,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(limits::handle_error))

@@ -141,7 +141,14 @@ pub async fn conversions(State(state): State<AppState>, request: Request) -> Res
         Err(err) => return app_error(&err),
     };
     let mut results = match conversions::record(&state.db, &actor, vec![item]).await {
-        Ok(results) => results,
+        Ok(results) => {
+            let stored = results
+                .iter()
+                .filter(|r| r.status == conversions::ItemStatus::Accepted)
+                .count();
+            state.metrics.ingested("conversion", stored as u64);
+            results
+        }
         Err(err) => return app_error(&err),
     };
     let Some(result) = results.pop() else {

@@ -25,6 +25,11 @@ fn free_addr() -> SocketAddr {
 }
 
 fn start(dir: &std::path::Path, extra: &[&str]) -> Server {
+    start_with_stdout(dir, extra, Stdio::null())
+}
+
+/// [`start`], with the server's standard output (its log) sent to `stdout`.
+fn start_with_stdout(dir: &std::path::Path, extra: &[&str], stdout: Stdio) -> Server {
     let addr = free_addr();
     let mut command = Command::new(env!("CARGO_BIN_EXE_partnergraph"));
     command
@@ -34,7 +39,7 @@ fn start(dir: &std::path::Path, extra: &[&str]) -> Server {
         .args(extra)
         .current_dir(dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::null());
     for (key, _) in std::env::vars() {
         if key.starts_with("PARTNERGRAPH_") {
@@ -443,4 +448,60 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
         .await
         .expect("payouts");
     assert_eq!(paid, 1);
+}
+
+/// JSON logs carry, per GraphQL request, its id, caller, operation and duration; `/metrics`
+/// counts requests, errors by code and ingested events.
+#[test]
+fn json_logs_and_metrics_describe_each_request() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut server = start_with_stdout(
+        dir.path(),
+        &["--dev", "--log-format", "json"],
+        Stdio::from(log),
+    );
+    let named = r#"{"query":"query Probe { __typename }","operationName":"Probe"}"#;
+    let reply = http_client::send(server.addr, "POST", "/graphql", Some(named)).expect("graphql");
+    assert_eq!(reply.status, 200);
+    let bad = r#"{"query":"{ viewer { id } }"}"#;
+    let reply = http_client::send(server.addr, "POST", "/graphql", Some(bad)).expect("graphql");
+    assert!(reply.body.contains("UNAUTHENTICATED"), "{}", reply.body);
+    let metrics = http_client::send(server.addr, "GET", "/metrics", None).expect("metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .body
+            .contains(r#"partnergraph_http_requests_total{route="/graphql",status="200"} 2"#),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains(r#"partnergraph_graphql_errors_total{code="UNAUTHENTICATED"} 1"#)
+    );
+    assert!(metrics.body.contains("partnergraph_click_queue_depth 0"));
+    assert!(
+        metrics
+            .body
+            .contains("partnergraph_http_request_duration_seconds_bucket")
+    );
+    server.child.kill().expect("kill");
+    server.child.wait().expect("wait");
+    let text = std::fs::read_to_string(&log_path).expect("read log");
+    let line = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["operation"] == "Probe")
+        .unwrap_or_else(|| panic!("no JSON line for the Probe operation in:\n{text}"));
+    assert_eq!(line["message"], "graphql request");
+    assert_eq!(line["caller"], "anonymous");
+    assert!(
+        line["request_id"].as_str().is_some_and(|id| id.len() >= 32),
+        "{line}"
+    );
+    assert!(line["duration_ms"].as_f64().is_some(), "{line}");
+    assert_eq!(line["level"], "INFO");
 }

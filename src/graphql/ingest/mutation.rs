@@ -32,6 +32,7 @@ impl IngestMutation {
             })
             .collect();
         let results = clicks::record(context::db(ctx)?, context::actor(ctx)?, items).await?;
+        context::count_ingested(ctx, "click", accepted(&results));
         Ok(RecordClicksPayload::new(results))
     }
 
@@ -59,6 +60,7 @@ impl IngestMutation {
             })
             .collect();
         let results = conversions::record(context::db(ctx)?, context::actor(ctx)?, items).await?;
+        context::count_ingested(ctx, "conversion", accepted(&results));
         Ok(RecordConversionsPayload::new(results))
     }
 
@@ -82,6 +84,14 @@ impl IngestMutation {
             },
         )
         .await?;
+        context::count_ingested(ctx, "refund", usize::from(!outcome.duplicate));
         Ok(outcome.conversion.map(Conversion))
     }
+}
+
+fn accepted<T>(results: &[conversions::ItemResult<T>]) -> usize {
+    results
+        .iter()
+        .filter(|r| r.status == conversions::ItemStatus::Accepted)
+        .count()
 }
