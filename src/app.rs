@@ -80,12 +80,14 @@ pub fn build_with_clock(
         .data(clock)
         .data(metrics.clone())
         .finish();
+    let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
     let state = AppState {
         db,
         schema,
         config: Arc::new(config),
         auth,
         tracking,
+        rate_limits,
         metrics,
     };
     let router = http::router(state.clone());

@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending migrations, then serve HTTP until SIGINT/SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply, roll back or list migrations.
     Migrate {
         #[command(flatten)]
@@ -213,6 +213,30 @@ pub struct LimitArgs {
         default_value_t = 30_000
     )]
     pub request_timeout_ms: u64,
+    /// Requests served at once; past it new requests are refused at once (503, Retry-After).
+    #[arg(long, env = "PARTNERGRAPH_MAX_IN_FLIGHT", default_value_t = 256)]
+    pub max_in_flight: usize,
+    /// Proxies whose `X-Forwarded-For` is believed: comma-separated addresses and CIDR blocks.
+    /// Empty (the default): the header is ignored and the socket peer is the client.
+    #[arg(long, env = "PARTNERGRAPH_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Requests per window for each user and each API key.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_RATE_LIMIT_PER_CALLER",
+        default_value_t = 600
+    )]
+    pub rate_limit_per_caller: u32,
+    /// Requests per window for each client IP without credentials (login, registration, ...).
+    #[arg(long, env = "PARTNERGRAPH_RATE_LIMIT_PER_IP", default_value_t = 60)]
+    pub rate_limit_per_ip: u32,
+    /// The rate-limit window, in seconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_RATE_LIMIT_WINDOW_SECS",
+        default_value_t = 60
+    )]
+    pub rate_limit_window_secs: u64,
 }
 
 /// Who may introspect the schema (`__schema`, `__type`); `__typename` is always allowed.

@@ -10,6 +10,7 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use crate::cli::{DatabaseArgs, Introspection, LimitArgs, LogFormat, ServeArgs, TrackingArgs};
+use crate::http::client_ip::TrustedProxies;
 use crate::tracking::visitor;
 
 /// A value that must never reach a log line or `Debug` output.
@@ -85,6 +86,18 @@ pub struct HttpConfig {
     pub graphiql: bool,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// Requests served at once; more are shed with 503.
+    pub max_in_flight: usize,
+    pub trusted_proxies: TrustedProxies,
+    pub rate_limit: RateLimitConfig,
+}
+
+/// Requests per `window`: per user or API key, and per client IP for anonymous calls.
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    pub per_caller: u32,
+    pub per_ip: u32,
+    pub window: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -306,21 +319,71 @@ impl Config {
         };
         let graphql = GraphqlConfig::from_args(&args.limits)?;
         let tracking = TrackingConfig::from_args(&args.tracking, &jwt_secret)?;
+        let database = DatabaseConfig::from_args(&args.db)?;
+        let http = HttpConfig::from_args(args, public_url, dev)?;
+        if database.acquire_timeout >= http.request_timeout {
+            // An exhausted pool must answer SERVICE_UNAVAILABLE before the request times out.
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_DB_ACQUIRE_TIMEOUT_MS",
+                format!(
+                    "must be below PARTNERGRAPH_REQUEST_TIMEOUT_MS ({} ms)",
+                    http.request_timeout.as_millis()
+                ),
+            ));
+        }
         Ok(Self {
-            database: DatabaseConfig::from_args(&args.db)?,
-            http: HttpConfig {
-                bind: args.bind,
-                public_url,
-                graphiql: args.graphiql.unwrap_or(dev),
-                max_body_bytes: args.limits.max_body_bytes,
-                request_timeout: Duration::from_millis(args.limits.request_timeout_ms),
-            },
+            database,
+            http,
             auth: AuthConfig { jwt_secret },
             graphql,
             tracking,
             log_format: args.log_format,
             dev,
             demo: args.demo,
+        })
+    }
+}
+
+impl HttpConfig {
+    fn from_args(args: &ServeArgs, public_url: String, dev: bool) -> Result<Self, ConfigError> {
+        let limits: &LimitArgs = &args.limits;
+        let positive = |value: u64, variable: &'static str| {
+            if value == 0 {
+                Err(ConfigError::new(variable, "must be at least 1"))
+            } else {
+                Ok(())
+            }
+        };
+        positive(limits.max_body_bytes as u64, "PARTNERGRAPH_MAX_BODY_BYTES")?;
+        positive(limits.request_timeout_ms, "PARTNERGRAPH_REQUEST_TIMEOUT_MS")?;
+        positive(limits.max_in_flight as u64, "PARTNERGRAPH_MAX_IN_FLIGHT")?;
+        positive(
+            limits.rate_limit_per_caller.into(),
+            "PARTNERGRAPH_RATE_LIMIT_PER_CALLER",
+        )?;
+        positive(
+            limits.rate_limit_per_ip.into(),
+            "PARTNERGRAPH_RATE_LIMIT_PER_IP",
+        )?;
+        positive(
+            limits.rate_limit_window_secs,
+            "PARTNERGRAPH_RATE_LIMIT_WINDOW_SECS",
+        )?;
+        let trusted_proxies = TrustedProxies::parse(&limits.trusted_proxies)
+            .map_err(|e| ConfigError::new("PARTNERGRAPH_TRUSTED_PROXIES", e.to_string()))?;
+        Ok(Self {
+            bind: args.bind,
+            public_url,
+            graphiql: args.graphiql.unwrap_or(dev),
+            max_body_bytes: limits.max_body_bytes,
+            request_timeout: Duration::from_millis(limits.request_timeout_ms),
+            max_in_flight: limits.max_in_flight,
+            trusted_proxies,
+            rate_limit: RateLimitConfig {
+                per_caller: limits.rate_limit_per_caller,
+                per_ip: limits.rate_limit_per_ip,
+                window: Duration::from_secs(limits.rate_limit_window_secs),
+            },
         })
     }
 }
@@ -345,7 +408,7 @@ mod tests {
         let mut argv = vec!["partnergraph", "serve"];
         argv.extend_from_slice(extra);
         match Cli::try_parse_from(argv).expect("parses").command {
-            Command::Serve(args) => args,
+            Command::Serve(args) => *args,
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -451,6 +514,69 @@ mod tests {
             Config::from_serve_args(&serve_args(&["--dev", "--graphql-max-query-bytes", "0"]))
                 .unwrap_err();
         assert_eq!(err.variable, "PARTNERGRAPH_GRAPHQL_MAX_QUERY_BYTES");
+    }
+
+    #[test]
+    fn http_limits_have_defaults_and_are_validated() {
+        let config = Config::from_serve_args(&serve_args(&["--dev"])).unwrap();
+        assert_eq!(config.http.max_body_bytes, 1_048_576);
+        assert_eq!(config.http.max_in_flight, 256);
+        assert!(config.http.trusted_proxies.is_empty());
+        assert_eq!(config.http.rate_limit.per_caller, 600);
+        assert_eq!(config.http.rate_limit.per_ip, 60);
+        assert_eq!(config.http.rate_limit.window, Duration::from_secs(60));
+        for (flag, variable) in [
+            ("--max-in-flight", "PARTNERGRAPH_MAX_IN_FLIGHT"),
+            ("--max-body-bytes", "PARTNERGRAPH_MAX_BODY_BYTES"),
+            (
+                "--rate-limit-per-caller",
+                "PARTNERGRAPH_RATE_LIMIT_PER_CALLER",
+            ),
+            ("--rate-limit-per-ip", "PARTNERGRAPH_RATE_LIMIT_PER_IP"),
+            (
+                "--rate-limit-window-secs",
+                "PARTNERGRAPH_RATE_LIMIT_WINDOW_SECS",
+            ),
+        ] {
+            let err = Config::from_serve_args(&serve_args(&["--dev", flag, "0"])).unwrap_err();
+            assert_eq!(err.variable, variable);
+        }
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--trusted-proxies", "lb.local"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_TRUSTED_PROXIES");
+        let config = Config::from_serve_args(&serve_args(&[
+            "--dev",
+            "--trusted-proxies",
+            "10.0.0.0/8, 127.0.0.1",
+        ]))
+        .unwrap();
+        assert!(!config.http.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn pool_acquire_timeout_must_be_below_the_request_timeout() {
+        let err = Config::from_serve_args(&serve_args(&[
+            "--dev",
+            "--db-acquire-timeout-ms",
+            "30000",
+            "--request-timeout-ms",
+            "30000",
+        ]))
+        .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_DB_ACQUIRE_TIMEOUT_MS");
+        assert!(
+            err.message.contains("PARTNERGRAPH_REQUEST_TIMEOUT_MS"),
+            "{err}"
+        );
+        let config = Config::from_serve_args(&serve_args(&[
+            "--dev",
+            "--db-acquire-timeout-ms",
+            "500",
+            "--request-timeout-ms",
+            "1000",
+        ]))
+        .unwrap();
+        assert!(config.database.acquire_timeout < config.http.request_timeout);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{ConnAcquireErr, DbErr, SqlErr};
 
 /// The codes a client can branch on. Document-level failures use the codes clients already know
 /// from Apollo (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`); `BAD_REQUEST` is an HTTP
@@ -19,6 +19,10 @@ pub enum ErrorCode {
     BadUserInput,
     Conflict,
     RateLimited,
+    /// Saturated (too many requests in flight, no database connection free in time): retry.
+    ServiceUnavailable,
+    /// The request took longer than the request timeout.
+    Timeout,
     Internal,
     BadRequest,
     GraphqlParseFailed,
@@ -34,6 +38,8 @@ impl ErrorCode {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::Timeout => "TIMEOUT",
             Self::Internal => "INTERNAL",
             Self::BadRequest => "BAD_REQUEST",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
@@ -66,6 +72,9 @@ pub enum AppError {
     Conflict(String),
     #[error("too many requests, retry in {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
+    /// No database connection became free within the acquire timeout: the pool is exhausted.
+    #[error("the service is busy, retry shortly")]
+    Unavailable,
     /// The detail is for the log only; clients see "internal error".
     #[error("internal error")]
     Internal(String),
@@ -96,6 +105,7 @@ impl AppError {
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unavailable => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -111,6 +121,10 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        if matches!(err, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) {
+            tracing::warn!("database pool exhausted: no connection within the acquire timeout");
+            return Self::Unavailable;
+        }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 tracing::debug!(error = %err, "unique constraint violation");
@@ -141,6 +155,14 @@ mod tests {
         assert_eq!(err.to_string(), "currencyCode: unknown currency");
         assert_eq!(err.field(), Some("currencyCode"));
         assert_eq!(err.code(), ErrorCode::BadUserInput);
+    }
+
+    #[test]
+    fn an_exhausted_pool_is_unavailable_not_internal() {
+        let err = AppError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(err.code(), ErrorCode::ServiceUnavailable);
+        let err = AppError::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
+        assert_eq!(err.code(), ErrorCode::Internal);
     }
 
     #[test]

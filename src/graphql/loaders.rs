@@ -18,8 +18,17 @@ use crate::db::entity::{
 use crate::service::enrollments::EnrollmentParent;
 use crate::service::{creators, experiments, offers};
 
-/// A loader failure, as the API reports it.
+/// A loader failure, as the API reports it: an exhausted pool is SERVICE_UNAVAILABLE, like
+/// everywhere else; any other database error is INTERNAL.
 pub fn failed(err: Arc<DbErr>) -> crate::error::AppError {
+    if matches!(
+        *err,
+        DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
+    ) {
+        return crate::error::AppError::from(DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout,
+        ));
+    }
     crate::error::AppError::internal(err)
 }
 

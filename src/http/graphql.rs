@@ -1,20 +1,20 @@
 //! `POST /graphql`: one operation per request, JSON in and out.
 
 use std::any::Any;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 
 use async_graphql::http::GraphiQLSource;
 use axum::Json;
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use futures_util::FutureExt;
 use serde_json::json;
 
 use super::problem::error_response;
-use super::{AppState, REQUEST_ID_HEADER};
+use super::{AppState, REQUEST_ID_HEADER, client_ip, limits};
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::RequestContext;
@@ -31,25 +31,22 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
             "send the request as JSON with Content-Type: application/json",
         );
     }
-    let mut gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
     let request_id = parts
         .headers
         .get(REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let actor = match authenticate(&state, &parts.headers, &request_id).await {
+    let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
+    let actor = match authenticate_and_limit(&state, &parts.headers, client_ip, &request_id).await {
         Ok(actor) => actor,
         Err(response) => return response,
     };
+    let mut gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
     let caller = describe_caller(actor.as_ref());
-    let client_ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
     // `limits` refuses introspection with a code first; this keeps the executor from serving it
     // should a document ever slip past that check.
     if !introspection_allowed(state.config.graphql.introspection, actor.as_ref()) {
@@ -106,6 +103,44 @@ fn internal(request_id: &str) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
+/// The caller, within its rate limit: a user or key by its own bucket; no credential, or one
+/// that does not verify, by the client IP's (so guessing keys is limited like logging in).
+async fn authenticate_and_limit(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_ip: Option<IpAddr>,
+    request_id: &str,
+) -> Result<Option<Actor>, Response> {
+    let limits = &state.rate_limits;
+    if !headers.contains_key(header::AUTHORIZATION) {
+        limits
+            .anonymous(client_ip)
+            .map_err(IntoResponse::into_response)?;
+        return Ok(None);
+    }
+    match authenticate(state, headers, request_id).await {
+        Ok(Some(actor)) => {
+            limits
+                .caller(actor.principal)
+                .map_err(IntoResponse::into_response)?;
+            Ok(Some(actor))
+        }
+        Ok(None) => {
+            limits
+                .anonymous(client_ip)
+                .map_err(IntoResponse::into_response)?;
+            Ok(None)
+        }
+        Err(refusal) if refusal.status() == StatusCode::UNAUTHORIZED => {
+            limits
+                .anonymous(client_ip)
+                .map_err(IntoResponse::into_response)?;
+            Err(refusal)
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// The caller from `Authorization: Bearer ...`: none without the header; a credential that does
 /// not verify is refused outright (401) rather than treated as anonymous.
 async fn authenticate(
@@ -130,6 +165,9 @@ async fn authenticate(
         Ok(actor) => Ok(Some(actor)),
         Err(AppError::Unauthenticated) => Err(unauthenticated(
             "the token or API key is invalid, expired or revoked",
+        )),
+        Err(AppError::Unavailable) => Err(limits::service_unavailable(
+            "no database connection is free, retry shortly",
         )),
         Err(err) => {
             tracing::error!(request_id, error = %err, "authentication failed");

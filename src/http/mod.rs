@@ -1,23 +1,34 @@
 //! HTTP surface: `POST /graphql`, `GET /graphiql` (when enabled), `GET /r/{code}` (short-link
 //! redirects), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus).
+//!
+//! Limits, outermost first: request id, trace, panic catcher, body size (413), request timeout
+//! (408), then, except for the health and metrics routes, load shedding past `max_in_flight`
+//! (503). Rate limits run in the handlers, after authentication ([`rate_limit`]).
 
+pub mod client_ip;
 mod graphql;
 mod health;
+mod limits;
 mod observe;
 mod postback;
 mod problem;
+pub mod rate_limit;
 mod redirect;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, StatusCode};
+use axum::error_handling::HandleErrorLayer;
+use axum::http::HeaderName;
+use axum::middleware;
 use axum::routing::{get, post};
 use sea_orm::DatabaseConnection;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::Auth;
@@ -25,6 +36,8 @@ use crate::config::Config;
 use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
 use crate::tracking::Tracking;
+
+pub use limits::RETRY_AFTER_BUSY_SECS;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -37,36 +50,53 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Link cache and click queue of `GET /r/{code}`.
     pub tracking: Arc<Tracking>,
+    pub rate_limits: Arc<rate_limit::RateLimits>,
     pub metrics: Arc<Metrics>,
 }
 
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new()
+    let mut api = Router::new()
         .route(
             "/graphql",
             post(graphql::execute).get(graphql::get_not_allowed),
         )
         .route("/postback/conversions", post(postback::conversions))
-        .route("/r/{code}", get(redirect::redirect))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(observe::metrics));
+        .route("/r/{code}", get(redirect::redirect));
     if state.config.http.graphiql {
-        router = router.route("/graphiql", get(graphql::graphiql));
+        api = api.route("/graphiql", get(graphql::graphiql));
     }
-    let timeout = state.config.http.request_timeout;
+    let http = &state.config.http;
+    let (max_in_flight, timeout, max_body) = (
+        http.max_in_flight,
+        http.request_timeout,
+        http.max_body_bytes,
+    );
     let metrics = state.metrics.clone();
-    router
-        .fallback(problem::not_found)
+    // One semaphore for all routes: `Router::layer` wraps each route on its own. The health and
+    // metrics routes stay outside it, so a saturated server still reports that it is alive.
+    let api = api.fallback(problem::not_found).layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(limits::handle_error))
+            .load_shed()
+            .layer(GlobalConcurrencyLimitLayer::new(max_in_flight.max(1))),
+    );
+    api.route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(observe::metrics))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             observe::record,
         ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            clamp_timeout(timeout),
-        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(limits::handle_error))
+                .timeout(clamp_timeout(timeout)),
+        )
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(middleware::map_response(move |response| {
+            limits::body_limit_as_json(max_body, response)
+        }))
         .layer(CatchPanicLayer::custom(problem::panic_response))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))

@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
 use super::problem::error_response;
+use super::{AppState, client_ip, limits};
 use crate::domain::conversion::Kind;
 use crate::domain::money::Currency;
 use crate::error::{AppError, ErrorCode};
@@ -81,6 +81,7 @@ fn app_error(err: &AppError) -> Response {
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::BadUserInput | ErrorCode::NotFound => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::ServiceUnavailable => return limits::service_unavailable(&err.to_string()),
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let body = json!({ "errors": [{ "message": err.to_string(), "extensions": {
@@ -96,13 +97,28 @@ pub async fn conversions(State(state): State<AppState>, request: Request) -> Res
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
+    // Without a valid key the call is anonymous and limited per client IP; with one, per key.
+    let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
     let Some(token) = token else {
+        if let Err(limited) = state.rate_limits.anonymous(client_ip) {
+            return limited.into_response();
+        }
         return app_error(&AppError::Unauthenticated);
     };
     let actor = match actors::from_bearer(&state.db, &state.auth, token).await {
         Ok(actor) => actor,
-        Err(err) => return app_error(&err),
+        Err(err) => {
+            if err.code() == ErrorCode::Unauthenticated
+                && let Err(limited) = state.rate_limits.anonymous(client_ip)
+            {
+                return limited.into_response();
+            }
+            return app_error(&err);
+        }
     };
+    if let Err(limited) = state.rate_limits.caller(actor.principal) {
+        return limited.into_response();
+    }
     let Ok(bytes) = to_bytes(body, state.config.http.max_body_bytes).await else {
         return error_response(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -12,6 +12,7 @@ use chrono::Utc;
 use url::Url;
 
 use super::AppState;
+use super::client_ip::TrustedProxies;
 use crate::tracking::{CachedLink, NewClick, Tracking, bots, destination};
 
 /// Longest referrer host kept (DNS names are at most 253 characters).
@@ -43,14 +44,21 @@ pub async fn redirect(
     let click_id = uuid::Uuid::new_v4().simple().to_string();
     // HEAD (link checkers) gets the same answer but is not a visit.
     if request.method() != Method::HEAD {
-        record_click(&state.tracking, &link, &click_id, &request);
+        let proxies = &state.config.http.trusted_proxies;
+        record_click(&state.tracking, proxies, &link, &click_id, &request);
     }
     let location = destination::with_click_id(&link.location, &click_id);
     found(location.as_str())
 }
 
 /// Hands the click to the queue (never waits); a full queue drops it, the redirect goes on.
-fn record_click(tracking: &Tracking, link: &CachedLink, click_id: &str, request: &Request) {
+fn record_click(
+    tracking: &Tracking,
+    proxies: &TrustedProxies,
+    link: &CachedLink,
+    click_id: &str,
+    request: &Request,
+) {
     let headers = request.headers();
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -59,7 +67,7 @@ fn record_click(tracking: &Tracking, link: &CachedLink, click_id: &str, request:
     let ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+        .map(|ConnectInfo(addr)| proxies.client_ip(addr.ip(), headers));
     tracking.clicks.enqueue(NewClick {
         brand_id: link.brand_id,
         link_id: link.link_id,

@@ -5,6 +5,7 @@ mod helpers;
 mod accounts;
 mod api_keys;
 mod attacks_graphql;
+mod attacks_http;
 mod authz_matrix;
 mod campaigns;
 mod content;

@@ -18,8 +18,10 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use partnergraph::cli::LogFormat;
 use partnergraph::config::{
-    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, Secret, TrackingConfig,
+    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, RateLimitConfig, Secret,
+    TrackingConfig,
 };
+use partnergraph::http::client_ip::TrustedProxies;
 use partnergraph::tracking::Tracking;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
@@ -91,6 +93,14 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             graphiql: true,
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(30),
+            max_in_flight: 256,
+            trusted_proxies: TrustedProxies::none(),
+            // Far above what any test sends: only the rate-limit tests set tight ones.
+            rate_limit: RateLimitConfig {
+                per_caller: 1_000_000,
+                per_ip: 1_000_000,
+                window: Duration::from_secs(60),
+            },
         },
         auth: AuthConfig {
             jwt_secret: Secret::new("test-secret-test-secret-test-secret-42"),
@@ -152,8 +162,18 @@ impl TestApp {
         backend: Backend,
         clock: Arc<dyn partnergraph::clock::Clock>,
     ) -> Option<Self> {
+        Self::spawn_configured(backend, clock, |_| {}).await
+    }
+
+    /// An app over [`test_config`] changed by `configure` (limits, pool size, ...).
+    pub async fn spawn_configured(
+        backend: Backend,
+        clock: Arc<dyn partnergraph::clock::Clock>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Option<Self> {
         let test_db = TestDb::create(backend).await?;
-        let config = test_config(test_db.database_config());
+        let mut config = test_config(test_db.database_config());
+        configure(&mut config);
         let mut db = partnergraph::app::connect_and_migrate(&config)
             .await
             .expect("migrate test database");
