@@ -193,6 +193,21 @@ pub async fn get_for_change(
     find_in_brand(db, brand_id, id).await
 }
 
+/// The campaign an input names (`campaignId`), to add something to (MANAGER, ADMIN): one that
+/// does not exist or belongs to another brand is BAD_USER_INPUT on `campaignId`.
+pub async fn named_in_input(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<campaign::Model, AppError> {
+    get_for_change(db, actor, id)
+        .await
+        .map_err(|err| match err {
+            AppError::NotFound => AppError::bad_input("campaignId", "no such campaign"),
+            other => other,
+        })
+}
+
 pub fn parse_status(stored: &str) -> Result<CampaignStatus, AppError> {
     CampaignStatus::parse(stored).ok_or_else(|| AppError::internal("stored campaign status"))
 }

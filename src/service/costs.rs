@@ -32,12 +32,7 @@ pub async fn record(
     actor: &Actor,
     input: CostInput,
 ) -> Result<cost::Model, AppError> {
-    let campaign = campaigns::get_for_change(db, actor, input.campaign_id)
-        .await
-        .map_err(|err| match err {
-            AppError::NotFound => AppError::bad_input("campaignId", "no such campaign"),
-            other => other,
-        })?;
+    let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     if let Some(creator_id) = input.creator_id {
         creator::Entity::find_by_id(creator_id)
             .filter(creator::Column::BrandId.eq(campaign.brand_id))

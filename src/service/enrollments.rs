@@ -58,12 +58,7 @@ pub async fn enroll(
     actor: &Actor,
     input: EnrollInput,
 ) -> Result<enrollment::Model, AppError> {
-    let campaign = campaigns::get_for_change(db, actor, input.campaign_id)
-        .await
-        .map_err(|err| match err {
-            AppError::NotFound => AppError::bad_input("campaignId", "no such campaign"),
-            other => other,
-        })?;
+    let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     let creator = creator::Entity::find_by_id(input.creator_id)
         .filter(creator::Column::BrandId.eq(campaign.brand_id))
         .one(db)

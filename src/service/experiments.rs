@@ -66,12 +66,7 @@ pub async fn create(
     actor: &Actor,
     input: ExperimentInput,
 ) -> Result<experiment::Model, AppError> {
-    let campaign = campaigns::get_for_change(db, actor, input.campaign_id)
-        .await
-        .map_err(|err| match err {
-            AppError::NotFound => AppError::bad_input("campaignId", "no such campaign"),
-            other => other,
-        })?;
+    let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     let name = text::required("name", &input.name, 200).map_err(AppError::invalid)?;
     rules::validate_window(input.starts_at, input.ends_at).map_err(invalid)?;
     let regions = rules::regions(&input.treatment, &input.control).map_err(invalid)?;

@@ -57,7 +57,7 @@ pub struct Owners {
 }
 
 /// The filter's lists, as sets (`None`: no restriction).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Restriction {
     pub campaign_ids: Option<HashSet<i64>>,
     pub creator_ids: Option<HashSet<i64>>,

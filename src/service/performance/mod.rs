@@ -283,7 +283,7 @@ async fn build(
         }
         let part_restriction = Restriction {
             creator_ids: creator_ids.as_ref().map(|v| v.iter().copied().collect()),
-            ..restriction_clone(&restriction)
+            ..restriction.clone()
         };
         let scope = Scope {
             brand_id: part.brand.id,
@@ -301,9 +301,6 @@ async fn build(
         if grouped.rows.len() > MAX_ROWS {
             return Err(too_many_rows());
         }
-    }
-    if grouped.rows.len() > MAX_ROWS {
-        return Err(too_many_rows());
     }
     let tz = first_tz.unwrap_or(Tz::UTC);
     let metrics_of = |group: &grouping::Group| {
@@ -337,14 +334,6 @@ async fn build(
         totals,
         rows,
     })
-}
-
-fn restriction_clone(r: &Restriction) -> Restriction {
-    Restriction {
-        campaign_ids: r.campaign_ids.clone(),
-        creator_ids: r.creator_ids.clone(),
-        platforms: r.platforms.clone(),
-    }
 }
 
 fn too_many_rows() -> AppError {
