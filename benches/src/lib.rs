@@ -1,0 +1,1 @@
+//! Shared pieces of the benchmark tools (see `BENCHMARKS.md` and `benches/run`).
