@@ -37,14 +37,7 @@ pub const MAX_HOLD_PERIOD_DAYS: i32 = 365;
 pub type Invalid = (&'static str, String);
 
 pub fn validate_name(name: &str) -> Result<String, Invalid> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err((
-            "brandName",
-            format!("must be 1 to {MAX_NAME_LEN} characters"),
-        ));
-    }
-    Ok(name.to_owned())
+    super::text::required("brandName", name, MAX_NAME_LEN)
 }
 
 /// An IANA timezone name such as "Europe/Berlin"; days, weeks and months are counted in it.

@@ -82,6 +82,7 @@ pub fn labels(
                 format!("each entry must be 1 to {max_len} characters, without quotes"),
             ));
         }
+        no_nul(field, &label)?;
         if !out.contains(&label) {
             out.push(label);
         }
@@ -129,6 +130,7 @@ mod tests {
         );
         assert!(required("id", "a\0b", 10).is_err());
         assert!(optional("notes", Some("\0"), 10).is_err());
+        assert!(labels("niches", &["be\0auty".into()], 5, 40).is_err());
     }
 
     #[test]

@@ -80,7 +80,35 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         errors = %codes.join(","),
         "graphql request"
     );
-    Json(response).into_response()
+    match refused_for_rate(&response) {
+        Some(retry_after_secs) => {
+            let mut refused = Json(response).into_response();
+            *refused.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            refused
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            refused
+        }
+        None => Json(response).into_response(),
+    }
+}
+
+/// A response with no data refused by a rate limit inside the API (failed logins per account
+/// or IP) is answered like the HTTP-level limits: 429 with `Retry-After`.
+fn refused_for_rate(response: &async_graphql::Response) -> Option<u64> {
+    if !matches!(response.data, async_graphql::Value::Null) {
+        return None;
+    }
+    response.errors.iter().find_map(|error| {
+        let extensions = error.extensions.as_ref()?;
+        if code_of(error) != ErrorCode::RateLimited.as_str() {
+            return None;
+        }
+        match extensions.get("retryAfter") {
+            Some(async_graphql::Value::Number(secs)) => secs.as_u64(),
+            _ => None,
+        }
+    })
 }
 
 /// A resolver that panicked: INTERNAL with the request id; the payload goes to the log only.

@@ -12,6 +12,7 @@ use super::page::{self, KeysetPage};
 use crate::auth::secrets::{self, API_KEY_PREFIX};
 use crate::auth::{Actor, Permission, Scope};
 use crate::db::entity::api_key;
+use crate::domain::text;
 use crate::error::AppError;
 
 pub const MAX_NAME_LEN: usize = 100;
@@ -32,13 +33,7 @@ pub async fn create(
     scopes: &[Scope],
 ) -> Result<CreatedKey, AppError> {
     let brand_id = actor.require(Permission::ManageApiKeys)?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(AppError::bad_input(
-            "name",
-            format!("must be 1 to {MAX_NAME_LEN} characters"),
-        ));
-    }
+    let name = text::required("name", name, MAX_NAME_LEN).map_err(AppError::invalid)?;
     let mut unique: Vec<Scope> = Vec::new();
     for scope in scopes {
         if !unique.contains(scope) {
@@ -52,7 +47,7 @@ pub async fn create(
     let secret = secrets::random_token(API_KEY_PREFIX);
     let key = api_key::ActiveModel {
         brand_id: Set(brand_id),
-        name: Set(name.to_owned()),
+        name: Set(name),
         prefix: Set(secret[..SHOWN_PREFIX_LEN].to_owned()),
         secret_hash: Set(secrets::sha256_hex(&secret)),
         scopes: Set(serde_json::to_string(&stored_scopes).map_err(AppError::internal)?),

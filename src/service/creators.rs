@@ -430,12 +430,7 @@ pub async fn list(
         select = select.filter(creator::Column::Id.in_subquery(sub.to_owned()));
     }
     if let Some(search) = filter.search.filter(|s| !s.trim().is_empty()) {
-        if search.chars().count() > 100 {
-            return Err(AppError::bad_input(
-                "search",
-                "must be at most 100 characters",
-            ));
-        }
+        text::optional("search", Some(&search), 100).map_err(AppError::invalid)?;
         let pattern = contains_pattern(&search);
         let mut handles = Query::select();
         handles

@@ -6,6 +6,7 @@ mod accounts;
 mod api_keys;
 mod attacks_graphql;
 mod attacks_http;
+mod attacks_inputs;
 mod authz_matrix;
 mod campaigns;
 mod content;

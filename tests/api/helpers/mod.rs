@@ -4,6 +4,7 @@
 pub mod contract;
 pub mod http_client;
 pub mod postgres;
+pub mod schema_walk;
 pub mod server;
 pub mod world;
 
@@ -246,7 +247,8 @@ impl TestApp {
     }
 
     /// Sends one operation with `Authorization: Bearer <token>` (none when `token` is `None`).
-    /// A refused credential answers 401 with a GraphQL error body, returned like any other.
+    /// A refused credential answers 401, a rate limit 429, with a GraphQL error body returned
+    /// like any other.
     pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         self.send_graphql(token, json!({ "query": query, "variables": variables }))
             .await
@@ -278,7 +280,12 @@ impl TestApp {
             .request(request.body(Body::from(body.to_string())).expect("request"))
             .await;
         assert!(
-            answer.status == StatusCode::OK || answer.status == StatusCode::UNAUTHORIZED,
+            [
+                StatusCode::OK,
+                StatusCode::UNAUTHORIZED,
+                StatusCode::TOO_MANY_REQUESTS
+            ]
+            .contains(&answer.status),
             "{} {}",
             answer.status,
             answer.text
