@@ -1,7 +1,8 @@
 //! Reads the facts a report is built from, for one brand and range: daily rollups for the whole
 //! local days inside the range, the raw events for its partial edges, and costs and published
 //! deliverables (few per campaign) from their own tables. Every fact carries its brand-timezone
-//! day and its owner; grouping happens later (`grouping.rs`).
+//! day and its owner; grouping happens later (`grouping.rs`). Distinct visitors are counted by
+//! the database (`uniques.rs`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -12,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::db::entity::{
-    click, commission, conversion, cost, daily_rollup, daily_visitor, deliverable, enrollment,
+    click, commission, conversion, cost, daily_rollup, deliverable, enrollment,
 };
 use crate::domain::calendar::{local_day, split_range};
 use crate::domain::content::DeliverableStatus;
@@ -39,18 +40,9 @@ pub struct Fact {
     pub counters: Counters,
 }
 
-/// A distinct visitor key seen on an enrollment's links on a day.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Visitor {
-    pub enrollment_id: i64,
-    pub day: Option<NaiveDate>,
-    pub key: String,
-}
-
 #[derive(Debug, Default)]
 pub struct Facts {
     pub facts: Vec<Fact>,
-    pub visitors: Vec<Visitor>,
 }
 
 /// What to read for one brand.
@@ -67,12 +59,12 @@ pub struct Scope {
 }
 
 impl Scope {
-    fn restricted(&self) -> bool {
+    pub(super) fn restricted(&self) -> bool {
         self.campaign_ids.is_some() || self.creator_ids.is_some()
     }
 
     /// The brand's enrollments within the campaign and creator restrictions.
-    fn enrollments(&self) -> SelectStatement {
+    pub(super) fn enrollments(&self) -> SelectStatement {
         let mut select = enrollment::Entity::find()
             .select_only()
             .column(enrollment::Column::Id)
@@ -96,7 +88,6 @@ pub async fn collect<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<Facts,
     let split = split_range(scope.from, scope.to, scope.tz);
     if let Some((first, end)) = split.days {
         rollups(db, scope, first, end, &mut facts).await?;
-        rollup_visitors(db, scope, first, end, &mut facts).await?;
     }
     for (from, to) in split.edges {
         edge_clicks(db, scope, from, to, &mut facts).await?;
@@ -171,47 +162,6 @@ async fn rollups<C: ConnectionTrait>(
     Ok(())
 }
 
-#[derive(FromQueryResult)]
-struct VisitorRow {
-    enrollment_id: i64,
-    day: NaiveDate,
-    visitor_key: String,
-}
-
-async fn rollup_visitors<C: ConnectionTrait>(
-    db: &C,
-    scope: &Scope,
-    first: NaiveDate,
-    end: NaiveDate,
-    facts: &mut Facts,
-) -> Result<(), AppError> {
-    use daily_visitor::Column as V;
-    let mut select = daily_visitor::Entity::find()
-        .select_only()
-        .column(V::EnrollmentId)
-        .column_as(Expr::expr(Func::min(Expr::col(V::Day))), "day")
-        .column(V::VisitorKey)
-        .filter(V::BrandId.eq(scope.brand_id))
-        .filter(V::Day.gte(first))
-        .filter(V::Day.lt(end))
-        .group_by(V::EnrollmentId)
-        .group_by(V::VisitorKey);
-    if scope.by_day {
-        select = select.group_by(V::Day);
-    }
-    if scope.restricted() {
-        select = select.filter(V::EnrollmentId.in_subquery(scope.enrollments()));
-    }
-    for row in select.into_model::<VisitorRow>().all(db).await? {
-        facts.visitors.push(Visitor {
-            enrollment_id: row.enrollment_id,
-            day: scope.by_day.then_some(row.day),
-            key: row.visitor_key,
-        });
-    }
-    Ok(())
-}
-
 async fn edge_clicks<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
@@ -223,7 +173,6 @@ async fn edge_clicks<C: ConnectionTrait>(
         .select_only()
         .column(click::Column::EnrollmentId)
         .column(click::Column::OccurredAt)
-        .column(click::Column::VisitorKey)
         .filter(click::Column::BrandId.eq(scope.brand_id))
         .filter(click::Column::IsBot.eq(false))
         .filter(click::Column::OccurredAt.gte(from))
@@ -231,22 +180,15 @@ async fn edge_clicks<C: ConnectionTrait>(
     if scope.restricted() {
         select = select.filter(click::Column::EnrollmentId.in_subquery(scope.enrollments()));
     }
-    let rows: Vec<(Option<i64>, DateTime<Utc>, String)> = select.into_tuple().all(db).await?;
-    for (enrollment_id, at, key) in rows {
-        let enrollment_id = enrollment_id.unwrap_or(NO_ENROLLMENT);
-        let day = scope.day_of(at);
+    let rows: Vec<(Option<i64>, DateTime<Utc>)> = select.into_tuple().all(db).await?;
+    for (enrollment_id, at) in rows {
         facts.facts.push(Fact {
-            owner: Owner::Enrollment(enrollment_id),
-            day,
+            owner: Owner::Enrollment(enrollment_id.unwrap_or(NO_ENROLLMENT)),
+            day: scope.day_of(at),
             counters: Counters {
                 clicks: 1,
                 ..Counters::default()
             },
-        });
-        facts.visitors.push(Visitor {
-            enrollment_id,
-            day,
-            key,
         });
     }
     Ok(())

@@ -2,8 +2,8 @@
 //! CREATOR and OFFER from the enrollment (costs: their campaign and optional creator), PLATFORM
 //! from the creator's primary platform, the period from the fact's brand-timezone day. A fact
 //! without a grouped dimension lands in a row whose key field is `None`, so the additive
-//! counters of the rows always add up to the totals. Unique clicks are distinct visitor keys per
-//! row (and over everything for the totals), so they do not add up.
+//! counters of the rows always add up to the totals. Unique clicks, which do not add up, are
+//! counted by the database with the same keys (`uniques.rs`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -64,16 +64,10 @@ pub struct Restriction {
     pub platforms: Option<HashSet<Platform>>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Group {
-    pub counters: Counters,
-    pub visitors: HashSet<String>,
-}
-
 #[derive(Debug, Default)]
 pub struct Grouped {
-    pub rows: HashMap<RowKey, Group>,
-    pub totals: Group,
+    pub rows: HashMap<RowKey, Counters>,
+    pub totals: Counters,
 }
 
 /// An owner's dimension values.
@@ -143,32 +137,15 @@ impl Grouped {
                 continue;
             }
             let key = dims.key(&resolved, fact.day);
-            self.rows
-                .entry(key)
-                .or_default()
-                .counters
-                .add(&fact.counters);
-            self.totals.counters.add(&fact.counters);
-        }
-        for visitor in facts.visitors {
-            let resolved = owners.resolve(Owner::Enrollment(visitor.enrollment_id));
-            if !restriction.admits(&resolved) {
-                continue;
-            }
-            let key = dims.key(&resolved, visitor.day);
-            self.totals.visitors.insert(visitor.key.clone());
-            self.rows
-                .entry(key)
-                .or_default()
-                .visitors
-                .insert(visitor.key);
+            self.rows.entry(key).or_default().add(&fact.counters);
+            self.totals.add(&fact.counters);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::facts::{Fact, Visitor};
+    use super::super::facts::Fact;
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
@@ -200,11 +177,6 @@ mod tests {
             day: Some(day(d)),
             counters,
         };
-        let visitor = |enrollment_id, d: &str, key: &str| Visitor {
-            enrollment_id,
-            day: Some(day(d)),
-            key: key.into(),
-        };
         Facts {
             facts: vec![
                 fact(Owner::Enrollment(1), "2026-11-30", clicks(3)),
@@ -221,12 +193,6 @@ mod tests {
                         ..Counters::default()
                     },
                 ),
-            ],
-            visitors: vec![
-                visitor(1, "2026-11-30", "a"),
-                visitor(1, "2026-11-30", "b"),
-                visitor(2, "2026-12-01", "a"),
-                visitor(3, "2026-12-07", "a"),
             ],
         }
     }
@@ -245,14 +211,12 @@ mod tests {
                 ..RowKey::default()
             }]
         };
-        assert_eq!(row(Some(100)).counters.clicks, 4);
-        assert_eq!(row(Some(100)).visitors.len(), 2); // a, b
-        assert_eq!(row(Some(200)).counters.clicks, 2);
-        assert_eq!(row(None).counters.other_costs_minor, 5_000);
-        assert_eq!(grouped.totals.counters.clicks, 6);
-        assert_eq!(grouped.totals.visitors.len(), 2, "distinct over everything");
-        let sum: i64 = grouped.rows.values().map(|g| g.counters.clicks).sum();
-        assert_eq!(sum, grouped.totals.counters.clicks);
+        assert_eq!(row(Some(100)).clicks, 4);
+        assert_eq!(row(Some(200)).clicks, 2);
+        assert_eq!(row(None).other_costs_minor, 5_000);
+        assert_eq!(grouped.totals.clicks, 6);
+        let sum: i64 = grouped.rows.values().map(|g| g.clicks).sum();
+        assert_eq!(sum, grouped.totals.clicks);
     }
 
     #[test]
@@ -271,16 +235,10 @@ mod tests {
                 ..RowKey::default()
             }]
         };
-        assert_eq!(
-            week("2026-11-30", Some(Platform::Tiktok)).counters.clicks,
-            3
-        );
-        assert_eq!(week("2026-11-30", None).counters.clicks, 2);
-        assert_eq!(week("2026-11-30", None).counters.other_costs_minor, 5_000);
-        assert_eq!(
-            week("2026-12-07", Some(Platform::Tiktok)).counters.clicks,
-            1
-        );
+        assert_eq!(week("2026-11-30", Some(Platform::Tiktok)).clicks, 3);
+        assert_eq!(week("2026-11-30", None).clicks, 2);
+        assert_eq!(week("2026-11-30", None).other_costs_minor, 5_000);
+        assert_eq!(week("2026-12-07", Some(Platform::Tiktok)).clicks, 1);
     }
 
     #[test]
@@ -291,11 +249,8 @@ mod tests {
             ..Restriction::default()
         };
         grouped.add(sample(), &Dims::default(), &owners(), &restriction);
-        assert_eq!(grouped.totals.counters.clicks, 4);
-        assert_eq!(
-            grouped.totals.counters.other_costs_minor, 0,
-            "campaign-level cost"
-        );
+        assert_eq!(grouped.totals.clicks, 4);
+        assert_eq!(grouped.totals.other_costs_minor, 0, "campaign-level cost");
 
         let mut by_platform = Grouped::default();
         let restriction = Restriction {
@@ -303,7 +258,7 @@ mod tests {
             ..Restriction::default()
         };
         by_platform.add(sample(), &Dims::default(), &owners(), &restriction);
-        assert_eq!(by_platform.totals.counters.clicks, 4);
+        assert_eq!(by_platform.totals.clicks, 4);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! Design: whole local days of the range are read from `daily_rollups` and `daily_visitors`
 //! (kept in the ingestion transactions, see `service::rollups`), so a report costs rollup rows
-//! (enrollments x days) and distinct visitors, not stored clicks. Only the partial days at the
+//! (enrollments x days) and distinct visitors, not stored clicks; distinct visitors are counted
+//! by the database, never loaded. Only the partial days at the
 //! range's edges (when `from`/`to` are not local midnights) are read from the events. Costs and
 //! published deliverables are few and read from their tables. Grouping is done in memory.
 
@@ -12,6 +13,7 @@ mod facts;
 mod forecast;
 mod grouping;
 mod ltv;
+mod uniques;
 
 pub use self::forecast::{DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, forecast};
 pub use self::ltv::{LtvReport, LtvRow, MAX_DAYS as MAX_LTV_DAYS, ltv};
@@ -29,7 +31,7 @@ use self::grouping::{Dims, Grouped, Owners, Restriction};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{brand, campaign, creator, enrollment};
 use crate::domain::calendar::{Grain, local_midnight, period_label};
-use crate::domain::metrics::{Metrics, metrics};
+use crate::domain::metrics::{Counters, Metrics, metrics};
 use crate::domain::roster::Platform;
 use crate::error::AppError;
 
@@ -266,6 +268,7 @@ async fn build(
     };
     let needs_platform = dims.platform || filter.platforms.is_some();
     let mut grouped = Grouped::default();
+    let mut scopes = Vec::new();
     let mut first_tz = None;
     for part in parts {
         let tz: Tz = part.brand.timezone.parse().map_err(AppError::internal)?;
@@ -301,31 +304,29 @@ async fn build(
         if grouped.rows.len() > MAX_ROWS {
             return Err(too_many_rows());
         }
+        scopes.push(scope);
     }
+    let uniques = uniques::count(db, &scopes, &dims).await?;
     let tz = first_tz.unwrap_or(Tz::UTC);
-    let metrics_of = |group: &grouping::Group| {
-        let mut m = metrics(
-            &group.counters,
-            group.visitors.len() as i64,
-            margin.unwrap_or(Decimal::ONE),
-        );
+    let metrics_of = |counters: &Counters, unique_clicks: i64| {
+        let mut m = metrics(counters, unique_clicks, margin.unwrap_or(Decimal::ONE));
         if margin.is_none() {
             m.roi = None;
         }
         m
     };
-    let totals = metrics_of(&grouped.totals);
+    let totals = metrics_of(&grouped.totals, uniques.total);
     let mut rows: Vec<Row> = grouped
         .rows
         .iter()
-        .map(|(key, group)| Row {
+        .map(|(key, counters)| Row {
             key: key.clone(),
             period: key
                 .period
                 .zip(dims.grain)
                 .map(|(start, grain)| period_label(start, grain)),
             period_start: key.period.map(|start: NaiveDate| local_midnight(start, tz)),
-            metrics: metrics_of(group),
+            metrics: metrics_of(counters, uniques.rows.get(key).copied().unwrap_or(0)),
         })
         .collect();
     rows.sort_by_key(|row| row.key.sort_key());
@@ -365,7 +366,7 @@ async fn creators_on(
 
 /// The enrollments and cost creators the facts name.
 fn ids_of(facts: &Facts) -> (HashSet<i64>, HashSet<i64>) {
-    let mut enrollment_ids: HashSet<i64> = facts.visitors.iter().map(|v| v.enrollment_id).collect();
+    let mut enrollment_ids = HashSet::new();
     let mut creator_ids = HashSet::new();
     for fact in &facts.facts {
         match fact.owner {
