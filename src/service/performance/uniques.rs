@@ -157,21 +157,21 @@ fn grouped(source: SelectStatement, scopes: &[Scope], dims: &Dims) -> SelectStat
     if dims.campaign {
         by(
             &mut select,
-            Expr::col((e.clone(), enrollment::Column::CampaignId)).into(),
+            Expr::col((e.clone(), enrollment::Column::CampaignId)),
             CAMPAIGN,
         );
     }
     if dims.creator {
         by(
             &mut select,
-            Expr::col((e.clone(), enrollment::Column::CreatorId)).into(),
+            Expr::col((e.clone(), enrollment::Column::CreatorId)),
             CREATOR,
         );
     }
     if dims.offer {
         by(
             &mut select,
-            Expr::col((e.clone(), enrollment::Column::OfferId)).into(),
+            Expr::col((e.clone(), enrollment::Column::OfferId)),
             OFFER,
         );
     }
@@ -185,14 +185,14 @@ fn grouped(source: SelectStatement, scopes: &[Scope], dims: &Dims) -> SelectStat
         );
         by(
             &mut select,
-            Expr::col((c, creator::Column::PrimaryPlatform)).into(),
+            Expr::col((c, creator::Column::PrimaryPlatform)),
             PLATFORM,
         );
     }
     if let Some(grain) = dims.grain {
         by(
             &mut select,
-            period(Expr::col((v, V::Day)).into(), grain, scopes),
+            period(Expr::col((v, V::Day)), grain, scopes),
             PERIOD,
         );
     }
