@@ -1,1 +1,11 @@
 //! Shared pieces of the benchmark tools (see `BENCHMARKS.md` and `benches/run`).
+//!
+//! - [`datagen`]: the deterministic data generator behind the `datagen` binary.
+//! - [`manifest`]: what `datagen` writes for the other tools.
+//! - [`http`]: a small HTTP/1.1 client for GraphQL calls (keep-alive, one connection).
+//! - [`stats`]: percentiles.
+
+pub mod datagen;
+pub mod http;
+pub mod manifest;
+pub mod stats;
