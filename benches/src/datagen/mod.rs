@@ -93,9 +93,24 @@ pub fn local_midnight(tz: chrono_tz::Tz, now: DateTime<Utc>, days: i64) -> DateT
         .unwrap_or(now)
 }
 
+/// Logs how long each phase of a load took (stderr).
+struct Phase(std::time::Instant);
+
+impl Phase {
+    fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    fn done(&mut self, what: &str) {
+        eprintln!("datagen: {what}: {:.1} s", self.0.elapsed().as_secs_f64());
+        self.0 = std::time::Instant::now();
+    }
+}
+
 /// Loads the program into a migrated database.
 pub async fn load(db: &DatabaseConnection, options: Options) -> Result<Loaded, Error> {
     let Options { scale, seed, now } = options;
+    let mut phase = Phase::start();
     let mut rng = StdRng::seed_from_u64(seed);
     let tz: chrono_tz::Tz = TIMEZONE.parse().map_err(|_| "timezone")?;
 
@@ -164,6 +179,7 @@ pub async fn load(db: &DatabaseConnection, options: Options) -> Result<Loaded, E
         ),
     );
     world::insert(db, &mut rng, brand.id, now, &world).await?;
+    phase.done("tenant, roster, campaigns, enrollments, links");
     let n_conversions = scaled(CONVERSIONS, scale);
     let generated = traffic::generate_and_insert(
         db,
@@ -177,6 +193,7 @@ pub async fn load(db: &DatabaseConnection, options: Options) -> Result<Loaded, E
     )
     .await?;
     let clicks = generated.clicks;
+    phase.done("clicks");
     let totals = ledger::replay_and_insert(
         db,
         &mut rng,
@@ -193,6 +210,7 @@ pub async fn load(db: &DatabaseConnection, options: Options) -> Result<Loaded, E
         first_conversion,
     )
     .await?;
+    phase.done("conversions, refunds, commission lines");
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -223,6 +241,7 @@ pub async fn load(db: &DatabaseConnection, options: Options) -> Result<Loaded, E
     partnergraph::service::rollups_rebuild::rebuild(db, brand.id)
         .await
         .map_err(|e| format!("rollups rebuild: {e}"))?;
+    phase.done("rollups rebuild");
 
     let live = |e: usize| {
         let enrollment = &world.enrollments[e];
