@@ -3,9 +3,11 @@
 //! - [`datagen`]: the deterministic data generator behind the `datagen` binary.
 //! - [`manifest`]: what `datagen` writes for the other tools.
 //! - [`http`]: a small HTTP/1.1 client for GraphQL calls (keep-alive, one connection).
+//! - [`raw_performance`]: the raw SQL baseline (and oracle) of the `Performance` report.
 //! - [`stats`]: percentiles.
 
 pub mod datagen;
 pub mod http;
 pub mod manifest;
+pub mod raw_performance;
 pub mod stats;

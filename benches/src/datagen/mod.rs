@@ -50,6 +50,7 @@ pub struct Counts {
 #[derive(Clone, Debug)]
 pub struct Loaded {
     pub brand_id: i64,
+    pub admin_user_id: i64,
     pub admin_email: String,
     pub api_key: String,
     /// Codes of links that redirect (not archived, enrollment and campaign ACTIVE).
@@ -70,6 +71,10 @@ pub const CAMPAIGNS: u64 = 2_000;
 pub const LINKS: u64 = 50_000;
 pub const CLICKS: u64 = 10_000_000;
 pub const CONVERSIONS: u64 = 500_000;
+/// Floors, so that a tiny scale still has every offer model (campaign `i` gets model `i % 10`).
+pub const MIN_CREATORS: u64 = 20;
+pub const MIN_CAMPAIGNS: u64 = 10;
+pub const MIN_LINKS: u64 = 40;
 /// Of the conversions.
 pub const REFUND_SHARE: f64 = 0.05;
 
@@ -173,9 +178,9 @@ pub async fn load(db: &DatabaseConnection, options: Options) -> Result<Loaded, E
         now,
         bases,
         (
-            scaled(CREATORS, scale),
-            scaled(CAMPAIGNS, scale),
-            scaled(LINKS, scale),
+            scaled(CREATORS, scale).max(MIN_CREATORS),
+            scaled(CAMPAIGNS, scale).max(MIN_CAMPAIGNS),
+            scaled(LINKS, scale).max(MIN_LINKS),
         ),
     );
     world::insert(db, &mut rng, brand.id, now, &world).await?;
@@ -251,6 +256,7 @@ pub async fn load(db: &DatabaseConnection, options: Options) -> Result<Loaded, E
     };
     Ok(Loaded {
         brand_id: brand.id,
+        admin_user_id: admin.id,
         admin_email,
         api_key,
         link_codes: world

@@ -385,6 +385,9 @@ pub async fn insert(
             "updated_at",
         ],
     );
+    // Parents are written (and committed) before their children: a child statement may be
+    // flushed before its parent's.
+    let mut channel_rows = Vec::new();
     for (i, c) in world.creators.iter().enumerate() {
         let n = rng.random_range(1..=3usize);
         let mut best: Option<(i64, &str)> = None;
@@ -395,20 +398,18 @@ pub async fn insert(
             if best.is_none_or(|(f, _)| followers > f) {
                 best = Some((followers, platform));
             }
-            channels
-                .push(vec![
-                    v(brand_id),
-                    v(c.id),
-                    v(platform),
-                    v(format!("creator{i}_{}", platform.to_lowercase())),
-                    v(followers),
-                    v(Some(followers / 10)),
-                    v(Some("0.034".to_owned())),
-                    v(format!("[\"{}\"]", COUNTRIES[i % COUNTRIES.len()])),
-                    v(now),
-                    v(now),
-                ])
-                .await?;
+            channel_rows.push(vec![
+                v(brand_id),
+                v(c.id),
+                v(platform),
+                v(format!("creator{i}_{}", platform.to_lowercase())),
+                v(followers),
+                v(Some(followers / 10)),
+                v(Some("0.034".to_owned())),
+                v(format!("[\"{}\"]", COUNTRIES[i % COUNTRIES.len()])),
+                v(now),
+                v(now),
+            ]);
         }
         let (followers, platform) = best.unwrap_or((0, PLATFORMS[0]));
         creators
@@ -431,6 +432,9 @@ pub async fn insert(
             .await?;
     }
     creators.finish().await?;
+    for row in channel_rows {
+        channels.push(row).await?;
+    }
     channels.finish().await?;
 
     let mut campaigns = Bulk::new(
@@ -511,6 +515,9 @@ pub async fn insert(
                 v(created),
             ])
             .await?;
+    }
+    campaigns.finish().await?;
+    for (i, c) in world.campaigns.iter().enumerate() {
         offers
             .push(vec![
                 v(c.offer_id),
@@ -533,6 +540,9 @@ pub async fn insert(
                 v(created),
             ])
             .await?;
+    }
+    offers.finish().await?;
+    for c in &world.campaigns {
         for t in &c.tiers {
             tiers
                 .push(vec![
@@ -546,8 +556,6 @@ pub async fn insert(
                 .await?;
         }
     }
-    campaigns.finish().await?;
-    offers.finish().await?;
     tiers.finish().await?;
 
     let mut enrollments = Bulk::new(
