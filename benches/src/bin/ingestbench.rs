@@ -226,7 +226,7 @@ async fn main() -> Result<(), Error> {
             .enumerate()
             .map(|(i, id)| {
                 let n = b * BATCH + i;
-                let code = (n % 5 == 0 && !manifest.discount_codes.is_empty())
+                let code = (n.is_multiple_of(5) && !manifest.discount_codes.is_empty())
                     .then(|| manifest.discount_codes[n % manifest.discount_codes.len()].clone());
                 json!({
                     "externalId": id,

@@ -242,7 +242,7 @@ pub async fn replay_and_insert(
             });
         }
     }
-    refunds.sort_by(|a, b| (a.occurred_at, a.conversion).cmp(&(b.occurred_at, b.conversion)));
+    refunds.sort_by_key(|r| (r.occurred_at, r.conversion));
     let mut seq = stored.len() as i64;
     for r in &refunds {
         let s = &mut stored[r.conversion];

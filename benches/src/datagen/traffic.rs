@@ -121,6 +121,7 @@ pub struct Generated {
 /// Generates and writes `n_clicks` clicks over the last [`DAYS`] days, and `n_orders` orders:
 /// 72% after a click (a few also with a code, a few outside the attribution window), 18% with a
 /// discount code only, the rest with neither.
+#[allow(clippy::too_many_arguments)]
 pub async fn generate_and_insert(
     db: &DatabaseConnection,
     rng: &mut StdRng,

@@ -122,7 +122,7 @@ fn offer_of(
                 revenue_share_percent: Some(pct(["10", "12.5", "15"][i % 3])),
                 ..none
             },
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 vec![
                     VolumeTier {
                         from_sale: 20,
@@ -153,7 +153,7 @@ fn offer_of(
                 cpa_minor: Some(2_500),
                 revenue_share_percent: None,
             }],
-            i % 4 == 0,
+            i.is_multiple_of(4),
             None,
             None,
         ),
