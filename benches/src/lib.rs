@@ -1,1 +1,15 @@
 //! Shared pieces of the benchmark tools (see `BENCHMARKS.md` and `benches/run`).
+//!
+//! - [`datagen`], the deterministic data generator behind the `datagen` binary.
+//! - [`manifest`], what `datagen` writes for the other tools.
+//! - [`graphql`], the contract documents and how to call them.
+//! - [`http`], a small HTTP/1.1 client for GraphQL calls (keep-alive, one connection).
+//! - [`raw_performance`], the raw SQL baseline (and oracle) of the `Performance` report.
+//! - [`stats`], percentiles.
+
+pub mod datagen;
+pub mod graphql;
+pub mod http;
+pub mod manifest;
+pub mod raw_performance;
+pub mod stats;

@@ -1,0 +1,324 @@
+//! Row 5: `recordClicks` and `recordConversions` in batches of 500 through the server (with an
+//! INGEST API key, as integrators send them), next to raw prepared INSERTs of the same rows in
+//! one transaction with sqlx. Prints one JSON line per kind.
+//!
+//! The raw baseline writes exactly the rows the API stored (read back after the API phase), with
+//! new ids (`...-raw`), into the same tables (same indexes), one prepared single-row INSERT per
+//! row in one transaction; those rows are deleted afterwards, since no rollup counts them.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use partnergraph::config::{DatabaseConfig, Secret};
+use partnergraph::db::entity::{click, conversion};
+use partnergraph_bench::graphql::{INGEST, call};
+use partnergraph_bench::http::{Client, Error};
+use partnergraph_bench::manifest::Manifest;
+use partnergraph_bench::raw_performance::numbered;
+use sea_orm::sqlx;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const BATCH: usize = 500;
+
+#[derive(Parser, Debug)]
+struct Args {
+    #[arg(long)]
+    manifest: PathBuf,
+    /// `http://127.0.0.1:PORT`
+    #[arg(long)]
+    server: String,
+    /// Batches of 500 of each kind.
+    #[arg(long, default_value_t = 20)]
+    batches: usize,
+}
+
+fn accepted_all(data: &Value, field: &str) -> Result<(), Error> {
+    let result = &data[field];
+    let accepted = result["accepted"].as_u64().unwrap_or(0) as usize;
+    if accepted != BATCH {
+        let errors: Vec<&Value> = result["results"]
+            .as_array()
+            .map(|r| r.iter().filter(|i| !i["error"].is_null()).take(3).collect())
+            .unwrap_or_default();
+        return Err(format!(
+            "{field}: {accepted} of {BATCH} accepted ({} duplicates, {} rejected; {errors:?})",
+            result["duplicates"], result["rejected"]
+        )
+        .into());
+    }
+    Ok(())
+}
+
+const CLICK_COLUMNS: &str = "brand_id, link_id, enrollment_id, click_id, occurred_at, \
+     visitor_key, user_agent_class, referrer_host, country, is_bot, source, external_id, \
+     created_at";
+const CONVERSION_COLUMNS: &str = "brand_id, external_id, kind, occurred_at, amount_minor, \
+     currency_code, brand_amount_minor, exchange_rate, customer_key, customer_email_hash, \
+     new_customer, new_customer_derived, click_id, discount_code, region, attribution_method, \
+     enrollment_id, campaign_id, creator_id, offer_id, self_referral, status, refunded_minor, \
+     refunded_brand_minor, change_seq, created_at, updated_at";
+
+fn insert_sql(backend: DbBackend, table: &str, columns: &str) -> String {
+    let n = columns.split(',').count();
+    let sql = format!(
+        "INSERT INTO {table} ({columns}) VALUES ({})",
+        vec!["?"; n].join(", ")
+    );
+    match backend {
+        DbBackend::Postgres => numbered(&sql),
+        _ => sql,
+    }
+}
+
+/// One transaction of prepared single-row INSERTs on whichever pool the connection has.
+macro_rules! insert_each {
+    ($db:expr, $sql:expr, $rows:expr, $bind:ident) => {{
+        match $db.get_database_backend() {
+            DbBackend::Postgres => {
+                let mut txn = $db.get_postgres_connection_pool().begin().await?;
+                for row in $rows {
+                    $bind!(sqlx::query(sqlx::AssertSqlSafe($sql.clone())), row)
+                        .execute(&mut *txn)
+                        .await?;
+                }
+                txn.commit().await?;
+            }
+            _ => {
+                let mut txn = $db.get_sqlite_connection_pool().begin().await?;
+                for row in $rows {
+                    $bind!(sqlx::query(sqlx::AssertSqlSafe($sql.clone())), row)
+                        .execute(&mut *txn)
+                        .await?;
+                }
+                txn.commit().await?;
+            }
+        }
+    }};
+}
+
+macro_rules! bind_click {
+    ($q:expr, $c:expr) => {{
+        let (q, c): (_, &click::Model) = ($q, $c);
+        q.bind(c.brand_id)
+            .bind(c.link_id)
+            .bind(c.enrollment_id)
+            .bind(format!("{}-raw", c.click_id))
+            .bind(c.occurred_at)
+            .bind(c.visitor_key.clone())
+            .bind(c.user_agent_class.clone())
+            .bind(c.referrer_host.clone())
+            .bind(c.country.clone())
+            .bind(c.is_bot)
+            .bind(c.source.clone())
+            .bind(c.external_id.clone())
+            .bind(c.created_at)
+    }};
+}
+
+macro_rules! bind_conversion {
+    ($q:expr, $c:expr) => {{
+        let (q, c): (_, &conversion::Model) = ($q, $c);
+        q.bind(c.brand_id)
+            .bind(format!("{}-raw", c.external_id))
+            .bind(c.kind.clone())
+            .bind(c.occurred_at)
+            .bind(c.amount_minor)
+            .bind(c.currency_code.clone())
+            .bind(c.brand_amount_minor)
+            .bind(c.exchange_rate.clone())
+            .bind(c.customer_key.clone())
+            .bind(c.customer_email_hash.clone())
+            .bind(c.new_customer)
+            .bind(c.new_customer_derived)
+            .bind(c.click_id.clone())
+            .bind(c.discount_code.clone())
+            .bind(c.region.clone())
+            .bind(c.attribution_method.clone())
+            .bind(c.enrollment_id)
+            .bind(c.campaign_id)
+            .bind(c.creator_id)
+            .bind(c.offer_id)
+            .bind(c.self_referral)
+            .bind(c.status.clone())
+            .bind(c.refunded_minor)
+            .bind(c.refunded_brand_minor)
+            .bind(c.change_seq)
+            .bind(c.created_at)
+            .bind(c.updated_at)
+    }};
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn print_row(row: &str, rows: usize, api: Duration, raw: Duration) {
+    let api_rate = rows as f64 / api.as_secs_f64();
+    let raw_rate = rows as f64 / raw.as_secs_f64();
+    println!(
+        "{}",
+        json!({
+            "row": row,
+            "rows": rows,
+            "api_rows_per_s": api_rate,
+            "raw_rows_per_s": raw_rate,
+            "ratio": api_rate / raw_rate,
+        })
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let args = Args::parse();
+    let manifest = Manifest::read(&args.manifest).map_err(|e| e.to_string())?;
+    if manifest.link_codes.is_empty() {
+        return Err("the manifest has no link codes".into());
+    }
+    let mut client = Client::new(&args.server)?;
+    let key = manifest.api_key.as_str();
+    let nonce = format!("ib{}", Utc::now().timestamp_millis());
+    let now = Utc::now();
+    let total = args.batches * BATCH;
+
+    // Clicks through the API: fresh click ids on the manifest's links.
+    let click_ids: Vec<String> = (0..total).map(|n| format!("{nonce}c{n}")).collect();
+    let mut api_clicks = Duration::ZERO;
+    for (b, ids) in click_ids.chunks(BATCH).enumerate() {
+        let items: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let n = b * BATCH + i;
+                json!({
+                    "linkCode": manifest.link_codes[n % manifest.link_codes.len()],
+                    "clickId": id,
+                    "occurredAt": rfc3339(now - chrono::Duration::seconds(600 - (n % 300) as i64)),
+                    "visitorKey": format!("{nonce}v{}", n % 3000),
+                    "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148",
+                    "referrer": "https://www.instagram.com/",
+                    "country": "US",
+                })
+            })
+            .collect();
+        let started = Instant::now();
+        let data = call(
+            &mut client,
+            Some(key),
+            INGEST,
+            "RecordClicks",
+            json!({ "clicks": items }),
+        )
+        .await?;
+        api_clicks += started.elapsed();
+        accepted_all(&data, "recordClicks")?;
+    }
+
+    // Conversions through the API: new order ids, after those clicks (click attribution), every
+    // fifth with a discount code as well.
+    let mut api_conversions = Duration::ZERO;
+    let order_ids: Vec<String> = (0..total).map(|n| format!("{nonce}-o{n}")).collect();
+    for (b, ids) in order_ids.chunks(BATCH).enumerate() {
+        let items: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let n = b * BATCH + i;
+                let code = (n.is_multiple_of(5) && !manifest.discount_codes.is_empty())
+                    .then(|| manifest.discount_codes[n % manifest.discount_codes.len()].clone());
+                json!({
+                    "externalId": id,
+                    "kind": "SALE",
+                    "occurredAt": rfc3339(now - chrono::Duration::seconds(60)),
+                    "amount": format!("{}.{:02}", 20 + n % 180, n % 100),
+                    "customerKey": format!("{nonce}-cust{}", n % 4000),
+                    "clickId": click_ids[n],
+                    "discountCode": code,
+                    "region": "US-CA",
+                })
+            })
+            .collect();
+        let started = Instant::now();
+        let data = call(
+            &mut client,
+            Some(key),
+            INGEST,
+            "RecordConversions",
+            json!({ "conversions": items }),
+        )
+        .await?;
+        api_conversions += started.elapsed();
+        accepted_all(&data, "recordConversions")?;
+    }
+
+    // The same rows, raw.
+    let db: DatabaseConnection = partnergraph::db::connect(&DatabaseConfig {
+        url: Secret::new(manifest.database_url.clone()),
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(60),
+        sqlite_busy_timeout: Duration::from_secs(60),
+    })
+    .await?;
+    let backend = db.get_database_backend();
+    let brand = manifest.brand_db_id;
+    let mut clicks = Vec::with_capacity(total);
+    for ids in click_ids.chunks(BATCH) {
+        clicks.extend(
+            click::Entity::find()
+                .filter(click::Column::BrandId.eq(brand))
+                .filter(click::Column::ClickId.is_in(ids.iter().cloned()))
+                .all(&db)
+                .await?,
+        );
+    }
+    let mut conversions = Vec::with_capacity(total);
+    for ids in order_ids.chunks(BATCH) {
+        conversions.extend(
+            conversion::Entity::find()
+                .filter(conversion::Column::BrandId.eq(brand))
+                .filter(conversion::Column::ExternalId.is_in(ids.iter().cloned()))
+                .all(&db)
+                .await?,
+        );
+    }
+    if clicks.len() != total || conversions.len() != total {
+        return Err(format!(
+            "stored {} clicks and {} conversions of {total} each",
+            clicks.len(),
+            conversions.len()
+        )
+        .into());
+    }
+    let click_sql = insert_sql(backend, "clicks", CLICK_COLUMNS);
+    let started = Instant::now();
+    insert_each!(db, click_sql, clicks.iter(), bind_click);
+    let raw_clicks = started.elapsed();
+    let conversion_sql = insert_sql(backend, "conversions", CONVERSION_COLUMNS);
+    let started = Instant::now();
+    insert_each!(db, conversion_sql, conversions.iter(), bind_conversion);
+    let raw_conversions = started.elapsed();
+
+    // The raw rows are no events any rollup knows: remove them.
+    click::Entity::delete_many()
+        .filter(click::Column::BrandId.eq(brand))
+        .filter(click::Column::ClickId.like(format!("{nonce}c%-raw")))
+        .exec(&db)
+        .await?;
+    conversion::Entity::delete_many()
+        .filter(conversion::Column::BrandId.eq(brand))
+        .filter(conversion::Column::ExternalId.like(format!("{nonce}-o%-raw")))
+        .exec(&db)
+        .await?;
+    db.close().await?;
+
+    print_row(
+        "ingest_conversions",
+        total,
+        api_conversions,
+        raw_conversions,
+    );
+    print_row("ingest_clicks", total, api_clicks, raw_clicks);
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Row 4: the contract `Performance` query (the manifest's 90-day window, grouped by CREATOR)
+//! against the server, next to the raw SQL aggregate over the raw events computing the same
+//! per-creator numbers, the same number of times; the numbers must agree. Prints one JSON line.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use partnergraph::config::{DatabaseConfig, Secret};
+use partnergraph_bench::graphql::{PERFORMANCE, call, db_id, login, minor_units};
+use partnergraph_bench::http::{Client, Error};
+use partnergraph_bench::manifest::Manifest;
+use partnergraph_bench::raw_performance::{self, ByCreator, Numbers};
+use partnergraph_bench::stats::percentile_ms;
+use serde_json::{Value, json};
+
+#[derive(Parser, Debug)]
+struct Args {
+    #[arg(long)]
+    manifest: PathBuf,
+    /// `http://127.0.0.1:PORT`
+    #[arg(long)]
+    server: String,
+    #[arg(long, default_value_t = 30)]
+    runs: usize,
+    #[arg(long, default_value_t = 3)]
+    warmup: usize,
+}
+
+fn int(v: &Value) -> Result<i64, Error> {
+    v.as_i64()
+        .ok_or_else(|| format!("not an integer: {v}").into())
+}
+
+/// The per-creator numbers of a `Performance` answer (all-zero rows left out).
+fn numbers_of(data: &Value) -> Result<ByCreator, Error> {
+    let mut out = ByCreator::new();
+    let rows = data["performance"]["rows"]
+        .as_array()
+        .ok_or("performance.rows is not a list")?;
+    for row in rows {
+        let m = &row["metrics"];
+        let n = Numbers {
+            clicks: int(&m["clicks"])?,
+            unique_clicks: int(&m["uniqueClicks"])?,
+            sales: int(&m["sales"])?,
+            leads: int(&m["leads"])?,
+            new_customers: int(&m["newCustomers"])?,
+            revenue_minor: minor_units(&m["revenue"])?,
+            commissions_minor: minor_units(&m["commissions"])?,
+        };
+        if n.is_zero() {
+            continue;
+        }
+        let id = row["key"]["creator"]["id"]
+            .as_str()
+            .ok_or_else(|| format!("a row without a creator: {row}"))?;
+        out.insert(db_id(id)?, n);
+    }
+    Ok(out)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let args = Args::parse();
+    let manifest = Manifest::read(&args.manifest).map_err(|e| e.to_string())?;
+    let from: DateTime<Utc> = manifest.performance_from.parse()?;
+    let to: DateTime<Utc> = manifest.performance_to.parse()?;
+    let mut client = Client::new(&args.server)?;
+    let token = login(&mut client, &manifest.admin_email, &manifest.admin_password).await?;
+    let variables = json!({
+        "filter": { "from": manifest.performance_from, "to": manifest.performance_to },
+        "groupBy": ["CREATOR"],
+    });
+
+    let mut answer = Value::Null;
+    let mut graphql = Vec::with_capacity(args.runs);
+    for run in 0..args.warmup + args.runs {
+        let started = Instant::now();
+        answer = call(
+            &mut client,
+            Some(&token),
+            PERFORMANCE,
+            "Performance",
+            variables.clone(),
+        )
+        .await?;
+        if run >= args.warmup {
+            graphql.push(started.elapsed());
+        }
+    }
+    let from_api = numbers_of(&answer)?;
+
+    let db = partnergraph::db::connect(&DatabaseConfig {
+        url: Secret::new(manifest.database_url.clone()),
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(60),
+        sqlite_busy_timeout: Duration::from_secs(60),
+    })
+    .await?;
+    let mut raw = Vec::with_capacity(args.runs);
+    let mut from_raw = ByCreator::new();
+    for run in 0..args.warmup + args.runs {
+        let started = Instant::now();
+        from_raw = raw_performance::by_creator(&db, manifest.brand_db_id, from, to).await?;
+        if run >= args.warmup {
+            raw.push(started.elapsed());
+        }
+    }
+    db.close().await?;
+
+    if from_api != from_raw {
+        let differing: Vec<_> = from_raw
+            .iter()
+            .filter(|(id, n)| from_api.get(id) != Some(n))
+            .take(5)
+            .collect();
+        return Err(format!(
+            "Performance disagrees with the raw aggregate: {} rows vs {} raw; first raw rows that \
+             differ: {differing:?}",
+            from_api.len(),
+            from_raw.len()
+        )
+        .into());
+    }
+    let (graphql_p50, raw_p50) = (percentile_ms(&graphql, 50.0), percentile_ms(&raw, 50.0));
+    println!(
+        "{}",
+        json!({
+            "row": "performance",
+            "graphql_p50_ms": graphql_p50,
+            "graphql_p99_ms": percentile_ms(&graphql, 99.0),
+            "raw_p50_ms": raw_p50,
+            "raw_p99_ms": percentile_ms(&raw, 99.0),
+            "ratio": if raw_p50 > 0.0 { graphql_p50 / raw_p50 } else { f64::NAN },
+            "rows": from_api.len(),
+            "runs": args.runs,
+        })
+    );
+    Ok(())
+}
