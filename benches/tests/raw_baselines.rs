@@ -131,6 +131,11 @@ fn location_without_click(answer: &Answer) -> String {
     format!("{}{}", &location[..at], &location[at + 32..])
 }
 
+/// Bound values in a statement: `?` on SQLite, `$n` on PostgreSQL.
+fn placeholders(statement: &str) -> usize {
+    statement.matches('?').count() + statement.matches('$').count()
+}
+
 /// The same statements in the same order, except that the DataLoader may split the channel
 /// statement in two when the page's keys reach it a millisecond apart: the channel statements
 /// must then have the raw one's text around their `IN` lists, and cover the same creators.
@@ -145,15 +150,47 @@ fn assert_same_statements(real: &[String], raw: &[String]) {
             statement.starts_with(prefix) && statement.ends_with(suffix),
             "{statement}"
         );
-        keys += statement.matches('?').count();
+        keys += placeholders(statement);
     }
-    assert_eq!(keys, raw_channels.matches('?').count(), "{real:#?}");
+    assert_eq!(keys, placeholders(raw_channels), "{real:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn raw_answers_equal_the_real_servers_on_the_demo_data() {
+async fn raw_answers_equal_the_real_servers_on_sqlite() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    raw_answers_equal_the_real_servers(&url, DbBackend::Sqlite).await;
+}
+
+/// On PostgreSQL when `PARTNERGRAPH_TEST_POSTGRES_URL` names a server (`postgres://user@host:port`,
+/// as for the API tests): a database of its own is created and left for the server's owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_answers_equal_the_real_servers_on_postgres() {
+    let Ok(server) = std::env::var("PARTNERGRAPH_TEST_POSTGRES_URL") else {
+        eprintln!("PARTNERGRAPH_TEST_POSTGRES_URL not set: the PostgreSQL check is skipped");
+        return;
+    };
+    let server = server.trim_end_matches('/');
+    let name = format!(
+        "bench_raw_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .subsec_nanos()
+    );
+    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    raw_answers_equal_the_real_servers(&format!("{server}/{name}"), DbBackend::Postgres).await;
+}
+
+async fn raw_answers_equal_the_real_servers(url: &str, backend: DbBackend) {
+    let url = url.to_owned();
     let config = config(&url);
     let mut db = partnergraph::app::connect_and_migrate(&config)
         .await
@@ -224,7 +261,7 @@ async fn raw_answers_equal_the_real_servers_on_the_demo_data() {
     // Row 3: every live link redirects to the same place (the click id aside), same headers.
     let codes = db
         .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
+            backend,
             "SELECT code FROM tracking_links WHERE archived_at IS NULL ORDER BY code",
         ))
         .await
