@@ -6,10 +6,12 @@
 //! - [`http`], a small HTTP/1.1 client for GraphQL calls (keep-alive, one connection).
 //! - [`raw_performance`], the raw SQL baseline (and oracle) of the `Performance` report.
 //! - [`stats`], percentiles.
+//! - [`raw`], the raw axum baselines served by `rawserver` (rows 1 to 3 of the table).
 
 pub mod datagen;
 pub mod graphql;
 pub mod http;
 pub mod manifest;
+pub mod raw;
 pub mod raw_performance;
 pub mod stats;

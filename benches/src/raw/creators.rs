@@ -1,0 +1,354 @@
+//! `POST /creators`: the statements PartnerGraph runs for the contract operation
+//! `Creators(first: 20)` called by a staff user, in the same order, with the same text (captured
+//! from the server; `benches/tests/raw_baselines.rs` compares them), through sqlx directly, and
+//! the same JSON, serialized from plain structs.
+//!
+//! 1. the session behind the access token is live (`refresh_tokens`), after the same HS256 check;
+//! 2. the user (`users`), for role and brand;
+//! 3. the total count of the brand's creators;
+//! 4. the page, one row more than asked;
+//! 5. the channels of the page's creators (one batched statement, as the DataLoader does).
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use partnergraph::domain::roster::tier_for;
+use sea_orm::DbBackend;
+use sea_orm::sqlx::{self, AssertSqlSafe, Row, SqlSafeStr, SqlStr};
+use serde::Serialize;
+
+use super::{Pool, RawState, error, json_bytes};
+
+/// The page size when the request names none, and the largest allowed (as PartnerGraph).
+const DEFAULT_FIRST: i64 = 20;
+const MAX_FIRST: i64 = 100;
+
+pub const SESSION_SQL: &str = r#"SELECT "refresh_tokens"."id", "refresh_tokens"."user_id", "refresh_tokens"."family_id", "refresh_tokens"."token_hash", "refresh_tokens"."expires_at", "refresh_tokens"."used_at", "refresh_tokens"."revoked_at", "refresh_tokens"."created_at" FROM "refresh_tokens" WHERE "refresh_tokens"."family_id" = $1 AND "refresh_tokens"."user_id" = $2 AND "refresh_tokens"."revoked_at" IS NULL AND "refresh_tokens"."expires_at" > $3 LIMIT $4"#;
+
+pub const USER_SQL: &str = r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."role", "users"."brand_id", "users"."last_login_at", "users"."created_at", "users"."updated_at" FROM "users" WHERE "users"."id" = $1 LIMIT $2"#;
+
+const CREATOR_COLUMNS: &str = r#""creators"."id", "creators"."brand_id", "creators"."user_id", "creators"."display_name", "creators"."email", "creators"."email_hash", "creators"."country", "creators"."niches", "creators"."stage", "creators"."vetting_status", "creators"."brand_safety_score", "creators"."vetting_notes", "creators"."followers", "creators"."primary_platform", "creators"."created_at", "creators"."updated_at""#;
+
+const CHANNEL_COLUMNS: &str = r#""channels"."id", "channels"."brand_id", "channels"."creator_id", "channels"."platform", "channels"."handle", "channels"."url", "channels"."followers", "channels"."avg_views", "channels"."engagement_rate", "channels"."audience_countries", "channels"."created_at", "channels"."updated_at""#;
+
+/// The five statements, in PartnerGraph's text for one backend (`$n` on PostgreSQL, `?` on
+/// SQLite). The channel statement has one variant per page length (its `IN` list).
+pub struct Statements {
+    pub session: SqlStr,
+    pub user: SqlStr,
+    pub count: SqlStr,
+    pub page: SqlStr,
+    channels: Vec<SqlStr>,
+}
+
+impl Statements {
+    pub fn new(backend: DbBackend) -> Self {
+        let text = |sql: String| AssertSqlSafe(placeholders(&sql, backend)).into_sql_str();
+        let count = format!(
+            r#"SELECT COUNT(*) AS num_items FROM (SELECT {CREATOR_COLUMNS} FROM "creators" WHERE "creators"."brand_id" = $1) AS "sub_query""#
+        );
+        let page = format!(
+            r#"SELECT {CREATOR_COLUMNS} FROM "creators" WHERE "creators"."brand_id" = $1 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT $2"#
+        );
+        let channels = (0..=MAX_FIRST as usize)
+            .map(|n| text(channels_sql(n)))
+            .collect();
+        Self {
+            session: text(SESSION_SQL.to_owned()),
+            user: text(USER_SQL.to_owned()),
+            count: text(count),
+            page: text(page),
+            channels,
+        }
+    }
+
+    /// The texts of a request whose page holds `creators` creators, in execution order.
+    pub fn sequence(&self, creators: usize) -> Vec<String> {
+        let mut texts = vec![
+            self.session.as_str().to_owned(),
+            self.user.as_str().to_owned(),
+            self.count.as_str().to_owned(),
+            self.page.as_str().to_owned(),
+        ];
+        if creators > 0 {
+            texts.push(self.channels[creators].as_str().to_owned());
+        }
+        texts
+    }
+}
+
+fn channels_sql(n: usize) -> String {
+    let list: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    format!(
+        r#"SELECT {CHANNEL_COLUMNS} FROM "channels" WHERE "channels"."creator_id" IN ({}) ORDER BY "channels"."followers" DESC, "channels"."id" ASC"#,
+        list.join(", ")
+    )
+}
+
+/// SeaORM writes `$1, $2, ...` for PostgreSQL and `?` for SQLite.
+fn placeholders(sql: &str, backend: DbBackend) -> String {
+    if backend == DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Answer {
+    data: Data,
+}
+
+#[derive(Serialize)]
+struct Data {
+    creators: Connection,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Connection {
+    total_count: i64,
+    page_info: PageInfo,
+    edges: Vec<Edge>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Edge {
+    cursor: String,
+    node: Node,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Node {
+    id: String,
+    display_name: String,
+    tier: &'static str,
+    stage: String,
+    vetting_status: String,
+    channels: Vec<ChannelNode>,
+}
+
+#[derive(Serialize, Clone)]
+struct ChannelNode {
+    platform: String,
+    followers: i64,
+}
+
+/// A creator row as the page needs it.
+struct CreatorRow {
+    id: i64,
+    display_name: String,
+    followers: i64,
+    stage: String,
+    vetting_status: String,
+}
+
+/// Why a request is refused (each becomes an error in the GraphQL shape).
+enum Refusal {
+    Unauthenticated,
+    Forbidden,
+    BadInput,
+    Internal(String),
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
+pub async fn creators(State(state): State<RawState>, headers: HeaderMap, body: Bytes) -> Response {
+    match answer(&state, &headers, &body).await {
+        Ok(bytes) => json_bytes(StatusCode::OK, Bytes::from(bytes)),
+        Err(Refusal::Unauthenticated) => error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+        Err(Refusal::Forbidden) => error(StatusCode::OK, "FORBIDDEN"),
+        Err(Refusal::BadInput) => error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT"),
+        Err(Refusal::Internal(err)) => {
+            eprintln!("rawserver: creators: {err}");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL")
+        }
+    }
+}
+
+/// `variables.first` of the GraphQL request body (the query text itself is not read).
+fn first_of(body: &[u8]) -> Result<i64, Refusal> {
+    let request: serde_json::Value = serde_json::from_slice(body).map_err(|_| Refusal::BadInput)?;
+    let first = match request.pointer("/variables/first") {
+        None | Some(serde_json::Value::Null) => DEFAULT_FIRST,
+        Some(value) => value.as_i64().ok_or(Refusal::BadInput)?,
+    };
+    if (1..=MAX_FIRST).contains(&first) {
+        Ok(first)
+    } else {
+        Err(Refusal::BadInput)
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
+/// Runs the five statements on one backend's pool; a macro because the row types differ.
+macro_rules! load_page {
+    ($pool:expr, $st:expr, $sid:expr, $user_id:expr, $first:expr) => {{
+        let pool = $pool;
+        let st: &Statements = $st;
+        let live = sqlx::query(st.session.clone())
+            .bind($sid)
+            .bind($user_id)
+            .bind(Utc::now())
+            .bind(1_i64)
+            .fetch_optional(pool)
+            .await?;
+        if live.is_none() {
+            return Err(Refusal::Unauthenticated);
+        }
+        let user = sqlx::query(st.user.clone())
+            .bind($user_id)
+            .bind(1_i64)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(Refusal::Unauthenticated)?;
+        let role: String = user.try_get("role")?;
+        let brand_id: Option<i64> = user.try_get("brand_id")?;
+        let brand_id = match (role.as_str(), brand_id) {
+            ("ADMIN" | "MANAGER" | "ANALYST", Some(brand_id)) => brand_id,
+            _ => return Err(Refusal::Forbidden),
+        };
+        let total: i64 = sqlx::query(st.count.clone())
+            .bind(brand_id)
+            .fetch_one(pool)
+            .await?
+            .try_get("num_items")?;
+        let mut rows = Vec::new();
+        for row in sqlx::query(st.page.clone())
+            .bind(brand_id)
+            .bind($first + 1)
+            .fetch_all(pool)
+            .await?
+        {
+            rows.push(CreatorRow {
+                id: row.try_get("id")?,
+                display_name: row.try_get("display_name")?,
+                followers: row.try_get("followers")?,
+                stage: row.try_get("stage")?,
+                vetting_status: row.try_get("vetting_status")?,
+            });
+        }
+        let has_next = rows.len() as i64 > $first;
+        rows.truncate($first as usize);
+        let mut channels: HashMap<i64, Vec<ChannelNode>> = HashMap::new();
+        if !rows.is_empty() {
+            let mut query = sqlx::query(st.channels[rows.len()].clone());
+            for row in &rows {
+                query = query.bind(row.id);
+            }
+            for row in query.fetch_all(pool).await? {
+                channels
+                    .entry(row.try_get("creator_id")?)
+                    .or_default()
+                    .push(ChannelNode {
+                        platform: row.try_get("platform")?,
+                        followers: row.try_get("followers")?,
+                    });
+            }
+        }
+        (total, rows, has_next, channels)
+    }};
+}
+
+async fn answer(state: &RawState, headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, Refusal> {
+    let token = bearer(headers).ok_or(Refusal::Unauthenticated)?;
+    let claims = state
+        .jwt
+        .verify(token)
+        .map_err(|_| Refusal::Unauthenticated)?;
+    let user_id = claims.user_id().map_err(|_| Refusal::Unauthenticated)?;
+    let first = first_of(body)?;
+    let sid = claims.sid;
+    let (total, rows, has_next, mut channels) = match &state.pool {
+        Pool::Sqlite(pool) => load_page!(pool, &state.statements, &sid, user_id, first),
+        Pool::Postgres(pool) => load_page!(pool, &state.statements, &sid, user_id, first),
+    };
+    let edges: Vec<Edge> = rows
+        .into_iter()
+        .map(|row| Edge {
+            cursor: URL_SAFE_NO_PAD.encode(format!("c1:[{},{}]", row.id, row.id)),
+            node: Node {
+                id: URL_SAFE_NO_PAD.encode(format!("Creator:{}", row.id)),
+                display_name: row.display_name,
+                tier: tier_for(row.followers).as_str(),
+                stage: row.stage,
+                vetting_status: row.vetting_status,
+                channels: channels.remove(&row.id).unwrap_or_default(),
+            },
+        })
+        .collect();
+    let answer = Answer {
+        data: Data {
+            creators: Connection {
+                total_count: total,
+                page_info: PageInfo {
+                    has_next_page: has_next,
+                    end_cursor: edges.last().map(|edge| edge.cursor.clone()),
+                },
+                edges,
+            },
+        },
+    };
+    serde_json::to_vec(&answer).map_err(|err| Refusal::Internal(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_statements_use_question_marks() {
+        assert_eq!(
+            placeholders("a = $1 AND b IN ($2, $10)", DbBackend::Sqlite),
+            "a = ? AND b IN (?, ?)"
+        );
+        assert_eq!(placeholders("a = $1", DbBackend::Postgres), "a = $1");
+    }
+
+    #[test]
+    fn first_defaults_to_20_and_is_bounded() {
+        assert!(matches!(first_of(br#"{"query":"q"}"#), Ok(20)));
+        assert!(matches!(
+            first_of(br#"{"query":"q","variables":{"first":5}}"#),
+            Ok(5)
+        ));
+        assert!(first_of(br#"{"variables":{"first":101}}"#).is_err());
+        assert!(first_of(b"nope").is_err());
+    }
+}
