@@ -58,7 +58,7 @@ async fn run(command: Command) -> Result<(), String> {
                     .await
                     .map_err(|e| format!("brand {id}: {e}"))?;
                 println!(
-                    "brand {id}: {} clicks, {} conversions, {} commission lines",
+                    "brand {id}: {} human clicks, {} conversions, {} commission lines",
                     done.clicks, done.conversions, done.commission_lines
                 );
             }
