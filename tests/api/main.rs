@@ -35,3 +35,4 @@ mod settings;
 mod tokens;
 mod tracking;
 mod two_instances;
+mod webhooks;
