@@ -272,6 +272,30 @@ async fn signed_deliveries_reach_a_receiver(app: TestApp) {
         payload["data"]["conversion"]["status"],
         "PARTIALLY_REFUNDED"
     );
+
+    // A refund that arrives before its order is announced when the order arrives.
+    let held = app
+        .contract(
+            Some(&w.key),
+            "ingest",
+            "RecordRefund",
+            json!({ "input": { "externalId": "order-2", "refundId": "refund-2",
+                "amount": "50.00", "occurredAt": chrono::Utc::now().to_rfc3339() } }),
+        )
+        .await;
+    data(&held);
+    record_sale(&app, &w, "order-2", Some("CORA10")).await;
+    receiver.wait_for(4).await;
+    let mut types: Vec<String> = (2..4)
+        .map(|i| {
+            let payload: Value = serde_json::from_str(&receiver.get(i).1).unwrap();
+            assert_eq!(payload["data"]["conversion"]["externalId"], "order-2");
+            assert_eq!(payload["data"]["conversion"]["status"], "REFUNDED");
+            text(&payload["type"])
+        })
+        .collect();
+    types.sort();
+    assert_eq!(types, ["conversion.attributed", "conversion.refunded"]);
 }
 
 async fn failing_receivers_are_retried_then_disabled(app: TestApp) {

@@ -259,18 +259,29 @@ async fn ingest_one(
     Ok(row)
 }
 
-/// Outbound webhooks: `conversion.attributed`, in the batch's transaction.
+/// Outbound webhooks, in the batch's transaction: `conversion.attributed`, then
+/// `conversion.refunded` for each refund that arrived before its order and was just applied.
 async fn announce_attributed(
     txn: &DatabaseTransaction,
     row: &conversion::Model,
 ) -> Result<(), AppError> {
-    if row.enrollment_id.is_some() {
-        webhooks::enqueue(
-            txn,
-            row.brand_id,
-            webhooks::Event::ConversionAttributed(row),
-        )
-        .await?;
+    if row.enrollment_id.is_none() {
+        return Ok(());
+    }
+    let attributed = webhooks::Event::ConversionAttributed(row);
+    webhooks::enqueue(txn, row.brand_id, attributed).await?;
+    if row.refunded_minor > 0 {
+        let held = refund::Entity::find()
+            .filter(refund::Column::ConversionId.eq(row.id))
+            .all(txn)
+            .await?;
+        for refund in &held {
+            let event = webhooks::Event::ConversionRefunded {
+                conversion: row,
+                refund,
+            };
+            webhooks::enqueue(txn, row.brand_id, event).await?;
+        }
     }
     Ok(())
 }
