@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::helpers::world::{self, World, discount_code, text};
-use crate::helpers::{TestApp, data, error_codes};
+use crate::helpers::{TestApp, TestDb, data, error_codes, test_config};
 use crate::on_both_backends;
 
 /// What the receiver got: (headers, body) per request.
@@ -423,6 +423,45 @@ async fn a_delivery_pending_at_shutdown_is_sent_after_restart(app: TestApp) {
     assert_eq!(receiver.count(), 1);
 }
 
+async fn two_workers_on_one_database_send_each_delivery_once(app: TestApp) {
+    let w = world::world(&app).await;
+    discount_code(&app, &w.admin, &w.enrollment_a, "CORA10").await;
+    let receiver = Receiver::start(StatusCode::OK).await;
+    create_endpoint(&app, &w.admin, &receiver.url, &["CONVERSION_ATTRIBUTED"]).await;
+    let batch: Vec<Value> = (0..20)
+        .map(|i| {
+            json!({ "externalId": format!("order-{i}"), "kind": "SALE",
+                "occurredAt": chrono::Utc::now().to_rfc3339(), "amount": "10.00",
+                "discountCode": "CORA10" })
+        })
+        .collect();
+    data(
+        &app.graphql_as(Some(&w.key), RECORD, json!({ "c": batch }))
+            .await,
+    );
+    // Two more workers (as in two server processes) polling the same outbox as fast as they can.
+    let mut config = test_config(TestDb::placeholder_config()).webhooks;
+    config.poll_interval = Duration::from_millis(2);
+    config.batch_size = 5;
+    let first = partnergraph::webhooks::Webhooks::start(&config, app.db.clone());
+    let second = partnergraph::webhooks::Webhooks::start(&config, app.db.clone());
+    receiver.wait_for(20).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    first.shutdown().await;
+    second.shutdown().await;
+    let mut ids: Vec<String> = (0..receiver.count())
+        .map(|i| {
+            text(&json!(
+                receiver.get(i).0["partnergraph-delivery"].to_str().unwrap()
+            ))
+        })
+        .collect();
+    assert_eq!(ids.len(), 20, "each delivery sent once");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 20);
+}
+
 async fn payouts_and_approvals_are_announced(app: TestApp) {
     let app = fast(app).await;
     let w = world::world(&app).await;
@@ -683,6 +722,7 @@ on_both_backends!(
     failing_receivers_are_retried_then_disabled,
     deliveries_fail_after_the_last_attempt_and_can_be_retried,
     a_delivery_pending_at_shutdown_is_sent_after_restart,
+    two_workers_on_one_database_send_each_delivery_once,
     payouts_and_approvals_are_announced,
     only_admins_manage_endpoints_and_staff_read_them,
     brands_never_see_each_others_endpoints,
