@@ -15,6 +15,7 @@ use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::tracking::Tracking;
+use crate::webhooks::Webhooks;
 use crate::{db, demo, graphql};
 
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +58,8 @@ async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     txn.commit().await
 }
 
-/// The application over an open, migrated database. Starts the click writer, so it needs a
-/// tokio runtime; `serve` shuts that writer down (see [`serve`]).
+/// The application over an open, migrated database. Starts the click writer and the webhook
+/// worker, so it needs a tokio runtime; `serve` shuts both down (see [`serve`]).
 pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
     build_with_clock(config, db, Arc::new(SystemClock))
 }
@@ -71,6 +72,7 @@ pub fn build_with_clock(
 ) -> (AppState, Router) {
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
     let tracking = Arc::new(Tracking::start(&config.tracking, db.clone()));
+    let webhooks = Arc::new(Webhooks::start(&config.webhooks, db.clone()));
     let metrics = Arc::new(Metrics::new());
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
@@ -87,6 +89,7 @@ pub fn build_with_clock(
         config: Arc::new(config),
         auth,
         tracking,
+        webhooks,
         rate_limits,
         metrics,
     };
@@ -116,6 +119,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     .await?;
     // In-flight redirects have finished: store every click they queued, then close the pool.
     state.tracking.clicks.shutdown().await;
+    // Attempts in flight finish; whatever is still due is sent after the next start.
+    state.webhooks.shutdown().await;
     db.close().await?;
     tracing::info!("stopped");
     Ok(())

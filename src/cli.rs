@@ -129,6 +129,51 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub tracking: TrackingArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// The outbound webhook delivery worker.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// How often the worker looks for due deliveries, in milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_WEBHOOK_POLL_INTERVAL_MS",
+        default_value_t = 1_000
+    )]
+    pub webhook_poll_interval_ms: u64,
+    /// Wait after the first failed attempt, in milliseconds; it doubles after each failure.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_WEBHOOK_BACKOFF_BASE_MS",
+        default_value_t = 30_000
+    )]
+    pub webhook_backoff_base_ms: u64,
+    /// Longest wait between two attempts, in milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_WEBHOOK_BACKOFF_MAX_MS",
+        default_value_t = 3_600_000
+    )]
+    pub webhook_backoff_max_ms: u64,
+    /// Attempts per delivery before it is FAILED.
+    #[arg(long, env = "PARTNERGRAPH_WEBHOOK_MAX_ATTEMPTS", default_value_t = 10)]
+    pub webhook_max_attempts: u32,
+    /// Consecutive failed attempts (over all its deliveries) that disable an endpoint.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_WEBHOOK_DISABLE_AFTER_FAILURES",
+        default_value_t = 20
+    )]
+    pub webhook_disable_after_failures: u32,
+    /// Time allowed for one delivery request (connect, send, answer), in milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_WEBHOOK_REQUEST_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub webhook_request_timeout_ms: u64,
 }
 
 /// The redirect hot path: link cache, click queue, visitor hashing.

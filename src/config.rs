@@ -9,7 +9,9 @@ use std::time::Duration;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::cli::{DatabaseArgs, Introspection, LimitArgs, LogFormat, ServeArgs, TrackingArgs};
+use crate::cli::{
+    DatabaseArgs, Introspection, LimitArgs, LogFormat, ServeArgs, TrackingArgs, WebhookArgs,
+};
 use crate::http::client_ip::TrustedProxies;
 use crate::tracking::visitor;
 
@@ -64,6 +66,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub graphql: GraphqlConfig,
     pub tracking: TrackingConfig,
+    pub webhooks: WebhookConfig,
     pub log_format: LogFormat,
     pub dev: bool,
     pub demo: bool,
@@ -230,6 +233,71 @@ impl TrackingConfig {
     }
 }
 
+/// The outbound webhook worker: see the README's "Webhooks".
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub poll_interval: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// Attempts per delivery before it is FAILED.
+    pub max_attempts: u32,
+    /// Consecutive failed attempts that disable an endpoint.
+    pub disable_after_failures: u32,
+    pub request_timeout: Duration,
+    /// Deliveries taken per poll.
+    pub batch_size: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl WebhookConfig {
+    pub fn from_args(args: &WebhookArgs) -> Result<Self, ConfigError> {
+        let at_least_one = |variable: &'static str, value: u64| {
+            if value == 0 {
+                Err(ConfigError::new(variable, "must be at least 1"))
+            } else {
+                Ok(())
+            }
+        };
+        at_least_one(
+            "PARTNERGRAPH_WEBHOOK_POLL_INTERVAL_MS",
+            args.webhook_poll_interval_ms,
+        )?;
+        at_least_one(
+            "PARTNERGRAPH_WEBHOOK_BACKOFF_BASE_MS",
+            args.webhook_backoff_base_ms,
+        )?;
+        at_least_one(
+            "PARTNERGRAPH_WEBHOOK_MAX_ATTEMPTS",
+            u64::from(args.webhook_max_attempts),
+        )?;
+        at_least_one(
+            "PARTNERGRAPH_WEBHOOK_DISABLE_AFTER_FAILURES",
+            u64::from(args.webhook_disable_after_failures),
+        )?;
+        at_least_one(
+            "PARTNERGRAPH_WEBHOOK_REQUEST_TIMEOUT_MS",
+            args.webhook_request_timeout_ms,
+        )?;
+        if args.webhook_backoff_max_ms < args.webhook_backoff_base_ms {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_WEBHOOK_BACKOFF_MAX_MS",
+                "must not be below PARTNERGRAPH_WEBHOOK_BACKOFF_BASE_MS",
+            ));
+        }
+        Ok(Self {
+            poll_interval: Duration::from_millis(args.webhook_poll_interval_ms),
+            backoff_base: Duration::from_millis(args.webhook_backoff_base_ms),
+            backoff_max: Duration::from_millis(args.webhook_backoff_max_ms),
+            max_attempts: args.webhook_max_attempts,
+            disable_after_failures: args.webhook_disable_after_failures,
+            request_timeout: Duration::from_millis(args.webhook_request_timeout_ms),
+            batch_size: 50,
+            concurrency: 8,
+        })
+    }
+}
+
 /// Shortest JWT secret accepted: HS256 wants at least 256 bits of key.
 pub const MIN_JWT_SECRET_LEN: usize = 32;
 
@@ -319,6 +387,7 @@ impl Config {
         };
         let graphql = GraphqlConfig::from_args(&args.limits)?;
         let tracking = TrackingConfig::from_args(&args.tracking, &jwt_secret)?;
+        let webhooks = WebhookConfig::from_args(&args.webhooks)?;
         let database = DatabaseConfig::from_args(&args.db)?;
         let http = HttpConfig::from_args(args, public_url, dev)?;
         if database.acquire_timeout >= http.request_timeout {
@@ -337,6 +406,7 @@ impl Config {
             auth: AuthConfig { jwt_secret },
             graphql,
             tracking,
+            webhooks,
             log_format: args.log_format,
             dev,
             demo: args.demo,
@@ -492,6 +562,27 @@ mod tests {
         let err = Config::from_serve_args(&serve_args(&["--dev", "--link-cache-ttl-secs", "0"]))
             .unwrap_err();
         assert_eq!(err.variable, "PARTNERGRAPH_LINK_CACHE_TTL_SECS");
+    }
+
+    #[test]
+    fn webhook_settings_have_defaults_and_are_validated() {
+        let config = Config::from_serve_args(&serve_args(&["--dev"])).unwrap();
+        assert_eq!(config.webhooks.backoff_base, Duration::from_secs(30));
+        assert_eq!(config.webhooks.backoff_max, Duration::from_secs(3_600));
+        assert_eq!(config.webhooks.max_attempts, 10);
+        assert_eq!(config.webhooks.disable_after_failures, 20);
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--webhook-max-attempts", "0"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_WEBHOOK_MAX_ATTEMPTS");
+        let err = Config::from_serve_args(&serve_args(&[
+            "--dev",
+            "--webhook-backoff-base-ms",
+            "5000",
+            "--webhook-backoff-max-ms",
+            "10",
+        ]))
+        .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_WEBHOOK_BACKOFF_MAX_MS");
     }
 
     #[test]

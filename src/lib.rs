@@ -5,6 +5,7 @@
 //! - [`app`]: wiring (connect, migrate, build router, serve).
 //! - [`http`]: routes (`/graphql`, `/graphiql`, `/r/{code}`, `/healthz`, `/readyz`).
 //! - [`tracking`]: the redirect hot path: link cache, click queue, bot and visitor rules.
+//! - [`webhooks`]: the outbound webhook delivery worker (the outbox is in [`service`]).
 //! - [`graphql`]: schema, scalars, Relay helpers, per-area types and resolvers.
 //! - [`service`]: tenant-scoped operations on the database.
 //! - [`auth`]: the per-request [`auth::Actor`].
@@ -28,3 +29,4 @@ pub mod metrics;
 pub mod service;
 pub mod telemetry;
 pub mod tracking;
+pub mod webhooks;

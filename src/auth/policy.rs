@@ -49,6 +49,11 @@ pub enum Permission {
     ReadChanges,
     /// Integrators: links and codes.
     ReadLinks,
+    /// Register, change and delete webhook endpoints; retry deliveries.
+    ManageWebhooks,
+    /// Read webhook endpoints (never their secrets) and the delivery log. Not ANALYST: endpoint
+    /// URLs often carry an integration's credentials.
+    ReadWebhooks,
 }
 
 use super::Role;
@@ -65,6 +70,7 @@ pub fn allows(role: Role, scopes: &[Scope], permission: Permission) -> bool {
                 | P::ManagePartnerships
                 | P::PreparePayouts
                 | P::ReadLinks
+                | P::ReadWebhooks
         ),
         Role::Analyst => matches!(permission, P::ReadBrand | P::ReadLinks),
         // Creators reach their own records through dedicated, creator-scoped services.
@@ -146,6 +152,20 @@ mod tests {
         for p in STAFF_ONLY {
             assert!(!allows(Role::Integrator, &Scope::ALL, p), "{p:?}");
         }
+    }
+
+    #[test]
+    fn only_admin_manages_webhooks_and_analysts_do_not_read_them() {
+        assert!(allows(Role::Admin, &[], P::ManageWebhooks));
+        assert!(allows(Role::Admin, &[], P::ReadWebhooks));
+        assert!(allows(Role::Manager, &[], P::ReadWebhooks));
+        assert!(!allows(Role::Manager, &[], P::ManageWebhooks));
+        for role in [Role::Analyst, Role::Creator] {
+            assert!(!allows(role, &[], P::ReadWebhooks), "{role:?}");
+            assert!(!allows(role, &[], P::ManageWebhooks), "{role:?}");
+        }
+        assert!(!allows(Role::Integrator, &Scope::ALL, P::ReadWebhooks));
+        assert!(!allows(Role::Integrator, &Scope::ALL, P::ManageWebhooks));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! of dozens of creators across platforms, tiers, pipeline stages and vetting outcomes; campaigns
 //! with every objective, schedule and status; offers of every commission model; enrollments,
 //! content deliverables, other costs, tracking links and discount codes; and 60 days of traffic
-//! (clicks, orders from new and returning customers, leads, refunds) ending at the load time.
+//! (clicks, orders from new and returning customers, leads, refunds) ending at the load time;
+//! and a (disabled) webhook endpoint for a local receiver.
 //!
 //! How it is written:
 //! - The brand, its logins and the integrator API key (`tenant`) are inserted directly: there is
@@ -33,6 +34,7 @@ mod payouts;
 mod roster;
 mod tenant;
 mod traffic;
+mod webhooks;
 
 use std::collections::HashMap;
 
@@ -205,6 +207,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
     traffic::load(&demo).await?;
     payouts::load(&demo).await?;
     experiments::load(&demo).await?;
+    webhooks::load(&demo).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());

@@ -19,6 +19,7 @@ pub mod money;
 pub mod offer;
 pub mod roster;
 pub mod text;
+pub mod webhook;
 
 /// An enumeration stored as its UPPER_SNAKE name (the same name the API uses):
 /// `as_str`, `parse` and `ALL`.

@@ -25,10 +25,12 @@ pub enum NodeKind {
     Payout,
     Commission,
     Experiment,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 15] = [
+    const ALL: [NodeKind; 17] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -44,6 +46,8 @@ impl NodeKind {
         NodeKind::Payout,
         NodeKind::Commission,
         NodeKind::Experiment,
+        NodeKind::WebhookEndpoint,
+        NodeKind::WebhookDelivery,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -63,6 +67,8 @@ impl NodeKind {
             Self::Payout => "Payout",
             Self::Commission => "Commission",
             Self::Experiment => "Experiment",
+            Self::WebhookEndpoint => "WebhookEndpoint",
+            Self::WebhookDelivery => "WebhookDelivery",
         }
     }
 

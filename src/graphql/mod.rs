@@ -24,6 +24,7 @@ pub mod portal;
 pub mod query;
 pub mod scalars;
 pub mod tracking;
+pub mod webhook;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 

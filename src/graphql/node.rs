@@ -14,6 +14,7 @@ use super::ingest::types::Conversion;
 use super::payout::types::Payout;
 use super::portal::types::Commission;
 use super::tracking::types::{DiscountCode, TrackingLink};
+use super::webhook::types::{WebhookDelivery, WebhookEndpoint};
 use crate::error::AppError;
 use crate::service;
 
@@ -36,6 +37,8 @@ pub enum Node {
     Payout(Payout),
     TrackingLink(TrackingLink),
     User(User),
+    WebhookDelivery(WebhookDelivery),
+    WebhookEndpoint(WebhookEndpoint),
 }
 
 #[derive(Default)]
@@ -94,6 +97,16 @@ impl NodeQuery {
             }
             NodeKind::Experiment => Node::Experiment(Experiment(
                 service::experiments::get(db, actor, raw)
+                    .await
+                    .map_err(hidden)?,
+            )),
+            NodeKind::WebhookEndpoint => Node::WebhookEndpoint(WebhookEndpoint(
+                service::webhooks::endpoints::get(db, actor, raw)
+                    .await
+                    .map_err(hidden)?,
+            )),
+            NodeKind::WebhookDelivery => Node::WebhookDelivery(WebhookDelivery(
+                service::webhooks::deliveries::get(db, actor, raw)
                     .await
                     .map_err(hidden)?,
             )),

@@ -22,6 +22,8 @@ use super::performance::query::PerformanceQuery;
 use super::portal::query::PortalQuery;
 use super::tracking::mutation::TrackingMutation;
 use super::tracking::query::TrackingQuery;
+use super::webhook::mutation::WebhookMutation;
+use super::webhook::query::WebhookQuery;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
@@ -38,6 +40,7 @@ pub struct QueryRoot(
     PayoutQuery,
     PortalQuery,
     PerformanceQuery,
+    WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -53,4 +56,5 @@ pub struct MutationRoot(
     IngestMutation,
     PayoutMutation,
     LedgerMutation,
+    WebhookMutation,
 );

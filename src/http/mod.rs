@@ -50,6 +50,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Link cache and click queue of `GET /r/{code}`.
     pub tracking: Arc<Tracking>,
+    /// The outbound webhook worker.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
     pub rate_limits: Arc<rate_limit::RateLimits>,
     pub metrics: Arc<Metrics>,
 }

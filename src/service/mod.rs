@@ -26,3 +26,4 @@ pub mod rollups;
 pub mod rollups_rebuild;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;

@@ -89,6 +89,11 @@ enum Op {
     MyPerformanceReport,
     CreateExperimentInA,
     ExperimentResultOfA,
+    CreateWebhookEndpoint,
+    UpdateWebhookEndpointOfA,
+    WebhookEndpoints,
+    WebhookDeliveries,
+    NodeWebhookEndpointA,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -149,6 +154,11 @@ const MATRIX: &[(Op, [&str; 8])] = &[
     (Op::MyPerformanceReport,   ["F",  "F",  "F",  "ok", "F",  "U",  "U", "F"]),
     (Op::CreateExperimentInA,   ["ok", "ok", "F",  "F",  "F",  "U",  "U", "B"]),
     (Op::ExperimentResultOfA,   ["ok", "ok", "ok", "N",  "N",  "U",  "U", "N"]),
+    (Op::CreateWebhookEndpoint, ["ok", "F",  "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::UpdateWebhookEndpointOfA, ["ok", "F", "F", "F",  "F",  "U",  "U", "N"]),
+    (Op::WebhookEndpoints,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::WebhookDeliveries,     ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::NodeWebhookEndpointA,  ["ok", "ok", "N",  "N",  "N",  "U",  "U", "N"]),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -522,6 +532,27 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
             let id = created["data"]["createExperiment"]["id"].clone();
             app.contract(token, "performance", "ExperimentResult", json!({ "id": id })).await
         }
+        Op::CreateWebhookEndpoint => {
+            app.graphql_as(token, CREATE_WEBHOOK, webhook_input(n)).await
+        }
+        Op::UpdateWebhookEndpointOfA | Op::NodeWebhookEndpointA => {
+            let created = app.graphql_as(Some(&w.admin), CREATE_WEBHOOK, webhook_input(n)).await;
+            let id = created["data"]["createWebhookEndpoint"]["webhookEndpoint"]["id"].clone();
+            if matches!(op, Op::NodeWebhookEndpointA) {
+                app.graphql_as(token, NODE, json!({ "id": id })).await
+            } else {
+                app.graphql_as(token,
+                    "mutation ($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { id } }",
+                    json!({ "input": { "id": id, "description": format!("changed {n}") } }))
+                    .await
+            }
+        }
+        Op::WebhookEndpoints => {
+            app.graphql_as(token, "{ webhookEndpoints(first: 5) { totalCount } }", json!({})).await
+        }
+        Op::WebhookDeliveries => {
+            app.graphql_as(token, "{ webhookDeliveries(first: 5) { totalCount } }", json!({})).await
+        }
         Op::MyPerformanceReport => {
             app.graphql_as(token,
                 "query ($f: PerformanceFilter!) { myPerformanceReport(filter: $f, groupBy: [CAMPAIGN]) { totals { clicks } } }",
@@ -529,6 +560,13 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
                 .await
         }
     }
+}
+
+const CREATE_WEBHOOK: &str = "mutation ($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) { webhookEndpoint { id } } }";
+
+fn webhook_input(n: usize) -> Value {
+    json!({ "input": { "url": format!("https://hooks.example.com/{n}"), "eventTypes": ["PAYOUT_PAID"] } })
 }
 
 fn experiment_input(w: &World, n: usize) -> Value {

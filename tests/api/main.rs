@@ -36,3 +36,4 @@ mod settings;
 mod tokens;
 mod tracking;
 mod two_instances;
+mod webhooks;

@@ -29,6 +29,8 @@ const TABLES: &[&str] = &[
     "refunds",
     "payouts",
     "commissions",
+    "webhook_endpoints",
+    "webhook_deliveries",
 ];
 
 async fn tables_present(manager: &SchemaManager<'_>) -> Vec<&'static str> {

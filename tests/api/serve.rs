@@ -180,7 +180,7 @@ fn demo_analytics_answer(addr: std::net::SocketAddr) {
 async fn demo_data_loads_and_a_restart_keeps_it_once() {
     use partnergraph::db::entity::{
         api_key, brand, campaign, click, conversion, cost, creator, deliverable, discount_code,
-        enrollment, offer, refund, tracking_link, user,
+        enrollment, offer, refund, tracking_link, user, webhook_endpoint,
     };
     use partnergraph::demo;
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
@@ -262,6 +262,14 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
             demo::USER_COUNT,
         ),
         ("API keys", api_key::Entity::find().count(&db).await, 1),
+        (
+            "webhook endpoints",
+            webhook_endpoint::Entity::find()
+                .filter(webhook_endpoint::Column::Enabled.eq(false))
+                .count(&db)
+                .await,
+            1,
+        ),
         (
             "clicks",
             click::Entity::find().count(&db).await,

@@ -30,3 +30,5 @@ pub mod refresh_token;
 pub mod refund;
 pub mod tracking_link;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

@@ -23,3 +23,5 @@ pub use super::refresh_token::Entity as RefreshToken;
 pub use super::refund::Entity as Refund;
 pub use super::tracking_link::Entity as TrackingLink;
 pub use super::user::Entity as User;
+pub use super::webhook_delivery::Entity as WebhookDelivery;
+pub use super::webhook_endpoint::Entity as WebhookEndpoint;

@@ -25,6 +25,7 @@ use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::money::{Currency, Money, convert};
 use crate::domain::text;
 use crate::error::AppError;
+use crate::service::webhooks;
 
 pub struct ConversionItem {
     pub external_id: String,
@@ -254,7 +255,35 @@ async fn ingest_one(
     demote_later(txn, brand, &row).await?;
     let row = apply_held_refunds(txn, brand, row).await?;
     crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;
+    announce_attributed(txn, &row).await?;
     Ok(row)
+}
+
+/// Outbound webhooks, in the batch's transaction: `conversion.attributed`, then
+/// `conversion.refunded` for each refund that arrived before its order and was just applied.
+async fn announce_attributed(
+    txn: &DatabaseTransaction,
+    row: &conversion::Model,
+) -> Result<(), AppError> {
+    if row.enrollment_id.is_none() {
+        return Ok(());
+    }
+    let attributed = webhooks::Event::ConversionAttributed(row);
+    webhooks::enqueue(txn, row.brand_id, attributed).await?;
+    if row.refunded_minor > 0 {
+        let held = refund::Entity::find()
+            .filter(refund::Column::ConversionId.eq(row.id))
+            .all(txn)
+            .await?;
+        for refund in &held {
+            let event = webhooks::Event::ConversionRefunded {
+                conversion: row,
+                refund,
+            };
+            webhooks::enqueue(txn, row.brand_id, event).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether the brand has a conversion of `customer_key` before this one (by occurredAt, ties by

@@ -15,6 +15,7 @@ use crate::auth::{Actor, Permission};
 use crate::db::entity::{conversion, refund};
 use crate::domain::money::{Currency, Money};
 use crate::error::AppError;
+use crate::service::webhooks;
 
 pub struct RefundItem {
     /// The order's (conversion's) external id.
@@ -109,6 +110,7 @@ pub async fn record(
             .await?;
             let order = refresh_refund_totals(&txn, &mut brand, order).await?;
             crate::service::ledger::reverse_for_refund(&txn, &brand, &order).await?;
+            announce_refunded(&txn, &order, &stored).await?;
             RefundOutcome {
                 refund: stored,
                 conversion: Some(order),
@@ -142,6 +144,23 @@ pub async fn record(
     brand.save_rollups(&txn).await?;
     txn.commit().await?;
     Ok(outcome)
+}
+
+/// Outbound webhooks: `conversion.refunded` for an attributed order, in the refund's
+/// transaction.
+async fn announce_refunded(
+    txn: &sea_orm::DatabaseTransaction,
+    order: &conversion::Model,
+    refund: &refund::Model,
+) -> Result<(), AppError> {
+    if order.enrollment_id.is_some() {
+        let event = webhooks::Event::ConversionRefunded {
+            conversion: order,
+            refund,
+        };
+        webhooks::enqueue(txn, order.brand_id, event).await?;
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

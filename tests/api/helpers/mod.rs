@@ -20,7 +20,7 @@ use http_body_util::BodyExt;
 use partnergraph::cli::LogFormat;
 use partnergraph::config::{
     AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, RateLimitConfig, Secret,
-    TrackingConfig,
+    TrackingConfig, WebhookConfig,
 };
 use partnergraph::http::client_ip::TrustedProxies;
 use partnergraph::tracking::Tracking;
@@ -125,6 +125,18 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             link_cache_capacity: 1_000,
             link_cache_ttl: Duration::from_secs(60),
         },
+        webhooks: WebhookConfig {
+            // The worker never polls unless a test asks for it (see `TestApp::restart`):
+            // statement counts elsewhere stay deterministic.
+            poll_interval: Duration::from_secs(3_600),
+            backoff_base: Duration::from_millis(20),
+            backoff_max: Duration::from_millis(100),
+            max_attempts: 10,
+            disable_after_failures: 3,
+            request_timeout: Duration::from_secs(5),
+            batch_size: 50,
+            concurrency: 4,
+        },
         log_format: LogFormat::Text,
         dev: false,
         demo: false,
@@ -136,6 +148,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The app's link cache and click queue (`tracking.clicks.flush()` writes queued clicks).
     pub tracking: Arc<Tracking>,
+    /// The app's webhook worker.
+    pub webhooks: Arc<partnergraph::webhooks::Webhooks>,
     statements: Arc<AtomicUsize>,
     _test_db: TestDb,
 }
@@ -188,9 +202,32 @@ impl TestApp {
             router,
             db,
             tracking: state.tracking,
+            webhooks: state.webhooks,
             statements,
             _test_db: test_db,
         })
+    }
+
+    /// An in-process restart: stops this app's click writer and webhook worker (as `serve`
+    /// does on shutdown) and builds a new app over the same database with [`test_config`]
+    /// changed by `configure`.
+    pub async fn restart(self, configure: impl FnOnce(&mut Config)) -> Self {
+        self.tracking.clicks.shutdown().await;
+        self.webhooks.shutdown().await;
+        let mut config = test_config(self._test_db.database_config());
+        configure(&mut config);
+        let db = partnergraph::app::connect_and_migrate(&config)
+            .await
+            .expect("migrate test database");
+        let (state, router) = partnergraph::app::build(config, db.clone());
+        Self {
+            router,
+            db,
+            tracking: state.tracking,
+            webhooks: state.webhooks,
+            statements: self.statements,
+            _test_db: self._test_db,
+        }
     }
 
     /// SQL statements the app has run so far (every statement, through any clone of the pool).

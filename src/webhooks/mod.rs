@@ -1,0 +1,55 @@
+//! The webhook delivery worker: a background task that sends due outbox rows
+//! (`webhook_deliveries`), signed, and records each outcome. Started by `app::build` like the
+//! click writer and stopped by [`Webhooks::shutdown`].
+//!
+//! Several server processes may share one database: a row is claimed with a conditional UPDATE
+//! that moves its `next_attempt_at` past the request timeout (a lease), so only one process
+//! sends it; a process that dies mid-request leaves the row to be sent again when the lease
+//! ends (at-least-once delivery: receivers deduplicate by the event id).
+
+mod worker;
+
+use std::sync::Mutex;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::WebhookConfig;
+
+pub use worker::Worker;
+
+/// The running worker.
+pub struct Webhooks {
+    stop: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Webhooks {
+    /// Starts the worker (needs a tokio runtime). Its first poll comes one poll interval after
+    /// start, then one interval after each poll ends.
+    pub fn start(config: &WebhookConfig, db: DatabaseConnection) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let worker = Worker::new(config.clone(), db);
+        let task = tokio::spawn(worker.run(stopped));
+        Self {
+            stop,
+            task: Mutex::new(Some(task)),
+        }
+    }
+
+    /// Stops polling after the attempts in flight finish; what is still due stays in the outbox
+    /// for the next start.
+    pub async fn shutdown(&self) {
+        let _ = self.stop.send(true);
+        let task = match self.task.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(task) = task
+            && let Err(err) = task.await
+        {
+            tracing::error!(error = %err, "webhook worker ended abnormally");
+        }
+    }
+}

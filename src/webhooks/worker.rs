@@ -1,0 +1,327 @@
+//! One poll: take due deliveries of enabled endpoints, claim each, POST it signed, record the
+//! outcome (and the endpoint's run of failures).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use tokio::sync::watch;
+
+use crate::config::WebhookConfig;
+use crate::db::entity::{webhook_delivery, webhook_endpoint};
+use crate::domain::webhook::{DeliveryStatus, EventType, backoff, signature_header, with_jitter};
+use crate::error::AppError;
+use crate::graphql::id::{NodeKind, encode};
+use crate::service::webhooks::approvals;
+
+/// Commission lines announced per poll at most (a backlog drains over several polls).
+const APPROVALS_PER_POLL: u64 = 500;
+
+/// Longest reason kept in `last_error` and `disabled_reason`.
+const MAX_REASON_LEN: usize = 200;
+
+pub struct Worker {
+    config: WebhookConfig,
+    db: DatabaseConnection,
+    client: Option<reqwest::Client>,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered(u16),
+    /// Short, safe to show: "HTTP 500", "timeout", "connection failed".
+    Failed {
+        status_code: Option<u16>,
+        reason: String,
+    },
+}
+
+impl Worker {
+    pub fn new(config: WebhookConfig, db: DatabaseConnection) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.request_timeout)
+            // A redirect is an answer like any other non-2xx: following it would let an
+            // endpoint send signed events somewhere nobody registered.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("PartnerGraph-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let client = match client {
+            Ok(client) => Some(client),
+            Err(err) => {
+                tracing::error!(error = %err, "cannot build the webhook HTTP client; deliveries wait");
+                None
+            }
+        };
+        Self { config, db, client }
+    }
+
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(self.config.poll_interval) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(err) = self.poll().await {
+                tracing::warn!(error = %err, "webhook poll failed; retrying next interval");
+            }
+        }
+    }
+
+    /// One poll: announces approved commission lines, then sends what is due (at most a
+    /// batch), `concurrency` requests at a time.
+    pub async fn poll(&self) -> Result<usize, AppError> {
+        approvals::announce_due(&self.db, Utc::now(), APPROVALS_PER_POLL).await?;
+        let now = Utc::now();
+        let enabled = Query::select()
+            .column(webhook_endpoint::Column::Id)
+            .from(webhook_endpoint::Entity)
+            .and_where(webhook_endpoint::Column::Enabled.eq(true))
+            .to_owned();
+        let due = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+            .filter(webhook_delivery::Column::EndpointId.in_subquery(enabled))
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .order_by_asc(webhook_delivery::Column::Id)
+            .limit(self.config.batch_size)
+            .all(&self.db)
+            .await?;
+        let count = due.len();
+        let results: Vec<Result<(), DbErr>> = futures_util::stream::iter(due)
+            .map(|delivery| self.attempt(delivery))
+            .buffer_unordered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        for result in results {
+            result?;
+        }
+        Ok(count)
+    }
+
+    /// How long a claimed row is left alone: the request plus a margin.
+    fn lease(&self) -> chrono::Duration {
+        let lease = self.config.request_timeout + Duration::from_secs(30);
+        chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5))
+    }
+
+    async fn attempt(&self, delivery: webhook_delivery::Model) -> Result<(), DbErr> {
+        let now = Utc::now();
+        let claimed = webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::NextAttemptAt,
+                Expr::value(now + self.lease()),
+            )
+            .filter(webhook_delivery::Column::Id.eq(delivery.id))
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Ok(()); // another process took it
+        }
+        let Some(endpoint) = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(()); // deleted since: its deliveries went with it
+        };
+        let outcome = self.send(&endpoint, &delivery).await;
+        self.record(&endpoint, &delivery, outcome).await
+    }
+
+    async fn send(
+        &self,
+        endpoint: &webhook_endpoint::Model,
+        delivery: &webhook_delivery::Model,
+    ) -> Outcome {
+        let failed = |reason: &str| Outcome::Failed {
+            status_code: None,
+            reason: reason.to_owned(),
+        };
+        let Some(client) = &self.client else {
+            return failed("the server's HTTP client is unavailable");
+        };
+        if endpoint.url.starts_with("https:") && !cfg!(feature = "webhook-tls") {
+            return failed("https is not enabled in this server build");
+        }
+        let body = delivery.payload.clone().into_bytes();
+        let signature = signature_header(&endpoint.secret, Utc::now().timestamp(), &body);
+        let event = EventType::parse(&delivery.event_type)
+            .map(EventType::wire_name)
+            .unwrap_or("unknown");
+        let result = client
+            .post(&endpoint.url)
+            .header("content-type", "application/json")
+            .header("partnergraph-signature", signature)
+            .header("partnergraph-event", event)
+            .header(
+                "partnergraph-delivery",
+                encode(NodeKind::WebhookDelivery, delivery.id).0,
+            )
+            .body(body)
+            .send()
+            .await;
+        match result {
+            Ok(response) if response.status().is_success() => {
+                Outcome::Delivered(response.status().as_u16())
+            }
+            Ok(response) => Outcome::Failed {
+                status_code: Some(response.status().as_u16()),
+                reason: format!("HTTP {}", response.status().as_u16()),
+            },
+            Err(err) if err.is_timeout() => failed("timeout"),
+            Err(err) if err.is_connect() => failed("connection failed"),
+            Err(_) => failed("request failed"),
+        }
+    }
+
+    async fn record(
+        &self,
+        endpoint: &webhook_endpoint::Model,
+        delivery: &webhook_delivery::Model,
+        outcome: Outcome,
+    ) -> Result<(), DbErr> {
+        let now = Utc::now();
+        let attempts = delivery.attempts.saturating_add(1);
+        let txn = self.db.begin().await?;
+        match outcome {
+            Outcome::Delivered(code) => {
+                webhook_delivery::Entity::update_many()
+                    .col_expr(
+                        webhook_delivery::Column::Status,
+                        Expr::value(DeliveryStatus::Delivered.as_str()),
+                    )
+                    .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
+                    .col_expr(
+                        webhook_delivery::Column::LastStatusCode,
+                        Expr::value(i32::from(code)),
+                    )
+                    .col_expr(
+                        webhook_delivery::Column::LastError,
+                        Expr::value(Option::<String>::None),
+                    )
+                    .col_expr(webhook_delivery::Column::LastAttemptAt, Expr::value(now))
+                    .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(now))
+                    .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now))
+                    .filter(webhook_delivery::Column::Id.eq(delivery.id))
+                    .exec(&txn)
+                    .await?;
+                webhook_endpoint::Entity::update_many()
+                    .col_expr(
+                        webhook_endpoint::Column::ConsecutiveFailures,
+                        Expr::value(0),
+                    )
+                    .filter(webhook_endpoint::Column::Id.eq(endpoint.id))
+                    .exec(&txn)
+                    .await?;
+            }
+            Outcome::Failed {
+                status_code,
+                reason,
+            } => {
+                let reason = shorten(&reason);
+                let exhausted =
+                    attempts >= i32::try_from(self.config.max_attempts).unwrap_or(i32::MAX);
+                let (status, next) = if exhausted {
+                    (DeliveryStatus::Failed, now)
+                } else {
+                    let attempt = u32::try_from(attempts).unwrap_or(u32::MAX);
+                    let delay = with_jitter(
+                        backoff(self.config.backoff_base, self.config.backoff_max, attempt),
+                        rand::random::<f64>(),
+                    );
+                    let delay =
+                        chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
+                    (DeliveryStatus::Pending, now + delay)
+                };
+                webhook_delivery::Entity::update_many()
+                    .col_expr(
+                        webhook_delivery::Column::Status,
+                        Expr::value(status.as_str()),
+                    )
+                    .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
+                    .col_expr(
+                        webhook_delivery::Column::LastStatusCode,
+                        Expr::value(status_code.map(i32::from)),
+                    )
+                    .col_expr(
+                        webhook_delivery::Column::LastError,
+                        Expr::value(Some(reason.clone())),
+                    )
+                    .col_expr(webhook_delivery::Column::LastAttemptAt, Expr::value(now))
+                    .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
+                    .filter(webhook_delivery::Column::Id.eq(delivery.id))
+                    .exec(&txn)
+                    .await?;
+                self.count_failure(&txn, endpoint.id, &reason).await?;
+                tracing::warn!(
+                    delivery = delivery.id,
+                    endpoint = endpoint.id,
+                    attempts,
+                    reason = %reason,
+                    "webhook delivery failed"
+                );
+            }
+        }
+        txn.commit().await
+    }
+
+    /// Adds one to the endpoint's run of failures; at the configured number, disables it with
+    /// a reason the ADMIN sees.
+    async fn count_failure(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        endpoint_id: i64,
+        reason: &str,
+    ) -> Result<(), DbErr> {
+        webhook_endpoint::Entity::update_many()
+            .col_expr(
+                webhook_endpoint::Column::ConsecutiveFailures,
+                Expr::col(webhook_endpoint::Column::ConsecutiveFailures).add(1),
+            )
+            .filter(webhook_endpoint::Column::Id.eq(endpoint_id))
+            .exec(txn)
+            .await?;
+        let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
+            .one(txn)
+            .await?
+        else {
+            return Ok(());
+        };
+        let limit = i32::try_from(self.config.disable_after_failures).unwrap_or(i32::MAX);
+        if endpoint.enabled && endpoint.consecutive_failures >= limit {
+            let now = Utc::now();
+            let disabled_reason = format!(
+                "disabled after {} consecutive failed deliveries; last: {reason}",
+                endpoint.consecutive_failures
+            );
+            webhook_endpoint::Entity::update_many()
+                .col_expr(webhook_endpoint::Column::Enabled, Expr::value(false))
+                .col_expr(webhook_endpoint::Column::DisabledAt, Expr::value(now))
+                .col_expr(
+                    webhook_endpoint::Column::DisabledReason,
+                    Expr::value(disabled_reason),
+                )
+                .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now))
+                .filter(webhook_endpoint::Column::Id.eq(endpoint_id))
+                .exec(txn)
+                .await?;
+            tracing::warn!(endpoint = endpoint_id, "webhook endpoint disabled");
+        }
+        Ok(())
+    }
+}
+
+fn shorten(reason: &str) -> String {
+    reason.chars().take(MAX_REASON_LEN).collect()
+}
