@@ -301,6 +301,14 @@ async fn roles_are_checked_like_queries(app: TestApp) {
     ws.subscribe("1", CONVERSIONS, json!({ "campaignId": w.creator_a }))
         .await;
     assert_eq!(refusal(&mut ws, "1").await, "NOT_FOUND");
+    // The document limits of POST /graphql apply: 16 aliases where 15 are allowed.
+    let aliases: Vec<String> = (0..16).map(|i| format!("a{i}: id")).collect();
+    let query = format!(
+        "subscription {{ conversionRecorded {{ {} }} }}",
+        aliases.join(" ")
+    );
+    ws.subscribe("2", &query, json!({})).await;
+    assert_eq!(refusal(&mut ws, "2").await, "GRAPHQL_VALIDATION_FAILED");
 }
 
 async fn connection_init_needs_a_valid_credential(app: TestApp) {
