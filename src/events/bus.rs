@@ -182,3 +182,52 @@ async fn connect(pool: &PgPool) -> Result<PgListener, sea_orm::sqlx::Error> {
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conversion(id: i64) -> Event {
+        Event::ConversionRecorded {
+            brand_id: 1,
+            conversion_id: id,
+            campaign_id: None,
+            creator_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_and_memory_stays_bounded() {
+        let db = sea_orm::Database::connect("sqlite::memory:")
+            .await
+            .expect("in-memory SQLite");
+        let bus = EventBus::start(&db, 2);
+        assert!(bus.ready(Duration::from_millis(10)).await);
+        let mut slow = bus.subscribe();
+        for id in 0..5 {
+            bus.sender.send(conversion(id)).expect("a subscriber");
+        }
+        assert_eq!(slow.next().await, Some(Err(Lagged(3))));
+        // After the gap: the most recent events the buffer kept.
+        assert_eq!(slow.next().await, Some(Ok(conversion(3))));
+        assert_eq!(slow.next().await, Some(Ok(conversion(4))));
+    }
+
+    #[tokio::test]
+    async fn sqlite_commits_reach_the_buses_of_their_database_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = |name: &str| format!("sqlite://{}?mode=rwc", dir.path().join(name).display());
+        let one = sea_orm::Database::connect(url("one.db"))
+            .await
+            .expect("one");
+        let two = sea_orm::Database::connect(url("two.db"))
+            .await
+            .expect("two");
+        let (bus_one, bus_two) = (EventBus::start(&one, 8), EventBus::start(&two, 8));
+        let (mut on_one, mut on_two) = (bus_one.subscribe(), bus_two.subscribe());
+        publish_local(&one, &[conversion(7)]);
+        assert_eq!(on_one.next().await, Some(Ok(conversion(7))));
+        let nothing = tokio::time::timeout(Duration::from_millis(50), on_two.next()).await;
+        assert!(nothing.is_err(), "an event crossed databases");
+    }
+}
