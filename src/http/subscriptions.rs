@@ -9,13 +9,16 @@
 //! process and subscriptions per connection are bounded (`config::SubscriptionConfig`).
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::ws::{CloseFrame, Message};
 use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
 
 use super::problem::error_response;
 use super::{AppState, REQUEST_ID_HEADER, client_ip, limits};
@@ -25,6 +28,10 @@ use crate::graphql::context::RequestContext;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::subscription::SubscriptionSlots;
 use crate::service::actors;
+
+/// How long a new connection may take to send `connection_init`; then it is closed with 4408
+/// (graphql-transport-ws), so idle sockets do not hold connection slots.
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn subscriptions(State(state): State<AppState>, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
@@ -58,7 +65,21 @@ pub async fn subscriptions(State(state): State<AppState>, request: Request) -> R
         .on_upgrade(move |socket| async move {
             // Held for as long as the connection lives.
             let _connection = connection;
-            GraphQLWebSocket::new(socket, schema, protocol)
+            let (mut sink, mut stream) = socket.split();
+            let first = match tokio::time::timeout(INIT_TIMEOUT, stream.next()).await {
+                Ok(Some(first)) => first,
+                Ok(None) => return,
+                Err(_) => {
+                    let close = CloseFrame {
+                        code: 4408,
+                        reason: "Connection initialisation timeout".into(),
+                    };
+                    let _ = sink.send(Message::Close(Some(close))).await;
+                    return;
+                }
+            };
+            let stream = futures_util::stream::iter([first]).chain(stream);
+            GraphQLWebSocket::new_with_pair(sink, stream, schema, protocol)
                 .on_connection_init(move |payload| {
                     connection_init(state, payload, client_ip, request_id)
                 })

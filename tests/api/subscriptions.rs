@@ -381,6 +381,31 @@ async fn subscriptions_per_connection_are_bounded() {
     .await;
 }
 
+#[tokio::test]
+async fn a_connection_without_connection_init_is_closed() {
+    crate::helpers::run(Backend::Sqlite, |app| async move {
+        let addr = serve(app.router.clone()).await;
+        let mut request = format!("ws://{addr}/graphql/ws")
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        let (mut stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket handshake");
+        let frame = tokio::time::timeout(Duration::from_secs(15), stream.next())
+            .await
+            .expect("closed within the init timeout");
+        match frame {
+            Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 4408),
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    })
+    .await;
+}
+
 /// POSTs one operation to `router` (another instance) with `token`.
 async fn graphql_on(router: &Router, token: &str, query: &str, variables: Value) -> Value {
     let request = Request::post("/graphql")
