@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::events::EventBus;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
@@ -74,6 +75,7 @@ pub fn build_with_clock(
     let tracking = Arc::new(Tracking::start(&config.tracking, db.clone()));
     let webhooks = Arc::new(Webhooks::start(&config.webhooks, db.clone()));
     let metrics = Arc::new(Metrics::new());
+    let events = EventBus::start(&db, config.subscriptions.buffer);
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())
@@ -81,8 +83,12 @@ pub fn build_with_clock(
         .data(tracking.clone())
         .data(clock)
         .data(metrics.clone())
+        .data(events.clone())
         .finish();
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
+    let ws_connections = Arc::new(tokio::sync::Semaphore::new(
+        config.subscriptions.max_connections,
+    ));
     let state = AppState {
         db,
         schema,
@@ -92,6 +98,8 @@ pub fn build_with_clock(
         webhooks,
         rate_limits,
         metrics,
+        events,
+        ws_connections,
     };
     let router = http::router(state.clone());
     (state, router)
@@ -107,6 +115,11 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let bind = config.http.bind;
     let graphiql = config.http.graphiql;
     let (state, router) = build(config, db.clone());
+    if !state.events.ready(std::time::Duration::from_secs(5)).await {
+        tracing::warn!(
+            "not listening for events yet: subscriptions miss other processes' events until it does"
+        );
+    }
     let listener = TcpListener::bind(bind)
         .await
         .map_err(|source| StartError::Bind { bind, source })?;
@@ -121,6 +134,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     state.tracking.clicks.shutdown().await;
     // Attempts in flight finish; whatever is still due is sent after the next start.
     state.webhooks.shutdown().await;
+    state.events.shutdown();
     db.close().await?;
     tracing::info!("stopped");
     Ok(())

@@ -131,6 +131,8 @@ pub struct ServeArgs {
     pub tracking: TrackingArgs,
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+    #[command(flatten)]
+    pub subscriptions: SubscriptionArgs,
 }
 
 /// The outbound webhook delivery worker.
@@ -174,6 +176,33 @@ pub struct WebhookArgs {
         default_value_t = 10_000
     )]
     pub webhook_request_timeout_ms: u64,
+}
+
+/// GraphQL subscriptions over WebSocket (`GET /graphql/ws`).
+#[derive(Debug, Clone, Args)]
+pub struct SubscriptionArgs {
+    /// WebSocket connections served at once by this process; more are refused with 503.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_SUBSCRIPTION_MAX_CONNECTIONS",
+        default_value_t = 1_000
+    )]
+    pub subscription_max_connections: usize,
+    /// Subscriptions open at once on one connection.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 20
+    )]
+    pub subscriptions_per_connection: usize,
+    /// Events kept for a slow subscriber; one that falls further behind gets an error and its
+    /// subscription ends.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_SUBSCRIPTION_BUFFER",
+        default_value_t = 1_024
+    )]
+    pub subscription_buffer: usize,
 }
 
 /// The redirect hot path: link cache, click queue, visitor hashing.

@@ -10,7 +10,8 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 
 use crate::cli::{
-    DatabaseArgs, Introspection, LimitArgs, LogFormat, ServeArgs, TrackingArgs, WebhookArgs,
+    DatabaseArgs, Introspection, LimitArgs, LogFormat, ServeArgs, SubscriptionArgs, TrackingArgs,
+    WebhookArgs,
 };
 use crate::http::client_ip::TrustedProxies;
 use crate::tracking::visitor;
@@ -67,6 +68,7 @@ pub struct Config {
     pub graphql: GraphqlConfig,
     pub tracking: TrackingConfig,
     pub webhooks: WebhookConfig,
+    pub subscriptions: SubscriptionConfig,
     pub log_format: LogFormat,
     pub dev: bool,
     pub demo: bool,
@@ -101,6 +103,42 @@ pub struct RateLimitConfig {
     pub per_caller: u32,
     pub per_ip: u32,
     pub window: Duration,
+}
+
+/// Bounds of GraphQL subscriptions (`GET /graphql/ws`).
+#[derive(Debug, Clone)]
+pub struct SubscriptionConfig {
+    /// WebSocket connections at once, per process.
+    pub max_connections: usize,
+    /// Subscriptions at once, per connection.
+    pub per_connection: usize,
+    /// Events buffered for each subscriber before it is cut off as lagging.
+    pub buffer: usize,
+}
+
+impl SubscriptionConfig {
+    pub fn from_args(args: &SubscriptionArgs) -> Result<Self, ConfigError> {
+        for (variable, value) in [
+            (
+                "PARTNERGRAPH_SUBSCRIPTION_MAX_CONNECTIONS",
+                args.subscription_max_connections,
+            ),
+            (
+                "PARTNERGRAPH_SUBSCRIPTIONS_PER_CONNECTION",
+                args.subscriptions_per_connection,
+            ),
+            ("PARTNERGRAPH_SUBSCRIPTION_BUFFER", args.subscription_buffer),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(variable, "must be at least 1"));
+            }
+        }
+        Ok(Self {
+            max_connections: args.subscription_max_connections,
+            per_connection: args.subscriptions_per_connection,
+            buffer: args.subscription_buffer,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -388,6 +426,7 @@ impl Config {
         let graphql = GraphqlConfig::from_args(&args.limits)?;
         let tracking = TrackingConfig::from_args(&args.tracking, &jwt_secret)?;
         let webhooks = WebhookConfig::from_args(&args.webhooks)?;
+        let subscriptions = SubscriptionConfig::from_args(&args.subscriptions)?;
         let database = DatabaseConfig::from_args(&args.db)?;
         let http = HttpConfig::from_args(args, public_url, dev)?;
         if database.acquire_timeout >= http.request_timeout {
@@ -407,6 +446,7 @@ impl Config {
             graphql,
             tracking,
             webhooks,
+            subscriptions,
             log_format: args.log_format,
             dev,
             demo: args.demo,

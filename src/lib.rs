@@ -13,6 +13,8 @@
 //! - [`db`]: connection set-up and SeaORM entities; migrations live in the `migration` crate.
 //! - [`demo`]: the `--demo` data set.
 //! - [`error`]: [`error::AppError`] and its `extensions.code`.
+//! - [`events`]: conversion and commission events for subscriptions (after commit, across
+//!   processes on PostgreSQL).
 
 pub mod app;
 pub mod auth;
@@ -23,6 +25,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

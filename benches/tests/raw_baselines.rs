@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use partnergraph::cli::{Introspection, LogFormat};
 use partnergraph::config::{
     AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, RateLimitConfig, Secret,
-    TrackingConfig,
+    SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
 use partnergraph::http::client_ip::TrustedProxies;
 use partnergraph_bench::raw::{self, POOL_SIZE, Pool, RawState};
@@ -64,6 +64,21 @@ fn config(url: &str) -> Config {
             click_flush_interval: Duration::from_secs(3_600),
             link_cache_capacity: 10_000,
             link_cache_ttl: Duration::from_secs(60),
+        },
+        webhooks: WebhookConfig {
+            poll_interval: Duration::from_secs(3_600),
+            backoff_base: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3_600),
+            max_attempts: 10,
+            disable_after_failures: 20,
+            request_timeout: Duration::from_secs(10),
+            batch_size: 50,
+            concurrency: 4,
+        },
+        subscriptions: SubscriptionConfig {
+            max_connections: 100,
+            per_connection: 20,
+            buffer: 1_024,
         },
         log_format: LogFormat::Text,
         dev: false,

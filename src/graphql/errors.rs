@@ -13,12 +13,15 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextSubscribe,
+    NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
     ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 
 use super::context::RequestContext;
 use crate::error::{AppError, ErrorCode};
@@ -83,6 +86,27 @@ impl Extension for ErrorCodesExtension {
             classify(err, request_id);
         }
         response
+    }
+
+    /// Subscriptions do not pass through `execute`: each response of the stream is classified.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let request_id = ctx
+            .data_opt::<RequestContext>()
+            .map(|request| request.request_id.clone())
+            .unwrap_or_default();
+        next.run(ctx, stream)
+            .map(move |mut response| {
+                for err in &mut response.errors {
+                    classify(err, &request_id);
+                }
+                response
+            })
+            .boxed()
     }
 }
 

@@ -23,15 +23,18 @@ pub mod performance;
 pub mod portal;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 pub mod tracking;
 pub mod webhook;
 
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
+
+use subscription::SubscriptionRoot;
 
 use crate::cli::Introspection;
 use crate::config::GraphqlConfig;
 
-pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, SubscriptionRoot>;
 
 /// The schema with its limits and error handling; the caller adds runtime data (the database).
 /// Size, fields, aliases, directives, cost and introspection are checked by [`limits::Limits`]
@@ -39,11 +42,11 @@ pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, EmptySubscrip
 /// field, is replaced by the cost in `limits`).
 pub fn schema_builder(
     limits: &GraphqlConfig,
-) -> SchemaBuilder<query::QueryRoot, query::MutationRoot, EmptySubscription> {
+) -> SchemaBuilder<query::QueryRoot, query::MutationRoot, SubscriptionRoot> {
     let builder = Schema::build(
         query::QueryRoot::default(),
         query::MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .limit_depth(limits.max_depth)
     .disable_suggestions()

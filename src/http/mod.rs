@@ -1,5 +1,6 @@
 //! HTTP surface: `POST /graphql`, `GET /graphiql` (when enabled), `GET /r/{code}` (short-link
-//! redirects), `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus).
+//! redirects), `GET /graphql/ws` (subscriptions), `GET /healthz`, `GET /readyz`, `GET /metrics`
+//! (Prometheus).
 //!
 //! Limits, outermost first: request id, trace, panic catcher, body size (413), request timeout
 //! (408), then, except for the health and metrics routes, load shedding past `max_in_flight`
@@ -14,6 +15,7 @@ mod postback;
 mod problem;
 pub mod rate_limit;
 mod redirect;
+mod subscriptions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +26,7 @@ use axum::http::HeaderName;
 use axum::middleware;
 use axum::routing::{get, post};
 use sea_orm::DatabaseConnection;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -33,6 +36,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::Auth;
 use crate::config::Config;
+use crate::events::EventBus;
 use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
 use crate::tracking::Tracking;
@@ -54,6 +58,10 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhooks::Webhooks>,
     pub rate_limits: Arc<rate_limit::RateLimits>,
     pub metrics: Arc<Metrics>,
+    /// Conversion and commission events for subscriptions.
+    pub events: Arc<EventBus>,
+    /// Free WebSocket connections of this process (`GET /graphql/ws`).
+    pub ws_connections: Arc<Semaphore>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -62,6 +70,7 @@ pub fn router(state: AppState) -> Router {
             "/graphql",
             post(graphql::execute).get(graphql::get_not_allowed),
         )
+        .route("/graphql/ws", get(subscriptions::subscriptions))
         .route("/postback/conversions", post(postback::conversions))
         .route("/r/{code}", get(redirect::redirect));
     if state.config.http.graphiql {

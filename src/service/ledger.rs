@@ -276,6 +276,9 @@ async fn insert_line(
     let mut rollup = RollupDelta::default();
     rollup.commission(brand.timezone, &line);
     rollup.apply(txn, brand.brand.id).await?;
+    brand
+        .events
+        .push(crate::events::Event::commission_created(&line));
     Ok(line)
 }
 
@@ -493,7 +496,7 @@ pub async fn add_manual(
     active.reason = Set(Some(reason));
     active.created_by_user_id = Set(actor.user_id());
     let saved = active.update(&txn).await?;
-    txn.commit().await?;
+    brand.events.commit(db, txn).await?;
     Ok(saved)
 }
 

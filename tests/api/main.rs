@@ -33,6 +33,7 @@ mod roster;
 mod schema;
 mod serve;
 mod settings;
+mod subscriptions;
 mod tokens;
 mod tracking;
 mod two_instances;

@@ -125,7 +125,7 @@ pub async fn record(
     }
     save_change_seq(&txn, brand_id, brand.next_seq).await?;
     brand.save_rollups(&txn).await?;
-    txn.commit().await?;
+    brand.events.commit(db, txn).await?;
     Ok(results)
 }
 
@@ -252,6 +252,9 @@ async fn ingest_one(
     .insert(txn)
     .await?;
     brand.rollup.conversion(brand.timezone, None, &row)?;
+    brand
+        .events
+        .push(crate::events::Event::conversion_recorded(&row));
     demote_later(txn, brand, &row).await?;
     let row = apply_held_refunds(txn, brand, row).await?;
     crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;

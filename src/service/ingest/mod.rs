@@ -64,6 +64,8 @@ pub(crate) struct BrandContext {
     pub next_seq: i64,
     /// Rollup changes of this transaction's conversions, written by [`Self::save_rollups`].
     pub rollup: crate::service::rollups::RollupDelta,
+    /// Events of this transaction, published once it commits ([`crate::events::Pending::commit`]).
+    pub events: crate::events::Pending,
     rates: HashMap<(Currency, NaiveDate), Option<Decimal>>,
 }
 
@@ -77,6 +79,7 @@ impl BrandContext {
             currency,
             timezone,
             rollup: Default::default(),
+            events: Default::default(),
             rates: HashMap::new(),
         })
     }

@@ -142,7 +142,7 @@ pub async fn record(
     };
     save_change_seq(&txn, brand_id, brand.next_seq).await?;
     brand.save_rollups(&txn).await?;
-    txn.commit().await?;
+    brand.events.commit(db, txn).await?;
     Ok(outcome)
 }
 

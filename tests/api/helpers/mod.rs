@@ -20,7 +20,7 @@ use http_body_util::BodyExt;
 use partnergraph::cli::LogFormat;
 use partnergraph::config::{
     AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, RateLimitConfig, Secret,
-    TrackingConfig, WebhookConfig,
+    SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
 use partnergraph::http::client_ip::TrustedProxies;
 use partnergraph::tracking::Tracking;
@@ -137,6 +137,11 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             batch_size: 50,
             concurrency: 4,
         },
+        subscriptions: SubscriptionConfig {
+            max_connections: 100,
+            per_connection: 20,
+            buffer: 1_024,
+        },
         log_format: LogFormat::Text,
         dev: false,
         demo: false,
@@ -228,6 +233,19 @@ impl TestApp {
             statements: self.statements,
             _test_db: self._test_db,
         }
+    }
+
+    /// Another application (as another server process would be) over this test's database,
+    /// with its event listener in place.
+    pub async fn second_instance(&self) -> Router {
+        let config = test_config(self._test_db.database_config());
+        let db = self._test_db.connect().await;
+        let (state, router) = partnergraph::app::build(config, db);
+        assert!(
+            state.events.ready(Duration::from_secs(10)).await,
+            "event listener did not start"
+        );
+        router
     }
 
     /// SQL statements the app has run so far (every statement, through any clone of the pool).
