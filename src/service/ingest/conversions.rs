@@ -304,6 +304,9 @@ async fn has_earlier(
     let earlier = conversion::Entity::find()
         .filter(conversion::Column::BrandId.eq(brand_id))
         .filter(conversion::Column::CustomerKey.eq(key))
+        // A range on the (brand, customer, time) index first: with the OR alone, SQLite scans
+        // the brand's external ids (0.2 s per order at 50k conversions).
+        .filter(conversion::Column::OccurredAt.lte(occurred_at))
         .filter(
             Condition::any()
                 .add(conversion::Column::OccurredAt.lt(occurred_at))
@@ -332,6 +335,7 @@ async fn demote_later(
         .filter(conversion::Column::CustomerKey.eq(key.as_str()))
         .filter(conversion::Column::NewCustomerDerived.eq(true))
         .filter(conversion::Column::NewCustomer.eq(true))
+        .filter(conversion::Column::OccurredAt.gte(row.occurred_at))
         .filter(
             Condition::any()
                 .add(conversion::Column::OccurredAt.gt(row.occurred_at))
