@@ -14,7 +14,7 @@ use futures_util::FutureExt;
 use serde_json::json;
 
 use super::problem::error_response;
-use super::{AppState, REQUEST_ID_HEADER, client_ip, limits};
+use super::{AppState, REQUEST_ID_HEADER, client_ip, limits, rate_limit};
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::RequestContext;
@@ -82,12 +82,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     );
     match refused_for_rate(&response) {
         Some(retry_after_secs) => {
-            let mut refused = Json(response).into_response();
-            *refused.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            refused
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            refused
+            rate_limit::too_many(Json(response).into_response(), retry_after_secs)
         }
         None => Json(response).into_response(),
     }

@@ -133,7 +133,15 @@ pub fn too_many_requests(retry_after_secs: u64) -> Response {
         "message": format!("too many requests, retry in {retry_after_secs}s"),
         "extensions": { "code": ErrorCode::RateLimited.as_str(), "retryAfter": retry_after_secs },
     }] });
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    too_many(
+        (StatusCode::OK, Json(body)).into_response(),
+        retry_after_secs,
+    )
+}
+
+/// `response` as a refusal by a rate limit: 429 with `Retry-After`.
+pub fn too_many(mut response: Response, retry_after_secs: u64) -> Response {
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
