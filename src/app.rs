@@ -89,7 +89,7 @@ pub fn build_with_clock(
     let ws_connections = Arc::new(tokio::sync::Semaphore::new(
         config.subscriptions.max_connections,
     ));
-    let state = AppState {
+    let state = AppState::new(http::Shared {
         db,
         schema,
         config: Arc::new(config),
@@ -100,7 +100,7 @@ pub fn build_with_clock(
         metrics,
         events,
         ws_connections,
-    };
+    });
     let router = http::router(state.clone());
     (state, router)
 }

@@ -22,12 +22,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+};
 use async_graphql::parser::types::{
     ExecutableDocument, Field, FragmentDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
-use async_graphql::{Name, Positioned, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Name, Positioned, Request, ServerError, ServerResult, Value, Variables};
 
 use super::connection::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use super::context::RequestContext;
@@ -77,6 +79,42 @@ struct LimitsExtension {
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for LimitsExtension {
+    /// Parses the text once, here, and checks the document's size limits and cost on that parse;
+    /// async-graphql then uses the same parse. Here is before its recursion-depth check, which
+    /// walks fragments wherever they are spread: a few fragments spreading each other twice over
+    /// would keep it busy for hours. A text that does not parse is left for async-graphql's
+    /// usual syntax error.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let limits = &self.config;
+        if request.query.len() > limits.max_query_bytes {
+            return Err(refused(format!(
+                "the query text is {} bytes; at most {} are accepted",
+                request.query.len(),
+                limits.max_query_bytes
+            )));
+        }
+        if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+            check_size(limits, &document)?;
+            let points = cost_points(&ctx.schema_env.registry, &document, &request.variables);
+            if points > limits.max_complexity as u64 {
+                return Err(refused(format!(
+                    "the query costs {points} points; at most {} are accepted \
+                     (one point per {OBJECTS_PER_POINT} objects, list fields by their page size)",
+                    limits.max_complexity
+                )));
+            }
+            request.set_parsed_query(document);
+        }
+        next.run(ctx, request).await
+    }
+
+    /// Introspection is checked once the caller is known to the context: subscriptions carry it
+    /// in the connection's data, which is attached after `prepare_request`.
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -84,60 +122,44 @@ impl Extension for LimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let limits = &self.config;
-        if query.len() > limits.max_query_bytes {
-            return Err(refused(format!(
-                "the query text is {} bytes; at most {} are accepted",
-                query.len(),
-                limits.max_query_bytes
-            )));
-        }
-        // Checked on a parse of our own, before async-graphql's: its recursion-depth check walks
-        // fragments wherever they are spread, so a few fragments spreading each other twice
-        // over would keep it busy for hours. A text that does not parse gets the usual error.
-        let Ok(document) = async_graphql::parser::parse_query(query) else {
-            return next.run(ctx, query, variables).await;
-        };
-        let counts = Counts::of(&document);
-        if counts.fragment_cycle {
-            return Err(refused("a fragment spreads itself".to_owned()));
-        }
-        if counts.fields > limits.max_fields {
-            return Err(refused(format!(
-                "the document selects {} fields (fragments expanded); at most {} are accepted",
-                counts.fields, limits.max_fields
-            )));
-        }
-        if counts.aliases > limits.max_aliases {
-            return Err(refused(format!(
-                "the document has {} aliases; at most {} are accepted",
-                counts.aliases, limits.max_aliases
-            )));
-        }
-        if counts.directives > limits.max_directives {
-            return Err(refused(format!(
-                "the document has {} directives; at most {} are accepted",
-                counts.directives, limits.max_directives
-            )));
-        }
+        let document = next.run(ctx, query, variables).await?;
         let actor = ctx
             .data_opt::<RequestContext>()
             .and_then(|request| request.actor.as_ref());
-        if introspects(&document) && !introspection_allowed(limits.introspection, actor) {
+        if introspects(&document) && !introspection_allowed(self.config.introspection, actor) {
             let mut err = ServerError::new("introspection is not available to this caller", None);
             set_code(&mut err, ErrorCode::Forbidden);
             return Err(err);
         }
-        let points = cost_points(&ctx.schema_env.registry, &document, variables);
-        if points > limits.max_complexity as u64 {
-            return Err(refused(format!(
-                "the query costs {points} points; at most {} are accepted \
-                 (one point per {OBJECTS_PER_POINT} objects, list fields by their page size)",
-                limits.max_complexity
-            )));
-        }
-        next.run(ctx, query, variables).await
+        Ok(document)
     }
+}
+
+/// Fragment cycles, fields selected (fragments expanded), aliases and directives.
+fn check_size(limits: &GraphqlConfig, document: &ExecutableDocument) -> ServerResult<()> {
+    let counts = Counts::of(document);
+    if counts.fragment_cycle {
+        return Err(refused("a fragment spreads itself".to_owned()));
+    }
+    if counts.fields > limits.max_fields {
+        return Err(refused(format!(
+            "the document selects {} fields (fragments expanded); at most {} are accepted",
+            counts.fields, limits.max_fields
+        )));
+    }
+    if counts.aliases > limits.max_aliases {
+        return Err(refused(format!(
+            "the document has {} aliases; at most {} are accepted",
+            counts.aliases, limits.max_aliases
+        )));
+    }
+    if counts.directives > limits.max_directives {
+        return Err(refused(format!(
+            "the document has {} directives; at most {} are accepted",
+            counts.directives, limits.max_directives
+        )));
+    }
+    Ok(())
 }
 
 fn refused(message: String) -> ServerError {

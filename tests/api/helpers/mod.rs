@@ -206,8 +206,8 @@ impl TestApp {
         Some(Self {
             router,
             db,
-            tracking: state.tracking,
-            webhooks: state.webhooks,
+            tracking: state.tracking.clone(),
+            webhooks: state.webhooks.clone(),
             statements,
             _test_db: test_db,
         })
@@ -228,8 +228,8 @@ impl TestApp {
         Self {
             router,
             db,
-            tracking: state.tracking,
-            webhooks: state.webhooks,
+            tracking: state.tracking.clone(),
+            webhooks: state.webhooks.clone(),
             statements: self.statements,
             _test_db: self._test_db,
         }
