@@ -16,6 +16,7 @@ use crate::domain::enrollment::{EnrollmentStatus, status_transition_allowed};
 use crate::domain::offer::{Rates, validate_overrides};
 use crate::domain::roster::VettingStatus;
 use crate::error::AppError;
+use crate::events::Pending;
 
 pub struct EnrollInput {
     pub campaign_id: i64,
@@ -108,10 +109,12 @@ pub async fn enroll(
         }
         other => other,
     })?;
-    if input.active {
-        ledger::accrue_flat_fee(&txn, &created, now).await?;
-    }
-    txn.commit().await?;
+    let events = if input.active {
+        ledger::accrue_flat_fee(&txn, &created, now).await?
+    } else {
+        Pending::default()
+    };
+    events.commit(db, txn).await?;
     Ok(created)
 }
 
@@ -159,10 +162,12 @@ pub async fn set_status(
     active.updated_at = Set(now);
     let txn = db.begin().await?;
     let updated = active.update(&txn).await?;
-    if first_activation {
-        ledger::accrue_flat_fee(&txn, &updated, now).await?;
-    }
-    txn.commit().await?;
+    let events = if first_activation {
+        ledger::accrue_flat_fee(&txn, &updated, now).await?
+    } else {
+        Pending::default()
+    };
+    events.commit(db, txn).await?;
     Ok(updated)
 }
 

@@ -129,19 +129,19 @@ async fn accrued_in(
 }
 
 /// The FLAT_FEE line (FLAT_FEE and HYBRID offers) when an enrollment first becomes ACTIVE, dated
-/// with the activation (DOMAIN.md rule 4).
+/// with the activation (DOMAIN.md rule 4). Returns the events to publish when `txn` commits.
 pub(crate) async fn accrue_flat_fee(
     txn: &DatabaseTransaction,
     enrollment: &enrollment::Model,
     activated_at: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<crate::events::Pending, AppError> {
     let brand = crate::db::entity::brand::Entity::find_by_id(enrollment.brand_id)
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
     let brand = BrandContext::new(brand)?;
     let Some((offer, terms)) = terms_of(txn, enrollment).await? else {
-        return Ok(());
+        return Ok(brand.events);
     };
     let (start, end) = month_bounds(activated_at, brand.timezone);
     let month = MonthToDate {
@@ -163,7 +163,7 @@ pub(crate) async fn accrue_flat_fee(
         )
         .await?;
     }
-    Ok(())
+    Ok(brand.events)
 }
 
 /// Writes the lines a newly ingested, attributed conversion earns (none for self-referrals,

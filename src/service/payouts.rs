@@ -94,7 +94,8 @@ pub async fn create(
         }
         created.push(row);
     }
-    txn.commit().await?;
+    // The CPC lines accrued above reach `myCommissionCreated` subscribers.
+    context.events.commit(db, txn).await?;
     Ok(created)
 }
 

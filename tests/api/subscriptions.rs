@@ -282,6 +282,33 @@ async fn creators_receive_only_their_own_commission_lines(app: TestApp) {
     }
 }
 
+/// Lines that no conversion causes are announced too: a FLAT_FEE line when an enrollment first
+/// becomes ACTIVE.
+async fn flat_fee_lines_reach_their_creator(app: TestApp) {
+    let w = world::world(&app).await;
+    let (campaign, _) = world::campaign_with_offer(&app, &w.admin, "Launch fee").await;
+    let offer = app
+        .contract(Some(&w.admin), "campaigns", "CreateOffer", json!({ "input": { "campaignId": campaign,
+            "name": "Fee", "model": "FLAT_FEE", "flatFee": { "amount": "150", "currencyCode": "USD" } } }))
+        .await;
+    let offer = text(&data(&offer)["createOffer"]["id"]);
+    let addr = serve(app.router.clone()).await;
+    let mut cora = Ws::as_token(addr, &w.creator).await;
+    cora.subscribe("mine", COMMISSIONS, json!({})).await;
+    settle().await;
+
+    world::enroll(&app, &w.admin, &campaign, &w.creator_a, &offer).await;
+    let payload = cora
+        .next("mine", DELIVERY)
+        .await
+        .expect("the flat fee within 1 s");
+    let line = &payload["data"]["myCommissionCreated"];
+    assert_eq!(line["kind"], "FLAT_FEE", "{payload}");
+    assert_eq!(line["amount"]["amount"], "150.00");
+    assert_eq!(line["campaign"]["id"], json!(campaign));
+    assert_eq!(cora.message(SILENCE).await, None);
+}
+
 async fn roles_are_checked_like_queries(app: TestApp) {
     let w = world::world(&app).await;
     let addr = serve(app.router.clone()).await;
@@ -344,6 +371,7 @@ async fn connection_init_needs_a_valid_credential(app: TestApp) {
 on_both_backends!(
     staff_receive_their_brands_conversions_within_a_second,
     creators_receive_only_their_own_commission_lines,
+    flat_fee_lines_reach_their_creator,
     roles_are_checked_like_queries,
     connection_init_needs_a_valid_credential,
 );
