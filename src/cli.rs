@@ -176,6 +176,15 @@ pub struct WebhookArgs {
         default_value_t = 10_000
     )]
     pub webhook_request_timeout_ms: u64,
+    /// Let deliveries go to loopback, private and link-local addresses (receivers on this host
+    /// or network). Off by default: only public addresses are contacted.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        default_value_t = false,
+        action = clap::ArgAction::Set
+    )]
+    pub webhook_allow_private_targets: bool,
 }
 
 /// GraphQL subscriptions over WebSocket (`GET /graphql/ws`).

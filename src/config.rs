@@ -286,6 +286,8 @@ pub struct WebhookConfig {
     pub batch_size: u64,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// Deliveries may go to non-public addresses ([`crate::webhooks::targets`]).
+    pub allow_private_targets: bool,
 }
 
 impl WebhookConfig {
@@ -332,6 +334,7 @@ impl WebhookConfig {
             request_timeout: Duration::from_millis(args.webhook_request_timeout_ms),
             batch_size: 50,
             concurrency: 8,
+            allow_private_targets: args.webhook_allow_private_targets,
         })
     }
 }

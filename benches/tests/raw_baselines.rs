@@ -74,6 +74,7 @@ fn config(url: &str) -> Config {
             request_timeout: Duration::from_secs(10),
             batch_size: 50,
             concurrency: 4,
+            allow_private_targets: true,
         },
         subscriptions: SubscriptionConfig {
             max_connections: 100,

@@ -7,6 +7,7 @@
 //! sends it; a process that dies mid-request leaves the row to be sent again when the lease
 //! ends (at-least-once delivery: receivers deduplicate by the event id).
 
+pub mod targets;
 mod worker;
 
 use std::sync::Mutex;

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use tokio::sync::watch;
 
+use super::targets;
 use crate::config::WebhookConfig;
 use crate::db::entity::{webhook_delivery, webhook_endpoint};
 use crate::domain::webhook::{DeliveryStatus, EventType, backoff, signature_header, with_jitter};
@@ -44,7 +45,11 @@ pub enum Outcome {
 
 impl Worker {
     pub fn new(config: WebhookConfig, db: DatabaseConnection) -> Self {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder();
+        if !config.allow_private_targets {
+            client = client.dns_resolver(targets::PublicOnly);
+        }
+        let client = client
             .timeout(config.request_timeout)
             .connect_timeout(config.request_timeout)
             // A redirect is an answer like any other non-2xx: following it would let an
@@ -154,6 +159,11 @@ impl Worker {
         if endpoint.url.starts_with("https:") && !cfg!(feature = "webhook-tls") {
             return failed("https is not enabled in this server build");
         }
+        if !self.config.allow_private_targets
+            && let Some(refusal) = targets::literal_refusal(&endpoint.url)
+        {
+            return failed(refusal);
+        }
         let body = delivery.payload.clone().into_bytes();
         let signature = signature_header(&endpoint.secret, Utc::now().timestamp(), &body);
         let event = EventType::parse(&delivery.event_type)
@@ -180,6 +190,7 @@ impl Worker {
                 reason: format!("HTTP {}", response.status().as_u16()),
             },
             Err(err) if err.is_timeout() => failed("timeout"),
+            Err(err) if refused_by_resolver(&err) => failed(targets::NOT_PUBLIC),
             Err(err) if err.is_connect() => failed("connection failed"),
             Err(_) => failed("request failed"),
         }
@@ -320,6 +331,18 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+/// Whether the request failed because [`targets::PublicOnly`] left its host no address.
+fn refused_by_resolver(err: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if cause.to_string() == targets::NOT_PUBLIC {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn shorten(reason: &str) -> String {

@@ -394,6 +394,45 @@ async fn deliveries_fail_after_the_last_attempt_and_can_be_retried(app: TestApp)
     assert_eq!(log[0]["status"], "DELIVERED");
 }
 
+/// With the default guard, neither a loopback IP literal nor a name resolving to loopback is
+/// contacted: the delivery fails with the reason, and the receiver hears nothing.
+async fn internal_addresses_are_not_contacted_by_default(app: TestApp) {
+    let app = app
+        .restart(|c| {
+            c.webhooks.poll_interval = Duration::from_millis(20);
+            c.webhooks.max_attempts = 1;
+            c.webhooks.allow_private_targets = false;
+        })
+        .await;
+    let w = world::world(&app).await;
+    discount_code(&app, &w.admin, &w.enrollment_a, "CORA10").await;
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    for url in [&receiver.url, &by_name] {
+        create_endpoint(&app, &w.admin, url, &["CONVERSION_ATTRIBUTED"]).await;
+    }
+    record_sale(&app, &w, "order-1", Some("CORA10")).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let log = loop {
+        let log = deliveries(&app, &w.admin, None).await;
+        if log.len() == 2 && log.iter().all(|d| d["status"] == "FAILED") {
+            break log;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still pending: {log:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for delivery in &log {
+        assert_eq!(
+            delivery["lastError"], "the endpoint's address is not public",
+            "{delivery}"
+        );
+    }
+    assert_eq!(receiver.count(), 0);
+}
+
 async fn a_delivery_pending_at_shutdown_is_sent_after_restart(app: TestApp) {
     // The first app's worker never polls: the server stops before it sends anything.
     let w = world::world(&app).await;
@@ -721,6 +760,7 @@ on_both_backends!(
     signed_deliveries_reach_a_receiver,
     failing_receivers_are_retried_then_disabled,
     deliveries_fail_after_the_last_attempt_and_can_be_retried,
+    internal_addresses_are_not_contacted_by_default,
     a_delivery_pending_at_shutdown_is_sent_after_restart,
     two_workers_on_one_database_send_each_delivery_once,
     payouts_and_approvals_are_announced,

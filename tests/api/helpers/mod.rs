@@ -136,6 +136,8 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             request_timeout: Duration::from_secs(5),
             batch_size: 50,
             concurrency: 4,
+            // Test receivers listen on 127.0.0.1; `targets` has its own test.
+            allow_private_targets: true,
         },
         subscriptions: SubscriptionConfig {
             max_connections: 100,
