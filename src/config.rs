@@ -114,6 +114,9 @@ pub struct SubscriptionConfig {
     pub per_connection: usize,
     /// Events buffered for each subscriber before it is cut off as lagging.
     pub buffer: usize,
+    /// How often an open connection's credential is checked again (expiry, sign-out,
+    /// revocation close the connection).
+    pub credential_recheck: Duration,
 }
 
 impl SubscriptionConfig {
@@ -137,6 +140,7 @@ impl SubscriptionConfig {
             max_connections: args.subscription_max_connections,
             per_connection: args.subscriptions_per_connection,
             buffer: args.subscription_buffer,
+            credential_recheck: Duration::from_secs(60),
         })
     }
 }

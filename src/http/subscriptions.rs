@@ -5,10 +5,16 @@
 //! The caller authenticates in `connection_init` with the credential the HTTP path takes from
 //! the `Authorization` header: `{"Authorization": "Bearer <access token or API key>"}` (also
 //! `authorization`, or `token` with or without `Bearer `). A missing, expired, forged or
-//! revoked credential closes the connection before any subscription runs. Connections per
-//! process and subscriptions per connection are bounded (`config::SubscriptionConfig`).
+//! revoked credential closes the connection before any subscription runs. The credential is
+//! checked again every `SubscriptionConfig::credential_recheck` (60 s): once the access token
+//! has expired, its session is signed out, or the API key is revoked or expired, the server
+//! closes the connection with 4403 and `UNAUTHENTICATED: ...` (the client signs in again and
+//! reconnects). Connections per process and subscriptions per connection are bounded
+//! (`config::SubscriptionConfig`).
 
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_graphql::Data;
@@ -19,6 +25,7 @@ use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
+use tokio::sync::oneshot;
 
 use super::problem::error_response;
 use super::{AppState, REQUEST_ID_HEADER, client_ip, limits};
@@ -78,14 +85,49 @@ pub async fn subscriptions(State(state): State<AppState>, request: Request) -> R
                     return;
                 }
             };
-            let stream = futures_util::stream::iter([first]).chain(stream);
-            GraphQLWebSocket::new_with_pair(sink, stream, schema, protocol)
+            let (credential_tx, credential_rx) = oneshot::channel();
+            let lapsed = Arc::new(AtomicBool::new(false));
+            let watch = credential_lapsed(state.clone(), credential_rx, lapsed.clone());
+            let stream = futures_util::stream::iter([first])
+                .chain(stream)
+                .take_until(watch);
+            GraphQLWebSocket::new_with_pair(&mut sink, stream, schema, protocol)
                 .on_connection_init(move |payload| {
-                    connection_init(state, payload, client_ip, request_id)
+                    connection_init(state, payload, client_ip, request_id, credential_tx)
                 })
                 .serve()
                 .await;
+            if lapsed.load(Ordering::Acquire) {
+                let close = CloseFrame {
+                    code: 4403,
+                    reason: "UNAUTHENTICATED: the credential has expired or was revoked".into(),
+                };
+                let _ = sink.send(Message::Close(Some(close))).await;
+            }
         })
+}
+
+/// Completes (setting `lapsed`) once the credential accepted by `connection_init` no longer
+/// authenticates, checked every `credential_recheck`; never, when the connection was refused.
+/// A database that is briefly unavailable is not a lapse: the check runs again later.
+async fn credential_lapsed(
+    state: AppState,
+    credential: oneshot::Receiver<String>,
+    lapsed: Arc<AtomicBool>,
+) {
+    let Ok(token) = credential.await else {
+        return std::future::pending().await;
+    };
+    let every = state.config.subscriptions.credential_recheck;
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(AppError::Unauthenticated | AppError::InvalidCredentials) =
+            actors::from_bearer(&state.db, &state.auth, &token).await
+        {
+            lapsed.store(true, Ordering::Release);
+            return;
+        }
+    }
 }
 
 /// The connection's data: the caller (as `POST /graphql` builds it) and its subscription slots.
@@ -95,6 +137,7 @@ async fn connection_init(
     payload: serde_json::Value,
     client_ip: Option<IpAddr>,
     request_id: String,
+    accepted: oneshot::Sender<String>,
 ) -> async_graphql::Result<Data> {
     let actor = match authenticate(&state, &payload).await {
         Ok(actor) => actor,
@@ -114,6 +157,10 @@ async fn connection_init(
             ErrorCode::RateLimited,
             &format!("too many requests, retry in {}s", limited.retry_after_secs),
         ));
+    }
+    if let Some(token) = credential(&payload) {
+        // Fails only when the connection is already gone.
+        let _ = accepted.send(token.to_owned());
     }
     tracing::info!(request_id = %request_id, role = actor.role.as_str(), "subscription connection");
     let mut data = Data::default();

@@ -127,6 +127,21 @@ impl Ws {
         }
     }
 
+    /// The close frame's (code, reason) that arrives within `within`; other messages are skipped.
+    async fn closed(&mut self, within: Duration) -> (u16, String) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.0.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    let frame = frame.expect("close frame");
+                    return (frame.code.into(), frame.reason.to_string());
+                }
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("no close frame: {other:?}"),
+            }
+        }
+    }
+
     /// The payload of the next `next` message of subscription `id`, within `within`.
     async fn next(&mut self, id: &str, within: Duration) -> Option<Value> {
         let message = self.message(within).await?;
@@ -368,7 +383,34 @@ async fn connection_init_needs_a_valid_credential(app: TestApp) {
         .expect("token key");
 }
 
+/// An open connection whose credential is revoked is closed at the next check.
+async fn a_revoked_credential_closes_the_connection(app: TestApp) {
+    let app = app
+        .restart(|c| c.subscriptions.credential_recheck = Duration::from_millis(100))
+        .await;
+    let w = world::world(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut ws = Ws::connect(addr, json!({ "token": w.key }))
+        .await
+        .expect("a valid key");
+    // Several checks pass while the key is valid (a close would panic here).
+    assert_eq!(ws.message(Duration::from_millis(400)).await, None);
+    let revoked = app
+        .contract(
+            Some(&w.admin),
+            "auth",
+            "RevokeApiKey",
+            json!({ "id": w.key_id }),
+        )
+        .await;
+    assert!(data(&revoked)["revokeApiKey"]["revokedAt"].is_string());
+    let (code, reason) = ws.closed(Duration::from_secs(3)).await;
+    assert_eq!(code, 4403);
+    assert!(reason.starts_with("UNAUTHENTICATED"), "{reason}");
+}
+
 on_both_backends!(
+    a_revoked_credential_closes_the_connection,
     staff_receive_their_brands_conversions_within_a_second,
     creators_receive_only_their_own_commission_lines,
     flat_fee_lines_reach_their_creator,

@@ -143,6 +143,7 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             max_connections: 100,
             per_connection: 20,
             buffer: 1_024,
+            credential_recheck: Duration::from_secs(60),
         },
         log_format: LogFormat::Text,
         dev: false,
