@@ -33,3 +33,26 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbEr
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+    /// `.cargo/config.toml` builds the bundled SQLite with `SQLITE_ENABLE_QPSG`: without it, every
+    /// statement with `LIMIT ?` is compiled again on each execution.
+    #[tokio::test]
+    async fn sqlite_is_built_with_a_stable_query_planner() {
+        let db = Database::connect("sqlite::memory:").await.expect("memory");
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT count(*) AS n FROM pragma_compile_options \
+                 WHERE compile_options = 'ENABLE_QPSG'",
+            ))
+            .await
+            .expect("query")
+            .expect("row");
+        let n: i64 = row.try_get("", "n").expect("n");
+        assert_eq!(n, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+}
