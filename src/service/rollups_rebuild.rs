@@ -4,6 +4,7 @@
 //! ingestion lock, so no batch is ingested half-way through it.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -102,6 +103,14 @@ macro_rules! event {
 event!(conversion);
 event!(commission);
 
+/// `column + 0`: the same value, but no index on `column` can serve it. The pages below are
+/// keyset pages by id; given `brand_id = ?` on an indexed column, SQLite (no statistics) reads
+/// the brand's whole index range and sorts it for every page, so the rebuild was quadratic (10M
+/// clicks: 2,000 pages of 10M rows). Without it, each page is a primary-key range.
+fn not_indexed(column: Expr) -> Expr {
+    column.add(0)
+}
+
 /// Adds every event of the brand to the rollups, a page at a time; returns how many it read.
 async fn add_pages<E, F>(
     txn: &DatabaseTransaction,
@@ -116,7 +125,7 @@ where
     let (mut after, mut read) = (0, 0);
     loop {
         let page = E::find()
-            .filter(E::brand_column().eq(brand_id))
+            .filter(not_indexed(Expr::col((E::default(), E::brand_column()))).eq(brand_id))
             .filter(E::id_column().gt(after))
             .order_by_asc(E::id_column())
             .limit(PAGE)
@@ -152,7 +161,7 @@ async fn add_clicks(
                 click::Column::OccurredAt,
                 click::Column::VisitorKey,
             ])
-            .filter(click::Column::BrandId.eq(brand_id))
+            .filter(not_indexed(Expr::col(click::Column::BrandId)).eq(brand_id))
             .filter(click::Column::IsBot.eq(false))
             .filter(click::Column::Id.gt(after))
             .order_by_asc(click::Column::Id)
