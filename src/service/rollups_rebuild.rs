@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use super::ingest::lock_brand;
@@ -17,14 +17,6 @@ use crate::error::AppError;
 
 /// Events read per statement.
 const PAGE: u64 = 5_000;
-
-/// SQLite page cache of the rebuilding connection, in KiB (as `PRAGMA cache_size` takes a
-/// negative number), and the default it goes back to. The rebuild is one transaction: with the
-/// default 2 MiB its dirty pages spill to the WAL and are read back again and again (at 10M
-/// clicks the rebuild ran for over 45 minutes, reading 1 TB through `pread`). Only the pages
-/// touched are allocated.
-const REBUILD_CACHE_KIB: i64 = 256 * 1024;
-const DEFAULT_CACHE_KIB: i64 = 2_000;
 
 /// What a rebuild read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,10 +29,6 @@ pub struct Rebuilt {
 
 pub async fn rebuild(db: &DatabaseConnection, brand_id: i64) -> Result<Rebuilt, AppError> {
     let txn = db.begin().await?;
-    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-    if sqlite {
-        set_cache(&txn, REBUILD_CACHE_KIB).await?;
-    }
     let brand = lock_brand(&txn, brand_id).await?;
     let tz: chrono_tz::Tz = brand.timezone.parse().map_err(AppError::internal)?;
     daily_rollup::Entity::delete_many()
@@ -63,19 +51,8 @@ pub async fn rebuild(db: &DatabaseConnection, brand_id: i64) -> Result<Rebuilt, 
         })
         .await?,
     };
-    if sqlite {
-        // Back to the default before the connection returns to the pool; the commit writes
-        // the dirty pages out either way.
-        set_cache(&txn, DEFAULT_CACHE_KIB).await?;
-    }
     txn.commit().await?;
     Ok(done)
-}
-
-async fn set_cache<C: ConnectionTrait>(db: &C, kib: i64) -> Result<(), AppError> {
-    db.execute_unprepared(&format!("PRAGMA cache_size = -{kib}"))
-        .await?;
-    Ok(())
 }
 
 /// An event table with an id and a brand.
