@@ -11,6 +11,22 @@ pub const AUTH: &str = include_str!("../../tests/contract/auth.graphql");
 pub const PERFORMANCE: &str = include_str!("../../tests/contract/performance.graphql");
 pub const INGEST: &str = include_str!("../../tests/contract/ingest.graphql");
 
+/// The contract's `Performance` with a page cursor: read after [`PERFORMANCE`]'s `Metrics`
+/// fragment (same document), it fetches the pages after the first.
+pub const PERFORMANCE_PAGE: &str = "
+query PerformancePage($filter: PerformanceFilter!, $groupBy: [PerformanceDimension!], $after: String) {
+  performance(filter: $filter, groupBy: $groupBy, after: $after) {
+    totals { ...Metrics }
+    rowCount
+    pageInfo { hasNextPage endCursor }
+    rows {
+      key { campaign { id name } creator { id displayName } platform offer { id } period }
+      metrics { ...Metrics }
+    }
+  }
+}
+";
+
 /// Runs the operation `name` of `document`; an answer with `errors` (or without `data`) is an
 /// error: a fast error is not a result.
 pub async fn call(

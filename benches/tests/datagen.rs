@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, DurationRound, Utc};
 use partnergraph::auth::{Actor, Principal, Role};
 use partnergraph::config::{DatabaseConfig, Secret};
-use partnergraph::service::performance::{self, Dimension, Filter};
+use partnergraph::service::performance::{self, Dimension, Filter, RowPage};
 use partnergraph_bench::datagen::{self, Counts, Loaded, Options};
 use partnergraph_bench::raw_performance::{self, ByCreator, Numbers};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -142,11 +142,24 @@ async fn service_by_creator(
         to,
         ..Default::default()
     };
-    let report = performance::report(db, &actor, &filter, &[Dimension::Creator])
-        .await
-        .expect("report");
     let mut out = ByCreator::new();
-    for row in report.rows {
+    let mut page = RowPage::new(Some(2), None).expect("page");
+    let mut rows = Vec::new();
+    loop {
+        let report = performance::report(db, &actor, &filter, &[Dimension::Creator], &page)
+            .await
+            .expect("report");
+        let last = report
+            .rows
+            .last()
+            .map(|row| performance::row_cursor(&row.key));
+        rows.extend(report.rows);
+        match (report.has_next_page, last) {
+            (true, Some(cursor)) => page = RowPage::new(Some(2), Some(&cursor)).expect("page"),
+            _ => break,
+        }
+    }
+    for row in rows {
         let m = row.metrics;
         let n = Numbers {
             clicks: m.counters.clicks,

@@ -334,7 +334,95 @@ async fn forecasts_project_the_lookback_window(app: TestApp) {
     assert_eq!(error_codes(&foreign), ["NOT_FOUND"]);
 }
 
+const PAGED: &str = "query ($filter: PerformanceFilter!, $groupBy: [PerformanceDimension!],
+                      $first: Int, $after: String) {
+  performance(filter: $filter, groupBy: $groupBy, first: $first, after: $after) {
+    totals { clicks sales revenue { amount } }
+    rowCount
+    pageInfo { hasPreviousPage hasNextPage startCursor endCursor }
+    rows { key { period creator { displayName } } metrics { clicks otherCosts { amount } } } } }";
+
+async fn report_rows_come_in_pages(app: TestApp) {
+    let w = program(&app).await;
+    let filter = json!({ "from": at(0), "to": at(96) });
+    let group_by = json!(["DAY", "CREATOR"]);
+    let whole = app
+        .graphql_as(
+            Some(&w.admin),
+            PAGED,
+            json!({ "filter": filter, "groupBy": group_by }),
+        )
+        .await;
+    let whole = &data(&whole)["performance"];
+    assert_eq!(whole["rowCount"], 3);
+    assert_eq!(whole["pageInfo"]["hasNextPage"], false);
+    assert_eq!(whole["pageInfo"]["hasPreviousPage"], false);
+
+    let mut rows = Vec::new();
+    let mut after = Value::Null;
+    for expected_more in [true, true, false] {
+        let response = app
+            .graphql_as(
+                Some(&w.admin),
+                PAGED,
+                json!({ "filter": filter, "groupBy": group_by, "first": 1, "after": after }),
+            )
+            .await;
+        let page = &data(&response)["performance"];
+        assert_eq!(page["totals"], whole["totals"], "totals cover every page");
+        assert_eq!(page["rowCount"], 3);
+        assert_eq!(page["pageInfo"]["hasNextPage"], expected_more);
+        assert_eq!(page["pageInfo"]["hasPreviousPage"], !after.is_null());
+        let page_rows = page["rows"].as_array().unwrap();
+        assert_eq!(page_rows.len(), 1);
+        assert_eq!(
+            page["pageInfo"]["startCursor"],
+            page["pageInfo"]["endCursor"]
+        );
+        rows.extend(page_rows.iter().cloned());
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(
+        Value::Array(rows),
+        whole["rows"],
+        "the pages are the report"
+    );
+
+    // Past the last row: an empty page, still with its totals.
+    let past = app
+        .graphql_as(
+            Some(&w.admin),
+            PAGED,
+            json!({ "filter": filter, "groupBy": group_by, "after": after }),
+        )
+        .await;
+    let past = &data(&past)["performance"];
+    assert_eq!(past["rows"], json!([]));
+    assert_eq!(past["pageInfo"]["endCursor"], Value::Null);
+    assert_eq!(past["totals"], whole["totals"]);
+
+    for (first, after) in [
+        (json!(0), Value::Null),
+        (json!(5001), Value::Null),
+        (json!(2), json!("bm9wZQ")),
+    ] {
+        let bad = app
+            .graphql_as(
+                Some(&w.admin),
+                PAGED,
+                json!({ "filter": filter, "groupBy": group_by, "first": first, "after": after }),
+            )
+            .await;
+        assert_eq!(
+            error_codes(&bad),
+            ["BAD_USER_INPUT"],
+            "first {first}, after {after}"
+        );
+    }
+}
+
 on_both_backends!(
+    report_rows_come_in_pages,
     forecasts_project_the_lookback_window,
     every_metric_on_a_hand_worked_program,
     ragged_ranges_read_edges_from_events,

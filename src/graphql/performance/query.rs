@@ -2,13 +2,13 @@ use async_graphql::{Context, ID, Object};
 
 use super::types::{
     Forecast, ForecastInput, LtvReport, PerformanceDimension, PerformanceFilter,
-    PerformanceMetrics, PerformanceReport, dimensions,
+    PerformanceMetrics, PerformanceReport, dimensions, row_page,
 };
 use crate::error::AppError;
 use crate::graphql::context;
 use crate::graphql::id::{self, NodeKind};
 use crate::graphql::scalars::DateTime;
-use crate::service::performance::{self, Filter};
+use crate::service::performance::{self, Filter, RowPage};
 
 #[derive(Default)]
 pub struct PerformanceQuery;
@@ -16,21 +16,28 @@ pub struct PerformanceQuery;
 #[Object]
 impl PerformanceQuery {
     /// Staff: computed ROI of the brand over `[filter.from, filter.to)`, in the brand currency,
-    /// grouped by `groupBy` (at most one time grain). At most 5,000 rows.
+    /// grouped by `groupBy` (at most one time grain). `rows` is a page: `first` 1 to 5,000
+    /// (default 5,000) rows after the `after` cursor (`pageInfo.endCursor` of the page before);
+    /// `totals` and `rowCount` are over all rows. A report of more than 100,000 rows is
+    /// BAD_USER_INPUT (narrow it).
     async fn performance(
         &self,
         ctx: &Context<'_>,
         filter: PerformanceFilter,
         group_by: Option<Vec<PerformanceDimension>>,
+        first: Option<i32>,
+        after: Option<String>,
     ) -> Result<PerformanceReport, AppError> {
+        let page = row_page(first, after)?;
         let report = performance::report(
             context::db(ctx)?,
             context::actor(ctx)?,
             &filter.to_filter()?,
             &dimensions(group_by),
+            &page,
         )
         .await?;
-        Ok(PerformanceReport(report))
+        Ok(PerformanceReport::new(report, &page))
     }
 
     /// Staff: customers acquired in `[filter.from, filter.to)` by their first purchase (attributed
@@ -94,6 +101,7 @@ impl PerformanceQuery {
             brand(brand_id)?,
             &filter,
             &[],
+            &RowPage::totals_only(),
         )
         .await?;
         Ok(PerformanceMetrics {
@@ -102,23 +110,28 @@ impl PerformanceQuery {
         })
     }
 
-    /// CREATOR: the `performance` report restricted to the caller's own records.
+    /// CREATOR: the `performance` report restricted to the caller's own records, paged the
+    /// same way.
     async fn my_performance_report(
         &self,
         ctx: &Context<'_>,
         filter: PerformanceFilter,
         group_by: Option<Vec<PerformanceDimension>>,
         brand_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
     ) -> Result<PerformanceReport, AppError> {
+        let page = row_page(first, after)?;
         let report = performance::my_report(
             context::db(ctx)?,
             context::actor(ctx)?,
             brand(brand_id)?,
             &filter.to_filter()?,
             &dimensions(group_by),
+            &page,
         )
         .await?;
-        Ok(PerformanceReport(report))
+        Ok(PerformanceReport::new(report, &page))
     }
 }
 

@@ -1,11 +1,13 @@
 //! Performance report types: metrics, rows with their keys, the filter and dimensions.
 
+use async_graphql::connection::{CursorType, PageInfo};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use crate::domain::metrics::Metrics;
 use crate::domain::roster;
 use crate::error::AppError;
 use crate::graphql::campaign::types::{Campaign, Offer};
+use crate::graphql::connection::Cursor;
 use crate::graphql::context;
 use crate::graphql::creator::types::Creator;
 use crate::graphql::enums::Platform;
@@ -13,7 +15,9 @@ use crate::graphql::id::{self, NodeKind};
 use crate::graphql::loaders::failed;
 use crate::graphql::money::{MoneyInput, MoneyObject, stored, stored_opt};
 use crate::graphql::scalars::DateTime;
-use crate::service::performance::{self, Dimension, Filter, Report, Row, RowKey};
+use crate::service::performance::{
+    self, Dimension, Filter, Report, Row, RowKey, RowPage, row_cursor,
+};
 
 /// What a report is grouped by: any of CAMPAIGN, CREATOR, PLATFORM (the creator's primary
 /// platform), OFFER, and at most one time grain (DAY, WEEK as ISO weeks from Monday, MONTH), in
@@ -181,30 +185,66 @@ impl PerformanceMetrics {
     }
 }
 
-/// A report: totals over everything the filter admits, and one row per key.
-pub struct PerformanceReport(pub Report);
+/// A report: totals over everything the filter admits, and a page of its rows (one per key).
+pub struct PerformanceReport {
+    report: Report,
+    paged: bool,
+}
+
+/// The page of report rows that `first` and `after` (an opaque cursor) ask for.
+pub fn row_page(first: Option<i32>, after: Option<String>) -> Result<RowPage, AppError> {
+    let after = after.map(|raw| Cursor::decode_cursor(&raw)).transpose()?;
+    RowPage::new(first, after.as_ref().map(|cursor| cursor.0.as_str()))
+}
+
+impl PerformanceReport {
+    /// `page` is the request `report` answers (`paged`: it had a cursor).
+    pub fn new(report: Report, page: &RowPage) -> Self {
+        Self {
+            report,
+            paged: page.after.is_some(),
+        }
+    }
+}
 
 #[Object]
 impl PerformanceReport {
     async fn totals(&self) -> PerformanceMetrics {
         PerformanceMetrics {
-            metrics: self.0.totals,
-            currency_code: self.0.currency_code.clone(),
+            metrics: self.report.totals,
+            currency_code: self.report.currency_code.clone(),
         }
     }
 
-    /// One row per key that has events, by period, then campaign, creator, platform and offer.
-    /// The additive metrics of the rows add up to the totals (a missing dimension, such as a
-    /// campaign-level cost under CREATOR, gives a null key field).
+    /// This page of the rows: one row per key that has events, by period, then campaign,
+    /// creator, platform and offer. The additive metrics of all rows add up to the totals (a
+    /// missing dimension, such as a campaign-level cost under CREATOR, gives a null key field).
     async fn rows(&self) -> Vec<PerformanceRow> {
-        self.0
+        self.report
             .rows
             .iter()
             .map(|row| PerformanceRow {
                 row: row.clone(),
-                currency_code: self.0.currency_code.clone(),
+                currency_code: self.report.currency_code.clone(),
             })
             .collect()
+    }
+
+    /// Rows over all pages.
+    async fn row_count(&self) -> u64 {
+        self.report.row_count as u64
+    }
+
+    /// `endCursor` continues after this page's last row (pass it as `after`).
+    async fn page_info(&self) -> PageInfo {
+        let cursor =
+            |row: Option<&Row>| row.map(|row| Cursor(row_cursor(&row.key)).encode_cursor());
+        PageInfo {
+            has_previous_page: self.paged,
+            has_next_page: self.report.has_next_page,
+            start_cursor: cursor(self.report.rows.first()),
+            end_cursor: cursor(self.report.rows.last()),
+        }
     }
 }
 

@@ -112,7 +112,7 @@ pub async fn ltv(
         rows.entry(key).or_default().add(value);
         totals.add(value);
         if rows.len() > MAX_ROWS {
-            return Err(too_many_rows());
+            return Err(too_many_rows(MAX_ROWS));
         }
     }
     let mut rows: Vec<LtvRow> = rows
