@@ -13,7 +13,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QuerySelect,
 };
 
-use super::ingest::BrandContext;
+use super::ingest::{BrandContext, Lookups};
 use super::offers;
 use crate::db::entity::{commission, conversion, enrollment, offer, offer_tier};
 use crate::domain::commission::{
@@ -23,7 +23,6 @@ use crate::domain::commission::{
 use crate::domain::conversion::Kind as ConversionKind;
 use crate::domain::offer::{Rates, VolumeTier};
 use crate::error::AppError;
-use crate::service::rollups::RollupDelta;
 
 /// `SUM(amount_minor)` of commission lines, cast so that both backends decode an i64
 /// (`SUM(bigint)` is NUMERIC on PostgreSQL).
@@ -71,8 +70,8 @@ fn overrides_of(row: &enrollment::Model) -> Result<Rates, AppError> {
     })
 }
 
-fn tiers_of(rows: Vec<offer_tier::Model>) -> Result<Vec<VolumeTier>, AppError> {
-    rows.into_iter()
+fn tiers_of(rows: &[offer_tier::Model]) -> Result<Vec<VolumeTier>, AppError> {
+    rows.iter()
         .map(|t| {
             Ok(VolumeTier {
                 from_sale: t.from_sale,
@@ -85,27 +84,21 @@ fn tiers_of(rows: Vec<offer_tier::Model>) -> Result<Vec<VolumeTier>, AppError> {
 
 async fn terms_of(
     txn: &DatabaseTransaction,
+    lookups: &mut Lookups,
     enrollment: &enrollment::Model,
 ) -> Result<Option<(offer::Model, crate::domain::commission::Terms)>, AppError> {
-    let Some(offer) = offer::Entity::find_by_id(enrollment.offer_id)
-        .one(txn)
-        .await?
-    else {
+    let Some((offer, tiers)) = lookups.offer(txn, enrollment.offer_id).await? else {
         return Ok(None);
     };
-    let tiers = offer_tier::Entity::find()
-        .filter(offer_tier::Column::OfferId.eq(offer.id))
-        .all(txn)
-        .await?;
     let terms = effective_terms(
-        offers::model_of(&offer)?,
-        &offers::rates_of(&offer)?,
+        offers::model_of(offer)?,
+        &offers::rates_of(offer)?,
         &overrides_of(enrollment)?,
         &tiers_of(tiers)?,
         offer.new_customers_only,
         offer.monthly_cap_minor,
     );
-    Ok(Some((offer, terms)))
+    Ok(Some((offer.clone(), terms)))
 }
 
 /// Commission accrued by an enrollment in `[start, end)` (for the monthly cap).
@@ -139,8 +132,8 @@ pub(crate) async fn accrue_flat_fee(
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let brand = BrandContext::new(brand)?;
-    let Some((offer, terms)) = terms_of(txn, enrollment).await? else {
+    let mut brand = BrandContext::new(brand)?;
+    let Some((offer, terms)) = terms_of(txn, &mut brand.lookups, enrollment).await? else {
         return Ok(brand.events);
     };
     let (start, end) = month_bounds(activated_at, brand.timezone);
@@ -155,13 +148,14 @@ pub(crate) async fn accrue_flat_fee(
         let hold_until = activated_at + Duration::days(i64::from(hold_days));
         insert_line(
             txn,
-            &brand,
+            &mut brand,
             enrollment,
             Source::Event(activated_at),
             &line,
             hold_until,
         )
         .await?;
+        brand.save_rollups(txn).await?;
     }
     Ok(brand.events)
 }
@@ -170,19 +164,16 @@ pub(crate) async fn accrue_flat_fee(
 /// returning customers under new-customers-only, or models that do not pay per conversion).
 pub(crate) async fn accrue_for_conversion(
     txn: &DatabaseTransaction,
-    brand: &BrandContext,
+    brand: &mut BrandContext,
     row: &conversion::Model,
 ) -> Result<(), AppError> {
     let Some(enrollment_id) = row.enrollment_id else {
         return Ok(());
     };
-    let Some(enrollment) = enrollment::Entity::find_by_id(enrollment_id)
-        .one(txn)
-        .await?
-    else {
+    let Some(enrollment) = brand.lookups.enrollment(txn, enrollment_id).await? else {
         return Ok(());
     };
-    let Some((offer, terms)) = terms_of(txn, &enrollment).await? else {
+    let Some((offer, terms)) = terms_of(txn, &mut brand.lookups, &enrollment).await? else {
         return Ok(());
     };
     let (start, end) = month_bounds(row.occurred_at, brand.timezone);
@@ -242,9 +233,11 @@ enum Source<'a> {
     Event(DateTime<Utc>),
 }
 
+/// Inserts a line; its rollup change joins `brand.rollup`, which the caller saves
+/// ([`BrandContext::save_rollups`]) before committing.
 async fn insert_line(
     txn: &DatabaseTransaction,
-    brand: &BrandContext,
+    brand: &mut BrandContext,
     enrollment: &enrollment::Model,
     source: Source<'_>,
     line: &Line,
@@ -273,9 +266,8 @@ async fn insert_line(
     }
     .insert(txn)
     .await?;
-    let mut rollup = RollupDelta::default();
-    rollup.commission(brand.timezone, &line);
-    rollup.apply(txn, brand.brand.id).await?;
+    let timezone = brand.timezone;
+    brand.rollup.commission(timezone, &line);
     brand
         .events
         .push(crate::events::Event::commission_created(&line));
@@ -297,7 +289,7 @@ fn line_of(row: &commission::Model) -> Result<Line, AppError> {
 /// creator's next payout nets.
 pub(crate) async fn reverse_for_refund(
     txn: &DatabaseTransaction,
-    brand: &BrandContext,
+    brand: &mut BrandContext,
     row: &conversion::Model,
 ) -> Result<(), AppError> {
     let existing = commission::Entity::find()
@@ -348,10 +340,11 @@ pub(crate) async fn reverse_for_refund(
 
 /// Writes the CPC lines of every finished day (brand timezone) before `up_to` that has none yet:
 /// one line per CPC enrollment and day for its non-bot unique visitors (distinct visitor keys).
-/// Run before each payout run, so that payouts include clicks up to their period end.
+/// Run before each payout run, so that payouts include clicks up to their period end. Saves the
+/// lines' rollup changes.
 pub(crate) async fn accrue_cpc_days(
     txn: &DatabaseTransaction,
-    brand: &BrandContext,
+    brand: &mut BrandContext,
     up_to: DateTime<Utc>,
 ) -> Result<(), AppError> {
     use std::collections::{BTreeMap, HashSet};
@@ -370,10 +363,11 @@ pub(crate) async fn accrue_cpc_days(
     if cpc_offers.is_empty() {
         return Ok(());
     }
+    let mut lookups = Lookups::default();
     let today = up_to.with_timezone(&brand.timezone).date_naive();
+    let timezone = brand.timezone;
     let day_start = |day: NaiveDate| {
-        brand
-            .timezone
+        timezone
             .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
             .earliest()
             .map(|d| d.with_timezone(&Utc))
@@ -412,7 +406,7 @@ pub(crate) async fn accrue_cpc_days(
             let day = c.occurred_at.with_timezone(&brand.timezone).date_naive();
             days.entry(day).or_default().insert(c.visitor_key);
         }
-        let Some((offer, terms)) = terms_of(txn, &enrollment).await? else {
+        let Some((offer, terms)) = terms_of(txn, &mut lookups, &enrollment).await? else {
             continue;
         };
         for (day, visitors) in days {
@@ -441,7 +435,7 @@ pub(crate) async fn accrue_cpc_days(
             }
         }
     }
-    Ok(())
+    brand.save_rollups(txn).await
 }
 
 /// ADMIN: a manual BONUS (positive) or ADJUSTMENT (either sign) line for an enrollment, with a
@@ -478,7 +472,7 @@ pub async fn add_manual(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let brand = BrandContext::new(brand)?;
+    let mut brand = BrandContext::new(brand)?;
     if amount.currency != brand.currency {
         return Err(AppError::bad_input(
             "amount",
@@ -491,7 +485,16 @@ pub async fn add_manual(
         rate_percent: None,
         reverses: None,
     };
-    let inserted = insert_line(&txn, &brand, &enrollment, Source::Event(now), &line, now).await?;
+    let inserted = insert_line(
+        &txn,
+        &mut brand,
+        &enrollment,
+        Source::Event(now),
+        &line,
+        now,
+    )
+    .await?;
+    brand.save_rollups(&txn).await?;
     let mut active: commission::ActiveModel = inserted.into();
     active.reason = Set(Some(reason));
     active.created_by_user_id = Set(actor.user_id());

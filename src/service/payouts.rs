@@ -40,8 +40,8 @@ pub async fn create(
     }
     let txn = db.begin().await?;
     let brand = lock_brand(&txn, brand_id).await?;
-    let context = super::ingest::BrandContext::new(brand.clone())?;
-    super::ledger::accrue_cpc_days(&txn, &context, period_end).await?;
+    let mut context = super::ingest::BrandContext::new(brand.clone())?;
+    super::ledger::accrue_cpc_days(&txn, &mut context, period_end).await?;
     let due = commission::Entity::find()
         .filter(commission::Column::BrandId.eq(brand_id))
         .filter(commission::Column::PayoutId.is_null())

@@ -12,16 +12,14 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::{BrandContext, check_batch_size, external_id, lock_brand, parse, save_change_seq};
+use super::{BrandContext, check_batch_size, external_id, lock_brand, save_change_seq};
 use crate::auth::{Actor, Permission};
-use crate::db::entity::{campaign, click, conversion, creator, discount_code, enrollment, refund};
-use crate::domain::attribution::{self, ClickCandidate, EnrollmentFacts};
+use crate::db::entity::{conversion, refund};
+use crate::domain::attribution::{self, ClickCandidate};
 use crate::domain::brand::CodePrecedence;
-use crate::domain::campaign::{CampaignStatus, Schedule};
 use crate::domain::codes::normalize_discount_code;
 use crate::domain::conversion::{Kind, Status, capped_refund_total, status_for};
 use crate::domain::email;
-use crate::domain::enrollment::EnrollmentStatus;
 use crate::domain::money::{Currency, Money, convert};
 use crate::domain::text;
 use crate::error::AppError;
@@ -88,6 +86,7 @@ pub async fn record(
         .into_iter()
         .map(|c| (c.external_id.clone(), c))
         .collect();
+    brand.lookups = prefetch(&txn, brand_id, &items, &known).await?;
     let mut results = Vec::with_capacity(items.len());
     for item in items {
         let raw_id = item.external_id.clone();
@@ -127,6 +126,43 @@ pub async fn record(
     brand.save_rollups(&txn).await?;
     brand.events.commit(db, txn).await?;
     Ok(results)
+}
+
+/// Reads once what the batch's new items name (see [`super::Lookups`]), normalized as
+/// [`ingest_one`] normalizes them; an item that does not validate is left out (it is rejected).
+async fn prefetch(
+    txn: &DatabaseTransaction,
+    brand_id: i64,
+    items: &[ConversionItem],
+    known: &HashMap<String, conversion::Model>,
+) -> Result<super::Lookups, AppError> {
+    let mut click_ids = Vec::new();
+    let mut codes = Vec::new();
+    let mut external_ids = Vec::new();
+    for item in items {
+        let Ok(id) = external_id("externalId", &item.external_id) else {
+            continue;
+        };
+        if known.contains_key(&id) {
+            continue;
+        }
+        external_ids.push(id);
+        if let Ok(Some(click_id)) = text::optional("clickId", item.click_id.as_deref(), 200) {
+            click_ids.push(click_id);
+        }
+        if let Some(code) = item
+            .discount_code
+            .as_deref()
+            .and_then(normalize_discount_code)
+        {
+            codes.push(code);
+        }
+    }
+    for list in [&mut click_ids, &mut codes, &mut external_ids] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    super::Lookups::prefetch(txn, brand_id, click_ids, codes, external_ids).await
 }
 
 pub(crate) fn rejected<T>(external_id: String, err: AppError) -> ItemResult<T> {
@@ -184,11 +220,14 @@ async fn ingest_one(
     };
 
     let click = match &click_id {
-        Some(id) => click_candidate(txn, brand.brand.id, id).await?,
+        Some(id) => click_candidate(txn, brand, id).await?,
         None => None,
     };
     let code_facts = match &code {
-        Some(code) => code_candidate(txn, brand.brand.id, code).await?,
+        Some(code) => match brand.lookups.code(txn, brand.brand.id, code).await? {
+            Some(enrollment_id) => brand.lookups.facts(txn, enrollment_id).await?,
+            None => None,
+        },
         None => None,
     };
     let outcome = attribution::attribute(&attribution::Input {
@@ -200,7 +239,7 @@ async fn ingest_one(
         customer_email_hash: customer_email_hash.clone(),
     });
     let attributed = match outcome.enrollment_id {
-        Some(id) => enrollment::Entity::find_by_id(id).one(txn).await?,
+        Some(id) => brand.lookups.enrollment(txn, id).await?,
         None => None,
     };
     let (new_customer, derived) = match item.new_customer {
@@ -258,7 +297,7 @@ async fn ingest_one(
     demote_later(txn, brand, &row).await?;
     let row = apply_held_refunds(txn, brand, row).await?;
     crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;
-    announce_attributed(txn, &row).await?;
+    announce_attributed(txn, brand, &row).await?;
     Ok(row)
 }
 
@@ -266,13 +305,18 @@ async fn ingest_one(
 /// `conversion.refunded` for each refund that arrived before its order and was just applied.
 async fn announce_attributed(
     txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
     row: &conversion::Model,
 ) -> Result<(), AppError> {
     if row.enrollment_id.is_none() {
         return Ok(());
     }
+    let endpoints = brand.lookups.endpoints(txn, row.brand_id).await?;
+    if endpoints.is_empty() {
+        return Ok(());
+    }
     let attributed = webhooks::Event::ConversionAttributed(row);
-    webhooks::enqueue(txn, row.brand_id, attributed).await?;
+    webhooks::enqueue_to(txn, row.brand_id, endpoints, attributed).await?;
     if row.refunded_minor > 0 {
         let held = refund::Entity::find()
             .filter(refund::Column::ConversionId.eq(row.id))
@@ -283,7 +327,7 @@ async fn announce_attributed(
                 conversion: row,
                 refund,
             };
-            webhooks::enqueue(txn, row.brand_id, event).await?;
+            webhooks::enqueue_to(txn, row.brand_id, endpoints, event).await?;
         }
     }
     Ok(())
@@ -366,6 +410,9 @@ async fn apply_held_refunds(
     brand: &mut BrandContext,
     row: conversion::Model,
 ) -> Result<conversion::Model, AppError> {
+    if !brand.lookups.may_have_held_refunds(&row.external_id) {
+        return Ok(row);
+    }
     let held = refund::Entity::find()
         .filter(refund::Column::BrandId.eq(brand.brand.id))
         .filter(refund::Column::OrderExternalId.eq(row.external_id.as_str()))
@@ -458,75 +505,23 @@ pub(crate) async fn refresh_refund_totals(
     Ok(after)
 }
 
-async fn facts(
-    txn: &DatabaseTransaction,
-    enrollment_id: i64,
-) -> Result<Option<EnrollmentFacts>, AppError> {
-    let Some(enrollment) = enrollment::Entity::find_by_id(enrollment_id)
-        .one(txn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(campaign) = campaign::Entity::find_by_id(enrollment.campaign_id)
-        .one(txn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let creator_email_hash = creator::Entity::find_by_id(enrollment.creator_id)
-        .one(txn)
-        .await?
-        .and_then(|c| c.email_hash);
-    Ok(Some(EnrollmentFacts {
-        enrollment_id,
-        enrollment_status: parse(EnrollmentStatus::parse(&enrollment.status))?,
-        campaign_status: parse(CampaignStatus::parse(&campaign.status))?,
-        schedule: parse(Schedule::parse(&campaign.schedule))?,
-        starts_at: campaign.starts_at,
-        ends_at: campaign.ends_at,
-        creator_email_hash,
-    }))
-}
-
 /// The click named by a click id of this brand (another brand's click id names nothing).
 async fn click_candidate(
     txn: &DatabaseTransaction,
-    brand_id: i64,
+    brand: &mut BrandContext,
     click_id: &str,
 ) -> Result<Option<ClickCandidate>, AppError> {
-    let Some(row) = click::Entity::find()
-        .filter(click::Column::BrandId.eq(brand_id))
-        .filter(click::Column::ClickId.eq(click_id))
-        .one(txn)
-        .await?
+    let Some((clicked_at, Some(enrollment_id))) =
+        brand.lookups.click(txn, brand.brand.id, click_id).await?
     else {
         return Ok(None);
     };
-    let Some(enrollment_id) = row.enrollment_id else {
-        return Ok(None);
-    };
-    Ok(facts(txn, enrollment_id)
+    Ok(brand
+        .lookups
+        .facts(txn, enrollment_id)
         .await?
         .map(|enrollment| ClickCandidate {
-            clicked_at: row.occurred_at,
+            clicked_at,
             enrollment,
         }))
-}
-
-async fn code_candidate(
-    txn: &DatabaseTransaction,
-    brand_id: i64,
-    code: &str,
-) -> Result<Option<EnrollmentFacts>, AppError> {
-    let row = discount_code::Entity::find()
-        .filter(discount_code::Column::BrandId.eq(brand_id))
-        .filter(discount_code::Column::Code.eq(code))
-        .filter(discount_code::Column::ArchivedAt.is_null())
-        .one(txn)
-        .await?;
-    match row {
-        Some(row) => facts(txn, row.enrollment_id).await,
-        None => Ok(None),
-    }
 }

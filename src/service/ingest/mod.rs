@@ -9,7 +9,10 @@
 pub mod changes;
 pub mod clicks;
 pub mod conversions;
+mod lookups;
 pub mod refunds;
+
+pub(crate) use self::lookups::Lookups;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -66,6 +69,8 @@ pub(crate) struct BrandContext {
     pub rollup: crate::service::rollups::RollupDelta,
     /// Events of this transaction, published once it commits ([`crate::events::Pending::commit`]).
     pub events: crate::events::Pending,
+    /// Rows the batch reads for many items, read once ([`Lookups::prefetch`]) or on demand.
+    pub lookups: Lookups,
     rates: HashMap<(Currency, NaiveDate), Option<Decimal>>,
 }
 
@@ -80,6 +85,7 @@ impl BrandContext {
             timezone,
             rollup: Default::default(),
             events: Default::default(),
+            lookups: Lookups::default(),
             rates: HashMap::new(),
         })
     }

@@ -109,7 +109,7 @@ pub async fn record(
             )
             .await?;
             let order = refresh_refund_totals(&txn, &mut brand, order).await?;
-            crate::service::ledger::reverse_for_refund(&txn, &brand, &order).await?;
+            crate::service::ledger::reverse_for_refund(&txn, &mut brand, &order).await?;
             announce_refunded(&txn, &order, &stored).await?;
             RefundOutcome {
                 refund: stored,

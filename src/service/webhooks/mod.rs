@@ -147,18 +147,39 @@ async fn enqueue_at<C: ConnectionTrait>(
     event: Event<'_>,
     happened_at: Option<DateTime<Utc>>,
 ) -> Result<usize, AppError> {
-    let event_type = event.event_type();
+    let endpoints = enabled_endpoints(db, brand_id, happened_at).await?;
+    enqueue_to(db, brand_id, &endpoints, event).await
+}
+
+/// The brand's enabled endpoints (registered by `happened_at` when given), by id: read once by a
+/// batch that enqueues many events, then passed to [`enqueue_to`].
+pub async fn enabled_endpoints<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    happened_at: Option<DateTime<Utc>>,
+) -> Result<Vec<webhook_endpoint::Model>, AppError> {
     let mut select = webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::BrandId.eq(brand_id))
         .filter(webhook_endpoint::Column::Enabled.eq(true));
     if let Some(at) = happened_at {
         select = select.filter(webhook_endpoint::Column::CreatedAt.lte(at));
     }
-    let endpoints: Vec<webhook_endpoint::Model> = select
+    Ok(select
         .order_by_asc(webhook_endpoint::Column::Id)
         .all(db)
-        .await?
-        .into_iter()
+        .await?)
+}
+
+/// Queues `event` for those of `endpoints` (the brand's enabled ones) subscribed to it.
+pub async fn enqueue_to<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    endpoints: &[webhook_endpoint::Model],
+    event: Event<'_>,
+) -> Result<usize, AppError> {
+    let event_type = event.event_type();
+    let endpoints: Vec<&webhook_endpoint::Model> = endpoints
+        .iter()
         .filter(|e| endpoints::subscribed(e, event_type))
         .collect();
     if endpoints.is_empty() {
