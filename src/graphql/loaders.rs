@@ -3,7 +3,7 @@
 //! the caller was already allowed to read.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -243,34 +243,63 @@ impl Loader<EnrollmentPageKey> for EnrollmentPageLoader {
     }
 }
 
-/// Every loader of one request.
+/// Every loader of one request, each made on first use (most requests use one or none, and a
+/// loader is a few allocations and a lock).
 pub struct Loaders {
-    pub brands: DataLoader<BrandLoader>,
-    pub creators: DataLoader<CreatorLoader>,
-    pub campaigns: DataLoader<CampaignLoader>,
-    pub offers: DataLoader<OfferLoader>,
-    pub enrollments: DataLoader<EnrollmentLoader>,
-    pub commission_lines: DataLoader<CommissionLinesLoader>,
-    pub channels: DataLoader<ChannelsLoader>,
-    pub tiers: DataLoader<TiersLoader>,
-    pub enrollment_pages: DataLoader<EnrollmentPageLoader>,
-    pub experiment_regions: DataLoader<ExperimentRegionsLoader>,
+    db: DatabaseConnection,
+    brands: OnceLock<DataLoader<BrandLoader>>,
+    creators: OnceLock<DataLoader<CreatorLoader>>,
+    campaigns: OnceLock<DataLoader<CampaignLoader>>,
+    offers: OnceLock<DataLoader<OfferLoader>>,
+    enrollments: OnceLock<DataLoader<EnrollmentLoader>>,
+    commission_lines: OnceLock<DataLoader<CommissionLinesLoader>>,
+    channels: OnceLock<DataLoader<ChannelsLoader>>,
+    tiers: OnceLock<DataLoader<TiersLoader>>,
+    enrollment_pages: OnceLock<DataLoader<EnrollmentPageLoader>>,
+    experiment_regions: OnceLock<DataLoader<ExperimentRegionsLoader>>,
+}
+
+/// `pub fn name(&self) -> &DataLoader<Loader>`, made on first call.
+macro_rules! loader {
+    ($name:ident, $loader:ident) => {
+        pub fn $name(&self) -> &DataLoader<$loader> {
+            self.$name.get_or_init(|| {
+                DataLoader::new(
+                    $loader {
+                        db: self.db.clone(),
+                    },
+                    tokio::spawn,
+                )
+            })
+        }
+    };
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
-        let db = || db.clone();
         Self {
-            brands: DataLoader::new(BrandLoader { db: db() }, tokio::spawn),
-            creators: DataLoader::new(CreatorLoader { db: db() }, tokio::spawn),
-            campaigns: DataLoader::new(CampaignLoader { db: db() }, tokio::spawn),
-            offers: DataLoader::new(OfferLoader { db: db() }, tokio::spawn),
-            enrollments: DataLoader::new(EnrollmentLoader { db: db() }, tokio::spawn),
-            commission_lines: DataLoader::new(CommissionLinesLoader { db: db() }, tokio::spawn),
-            channels: DataLoader::new(ChannelsLoader { db: db() }, tokio::spawn),
-            tiers: DataLoader::new(TiersLoader { db: db() }, tokio::spawn),
-            enrollment_pages: DataLoader::new(EnrollmentPageLoader { db: db() }, tokio::spawn),
-            experiment_regions: DataLoader::new(ExperimentRegionsLoader { db: db() }, tokio::spawn),
+            db: db.clone(),
+            brands: OnceLock::new(),
+            creators: OnceLock::new(),
+            campaigns: OnceLock::new(),
+            offers: OnceLock::new(),
+            enrollments: OnceLock::new(),
+            commission_lines: OnceLock::new(),
+            channels: OnceLock::new(),
+            tiers: OnceLock::new(),
+            enrollment_pages: OnceLock::new(),
+            experiment_regions: OnceLock::new(),
         }
     }
+
+    loader!(brands, BrandLoader);
+    loader!(creators, CreatorLoader);
+    loader!(campaigns, CampaignLoader);
+    loader!(offers, OfferLoader);
+    loader!(enrollments, EnrollmentLoader);
+    loader!(commission_lines, CommissionLinesLoader);
+    loader!(channels, ChannelsLoader);
+    loader!(tiers, TiersLoader);
+    loader!(enrollment_pages, EnrollmentPageLoader);
+    loader!(experiment_regions, ExperimentRegionsLoader);
 }

@@ -97,7 +97,7 @@ impl User {
             return Ok(None);
         };
         let brand = context::loaders(ctx)?
-            .brands
+            .brands()
             .load_one(brand_id)
             .await
             .map_err(AppError::internal)?;

@@ -39,7 +39,7 @@ impl From<Precedence> for CodePrecedence {
 /// read, whose brand it may therefore see).
 pub async fn load(ctx: &async_graphql::Context<'_>, id: i64) -> Result<Brand, AppError> {
     crate::graphql::context::loaders(ctx)?
-        .brands
+        .brands()
         .load_one(id)
         .await
         .map_err(crate::graphql::loaders::failed)?

@@ -192,7 +192,7 @@ pub async fn enrollments_of(
             first: request.fetch_limit(),
         };
         let page = context::loaders(ctx)?
-            .enrollment_pages
+            .enrollment_pages()
             .load_one(key)
             .await
             .map_err(failed)?
@@ -274,7 +274,7 @@ impl Offer {
     /// Monthly volume tiers, by `fromSale`.
     async fn tiers(&self, ctx: &Context<'_>) -> Result<Vec<OfferTier>, AppError> {
         let rows = context::loaders(ctx)?
-            .tiers
+            .tiers()
             .load_one(self.0.id)
             .await
             .map_err(failed)?
@@ -310,7 +310,7 @@ impl OfferTier {
 
 async fn load_campaign(ctx: &Context<'_>, id: i64) -> Result<Campaign, AppError> {
     context::loaders(ctx)?
-        .campaigns
+        .campaigns()
         .load_one(id)
         .await
         .map_err(failed)?
@@ -333,7 +333,7 @@ impl Enrollment {
 
     async fn creator(&self, ctx: &Context<'_>) -> Result<Creator, AppError> {
         context::loaders(ctx)?
-            .creators
+            .creators()
             .load_one(self.0.creator_id)
             .await
             .map_err(failed)?
@@ -347,7 +347,7 @@ impl Enrollment {
 
     async fn offer(&self, ctx: &Context<'_>) -> Result<Offer, AppError> {
         context::loaders(ctx)?
-            .offers
+            .offers()
             .load_one(self.0.offer_id)
             .await
             .map_err(failed)?

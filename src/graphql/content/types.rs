@@ -118,7 +118,7 @@ impl Cost {
 
     async fn campaign(&self, ctx: &Context<'_>) -> Result<Campaign, AppError> {
         context::loaders(ctx)?
-            .campaigns
+            .campaigns()
             .load_one(self.0.campaign_id)
             .await
             .map_err(failed)?
@@ -131,7 +131,7 @@ impl Cost {
             return Ok(None);
         };
         Ok(context::loaders(ctx)?
-            .creators
+            .creators()
             .load_one(creator_id)
             .await
             .map_err(failed)?

@@ -92,7 +92,7 @@ impl Creator {
     /// Largest first.
     async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<Channel>, AppError> {
         let rows = context::loaders(ctx)?
-            .channels
+            .channels()
             .load_one(self.0.id)
             .await
             .map_err(failed)?

@@ -22,7 +22,7 @@ impl Experiment {
         arm: Arm,
     ) -> Result<Vec<ExperimentRegion>, AppError> {
         let rows = context::loaders(ctx)?
-            .experiment_regions
+            .experiment_regions()
             .load_one(self.0.id)
             .await
             .map_err(failed)?
@@ -52,7 +52,7 @@ impl Experiment {
     /// The campaign whose effect is measured.
     async fn campaign(&self, ctx: &Context<'_>) -> Result<Campaign, AppError> {
         context::loaders(ctx)?
-            .campaigns
+            .campaigns()
             .load_one(self.0.campaign_id)
             .await
             .map_err(failed)?

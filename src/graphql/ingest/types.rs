@@ -141,7 +141,7 @@ impl Conversion {
         ctx: &Context<'_>,
     ) -> Result<Option<ConversionCommission>, AppError> {
         let lines = context::loaders(ctx)?
-            .commission_lines
+            .commission_lines()
             .load_one(self.0.id)
             .await
             .map_err(failed)?
@@ -182,7 +182,7 @@ fn staff(ctx: &Context<'_>) -> Result<bool, AppError> {
 
 async fn brand_currency(ctx: &Context<'_>, brand_id: i64) -> Result<String, AppError> {
     Ok(context::loaders(ctx)?
-        .brands
+        .brands()
         .load_one(brand_id)
         .await
         .map_err(failed)?
@@ -218,7 +218,7 @@ impl Attribution {
             return Ok(None);
         };
         Ok(context::loaders(ctx)?
-            .enrollments
+            .enrollments()
             .load_one(id)
             .await
             .map_err(failed)?
@@ -230,7 +230,7 @@ impl Attribution {
             return Ok(None);
         };
         Ok(context::loaders(ctx)?
-            .creators
+            .creators()
             .load_one(id)
             .await
             .map_err(failed)?
@@ -242,7 +242,7 @@ impl Attribution {
             return Ok(None);
         };
         Ok(context::loaders(ctx)?
-            .campaigns
+            .campaigns()
             .load_one(id)
             .await
             .map_err(failed)?
@@ -254,7 +254,7 @@ impl Attribution {
             return Ok(None);
         };
         Ok(context::loaders(ctx)?
-            .offers
+            .offers()
             .load_one(id)
             .await
             .map_err(failed)?

@@ -50,7 +50,7 @@ impl Payout {
 
     async fn creator(&self, ctx: &Context<'_>) -> Result<Creator, AppError> {
         context::loaders(ctx)?
-            .creators
+            .creators()
             .load_one(self.0.creator_id)
             .await
             .map_err(failed)?

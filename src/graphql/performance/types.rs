@@ -284,7 +284,7 @@ impl PerformanceKey {
         let Some(id) = self.key.campaign_id else {
             return Ok(None);
         };
-        let loaded = context::loaders(ctx)?.campaigns.load_one(id).await;
+        let loaded = context::loaders(ctx)?.campaigns().load_one(id).await;
         Ok(loaded.map_err(failed)?.map(Campaign))
     }
 
@@ -292,7 +292,7 @@ impl PerformanceKey {
         let Some(id) = self.key.creator_id else {
             return Ok(None);
         };
-        let loaded = context::loaders(ctx)?.creators.load_one(id).await;
+        let loaded = context::loaders(ctx)?.creators().load_one(id).await;
         Ok(loaded.map_err(failed)?.map(Creator))
     }
 
@@ -305,7 +305,7 @@ impl PerformanceKey {
         let Some(id) = self.key.offer_id else {
             return Ok(None);
         };
-        let loaded = context::loaders(ctx)?.offers.load_one(id).await;
+        let loaded = context::loaders(ctx)?.offers().load_one(id).await;
         Ok(loaded.map_err(failed)?.map(Offer))
     }
 

@@ -68,7 +68,7 @@ impl Commission {
 
     async fn campaign(&self, ctx: &Context<'_>) -> Result<Campaign, AppError> {
         context::loaders(ctx)?
-            .campaigns
+            .campaigns()
             .load_one(self.0.campaign_id)
             .await
             .map_err(failed)?

@@ -73,7 +73,7 @@ impl TrackingLink {
     async fn campaign(&self, ctx: &Context<'_>) -> Result<Campaign, AppError> {
         let enrollment = enrollment_of(ctx, self.0.enrollment_id).await?;
         context::loaders(ctx)?
-            .campaigns
+            .campaigns()
             .load_one(enrollment.0.campaign_id)
             .await
             .map_err(failed)?
@@ -88,7 +88,7 @@ impl TrackingLink {
 
 async fn enrollment_of(ctx: &Context<'_>, id: i64) -> Result<Enrollment, AppError> {
     context::loaders(ctx)?
-        .enrollments
+        .enrollments()
         .load_one(id)
         .await
         .map_err(failed)?
