@@ -659,6 +659,8 @@ async fn integrator_clicks_are_stored_once_and_attribute(app: TestApp) {
           "visitorKey": "visitor-9", "userAgent": "Mozilla/5.0 (iPhone)", "referrer": "https://www.tiktok.com/@cora", "country": "us" },
         { "linkCode": "cora-api", "occurredAt": now.to_rfc3339(), "userAgent": "Googlebot/2.1" },
         { "linkCode": "no-such-link", "clickId": "k-3", "occurredAt": now.to_rfc3339() },
+        // The same click id again in the same batch: stored once.
+        { "linkCode": "cora-api", "clickId": "k-1", "occurredAt": now.to_rfc3339() },
     ]);
     let first = app
         .contract(
@@ -670,7 +672,7 @@ async fn integrator_clicks_are_stored_once_and_attribute(app: TestApp) {
         .await;
     assert_eq!(
         data(&first)["recordClicks"],
-        json!({ "accepted": 2, "duplicates": 0, "rejected": 1 })
+        json!({ "accepted": 2, "duplicates": 1, "rejected": 1 })
     );
     let again = app
         .contract(

@@ -5,8 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
@@ -71,39 +70,35 @@ pub async fn record(
         .into_iter()
         .map(|c| (c.click_id.clone(), c))
         .collect();
-    let mut results = Vec::with_capacity(items.len());
+    // First pass: validate, and build the rows to store; second: store them in multi-row
+    // statements; third: answer each item in order.
+    let mut slots = Vec::with_capacity(items.len());
+    let mut new_rows = Vec::new();
+    let mut new_ids = HashSet::new();
     for item in items {
         let click_id = match item.click_id.as_deref() {
             Some(id) => match external_id("clickId", id) {
                 Ok(id) => id,
                 Err(err) => {
-                    results.push(rejected(id.to_owned(), err));
+                    slots.push(Slot::Done(rejected(id.to_owned(), err)));
                     continue;
                 }
             },
             None => uuid::Uuid::new_v4().simple().to_string(),
         };
-        if let Some(stored) = known.get(&click_id) {
-            results.push(ItemResult {
-                external_id: click_id,
-                status: ItemStatus::Duplicate,
-                error: None,
-                value: Some(stored.clone()),
-            });
+        if known.contains_key(&click_id) || new_ids.contains(&click_id) {
+            slots.push(Slot::Duplicate(click_id));
             continue;
         }
         let link = normalize_link_code(&item.link_code).and_then(|code| links.get(&code));
         let Some(link) = link else {
-            results.push(rejected(
-                click_id,
-                AppError::bad_input("linkCode", "no such link"),
-            ));
+            let err = AppError::bad_input("linkCode", "no such link");
+            slots.push(Slot::Done(rejected(click_id, err)));
             continue;
         };
         match validate(&item) {
             Ok((is_bot, class, referrer, country)) => {
-                let now = Utc::now();
-                let stored = click::ActiveModel {
+                new_rows.push(click::ActiveModel {
                     brand_id: Set(brand_id),
                     link_id: Set(link.id),
                     enrollment_id: Set(Some(link.enrollment_id)),
@@ -115,32 +110,63 @@ pub async fn record(
                     country: Set(country),
                     is_bot: Set(is_bot),
                     source: Set("API".into()),
-                    created_at: Set(now),
+                    created_at: Set(Utc::now()),
                     ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                rollup.click(
-                    timezone,
-                    stored.enrollment_id,
-                    stored.occurred_at,
-                    stored.is_bot,
-                    &stored.visitor_key,
-                );
-                known.insert(click_id.clone(), stored.clone());
-                results.push(ItemResult {
-                    external_id: click_id,
-                    status: ItemStatus::Accepted,
-                    error: None,
-                    value: Some(stored),
                 });
+                new_ids.insert(click_id.clone());
+                slots.push(Slot::Accepted(click_id));
             }
-            Err(err) => results.push(rejected(click_id, err)),
+            Err(err) => slots.push(Slot::Done(rejected(click_id, err))),
+        }
+    }
+    for chunk in new_rows.chunks(INSERT_CHUNK) {
+        for stored in click::Entity::insert_many(chunk.to_vec())
+            .exec_with_returning(&txn)
+            .await?
+        {
+            rollup.click(
+                timezone,
+                stored.enrollment_id,
+                stored.occurred_at,
+                stored.is_bot,
+                &stored.visitor_key,
+            );
+            known.insert(stored.click_id.clone(), stored);
         }
     }
     rollup.apply(&txn, brand_id).await?;
     txn.commit().await?;
-    Ok(results)
+    let answer = |click_id: String, status: ItemStatus| {
+        let stored = known
+            .get(&click_id)
+            .cloned()
+            .ok_or_else(|| AppError::internal("a stored click was not returned"))?;
+        Ok(ItemResult {
+            external_id: click_id,
+            status,
+            error: None,
+            value: Some(stored),
+        })
+    };
+    slots
+        .into_iter()
+        .map(|slot| match slot {
+            Slot::Done(result) => Ok(result),
+            Slot::Accepted(click_id) => answer(click_id, ItemStatus::Accepted),
+            Slot::Duplicate(click_id) => answer(click_id, ItemStatus::Duplicate),
+        })
+        .collect()
+}
+
+/// Rows per multi-row `INSERT` (13 columns each: well under the bound-parameter limits).
+const INSERT_CHUNK: usize = 500;
+
+/// An item's answer, or the click id whose stored row answers it.
+enum Slot {
+    Done(ItemResult<click::Model>),
+    Accepted(String),
+    /// A click id stored before, or earlier in this batch.
+    Duplicate(String),
 }
 
 type Valid = (bool, &'static str, Option<String>, Option<String>);
