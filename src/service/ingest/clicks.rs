@@ -80,7 +80,7 @@ pub async fn record(
             Some(id) => match external_id("clickId", id) {
                 Ok(id) => id,
                 Err(err) => {
-                    slots.push(Slot::Done(rejected(id.to_owned(), err)));
+                    slots.push(Slot::done(rejected(id.to_owned(), err)));
                     continue;
                 }
             },
@@ -93,7 +93,7 @@ pub async fn record(
         let link = normalize_link_code(&item.link_code).and_then(|code| links.get(&code));
         let Some(link) = link else {
             let err = AppError::bad_input("linkCode", "no such link");
-            slots.push(Slot::Done(rejected(click_id, err)));
+            slots.push(Slot::done(rejected(click_id, err)));
             continue;
         };
         match validate(&item) {
@@ -116,7 +116,7 @@ pub async fn record(
                 new_ids.insert(click_id.clone());
                 slots.push(Slot::Accepted(click_id));
             }
-            Err(err) => slots.push(Slot::Done(rejected(click_id, err))),
+            Err(err) => slots.push(Slot::done(rejected(click_id, err))),
         }
     }
     for chunk in new_rows.chunks(INSERT_CHUNK) {
@@ -151,7 +151,7 @@ pub async fn record(
     slots
         .into_iter()
         .map(|slot| match slot {
-            Slot::Done(result) => Ok(result),
+            Slot::Done(result) => Ok(*result),
             Slot::Accepted(click_id) => answer(click_id, ItemStatus::Accepted),
             Slot::Duplicate(click_id) => answer(click_id, ItemStatus::Duplicate),
         })
@@ -163,10 +163,16 @@ const INSERT_CHUNK: usize = 500;
 
 /// An item's answer, or the click id whose stored row answers it.
 enum Slot {
-    Done(ItemResult<click::Model>),
+    Done(Box<ItemResult<click::Model>>),
     Accepted(String),
     /// A click id stored before, or earlier in this batch.
     Duplicate(String),
+}
+
+impl Slot {
+    fn done(result: ItemResult<click::Model>) -> Self {
+        Self::Done(Box::new(result))
+    }
 }
 
 type Valid = (bool, &'static str, Option<String>, Option<String>);
