@@ -7,10 +7,12 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Alias, Condition, Expr, Func};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, Func, Query, QueryStatementBuilder, SelectStatement,
+};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 
 use super::ingest::{BrandContext, Lookups};
@@ -177,23 +179,7 @@ pub(crate) async fn accrue_for_conversion(
         return Ok(());
     };
     let (start, end) = month_bounds(row.occurred_at, brand.timezone);
-    let prior_sales = conversion::Entity::find()
-        .filter(conversion::Column::EnrollmentId.eq(enrollment_id))
-        .filter(conversion::Column::Kind.eq(ConversionKind::Sale.as_str()))
-        .filter(conversion::Column::Id.ne(row.id))
-        .filter(conversion::Column::OccurredAt.gte(start))
-        .filter(
-            Condition::any()
-                .add(conversion::Column::OccurredAt.lt(row.occurred_at))
-                .add(
-                    Condition::all()
-                        .add(conversion::Column::OccurredAt.eq(row.occurred_at))
-                        .add(conversion::Column::Id.lt(row.id)),
-                ),
-        )
-        .count(txn)
-        .await?;
-    let accrued = accrued_in(txn, enrollment_id, start, end).await?;
+    let month = month_to_date(txn, row, start, end).await?;
     let kind = ConversionKind::parse(&row.kind).ok_or_else(|| AppError::internal("stored kind"))?;
     let lines = lines_for_conversion(
         &terms,
@@ -204,10 +190,7 @@ pub(crate) async fn accrue_for_conversion(
             new_customer: row.new_customer,
             self_referral: row.self_referral,
         },
-        &MonthToDate {
-            prior_sales: u32::try_from(prior_sales).unwrap_or(u32::MAX),
-            accrued_minor: accrued,
-        },
+        &month,
     );
     let hold_days = offer
         .hold_period_days
@@ -225,6 +208,60 @@ pub(crate) async fn accrue_for_conversion(
         .await?;
     }
     Ok(())
+}
+
+/// The enrollment's month so far for a conversion `row` of it (month `[start, end)` in the brand
+/// timezone): its SALE conversions before `row` (by time, ties by id) and the commission accrued
+/// in the month, in one statement of two subqueries.
+async fn month_to_date(
+    txn: &DatabaseTransaction,
+    row: &conversion::Model,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<MonthToDate, AppError> {
+    let enrollment_id = row.enrollment_id;
+    let prior_sales = conversion::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::expr(Func::count(Expr::col(conversion::Column::Id))),
+            "n",
+        )
+        .filter(conversion::Column::EnrollmentId.eq(enrollment_id))
+        .filter(conversion::Column::Kind.eq(ConversionKind::Sale.as_str()))
+        .filter(conversion::Column::Id.ne(row.id))
+        .filter(conversion::Column::OccurredAt.gte(start))
+        .filter(
+            Condition::any()
+                .add(conversion::Column::OccurredAt.lt(row.occurred_at))
+                .add(
+                    Condition::all()
+                        .add(conversion::Column::OccurredAt.eq(row.occurred_at))
+                        .add(conversion::Column::Id.lt(row.id)),
+                ),
+        )
+        .into_query();
+    let accrued = commission::Entity::find()
+        .select_only()
+        .column_as(sum_of_amounts(), "total")
+        .filter(commission::Column::EnrollmentId.eq(enrollment_id))
+        .filter(commission::Column::OccurredAt.gte(start))
+        .filter(commission::Column::OccurredAt.lt(end))
+        .into_query();
+    let subquery =
+        |select: SelectStatement| Expr::SubQuery(None, Box::new(select.into_sub_query_statement()));
+    let statement = Query::select()
+        .expr_as(subquery(prior_sales), Alias::new("prior_sales"))
+        .expr_as(subquery(accrued), Alias::new("accrued"))
+        .to_owned();
+    let Some(found) = txn.query_one(&statement).await? else {
+        return Err(AppError::internal("month to date: no row"));
+    };
+    let prior_sales: i64 = found.try_get("", "prior_sales")?;
+    let accrued: Option<i64> = found.try_get("", "accrued")?;
+    Ok(MonthToDate {
+        prior_sales: u32::try_from(prior_sales).unwrap_or(u32::MAX),
+        accrued_minor: accrued.unwrap_or(0),
+    })
 }
 
 /// Where a line comes from: a conversion (dated with it) or an enrollment event at a time.

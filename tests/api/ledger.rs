@@ -1,6 +1,6 @@
 //! Commissions written at ingestion and reversed by refunds, as conversions report them.
 
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use partnergraph::db::entity::commission;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -137,6 +137,72 @@ async fn sales_earn_their_offer_and_holds_report_approved_when_due(app: TestApp)
     );
     let hold = commission(&results[1])["holdUntil"].as_str().unwrap();
     assert!(hold > Utc::now().to_rfc3339().as_str());
+}
+
+/// A volume tier from the 3rd sale of the month and a monthly cap: what a sale earns depends
+/// on the enrollment's sales before it in its month and on what the month has accrued.
+async fn tiers_and_the_monthly_cap_count_the_month_so_far(app: TestApp) {
+    let w = world::world(&app).await;
+    offer_and_code(
+        &app,
+        &w,
+        json!({ "model": "CPA", "cpaAmount": { "amount": "10", "currencyCode": "USD" },
+                "monthlyCap": { "amount": "42", "currencyCode": "USD" },
+                "tiers": [ { "fromSale": 3, "cpaAmount": { "amount": "15", "currencyCode": "USD" } } ] }),
+        "TIERS",
+    )
+    .await;
+    // Noon on the 15th of last month (UTC, the world brand's timezone), and hours after it.
+    let first_of_month = Utc::now()
+        .date_naive()
+        .with_day(1)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    let last_month = first_of_month - Duration::days(first_of_month.day0() as i64 + 16);
+    let at = |base: chrono::DateTime<Utc>, hours: i64| (base + Duration::hours(hours)).to_rfc3339();
+    let sale_at = |id: &str, when: String| {
+        json!({ "externalId": id, "kind": "SALE", "amount": "100", "discountCode": "TIERS",
+                "occurredAt": when })
+    };
+    let amounts = |results: &[Value]| -> Vec<Value> {
+        results
+            .iter()
+            .map(|r| commission(r)["amount"]["amount"].clone())
+            .collect()
+    };
+    // Out of time order within the batch: the tier counts sales before each one by time.
+    let results = record(
+        &app,
+        &w,
+        vec![
+            sale_at("t-2", at(last_month, 2)),
+            sale_at("t-1", at(last_month, 1)),
+            sale_at("t-3", at(last_month, 3)),
+        ],
+    )
+    .await;
+    assert_eq!(
+        amounts(&results),
+        [json!("10.00"), json!("10.00"), json!("15.00")]
+    );
+    let results = record(
+        &app,
+        &w,
+        vec![
+            sale_at("t-4", at(last_month, 4)),
+            sale_at("t-5", at(last_month, 5)),
+            // The month before: a month of its own, nothing accrued.
+            sale_at("t-0", at(last_month - Duration::days(31), 0)),
+        ],
+    )
+    .await;
+    assert_eq!(
+        amounts(&results),
+        [json!("7.00"), Value::Null, json!("10.00")],
+        "15.00 cut to the 7.00 left of the 42.00 cap, then nothing left"
+    );
 }
 
 fn with_customer(mut item: Value, key: &str) -> Value {
@@ -299,6 +365,7 @@ async fn admins_add_bonuses_and_adjustments_with_a_reason(app: TestApp) {
 }
 
 on_both_backends!(
+    tiers_and_the_monthly_cap_count_the_month_so_far,
     admins_add_bonuses_and_adjustments_with_a_reason,
     a_flat_fee_is_earned_once_on_first_activation,
     sales_earn_their_offer_and_holds_report_approved_when_due,

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use tracing::instrument;
 
@@ -242,19 +242,32 @@ async fn ingest_one(
         Some(id) => brand.lookups.enrollment(txn, id).await?,
         None => None,
     };
+    let history = customer_history(
+        txn,
+        brand.brand.id,
+        customer_key.as_deref(),
+        item.occurred_at,
+    )
+    .await?;
     let (new_customer, derived) = match item.new_customer {
         Some(flag) => (flag, false),
-        None => (
-            !has_earlier(
-                txn,
-                brand.brand.id,
-                customer_key.as_deref(),
-                item.occurred_at,
-                external_id,
-            )
-            .await?,
-            true,
-        ),
+        None => {
+            let earlier = match history {
+                History::None => false,
+                History::AllBefore => true,
+                History::Mixed => {
+                    has_earlier(
+                        txn,
+                        brand.brand.id,
+                        customer_key.as_deref(),
+                        item.occurred_at,
+                        external_id,
+                    )
+                    .await?
+                }
+            };
+            (!earlier, true)
+        }
     };
     let now = Utc::now();
     let seq = brand.bump();
@@ -294,7 +307,9 @@ async fn ingest_one(
     brand
         .events
         .push(crate::events::Event::conversion_recorded(&row));
-    demote_later(txn, brand, &row).await?;
+    if history == History::Mixed {
+        demote_later(txn, brand, &row).await?;
+    }
     let row = apply_held_refunds(txn, brand, row).await?;
     crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;
     announce_attributed(txn, brand, &row).await?;
@@ -331,6 +346,46 @@ async fn announce_attributed(
         }
     }
     Ok(())
+}
+
+/// Where a new order at `at` falls among its customer's stored orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum History {
+    /// No stored order (or no customer key): nothing earlier, nothing to demote.
+    None,
+    /// Every stored order is earlier (orders arriving in time order): nothing later.
+    AllBefore,
+    /// Some stored order is at or after `at`: ask [`has_earlier`] and [`demote_later`].
+    Mixed,
+}
+
+/// One indexed look at the customer's latest order, which settles the common cases without
+/// the two range queries of [`has_earlier`] and [`demote_later`].
+async fn customer_history(
+    txn: &DatabaseTransaction,
+    brand_id: i64,
+    customer_key: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<History, AppError> {
+    let Some(key) = customer_key else {
+        return Ok(History::None);
+    };
+    let latest: Option<DateTime<Utc>> = conversion::Entity::find()
+        .select_only()
+        .column(conversion::Column::OccurredAt)
+        .filter(conversion::Column::BrandId.eq(brand_id))
+        .filter(conversion::Column::CustomerKey.eq(key))
+        .order_by_desc(conversion::Column::OccurredAt)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    // A microsecond of margin: PostgreSQL keeps microseconds, an input may have nanoseconds;
+    // closer calls go to the range queries, which compare as the database stores.
+    Ok(match latest {
+        None => History::None,
+        Some(latest) if latest + Duration::microseconds(1) < at => History::AllBefore,
+        Some(_) => History::Mixed,
+    })
 }
 
 /// Whether the brand has a conversion of `customer_key` before this one (by occurredAt, ties by
