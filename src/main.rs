@@ -7,8 +7,32 @@ use partnergraph::config::{Config, DatabaseConfig};
 use partnergraph::service::rollups_rebuild;
 use partnergraph::{app, db, graphql, telemetry};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    limit_malloc_arenas();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    runtime.block_on(async_main())
+}
+
+/// glibc gives threads that contend for the allocator arenas of their own (up to eight per
+/// core) and keeps what is freed in each: SQLite's connection threads then hold on to the peaks
+/// of large reports separately. Two arenas are enough for two cores; a by-creator report over
+/// 10,000 creators (SQLite, scale 1.0) peaked at 174 MB without the limit and 136 MB with it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only sets an allocator parameter, and it runs before any other thread
+    // exists (the runtime is built after it).
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
+async fn async_main() -> ExitCode {
     let cli = Cli::parse();
     let format = match &cli.command {
         Command::Serve(args) => args.log_format,
