@@ -488,6 +488,17 @@ async fn new_customers_do_not_depend_on_arrival_order(app: TestApp) {
         replay["results"][0]["conversion"]["newCustomer"], false,
         "the earlier order arrived late"
     );
+    // In time order, after the customer's stored orders: a returning customer.
+    let in_order = record(
+        &app,
+        &w.key,
+        vec![with(
+            sale("n-4", "10", now - Duration::hours(12)),
+            customer.clone(),
+        )],
+    )
+    .await;
+    assert_eq!(in_order["results"][0]["conversion"]["newCustomer"], false);
     let flagged = record(
         &app,
         &w.key,

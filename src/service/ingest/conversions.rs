@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
@@ -136,9 +136,7 @@ async fn prefetch(
     items: &[ConversionItem],
     known: &HashMap<String, conversion::Model>,
 ) -> Result<super::Lookups, AppError> {
-    let mut click_ids = Vec::new();
-    let mut codes = Vec::new();
-    let mut external_ids = Vec::new();
+    let mut names = super::BatchNames::default();
     for item in items {
         let Ok(id) = external_id("externalId", &item.external_id) else {
             continue;
@@ -146,23 +144,31 @@ async fn prefetch(
         if known.contains_key(&id) {
             continue;
         }
-        external_ids.push(id);
+        names.external_ids.push(id);
         if let Ok(Some(click_id)) = text::optional("clickId", item.click_id.as_deref(), 200) {
-            click_ids.push(click_id);
+            names.click_ids.push(click_id);
         }
         if let Some(code) = item
             .discount_code
             .as_deref()
             .and_then(normalize_discount_code)
         {
-            codes.push(code);
+            names.codes.push(code);
+        }
+        if let Ok(Some(key)) = text::optional("customerKey", item.customer_key.as_deref(), 200) {
+            names.customer_keys.push(key);
         }
     }
-    for list in [&mut click_ids, &mut codes, &mut external_ids] {
+    for list in [
+        &mut names.click_ids,
+        &mut names.codes,
+        &mut names.external_ids,
+        &mut names.customer_keys,
+    ] {
         list.sort_unstable();
         list.dedup();
     }
-    super::Lookups::prefetch(txn, brand_id, click_ids, codes, external_ids).await
+    super::Lookups::prefetch(txn, brand_id, names).await
 }
 
 pub(crate) fn rejected<T>(external_id: String, err: AppError) -> ItemResult<T> {
@@ -242,13 +248,7 @@ async fn ingest_one(
         Some(id) => brand.lookups.enrollment(txn, id).await?,
         None => None,
     };
-    let history = customer_history(
-        txn,
-        brand.brand.id,
-        customer_key.as_deref(),
-        item.occurred_at,
-    )
-    .await?;
+    let history = customer_history(txn, brand, customer_key.as_deref(), item.occurred_at).await?;
     let (new_customer, derived) = match item.new_customer {
         Some(flag) => (flag, false),
         None => {
@@ -303,6 +303,9 @@ async fn ingest_one(
     }
     .insert(txn)
     .await?;
+    if let Some(key) = &row.customer_key {
+        brand.lookups.stored_order(key, row.occurred_at);
+    }
     brand.rollup.conversion(brand.timezone, None, &row)?;
     brand
         .events
@@ -359,26 +362,18 @@ enum History {
     Mixed,
 }
 
-/// One indexed look at the customer's latest order, which settles the common cases without
-/// the two range queries of [`has_earlier`] and [`demote_later`].
+/// The customer's latest order (read once per batch, see [`super::Lookups`]) settles the common
+/// cases without the two range queries of [`has_earlier`] and [`demote_later`].
 async fn customer_history(
     txn: &DatabaseTransaction,
-    brand_id: i64,
+    brand: &mut BrandContext,
     customer_key: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<History, AppError> {
     let Some(key) = customer_key else {
         return Ok(History::None);
     };
-    let latest: Option<DateTime<Utc>> = conversion::Entity::find()
-        .select_only()
-        .column(conversion::Column::OccurredAt)
-        .filter(conversion::Column::BrandId.eq(brand_id))
-        .filter(conversion::Column::CustomerKey.eq(key))
-        .order_by_desc(conversion::Column::OccurredAt)
-        .into_tuple()
-        .one(txn)
-        .await?;
+    let latest = brand.lookups.latest_order(txn, brand.brand.id, key).await?;
     // A microsecond of margin: PostgreSQL keeps microseconds, an input may have nanoseconds;
     // closer calls go to the range queries, which compare as the database stores.
     Ok(match latest {

@@ -1,6 +1,7 @@
 //! Rows a conversion batch reads for many of its items (clicks and discount codes it names, their
-//! enrollments, campaigns, creators and offers, the webhook endpoints, orders with held refunds),
-//! read once per batch with one `IN` per kind instead of once per item.
+//! enrollments, campaigns, creators and offers, the webhook endpoints, orders with held refunds,
+//! each customer's latest order), read once per batch with one `IN` per kind instead of once per
+//! item.
 //!
 //! A snapshot taken inside the batch's transaction, after it locked the brand: ingestion does not
 //! change any of these rows, and the brand's other writers wait for the lock, so reading them
@@ -10,11 +11,13 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::parse;
 use crate::db::entity::{
-    campaign, click, creator, discount_code, enrollment, offer, offer_tier, refund,
+    campaign, click, conversion, creator, discount_code, enrollment, offer, offer_tier, refund,
     webhook_endpoint,
 };
 use crate::domain::attribution::EnrollmentFacts;
@@ -28,6 +31,15 @@ const CHUNK: usize = 500;
 
 /// A click a conversion names: when it happened and its enrollment.
 pub(crate) type ClickRow = (DateTime<Utc>, Option<i64>);
+
+/// What a batch's items name, normalized as ingestion normalizes them.
+#[derive(Debug, Default)]
+pub(crate) struct BatchNames {
+    pub click_ids: Vec<String>,
+    pub codes: Vec<String>,
+    pub external_ids: Vec<String>,
+    pub customer_keys: Vec<String>,
+}
 
 /// An offer and its volume tiers.
 pub(crate) type OfferRow = (offer::Model, Vec<offer_tier::Model>);
@@ -46,19 +58,26 @@ pub(crate) struct Lookups {
     /// External ids of the batch's orders that have refunds waiting for them (`None`: not
     /// prefetched, every order may).
     held_refunds: Option<HashSet<String>>,
+    /// The latest order time of each customer key, kept current as the batch stores orders;
+    /// `None`: the customer has no order.
+    customers: HashMap<String, Option<DateTime<Utc>>>,
 }
 
 impl Lookups {
     /// Reads, for a batch of `brand_id`, what its items name: `click_ids` and normalized
-    /// `codes`, the enrollments, campaigns, creators and offers behind them, and which of
-    /// `external_ids` have refunds waiting.
+    /// `codes`, the enrollments, campaigns, creators and offers behind them, which of
+    /// `external_ids` have refunds waiting, and the latest order of each of `customer_keys`.
     pub async fn prefetch(
         txn: &DatabaseTransaction,
         brand_id: i64,
-        click_ids: Vec<String>,
-        codes: Vec<String>,
-        external_ids: Vec<String>,
+        names: BatchNames,
     ) -> Result<Self, AppError> {
+        let BatchNames {
+            click_ids,
+            codes,
+            external_ids,
+            customer_keys,
+        } = names;
         let mut lookups = Self::default();
         for chunk in click_ids.chunks(CHUNK) {
             let rows: Vec<(String, DateTime<Utc>, Option<i64>)> = click::Entity::find()
@@ -121,6 +140,22 @@ impl Lookups {
             held.extend(rows);
         }
         lookups.held_refunds = Some(held);
+        for chunk in customer_keys.chunks(CHUNK) {
+            let rows: Vec<(String, Option<DateTime<Utc>>)> = conversion::Entity::find()
+                .select_only()
+                .column(conversion::Column::CustomerKey)
+                .column_as(conversion::Column::OccurredAt.max(), "latest")
+                .filter(conversion::Column::BrandId.eq(brand_id))
+                .filter(conversion::Column::CustomerKey.is_in(chunk.iter().map(String::as_str)))
+                .group_by(conversion::Column::CustomerKey)
+                .into_tuple()
+                .all(txn)
+                .await?;
+            lookups
+                .customers
+                .extend(chunk.iter().map(|key| (key.clone(), None)));
+            lookups.customers.extend(rows);
+        }
         Ok(lookups)
     }
 
@@ -304,6 +339,36 @@ impl Lookups {
             self.endpoints = Some(webhooks::enabled_endpoints(txn, brand_id, None).await?);
         }
         Ok(self.endpoints.as_deref().unwrap_or_default())
+    }
+
+    /// When the customer's latest stored order happened (`None`: it has none).
+    pub async fn latest_order(
+        &mut self,
+        txn: &DatabaseTransaction,
+        brand_id: i64,
+        customer_key: &str,
+    ) -> Result<Option<DateTime<Utc>>, AppError> {
+        if let Some(known) = self.customers.get(customer_key) {
+            return Ok(*known);
+        }
+        let latest: Option<DateTime<Utc>> = conversion::Entity::find()
+            .select_only()
+            .column(conversion::Column::OccurredAt)
+            .filter(conversion::Column::BrandId.eq(brand_id))
+            .filter(conversion::Column::CustomerKey.eq(customer_key))
+            .order_by_desc(conversion::Column::OccurredAt)
+            .into_tuple()
+            .one(txn)
+            .await?;
+        self.customers.insert(customer_key.to_owned(), latest);
+        Ok(latest)
+    }
+
+    /// The batch stored an order of `customer_key` at `at`.
+    pub fn stored_order(&mut self, customer_key: &str, at: DateTime<Utc>) {
+        if let Some(latest) = self.customers.get_mut(customer_key) {
+            *latest = Some(latest.map_or(at, |latest| latest.max(at)));
+        }
     }
 
     /// Whether refunds may be waiting for the order `external_id` (false only when prefetching

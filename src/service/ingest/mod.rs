@@ -12,7 +12,7 @@ pub mod conversions;
 mod lookups;
 pub mod refunds;
 
-pub(crate) use self::lookups::Lookups;
+pub(crate) use self::lookups::{BatchNames, Lookups};
 
 use std::collections::HashMap;
 use std::str::FromStr;
