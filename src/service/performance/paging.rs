@@ -22,14 +22,6 @@ pub struct RowPage {
 }
 
 impl RowPage {
-    /// The first page of at most [`MAX_PAGE_ROWS`] rows.
-    pub fn first_page() -> Self {
-        Self {
-            after: None,
-            first: MAX_PAGE_ROWS,
-        }
-    }
-
     /// No rows: a caller that reads only the totals.
     pub fn totals_only() -> Self {
         Self::default()
