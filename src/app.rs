@@ -84,6 +84,7 @@ pub fn build_with_clock(
         .data(clock)
         .data(metrics.clone())
         .data(events.clone())
+        .data(Arc::new(crate::service::performance::ReportCache::default()))
         .finish();
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
     let ws_connections = Arc::new(tokio::sync::Semaphore::new(

@@ -146,7 +146,7 @@ async fn service_by_creator(
     let mut page = RowPage::new(Some(2), None).expect("page");
     let mut rows = Vec::new();
     loop {
-        let report = performance::report(db, &actor, &filter, &[Dimension::Creator], &page)
+        let report = performance::report(db, None, &actor, &filter, &[Dimension::Creator], &page)
             .await
             .expect("report");
         let last = report

@@ -42,6 +42,14 @@ pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection, AppE
         .map_err(|_| AppError::internal("database missing from schema data"))
 }
 
+/// The process's cache of computed reports for their next pages (none in a schema built
+/// without one: every page is computed).
+pub fn report_cache<'a>(ctx: &Context<'a>) -> Option<&'a crate::service::performance::ReportCache> {
+    ctx.data::<Arc<crate::service::performance::ReportCache>>()
+        .ok()
+        .map(Arc::as_ref)
+}
+
 pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Auth>, AppError> {
     ctx.data::<Arc<Auth>>()
         .map_err(|_| AppError::internal("auth missing from schema data"))

@@ -421,7 +421,75 @@ async fn report_rows_come_in_pages(app: TestApp) {
     }
 }
 
+/// The pages after the first are cut from the first page's computation: they agree with it even
+/// when events arrive in between; a new first page sees the new events.
+async fn pages_come_from_their_first_pages_computation(app: TestApp) {
+    let w = program(&app).await;
+    let page = |after: Value| {
+        json!({ "filter": { "from": at(0), "to": at(96) }, "groupBy": ["DAY", "CREATOR"],
+                "first": 1, "after": after })
+    };
+    let first = app
+        .graphql_as(Some(&w.admin), PAGED, page(Value::Null))
+        .await;
+    let first = &data(&first)["performance"];
+    assert_eq!(first["totals"]["clicks"], 3);
+    let click = json!([{ "linkCode": "cora-perf", "occurredAt": at(50), "visitorKey": "v9",
+                         "userAgent": "Mozilla/5.0" }]);
+    let recorded = app
+        .contract(
+            Some(&w.key),
+            "ingest",
+            "RecordClicks",
+            json!({ "clicks": click }),
+        )
+        .await;
+    assert_eq!(data(&recorded)["recordClicks"]["accepted"], 1);
+
+    let second = app
+        .graphql_as(
+            Some(&w.admin),
+            PAGED,
+            page(first["pageInfo"]["endCursor"].clone()),
+        )
+        .await;
+    let second = &data(&second)["performance"];
+    assert_eq!(
+        second["totals"], first["totals"],
+        "the first page's computation"
+    );
+    assert_eq!(second["rowCount"], 3);
+
+    let again = app
+        .graphql_as(Some(&w.admin), PAGED, page(Value::Null))
+        .await;
+    let again = &data(&again)["performance"];
+    assert_eq!(
+        again["totals"]["clicks"], 4,
+        "a first page is computed anew"
+    );
+    let next = app
+        .graphql_as(
+            Some(&w.admin),
+            PAGED,
+            page(again["pageInfo"]["endCursor"].clone()),
+        )
+        .await;
+    assert_eq!(data(&next)["performance"]["totals"]["clicks"], 4);
+
+    // Another brand's staff asking with the same cursor get their own report.
+    let foreign = app
+        .graphql_as(
+            Some(&w.admin_b),
+            PAGED,
+            page(again["pageInfo"]["endCursor"].clone()),
+        )
+        .await;
+    assert_eq!(data(&foreign)["performance"]["totals"]["clicks"], 0);
+}
+
 on_both_backends!(
+    pages_come_from_their_first_pages_computation,
     report_rows_come_in_pages,
     forecasts_project_the_lookback_window,
     every_metric_on_a_hand_worked_program,

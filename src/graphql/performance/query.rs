@@ -31,6 +31,7 @@ impl PerformanceQuery {
         let page = row_page(first, after)?;
         let report = performance::report(
             context::db(ctx)?,
+            context::report_cache(ctx),
             context::actor(ctx)?,
             &filter.to_filter()?,
             &dimensions(group_by),
@@ -97,6 +98,7 @@ impl PerformanceQuery {
         };
         let report = performance::my_report(
             context::db(ctx)?,
+            None,
             context::actor(ctx)?,
             brand(brand_id)?,
             &filter,
@@ -124,6 +126,7 @@ impl PerformanceQuery {
         let page = row_page(first, after)?;
         let report = performance::my_report(
             context::db(ctx)?,
+            context::report_cache(ctx),
             context::actor(ctx)?,
             brand(brand_id)?,
             &filter.to_filter()?,

@@ -9,6 +9,7 @@
 //! range's edges (when `from`/`to` are not local midnights) are read from the events. Costs and
 //! published deliverables are few and read from their tables. Grouping is done in memory.
 
+mod cache;
 mod facts;
 mod forecast;
 mod grouping;
@@ -16,11 +17,13 @@ mod ltv;
 mod paging;
 mod uniques;
 
+pub use self::cache::{Computed, ReportCache};
 pub use self::forecast::{DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, forecast};
 pub use self::ltv::{LtvReport, LtvRow, MAX_DAYS as MAX_LTV_DAYS, ltv};
 pub use self::paging::{MAX_PAGE_ROWS, RowPage, encode as row_cursor};
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -135,35 +138,71 @@ pub(crate) fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), 
     Ok(())
 }
 
-/// Staff (ADMIN, MANAGER, ANALYST): the brand's report.
+/// Staff (ADMIN, MANAGER, ANALYST): a page of the brand's report. With a `cache`, the pages after
+/// the first are cut from the first page's computation while it is fresh (see [`ReportCache`]).
 pub async fn report(
     db: &DatabaseConnection,
+    cache: Option<&ReportCache>,
     actor: &Actor,
     filter: &Filter,
     group_by: &[Dimension],
     page: &RowPage,
 ) -> Result<Report, AppError> {
     let brand_id = actor.require(Permission::ReadBrand)?;
-    let brand = brand::Entity::find_by_id(brand_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let margin = Decimal::from_str_exact(&brand.gross_margin).map_err(AppError::internal)?;
-    let currency_code = brand.currency_code.clone();
-    let part = Part {
-        brand,
-        creator_ids: filter.creator_ids.clone(),
-    };
-    build(
-        db,
-        vec![part],
-        filter,
-        dims_of(group_by)?,
-        Some(margin),
-        currency_code,
-        page,
-    )
+    let key = format!("brand {brand_id} {filter:?} {group_by:?}");
+    paged(cache, key, page, async {
+        let brand = brand::Entity::find_by_id(brand_id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let margin = Decimal::from_str_exact(&brand.gross_margin).map_err(AppError::internal)?;
+        let currency_code = brand.currency_code.clone();
+        let part = Part {
+            brand,
+            creator_ids: filter.creator_ids.clone(),
+        };
+        build(
+            db,
+            vec![part],
+            filter,
+            dims_of(group_by)?,
+            Some(margin),
+            currency_code,
+        )
+        .await
+    })
     .await
+}
+
+/// The page `page` of the report `compute` makes: from `cache` under `key` when the page follows
+/// another and the report is there; computed otherwise, and kept when more pages follow.
+async fn paged(
+    cache: Option<&ReportCache>,
+    key: String,
+    page: &RowPage,
+    compute: impl Future<Output = Result<Computed, AppError>>,
+) -> Result<Report, AppError> {
+    let cached = match (cache, &page.after) {
+        (Some(cache), Some(_)) => cache.get(&key),
+        _ => None,
+    };
+    let fresh = cached.is_none();
+    let computed = match cached {
+        Some(computed) => computed,
+        None => Arc::new(compute.await?),
+    };
+    let (rows, has_next_page) = page.window(&computed.rows, |row| &row.key);
+    let report = Report {
+        currency_code: computed.currency_code.clone(),
+        totals: computed.totals,
+        rows: rows.to_vec(),
+        row_count: computed.rows.len(),
+        has_next_page,
+    };
+    if let (Some(cache), true, true) = (cache, fresh, has_next_page) {
+        cache.put(key, computed);
+    }
+    Ok(report)
 }
 
 /// The totals of one campaign of the caller's brand over `[from, to)` (no rows).
@@ -186,7 +225,7 @@ pub async fn campaign_totals(
         campaign_ids: Some(vec![campaign_id]),
         ..Filter::default()
     };
-    report(db, actor, &filter, &[], &RowPage::totals_only()).await
+    report(db, None, actor, &filter, &[], &RowPage::totals_only()).await
 }
 
 /// CREATOR: the same report restricted to the caller's own creator records, across the brands
@@ -194,6 +233,7 @@ pub async fn campaign_totals(
 /// `roi` is left out (null).
 pub async fn my_report(
     db: &DatabaseConnection,
+    cache: Option<&ReportCache>,
     actor: &Actor,
     brand_id: Option<i64>,
     filter: &Filter,
@@ -205,6 +245,26 @@ pub async fn my_report(
             "the creator portal is for creator accounts".into(),
         ));
     }
+    let key = format!(
+        "creator {:?} {brand_id:?} {filter:?} {group_by:?}",
+        actor.creator_ids
+    );
+    paged(
+        cache,
+        key,
+        page,
+        my_computed(db, actor, brand_id, filter, group_by),
+    )
+    .await
+}
+
+async fn my_computed(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    brand_id: Option<i64>,
+    filter: &Filter,
+    group_by: &[Dimension],
+) -> Result<Computed, AppError> {
     let records = creator::Entity::find()
         .filter(creator::Column::Id.is_in(actor.creator_ids.clone()))
         .all(db)
@@ -252,16 +312,7 @@ pub async fn my_report(
             }
         })
         .collect();
-    build(
-        db,
-        parts,
-        filter,
-        dims_of(group_by)?,
-        None,
-        currency_code,
-        page,
-    )
-    .await
+    build(db, parts, filter, dims_of(group_by)?, None, currency_code).await
 }
 
 /// One brand's share of a report, with the creators it is restricted to.
@@ -277,8 +328,7 @@ async fn build(
     dims: Dims,
     margin: Option<Decimal>,
     currency_code: String,
-    page: &RowPage,
-) -> Result<Report, AppError> {
+) -> Result<Computed, AppError> {
     check_range(filter.from, filter.to)?;
     let restriction = Restriction {
         campaign_ids: filter
@@ -341,10 +391,8 @@ async fn build(
         m
     };
     let totals = metrics_of(&grouped.totals, uniques.total);
-    let row_count = grouped.rows.len();
     let mut keyed: Vec<(RowKey, Counters)> = grouped.rows.into_iter().collect();
     keyed.sort_by_key(|(key, _)| key.sort_key());
-    let (keyed, has_next_page) = page.take(keyed, |(key, _)| key);
     let rows = keyed
         .iter()
         .map(|(key, counters)| Row {
@@ -357,12 +405,10 @@ async fn build(
             metrics: metrics_of(counters, uniques.rows.get(key).copied().unwrap_or(0)),
         })
         .collect();
-    Ok(Report {
+    Ok(Computed {
         currency_code,
         totals,
         rows,
-        row_count,
-        has_next_page,
     })
 }
 

@@ -48,7 +48,7 @@ impl RowPage {
     }
 
     /// The page of `rows` (sorted by `key_of(row).sort_key()`), and whether more follow.
-    pub fn take<R>(&self, rows: Vec<R>, key_of: impl Fn(&R) -> &RowKey) -> (Vec<R>, bool) {
+    pub fn window<'r, R>(&self, rows: &'r [R], key_of: impl Fn(&R) -> &RowKey) -> (&'r [R], bool) {
         let start = match &self.after {
             Some(after) => {
                 let after = after.sort_key();
@@ -56,10 +56,9 @@ impl RowPage {
             }
             None => 0,
         };
-        let mut page: Vec<R> = rows.into_iter().skip(start).collect();
-        let has_next = page.len() > self.first;
-        page.truncate(self.first);
-        (page, has_next)
+        let rest = &rows[start..];
+        let has_next = rest.len() > self.first;
+        (&rest[..rest.len().min(self.first)], has_next)
     }
 }
 
@@ -173,17 +172,17 @@ mod tests {
     fn pages_follow_the_cursor_and_say_whether_more_follow() {
         let rows: Vec<RowKey> = [1, 2, 3, 5, 8].map(key).to_vec();
         let first = RowPage::new(Some(2), None).unwrap();
-        let (page, more) = first.take(rows.clone(), |k| k);
-        assert_eq!((page, more), (vec![key(1), key(2)], true));
+        let (page, more) = first.window(&rows, |k| k);
+        assert_eq!((page, more), (&[key(1), key(2)][..], true));
 
         let next = RowPage::new(Some(2), Some(&encode(&key(2)))).unwrap();
-        assert_eq!(next.take(rows.clone(), |k| k), (vec![key(3), key(5)], true));
+        assert_eq!(next.window(&rows, |k| k), (&[key(3), key(5)][..], true));
 
         // A cursor between rows (its row is gone) continues after where it would sort.
         let gap = RowPage::new(Some(5), Some(&encode(&key(4)))).unwrap();
-        assert_eq!(gap.take(rows.clone(), |k| k), (vec![key(5), key(8)], false));
+        assert_eq!(gap.window(&rows, |k| k), (&[key(5), key(8)][..], false));
 
         let past = RowPage::new(Some(5), Some(&encode(&key(8)))).unwrap();
-        assert_eq!(past.take(rows, |k| k), (vec![], false));
+        assert_eq!(past.window(&rows, |k| k), (&[][..], false));
     }
 }

@@ -1,0 +1,150 @@
+//! Computed reports kept for their next pages. A report of more than one page is computed whole
+//! for its first page; the pages after it (`after` given) are cut from that computation while it
+//! is at most [`TTL`] old, so paging through a report costs one computation and its pages agree
+//! with each other (same totals, no row skipped or repeated by events arriving in between). A
+//! first page is always computed anew. Per process: a page sent to another instance computes the
+//! report there.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::Row;
+use crate::domain::metrics::Metrics;
+
+/// How long a computed report serves its next pages.
+pub const TTL: Duration = Duration::from_secs(300);
+
+/// Rows kept over all cached reports (a row is about 250 bytes: about 50 MB at most).
+pub const MAX_ROWS: usize = 200_000;
+
+/// A whole report: totals and every row, in key order.
+#[derive(Debug)]
+pub struct Computed {
+    pub currency_code: String,
+    pub totals: Metrics,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: String,
+    at: Instant,
+    report: Arc<Computed>,
+}
+
+#[derive(Debug)]
+pub struct ReportCache {
+    entries: Mutex<VecDeque<Entry>>,
+    ttl: Duration,
+    max_rows: usize,
+}
+
+impl Default for ReportCache {
+    fn default() -> Self {
+        Self::new(TTL, MAX_ROWS)
+    }
+}
+
+impl ReportCache {
+    pub fn new(ttl: Duration, max_rows: usize) -> Self {
+        Self {
+            entries: Mutex::new(VecDeque::new()),
+            ttl,
+            max_rows,
+        }
+    }
+
+    /// The report computed under `key` at most the TTL ago.
+    pub fn get(&self, key: &str) -> Option<Arc<Computed>> {
+        let mut entries = self.lock();
+        let ttl = self.ttl;
+        entries.retain(|entry| entry.at.elapsed() <= ttl);
+        entries
+            .iter()
+            .find(|entry| entry.key == key)
+            .map(|entry| entry.report.clone())
+    }
+
+    /// Keeps `report` under `key` (replacing an older one), dropping the oldest reports while
+    /// the rows kept are more than the maximum. A report larger than the maximum is not kept.
+    pub fn put(&self, key: String, report: Arc<Computed>) {
+        if report.rows.len() > self.max_rows {
+            return;
+        }
+        let mut entries = self.lock();
+        entries.retain(|entry| entry.key != key);
+        entries.push_back(Entry {
+            key,
+            at: Instant::now(),
+            report,
+        });
+        let mut rows: usize = entries.iter().map(|entry| entry.report.rows.len()).sum();
+        while rows > self.max_rows {
+            match entries.pop_front() {
+                Some(oldest) => rows -= oldest.report.rows.len(),
+                None => break,
+            }
+        }
+    }
+
+    /// A poisoned lock (a panic while holding it) only loses cached reports: start afresh.
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
+        self.entries.lock().unwrap_or_else(|poisoned| {
+            let mut guard = poisoned.into_inner();
+            guard.clear();
+            guard
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::domain::metrics::{Counters, metrics};
+    use crate::service::performance::RowKey;
+
+    fn report(rows: usize) -> Arc<Computed> {
+        let zero = metrics(&Counters::default(), 0, Decimal::ONE);
+        let row = Row {
+            key: RowKey::default(),
+            period: None,
+            period_start: None,
+            metrics: zero,
+        };
+        Arc::new(Computed {
+            currency_code: "USD".into(),
+            totals: zero,
+            rows: vec![row; rows],
+        })
+    }
+
+    #[test]
+    fn a_report_is_found_under_its_key_until_it_expires() {
+        let cache = ReportCache::new(Duration::from_millis(50), 100);
+        cache.put("a".into(), report(3));
+        assert_eq!(cache.get("a").map(|r| r.rows.len()), Some(3));
+        assert!(cache.get("b").is_none());
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(cache.get("a").is_none(), "expired");
+    }
+
+    #[test]
+    fn the_oldest_reports_go_when_rows_are_over_the_maximum() {
+        let cache = ReportCache::new(TTL, 10);
+        cache.put("a".into(), report(4));
+        cache.put("b".into(), report(4));
+        cache.put("c".into(), report(4));
+        assert!(cache.get("a").is_none(), "12 rows: the oldest went");
+        assert!(cache.get("b").is_some() && cache.get("c").is_some());
+        cache.put("big".into(), report(11));
+        assert!(
+            cache.get("big").is_none(),
+            "larger than the maximum: not kept"
+        );
+        cache.put("b".into(), report(1));
+        assert_eq!(cache.get("b").map(|r| r.rows.len()), Some(1), "replaced");
+    }
+}
