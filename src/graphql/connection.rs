@@ -21,16 +21,7 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn new(first: Option<i32>, after: Option<String>) -> Result<Self, AppError> {
-        let first = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if n >= 1 && i64::from(n) <= MAX_PAGE_SIZE as i64 => n as u64,
-            Some(_) => {
-                return Err(AppError::bad_input(
-                    "first",
-                    format!("must be between 1 and {MAX_PAGE_SIZE}"),
-                ));
-            }
-        };
+        let first = crate::service::page::page_size(first, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
         let after = after
             .map(|raw| {
                 Cursor::decode_cursor(&raw)

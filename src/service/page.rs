@@ -9,6 +9,19 @@ use sea_orm::{
 
 use crate::error::AppError;
 
+/// A requested page size: `default` when none is asked, else 1 to `max` (BAD_USER_INPUT on
+/// `first` otherwise).
+pub fn page_size(first: Option<i32>, default: u64, max: u64) -> Result<u64, AppError> {
+    match first {
+        None => Ok(default),
+        Some(n) if n >= 1 && (n as u64) <= max => Ok(n as u64),
+        Some(_) => Err(AppError::bad_input(
+            "first",
+            format!("must be between 1 and {max}"),
+        )),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeysetPage {
     /// Return rows whose key is greater than this.

@@ -29,16 +29,8 @@ impl RowPage {
 
     /// A validated page request: `first` 1..=5,000 (default 5,000) and an optional cursor.
     pub fn new(first: Option<i32>, after: Option<&str>) -> Result<Self, AppError> {
-        let first = match first {
-            None => MAX_PAGE_ROWS,
-            Some(n) if n >= 1 && n as usize <= MAX_PAGE_ROWS => n as usize,
-            Some(_) => {
-                return Err(AppError::bad_input(
-                    "first",
-                    format!("must be between 1 and {MAX_PAGE_ROWS}"),
-                ));
-            }
-        };
+        let max = MAX_PAGE_ROWS as u64;
+        let first = crate::service::page::page_size(first, max, max)? as usize;
         let after = after
             .map(|cursor| {
                 decode(cursor).ok_or_else(|| AppError::bad_input("after", "not a valid cursor"))
