@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::events::EventBus;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
-use crate::metrics::Metrics;
+use crate::prometheus::Metrics;
 use crate::tracking::Tracking;
 use crate::webhooks::Webhooks;
 use crate::{db, demo, graphql};

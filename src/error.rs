@@ -8,6 +8,9 @@ use std::fmt;
 
 use sea_orm::{ConnAcquireErr, DbErr, SqlErr};
 
+/// Seconds a shed or pool-starved client is told to wait (`Retry-After`, `extensions.retryAfter`).
+pub const RETRY_AFTER_BUSY_SECS: u64 = 1;
+
 /// The codes a client can branch on. Document-level failures use the codes clients already know
 /// from Apollo (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`); `BAD_REQUEST` is an HTTP
 /// body that is not a single GraphQL request.

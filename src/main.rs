@@ -2,7 +2,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
-use partnergraph::cli::{Cli, Command, LogFormat, MigrateAction, RollupsAction};
+use partnergraph::cli::{Cli, Command, MigrateAction, RollupsAction};
+use partnergraph::config::LogFormat;
 use partnergraph::config::{Config, DatabaseConfig};
 use partnergraph::service::rollups_rebuild;
 use partnergraph::{app, db, graphql, telemetry};

@@ -10,11 +10,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use partnergraph::cli::{Introspection, LogFormat};
 use partnergraph::config::{
     AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, RateLimitConfig, Secret,
     SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
+use partnergraph::config::{Introspection, LogFormat};
 use partnergraph::http::client_ip::TrustedProxies;
 use partnergraph_bench::raw::{self, POOL_SIZE, Pool, RawState};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};

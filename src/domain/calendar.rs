@@ -23,6 +23,16 @@ pub fn local_midnight(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
     midnight.and_utc()
 }
 
+/// `[start, end)` of the calendar month of `at` in `tz`, in UTC.
+pub fn month_bounds(at: DateTime<Utc>, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let local = at.with_timezone(&tz);
+    let first = local.date_naive().with_day(1).unwrap_or(local.date_naive());
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    (local_midnight(first, tz), local_midnight(next, tz))
+}
+
 /// A reporting time grain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Grain {
@@ -99,6 +109,19 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn months_follow_the_brand_timezone() {
+        let tz: Tz = "America/New_York".parse().unwrap();
+        // 2026-03-01 03:00 UTC is still February in New York.
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 3, 0, 0).unwrap();
+        let (start, end) = month_bounds(at, tz);
+        assert_eq!(start, Utc.with_ymd_and_hms(2026, 2, 1, 5, 0, 0).unwrap());
+        assert_eq!(end, Utc.with_ymd_and_hms(2026, 3, 1, 5, 0, 0).unwrap());
+        let december = Utc.with_ymd_and_hms(2026, 12, 15, 12, 0, 0).unwrap();
+        let (_, end) = month_bounds(december, chrono_tz::UTC);
+        assert_eq!(end, Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

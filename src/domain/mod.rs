@@ -1,6 +1,7 @@
 //! Pure business rules: no database, no GraphQL. Every rule here is unit- and property-tested.
 
 pub mod attribution;
+pub mod bots;
 pub mod brand;
 pub mod calendar;
 pub mod campaign;
@@ -8,6 +9,7 @@ pub mod codes;
 pub mod commission;
 pub mod content;
 pub mod conversion;
+pub mod destination;
 pub mod email;
 pub mod enrollment;
 pub mod experiment;

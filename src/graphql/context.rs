@@ -72,7 +72,7 @@ pub fn now(ctx: &Context<'_>) -> chrono::DateTime<chrono::Utc> {
 
 /// Counts events that ingestion stored (duplicates and rejections excluded) for `/metrics`.
 pub fn count_ingested(ctx: &Context<'_>, kind: &str, stored: usize) {
-    if let Ok(metrics) = ctx.data::<Arc<crate::metrics::Metrics>>() {
+    if let Ok(metrics) = ctx.data::<Arc<crate::prometheus::Metrics>>() {
         metrics.ingested(kind, stored as u64);
     }
 }

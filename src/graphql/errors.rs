@@ -153,7 +153,7 @@ fn classify(err: &mut ServerError, request_id: &str) {
             extensions.set("retryAfter", *retry_after_secs);
         }
         if let AppError::Unavailable = app {
-            extensions.set("retryAfter", crate::http::RETRY_AFTER_BUSY_SECS);
+            extensions.set("retryAfter", crate::error::RETRY_AFTER_BUSY_SECS);
         }
         if let AppError::Internal(detail) = app {
             tracing::error!(request_id, path = ?err.path, %detail, "internal error");

@@ -34,8 +34,8 @@ use async_graphql::{Name, Positioned, Request, ServerError, ServerResult, Value,
 use super::connection::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use super::context::RequestContext;
 use crate::auth::Actor;
-use crate::cli::Introspection;
 use crate::config::GraphqlConfig;
+use crate::config::Introspection;
 use crate::error::ErrorCode;
 
 /// Objects per cost point.

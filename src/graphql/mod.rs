@@ -31,8 +31,8 @@ use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
 use subscription::SubscriptionRoot;
 
-use crate::cli::Introspection;
 use crate::config::GraphqlConfig;
+use crate::config::Introspection;
 
 pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, SubscriptionRoot>;
 

@@ -9,10 +9,7 @@ use tower::load_shed::error::Overloaded;
 use tower::timeout::error::Elapsed;
 
 use super::problem::error_response;
-use crate::error::ErrorCode;
-
-/// Seconds a shed or pool-starved client is told to wait.
-pub const RETRY_AFTER_BUSY_SECS: u64 = 1;
+use crate::error::{ErrorCode, RETRY_AFTER_BUSY_SECS};
 
 /// The errors of the load-shed and timeout layers as responses (the router is infallible).
 pub async fn handle_error(err: BoxError) -> Response {

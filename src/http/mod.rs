@@ -38,10 +38,8 @@ use crate::auth::Auth;
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::graphql::AppSchema;
-use crate::metrics::Metrics;
+use crate::prometheus::Metrics;
 use crate::tracking::Tracking;
-
-pub use limits::RETRY_AFTER_BUSY_SECS;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::metrics::Metrics;
+use crate::prometheus::Metrics;
 
 /// Counts and times a request under its matched route (bounded label values: `/r/{code}`, not
 /// the code), `other` for unmatched paths.

@@ -13,7 +13,8 @@ use url::Url;
 
 use super::AppState;
 use super::client_ip::TrustedProxies;
-use crate::tracking::{CachedLink, NewClick, Tracking, bots, destination};
+use crate::domain::{bots, destination};
+use crate::tracking::{CachedLink, NewClick, Tracking};
 
 /// Longest referrer host kept (DNS names are at most 253 characters).
 const MAX_HOST_LEN: usize = 253;

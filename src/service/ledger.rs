@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{
     Alias, Condition, Expr, Func, Query, QueryStatementBuilder, SelectStatement,
@@ -18,6 +18,7 @@ use sea_orm::{
 use super::ingest::{BrandContext, Lookups};
 use super::offers;
 use crate::db::entity::{commission, conversion, enrollment, offer, offer_tier};
+use crate::domain::calendar::month_bounds;
 use crate::domain::commission::{
     ConversionFacts, Kind, Line, MonthToDate, Status, effective_terms, lines_for_conversion,
     reversal_for_refund,
@@ -33,26 +34,6 @@ pub(crate) fn sum_of_amounts() -> Expr {
         Func::sum(Expr::col(commission::Column::AmountMinor)),
         Alias::new("BIGINT"),
     ))
-}
-
-/// `[start, end)` of the calendar month of `at` in `tz`, in UTC.
-pub fn month_bounds(at: DateTime<Utc>, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-    let local = at.with_timezone(&tz);
-    let first =
-        NaiveDate::from_ymd_opt(local.year(), local.month(), 1).unwrap_or(local.date_naive());
-    let next = if local.month() == 12 {
-        NaiveDate::from_ymd_opt(local.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(local.year(), local.month() + 1, 1)
-    }
-    .unwrap_or(first);
-    let start_of = |day: NaiveDate| {
-        tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or(at)
-    };
-    (start_of(first), start_of(next))
 }
 
 fn decimal(value: Option<&str>) -> Result<Option<Decimal>, AppError> {
@@ -538,22 +519,4 @@ pub async fn add_manual(
     let saved = active.update(&txn).await?;
     brand.events.commit(db, txn).await?;
     Ok(saved)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_follow_the_brand_timezone() {
-        let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
-        // 2026-03-01 03:00 UTC is still February in New York.
-        let at = Utc.with_ymd_and_hms(2026, 3, 1, 3, 0, 0).unwrap();
-        let (start, end) = month_bounds(at, tz);
-        assert_eq!(start, Utc.with_ymd_and_hms(2026, 2, 1, 5, 0, 0).unwrap());
-        assert_eq!(end, Utc.with_ymd_and_hms(2026, 3, 1, 5, 0, 0).unwrap());
-        let december = Utc.with_ymd_and_hms(2026, 12, 15, 12, 0, 0).unwrap();
-        let (_, end) = month_bounds(december, chrono_tz::UTC);
-        assert_eq!(end, Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
-    }
 }

@@ -21,8 +21,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use tokio::sync::OnceCell;
 use url::Url;
 
-use super::destination::{self, Utm};
 use crate::db::entity::tracking_link;
+use crate::domain::destination::{self, Utm};
 
 /// What a redirect needs about a live (not archived) link.
 #[derive(Clone, Debug, PartialEq, Eq)]

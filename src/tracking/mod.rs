@@ -1,12 +1,10 @@
 //! Click tracking for `GET /r/{code}`, the hot path: links come from an in-memory cache
 //! ([`cache`]), clicks go through a bounded queue to a batched writer ([`clicks`]), so a
-//! redirect never waits for the database on a cache hit. [`bots`] flags automated traffic and
+//! redirect never waits for the database on a cache hit. `domain::bots` flags automated traffic and
 //! [`visitor`] turns IP and user agent into a keyed hash (the raw IP is never stored).
 
-pub mod bots;
 pub mod cache;
 pub mod clicks;
-pub mod destination;
 pub mod visitor;
 
 use std::num::NonZeroUsize;

@@ -17,7 +17,7 @@ use crate::config::WebhookConfig;
 use crate::db::entity::{webhook_delivery, webhook_endpoint};
 use crate::domain::webhook::{DeliveryStatus, EventType, backoff, signature_header, with_jitter};
 use crate::error::AppError;
-use crate::graphql::id::{NodeKind, encode};
+use crate::global_id::{NodeKind, encode};
 use crate::service::webhooks::approvals;
 
 /// Commission lines announced per poll at most (a backlog drains over several polls).
@@ -176,7 +176,7 @@ impl Worker {
             .header("partnergraph-event", event)
             .header(
                 "partnergraph-delivery",
-                encode(NodeKind::WebhookDelivery, delivery.id).0,
+                encode(NodeKind::WebhookDelivery, delivery.id),
             )
             .body(body)
             .send()

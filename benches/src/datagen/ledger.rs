@@ -15,12 +15,12 @@ use super::traffic::Order;
 use super::world::{Enrollment, World};
 use partnergraph::domain::attribution::{self, ClickCandidate, EnrollmentFacts, Method};
 use partnergraph::domain::brand::CodePrecedence;
+use partnergraph::domain::calendar::month_bounds;
 use partnergraph::domain::commission::{
     ConversionFacts, Kind as LineKind, Line, MonthToDate, Status as LineStatus, flat_fee_line,
     lines_for_conversion, reversal_for_refund,
 };
 use partnergraph::domain::conversion::{Kind, status_for};
-use partnergraph::service::ledger::month_bounds;
 
 pub struct Brand {
     pub id: i64,

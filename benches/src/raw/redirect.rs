@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use partnergraph::tracking::destination::{self, Utm};
+use partnergraph::domain::destination::{self, Utm};
 use sea_orm::DbErr;
 use sea_orm::sqlx::{self, Row};
 

@@ -203,7 +203,7 @@ fn validate(item: &ClickItem) -> Result<Valid, AppError> {
 /// Bot flag and class of a user agent, by the same rules as redirects.
 pub fn classify_user_agent(user_agent: &str) -> (bool, &'static str) {
     (
-        crate::tracking::bots::is_bot(user_agent),
-        crate::tracking::bots::user_agent_class(user_agent),
+        crate::domain::bots::is_bot(user_agent),
+        crate::domain::bots::user_agent_class(user_agent),
     )
 }

@@ -18,7 +18,7 @@ use crate::db::entity::{
 use crate::domain::money::{Currency, Money};
 use crate::domain::webhook::{DeliveryStatus, EventType};
 use crate::error::AppError;
-use crate::graphql::id::{NodeKind, encode};
+use crate::global_id::{NodeKind, encode};
 
 /// Something an integrator can subscribe to, with the rows that describe it.
 pub enum Event<'a> {
@@ -60,36 +60,32 @@ impl Event<'_> {
             }),
             Self::CommissionApproved(line) => json!({
                 "commission": {
-                    "id": global_id(NodeKind::Commission, line.id),
+                    "id": encode(NodeKind::Commission, line.id),
                     "kind": line.kind,
                     "status": "APPROVED",
                     "amount": money(line.amount_minor, &line.currency_code)?,
                     "occurredAt": timestamp(line.occurred_at),
                     "holdUntil": timestamp(line.hold_until),
-                    "conversionId": line.conversion_id.map(|id| global_id(NodeKind::Conversion, id)),
-                    "enrollmentId": global_id(NodeKind::Enrollment, line.enrollment_id),
-                    "creatorId": global_id(NodeKind::Creator, line.creator_id),
-                    "campaignId": global_id(NodeKind::Campaign, line.campaign_id),
+                    "conversionId": line.conversion_id.map(|id| encode(NodeKind::Conversion, id)),
+                    "enrollmentId": encode(NodeKind::Enrollment, line.enrollment_id),
+                    "creatorId": encode(NodeKind::Creator, line.creator_id),
+                    "campaignId": encode(NodeKind::Campaign, line.campaign_id),
                 },
             }),
             Self::PayoutPaid(row) => json!({
                 "payout": {
-                    "id": global_id(NodeKind::Payout, row.id),
+                    "id": encode(NodeKind::Payout, row.id),
                     "status": row.status,
                     "amount": money(row.amount_minor, &row.currency_code)?,
                     "commissionCount": row.commission_count,
                     "periodEnd": timestamp(row.period_end),
-                    "creatorId": global_id(NodeKind::Creator, row.creator_id),
+                    "creatorId": encode(NodeKind::Creator, row.creator_id),
                     "reference": row.reference,
                     "paidAt": row.paid_at.map(timestamp),
                 },
             }),
         })
     }
-}
-
-fn global_id(kind: NodeKind, id: i64) -> String {
-    encode(kind, id).0
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {
@@ -105,9 +101,9 @@ fn money(minor: i64, currency_code: &str) -> Result<Value, AppError> {
 }
 
 fn conversion_json(row: &conversion::Model) -> Result<Value, AppError> {
-    let id = |kind, id: Option<i64>| id.map(|id| global_id(kind, id));
+    let id = |kind, id: Option<i64>| id.map(|id| encode(kind, id));
     Ok(json!({
-        "id": global_id(NodeKind::Conversion, row.id),
+        "id": encode(NodeKind::Conversion, row.id),
         "externalId": row.external_id,
         "kind": row.kind,
         "status": row.status,
@@ -191,7 +187,7 @@ pub async fn enqueue_to<C: ConnectionTrait>(
         "id": event_id,
         "type": event_type.wire_name(),
         "createdAt": timestamp(now),
-        "brandId": global_id(NodeKind::Brand, brand_id),
+        "brandId": encode(NodeKind::Brand, brand_id),
         "data": event.data()?,
     })
     .to_string();

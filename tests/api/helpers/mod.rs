@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use partnergraph::cli::LogFormat;
+use partnergraph::config::LogFormat;
 use partnergraph::config::{
     AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, RateLimitConfig, Secret,
     SubscriptionConfig, TrackingConfig, WebhookConfig,
@@ -113,7 +113,7 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             max_directives: 50,
             max_query_bytes: 32 * 1024,
             max_fields: 500,
-            introspection: partnergraph::cli::Introspection::Staff,
+            introspection: partnergraph::config::Introspection::Staff,
         },
         tracking: TrackingConfig {
             visitor_key_secret: Secret::new("test-visitor-secret-test-visitor-secret"),

@@ -1,48 +1,23 @@
 //! Typed, validated configuration: one struct per concern, built once at start-up from the CLI
 //! (flags and `PARTNERGRAPH_*` variables). Start-up fails fast with the variable's name.
 
-use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::time::Duration;
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::cli::{
+mod args;
+mod secret;
+
+pub use args::{
     DatabaseArgs, Introspection, LimitArgs, LogFormat, ServeArgs, SubscriptionArgs, TrackingArgs,
     WebhookArgs,
 };
+pub use secret::Secret;
+
 use crate::http::client_ip::TrustedProxies;
 use crate::tracking::visitor;
-
-/// A value that must never reach a log line or `Debug` output.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_owned()))
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: {message}")]
@@ -511,7 +486,7 @@ fn random_secret() -> Secret {
         .take(48)
         .map(char::from)
         .collect();
-    Secret(value)
+    Secret::new(value)
 }
 
 #[cfg(test)]
@@ -519,15 +494,18 @@ mod tests {
     use clap::Parser;
 
     use super::*;
-    use crate::cli::{Cli, Command};
+
+    /// The `serve` options alone, parsed as the command line would.
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
 
     fn serve_args(extra: &[&str]) -> ServeArgs {
-        let mut argv = vec!["partnergraph", "serve"];
+        let mut argv = vec!["partnergraph-serve"];
         argv.extend_from_slice(extra);
-        match Cli::try_parse_from(argv).expect("parses").command {
-            Command::Serve(args) => *args,
-            other => panic!("unexpected {other:?}"),
-        }
+        Serve::try_parse_from(argv).expect("parses").args
     }
 
     #[test]
