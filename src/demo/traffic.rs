@@ -28,8 +28,9 @@ use super::{Demo, LoadError, StepContext, slug, tenant};
 use crate::domain::content::DeliverableStatus;
 use crate::domain::conversion::MAX_BATCH;
 use crate::domain::roster::Platform;
+use crate::service::ingest::batch::{ItemResult, ItemStatus};
 use crate::service::ingest::clicks::{self, ClickItem};
-use crate::service::ingest::conversions::{self, ItemResult, ItemStatus};
+use crate::service::ingest::conversions;
 use crate::service::ingest::refunds;
 
 const SEED: u64 = 0x6c6f_775f_6465_6d6f;

@@ -71,7 +71,7 @@ impl Loader<i64> for CommissionLinesLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let mut grouped: HashMap<i64, Vec<commission::Model>> = HashMap::new();
-        for row in crate::service::conversions::commission_lines(&self.db, keys).await? {
+        for row in crate::service::conversion_reads::commission_lines(&self.db, keys).await? {
             if let Some(conversion_id) = row.conversion_id {
                 grouped.entry(conversion_id).or_default().push(row);
             }

@@ -93,7 +93,7 @@ impl NodeQuery {
                 service::portal::commission(db, actor, raw).await?,
             )),
             NodeKind::Conversion => {
-                Node::Conversion(Conversion(service::conversions::get(db, actor, raw).await?))
+                Node::Conversion(Conversion(service::conversion_reads::get(db, actor, raw).await?))
             }
             NodeKind::Experiment => Node::Experiment(Experiment(
                 service::experiments::get(db, actor, raw)

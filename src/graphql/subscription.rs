@@ -19,7 +19,7 @@ use super::portal::types::Commission;
 use crate::auth::{Permission, Role};
 use crate::error::{AppError, ErrorCode};
 use crate::events::{Event, EventBus, EventStream, Lagged};
-use crate::service::{conversions, portal};
+use crate::service::{conversion_reads, portal};
 
 /// The subscriptions one WebSocket connection may hold at once (put in its connection data).
 pub struct SubscriptionSlots {
@@ -69,7 +69,7 @@ impl SubscriptionRoot {
         };
         let load = move |id| {
             let (db, actor) = (db.clone(), actor.clone());
-            async move { conversions::get(&db, &actor, id).await.map(Conversion) }
+            async move { conversion_reads::get(&db, &actor, id).await.map(Conversion) }
         };
         Ok(follow(events, permit, wanted, load))
     }

@@ -19,7 +19,8 @@ use crate::domain::money::Currency;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::id::{self, NodeKind};
 use crate::service::actors;
-use crate::service::ingest::conversions::{self, ConversionItem, ItemStatus};
+use crate::service::ingest::batch::ItemStatus;
+use crate::service::ingest::conversions::{self, ConversionItem};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -144,7 +145,7 @@ pub async fn conversions(State(state): State<AppState>, request: Request) -> Res
         Ok(results) => {
             let stored = results
                 .iter()
-                .filter(|r| r.status == conversions::ItemStatus::Accepted)
+                .filter(|r| r.status == ItemStatus::Accepted)
                 .count();
             state.metrics.ingested("conversion", stored as u64);
             results

@@ -6,7 +6,7 @@ pub mod actors;
 pub mod api_keys;
 pub mod brand;
 pub mod campaigns;
-pub mod conversions;
+pub mod conversion_reads;
 pub mod costs;
 pub mod creators;
 pub mod deliverables;

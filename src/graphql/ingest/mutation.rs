@@ -6,6 +6,7 @@ use super::types::{
 };
 use crate::error::AppError;
 use crate::graphql::context;
+use crate::service::ingest::batch::{ItemResult, ItemStatus};
 use crate::service::ingest::{clicks, conversions, refunds};
 
 #[derive(Default)]
@@ -89,9 +90,9 @@ impl IngestMutation {
     }
 }
 
-fn accepted<T>(results: &[conversions::ItemResult<T>]) -> usize {
+fn accepted<T>(results: &[ItemResult<T>]) -> usize {
     results
         .iter()
-        .filter(|r| r.status == conversions::ItemStatus::Accepted)
+        .filter(|r| r.status == ItemStatus::Accepted)
         .count()
 }

@@ -6,7 +6,7 @@ use crate::graphql::connection::{Cursor, Page, PageRequest, id_page, page};
 use crate::graphql::context;
 use crate::graphql::id::{self, NodeKind};
 use crate::graphql::scalars::DateTime;
-use crate::service::conversions::{self, ConversionFilter as Filter};
+use crate::service::conversion_reads::{self, ConversionFilter as Filter};
 use crate::service::ingest::changes;
 
 #[derive(InputObject, Default)]
@@ -44,7 +44,7 @@ impl IngestQuery {
             from: filter.from.map(|d| d.0),
             to: filter.to.map(|d| d.0),
         };
-        let rows = conversions::list(
+        let rows = conversion_reads::list(
             context::db(ctx)?,
             context::actor(ctx)?,
             filter,

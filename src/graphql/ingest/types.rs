@@ -13,7 +13,7 @@ use crate::graphql::id::{self, NodeKind};
 use crate::graphql::loaders::failed;
 use crate::graphql::money::{MoneyObject, stored as money};
 use crate::graphql::scalars::{CurrencyCode, DateTime, Decimal};
-use crate::service::ingest::conversions::{ItemResult, ItemStatus};
+use crate::service::ingest::batch::{ItemResult, ItemStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 #[graphql(remote = "rules::Kind")]

@@ -9,8 +9,8 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::conversions::{ItemResult, ItemStatus, rejected};
-use super::{check_batch_size, external_id, lock_brand};
+use super::batch::{ItemResult, ItemStatus, check_batch_size, external_id, rejected};
+use super::lock_brand;
 use crate::auth::secrets::sha256_hex;
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{click, tracking_link};

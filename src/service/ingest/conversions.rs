@@ -1,26 +1,26 @@
 //! `recordConversions`: validate, convert, attribute and store each conversion of a batch, once.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
-use super::{BrandContext, check_batch_size, external_id, lock_brand, save_change_seq};
+use super::batch::{ItemResult, ItemStatus, check_batch_size, external_id, rejected};
+use super::customers::{self, History};
+use super::{BrandContext, lock_brand, refunds, save_change_seq};
 use crate::auth::{Actor, Permission};
-use crate::db::entity::{conversion, refund};
+use crate::db::entity::{conversion, enrollment, refund};
 use crate::domain::attribution::{self, ClickCandidate};
 use crate::domain::brand::CodePrecedence;
 use crate::domain::codes::normalize_discount_code;
-use crate::domain::conversion::{Kind, Status, capped_refund_total, status_for};
+use crate::domain::conversion::{Kind, Status};
 use crate::domain::email;
-use crate::domain::money::{Currency, Money, convert};
+use crate::domain::money::{Currency, Money};
 use crate::domain::text;
 use crate::error::AppError;
 use crate::service::webhooks;
@@ -39,20 +39,6 @@ pub struct ConversionItem {
     pub click_id: Option<String>,
     pub discount_code: Option<String>,
     pub region: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ItemStatus {
-    Accepted,
-    Duplicate,
-    Rejected,
-}
-
-pub struct ItemResult<T> {
-    pub external_id: String,
-    pub status: ItemStatus,
-    pub error: Option<AppError>,
-    pub value: Option<T>,
 }
 
 /// How far in the future an `occurredAt` may be (clock skew between systems).
@@ -171,22 +157,38 @@ async fn prefetch(
     super::Lookups::prefetch(txn, brand_id, names).await
 }
 
-pub(crate) fn rejected<T>(external_id: String, err: AppError) -> ItemResult<T> {
-    ItemResult {
-        external_id,
-        status: ItemStatus::Rejected,
-        error: Some(err),
-        value: None,
-    }
-}
-
+/// One new conversion: validated in full before anything is read, then stored.
 async fn ingest_one(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     external_id: &str,
     item: ConversionItem,
 ) -> Result<conversion::Model, AppError> {
-    if item.occurred_at > Utc::now() + FUTURE_TOLERANCE {
+    let valid = validate(item, brand.currency, Utc::now())?;
+    store(txn, brand, external_id, valid).await
+}
+
+/// A conversion item whose every field is valid and normalized.
+struct ValidConversion {
+    kind: Kind,
+    occurred_at: DateTime<Utc>,
+    money: Money,
+    new_customer: Option<bool>,
+    customer_key: Option<String>,
+    customer_email_hash: Option<String>,
+    region: Option<String>,
+    click_id: Option<String>,
+    discount_code: Option<String>,
+}
+
+/// Checks and normalizes an item's fields (no database): the first bad field is the item's
+/// BAD_USER_INPUT, named.
+fn validate(
+    item: ConversionItem,
+    brand_currency: Currency,
+    now: DateTime<Utc>,
+) -> Result<ValidConversion, AppError> {
+    if item.occurred_at > now + FUTURE_TOLERANCE {
         return Err(AppError::bad_input("occurredAt", "is in the future"));
     }
     let amount = match (item.kind, item.amount) {
@@ -194,15 +196,12 @@ async fn ingest_one(
         (Kind::Lead, None) => Decimal::ZERO,
         (Kind::Sale, None) => return Err(AppError::bad_input("amount", "is required for a SALE")),
     };
-    let currency = item.currency.unwrap_or(brand.currency);
+    let currency = item.currency.unwrap_or(brand_currency);
     let money = Money::from_decimal(amount, currency)
         .map_err(|e| AppError::bad_input("amount", e.to_string()))?;
     if money.minor < 0 {
         return Err(AppError::bad_input("amount", "must not be negative"));
     }
-    let (brand_amount, rate) = brand
-        .in_brand_currency(txn, money, item.occurred_at, "currencyCode")
-        .await?;
     let customer_key = text::optional("customerKey", item.customer_key.as_deref(), 200)
         .map_err(AppError::invalid)?;
     let customer_email_hash = match item.customer_email.as_deref().map(str::trim) {
@@ -217,53 +216,49 @@ async fn ingest_one(
         .map(|r| r.to_uppercase());
     let click_id =
         text::optional("clickId", item.click_id.as_deref(), 200).map_err(AppError::invalid)?;
-    let code = match item.discount_code.as_deref().map(str::trim) {
+    let discount_code = match item.discount_code.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
             normalize_discount_code(raw)
                 .ok_or_else(|| AppError::bad_input("discountCode", "not a discount code"))?,
         ),
     };
-
-    let click = match &click_id {
-        Some(id) => click_candidate(txn, brand, id).await?,
-        None => None,
-    };
-    let code_facts = match &code {
-        Some(code) => match brand.lookups.code(txn, brand.brand.id, code).await? {
-            Some(enrollment_id) => brand.lookups.facts(txn, enrollment_id).await?,
-            None => None,
-        },
-        None => None,
-    };
-    let outcome = attribution::attribute(&attribution::Input {
+    Ok(ValidConversion {
+        kind: item.kind,
         occurred_at: item.occurred_at,
-        window_days: i64::from(brand.brand.attribution_window_days),
-        precedence: CodePrecedence::from_stored(&brand.brand.code_precedence),
-        click,
-        code: code_facts,
-        customer_email_hash: customer_email_hash.clone(),
-    });
-    let attributed = match outcome.enrollment_id {
-        Some(id) => brand.lookups.enrollment(txn, id).await?,
-        None => None,
-    };
-    let history = customer_history(txn, brand, customer_key.as_deref(), item.occurred_at).await?;
-    let (new_customer, derived) = match item.new_customer {
+        money,
+        new_customer: item.new_customer,
+        customer_key,
+        customer_email_hash,
+        region,
+        click_id,
+        discount_code,
+    })
+}
+
+/// Converts, attributes and stores a valid conversion, then what follows from it in the same
+/// transaction: rollups, the change feed event, demotions, held refunds, commissions, webhooks.
+async fn store(
+    txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
+    external_id: &str,
+    valid: ValidConversion,
+) -> Result<conversion::Model, AppError> {
+    let (brand_amount, rate) = brand
+        .in_brand_currency(txn, valid.money, valid.occurred_at, "currencyCode")
+        .await?;
+    let (outcome, attributed) = attribute(txn, brand, &valid).await?;
+    let key = valid.customer_key.as_deref();
+    let history = customers::customer_history(txn, brand, key, valid.occurred_at).await?;
+    let (new_customer, derived) = match valid.new_customer {
         Some(flag) => (flag, false),
         None => {
             let earlier = match history {
                 History::None => false,
                 History::AllBefore => true,
                 History::Mixed => {
-                    has_earlier(
-                        txn,
-                        brand.brand.id,
-                        customer_key.as_deref(),
-                        item.occurred_at,
-                        external_id,
-                    )
-                    .await?
+                    let at = valid.occurred_at;
+                    customers::has_earlier(txn, brand.brand.id, key, at, external_id).await?
                 }
             };
             (!earlier, true)
@@ -274,19 +269,19 @@ async fn ingest_one(
     let row = conversion::ActiveModel {
         brand_id: Set(brand.brand.id),
         external_id: Set(external_id.to_owned()),
-        kind: Set(item.kind.as_str().to_owned()),
-        occurred_at: Set(item.occurred_at),
-        amount_minor: Set(money.minor),
-        currency_code: Set(currency.code().to_owned()),
+        kind: Set(valid.kind.as_str().to_owned()),
+        occurred_at: Set(valid.occurred_at),
+        amount_minor: Set(valid.money.minor),
+        currency_code: Set(valid.money.currency.code().to_owned()),
         brand_amount_minor: Set(brand_amount.minor),
         exchange_rate: Set(rate.map(|r| r.normalize().to_string())),
-        customer_key: Set(customer_key.clone()),
-        customer_email_hash: Set(customer_email_hash),
+        customer_key: Set(valid.customer_key),
+        customer_email_hash: Set(valid.customer_email_hash),
         new_customer: Set(new_customer),
         new_customer_derived: Set(derived),
-        click_id: Set(click_id),
-        discount_code: Set(code),
-        region: Set(region),
+        click_id: Set(valid.click_id),
+        discount_code: Set(valid.discount_code),
+        region: Set(valid.region),
         attribution_method: Set(outcome.method.as_str().to_owned()),
         enrollment_id: Set(outcome.enrollment_id),
         campaign_id: Set(attributed.as_ref().map(|e| e.campaign_id)),
@@ -311,12 +306,45 @@ async fn ingest_one(
         .events
         .push(crate::events::Event::conversion_recorded(&row));
     if history == History::Mixed {
-        demote_later(txn, brand, &row).await?;
+        customers::demote_later(txn, brand, &row).await?;
     }
-    let row = apply_held_refunds(txn, brand, row).await?;
+    let row = refunds::apply_held_refunds(txn, brand, row).await?;
     crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;
     announce_attributed(txn, brand, &row).await?;
     Ok(row)
+}
+
+/// Rule 2 over the conversion's click id and discount code: the outcome, and the enrollment it
+/// credits (if any).
+async fn attribute(
+    txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
+    valid: &ValidConversion,
+) -> Result<(attribution::Outcome, Option<enrollment::Model>), AppError> {
+    let click = match &valid.click_id {
+        Some(id) => click_candidate(txn, brand, id).await?,
+        None => None,
+    };
+    let code = match &valid.discount_code {
+        Some(code) => match brand.lookups.code(txn, brand.brand.id, code).await? {
+            Some(enrollment_id) => brand.lookups.facts(txn, enrollment_id).await?,
+            None => None,
+        },
+        None => None,
+    };
+    let outcome = attribution::attribute(&attribution::Input {
+        occurred_at: valid.occurred_at,
+        window_days: i64::from(brand.brand.attribution_window_days),
+        precedence: CodePrecedence::from_stored(&brand.brand.code_precedence),
+        click,
+        code,
+        customer_email_hash: valid.customer_email_hash.clone(),
+    });
+    let attributed = match outcome.enrollment_id {
+        Some(id) => brand.lookups.enrollment(txn, id).await?,
+        None => None,
+    };
+    Ok((outcome, attributed))
 }
 
 /// Outbound webhooks, in the batch's transaction: `conversion.attributed`, then
@@ -349,210 +377,6 @@ async fn announce_attributed(
         }
     }
     Ok(())
-}
-
-/// Where a new order at `at` falls among its customer's stored orders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum History {
-    /// No stored order (or no customer key): nothing earlier, nothing to demote.
-    None,
-    /// Every stored order is earlier (orders arriving in time order): nothing later.
-    AllBefore,
-    /// Some stored order is at or after `at`: ask [`has_earlier`] and [`demote_later`].
-    Mixed,
-}
-
-/// The customer's latest order (read once per batch, see [`super::Lookups`]) settles the common
-/// cases without the two range queries of [`has_earlier`] and [`demote_later`].
-async fn customer_history(
-    txn: &DatabaseTransaction,
-    brand: &mut BrandContext,
-    customer_key: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<History, AppError> {
-    let Some(key) = customer_key else {
-        return Ok(History::None);
-    };
-    let latest = brand.lookups.latest_order(txn, brand.brand.id, key).await?;
-    // A microsecond of margin: PostgreSQL keeps microseconds, an input may have nanoseconds;
-    // closer calls go to the range queries, which compare as the database stores.
-    Ok(match latest {
-        None => History::None,
-        Some(latest) if latest + Duration::microseconds(1) < at => History::AllBefore,
-        Some(_) => History::Mixed,
-    })
-}
-
-/// Whether the brand has a conversion of `customer_key` before this one (by occurredAt, ties by
-/// external id, so that arrival order does not matter). No key: no earlier one is known.
-async fn has_earlier(
-    txn: &DatabaseTransaction,
-    brand_id: i64,
-    customer_key: Option<&str>,
-    occurred_at: DateTime<Utc>,
-    external_id: &str,
-) -> Result<bool, AppError> {
-    let Some(key) = customer_key else {
-        return Ok(false);
-    };
-    let earlier = conversion::Entity::find()
-        .filter(conversion::Column::BrandId.eq(brand_id))
-        .filter(conversion::Column::CustomerKey.eq(key))
-        // A range on the (brand, customer, time) index first: with the OR alone, SQLite scans
-        // the brand's external ids (0.2 s per order at 50k conversions).
-        .filter(conversion::Column::OccurredAt.lte(occurred_at))
-        .filter(
-            Condition::any()
-                .add(conversion::Column::OccurredAt.lt(occurred_at))
-                .add(
-                    Condition::all()
-                        .add(conversion::Column::OccurredAt.eq(occurred_at))
-                        .add(conversion::Column::ExternalId.lt(external_id)),
-                ),
-        )
-        .one(txn)
-        .await?;
-    Ok(earlier.is_some())
-}
-
-/// A late-arriving earlier order makes the customer's later, derived "new" conversions not new.
-async fn demote_later(
-    txn: &DatabaseTransaction,
-    brand: &mut BrandContext,
-    row: &conversion::Model,
-) -> Result<(), AppError> {
-    let Some(key) = &row.customer_key else {
-        return Ok(());
-    };
-    let later = conversion::Entity::find()
-        .filter(conversion::Column::BrandId.eq(brand.brand.id))
-        .filter(conversion::Column::CustomerKey.eq(key.as_str()))
-        .filter(conversion::Column::NewCustomerDerived.eq(true))
-        .filter(conversion::Column::NewCustomer.eq(true))
-        .filter(conversion::Column::OccurredAt.gte(row.occurred_at))
-        .filter(
-            Condition::any()
-                .add(conversion::Column::OccurredAt.gt(row.occurred_at))
-                .add(
-                    Condition::all()
-                        .add(conversion::Column::OccurredAt.eq(row.occurred_at))
-                        .add(conversion::Column::ExternalId.gt(row.external_id.as_str())),
-                ),
-        )
-        .all(txn)
-        .await?;
-    for conversion in later {
-        let mut active = conversion.clone().into_active_model();
-        active.new_customer = Set(false);
-        active.change_seq = Set(brand.bump());
-        active.updated_at = Set(Utc::now());
-        let after = active.update(txn).await?;
-        brand
-            .rollup
-            .conversion(brand.timezone, Some(&conversion), &after)?;
-    }
-    Ok(())
-}
-
-/// Applies refunds that arrived before their order.
-async fn apply_held_refunds(
-    txn: &DatabaseTransaction,
-    brand: &mut BrandContext,
-    row: conversion::Model,
-) -> Result<conversion::Model, AppError> {
-    if !brand.lookups.may_have_held_refunds(&row.external_id) {
-        return Ok(row);
-    }
-    let held = refund::Entity::find()
-        .filter(refund::Column::BrandId.eq(brand.brand.id))
-        .filter(refund::Column::OrderExternalId.eq(row.external_id.as_str()))
-        .filter(refund::Column::ConversionId.is_null())
-        .all(txn)
-        .await?;
-    if held.is_empty() {
-        return Ok(row);
-    }
-    let currency = Currency::parse(&row.currency_code).map_err(AppError::internal)?;
-    let rate = stored_rate(&row)?;
-    for refund in held {
-        let amount = in_order_currency(&refund, currency)?;
-        let mut active = refund.into_active_model();
-        active.conversion_id = Set(Some(row.id));
-        active.amount_minor = Set(amount);
-        active.currency_code = Set(currency.code().to_owned());
-        active.brand_amount_minor = Set(Some(to_brand_minor(
-            amount,
-            currency,
-            brand.currency,
-            rate,
-        )?));
-        active.applied_at = Set(Some(Utc::now()));
-        active.update(txn).await?;
-    }
-    refresh_refund_totals(txn, brand, row).await
-}
-
-/// A held refund was recorded in the currency the integrator gave (or the brand's); the order
-/// decides. Re-expressed exactly, or rounded half to even when the order's currency is coarser.
-fn in_order_currency(refund: &refund::Model, order_currency: Currency) -> Result<i64, AppError> {
-    if refund.currency_code == order_currency.code() {
-        return Ok(refund.amount_minor);
-    }
-    let held_currency = Currency::parse(&refund.currency_code).map_err(AppError::internal)?;
-    let decimal = Money::new(refund.amount_minor, held_currency).to_decimal();
-    let factor = Decimal::from(10i64.pow(order_currency.minor_digits()));
-    crate::domain::money::mul_round_half_even(1, decimal * factor).map_err(AppError::internal)
-}
-
-pub(crate) fn stored_rate(row: &conversion::Model) -> Result<Option<Decimal>, AppError> {
-    row.exchange_rate
-        .as_deref()
-        .map(Decimal::from_str)
-        .transpose()
-        .map_err(AppError::internal)
-}
-
-pub(crate) fn to_brand_minor(
-    minor: i64,
-    currency: Currency,
-    brand_currency: Currency,
-    rate: Option<Decimal>,
-) -> Result<i64, AppError> {
-    match rate {
-        Some(rate) => Ok(convert(Money::new(minor, currency), brand_currency, rate)
-            .map_err(AppError::internal)?
-            .minor),
-        None => Ok(minor),
-    }
-}
-
-/// Recomputes a conversion's refunded totals and status from all its applied refunds (the
-/// brand-currency total is converted once, over the total, with the conversion's own rate).
-pub(crate) async fn refresh_refund_totals(
-    txn: &DatabaseTransaction,
-    brand: &mut BrandContext,
-    row: conversion::Model,
-) -> Result<conversion::Model, AppError> {
-    let refunds = refund::Entity::find()
-        .filter(refund::Column::ConversionId.eq(row.id))
-        .all(txn)
-        .await?;
-    let total = capped_refund_total(row.amount_minor, refunds.iter().map(|r| r.amount_minor));
-    let currency = Currency::parse(&row.currency_code).map_err(AppError::internal)?;
-    let brand_total = to_brand_minor(total, currency, brand.currency, stored_rate(&row)?)?;
-    let status = status_for(row.amount_minor, total);
-    let before = row.clone();
-    let mut active = row.into_active_model();
-    active.refunded_minor = Set(total);
-    active.refunded_brand_minor = Set(brand_total);
-    active.status = Set(status.as_str().to_owned());
-    active.change_seq = Set(brand.bump());
-    active.updated_at = Set(Utc::now());
-    let after = active.update(txn).await?;
-    brand
-        .rollup
-        .conversion(brand.timezone, Some(&before), &after)?;
-    Ok(after)
 }
 
 /// The click named by a click id of this brand (another brand's click id names nothing).

@@ -6,9 +6,11 @@
 //! statement so a deferred SQLite transaction never has to upgrade), which makes duplicate
 //! detection race-free across processes and hands out change-feed positions in commit order.
 
+pub mod batch;
 pub mod changes;
 pub mod clicks;
 pub mod conversions;
+mod customers;
 mod lookups;
 pub mod refunds;
 
@@ -153,24 +155,7 @@ impl BrandContext {
     }
 }
 
-/// An external id: trimmed, 1 to 200 characters.
-pub(crate) fn external_id(field: &'static str, raw: &str) -> Result<String, AppError> {
-    crate::domain::text::required(field, raw, 200).map_err(AppError::invalid)
-}
-
 /// A stored enum value the code wrote itself; anything else is INTERNAL.
 pub(crate) fn parse<T>(value: Option<T>) -> Result<T, AppError> {
     value.ok_or_else(|| AppError::internal("unexpected stored value"))
-}
-
-/// A batch larger than the limit is refused as a whole.
-pub(crate) fn check_batch_size(field: &str, len: usize) -> Result<(), AppError> {
-    let max = crate::domain::conversion::MAX_BATCH;
-    if len > max {
-        return Err(AppError::bad_input(
-            field,
-            format!("at most {max} items per batch (got {len}): split it"),
-        ));
-    }
-    Ok(())
 }

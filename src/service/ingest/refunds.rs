@@ -1,19 +1,22 @@
 //! `recordRefund`: full and partial refunds of an order, idempotent on the refund id. A refund
 //! whose order has not arrived is held and applied when the order arrives.
 
+use std::str::FromStr;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
-use super::conversions::{refresh_refund_totals, stored_rate, to_brand_minor};
-use super::{BrandContext, external_id, lock_brand, save_change_seq};
+use super::batch::external_id;
+use super::{BrandContext, lock_brand, save_change_seq};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{conversion, refund};
-use crate::domain::money::{Currency, Money};
+use crate::domain::conversion::{capped_refund_total, status_for};
+use crate::domain::money::{Currency, Money, convert};
 use crate::error::AppError;
 use crate::service::webhooks;
 
@@ -190,4 +193,105 @@ async fn insert(
     }
     .insert(txn)
     .await?)
+}
+
+/// Applies refunds that arrived before their order.
+pub(super) async fn apply_held_refunds(
+    txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
+    row: conversion::Model,
+) -> Result<conversion::Model, AppError> {
+    if !brand.lookups.may_have_held_refunds(&row.external_id) {
+        return Ok(row);
+    }
+    let held = refund::Entity::find()
+        .filter(refund::Column::BrandId.eq(brand.brand.id))
+        .filter(refund::Column::OrderExternalId.eq(row.external_id.as_str()))
+        .filter(refund::Column::ConversionId.is_null())
+        .all(txn)
+        .await?;
+    if held.is_empty() {
+        return Ok(row);
+    }
+    let currency = Currency::parse(&row.currency_code).map_err(AppError::internal)?;
+    let rate = stored_rate(&row)?;
+    for refund in held {
+        let amount = in_order_currency(&refund, currency)?;
+        let mut active = refund.into_active_model();
+        active.conversion_id = Set(Some(row.id));
+        active.amount_minor = Set(amount);
+        active.currency_code = Set(currency.code().to_owned());
+        active.brand_amount_minor = Set(Some(to_brand_minor(
+            amount,
+            currency,
+            brand.currency,
+            rate,
+        )?));
+        active.applied_at = Set(Some(Utc::now()));
+        active.update(txn).await?;
+    }
+    refresh_refund_totals(txn, brand, row).await
+}
+
+/// A held refund was recorded in the currency the integrator gave (or the brand's); the order
+/// decides. Re-expressed exactly, or rounded half to even when the order's currency is coarser.
+fn in_order_currency(refund: &refund::Model, order_currency: Currency) -> Result<i64, AppError> {
+    if refund.currency_code == order_currency.code() {
+        return Ok(refund.amount_minor);
+    }
+    let held_currency = Currency::parse(&refund.currency_code).map_err(AppError::internal)?;
+    let decimal = Money::new(refund.amount_minor, held_currency).to_decimal();
+    let factor = Decimal::from(10i64.pow(order_currency.minor_digits()));
+    crate::domain::money::mul_round_half_even(1, decimal * factor).map_err(AppError::internal)
+}
+
+pub(crate) fn stored_rate(row: &conversion::Model) -> Result<Option<Decimal>, AppError> {
+    row.exchange_rate
+        .as_deref()
+        .map(Decimal::from_str)
+        .transpose()
+        .map_err(AppError::internal)
+}
+
+pub(crate) fn to_brand_minor(
+    minor: i64,
+    currency: Currency,
+    brand_currency: Currency,
+    rate: Option<Decimal>,
+) -> Result<i64, AppError> {
+    match rate {
+        Some(rate) => Ok(convert(Money::new(minor, currency), brand_currency, rate)
+            .map_err(AppError::internal)?
+            .minor),
+        None => Ok(minor),
+    }
+}
+
+/// Recomputes a conversion's refunded totals and status from all its applied refunds (the
+/// brand-currency total is converted once, over the total, with the conversion's own rate).
+pub(crate) async fn refresh_refund_totals(
+    txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
+    row: conversion::Model,
+) -> Result<conversion::Model, AppError> {
+    let refunds = refund::Entity::find()
+        .filter(refund::Column::ConversionId.eq(row.id))
+        .all(txn)
+        .await?;
+    let total = capped_refund_total(row.amount_minor, refunds.iter().map(|r| r.amount_minor));
+    let currency = Currency::parse(&row.currency_code).map_err(AppError::internal)?;
+    let brand_total = to_brand_minor(total, currency, brand.currency, stored_rate(&row)?)?;
+    let status = status_for(row.amount_minor, total);
+    let before = row.clone();
+    let mut active = row.into_active_model();
+    active.refunded_minor = Set(total);
+    active.refunded_brand_minor = Set(brand_total);
+    active.status = Set(status.as_str().to_owned());
+    active.change_seq = Set(brand.bump());
+    active.updated_at = Set(Utc::now());
+    let after = active.update(txn).await?;
+    brand
+        .rollup
+        .conversion(brand.timezone, Some(&before), &after)?;
+    Ok(after)
 }
