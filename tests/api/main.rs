@@ -12,6 +12,7 @@ mod campaigns;
 mod content;
 mod contract_copy;
 mod crash;
+mod docs;
 mod experiments;
 mod fuzz;
 mod graphql_http;
