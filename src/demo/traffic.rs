@@ -328,7 +328,7 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
     let key = &demo.integrator;
     let items: Vec<ClickItem> = plan.clicks.iter().map(PlannedClick::item).collect();
     for batch in batches(items) {
-        let results = clicks::record(demo.db, key, batch)
+        let results = clicks::record(demo.db, key, batch, Utc::now())
             .await
             .step(|| "record clicks".into())?;
         all_accepted("click", results)?;
@@ -340,20 +340,20 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
         late_order,
     } = plan.orders;
     for batch in batches(items) {
-        let results = conversions::record(demo.db, key, batch)
+        let results = conversions::record(demo.db, key, batch, Utc::now())
             .await
             .step(|| "record conversions".into())?;
         all_accepted("conversion", results)?;
     }
     for item in refund_items {
         let id = item.refund_id.clone();
-        refunds::record(demo.db, key, item)
+        refunds::record(demo.db, key, item, Utc::now())
             .await
             .step(|| format!("record refund {id}"))?;
     }
     // A refund whose order arrives later (a delayed order webhook): held, then applied.
     let id = held_refund.refund_id.clone();
-    let held = refunds::record(demo.db, key, held_refund)
+    let held = refunds::record(demo.db, key, held_refund, Utc::now())
         .await
         .step(|| format!("record refund {id}"))?;
     if held.conversion.is_some() {
@@ -362,7 +362,7 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
             detail: "its order is already there: the refund was not held".into(),
         });
     }
-    let results = conversions::record(demo.db, key, vec![late_order])
+    let results = conversions::record(demo.db, key, vec![late_order], Utc::now())
         .await
         .step(|| "record the late order".into())?;
     all_accepted("conversion", results)

@@ -141,7 +141,7 @@ pub async fn conversions(State(state): State<AppState>, request: Request) -> Res
         Ok(item) => item,
         Err(err) => return app_error(&err),
     };
-    let mut results = match conversions::record(&state.db, &actor, vec![item]).await {
+    let mut results = match conversions::record(&state.db, &actor, vec![item], Utc::now()).await {
         Ok(results) => {
             let stored = results
                 .iter()

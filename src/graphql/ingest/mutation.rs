@@ -32,7 +32,8 @@ impl IngestMutation {
                 country: c.country,
             })
             .collect();
-        let results = clicks::record(context::db(ctx)?, context::actor(ctx)?, items).await?;
+        let (db, actor) = (context::db(ctx)?, context::actor(ctx)?);
+        let results = clicks::record(db, actor, items, context::now(ctx)).await?;
         context::count_ingested(ctx, "click", accepted(&results));
         Ok(RecordClicksPayload::new(results))
     }
@@ -60,7 +61,8 @@ impl IngestMutation {
                 region: c.region,
             })
             .collect();
-        let results = conversions::record(context::db(ctx)?, context::actor(ctx)?, items).await?;
+        let (db, actor) = (context::db(ctx)?, context::actor(ctx)?);
+        let results = conversions::record(db, actor, items, context::now(ctx)).await?;
         context::count_ingested(ctx, "conversion", accepted(&results));
         Ok(RecordConversionsPayload::new(results))
     }
@@ -83,6 +85,7 @@ impl IngestMutation {
                 currency: input.currency_code.map(|c| c.0),
                 occurred_at: input.occurred_at.0,
             },
+            context::now(ctx),
         )
         .await?;
         context::count_ingested(ctx, "refund", usize::from(!outcome.duplicate));

@@ -2,7 +2,12 @@
 //! ([`ItemResult`]: ACCEPTED, DUPLICATE, or REJECTED with its error while the others are stored),
 //! external ids are checked one way, and a batch over the limit is refused whole.
 
+use chrono::Duration;
+
 use crate::error::AppError;
+
+/// How far in the future an event's `occurredAt` may be (clock skew between systems).
+pub(crate) const FUTURE_TOLERANCE: Duration = Duration::hours(24);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ItemStatus {

@@ -3,13 +3,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
-use super::batch::{ItemResult, ItemStatus, check_batch_size, external_id, rejected};
+use super::batch::{
+    FUTURE_TOLERANCE, ItemResult, ItemStatus, check_batch_size, external_id, rejected,
+};
 use super::lock_brand;
 use crate::auth::secrets::sha256_hex;
 use crate::auth::{Actor, Permission};
@@ -36,6 +38,7 @@ pub async fn record(
     db: &DatabaseConnection,
     actor: &Actor,
     items: Vec<ClickItem>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<ItemResult<click::Model>>, AppError> {
     let brand_id = actor.require(Permission::Ingest)?;
     check_batch_size("clicks", items.len())?;
@@ -96,7 +99,7 @@ pub async fn record(
             slots.push(Slot::done(rejected(click_id, err)));
             continue;
         };
-        match validate(&item) {
+        match validate(&item, now) {
             Ok((is_bot, class, referrer, country)) => {
                 new_rows.push(click::ActiveModel {
                     brand_id: Set(brand_id),
@@ -110,7 +113,7 @@ pub async fn record(
                     country: Set(country),
                     is_bot: Set(is_bot),
                     source: Set("API".into()),
-                    created_at: Set(Utc::now()),
+                    created_at: Set(now),
                     ..Default::default()
                 });
                 new_ids.insert(click_id.clone());
@@ -177,8 +180,8 @@ impl Slot {
 
 type Valid = (bool, &'static str, Option<String>, Option<String>);
 
-fn validate(item: &ClickItem) -> Result<Valid, AppError> {
-    if item.occurred_at > Utc::now() + Duration::hours(24) {
+fn validate(item: &ClickItem, now: DateTime<Utc>) -> Result<Valid, AppError> {
+    if item.occurred_at > now + FUTURE_TOLERANCE {
         return Err(AppError::bad_input("occurredAt", "is in the future"));
     }
     let user_agent = item.user_agent.as_deref().unwrap_or("");

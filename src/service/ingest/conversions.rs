@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
@@ -10,7 +10,9 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::batch::{ItemResult, ItemStatus, check_batch_size, external_id, rejected};
+use super::batch::{
+    FUTURE_TOLERANCE, ItemResult, ItemStatus, check_batch_size, external_id, rejected,
+};
 use super::customers::{self, History};
 use super::{BrandContext, lock_brand, refunds, save_change_seq};
 use crate::auth::{Actor, Permission};
@@ -41,9 +43,6 @@ pub struct ConversionItem {
     pub region: Option<String>,
 }
 
-/// How far in the future an `occurredAt` may be (clock skew between systems).
-const FUTURE_TOLERANCE: Duration = Duration::hours(24);
-
 /// Records a batch. Items are reported on their own: a bad item is REJECTED with a code and
 /// the others are stored; a known external id is a DUPLICATE that returns the stored conversion
 /// and writes nothing. The batch is committed (durable) before it is answered.
@@ -52,6 +51,7 @@ pub async fn record(
     db: &DatabaseConnection,
     actor: &Actor,
     items: Vec<ConversionItem>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<ItemResult<conversion::Model>>, AppError> {
     let brand_id = actor.require(Permission::Ingest)?;
     check_batch_size("conversions", items.len())?;
@@ -92,7 +92,7 @@ pub async fn record(
             });
             continue;
         }
-        match ingest_one(&txn, &mut brand, &id, item).await {
+        match ingest_one(&txn, &mut brand, &id, item, now).await {
             Ok(stored) => {
                 known.insert(id.clone(), stored.clone());
                 results.push(ItemResult {
@@ -163,9 +163,10 @@ async fn ingest_one(
     brand: &mut BrandContext,
     external_id: &str,
     item: ConversionItem,
+    now: DateTime<Utc>,
 ) -> Result<conversion::Model, AppError> {
-    let valid = validate(item, brand.currency, Utc::now())?;
-    store(txn, brand, external_id, valid).await
+    let valid = validate(item, brand.currency, now)?;
+    store(txn, brand, external_id, valid, now).await
 }
 
 /// A conversion item whose every field is valid and normalized.
@@ -243,6 +244,7 @@ async fn store(
     brand: &mut BrandContext,
     external_id: &str,
     valid: ValidConversion,
+    now: DateTime<Utc>,
 ) -> Result<conversion::Model, AppError> {
     let (brand_amount, rate) = brand
         .in_brand_currency(txn, valid.money, valid.occurred_at, "currencyCode")
@@ -264,7 +266,6 @@ async fn store(
             (!earlier, true)
         }
     };
-    let now = Utc::now();
     let seq = brand.bump();
     let row = conversion::ActiveModel {
         brand_id: Set(brand.brand.id),
@@ -306,9 +307,9 @@ async fn store(
         .events
         .push(crate::events::Event::conversion_recorded(&row));
     if history == History::Mixed {
-        customers::demote_later(txn, brand, &row).await?;
+        customers::demote_later(txn, brand, &row, now).await?;
     }
-    let row = refunds::apply_held_refunds(txn, brand, row).await?;
+    let row = refunds::apply_held_refunds(txn, brand, row, now).await?;
     crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;
     announce_attributed(txn, brand, &row).await?;
     Ok(row)

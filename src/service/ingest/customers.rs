@@ -82,6 +82,7 @@ pub(super) async fn demote_later(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: &conversion::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let Some(key) = &row.customer_key else {
         return Ok(());
@@ -107,7 +108,7 @@ pub(super) async fn demote_later(
         let mut active = conversion.clone().into_active_model();
         active.new_customer = Set(false);
         active.change_seq = Set(brand.bump());
-        active.updated_at = Set(Utc::now());
+        active.updated_at = Set(now);
         let after = active.update(txn).await?;
         brand
             .rollup

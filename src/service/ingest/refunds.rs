@@ -44,6 +44,7 @@ pub async fn record(
     db: &DatabaseConnection,
     actor: &Actor,
     item: RefundItem,
+    now: DateTime<Utc>,
 ) -> Result<RefundOutcome, AppError> {
     let brand_id = actor.require(Permission::Ingest)?;
     let order_id = external_id("externalId", &item.order_external_id)?;
@@ -75,7 +76,6 @@ pub async fn record(
         .filter(conversion::Column::ExternalId.eq(order_id.as_str()))
         .one(&txn)
         .await?;
-    let now = Utc::now();
     let outcome = match order {
         Some(order) => {
             let currency = Currency::parse(&order.currency_code).map_err(AppError::internal)?;
@@ -105,13 +105,15 @@ pub async fn record(
                 &order_id,
                 &refund_id,
                 money,
-                Some(order.id),
-                Some(brand_minor),
                 item.occurred_at,
-                Some(now),
+                Some(Applied {
+                    conversion_id: order.id,
+                    brand_minor,
+                }),
+                now,
             )
             .await?;
-            let order = refresh_refund_totals(&txn, &mut brand, order).await?;
+            let order = refresh_refund_totals(&txn, &mut brand, order, now).await?;
             crate::service::ledger::reverse_for_refund(&txn, &mut brand, &order).await?;
             announce_refunded(&txn, &order, &stored).await?;
             RefundOutcome {
@@ -130,10 +132,9 @@ pub async fn record(
                 &order_id,
                 &refund_id,
                 money,
-                None,
-                None,
                 item.occurred_at,
                 None,
+                now,
             )
             .await?;
             RefundOutcome {
@@ -166,29 +167,35 @@ async fn announce_refunded(
     Ok(())
 }
 
+/// The order a refund is applied to, and the refund in the brand currency at the order's rate.
+struct Applied {
+    conversion_id: i64,
+    brand_minor: i64,
+}
+
+/// Stores a refund, applied at `now` to its order, or held (`applied: None`) until it arrives.
 #[allow(clippy::too_many_arguments)]
 async fn insert(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &DatabaseTransaction,
     brand_id: i64,
     order_id: &str,
     refund_id: &str,
     money: Money,
-    conversion_id: Option<i64>,
-    brand_minor: Option<i64>,
     occurred_at: DateTime<Utc>,
-    applied_at: Option<DateTime<Utc>>,
+    applied: Option<Applied>,
+    now: DateTime<Utc>,
 ) -> Result<refund::Model, AppError> {
     Ok(refund::ActiveModel {
         brand_id: Set(brand_id),
-        conversion_id: Set(conversion_id),
+        conversion_id: Set(applied.as_ref().map(|a| a.conversion_id)),
         order_external_id: Set(order_id.to_owned()),
         refund_external_id: Set(refund_id.to_owned()),
         amount_minor: Set(money.minor),
         currency_code: Set(money.currency.code().to_owned()),
-        brand_amount_minor: Set(brand_minor),
+        brand_amount_minor: Set(applied.as_ref().map(|a| a.brand_minor)),
         occurred_at: Set(occurred_at),
-        applied_at: Set(applied_at),
-        created_at: Set(Utc::now()),
+        applied_at: Set(applied.map(|_| now)),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(txn)
@@ -200,6 +207,7 @@ pub(super) async fn apply_held_refunds(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: conversion::Model,
+    now: DateTime<Utc>,
 ) -> Result<conversion::Model, AppError> {
     if !brand.lookups.may_have_held_refunds(&row.external_id) {
         return Ok(row);
@@ -227,10 +235,10 @@ pub(super) async fn apply_held_refunds(
             brand.currency,
             rate,
         )?));
-        active.applied_at = Set(Some(Utc::now()));
+        active.applied_at = Set(Some(now));
         active.update(txn).await?;
     }
-    refresh_refund_totals(txn, brand, row).await
+    refresh_refund_totals(txn, brand, row, now).await
 }
 
 /// A held refund was recorded in the currency the integrator gave (or the brand's); the order
@@ -273,6 +281,7 @@ pub(crate) async fn refresh_refund_totals(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: conversion::Model,
+    now: DateTime<Utc>,
 ) -> Result<conversion::Model, AppError> {
     let refunds = refund::Entity::find()
         .filter(refund::Column::ConversionId.eq(row.id))
@@ -288,7 +297,7 @@ pub(crate) async fn refresh_refund_totals(
     active.refunded_brand_minor = Set(brand_total);
     active.status = Set(status.as_str().to_owned());
     active.change_seq = Set(brand.bump());
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let after = active.update(txn).await?;
     brand
         .rollup
