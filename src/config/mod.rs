@@ -180,7 +180,7 @@ impl GraphqlConfig {
     }
 }
 
-/// The redirect hot path (`GET /r/{code}`): see the README's "Redirects and click capture".
+/// The redirect hot path (`GET /r/{code}`): see docs/integrators.md, "Redirects and click capture".
 #[derive(Debug, Clone)]
 pub struct TrackingConfig {
     /// Key of the visitor hash; never the raw IP is stored, only this keyed hash.
@@ -250,7 +250,7 @@ impl TrackingConfig {
     }
 }
 
-/// The outbound webhook worker: see the README's "Webhooks".
+/// The outbound webhook worker: see docs/integrators.md, "Webhooks".
 #[derive(Debug, Clone)]
 pub struct WebhookConfig {
     pub poll_interval: Duration,

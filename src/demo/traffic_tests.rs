@@ -1,4 +1,4 @@
-//! The demo's traffic plan holds what the README and the serve test rely on, for any load time.
+//! The demo's traffic plan holds what docs/demo.md and the serve test rely on, for any load time.
 
 use std::collections::{HashMap, HashSet};
 

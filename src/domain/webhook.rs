@@ -71,7 +71,7 @@ pub fn signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 /// Whether `header` signs `body` with `secret` at a time within `tolerance_secs` of `now`
-/// (what a receiver does; used by the tests and documented in the README).
+/// (what a receiver does; used by the tests and documented in docs/integrators.md).
 pub fn verify_signature(
     secret: &str,
     header: &str,
