@@ -65,7 +65,14 @@ impl Extension for ErrorCodesExtension {
                 .into_iter()
                 .map(|err| {
                     let code = validation_code(&err.message);
-                    with_code(err, code)
+                    let field = invalid_argument(&err.message).map(str::to_owned);
+                    let mut err = with_code(err, code);
+                    if let Some(field) = field {
+                        err.extensions
+                            .get_or_insert_with(ErrorExtensionValues::default)
+                            .set("field", field);
+                    }
+                    err
                 })
                 .collect()
         })
@@ -120,6 +127,13 @@ fn validation_code(message: &str) -> ErrorCode {
     }
 }
 
+/// The argument a value error names, as its path (`orderBy.metric`, `filter.from`): the
+/// `extensions.field` of the error, like a resolver's input errors.
+fn invalid_argument(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    rest.split_once('"').map(|(path, _)| path)
+}
+
 pub fn code_of(err: &ServerError) -> Option<String> {
     err.extensions
         .as_ref()
@@ -169,5 +183,21 @@ fn classify(err: &mut ServerError, request_id: &str) {
     extensions.set("code", code.as_str());
     if code == ErrorCode::Internal {
         extensions.set("requestId", request_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_errors_are_the_callers_and_name_their_argument() {
+        let message = "Invalid value for argument \"orderBy.metric\", enumeration type \
+                       \"PerformanceMetric\" does not contain the value \"PROFIT\"";
+        assert_eq!(validation_code(message), ErrorCode::BadUserInput);
+        assert_eq!(invalid_argument(message), Some("orderBy.metric"));
+        let unknown = "Unknown field \"nope\" on type \"Query\".";
+        assert_eq!(validation_code(unknown), ErrorCode::GraphqlValidationFailed);
+        assert_eq!(invalid_argument(unknown), None);
     }
 }
