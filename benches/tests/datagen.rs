@@ -143,19 +143,18 @@ async fn service_by_creator(
         ..Default::default()
     };
     let mut out = ByCreator::new();
-    let mut page = RowPage::new(Some(2), None).expect("page");
+    let mut page = RowPage::new(Some(2), None, None).expect("page");
     let mut rows = Vec::new();
     loop {
         let report = performance::report(db, None, &actor, &filter, &[Dimension::Creator], &page)
             .await
             .expect("report");
-        let last = report
-            .rows
-            .last()
-            .map(|row| performance::row_cursor(&row.key));
+        let last = report.rows.last().map(|row| page.cursor(row));
         rows.extend(report.rows);
         match (report.has_next_page, last) {
-            (true, Some(cursor)) => page = RowPage::new(Some(2), Some(&cursor)).expect("page"),
+            (true, Some(cursor)) => {
+                page = RowPage::new(Some(2), Some(&cursor), None).expect("page")
+            }
             _ => break,
         }
     }

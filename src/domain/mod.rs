@@ -19,6 +19,7 @@ pub mod ltv;
 pub mod metrics;
 pub mod money;
 pub mod offer;
+pub mod ranking;
 pub mod roster;
 pub mod text;
 pub mod webhook;

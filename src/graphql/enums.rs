@@ -143,3 +143,12 @@ where
         .map(A::from)
         .ok_or_else(|| crate::error::AppError::internal(format!("stored value {value:?}")))
 }
+
+/// The direction of a list's or a report's order.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::domain::ranking::Direction")]
+pub enum OrderDirection {
+    #[default]
+    Asc,
+    Desc,
+}

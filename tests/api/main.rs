@@ -29,6 +29,7 @@ mod performance;
 mod performance_oracle;
 mod portal;
 mod redirect;
+mod report_order;
 mod rollups;
 mod roster;
 mod schema;

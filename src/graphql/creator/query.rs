@@ -5,7 +5,9 @@ use super::types::Creator;
 use crate::error::AppError;
 use crate::graphql::connection::{Cursor, Page, PageRequest, page};
 use crate::graphql::context;
-use crate::graphql::enums::{CreatorTier, PartnershipStage, Platform, VettingStatus};
+use crate::graphql::enums::{
+    CreatorTier, OrderDirection, PartnershipStage, Platform, VettingStatus,
+};
 use crate::service::creators::{self, CreatorFilter as Filter, CreatorSort};
 use crate::service::page::{SortValue, SortedPage};
 
@@ -30,13 +32,6 @@ pub enum CreatorOrderField {
     CreatedAt,
     Followers,
     Name,
-}
-
-#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OrderDirection {
-    #[default]
-    Asc,
-    Desc,
 }
 
 #[derive(InputObject, Default)]

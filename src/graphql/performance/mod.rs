@@ -1,2 +1,3 @@
+pub mod order;
 pub mod query;
 pub mod types;

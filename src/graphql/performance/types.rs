@@ -3,6 +3,7 @@
 use async_graphql::connection::{CursorType, PageInfo};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
+use super::order::PerformanceOrder;
 use crate::domain::metrics::Metrics;
 use crate::domain::roster;
 use crate::error::AppError;
@@ -15,9 +16,7 @@ use crate::graphql::id::{self, NodeKind};
 use crate::graphql::loaders::failed;
 use crate::graphql::money::{MoneyInput, MoneyObject, stored, stored_opt};
 use crate::graphql::scalars::DateTime;
-use crate::service::performance::{
-    self, Dimension, Filter, Report, Row, RowKey, RowPage, row_cursor,
-};
+use crate::service::performance::{self, Dimension, Filter, Report, Row, RowKey, RowPage};
 
 /// What a report is grouped by: any of CAMPAIGN, CREATOR, PLATFORM (the creator's primary
 /// platform), OFFER, and at most one time grain (DAY, WEEK as ISO weeks from Monday, MONTH), in
@@ -188,21 +187,29 @@ impl PerformanceMetrics {
 /// A report: totals over everything the filter admits, and a page of its rows (one per key).
 pub struct PerformanceReport {
     report: Report,
-    paged: bool,
+    /// The request `report` answers (its cursor, if any, and order).
+    page: RowPage,
 }
 
-/// The page of report rows that `first` and `after` (an opaque cursor) ask for.
-pub fn row_page(first: Option<i32>, after: Option<String>) -> Result<RowPage, AppError> {
+/// The page of report rows that `first` and `after` (an opaque cursor) ask for, in `order`.
+pub fn row_page(
+    first: Option<i32>,
+    after: Option<String>,
+    order: Option<PerformanceOrder>,
+) -> Result<RowPage, AppError> {
     let after = after.map(|raw| Cursor::decode_cursor(&raw)).transpose()?;
-    RowPage::new(first, after.as_ref().map(|cursor| cursor.0.as_str()))
+    RowPage::new(
+        first,
+        after.as_ref().map(|cursor| cursor.0.as_str()),
+        order.map(Into::into),
+    )
 }
 
 impl PerformanceReport {
-    /// `page` is the request `report` answers (`paged`: it had a cursor).
     pub fn new(report: Report, page: &RowPage) -> Self {
         Self {
             report,
-            paged: page.after.is_some(),
+            page: page.clone(),
         }
     }
 }
@@ -217,7 +224,7 @@ impl PerformanceReport {
     }
 
     /// This page of the rows: one row per key that has events, by period, then campaign,
-    /// creator, platform and offer. The additive metrics of all rows add up to the totals (a
+    /// creator, platform and offer (or by `orderBy`, ties in that order). The additive metrics of all rows add up to the totals (a
     /// missing dimension, such as a campaign-level cost under CREATOR, gives a null key field).
     async fn rows(&self) -> Vec<PerformanceRow> {
         self.report
@@ -238,9 +245,9 @@ impl PerformanceReport {
     /// `endCursor` continues after this page's last row (pass it as `after`).
     async fn page_info(&self) -> PageInfo {
         let cursor =
-            |row: Option<&Row>| row.map(|row| Cursor(row_cursor(&row.key)).encode_cursor());
+            |row: Option<&Row>| row.map(|row| Cursor(self.page.cursor(row)).encode_cursor());
         PageInfo {
-            has_previous_page: self.paged,
+            has_previous_page: self.page.after.is_some(),
             has_next_page: self.report.has_next_page,
             start_cursor: cursor(self.report.rows.first()),
             end_cursor: cursor(self.report.rows.last()),
@@ -348,8 +355,14 @@ impl LtvReport {
         }
     }
 
+    /// Rows before `first` cut them.
+    async fn row_count(&self) -> u64 {
+        self.0.row_count as u64
+    }
+
     /// One row per key of the acquiring purchase (campaign, creator, platform, offer, period of
-    /// acquisition), in the same order as performance rows.
+    /// acquisition), in the same order as performance rows (or by `orderBy`, ties in that
+    /// order), the `first` of them.
     async fn rows(&self) -> Vec<LtvRow> {
         self.0
             .rows

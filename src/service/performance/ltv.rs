@@ -17,6 +17,7 @@ use crate::db::entity::{brand, conversion, enrollment};
 use crate::domain::calendar::{local_day, local_midnight, period_label};
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::ltv::{Cohort, CustomerValue, Purchase, acquisition};
+use crate::domain::ranking::{self, LtvMetric, Order};
 use crate::error::AppError;
 
 /// The longest window a customer's value is followed over.
@@ -37,7 +38,26 @@ pub struct LtvRow {
 pub struct LtvReport {
     pub currency_code: String,
     pub totals: Cohort,
+    /// The first rows in the asked order.
     pub rows: Vec<LtvRow>,
+    /// Rows before the cut.
+    pub row_count: usize,
+}
+
+/// Which rows of an LTV report to return: the `first` in `order` (key order without one).
+#[derive(Clone, Copy, Debug)]
+pub struct LtvTop {
+    pub first: usize,
+    pub order: Option<Order<LtvMetric>>,
+}
+
+impl LtvTop {
+    /// A validated request: `first` 1 to [`MAX_ROWS`] (default: every row).
+    pub fn new(first: Option<i32>, order: Option<Order<LtvMetric>>) -> Result<Self, AppError> {
+        let max = MAX_ROWS as u64;
+        let first = crate::service::page::page_size(first, max, max)? as usize;
+        Ok(Self { first, order })
+    }
 }
 
 pub async fn ltv(
@@ -46,6 +66,7 @@ pub async fn ltv(
     filter: &Filter,
     days: i32,
     group_by: &[Dimension],
+    top: &LtvTop,
 ) -> Result<LtvReport, AppError> {
     let brand_id = actor.require(Permission::ReadBrand)?;
     super::check_range(filter.from, filter.to)?;
@@ -125,10 +146,20 @@ pub async fn ltv(
         })
         .collect();
     rows.sort_by_key(|row| row.key.sort_key());
+    let row_count = rows.len();
+    if let Some(order) = top.order {
+        // Stable: rows with equal values stay in key order.
+        rows.sort_by(|a, b| {
+            let value = |row: &LtvRow| ranking::ltv_value_of(&row.cohort, order.metric);
+            ranking::compare(value(a), value(b), order.direction)
+        });
+    }
+    rows.truncate(top.first);
     Ok(LtvReport {
         currency_code: brand.currency_code,
         totals,
         rows,
+        row_count,
     })
 }
 

@@ -19,8 +19,8 @@ mod uniques;
 
 pub use self::cache::{Computed, ReportCache};
 pub use self::forecast::{DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, forecast};
-pub use self::ltv::{LtvReport, LtvRow, MAX_DAYS as MAX_LTV_DAYS, ltv};
-pub use self::paging::{MAX_PAGE_ROWS, RowPage, encode as row_cursor};
+pub use self::ltv::{LtvReport, LtvRow, LtvTop, MAX_DAYS as MAX_LTV_DAYS, ltv};
+pub use self::paging::{MAX_PAGE_ROWS, RowPage, Selected};
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -131,9 +131,20 @@ pub fn dims_of(group_by: &[Dimension]) -> Result<Dims, AppError> {
     Ok(dims)
 }
 
+/// The longest range a report covers: two years (and a leap day).
+pub const MAX_RANGE_DAYS: i64 = 731;
+
+/// `[from, to)` is a report's range: not empty, at most [`MAX_RANGE_DAYS`]. Checked before any
+/// statement runs.
 pub(crate) fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), AppError> {
     if from >= to {
         return Err(AppError::bad_input("to", "must be after from"));
+    }
+    if to - from > chrono::Duration::days(MAX_RANGE_DAYS) {
+        return Err(AppError::bad_input(
+            "to",
+            format!("a report covers at most {MAX_RANGE_DAYS} days (two years): narrow the range"),
+        ));
     }
     Ok(())
 }
@@ -149,7 +160,10 @@ pub async fn report(
     page: &RowPage,
 ) -> Result<Report, AppError> {
     let brand_id = actor.require(Permission::ReadBrand)?;
-    let key = format!("brand {brand_id} {filter:?} {group_by:?}");
+    check_range(filter.from, filter.to)?;
+    let dims = dims_of(group_by)?;
+    let selected = page.selected();
+    let key = format!("brand {brand_id} {filter:?} {group_by:?} {selected:?}");
     paged(cache, key, page, async {
         let brand = brand::Entity::find_by_id(brand_id)
             .one(db)
@@ -165,7 +179,8 @@ pub async fn report(
             db,
             vec![part],
             filter,
-            dims_of(group_by)?,
+            dims,
+            selected,
             Some(margin),
             currency_code,
         )
@@ -191,11 +206,11 @@ async fn paged(
         Some(computed) => computed,
         None => Arc::new(compute.await?),
     };
-    let (rows, has_next_page) = page.window(&computed.rows, |row| &row.key);
+    let (rows, has_next_page) = page.window(&computed.rows);
     let report = Report {
         currency_code: computed.currency_code.clone(),
         totals: computed.totals,
-        rows: rows.to_vec(),
+        rows,
         row_count: computed.rows.len(),
         has_next_page,
     };
@@ -225,7 +240,8 @@ pub async fn campaign_totals(
         campaign_ids: Some(vec![campaign_id]),
         ..Filter::default()
     };
-    report(db, None, actor, &filter, &[], &RowPage::totals_only()).await
+    let page = RowPage::totals_only();
+    report(db, None, actor, &filter, &[], &page).await
 }
 
 /// CREATOR: the same report restricted to the caller's own creator records, across the brands
@@ -245,15 +261,18 @@ pub async fn my_report(
             "the creator portal is for creator accounts".into(),
         ));
     }
+    check_range(filter.from, filter.to)?;
+    let dims = dims_of(group_by)?;
+    let selected = page.selected();
     let key = format!(
-        "creator {:?} {brand_id:?} {filter:?} {group_by:?}",
+        "creator {:?} {brand_id:?} {filter:?} {group_by:?} {selected:?}",
         actor.creator_ids
     );
     paged(
         cache,
         key,
         page,
-        my_computed(db, actor, brand_id, filter, group_by),
+        my_computed(db, actor, brand_id, filter, dims, selected),
     )
     .await
 }
@@ -263,7 +282,8 @@ async fn my_computed(
     actor: &Actor,
     brand_id: Option<i64>,
     filter: &Filter,
-    group_by: &[Dimension],
+    dims: Dims,
+    selected: Selected,
 ) -> Result<Computed, AppError> {
     let records = creator::Entity::find()
         .filter(creator::Column::Id.is_in(actor.creator_ids.clone()))
@@ -312,7 +332,7 @@ async fn my_computed(
             }
         })
         .collect();
-    build(db, parts, filter, dims_of(group_by)?, None, currency_code).await
+    build(db, parts, filter, dims, selected, None, currency_code).await
 }
 
 /// One brand's share of a report, with the creators it is restricted to.
@@ -326,10 +346,10 @@ async fn build(
     parts: Vec<Part>,
     filter: &Filter,
     dims: Dims,
+    selected: Selected,
     margin: Option<Decimal>,
     currency_code: String,
 ) -> Result<Computed, AppError> {
-    check_range(filter.from, filter.to)?;
     let restriction = Restriction {
         campaign_ids: filter
             .campaign_ids
@@ -381,7 +401,11 @@ async fn build(
         }
         scopes.push(scope);
     }
-    let uniques = uniques::count(db, &scopes, &dims).await?;
+    let uniques = if selected.unique_clicks {
+        uniques::count(db, &scopes, &dims).await?
+    } else {
+        uniques::Uniques::default()
+    };
     let tz = first_tz.unwrap_or(Tz::UTC);
     let metrics_of = |counters: &Counters, unique_clicks: i64| {
         let mut m = metrics(counters, unique_clicks, margin.unwrap_or(Decimal::ONE));
