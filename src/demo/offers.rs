@@ -6,10 +6,11 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::campaigns::{BALM, CLUB, HOLIDAY, SPF, SPRING};
+use super::campaigns::{BALM, CLUB, HOLIDAY, SPF, SPRING, usd};
 use super::{Demo, LoadError, StepContext};
-use crate::domain::offer::{OfferModel, Rates, VolumeTier};
-use crate::service::offers::{self, OfferInput};
+use crate::domain::money::Money;
+use crate::domain::offer::OfferModel;
+use crate::service::offers::{self, OfferInput, RatesInput, TierInput};
 
 /// A rate in the plan: money in USD cents, a share as a decimal string of percent.
 #[derive(Clone, Copy)]
@@ -118,30 +119,34 @@ fn percent(value: &str) -> Result<Decimal, LoadError> {
     })
 }
 
+fn cents(minor: i64) -> Money {
+    Money::new(minor, usd())
+}
+
 /// The plan's rates as the services take them.
-pub(super) fn rates(plan: &[Rate]) -> Result<Rates, LoadError> {
-    let mut rates = Rates::default();
+pub(super) fn rates(plan: &[Rate]) -> Result<RatesInput, LoadError> {
+    let mut rates = RatesInput::default();
     for rate in plan {
         match *rate {
-            Rate::Cpa(minor) => rates.cpa_minor = Some(minor),
-            Rate::Cpl(minor) => rates.cpl_minor = Some(minor),
-            Rate::Cpc(minor) => rates.cpc_minor = Some(minor),
+            Rate::Cpa(minor) => rates.cpa = Some(cents(minor)),
+            Rate::Cpl(minor) => rates.cpl = Some(cents(minor)),
+            Rate::Cpc(minor) => rates.cpc = Some(cents(minor)),
             Rate::Share(value) => rates.revenue_share_percent = Some(percent(value)?),
-            Rate::Flat(minor) => rates.flat_fee_minor = Some(minor),
+            Rate::Flat(minor) => rates.flat_fee = Some(cents(minor)),
         }
     }
     Ok(rates)
 }
 
-fn tier((from_sale, rate): (i32, Rate)) -> Result<VolumeTier, LoadError> {
-    let (cpa_minor, revenue_share_percent) = match rate {
-        Rate::Cpa(minor) => (Some(minor), None),
+fn tier((from_sale, rate): (i32, Rate)) -> Result<TierInput, LoadError> {
+    let (cpa, revenue_share_percent) = match rate {
+        Rate::Cpa(minor) => (Some(cents(minor)), None),
         Rate::Share(value) => (None, Some(percent(value)?)),
         _ => (None, None),
     };
-    Ok(VolumeTier {
+    Ok(TierInput {
         from_sale,
-        cpa_minor,
+        cpa,
         revenue_share_percent,
     })
 }
@@ -163,7 +168,7 @@ pub(super) async fn load(demo: &mut Demo<'_>) -> Result<(), LoadError> {
             rates: rates(plan.rates)?,
             new_customers_only: plan.new_customers_only,
             hold_period_days: plan.hold_period_days,
-            monthly_cap_minor: plan.monthly_cap,
+            monthly_cap: plan.monthly_cap.map(cents),
             tiers: plan
                 .tiers
                 .iter()

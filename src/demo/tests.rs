@@ -116,12 +116,20 @@ fn campaigns_have_valid_varied_schedules() {
     assert!(statuses.len() >= 4);
 }
 
+/// The plan's rates in minor units, as the services store them.
+fn stored_rates(plan: &[super::offers::Rate]) -> crate::domain::offer::Rates {
+    rates(plan)
+        .expect("rates")
+        .in_currency("USD")
+        .expect("rates in USD")
+}
+
 #[test]
 fn offers_cover_every_model_with_valid_rates() {
     let models: HashSet<OfferModel> = OFFERS.iter().map(|o| o.model).collect();
     assert_eq!(models.len(), OfferModel::ALL.len());
     for o in &OFFERS {
-        let r = rates(o.rates).expect("rates");
+        let r = stored_rates(o.rates);
         validate_rates(o.model, &r).expect(o.name);
         assert!(CAMPAIGNS.iter().any(|c| c.key == o.campaign), "{}", o.name);
     }
@@ -133,7 +141,7 @@ fn offers_cover_every_model_with_valid_rates() {
     let hybrids: Vec<_> = OFFERS
         .iter()
         .filter(|o| o.model == OfferModel::Hybrid)
-        .map(|o| rates(o.rates).expect("rates"))
+        .map(|o| stored_rates(o.rates))
         .collect();
     assert!(hybrids.iter().any(|r| r.cpa_minor.is_some()));
     assert!(hybrids.iter().any(|r| r.revenue_share_percent.is_some()));
@@ -152,8 +160,8 @@ fn enrollments_are_of_approved_live_creators_under_their_campaigns_offers() {
             .unwrap_or_else(|| panic!("offer {}/{}", e.campaign, e.offer));
         validate_overrides(
             offer.model,
-            &rates(offer.rates).expect("rates"),
-            &rates(e.overrides).expect("rates"),
+            &stored_rates(offer.rates),
+            &stored_rates(e.overrides),
         )
         .expect(e.creator);
         assert!(seen.insert((e.campaign, e.creator)), "one per campaign");

@@ -1,36 +1,33 @@
 //! `POST /graphql`: one operation per request, JSON in and out.
 
 use std::any::Any;
-use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 
 use async_graphql::http::GraphiQLSource;
 use axum::Json;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use futures_util::FutureExt;
-use serde_json::json;
 
-use super::problem::error_response;
-use super::{AppState, REQUEST_ID_HEADER, client_ip, limits, rate_limit};
+use super::auth::Caller;
+use super::problem::{error_response, internal_error};
+use super::{AppState, REQUEST_ID_HEADER, client_ip, rate_limit};
 use crate::auth::Actor;
-use crate::error::{AppError, ErrorCode};
+use crate::error::ErrorCode;
 use crate::graphql::context::RequestContext;
 use crate::graphql::limits::introspection_allowed;
 use crate::graphql::loaders::Loaders;
-use crate::service::actors;
 
-pub async fn execute(State(state): State<AppState>, request: Request) -> Response {
+pub async fn execute(
+    State(state): State<AppState>,
+    _: JsonContentType,
+    caller: Option<Caller>,
+    request: Request,
+) -> Response {
     let (parts, body) = request.into_parts();
-    if !is_json(&parts.headers) {
-        return error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::BadRequest,
-            "send the request as JSON with Content-Type: application/json",
-        );
-    }
     let request_id = parts
         .headers
         .get(REQUEST_ID_HEADER)
@@ -38,10 +35,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         .unwrap_or_default()
         .to_owned();
     let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
-    let actor = match authenticate_and_limit(&state, &parts.headers, client_ip, &request_id).await {
-        Ok(actor) => actor,
-        Err(response) => return response,
-    };
+    let actor = caller.map(|Caller(actor)| actor);
     let mut gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {
         Ok(request) => request,
         Err(response) => return response,
@@ -114,102 +108,7 @@ fn panicked(request_id: &str, payload: &(dyn Any + Send)) -> Response {
         .or_else(|| payload.downcast_ref::<&str>().copied())
         .unwrap_or("non-string panic payload");
     tracing::error!(request_id, detail, "GraphQL execution panicked");
-    internal(request_id)
-}
-
-/// INTERNAL with nothing but the request id, which finds the log line.
-fn internal(request_id: &str) -> Response {
-    let body = json!({ "errors": [{
-        "message": "internal error",
-        "extensions": { "code": ErrorCode::Internal.as_str(), "requestId": request_id },
-    }] });
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-}
-
-/// The caller, within its rate limit: a user or key by its own bucket; no credential, or one
-/// that does not verify, by the client IP's (so guessing keys is limited like logging in).
-async fn authenticate_and_limit(
-    state: &AppState,
-    headers: &HeaderMap,
-    client_ip: Option<IpAddr>,
-    request_id: &str,
-) -> Result<Option<Actor>, Response> {
-    let limits = &state.rate_limits;
-    if !headers.contains_key(header::AUTHORIZATION) {
-        limits
-            .anonymous(client_ip)
-            .map_err(IntoResponse::into_response)?;
-        return Ok(None);
-    }
-    match authenticate(state, headers, request_id).await {
-        Ok(Some(actor)) => {
-            limits
-                .caller(actor.principal)
-                .map_err(IntoResponse::into_response)?;
-            Ok(Some(actor))
-        }
-        Ok(None) => {
-            limits
-                .anonymous(client_ip)
-                .map_err(IntoResponse::into_response)?;
-            Ok(None)
-        }
-        Err(refusal) if refusal.status() == StatusCode::UNAUTHORIZED => {
-            limits
-                .anonymous(client_ip)
-                .map_err(IntoResponse::into_response)?;
-            Err(refusal)
-        }
-        Err(other) => Err(other),
-    }
-}
-
-/// The caller from `Authorization: Bearer ...`: none without the header; a credential that does
-/// not verify is refused outright (401) rather than treated as anonymous.
-async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    request_id: &str,
-) -> Result<Option<Actor>, Response> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthenticated("use Authorization: Bearer <token>"))?;
-    match actors::from_bearer(&state.db, &state.auth, token).await {
-        Ok(actor) => Ok(Some(actor)),
-        Err(AppError::Unauthenticated) => Err(unauthenticated(
-            "the token or API key is invalid, expired or revoked",
-        )),
-        Err(AppError::Unavailable) => Err(limits::service_unavailable(
-            "no database connection is free, retry shortly",
-        )),
-        Err(err) => {
-            tracing::error!(request_id, error = %err, "authentication failed");
-            Err(internal(request_id))
-        }
-    }
-}
-
-fn unauthenticated(message: &str) -> Response {
-    let mut response = error_response(
-        StatusCode::UNAUTHORIZED,
-        ErrorCode::Unauthenticated,
-        message,
-    );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
-    response
+    internal_error(request_id)
 }
 
 /// Queries over GET are not served: every operation is a POST with a JSON body.
@@ -227,6 +126,25 @@ pub async fn get_not_allowed() -> Response {
 
 pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+/// Refuses (415) a body that is not JSON; runs before [`Caller`], so such a request is neither
+/// authenticated nor counted against a rate limit.
+pub struct JsonContentType;
+
+impl<S: Send + Sync> FromRequestParts<S> for JsonContentType {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        if is_json(&parts.headers) {
+            return Ok(Self);
+        }
+        Err(error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+            "send the request as JSON with Content-Type: application/json",
+        ))
+    }
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

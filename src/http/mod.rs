@@ -4,8 +4,10 @@
 //!
 //! Limits, outermost first: request id, trace, panic catcher, body size (413), request timeout
 //! (408), then, except for the health and metrics routes, load shedding past `max_in_flight`
-//! (503). Rate limits run in the handlers, after authentication ([`rate_limit`]).
+//! (503). Rate limits run with authentication, before a handler reads the body ([`auth`],
+//! [`rate_limit`]).
 
+mod auth;
 pub mod client_ip;
 mod graphql;
 mod health;

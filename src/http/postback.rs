@@ -1,24 +1,25 @@
 //! `POST /postback/conversions`: server-to-server conversions for networks that cannot send
 //! GraphQL. Same fields as `ConversionInput` (JSON, camelCase), same key (`Authorization: Bearer
-//! pg_...` with INGEST), same rules and idempotency as `recordConversions`.
+//! pg_...` with INGEST, taken and refused as on `POST /graphql`: [`super::auth`]), same rules and
+//! idempotency as `recordConversions`.
 
 use axum::Json;
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::auth::Caller;
 use super::problem::error_response;
-use super::{AppState, client_ip, limits};
+use super::{AppState, limits};
 use crate::domain::conversion::Kind;
 use crate::domain::money::Currency;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::id::{self, NodeKind};
-use crate::service::actors;
 use crate::service::ingest::batch::ItemStatus;
 use crate::service::ingest::conversions::{self, ConversionItem};
 
@@ -90,36 +91,12 @@ fn app_error(err: &AppError) -> Response {
     (status, Json(body)).into_response()
 }
 
-pub async fn conversions(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let token = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    // Without a valid key the call is anonymous and limited per client IP; with one, per key.
-    let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
-    let Some(token) = token else {
-        if let Err(limited) = state.rate_limits.anonymous(client_ip) {
-            return limited.into_response();
-        }
-        return app_error(&AppError::Unauthenticated);
-    };
-    let actor = match actors::from_bearer(&state.db, &state.auth, token).await {
-        Ok(actor) => actor,
-        Err(err) => {
-            if err.code() == ErrorCode::Unauthenticated
-                && let Err(limited) = state.rate_limits.anonymous(client_ip)
-            {
-                return limited.into_response();
-            }
-            return app_error(&err);
-        }
-    };
-    if let Err(limited) = state.rate_limits.caller(actor.principal) {
-        return limited.into_response();
-    }
+pub async fn conversions(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    request: Request,
+) -> Response {
+    let body = request.into_body();
     let Ok(bytes) = to_bytes(body, state.config.http.max_body_bytes).await else {
         return error_response(
             StatusCode::PAYLOAD_TOO_LARGE,

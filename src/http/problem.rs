@@ -15,6 +15,15 @@ pub fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Res
     (status, Json(body)).into_response()
 }
 
+/// INTERNAL with nothing but the request id, which finds the log line.
+pub fn internal_error(request_id: &str) -> Response {
+    let body = json!({ "errors": [{
+        "message": "internal error",
+        "extensions": { "code": ErrorCode::Internal.as_str(), "requestId": request_id },
+    }] });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
 pub async fn not_found() -> Response {
     error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
 }

@@ -1,5 +1,6 @@
-//! Request rate limits: a token bucket per caller, checked by the HTTP handlers after
-//! authentication and before the body is parsed or any operation runs.
+//! Request rate limits: a token bucket per caller, checked with authentication (the
+//! [`super::auth::Caller`] extractor, the WebSocket `connection_init`) before the body is parsed
+//! or any operation runs.
 //!
 //! - A user (access token) or an API key: `per_caller` requests per window.
 //! - Anonymous calls (`login`, `registerBrand`, `refreshSession`, `acceptInvite`, postbacks

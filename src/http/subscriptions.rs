@@ -28,7 +28,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::oneshot;
 
 use super::problem::error_response;
-use super::{AppState, REQUEST_ID_HEADER, client_ip, limits};
+use super::{AppState, REQUEST_ID_HEADER, auth, client_ip, limits};
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::RequestContext;
@@ -204,18 +204,14 @@ async fn authenticate(
 }
 
 /// The credential of a `connection_init` payload: `Authorization`, `authorization` or `token`,
-/// with or without the `Bearer ` prefix.
+/// with or without the `Bearer ` prefix (parsed as the `Authorization` header is).
 fn credential(payload: &serde_json::Value) -> Option<&str> {
     let object = payload.as_object()?;
     let raw = ["Authorization", "authorization", "token"]
         .iter()
         .find_map(|key| object.get(*key)?.as_str())?
         .trim();
-    let token = match raw.split_once(char::is_whitespace) {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-        _ if raw.eq_ignore_ascii_case("bearer") => "",
-        _ => raw,
-    };
+    let token = auth::parse_bearer(raw).unwrap_or(raw);
     (!token.is_empty()).then_some(token)
 }
 

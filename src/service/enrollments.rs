@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::offers::RatesInput;
 use super::page::{self, KeysetPage};
 use super::{campaigns, ledger, offers};
 use crate::auth::{Actor, Permission, Role};
@@ -22,7 +23,8 @@ pub struct EnrollInput {
     pub campaign_id: i64,
     pub creator_id: i64,
     pub offer_id: i64,
-    pub overrides: Rates,
+    /// In the brand currency.
+    pub overrides: RatesInput,
     /// Start ACTIVE instead of INVITED.
     pub active: bool,
 }
@@ -53,12 +55,25 @@ fn overrides_json(rates: &Rates) -> Option<String> {
         .map(|p| p.normalize().to_string())
 }
 
+/// The overrides in minor units of the brand currency (MANAGER, ADMIN).
+async fn overrides_in_brand_currency(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    overrides: RatesInput,
+) -> Result<Rates, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    overrides.in_currency(&campaigns::brand_currency(db, brand_id).await?)
+}
+
+/// MANAGER, ADMIN: enrolls a creator of the brand in one of its campaigns under an offer of
+/// that campaign (INVITED unless `active`).
 #[instrument(skip_all)]
 pub async fn enroll(
     db: &DatabaseConnection,
     actor: &Actor,
     input: EnrollInput,
 ) -> Result<enrollment::Model, AppError> {
+    let overrides = overrides_in_brand_currency(db, actor, input.overrides).await?;
     let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     let creator = creator::Entity::find_by_id(input.creator_id)
         .filter(creator::Column::BrandId.eq(campaign.brand_id))
@@ -75,7 +90,7 @@ pub async fn enroll(
     validate_overrides(
         offers::model_of(&offer)?,
         &offers::rates_of(&offer)?,
-        &input.overrides,
+        &overrides,
     )
     .map_err(AppError::invalid)?;
     let now = Utc::now();
@@ -91,11 +106,11 @@ pub async fn enroll(
         creator_id: Set(creator.id),
         offer_id: Set(offer.id),
         status: Set(status.as_str().to_owned()),
-        cpa_amount_minor: Set(input.overrides.cpa_minor),
-        cpl_amount_minor: Set(input.overrides.cpl_minor),
-        cpc_amount_minor: Set(input.overrides.cpc_minor),
-        revenue_share_percent: Set(overrides_json(&input.overrides)),
-        flat_fee_minor: Set(input.overrides.flat_fee_minor),
+        cpa_amount_minor: Set(overrides.cpa_minor),
+        cpl_amount_minor: Set(overrides.cpl_minor),
+        cpc_amount_minor: Set(overrides.cpc_minor),
+        revenue_share_percent: Set(overrides_json(&overrides)),
+        flat_fee_minor: Set(overrides.flat_fee_minor),
         activated_at: Set(input.active.then_some(now)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -171,15 +186,20 @@ pub async fn set_status(
     Ok(updated)
 }
 
-/// Changes the offer (of the same campaign) and/or the overrides; `overrides` replaces them all.
+/// Changes the offer (of the same campaign) and/or the overrides (in the brand currency);
+/// `overrides` replaces them all.
 #[instrument(skip(db, actor, overrides))]
 pub async fn update_terms(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
     offer_id: Option<i64>,
-    overrides: Option<Rates>,
+    overrides: Option<RatesInput>,
 ) -> Result<enrollment::Model, AppError> {
+    let overrides = match overrides {
+        Some(overrides) => Some(overrides_in_brand_currency(db, actor, overrides).await?),
+        None => None,
+    };
     let row = find_for_change(db, actor, id).await?;
     let offer = offer_of_campaign(
         db,

@@ -15,6 +15,7 @@ use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{offer, offer_tier};
 use crate::domain::brand::MAX_HOLD_PERIOD_DAYS;
+use crate::domain::money::Money;
 use crate::domain::offer::{OfferModel, Rates, VolumeTier, validate_rates, validate_tiers};
 use crate::domain::text;
 use crate::error::AppError;
@@ -23,11 +24,63 @@ pub struct OfferInput {
     pub campaign_id: i64,
     pub name: String,
     pub model: OfferModel,
-    pub rates: Rates,
+    pub rates: RatesInput,
     pub new_customers_only: bool,
     pub hold_period_days: Option<i32>,
-    pub monthly_cap_minor: Option<i64>,
-    pub tiers: Vec<VolumeTier>,
+    pub monthly_cap: Option<Money>,
+    pub tiers: Vec<TierInput>,
+}
+
+/// Rates as a caller gives them: amounts as money, which must be in the currency of the
+/// campaign (the brand currency) and not negative.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RatesInput {
+    pub cpa: Option<Money>,
+    pub cpl: Option<Money>,
+    pub cpc: Option<Money>,
+    pub revenue_share_percent: Option<Decimal>,
+    pub flat_fee: Option<Money>,
+}
+
+impl RatesInput {
+    /// The rates in minor units of `currency`; an amount in another currency or negative is
+    /// BAD_USER_INPUT on its field (`cpaAmount`, `cplAmount`, `cpcAmount`, `flatFee`).
+    pub fn in_currency(self, currency: &str) -> Result<Rates, AppError> {
+        Ok(Rates {
+            cpa_minor: amount("cpaAmount", self.cpa, currency)?,
+            cpl_minor: amount("cplAmount", self.cpl, currency)?,
+            cpc_minor: amount("cpcAmount", self.cpc, currency)?,
+            revenue_share_percent: self.revenue_share_percent,
+            flat_fee_minor: amount("flatFee", self.flat_fee, currency)?,
+        })
+    }
+}
+
+/// A volume tier as a caller gives it (see [`RatesInput`] for the amount).
+#[derive(Clone, Copy, Debug)]
+pub struct TierInput {
+    pub from_sale: i32,
+    pub cpa: Option<Money>,
+    pub revenue_share_percent: Option<Decimal>,
+}
+
+fn amount(field: &str, money: Option<Money>, currency: &str) -> Result<Option<i64>, AppError> {
+    money
+        .map(|m| campaigns::brand_amount(field, m, currency))
+        .transpose()
+}
+
+fn tiers_in(tiers: Vec<TierInput>, currency: &str) -> Result<Vec<VolumeTier>, AppError> {
+    tiers
+        .into_iter()
+        .map(|tier| {
+            Ok(VolumeTier {
+                from_sale: tier.from_sale,
+                cpa_minor: amount("tiers.cpaAmount", tier.cpa, currency)?,
+                revenue_share_percent: tier.revenue_share_percent,
+            })
+        })
+        .collect()
 }
 
 /// The rates stored on an offer row.
@@ -67,11 +120,15 @@ pub async fn create(
     input: OfferInput,
 ) -> Result<offer::Model, AppError> {
     let campaign = campaigns::get_for_change(db, actor, input.campaign_id).await?;
+    let currency = &campaign.currency_code;
+    let rates = input.rates.in_currency(currency)?;
+    let monthly_cap_minor = amount("monthlyCap", input.monthly_cap, currency)?;
+    let tiers = tiers_in(input.tiers, currency)?;
     let name = text::required("name", &input.name, 200).map_err(AppError::invalid)?;
-    validate_rates(input.model, &input.rates).map_err(AppError::invalid)?;
-    validate_tiers(input.model, &input.rates, &input.tiers).map_err(AppError::invalid)?;
+    validate_rates(input.model, &rates).map_err(AppError::invalid)?;
+    validate_tiers(input.model, &rates, &tiers).map_err(AppError::invalid)?;
     validate_hold(input.hold_period_days)?;
-    if input.monthly_cap_minor.is_some_and(|cap| cap <= 0) {
+    if monthly_cap_minor.is_some_and(|cap| cap <= 0) {
         return Err(AppError::bad_input("monthlyCap", "must be more than 0"));
     }
     let now = Utc::now();
@@ -82,24 +139,23 @@ pub async fn create(
         name: Set(name),
         model: Set(input.model.as_str().to_owned()),
         currency_code: Set(campaign.currency_code.clone()),
-        cpa_amount_minor: Set(input.rates.cpa_minor),
-        cpl_amount_minor: Set(input.rates.cpl_minor),
-        cpc_amount_minor: Set(input.rates.cpc_minor),
-        revenue_share_percent: Set(input
-            .rates
+        cpa_amount_minor: Set(rates.cpa_minor),
+        cpl_amount_minor: Set(rates.cpl_minor),
+        cpc_amount_minor: Set(rates.cpc_minor),
+        revenue_share_percent: Set(rates
             .revenue_share_percent
             .map(|p| p.normalize().to_string())),
-        flat_fee_minor: Set(input.rates.flat_fee_minor),
+        flat_fee_minor: Set(rates.flat_fee_minor),
         new_customers_only: Set(input.new_customers_only),
         hold_period_days: Set(input.hold_period_days),
-        monthly_cap_minor: Set(input.monthly_cap_minor),
+        monthly_cap_minor: Set(monthly_cap_minor),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    insert_tiers(&txn, &row, &input.tiers).await?;
+    insert_tiers(&txn, &row, &tiers).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -130,15 +186,18 @@ async fn insert_tiers<C: ConnectionTrait>(
 
 /// A partial change of the terms that do not change what the offer is (its model and amounts
 /// stay: create a new offer and move enrollments to it instead, so history stays explainable).
+/// Amounts are in the offer's currency, as for [`RatesInput`].
 #[derive(Default)]
 pub struct OfferChange {
     pub name: Option<String>,
     pub new_customers_only: Option<bool>,
     pub hold_period_days: Option<Option<i32>>,
-    pub monthly_cap_minor: Option<Option<i64>>,
-    pub tiers: Option<Vec<VolumeTier>>,
+    pub monthly_cap: Option<Option<Money>>,
+    pub tiers: Option<Vec<TierInput>>,
 }
 
+/// MANAGER, ADMIN. An offer the caller cannot read is NOT_FOUND; amounts not in the offer's
+/// currency are BAD_USER_INPUT before a caller who may read but not change it is FORBIDDEN.
 #[instrument(skip(db, actor, change))]
 pub async fn update(
     db: &DatabaseConnection,
@@ -146,15 +205,19 @@ pub async fn update(
     id: i64,
     change: OfferChange,
 ) -> Result<offer::Model, AppError> {
-    let brand_id = actor.require(Permission::ManagePartnerships)?;
-    let row = offer::Entity::find_by_id(id)
-        .filter(offer::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = get(db, actor, id).await?;
+    let monthly_cap_minor = change
+        .monthly_cap
+        .map(|cap| amount("monthlyCap", cap, &row.currency_code))
+        .transpose()?;
+    let tiers = change
+        .tiers
+        .map(|tiers| tiers_in(tiers, &row.currency_code))
+        .transpose()?;
+    actor.require(Permission::ManagePartnerships)?;
     let model = model_of(&row)?;
     let rates = rates_of(&row)?;
-    if let Some(tiers) = &change.tiers {
+    if let Some(tiers) = &tiers {
         validate_tiers(model, &rates, tiers).map_err(AppError::invalid)?;
     }
     let mut active = row.clone().into_active_model();
@@ -168,7 +231,7 @@ pub async fn update(
         validate_hold(days)?;
         active.hold_period_days = Set(days);
     }
-    if let Some(cap) = change.monthly_cap_minor {
+    if let Some(cap) = monthly_cap_minor {
         if cap.is_some_and(|c| c <= 0) {
             return Err(AppError::bad_input("monthlyCap", "must be more than 0"));
         }
@@ -177,7 +240,7 @@ pub async fn update(
     active.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     let updated = active.update(&txn).await?;
-    if let Some(tiers) = change.tiers {
+    if let Some(tiers) = tiers {
         offer_tier::Entity::delete_many()
             .filter(offer_tier::Column::OfferId.eq(row.id))
             .exec(&txn)

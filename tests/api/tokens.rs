@@ -9,7 +9,7 @@ use partnergraph::auth::jwt::JwtKeys;
 use partnergraph::config::Secret;
 use serde_json::json;
 
-use crate::helpers::world::{db_id, register};
+use crate::helpers::world::{self, db_id, register};
 use crate::helpers::{TestApp, error_codes, test_config};
 use crate::on_both_backends;
 
@@ -92,7 +92,93 @@ async fn malformed_authorization_headers_are_refused(app: TestApp) {
     }
 }
 
+/// `POST /graphql` and `POST /postback/conversions` read `Authorization` with one extractor:
+/// the same forms are accepted, and the same ones refused with the same status, challenge and
+/// body.
+async fn every_endpoint_reads_the_authorization_header_alike(app: TestApp) {
+    let w = world::world(&app).await;
+    let send = |path: &str, authorization: Option<String>, body: serde_json::Value| {
+        let mut request = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        app.request(request.body(Body::from(body.to_string())).unwrap())
+    };
+    let graphql =
+        |authorization: Option<String>| send("/graphql", authorization, json!({ "query": VIEWER }));
+    let postback = |authorization: Option<String>, external_id: &str| {
+        let body = json!({ "externalId": external_id, "kind": "SALE",
+            "occurredAt": Utc::now().to_rfc3339(), "amount": "10" });
+        send("/postback/conversions", authorization, body)
+    };
+
+    // The scheme in any case, with extra spaces.
+    for (i, scheme) in ["Bearer", "bearer", "BEARER", "bEaReR  "]
+        .iter()
+        .enumerate()
+    {
+        let viewer = graphql(Some(format!("{scheme} {}", w.admin))).await;
+        assert_eq!(viewer.status, StatusCode::OK, "{scheme}: {}", viewer.text);
+        assert_eq!(
+            viewer.json()["data"]["viewer"]["email"],
+            "admin@a.test",
+            "{scheme}"
+        );
+        // The key is recognised on /graphql (an integrator has no viewer: FORBIDDEN, not
+        // UNAUTHENTICATED) and accepted by the postback.
+        let as_key = graphql(Some(format!("{scheme} {}", w.key))).await;
+        assert_eq!(error_codes(&as_key.json()), ["FORBIDDEN"], "{scheme}");
+        let created = postback(Some(format!("{scheme} {}", w.key)), &format!("hdr-{i}")).await;
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{scheme}: {}",
+            created.text
+        );
+    }
+
+    // Bad credentials: the same refusal on both.
+    let refused = [
+        "Bearer not-a-token".to_owned(),
+        "bearer not-a-token".to_owned(),
+        "bearer pg_not_a_real_key".to_owned(),
+        format!("Basic {}", w.key),
+        "Bearer".to_owned(),
+        "Bearer    ".to_owned(),
+        "token".to_owned(),
+    ];
+    for value in refused {
+        let on_graphql = graphql(Some(value.clone())).await;
+        let on_postback = postback(Some(value.clone()), "hdr-refused").await;
+        for answer in [&on_graphql, &on_postback] {
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{value}: {}",
+                answer.text
+            );
+            assert_eq!(
+                answer.headers[header::WWW_AUTHENTICATE],
+                "Bearer error=\"invalid_token\"",
+                "{value}"
+            );
+            assert_eq!(error_codes(&answer.json()), ["UNAUTHENTICATED"], "{value}");
+        }
+        assert_eq!(on_graphql.json(), on_postback.json(), "{value}");
+    }
+
+    // No credential: anonymous on /graphql, a challenge where one is required.
+    let anonymous = graphql(None).await;
+    assert_eq!(anonymous.status, StatusCode::OK);
+    assert_eq!(error_codes(&anonymous.json()), ["UNAUTHENTICATED"]);
+    let missing = postback(None, "hdr-missing").await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.headers[header::WWW_AUTHENTICATE], "Bearer");
+    assert_eq!(error_codes(&missing.json()), ["UNAUTHENTICATED"]);
+}
+
 on_both_backends!(
     forged_and_stale_tokens_are_refused_with_401,
     malformed_authorization_headers_are_refused,
+    every_endpoint_reads_the_authorization_header_alike,
 );

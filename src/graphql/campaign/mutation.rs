@@ -1,7 +1,6 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use super::types::{Campaign, Enrollment, Offer};
-use crate::domain::offer::{Rates, VolumeTier};
 use crate::error::AppError;
 use crate::graphql::context;
 use crate::graphql::enums::{
@@ -12,7 +11,7 @@ use crate::graphql::money::MoneyInput;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::service::campaigns::{self, Brief, CampaignChange, CampaignInput};
 use crate::service::enrollments::{self, EnrollInput};
-use crate::service::offers::{self, OfferChange, OfferInput};
+use crate::service::offers::{self, OfferChange, OfferInput, RatesInput, TierInput};
 
 #[derive(InputObject, Default)]
 pub struct BriefInput {
@@ -149,33 +148,25 @@ pub struct UpdateEnrollmentInput {
     pub overrides: Option<RateOverridesInput>,
 }
 
-fn brand_minor(
-    field: &str,
-    money: Option<MoneyInput>,
-    currency: &str,
-) -> Result<Option<i64>, AppError> {
-    money
-        .map(|m| campaigns::brand_amount(field, m.to_money(field)?, currency))
-        .transpose()
+impl RateOverridesInput {
+    fn into_service(self) -> Result<RatesInput, AppError> {
+        Ok(RatesInput {
+            cpa: optional_money("cpaAmount", self.cpa_amount)?,
+            cpl: optional_money("cplAmount", self.cpl_amount)?,
+            cpc: optional_money("cpcAmount", self.cpc_amount)?,
+            revenue_share_percent: self.revenue_share_percent.map(|d| d.0),
+            flat_fee: optional_money("flatFee", self.flat_fee)?,
+        })
+    }
 }
 
-fn rates(input: RateOverridesInput, currency: &str) -> Result<Rates, AppError> {
-    Ok(Rates {
-        cpa_minor: brand_minor("cpaAmount", input.cpa_amount, currency)?,
-        cpl_minor: brand_minor("cplAmount", input.cpl_amount, currency)?,
-        cpc_minor: brand_minor("cpcAmount", input.cpc_amount, currency)?,
-        revenue_share_percent: input.revenue_share_percent.map(|d| d.0),
-        flat_fee_minor: brand_minor("flatFee", input.flat_fee, currency)?,
-    })
-}
-
-fn tiers(input: Vec<OfferTierInput>, currency: &str) -> Result<Vec<VolumeTier>, AppError> {
+fn tiers(input: Vec<OfferTierInput>) -> Result<Vec<TierInput>, AppError> {
     input
         .into_iter()
         .map(|tier| {
-            Ok(VolumeTier {
+            Ok(TierInput {
                 from_sale: tier.from_sale,
-                cpa_minor: brand_minor("tiers.cpaAmount", tier.cpa_amount, currency)?,
+                cpa: optional_money("tiers.cpaAmount", tier.cpa_amount)?,
                 revenue_share_percent: tier.revenue_share_percent.map(|d| d.0),
             })
         })
@@ -276,36 +267,26 @@ impl CampaignMutation {
         input: CreateOfferInput,
     ) -> Result<Offer, AppError> {
         let campaign_id = id::decode_as(&input.campaign_id, NodeKind::Campaign, "campaignId")?;
-        let db = context::db(ctx)?;
         let actor = context::actor(ctx)?;
-        let currency = campaigns::get_for_change(db, actor, campaign_id)
-            .await?
-            .currency_code;
-        let rates = rates(
-            RateOverridesInput {
-                cpa_amount: input.cpa_amount,
-                cpl_amount: input.cpl_amount,
-                cpc_amount: input.cpc_amount,
-                revenue_share_percent: input.revenue_share_percent,
-                flat_fee: input.flat_fee,
-            },
-            &currency,
-        )?;
-        let created = offers::create(
-            db,
-            actor,
-            OfferInput {
-                campaign_id,
-                name: input.name,
-                model: input.model.into(),
-                rates,
-                new_customers_only: input.new_customers_only,
-                hold_period_days: input.hold_period_days,
-                monthly_cap_minor: brand_minor("monthlyCap", input.monthly_cap, &currency)?,
-                tiers: tiers(input.tiers, &currency)?,
-            },
-        )
-        .await?;
+        let rates = RateOverridesInput {
+            cpa_amount: input.cpa_amount,
+            cpl_amount: input.cpl_amount,
+            cpc_amount: input.cpc_amount,
+            revenue_share_percent: input.revenue_share_percent,
+            flat_fee: input.flat_fee,
+        }
+        .into_service()?;
+        let offer = OfferInput {
+            campaign_id,
+            name: input.name,
+            model: input.model.into(),
+            rates,
+            new_customers_only: input.new_customers_only,
+            hold_period_days: input.hold_period_days,
+            monthly_cap: optional_money("monthlyCap", input.monthly_cap)?,
+            tiers: tiers(input.tiers)?,
+        };
+        let created = offers::create(context::db(ctx)?, actor, offer).await?;
         Ok(Offer(created))
     }
 
@@ -315,19 +296,16 @@ impl CampaignMutation {
         input: UpdateOfferInput,
     ) -> Result<Offer, AppError> {
         let offer_id = id::decode_as(&input.id, NodeKind::Offer, "id")?;
-        let db = context::db(ctx)?;
         let actor = context::actor(ctx)?;
-        let currency = offers::get(db, actor, offer_id).await?.currency_code;
         let change = OfferChange {
             name: input.name,
             new_customers_only: input.new_customers_only,
             hold_period_days: maybe(input.hold_period_days, Ok)?,
-            monthly_cap_minor: maybe(input.monthly_cap, |m| {
-                campaigns::brand_amount("monthlyCap", m.to_money("monthlyCap")?, &currency)
-            })?,
-            tiers: input.tiers.map(|t| tiers(t, &currency)).transpose()?,
+            monthly_cap: maybe(input.monthly_cap, |m| m.to_money("monthlyCap"))?,
+            tiers: input.tiers.map(tiers).transpose()?,
         };
-        Ok(Offer(offers::update(db, actor, offer_id, change).await?))
+        let updated = offers::update(context::db(ctx)?, actor, offer_id, change).await?;
+        Ok(Offer(updated))
     }
 
     /// Enrolls a creator of the brand in a campaign under one of its offers (INVITED unless
@@ -343,26 +321,15 @@ impl CampaignMutation {
             .map_err(|_| AppError::bad_input("creatorId", "no such creator"))?;
         let offer_id = id::decode_as(&input.offer_id, NodeKind::Offer, "offerId")
             .map_err(|_| AppError::bad_input("offerId", "no such offer"))?;
-        let db = context::db(ctx)?;
         let actor = context::actor(ctx)?;
-        let currency = campaigns::brand_currency(
-            db,
-            actor.require(crate::auth::Permission::ManagePartnerships)?,
-        )
-        .await?;
-        let overrides = rates(input.overrides.unwrap_or_default(), &currency)?;
-        let created = enrollments::enroll(
-            db,
-            actor,
-            EnrollInput {
-                campaign_id,
-                creator_id,
-                offer_id,
-                overrides,
-                active: input.active,
-            },
-        )
-        .await?;
+        let enroll = EnrollInput {
+            campaign_id,
+            creator_id,
+            offer_id,
+            overrides: input.overrides.unwrap_or_default().into_service()?,
+            active: input.active,
+        };
+        let created = enrollments::enroll(context::db(ctx)?, actor, enroll).await?;
         Ok(Enrollment(created))
     }
 
@@ -397,16 +364,14 @@ impl CampaignMutation {
                     .map_err(|_| AppError::bad_input("offerId", "no such offer"))
             })
             .transpose()?;
-        let db = context::db(ctx)?;
         let actor = context::actor(ctx)?;
-        let currency = campaigns::brand_currency(
-            db,
-            actor.require(crate::auth::Permission::ManagePartnerships)?,
-        )
-        .await?;
-        let overrides = input.overrides.map(|o| rates(o, &currency)).transpose()?;
+        let overrides = input
+            .overrides
+            .map(RateOverridesInput::into_service)
+            .transpose()?;
         let updated =
-            enrollments::update_terms(db, actor, enrollment_id, offer_id, overrides).await?;
+            enrollments::update_terms(context::db(ctx)?, actor, enrollment_id, offer_id, overrides)
+                .await?;
         Ok(Enrollment(updated))
     }
 }

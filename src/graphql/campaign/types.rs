@@ -1,7 +1,6 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use crate::db::entity::{campaign, enrollment, offer, offer_tier};
-use crate::domain::metrics;
 use crate::domain::{campaign as rules, enrollment as enrollment_rules, offer as offer_rules};
 use crate::error::AppError;
 use crate::graphql::connection::{Page, PageRequest, id_page};
@@ -90,7 +89,7 @@ impl Campaign {
         from: DateTime,
         to: DateTime,
     ) -> Result<CampaignPerformance, AppError> {
-        let report = performance::campaign_totals(
+        let scorecard = performance::campaign_scorecard(
             context::db(ctx)?,
             context::actor(ctx)?,
             self.0.id,
@@ -98,23 +97,12 @@ impl Campaign {
             to.0,
         )
         .await?;
-        let totals = report.totals;
-        let target_cpa = self
-            .0
-            .target_cpa_minor
-            .filter(|_| self.0.currency_code == report.currency_code);
-        let target_roas = self
-            .0
-            .target_roas
-            .as_deref()
-            .map(stored_decimal)
-            .transpose()?;
         Ok(CampaignPerformance {
-            cpa_vs_target: metrics::cpa_vs_target(totals.cpa_minor, target_cpa),
-            roas_vs_target: metrics::roas_vs_target(totals.roas, target_roas),
+            cpa_vs_target: scorecard.cpa_vs_target,
+            roas_vs_target: scorecard.roas_vs_target,
             metrics: PerformanceMetrics {
-                metrics: totals,
-                currency_code: report.currency_code,
+                metrics: scorecard.report.totals,
+                currency_code: scorecard.report.currency_code,
             },
         })
     }

@@ -36,7 +36,7 @@ use self::grouping::{Dims, Grouped, Owners, Restriction};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{brand, campaign, creator, enrollment};
 use crate::domain::calendar::{Grain, local_midnight, period_label};
-use crate::domain::metrics::{Counters, Metrics, metrics};
+use crate::domain::metrics::{Counters, Metrics, cpa_vs_target, metrics, roas_vs_target};
 use crate::domain::roster::Platform;
 use crate::error::AppError;
 
@@ -228,8 +228,52 @@ pub async fn campaign_totals(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Report, AppError> {
+    Ok(campaign_report(db, actor, campaign_id, from, to).await?.1)
+}
+
+/// A campaign's scorecard: its totals against its targets.
+pub struct Scorecard {
+    pub report: Report,
+    /// Actual CPA / target CPA; none without a target (or one in another currency than the
+    /// report's) or without sales.
+    pub cpa_vs_target: Option<f64>,
+    /// Actual ROAS / target ROAS; none without a target or without spend.
+    pub roas_vs_target: Option<f64>,
+}
+
+/// The scorecard of one campaign of the caller's brand over `[from, to)`.
+pub async fn campaign_scorecard(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    campaign_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Scorecard, AppError> {
+    let (campaign, report) = campaign_report(db, actor, campaign_id, from, to).await?;
+    let target_cpa = campaign
+        .target_cpa_minor
+        .filter(|_| campaign.currency_code == report.currency_code);
+    let target_roas = campaign
+        .target_roas
+        .as_deref()
+        .map(super::creators::stored_decimal)
+        .transpose()?;
+    Ok(Scorecard {
+        cpa_vs_target: cpa_vs_target(report.totals.cpa_minor, target_cpa),
+        roas_vs_target: roas_vs_target(report.totals.roas, target_roas),
+        report,
+    })
+}
+
+async fn campaign_report(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    campaign_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<(campaign::Model, Report), AppError> {
     let brand_id = actor.require(Permission::ReadBrand)?;
-    campaign::Entity::find_by_id(campaign_id)
+    let campaign = campaign::Entity::find_by_id(campaign_id)
         .filter(campaign::Column::BrandId.eq(brand_id))
         .one(db)
         .await?
@@ -240,8 +284,8 @@ pub async fn campaign_totals(
         campaign_ids: Some(vec![campaign_id]),
         ..Filter::default()
     };
-    let page = RowPage::totals_only();
-    report(db, None, actor, &filter, &[], &page).await
+    let report = report(db, None, actor, &filter, &[], &RowPage::totals_only()).await?;
+    Ok((campaign, report))
 }
 
 /// CREATOR: the same report restricted to the caller's own creator records, across the brands
