@@ -184,7 +184,7 @@ async fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthenticated("use Authorization: Bearer <token>"))?;
-    match actors::from_bearer(&state.db, &state.auth, token).await {
+    match actors::from_bearer(&state.db, &state.auth, token, state.auth.now()).await {
         Ok(actor) => Ok(Some(actor)),
         Err(AppError::Unauthenticated) => Err(unauthenticated(
             "the token or API key is invalid, expired or revoked",

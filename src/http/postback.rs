@@ -105,7 +105,7 @@ pub async fn conversions(State(state): State<AppState>, request: Request) -> Res
         }
         return app_error(&AppError::Unauthenticated);
     };
-    let actor = match actors::from_bearer(&state.db, &state.auth, token).await {
+    let actor = match actors::from_bearer(&state.db, &state.auth, token, state.auth.now()).await {
         Ok(actor) => actor,
         Err(err) => {
             if err.code() == ErrorCode::Unauthenticated

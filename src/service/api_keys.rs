@@ -1,7 +1,7 @@
 //! API keys for integrators: `pg_` + 256 random bits, shown once, stored as SHA-256; scopes;
 //! revocation takes effect on the next request.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -31,6 +31,7 @@ pub async fn create(
     actor: &Actor,
     name: &str,
     scopes: &[Scope],
+    now: DateTime<Utc>,
 ) -> Result<CreatedKey, AppError> {
     let brand_id = actor.require(Permission::ManageApiKeys)?;
     let name = text::required("name", name, MAX_NAME_LEN).map_err(AppError::invalid)?;
@@ -52,7 +53,7 @@ pub async fn create(
         secret_hash: Set(secrets::sha256_hex(&secret)),
         scopes: Set(serde_json::to_string(&stored_scopes).map_err(AppError::internal)?),
         created_by_user_id: Set(actor.user_id()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
@@ -78,6 +79,7 @@ pub async fn revoke(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
+    now: DateTime<Utc>,
 ) -> Result<api_key::Model, AppError> {
     let brand_id = actor.require(Permission::ManageApiKeys)?;
     let key = find_in_brand(db, brand_id, id).await?;
@@ -85,7 +87,7 @@ pub async fn revoke(
         return Ok(key);
     }
     let mut active = key.into_active_model();
-    active.revoked_at = Set(Some(Utc::now()));
+    active.revoked_at = Set(Some(now));
     Ok(active.update(db).await?)
 }
 
