@@ -123,6 +123,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: CampaignInput,
+    now: DateTime<Utc>,
 ) -> Result<campaign::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let currency = brand_currency(db, brand_id).await?;
@@ -137,7 +138,6 @@ pub async fn create(
         .map(|m| brand_amount("targetCpa", m, &currency))
         .transpose()?;
     let target_roas = input.target_roas.map(validate_roas).transpose()?;
-    let now = Utc::now();
     let mut active = campaign::ActiveModel {
         brand_id: Set(brand_id),
         name: Set(name),
@@ -218,6 +218,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     change: CampaignChange,
+    now: DateTime<Utc>,
 ) -> Result<campaign::Model, AppError> {
     let current = get_for_change(db, actor, id).await?;
     let schedule = change
@@ -254,7 +255,7 @@ pub async fn update(
     if let Some(brief) = change.brief {
         apply_brief(&mut active, brief)?;
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 
@@ -264,6 +265,7 @@ pub async fn set_status(
     actor: &Actor,
     id: i64,
     status: CampaignStatus,
+    now: DateTime<Utc>,
 ) -> Result<campaign::Model, AppError> {
     let current = get_for_change(db, actor, id).await?;
     let from = parse_status(&current.status)?;
@@ -275,7 +277,7 @@ pub async fn set_status(
     }
     let mut active = current.into_active_model();
     active.status = Set(status.as_str().to_owned());
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 

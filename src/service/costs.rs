@@ -31,6 +31,7 @@ pub async fn record(
     db: &DatabaseConnection,
     actor: &Actor,
     input: CostInput,
+    now: DateTime<Utc>,
 ) -> Result<cost::Model, AppError> {
     let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     if let Some(creator_id) = input.creator_id {
@@ -76,7 +77,7 @@ pub async fn record(
         brand_amount_minor: Set(brand_amount.minor),
         incurred_at: Set(input.incurred_at),
         note: Set(note),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)

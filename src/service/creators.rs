@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -166,6 +166,7 @@ async fn replace_channels<C: ConnectionTrait>(
     db: &C,
     record: &creator::Model,
     channels: Vec<ValidChannel>,
+    now: DateTime<Utc>,
 ) -> Result<(i64, Option<Platform>), AppError> {
     channel::Entity::delete_many()
         .filter(channel::Column::CreatorId.eq(record.id))
@@ -173,7 +174,6 @@ async fn replace_channels<C: ConnectionTrait>(
         .await?;
     let summary: Vec<(Platform, i64)> =
         channels.iter().map(|c| (c.platform, c.followers)).collect();
-    let now = Utc::now();
     for c in channels {
         channel::ActiveModel {
             brand_id: Set(record.brand_id),
@@ -203,6 +203,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: CreatorInput,
+    now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let display_name =
@@ -216,7 +217,6 @@ pub async fn create(
         .map_err(AppError::invalid)?;
     let niches = niches_json(&input.niches)?;
     let channels = validate_channels(input.channels)?;
-    let now = Utc::now();
     let txn = db.begin().await?;
     let record = creator::ActiveModel {
         brand_id: Set(brand_id),
@@ -235,7 +235,7 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(conflict_on_email)?;
-    let (followers, platform) = replace_channels(&txn, &record, channels).await?;
+    let (followers, platform) = replace_channels(&txn, &record, channels, now).await?;
     let mut active = record.into_active_model();
     active.followers = Set(followers);
     active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
@@ -263,6 +263,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     change: CreatorChange,
+    now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     let record = find_for_change(db, actor, id).await?;
     let channels = change.channels.map(validate_channels).transpose()?;
@@ -289,11 +290,11 @@ pub async fn update(
     }
     let txn = db.begin().await?;
     if let Some(channels) = channels {
-        let (followers, platform) = replace_channels(&txn, &record, channels).await?;
+        let (followers, platform) = replace_channels(&txn, &record, channels, now).await?;
         active.followers = Set(followers);
         active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let updated = active.update(&txn).await.map_err(conflict_on_email)?;
     txn.commit().await?;
     Ok(updated)
@@ -307,6 +308,7 @@ pub async fn set_stage(
     id: i64,
     stage: Stage,
     reactivate: bool,
+    now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     let record = find_for_change(db, actor, id).await?;
     let from = Stage::parse(&record.stage).ok_or_else(|| AppError::internal("stored stage"))?;
@@ -323,7 +325,7 @@ pub async fn set_stage(
     }
     let mut active = record.into_active_model();
     active.stage = Set(stage.as_str().to_owned());
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 
@@ -336,6 +338,7 @@ pub async fn vet(
     status: VettingStatus,
     brand_safety_score: Option<i32>,
     notes: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     if brand_safety_score.is_some_and(|s| !(0..=MAX_BRAND_SAFETY_SCORE).contains(&s)) {
         return Err(AppError::bad_input(
@@ -353,7 +356,7 @@ pub async fn vet(
     if notes.is_some() {
         active.vetting_notes = Set(notes);
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 

@@ -1,7 +1,7 @@
 //! Enrollments: a creator in a campaign under an offer, with per-creator overrides. One live
 //! (not REMOVED) enrollment per creator and campaign.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, TransactionTrait,
@@ -58,6 +58,7 @@ pub async fn enroll(
     db: &DatabaseConnection,
     actor: &Actor,
     input: EnrollInput,
+    now: DateTime<Utc>,
 ) -> Result<enrollment::Model, AppError> {
     let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     let creator = creator::Entity::find_by_id(input.creator_id)
@@ -78,7 +79,6 @@ pub async fn enroll(
         &input.overrides,
     )
     .map_err(AppError::invalid)?;
-    let now = Utc::now();
     let status = if input.active {
         EnrollmentStatus::Active
     } else {
@@ -143,6 +143,7 @@ pub async fn set_status(
     actor: &Actor,
     id: i64,
     status: EnrollmentStatus,
+    now: DateTime<Utc>,
 ) -> Result<enrollment::Model, AppError> {
     let row = find_for_change(db, actor, id).await?;
     let from = parse_status(&row.status)?;
@@ -152,7 +153,6 @@ pub async fn set_status(
             format!("cannot move an enrollment from {from} to {status}"),
         ));
     }
-    let now = Utc::now();
     let first_activation = status == EnrollmentStatus::Active && row.activated_at.is_none();
     let mut active = row.into_active_model();
     active.status = Set(status.as_str().to_owned());
@@ -179,6 +179,7 @@ pub async fn update_terms(
     id: i64,
     offer_id: Option<i64>,
     overrides: Option<Rates>,
+    now: DateTime<Utc>,
 ) -> Result<enrollment::Model, AppError> {
     let row = find_for_change(db, actor, id).await?;
     let offer = offer_of_campaign(
@@ -215,7 +216,7 @@ pub async fn update_terms(
     active.cpc_amount_minor = Set(overrides.cpc_minor);
     active.revenue_share_percent = Set(overrides_json(&overrides));
     active.flat_fee_minor = Set(overrides.flat_fee_minor);
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 

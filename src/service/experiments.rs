@@ -65,12 +65,12 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: ExperimentInput,
+    now: DateTime<Utc>,
 ) -> Result<experiment::Model, AppError> {
     let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     let name = text::required("name", &input.name, 200).map_err(AppError::invalid)?;
     rules::validate_window(input.starts_at, input.ends_at).map_err(invalid)?;
     let regions = rules::regions(&input.treatment, &input.control).map_err(invalid)?;
-    let now = Utc::now();
     let txn = db.begin().await?;
     let created = experiment::ActiveModel {
         brand_id: Set(campaign.brand_id),

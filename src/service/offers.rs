@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -65,6 +65,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: OfferInput,
+    now: DateTime<Utc>,
 ) -> Result<offer::Model, AppError> {
     let campaign = campaigns::get_for_change(db, actor, input.campaign_id).await?;
     let name = text::required("name", &input.name, 200).map_err(AppError::invalid)?;
@@ -74,7 +75,6 @@ pub async fn create(
     if input.monthly_cap_minor.is_some_and(|cap| cap <= 0) {
         return Err(AppError::bad_input("monthlyCap", "must be more than 0"));
     }
-    let now = Utc::now();
     let txn = db.begin().await?;
     let row = offer::ActiveModel {
         brand_id: Set(campaign.brand_id),
@@ -99,7 +99,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    insert_tiers(&txn, &row, &input.tiers).await?;
+    insert_tiers(&txn, &row, &input.tiers, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -108,8 +108,8 @@ async fn insert_tiers<C: ConnectionTrait>(
     db: &C,
     row: &offer::Model,
     tiers: &[VolumeTier],
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let now = Utc::now();
     for tier in tiers {
         offer_tier::ActiveModel {
             brand_id: Set(row.brand_id),
@@ -145,6 +145,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     change: OfferChange,
+    now: DateTime<Utc>,
 ) -> Result<offer::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let row = offer::Entity::find_by_id(id)
@@ -174,7 +175,7 @@ pub async fn update(
         }
         active.monthly_cap_minor = Set(cap);
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let txn = db.begin().await?;
     let updated = active.update(&txn).await?;
     if let Some(tiers) = change.tiers {
@@ -182,7 +183,7 @@ pub async fn update(
             .filter(offer_tier::Column::OfferId.eq(row.id))
             .exec(&txn)
             .await?;
-        insert_tiers(&txn, &updated, &tiers).await?;
+        insert_tiers(&txn, &updated, &tiers, now).await?;
     }
     txn.commit().await?;
     Ok(updated)

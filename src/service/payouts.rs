@@ -41,7 +41,7 @@ pub async fn create(
     let txn = db.begin().await?;
     let brand = lock_brand(&txn, brand_id).await?;
     let mut context = super::ingest::BrandContext::new(brand.clone())?;
-    super::ledger::accrue_cpc_days(&txn, &mut context, period_end).await?;
+    super::ledger::accrue_cpc_days(&txn, &mut context, period_end, now).await?;
     let due = commission::Entity::find()
         .filter(commission::Column::BrandId.eq(brand_id))
         .filter(commission::Column::PayoutId.is_null())
@@ -145,7 +145,13 @@ pub async fn mark_paid(
     active.paid_at = Set(Some(now));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    super::webhooks::enqueue(&txn, brand_id, super::webhooks::Event::PayoutPaid(&updated)).await?;
+    super::webhooks::enqueue_at(
+        &txn,
+        brand_id,
+        super::webhooks::Event::PayoutPaid(&updated),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -225,6 +225,7 @@ impl CampaignMutation {
                 target_roas: input.target_roas.map(|d| d.0),
                 brief: input.brief.map(Into::into),
             },
+            context::now(ctx),
         )
         .await?;
         Ok(Campaign(created))
@@ -247,8 +248,14 @@ impl CampaignMutation {
             target_roas: maybe(input.target_roas, |d| Ok(d.0))?,
             brief: input.brief.map(Into::into),
         };
-        let updated =
-            campaigns::update(context::db(ctx)?, context::actor(ctx)?, campaign_id, change).await?;
+        let updated = campaigns::update(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            campaign_id,
+            change,
+            context::now(ctx),
+        )
+        .await?;
         Ok(Campaign(updated))
     }
 
@@ -265,6 +272,7 @@ impl CampaignMutation {
             context::actor(ctx)?,
             campaign_id,
             status.into(),
+            context::now(ctx),
         )
         .await?;
         Ok(Campaign(updated))
@@ -304,6 +312,7 @@ impl CampaignMutation {
                 monthly_cap_minor: brand_minor("monthlyCap", input.monthly_cap, &currency)?,
                 tiers: tiers(input.tiers, &currency)?,
             },
+            context::now(ctx),
         )
         .await?;
         Ok(Offer(created))
@@ -327,7 +336,9 @@ impl CampaignMutation {
             })?,
             tiers: input.tiers.map(|t| tiers(t, &currency)).transpose()?,
         };
-        Ok(Offer(offers::update(db, actor, offer_id, change).await?))
+        Ok(Offer(
+            offers::update(db, actor, offer_id, change, context::now(ctx)).await?,
+        ))
     }
 
     /// Enrolls a creator of the brand in a campaign under one of its offers (INVITED unless
@@ -361,6 +372,7 @@ impl CampaignMutation {
                 overrides,
                 active: input.active,
             },
+            context::now(ctx),
         )
         .await?;
         Ok(Enrollment(created))
@@ -379,6 +391,7 @@ impl CampaignMutation {
             context::actor(ctx)?,
             enrollment_id,
             status.into(),
+            context::now(ctx),
         )
         .await?;
         Ok(Enrollment(updated))
@@ -405,8 +418,15 @@ impl CampaignMutation {
         )
         .await?;
         let overrides = input.overrides.map(|o| rates(o, &currency)).transpose()?;
-        let updated =
-            enrollments::update_terms(db, actor, enrollment_id, offer_id, overrides).await?;
+        let updated = enrollments::update_terms(
+            db,
+            actor,
+            enrollment_id,
+            offer_id,
+            overrides,
+            context::now(ctx),
+        )
+        .await?;
         Ok(Enrollment(updated))
     }
 }

@@ -1,6 +1,6 @@
 //! The delivery log: what was (or will be) sent where, with its outcome; and a manual retry.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -62,6 +62,7 @@ pub async fn retry(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
+    now: DateTime<Utc>,
 ) -> Result<webhook_delivery::Model, AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
     let delivery = find_in_brand(db, brand_id, id).await?;
@@ -77,6 +78,6 @@ pub async fn retry(
     }
     let mut active = delivery.into_active_model();
     active.status = Set(DeliveryStatus::Pending.as_str().to_owned());
-    active.next_attempt_at = Set(Utc::now());
+    active.next_attempt_at = Set(now);
     Ok(active.update(db).await?)
 }

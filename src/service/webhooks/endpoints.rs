@@ -2,7 +2,7 @@
 //! MANAGER read them. The signing secret (`whsec_` + 256 random bits) is returned once, on
 //! creation.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, ModelTrait, QueryFilter,
@@ -89,13 +89,13 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: NewEndpoint,
+    now: DateTime<Utc>,
 ) -> Result<CreatedEndpoint, AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
     let url = checked_url(&input.url)?;
     let event_types = stored_event_types(&input.event_types)?;
     let description = checked_description(input.description.as_deref())?;
     let secret = secrets::random_token(SECRET_PREFIX);
-    let now = Utc::now();
     let endpoint = webhook_endpoint::ActiveModel {
         brand_id: Set(brand_id),
         url: Set(url),
@@ -132,6 +132,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     changes: EndpointChanges,
+    now: DateTime<Utc>,
 ) -> Result<webhook_endpoint::Model, AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
     let url = changes.url.as_deref().map(checked_url).transpose()?;
@@ -145,7 +146,6 @@ pub async fn update(
         None => None,
     };
     let endpoint = find_in_brand(db, brand_id, id).await?;
-    let now = Utc::now();
     let was_enabled = endpoint.enabled;
     let mut active = endpoint.into_active_model();
     if let Some(url) = url {
