@@ -9,6 +9,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
+use super::scoped;
 use crate::auth::secrets::{self, API_KEY_PREFIX};
 use crate::auth::{Actor, Permission, Scope};
 use crate::db::entity::api_key;
@@ -61,18 +62,6 @@ pub async fn create(
     Ok(CreatedKey { secret, key })
 }
 
-async fn find_in_brand(
-    db: &DatabaseConnection,
-    brand_id: i64,
-    id: i64,
-) -> Result<api_key::Model, AppError> {
-    api_key::Entity::find_by_id(id)
-        .filter(api_key::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// Revokes a key of the caller's brand; revoking twice keeps the first time.
 #[instrument(skip(db, actor))]
 pub async fn revoke(
@@ -82,7 +71,7 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> Result<api_key::Model, AppError> {
     let brand_id = actor.require(Permission::ManageApiKeys)?;
-    let key = find_in_brand(db, brand_id, id).await?;
+    let key = scoped::find_in_brand::<api_key::Entity, _>(db, brand_id, id).await?;
     if key.revoked_at.is_some() {
         return Ok(key);
     }
@@ -91,13 +80,13 @@ pub async fn revoke(
     Ok(active.update(db).await?)
 }
 
+/// ADMIN: a key of the brand; NOT_FOUND otherwise ([`scoped::get`]).
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
 ) -> Result<api_key::Model, AppError> {
-    let brand_id = actor.require(Permission::ManageApiKeys)?;
-    find_in_brand(db, brand_id, id).await
+    scoped::get::<api_key::Entity, _>(db, actor, Permission::ManageApiKeys, id).await
 }
 
 pub async fn list(

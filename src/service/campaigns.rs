@@ -9,6 +9,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
+use super::scoped;
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{brand, campaign};
 use crate::domain::campaign::{
@@ -159,28 +160,13 @@ pub async fn create(
     Ok(active.insert(db).await?)
 }
 
-async fn find_in_brand(
-    db: &DatabaseConnection,
-    brand_id: i64,
-    id: i64,
-) -> Result<campaign::Model, AppError> {
-    campaign::Entity::find_by_id(id)
-        .filter(campaign::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// A campaign of the caller's brand, for staff.
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
 ) -> Result<campaign::Model, AppError> {
-    let brand_id = actor
-        .require(Permission::ReadBrand)
-        .map_err(|_| AppError::NotFound)?;
-    find_in_brand(db, brand_id, id).await
+    scoped::get::<campaign::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
 /// A campaign to change (MANAGER, ADMIN).
@@ -190,7 +176,7 @@ pub async fn get_for_change(
     id: i64,
 ) -> Result<campaign::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    find_in_brand(db, brand_id, id).await
+    scoped::find_in_brand::<campaign::Entity, _>(db, brand_id, id).await
 }
 
 /// The campaign an input names (`campaignId`), to add something to (MANAGER, ADMIN): one that

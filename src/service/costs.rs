@@ -9,7 +9,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
-use super::{campaigns, exchange_rates};
+use super::{campaigns, exchange_rates, scoped};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{brand, cost, creator};
 use crate::domain::content::CostKind;
@@ -84,15 +84,9 @@ pub async fn record(
     .await?)
 }
 
+/// Staff: a cost of the brand; NOT_FOUND otherwise ([`scoped::get`]).
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<cost::Model, AppError> {
-    let brand_id = actor
-        .require(Permission::ReadBrand)
-        .map_err(|_| AppError::NotFound)?;
-    cost::Entity::find_by_id(id)
-        .filter(cost::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::get::<cost::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
 pub async fn list(

@@ -13,6 +13,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, SortValue, SortedPage, contains_pattern};
+use super::scoped;
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{channel, creator};
 use crate::domain::roster::{
@@ -250,11 +251,7 @@ async fn find_for_change(
     id: i64,
 ) -> Result<creator::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    creator::Entity::find_by_id(id)
-        .filter(creator::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::find_in_brand::<creator::Entity, _>(db, brand_id, id).await
 }
 
 #[instrument(skip(db, actor, change))]
@@ -366,19 +363,16 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<creator::Model, AppError> {
-    let query = creator::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        if !actor.creator_ids.contains(&id) {
-            return Err(AppError::NotFound);
-        }
-        query
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(creator::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+    if actor.role != Role::Creator {
+        return scoped::get::<creator::Entity, _>(db, actor, Permission::ReadBrand, id).await;
+    }
+    if !actor.creator_ids.contains(&id) {
+        return Err(AppError::NotFound);
+    }
+    creator::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The brand's roster, filtered and sorted. A creator account sees only its own records.

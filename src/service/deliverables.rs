@@ -181,19 +181,18 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<deliverable::Model, AppError> {
-    let query = deliverable::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        query.filter(
+    if actor.role != Role::Creator {
+        return super::scoped::get::<deliverable::Entity, _>(db, actor, Permission::ReadBrand, id)
+            .await;
+    }
+    deliverable::Entity::find_by_id(id)
+        .filter(
             deliverable::Column::EnrollmentId
                 .in_subquery(super::enrollments::of_creators(actor.creator_ids.clone())),
         )
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(deliverable::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Default)]

@@ -9,7 +9,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
-use super::{campaigns, ledger, offers};
+use super::{campaigns, ledger, offers, scoped};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{creator, enrollment, offer};
 use crate::domain::enrollment::{EnrollmentStatus, status_transition_allowed};
@@ -124,11 +124,7 @@ async fn find_for_change(
     id: i64,
 ) -> Result<enrollment::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    enrollment::Entity::find_by_id(id)
-        .filter(enrollment::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::find_in_brand::<enrollment::Entity, _>(db, brand_id, id).await
 }
 
 pub fn parse_status(stored: &str) -> Result<EnrollmentStatus, AppError> {
@@ -226,16 +222,14 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<enrollment::Model, AppError> {
-    let query = enrollment::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        query.filter(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(enrollment::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+    if actor.role != Role::Creator {
+        return scoped::get::<enrollment::Entity, _>(db, actor, Permission::ReadBrand, id).await;
+    }
+    enrollment::Entity::find_by_id(id)
+        .filter(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Enrollments of a campaign or a creator (already checked to be the caller's), paged by id.

@@ -22,7 +22,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
-use super::{campaigns, ledger};
+use super::{campaigns, ledger, scoped};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{commission, conversion, cost, experiment, experiment_region};
 use crate::domain::conversion::Kind;
@@ -100,19 +100,15 @@ pub async fn create(
     Ok(created)
 }
 
-/// Staff (ADMIN, MANAGER, ANALYST): an experiment of the brand. Other roles are FORBIDDEN (the
-/// `node` query hides that as NOT_FOUND, like every brand object); another brand's is NOT_FOUND.
+/// Staff (ADMIN, MANAGER, ANALYST): an experiment of the brand. Another brand's, a missing one,
+/// and any experiment asked for by a role that does not read them are NOT_FOUND
+/// ([`scoped::get`]).
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
 ) -> Result<experiment::Model, AppError> {
-    let brand_id = actor.require(Permission::ReadBrand)?;
-    experiment::Entity::find_by_id(id)
-        .filter(experiment::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::get::<experiment::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
 /// Staff: the brand's experiments, oldest first, optionally of one campaign.

@@ -109,11 +109,7 @@ pub async fn archive_link(
     now: DateTime<Utc>,
 ) -> Result<tracking_link::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    let row = tracking_link::Entity::find_by_id(id)
-        .filter(tracking_link::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = super::scoped::find_in_brand::<tracking_link::Entity, _>(db, brand_id, id).await?;
     if row.archived_at.is_some() {
         return Ok(row);
     }

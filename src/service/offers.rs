@@ -10,8 +10,8 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::campaigns;
 use super::page::{self, KeysetPage};
+use super::{campaigns, scoped};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{offer, offer_tier};
 use crate::domain::brand::MAX_HOLD_PERIOD_DAYS;
@@ -148,11 +148,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<offer::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    let row = offer::Entity::find_by_id(id)
-        .filter(offer::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = scoped::find_in_brand::<offer::Entity, _>(db, brand_id, id).await?;
     let model = model_of(&row)?;
     let rates = rates_of(&row)?;
     if let Some(tiers) = &change.tiers {
@@ -194,14 +190,7 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<offer::Model, AppError> {
-    let brand_id = actor
-        .require(Permission::ReadBrand)
-        .map_err(|_| AppError::NotFound)?;
-    offer::Entity::find_by_id(id)
-        .filter(offer::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::get::<offer::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
 /// Offers of a campaign of the caller's brand.

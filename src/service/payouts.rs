@@ -104,11 +104,7 @@ async fn payout_in_brand(
     brand_id: i64,
     id: i64,
 ) -> Result<payout::Model, AppError> {
-    payout::Entity::find_by_id(id)
-        .filter(payout::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    super::scoped::find_in_brand::<payout::Entity, _>(db, brand_id, id).await
 }
 
 /// ADMIN: the money went out. Its lines become PAID.
@@ -220,14 +216,12 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<payout::Model, AppError> {
-    let query = payout::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        query.filter(payout::Column::CreatorId.is_in(actor.creator_ids.clone()))
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(payout::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+    if actor.role != Role::Creator {
+        return super::scoped::get::<payout::Entity, _>(db, actor, Permission::ReadBrand, id).await;
+    }
+    payout::Entity::find_by_id(id)
+        .filter(payout::Column::CreatorId.is_in(actor.creator_ids.clone()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }

@@ -16,6 +16,7 @@ use crate::domain::text;
 use crate::domain::webhook::{EventType, SECRET_PREFIX, validate_url};
 use crate::error::AppError;
 use crate::service::page::{self, KeysetPage};
+use crate::service::scoped;
 
 /// Characters of the secret kept for display (`whsec_` and 6 more).
 const SHOWN_PREFIX_LEN: usize = 12;
@@ -114,18 +115,6 @@ pub async fn create(
     Ok(CreatedEndpoint { secret, endpoint })
 }
 
-async fn find_in_brand(
-    db: &DatabaseConnection,
-    brand_id: i64,
-    id: i64,
-) -> Result<webhook_endpoint::Model, AppError> {
-    webhook_endpoint::Entity::find_by_id(id)
-        .filter(webhook_endpoint::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 #[instrument(skip(db, actor, changes))]
 pub async fn update(
     db: &DatabaseConnection,
@@ -145,7 +134,7 @@ pub async fn update(
         Some(raw) => Some(checked_description(Some(raw))?),
         None => None,
     };
-    let endpoint = find_in_brand(db, brand_id, id).await?;
+    let endpoint = scoped::find_in_brand::<webhook_endpoint::Entity, _>(db, brand_id, id).await?;
     let was_enabled = endpoint.enabled;
     let mut active = endpoint.into_active_model();
     if let Some(url) = url {
@@ -179,7 +168,7 @@ pub async fn update(
 #[instrument(skip(db, actor))]
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
-    let endpoint = find_in_brand(db, brand_id, id).await?;
+    let endpoint = scoped::find_in_brand::<webhook_endpoint::Entity, _>(db, brand_id, id).await?;
     endpoint.delete(db).await?;
     Ok(())
 }
@@ -189,8 +178,7 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<webhook_endpoint::Model, AppError> {
-    let brand_id = actor.require(Permission::ReadWebhooks)?;
-    find_in_brand(db, brand_id, id).await
+    scoped::get::<webhook_endpoint::Entity, _>(db, actor, Permission::ReadWebhooks, id).await
 }
 
 pub async fn list(
