@@ -65,15 +65,17 @@ pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
     build_with_clock(config, db, Arc::new(SystemClock))
 }
 
-/// [`build`] with another clock (tests move a manual clock to let holds pass).
+/// [`build`] with another clock (tests move a manual clock to let holds pass). The GraphQL
+/// schema, the click writer and the webhook worker all read `clock`; credentials do not (see
+/// [`crate::clock`]).
 pub fn build_with_clock(
     config: Config,
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
 ) -> (AppState, Router) {
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
-    let tracking = Arc::new(Tracking::start(&config.tracking, db.clone()));
-    let webhooks = Arc::new(Webhooks::start(&config.webhooks, db.clone()));
+    let tracking = Arc::new(Tracking::start(&config.tracking, db.clone(), clock.clone()));
+    let webhooks = Arc::new(Webhooks::start(&config.webhooks, db.clone(), clock.clone()));
     let metrics = Arc::new(Metrics::new());
     let events = EventBus::start(&db, config.subscriptions.buffer);
     let schema = graphql::schema_builder(&config.graphql)

@@ -45,7 +45,10 @@ impl JwtKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
+        // `exp` and `nbf` are checked in `verify` against the caller's `now`, not against the
+        // system clock the library would read.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.leeway = LEEWAY_SECS;
         Self {
             encoding: EncodingKey::from_secret(secret.expose().as_bytes()),
@@ -77,15 +80,25 @@ impl JwtKeys {
         Ok((token, expires_at))
     }
 
-    /// Verifies signature, algorithm, issuer, audience and times; any failure is
-    /// UNAUTHENTICATED without saying which check failed.
-    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|err| {
-                tracing::debug!(error = %err, "access token refused");
-                AppError::Unauthenticated
-            })
+    /// Verifies signature, algorithm, issuer, audience and times (`exp` and `nbf` at `now`, with
+    /// [`LEEWAY_SECS`]); any failure is UNAUTHENTICATED without saying which check failed.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, AppError> {
+        let refused = |reason: &dyn std::fmt::Display| {
+            tracing::debug!(error = %reason, "access token refused");
+            AppError::Unauthenticated
+        };
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|err| refused(&err))?
+            .claims;
+        let leeway = LEEWAY_SECS.cast_signed();
+        let now = now.timestamp();
+        if claims.exp < now.saturating_sub(leeway) {
+            return Err(refused(&"expired"));
+        }
+        if claims.nbf > now.saturating_add(leeway) {
+            return Err(refused(&"not valid yet"));
+        }
+        Ok(claims)
     }
 }
 
@@ -110,8 +123,13 @@ mod tests {
         .unwrap()
     }
 
+    /// A fixed "now" for the tests (the keys never read a clock).
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_780_000_000, 0).unwrap()
+    }
+
     fn valid_claims() -> serde_json::Value {
-        let now = Utc::now().timestamp();
+        let now = now().timestamp();
         json!({ "sub": "7", "sid": "s", "iss": ISSUER, "aud": AUDIENCE, "exp": now + 600,
                 "iat": now, "nbf": now, "jti": "j" })
     }
@@ -120,12 +138,30 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify() {
-        let (token, expires_at) = keys().issue(7, "session", Utc::now()).unwrap();
-        let claims = keys().verify(&token).unwrap();
+        let (token, expires_at) = keys().issue(7, "session", now()).unwrap();
+        let claims = keys().verify(&token, now()).unwrap();
         assert_eq!(claims.user_id().unwrap(), 7);
         assert_eq!(claims.sid, "session");
         assert_eq!(claims.exp, expires_at.timestamp());
-        assert!(keys().verify(&sign(&valid_claims(), SECRET)).is_ok());
+        assert!(keys().verify(&sign(&valid_claims(), SECRET), now()).is_ok());
+    }
+
+    #[test]
+    fn tokens_expire_and_start_by_the_given_time() {
+        let (token, expires_at) = keys().issue(7, "session", now()).unwrap();
+        let leeway = Duration::seconds(LEEWAY_SECS.cast_signed());
+        assert!(keys().verify(&token, expires_at + leeway).is_ok());
+        assert!(
+            keys()
+                .verify(&token, expires_at + leeway + Duration::seconds(1))
+                .is_err()
+        );
+        assert!(keys().verify(&token, now() - leeway).is_ok());
+        assert!(
+            keys()
+                .verify(&token, now() - leeway - Duration::seconds(1))
+                .is_err()
+        );
     }
 
     #[test]
@@ -136,7 +172,7 @@ mod tests {
             sign(&valid_claims(), "another-secret-another-secret-000"),
         ));
         let mut expired = valid_claims();
-        expired["exp"] = json!(Utc::now().timestamp() - 120);
+        expired["exp"] = json!(now().timestamp() - 120);
         cases.push(("expired beyond leeway", sign(&expired, SECRET)));
         let mut wrong_aud = valid_claims();
         wrong_aud["aud"] = json!("someone-else");
@@ -145,10 +181,10 @@ mod tests {
         wrong_iss["iss"] = json!("evil");
         cases.push(("wrong iss", sign(&wrong_iss, SECRET)));
         let mut string_exp = valid_claims();
-        string_exp["exp"] = json!((Utc::now().timestamp() + 600).to_string());
+        string_exp["exp"] = json!((now().timestamp() + 600).to_string());
         cases.push(("exp as string", sign(&string_exp, SECRET)));
         let mut not_yet = valid_claims();
-        not_yet["nbf"] = json!(Utc::now().timestamp() + 600);
+        not_yet["nbf"] = json!(now().timestamp() + 600);
         cases.push(("nbf in the future", sign(&not_yet, SECRET)));
         for missing in ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"] {
             let mut claims = valid_claims();
@@ -171,7 +207,7 @@ mod tests {
         ));
         cases.push(("garbage", "not.a.jwt".into()));
         for (name, token) in cases {
-            let err = keys().verify(&token).unwrap_err();
+            let err = keys().verify(&token, now()).unwrap_err();
             assert!(matches!(err, AppError::Unauthenticated), "{name}");
         }
     }

@@ -8,11 +8,15 @@ pub mod password;
 pub mod policy;
 pub mod secrets;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 pub use actor::{Actor, Principal, Role};
 pub use policy::{Permission, Scope};
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Secret;
 
 /// Failed logins allowed per account, and per IP, within [`LOGIN_WINDOW`].
@@ -26,10 +30,18 @@ pub struct Auth {
     pub jwt: jwt::JwtKeys,
     pub login_by_account: limiter::FailureLimiter,
     pub login_by_ip: limiter::FailureLimiter,
+    /// What credentials are issued and checked against (see [`crate::clock`]).
+    clock: Arc<dyn Clock>,
 }
 
 impl Auth {
+    /// Credentials on the system clock, whatever clock the rest of the app reads.
     pub fn new(jwt_secret: &Secret) -> Self {
+        Self::with_clock(jwt_secret, Arc::new(SystemClock))
+    }
+
+    /// Credentials on `clock` (tests of token and session expiry).
+    pub fn with_clock(jwt_secret: &Secret, clock: Arc<dyn Clock>) -> Self {
         Self {
             jwt: jwt::JwtKeys::new(jwt_secret),
             login_by_account: limiter::FailureLimiter::new(
@@ -42,6 +54,12 @@ impl Auth {
                 LOGIN_WINDOW,
                 LIMITER_CAPACITY,
             ),
+            clock,
         }
+    }
+
+    /// The time credentials are issued and checked at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 }

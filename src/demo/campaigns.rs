@@ -4,6 +4,7 @@
 
 use std::str::FromStr;
 
+use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::{Demo, LoadError, StepContext};
@@ -181,11 +182,11 @@ pub(super) async fn load(demo: &mut Demo<'_>) -> Result<(), LoadError> {
                 usage_rights_days: plan.usage_rights_days,
             }),
         };
-        let campaign = campaigns::create(demo.db, &demo.admin, input)
+        let campaign = campaigns::create(demo.db, &demo.admin, input, Utc::now())
             .await
             .step(|| format!("create campaign {name}"))?;
         for status in status_path(plan.status) {
-            campaigns::set_status(demo.db, &demo.admin, campaign.id, *status)
+            campaigns::set_status(demo.db, &demo.admin, campaign.id, *status, Utc::now())
                 .await
                 .step(|| format!("move campaign {name} to {status}"))?;
         }

@@ -2,7 +2,7 @@
 //! disclosure and usage rights) and other costs of every kind, one in EUR. Through
 //! [`crate::service::deliverables`] and [`crate::service::costs`].
 
-use chrono::Duration;
+use chrono::{Duration, Utc};
 
 use super::campaigns::{self, CLUB, HOLIDAY, SPF, SPRING};
 use super::roster::{self, ROSTER};
@@ -177,7 +177,7 @@ async fn deliverable(
         format: plan.format,
         due_at: Some(demo.days(due)),
     };
-    let row = deliverables::create(demo.db, &demo.admin, input)
+    let row = deliverables::create(demo.db, &demo.admin, input, Utc::now())
         .await
         .step(what)?;
     for status in status_path(plan.status) {
@@ -206,7 +206,7 @@ async fn deliverable(
             }
             _ => {}
         }
-        deliverables::update(demo.db, &demo.admin, row.id, change)
+        deliverables::update(demo.db, &demo.admin, row.id, change, Utc::now())
             .await
             .step(|| format!("{} -> {status}", what()))?;
     }
@@ -241,7 +241,7 @@ async fn cost(demo: &Demo<'_>, plan: &CostPlan) -> Result<(), LoadError> {
         incurred_at: demo.days(plan.day),
         note: Some(plan.note.to_owned()),
     };
-    costs::record(demo.db, &demo.admin, input)
+    costs::record(demo.db, &demo.admin, input, Utc::now())
         .await
         .step(what)?;
     Ok(())

@@ -6,6 +6,7 @@ use super::offers::{self, Rate};
 use super::{Demo, LoadError, StepContext};
 use crate::domain::enrollment::EnrollmentStatus::{self, Active, Invited, Paused};
 use crate::service::enrollments::{self, EnrollInput};
+use chrono::Utc;
 
 pub(super) struct EnrollmentPlan {
     pub campaign: &'static str,
@@ -111,11 +112,11 @@ pub(super) async fn load(demo: &mut Demo<'_>) -> Result<(), LoadError> {
             overrides: offers::rates(plan.overrides)?,
             active: plan.status != Invited,
         };
-        let row = enrollments::enroll(demo.db, &demo.admin, input)
+        let row = enrollments::enroll(demo.db, &demo.admin, input, Utc::now())
             .await
             .step(what)?;
         if plan.status == Paused {
-            enrollments::set_status(demo.db, &demo.admin, row.id, Paused)
+            enrollments::set_status(demo.db, &demo.admin, row.id, Paused, Utc::now())
                 .await
                 .step(|| format!("pause: {}", what()))?;
         }

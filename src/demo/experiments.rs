@@ -6,6 +6,7 @@ use super::campaigns::SPRING;
 use super::{Demo, LoadError, StepContext};
 use crate::domain::experiment::RegionInput;
 use crate::service::experiments::{self, ExperimentInput};
+use chrono::Utc;
 
 /// The experiment's name.
 pub const EXPERIMENT_NAME: &str = "Serum launch: West/Northeast holdout";
@@ -43,6 +44,7 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
             treatment: regions(&TREATMENT),
             control: regions(&CONTROL),
         },
+        Utc::now(),
     )
     .await
     .step(|| "experiment".into())?;

@@ -3,6 +3,7 @@
 //! `[a-z0-9_-]{3,64}`); discount codes are `<SLUG><percent>` (`[A-Za-z0-9_-]{2,40}`, stored
 //! upper case).
 
+use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::campaigns::{CLUB, SPF, SPRING};
@@ -90,7 +91,7 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
             utm_content: None,
             deep_link: None,
         };
-        links::create_link(demo.db, &demo.admin, input)
+        links::create_link(demo.db, &demo.admin, input, Utc::now())
             .await
             .step(|| format!("create link {code}"))?;
         if let (Some(code), Some(percent)) = (discount_code(plan), plan.code_percent) {
@@ -100,7 +101,7 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
                 percent_off: Some(Decimal::from(percent)),
                 amount_off: None,
             };
-            links::create_discount_code(demo.db, &demo.admin, input)
+            links::create_discount_code(demo.db, &demo.admin, input, Utc::now())
                 .await
                 .step(|| format!("create discount code {code}"))?;
         }

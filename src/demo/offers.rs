@@ -4,6 +4,7 @@
 
 use std::str::FromStr;
 
+use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::campaigns::{BALM, CLUB, HOLIDAY, SPF, SPRING, usd};
@@ -176,7 +177,7 @@ pub(super) async fn load(demo: &mut Demo<'_>) -> Result<(), LoadError> {
                 .map(tier)
                 .collect::<Result<_, _>>()?,
         };
-        let offer = offers::create(demo.db, &demo.admin, input)
+        let offer = offers::create(demo.db, &demo.admin, input, Utc::now())
             .await
             .step(|| format!("create offer {name}"))?;
         demo.offers.insert((plan.campaign, plan.key), offer.id);

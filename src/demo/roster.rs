@@ -2,6 +2,7 @@
 //! over the pipeline and vetting outcomes. Created, moved along the pipeline and vetted through
 //! [`crate::service::creators`]. Channel metrics are derived from the plan by fixed formulas.
 
+use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::{Demo, LoadError, StepContext, slug};
@@ -238,7 +239,7 @@ pub(super) async fn load(demo: &mut Demo<'_>) -> Result<(), LoadError> {
                 .collect(),
         };
         let name = profile.name;
-        let record = creators::create(demo.db, &demo.admin, input)
+        let record = creators::create(demo.db, &demo.admin, input, Utc::now())
             .await
             .step(|| format!("create creator {name}"))?;
         let (status, score, notes) = match profile.vetting {
@@ -249,12 +250,20 @@ pub(super) async fn load(demo: &mut Demo<'_>) -> Result<(), LoadError> {
             }
         };
         if status != VettingStatus::Pending {
-            creators::vet(demo.db, &demo.admin, record.id, status, score, notes)
-                .await
-                .step(|| format!("vet {name}"))?;
+            creators::vet(
+                demo.db,
+                &demo.admin,
+                record.id,
+                status,
+                score,
+                notes,
+                Utc::now(),
+            )
+            .await
+            .step(|| format!("vet {name}"))?;
         }
         for stage in stage_path(profile.stage) {
-            creators::set_stage(demo.db, &demo.admin, record.id, *stage, false)
+            creators::set_stage(demo.db, &demo.admin, record.id, *stage, false, Utc::now())
                 .await
                 .step(|| format!("move {name} to {stage}"))?;
         }

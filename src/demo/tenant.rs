@@ -122,9 +122,16 @@ pub(super) async fn set_eur_rate(demo: &Demo<'_>, day: NaiveDate) -> Result<(), 
         step: "EUR".into(),
         detail: e.to_string(),
     })?;
-    exchange_rates::set(demo.db, &demo.admin, eur, day, eur_rate(day, today)?)
-        .await
-        .step(|| format!("EUR rate for {day}"))?;
+    exchange_rates::set(
+        demo.db,
+        &demo.admin,
+        eur,
+        day,
+        eur_rate(day, today)?,
+        Utc::now(),
+    )
+    .await
+    .step(|| format!("EUR rate for {day}"))?;
     Ok(())
 }
 

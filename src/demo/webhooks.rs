@@ -5,6 +5,7 @@
 use super::{Demo, LoadError, StepContext};
 use crate::domain::webhook::EventType;
 use crate::service::webhooks::endpoints;
+use chrono::Utc;
 
 pub const DEMO_WEBHOOK_URL: &str = "http://127.0.0.1:9000/partnergraph-webhooks";
 
@@ -17,6 +18,7 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
             event_types: EventType::ALL.to_vec(),
             description: Some("Demo receiver on this machine (enable it when one listens)".into()),
         },
+        Utc::now(),
     )
     .await
     .step(|| "webhook endpoint".into())?;
@@ -28,6 +30,7 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
             enabled: Some(false),
             ..Default::default()
         },
+        Utc::now(),
     )
     .await
     .step(|| "webhook endpoint".into())?;

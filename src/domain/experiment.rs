@@ -104,7 +104,7 @@ pub fn regions(treatment: &[RegionInput], control: &[RegionInput]) -> Result<Vec
 
 #[cfg(test)]
 mod tests {
-    use chrono::Duration;
+    use chrono::{Duration, TimeZone};
 
     use super::*;
 
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn the_window_is_not_empty() {
-        let start = Utc::now();
+        let start = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
         assert!(validate_window(start, start + Duration::days(1)).is_ok());
         assert_eq!(
             validate_window(start, start).expect_err("empty").0,

@@ -63,11 +63,13 @@ pub fn invalidate_link(ctx: &Context<'_>, code: &str) {
     }
 }
 
-/// The current time, from the schema's clock.
+/// The current time, from the schema's clock (the system clock in a schema built without one).
+/// The one source of `now` for the services resolvers call (see [`crate::clock`]).
 pub fn now(ctx: &Context<'_>) -> chrono::DateTime<chrono::Utc> {
-    ctx.data::<Arc<dyn crate::clock::Clock>>()
+    use crate::clock::{Clock, SystemClock};
+    ctx.data::<Arc<dyn Clock>>()
         .map(|clock| clock.now())
-        .unwrap_or_else(|_| chrono::Utc::now())
+        .unwrap_or_else(|_| SystemClock.now())
 }
 
 /// Counts events that ingestion stored (duplicates and rejections excluded) for `/metrics`.

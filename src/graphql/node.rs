@@ -44,14 +44,6 @@ pub enum Node {
 #[derive(Default)]
 pub struct NodeQuery;
 
-/// What the caller may not see does not exist for it.
-fn hidden(err: AppError) -> AppError {
-    match err {
-        AppError::Forbidden(_) => AppError::NotFound,
-        other => other,
-    }
-}
-
 #[Object]
 impl NodeQuery {
     /// Fetches any object by its global ID. An object of another brand answers NOT_FOUND,
@@ -63,11 +55,7 @@ impl NodeQuery {
         let node = match kind {
             NodeKind::Brand => Node::Brand(Brand(service::brand::get(db, actor, raw).await?)),
             NodeKind::User => Node::User(User(service::users::get(db, actor, raw).await?)),
-            NodeKind::ApiKey => Node::ApiKey(ApiKey(
-                service::api_keys::get(db, actor, raw)
-                    .await
-                    .map_err(hidden)?,
-            )),
+            NodeKind::ApiKey => Node::ApiKey(ApiKey(service::api_keys::get(db, actor, raw).await?)),
             NodeKind::Creator => {
                 Node::Creator(Creator(service::creators::get(db, actor, raw).await?))
             }
@@ -92,23 +80,17 @@ impl NodeQuery {
             NodeKind::Commission => Node::Commission(Commission(
                 service::portal::commission(db, actor, raw).await?,
             )),
-            NodeKind::Conversion => Node::Conversion(Conversion(
-                service::conversion_reads::get(db, actor, raw).await?,
-            )),
-            NodeKind::Experiment => Node::Experiment(Experiment(
-                service::experiments::get(db, actor, raw)
-                    .await
-                    .map_err(hidden)?,
-            )),
+            NodeKind::Conversion => {
+                Node::Conversion(Conversion(service::conversion_reads::get(db, actor, raw).await?))
+            }
+            NodeKind::Experiment => {
+                Node::Experiment(Experiment(service::experiments::get(db, actor, raw).await?))
+            }
             NodeKind::WebhookEndpoint => Node::WebhookEndpoint(WebhookEndpoint(
-                service::webhooks::endpoints::get(db, actor, raw)
-                    .await
-                    .map_err(hidden)?,
+                service::webhooks::endpoints::get(db, actor, raw).await?,
             )),
             NodeKind::WebhookDelivery => Node::WebhookDelivery(WebhookDelivery(
-                service::webhooks::deliveries::get(db, actor, raw)
-                    .await
-                    .map_err(hidden)?,
+                service::webhooks::deliveries::get(db, actor, raw).await?,
             )),
         };
         Ok(Some(node))

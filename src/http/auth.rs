@@ -166,7 +166,7 @@ async fn authenticate(
         .and_then(parse_bearer)
         .filter(|token| !token.is_empty())
         .ok_or(Refusal::Malformed)?;
-    match actors::from_bearer(&state.db, &state.auth, token).await {
+    match actors::from_bearer(&state.db, &state.auth, token, state.auth.now()).await {
         Ok(actor) => Ok(actor),
         Err(AppError::Unauthenticated | AppError::InvalidCredentials) => Err(Refusal::Invalid),
         Err(AppError::Unavailable) => Err(Refusal::Unavailable),

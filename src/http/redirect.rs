@@ -8,7 +8,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+
 use url::Url;
 
 use super::AppState;
@@ -74,7 +74,7 @@ fn record_click(
         link_id: link.link_id,
         enrollment_id: Some(link.enrollment_id),
         click_id: click_id.to_owned(),
-        occurred_at: Utc::now(),
+        occurred_at: tracking.clock.now(),
         visitor_key: tracking.visitors.key(ip, &user_agent),
         user_agent_class: bots::user_agent_class(&user_agent),
         referrer_host: referrer_host(headers),

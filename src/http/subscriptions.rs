@@ -122,7 +122,7 @@ async fn credential_lapsed(
     loop {
         tokio::time::sleep(every).await;
         if let Err(AppError::Unauthenticated | AppError::InvalidCredentials) =
-            actors::from_bearer(&state.db, &state.auth, &token).await
+            actors::from_bearer(&state.db, &state.auth, &token, state.auth.now()).await
         {
             lapsed.store(true, Ordering::Release);
             return;
@@ -186,7 +186,7 @@ async fn authenticate(
             "send {\"Authorization\": \"Bearer <token>\"} in connection_init",
         )
     })?;
-    match actors::from_bearer(&state.db, &state.auth, token).await {
+    match actors::from_bearer(&state.db, &state.auth, token, state.auth.now()).await {
         Ok(actor) => Ok(actor),
         Err(AppError::Unauthenticated | AppError::InvalidCredentials) => Err(refused(
             ErrorCode::Unauthenticated,

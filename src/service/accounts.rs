@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -38,13 +38,13 @@ pub async fn register_brand(
     db: &DatabaseConnection,
     auth: &Auth,
     input: RegisterBrand,
+    now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
     let name = validate_name(&input.brand_name).map_err(AppError::invalid)?;
     let timezone = validate_timezone(&input.timezone).map_err(AppError::invalid)?;
     let email = normalize_email(&input.email)?;
     password::validate(&input.password)?;
     let password_hash = password::hash(input.password).await?;
-    let now = Utc::now();
     let txn = db.begin().await?;
     let brand = brand::ActiveModel {
         name: Set(name),
@@ -61,8 +61,16 @@ pub async fn register_brand(
     }
     .insert(&txn)
     .await?;
-    let admin = insert_user(&txn, &email, password_hash, Role::Admin, Some(brand.id)).await?;
-    let session = sessions::start(&txn, auth, admin, now).await?;
+    let admin = insert_user(
+        &txn,
+        &email,
+        password_hash,
+        Role::Admin,
+        Some(brand.id),
+        now,
+    )
+    .await?;
+    let session = sessions::start(&txn, auth, admin, auth.now()).await?;
     txn.commit().await?;
     tracing::info!(brand_id = brand.id, "brand registered");
     Ok(session)
@@ -74,8 +82,8 @@ async fn insert_user<C: sea_orm::ConnectionTrait>(
     password_hash: String,
     role: Role,
     brand_id: Option<i64>,
+    now: DateTime<Utc>,
 ) -> Result<user::Model, AppError> {
-    let now = Utc::now();
     user::ActiveModel {
         email: Set(email.to_owned()),
         password_hash: Set(password_hash),
@@ -102,6 +110,7 @@ pub async fn login(
     email: &str,
     password: String,
     client_ip: Option<IpAddr>,
+    at: DateTime<Utc>,
 ) -> Result<Session, AppError> {
     let now = Instant::now();
     let account_key = email.trim().to_lowercase();
@@ -143,13 +152,12 @@ pub async fn login(
         }
     };
     auth.login_by_account.reset(&account_key);
-    let at = Utc::now();
     user::Entity::update_many()
         .col_expr(user::Column::LastLoginAt, Expr::value(at))
         .filter(user::Column::Id.eq(user.id))
         .exec(db)
         .await?;
-    sessions::start(db, auth, user, at).await
+    sessions::start(db, auth, user, auth.now()).await
 }
 
 /// Accepts an invite: creates the account with `password`, or, for a creator invite to an email
@@ -161,9 +169,9 @@ pub async fn accept_invite(
     auth: &Auth,
     token: &str,
     password: String,
+    now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
     let invalid = || AppError::bad_input("inviteToken", "invalid, used or expired invite");
-    let now = Utc::now();
     let invite = invite::Entity::find()
         .filter(invite::Column::TokenHash.eq(secrets::sha256_hex(token)))
         .one(db)
@@ -207,7 +215,7 @@ pub async fn accept_invite(
         (Some(account), _) => account,
         (None, Some(hash)) => {
             let brand_id = role.is_staff().then_some(invite.brand_id);
-            insert_user(&txn, &invite.email, hash, role, brand_id).await?
+            insert_user(&txn, &invite.email, hash, role, brand_id, now).await?
         }
         (None, None) => return Err(AppError::internal("no password hash for a new account")),
     };
@@ -226,7 +234,7 @@ pub async fn accept_invite(
             ));
         }
     }
-    let session = sessions::start(&txn, auth, account, now).await?;
+    let session = sessions::start(&txn, auth, account, auth.now()).await?;
     txn.commit().await?;
     Ok(session)
 }

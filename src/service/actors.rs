@@ -1,7 +1,7 @@
 //! Turns the request's bearer credential into the [`Actor`]: an API key (`pg_...`) or an access
 //! token whose session is still live.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
@@ -14,20 +14,26 @@ use crate::error::AppError;
 /// `last_used_at` is refreshed at most this often, so that reads do not all become writes.
 const LAST_USED_GRANULARITY: Duration = Duration::seconds(60);
 
+/// The caller behind `token` at `now`, the credentials' time (`auth.now()`, see
+/// [`crate::clock`]).
 pub async fn from_bearer(
     db: &DatabaseConnection,
     auth: &Auth,
     token: &str,
+    now: DateTime<Utc>,
 ) -> Result<Actor, AppError> {
     if token.starts_with(API_KEY_PREFIX) {
-        from_api_key(db, token).await
+        from_api_key(db, token, now).await
     } else {
-        from_access_token(db, auth, token).await
+        from_access_token(db, auth, token, now).await
     }
 }
 
-async fn from_api_key(db: &DatabaseConnection, secret: &str) -> Result<Actor, AppError> {
-    let now = Utc::now();
+async fn from_api_key(
+    db: &DatabaseConnection,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Actor, AppError> {
     let key = api_key::Entity::find()
         .filter(api_key::Column::SecretHash.eq(secrets::sha256_hex(secret)))
         .filter(api_key::Column::RevokedAt.is_null())
@@ -68,10 +74,11 @@ async fn from_access_token(
     db: &DatabaseConnection,
     auth: &Auth,
     token: &str,
+    now: DateTime<Utc>,
 ) -> Result<Actor, AppError> {
-    let claims = auth.jwt.verify(token)?;
+    let claims = auth.jwt.verify(token, now)?;
     let user_id = claims.user_id()?;
-    if !sessions::is_live(db, user_id, &claims.sid, Utc::now()).await? {
+    if !sessions::is_live(db, user_id, &claims.sid, now).await? {
         return Err(AppError::Unauthenticated);
     }
     let user = user::Entity::find_by_id(user_id)

@@ -1,7 +1,7 @@
 //! API keys for integrators: `pg_` + 256 random bits, shown once, stored as SHA-256; scopes;
 //! revocation takes effect on the next request.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -9,6 +9,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
+use super::scoped;
 use crate::auth::secrets::{self, API_KEY_PREFIX};
 use crate::auth::{Actor, Permission, Scope};
 use crate::db::entity::api_key;
@@ -31,6 +32,7 @@ pub async fn create(
     actor: &Actor,
     name: &str,
     scopes: &[Scope],
+    now: DateTime<Utc>,
 ) -> Result<CreatedKey, AppError> {
     let brand_id = actor.require(Permission::ManageApiKeys)?;
     let name = text::required("name", name, MAX_NAME_LEN).map_err(AppError::invalid)?;
@@ -52,24 +54,12 @@ pub async fn create(
         secret_hash: Set(secrets::sha256_hex(&secret)),
         scopes: Set(serde_json::to_string(&stored_scopes).map_err(AppError::internal)?),
         created_by_user_id: Set(actor.user_id()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
     Ok(CreatedKey { secret, key })
-}
-
-async fn find_in_brand(
-    db: &DatabaseConnection,
-    brand_id: i64,
-    id: i64,
-) -> Result<api_key::Model, AppError> {
-    api_key::Entity::find_by_id(id)
-        .filter(api_key::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 /// Revokes a key of the caller's brand; revoking twice keeps the first time.
@@ -78,24 +68,25 @@ pub async fn revoke(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
+    now: DateTime<Utc>,
 ) -> Result<api_key::Model, AppError> {
     let brand_id = actor.require(Permission::ManageApiKeys)?;
-    let key = find_in_brand(db, brand_id, id).await?;
+    let key = scoped::find_in_brand::<api_key::Entity, _>(db, brand_id, id).await?;
     if key.revoked_at.is_some() {
         return Ok(key);
     }
     let mut active = key.into_active_model();
-    active.revoked_at = Set(Some(Utc::now()));
+    active.revoked_at = Set(Some(now));
     Ok(active.update(db).await?)
 }
 
+/// ADMIN: a key of the brand; NOT_FOUND otherwise ([`scoped::get`]).
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
 ) -> Result<api_key::Model, AppError> {
-    let brand_id = actor.require(Permission::ManageApiKeys)?;
-    find_in_brand(db, brand_id, id).await
+    scoped::get::<api_key::Entity, _>(db, actor, Permission::ManageApiKeys, id).await
 }
 
 pub async fn list(

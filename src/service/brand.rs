@@ -1,6 +1,6 @@
 //! The brand (tenant): reading it and changing its settings.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
@@ -73,6 +73,7 @@ pub async fn update_settings(
     db: &DatabaseConnection,
     actor: &Actor,
     change: SettingsChange,
+    now: DateTime<Utc>,
 ) -> Result<brand::Model, AppError> {
     let brand_id = actor.require(Permission::ManageSettings)?;
     let brand = brand::Entity::find_by_id(brand_id)
@@ -115,6 +116,6 @@ pub async fn update_settings(
         }
         active.minimum_payout_minor = Set(minimum.minor);
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }

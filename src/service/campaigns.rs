@@ -9,6 +9,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
+use super::scoped;
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{brand, campaign};
 use crate::domain::campaign::{
@@ -123,6 +124,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: CampaignInput,
+    now: DateTime<Utc>,
 ) -> Result<campaign::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let currency = brand_currency(db, brand_id).await?;
@@ -137,7 +139,6 @@ pub async fn create(
         .map(|m| brand_amount("targetCpa", m, &currency))
         .transpose()?;
     let target_roas = input.target_roas.map(validate_roas).transpose()?;
-    let now = Utc::now();
     let mut active = campaign::ActiveModel {
         brand_id: Set(brand_id),
         name: Set(name),
@@ -159,28 +160,13 @@ pub async fn create(
     Ok(active.insert(db).await?)
 }
 
-async fn find_in_brand(
-    db: &DatabaseConnection,
-    brand_id: i64,
-    id: i64,
-) -> Result<campaign::Model, AppError> {
-    campaign::Entity::find_by_id(id)
-        .filter(campaign::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// A campaign of the caller's brand, for staff.
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
 ) -> Result<campaign::Model, AppError> {
-    let brand_id = actor
-        .require(Permission::ReadBrand)
-        .map_err(|_| AppError::NotFound)?;
-    find_in_brand(db, brand_id, id).await
+    scoped::get::<campaign::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
 /// A campaign to change (MANAGER, ADMIN).
@@ -190,7 +176,7 @@ pub async fn get_for_change(
     id: i64,
 ) -> Result<campaign::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    find_in_brand(db, brand_id, id).await
+    scoped::find_in_brand::<campaign::Entity, _>(db, brand_id, id).await
 }
 
 /// The campaign an input names (`campaignId`), to add something to (MANAGER, ADMIN): one that
@@ -218,6 +204,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     change: CampaignChange,
+    now: DateTime<Utc>,
 ) -> Result<campaign::Model, AppError> {
     let current = get_for_change(db, actor, id).await?;
     let schedule = change
@@ -254,7 +241,7 @@ pub async fn update(
     if let Some(brief) = change.brief {
         apply_brief(&mut active, brief)?;
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 
@@ -264,6 +251,7 @@ pub async fn set_status(
     actor: &Actor,
     id: i64,
     status: CampaignStatus,
+    now: DateTime<Utc>,
 ) -> Result<campaign::Model, AppError> {
     let current = get_for_change(db, actor, id).await?;
     let from = parse_status(&current.status)?;
@@ -275,7 +263,7 @@ pub async fn set_status(
     }
     let mut active = current.into_active_model();
     active.status = Set(status.as_str().to_owned());
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::page::{self, KeysetPage};
+use super::scoped;
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{commission, conversion};
 use crate::domain::attribution::Method;
@@ -15,16 +16,14 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<conversion::Model, AppError> {
-    let query = conversion::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        query.filter(conversion::Column::CreatorId.is_in(actor.creator_ids.clone()))
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(conversion::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+    if actor.role != Role::Creator {
+        return scoped::get::<conversion::Entity, _>(db, actor, Permission::ReadBrand, id).await;
+    }
+    conversion::Entity::find_by_id(id)
+        .filter(conversion::Column::CreatorId.is_in(actor.creator_ids.clone()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Default)]

@@ -9,7 +9,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
-use super::{campaigns, exchange_rates};
+use super::{campaigns, exchange_rates, scoped};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{brand, cost, creator};
 use crate::domain::content::CostKind;
@@ -31,6 +31,7 @@ pub async fn record(
     db: &DatabaseConnection,
     actor: &Actor,
     input: CostInput,
+    now: DateTime<Utc>,
 ) -> Result<cost::Model, AppError> {
     let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     if let Some(creator_id) = input.creator_id {
@@ -76,22 +77,16 @@ pub async fn record(
         brand_amount_minor: Set(brand_amount.minor),
         incurred_at: Set(input.incurred_at),
         note: Set(note),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?)
 }
 
+/// Staff: a cost of the brand; NOT_FOUND otherwise ([`scoped::get`]).
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<cost::Model, AppError> {
-    let brand_id = actor
-        .require(Permission::ReadBrand)
-        .map_err(|_| AppError::NotFound)?;
-    cost::Entity::find_by_id(id)
-        .filter(cost::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::get::<cost::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
 pub async fn list(

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -13,6 +13,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, SortValue, SortedPage, contains_pattern};
+use super::scoped;
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{channel, creator};
 use crate::domain::roster::{
@@ -166,6 +167,7 @@ async fn replace_channels<C: ConnectionTrait>(
     db: &C,
     record: &creator::Model,
     channels: Vec<ValidChannel>,
+    now: DateTime<Utc>,
 ) -> Result<(i64, Option<Platform>), AppError> {
     channel::Entity::delete_many()
         .filter(channel::Column::CreatorId.eq(record.id))
@@ -173,7 +175,6 @@ async fn replace_channels<C: ConnectionTrait>(
         .await?;
     let summary: Vec<(Platform, i64)> =
         channels.iter().map(|c| (c.platform, c.followers)).collect();
-    let now = Utc::now();
     for c in channels {
         channel::ActiveModel {
             brand_id: Set(record.brand_id),
@@ -203,6 +204,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: CreatorInput,
+    now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let display_name =
@@ -216,7 +218,6 @@ pub async fn create(
         .map_err(AppError::invalid)?;
     let niches = niches_json(&input.niches)?;
     let channels = validate_channels(input.channels)?;
-    let now = Utc::now();
     let txn = db.begin().await?;
     let record = creator::ActiveModel {
         brand_id: Set(brand_id),
@@ -235,7 +236,7 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(conflict_on_email)?;
-    let (followers, platform) = replace_channels(&txn, &record, channels).await?;
+    let (followers, platform) = replace_channels(&txn, &record, channels, now).await?;
     let mut active = record.into_active_model();
     active.followers = Set(followers);
     active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
@@ -250,11 +251,7 @@ async fn find_for_change(
     id: i64,
 ) -> Result<creator::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    creator::Entity::find_by_id(id)
-        .filter(creator::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::find_in_brand::<creator::Entity, _>(db, brand_id, id).await
 }
 
 #[instrument(skip(db, actor, change))]
@@ -263,6 +260,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     change: CreatorChange,
+    now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     let record = find_for_change(db, actor, id).await?;
     let channels = change.channels.map(validate_channels).transpose()?;
@@ -289,11 +287,11 @@ pub async fn update(
     }
     let txn = db.begin().await?;
     if let Some(channels) = channels {
-        let (followers, platform) = replace_channels(&txn, &record, channels).await?;
+        let (followers, platform) = replace_channels(&txn, &record, channels, now).await?;
         active.followers = Set(followers);
         active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let updated = active.update(&txn).await.map_err(conflict_on_email)?;
     txn.commit().await?;
     Ok(updated)
@@ -307,6 +305,7 @@ pub async fn set_stage(
     id: i64,
     stage: Stage,
     reactivate: bool,
+    now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     let record = find_for_change(db, actor, id).await?;
     let from = Stage::parse(&record.stage).ok_or_else(|| AppError::internal("stored stage"))?;
@@ -323,7 +322,7 @@ pub async fn set_stage(
     }
     let mut active = record.into_active_model();
     active.stage = Set(stage.as_str().to_owned());
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 
@@ -336,6 +335,7 @@ pub async fn vet(
     status: VettingStatus,
     brand_safety_score: Option<i32>,
     notes: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     if brand_safety_score.is_some_and(|s| !(0..=MAX_BRAND_SAFETY_SCORE).contains(&s)) {
         return Err(AppError::bad_input(
@@ -353,7 +353,7 @@ pub async fn vet(
     if notes.is_some() {
         active.vetting_notes = Set(notes);
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 
@@ -363,19 +363,16 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<creator::Model, AppError> {
-    let query = creator::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        if !actor.creator_ids.contains(&id) {
-            return Err(AppError::NotFound);
-        }
-        query
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(creator::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+    if actor.role != Role::Creator {
+        return scoped::get::<creator::Entity, _>(db, actor, Permission::ReadBrand, id).await;
+    }
+    if !actor.creator_ids.contains(&id) {
+        return Err(AppError::NotFound);
+    }
+    creator::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The brand's roster, filtered and sorted. A creator account sees only its own records.

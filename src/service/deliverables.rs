@@ -42,6 +42,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: DeliverableInput,
+    now: DateTime<Utc>,
 ) -> Result<deliverable::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let enrollment = enrollment::Entity::find_by_id(input.enrollment_id)
@@ -49,7 +50,6 @@ pub async fn create(
         .one(db)
         .await?
         .ok_or_else(|| AppError::bad_input("enrollmentId", "no such enrollment"))?;
-    let now = Utc::now();
     Ok(deliverable::ActiveModel {
         brand_id: Set(brand_id),
         enrollment_id: Set(enrollment.id),
@@ -84,6 +84,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     change: DeliverableChange,
+    now: DateTime<Utc>,
 ) -> Result<deliverable::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let row = deliverable::Entity::find_by_id(id)
@@ -153,7 +154,7 @@ pub async fn update(
     if let Some(v) = engagements {
         active.engagements = Set(v);
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 
@@ -180,19 +181,18 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<deliverable::Model, AppError> {
-    let query = deliverable::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        query.filter(
+    if actor.role != Role::Creator {
+        return super::scoped::get::<deliverable::Entity, _>(db, actor, Permission::ReadBrand, id)
+            .await;
+    }
+    deliverable::Entity::find_by_id(id)
+        .filter(
             deliverable::Column::EnrollmentId
                 .in_subquery(super::enrollments::of_creators(actor.creator_ids.clone())),
         )
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(deliverable::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Default)]

@@ -1,7 +1,7 @@
 //! Enrollments: a creator in a campaign under an offer, with per-creator overrides. One live
 //! (not REMOVED) enrollment per creator and campaign.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, TransactionTrait,
@@ -10,7 +10,7 @@ use tracing::instrument;
 
 use super::offers::RatesInput;
 use super::page::{self, KeysetPage};
-use super::{campaigns, ledger, offers};
+use super::{campaigns, ledger, offers, scoped};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{creator, enrollment, offer};
 use crate::domain::enrollment::{EnrollmentStatus, status_transition_allowed};
@@ -72,6 +72,7 @@ pub async fn enroll(
     db: &DatabaseConnection,
     actor: &Actor,
     input: EnrollInput,
+    now: DateTime<Utc>,
 ) -> Result<enrollment::Model, AppError> {
     let overrides = overrides_in_brand_currency(db, actor, input.overrides).await?;
     let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
@@ -93,7 +94,6 @@ pub async fn enroll(
         &overrides,
     )
     .map_err(AppError::invalid)?;
-    let now = Utc::now();
     let status = if input.active {
         EnrollmentStatus::Active
     } else {
@@ -139,11 +139,7 @@ async fn find_for_change(
     id: i64,
 ) -> Result<enrollment::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    enrollment::Entity::find_by_id(id)
-        .filter(enrollment::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::find_in_brand::<enrollment::Entity, _>(db, brand_id, id).await
 }
 
 pub fn parse_status(stored: &str) -> Result<EnrollmentStatus, AppError> {
@@ -158,6 +154,7 @@ pub async fn set_status(
     actor: &Actor,
     id: i64,
     status: EnrollmentStatus,
+    now: DateTime<Utc>,
 ) -> Result<enrollment::Model, AppError> {
     let row = find_for_change(db, actor, id).await?;
     let from = parse_status(&row.status)?;
@@ -167,7 +164,6 @@ pub async fn set_status(
             format!("cannot move an enrollment from {from} to {status}"),
         ));
     }
-    let now = Utc::now();
     let first_activation = status == EnrollmentStatus::Active && row.activated_at.is_none();
     let mut active = row.into_active_model();
     active.status = Set(status.as_str().to_owned());
@@ -195,6 +191,7 @@ pub async fn update_terms(
     id: i64,
     offer_id: Option<i64>,
     overrides: Option<RatesInput>,
+    now: DateTime<Utc>,
 ) -> Result<enrollment::Model, AppError> {
     let overrides = match overrides {
         Some(overrides) => Some(overrides_in_brand_currency(db, actor, overrides).await?),
@@ -235,7 +232,7 @@ pub async fn update_terms(
     active.cpc_amount_minor = Set(overrides.cpc_minor);
     active.revenue_share_percent = Set(overrides_json(&overrides));
     active.flat_fee_minor = Set(overrides.flat_fee_minor);
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
 
@@ -245,16 +242,14 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<enrollment::Model, AppError> {
-    let query = enrollment::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        query.filter(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(enrollment::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+    if actor.role != Role::Creator {
+        return scoped::get::<enrollment::Entity, _>(db, actor, Permission::ReadBrand, id).await;
+    }
+    enrollment::Entity::find_by_id(id)
+        .filter(enrollment::Column::CreatorId.is_in(actor.creator_ids.clone()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Enrollments of a campaign or a creator (already checked to be the caller's), paged by id.

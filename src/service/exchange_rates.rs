@@ -1,7 +1,7 @@
 //! Exchange rates of a brand: 1 unit of a currency = `rate` units of the brand currency on a
 //! calendar date (brand timezone). Setting a rate for a date that has one replaces it.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
@@ -23,6 +23,7 @@ pub async fn set(
     currency: Currency,
     date: NaiveDate,
     rate: Decimal,
+    now: DateTime<Utc>,
 ) -> Result<exchange_rate::Model, AppError> {
     let brand_id = actor.require(Permission::ManageSettings)?;
     let rate = validate_exchange_rate(rate).map_err(AppError::invalid)?;
@@ -36,7 +37,6 @@ pub async fn set(
             "is the brand currency: its rate is always 1",
         ));
     }
-    let now = Utc::now();
     let existing = exchange_rate::Entity::find()
         .filter(exchange_rate::Column::BrandId.eq(brand_id))
         .filter(exchange_rate::Column::CurrencyCode.eq(currency.code()))

@@ -22,7 +22,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
-use super::{campaigns, ledger};
+use super::{campaigns, ledger, scoped};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{commission, conversion, cost, experiment, experiment_region};
 use crate::domain::conversion::Kind;
@@ -65,12 +65,12 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: ExperimentInput,
+    now: DateTime<Utc>,
 ) -> Result<experiment::Model, AppError> {
     let campaign = campaigns::named_in_input(db, actor, input.campaign_id).await?;
     let name = text::required("name", &input.name, 200).map_err(AppError::invalid)?;
     rules::validate_window(input.starts_at, input.ends_at).map_err(invalid)?;
     let regions = rules::regions(&input.treatment, &input.control).map_err(invalid)?;
-    let now = Utc::now();
     let txn = db.begin().await?;
     let created = experiment::ActiveModel {
         brand_id: Set(campaign.brand_id),
@@ -100,19 +100,15 @@ pub async fn create(
     Ok(created)
 }
 
-/// Staff (ADMIN, MANAGER, ANALYST): an experiment of the brand. Other roles are FORBIDDEN (the
-/// `node` query hides that as NOT_FOUND, like every brand object); another brand's is NOT_FOUND.
+/// Staff (ADMIN, MANAGER, ANALYST): an experiment of the brand. Another brand's, a missing one,
+/// and any experiment asked for by a role that does not read them are NOT_FOUND
+/// ([`scoped::get`]).
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
 ) -> Result<experiment::Model, AppError> {
-    let brand_id = actor.require(Permission::ReadBrand)?;
-    experiment::Entity::find_by_id(id)
-        .filter(experiment::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::get::<experiment::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
 /// Staff: the brand's experiments, oldest first, optionally of one campaign.

@@ -32,6 +32,7 @@ pub async fn invite_user(
     db: &DatabaseConnection,
     actor: &Actor,
     input: InviteUser,
+    now: DateTime<Utc>,
 ) -> Result<IssuedInvite, AppError> {
     let email = email::normalize(&input.email).map_err(|msg| AppError::bad_input("email", msg))?;
     let brand_id = match input.role {
@@ -76,7 +77,6 @@ pub async fn invite_user(
         }
     };
     let token = secrets::random_token(INVITE_TOKEN_PREFIX);
-    let now = Utc::now();
     let expires_at = now + INVITE_TTL;
     invite::ActiveModel {
         brand_id: Set(brand_id),

@@ -105,7 +105,8 @@ async fn accrued_in(
 }
 
 /// The FLAT_FEE line (FLAT_FEE and HYBRID offers) when an enrollment first becomes ACTIVE, dated
-/// with the activation (DOMAIN.md rule 4). Returns the events to publish when `txn` commits.
+/// with the activation (DOMAIN.md rule 4), which is the time of the change (the caller's `now`,
+/// also the row's `created_at`). Returns the events to publish when `txn` commits.
 pub(crate) async fn accrue_flat_fee(
     txn: &DatabaseTransaction,
     enrollment: &enrollment::Model,
@@ -136,6 +137,7 @@ pub(crate) async fn accrue_flat_fee(
             Source::Event(activated_at),
             &line,
             hold_until,
+            activated_at,
         )
         .await?;
         brand.save_rollups(txn).await?;
@@ -143,12 +145,25 @@ pub(crate) async fn accrue_flat_fee(
     Ok(brand.events)
 }
 
-/// Writes the lines a newly ingested, attributed conversion earns (none for self-referrals,
-/// returning customers under new-customers-only, or models that do not pay per conversion).
+/// [`accrue_for_conversion_at`] at the system time. Kept for `service::ingest`, which has not
+/// taken `now` from its callers yet (issue #17): it is to call [`accrue_for_conversion_at`]
+/// with its `now`, and this wrapper then goes.
 pub(crate) async fn accrue_for_conversion(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: &conversion::Model,
+) -> Result<(), AppError> {
+    accrue_for_conversion_at(txn, brand, row, Utc::now()).await
+}
+
+/// Writes the lines a newly ingested, attributed conversion earns (none for self-referrals,
+/// returning customers under new-customers-only, or models that do not pay per conversion),
+/// written at `now`.
+pub(crate) async fn accrue_for_conversion_at(
+    txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
+    row: &conversion::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let Some(enrollment_id) = row.enrollment_id else {
         return Ok(());
@@ -185,6 +200,7 @@ pub(crate) async fn accrue_for_conversion(
             Source::Conversion(row),
             &line,
             hold_until,
+            now,
         )
         .await?;
     }
@@ -251,8 +267,8 @@ enum Source<'a> {
     Event(DateTime<Utc>),
 }
 
-/// Inserts a line; its rollup change joins `brand.rollup`, which the caller saves
-/// ([`BrandContext::save_rollups`]) before committing.
+/// Inserts a line, written at `now`; its rollup change joins `brand.rollup`, which the caller
+/// saves ([`BrandContext::save_rollups`]) before committing.
 async fn insert_line(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
@@ -260,6 +276,7 @@ async fn insert_line(
     source: Source<'_>,
     line: &Line,
     hold_until: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<commission::Model, AppError> {
     let (conversion_id, occurred_at) = match source {
         Source::Conversion(row) => (Some(row.id), row.occurred_at),
@@ -279,7 +296,7 @@ async fn insert_line(
         status: Set(Status::Pending.as_str().to_owned()),
         rate_percent: Set(line.rate_percent.map(|p| p.normalize().to_string())),
         reverses: Set(line.reverses.map(|k| k.as_str().to_owned())),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     }
     .insert(txn)
@@ -301,14 +318,26 @@ fn line_of(row: &commission::Model) -> Result<Line, AppError> {
     })
 }
 
-/// After a refund changed a conversion's refunded total: adds the REVERSAL line the engine owes
-/// (dated with the conversion, held like it), and marks the conversion's lines REVERSED when they
-/// net to zero and none has been paid. A paid line's reversal stays a separate line that the
-/// creator's next payout nets.
+/// [`reverse_for_refund_at`] at the system time. Kept for `service::ingest`, which has not
+/// taken `now` from its callers yet (issue #17): it is to call [`reverse_for_refund_at`] with
+/// its `now`, and this wrapper then goes.
 pub(crate) async fn reverse_for_refund(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: &conversion::Model,
+) -> Result<(), AppError> {
+    reverse_for_refund_at(txn, brand, row, Utc::now()).await
+}
+
+/// After a refund changed a conversion's refunded total: adds the REVERSAL line the engine owes
+/// (dated with the conversion, held like it), and marks the conversion's lines REVERSED when they
+/// net to zero and none has been paid. A paid line's reversal stays a separate line that the
+/// creator's next payout nets. The line is written at `now`.
+pub(crate) async fn reverse_for_refund_at(
+    txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
+    row: &conversion::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let existing = commission::Entity::find()
         .filter(commission::Column::ConversionId.eq(row.id))
@@ -337,6 +366,7 @@ pub(crate) async fn reverse_for_refund(
         Source::Conversion(row),
         &reversal,
         first.hold_until,
+        now,
     )
     .await?;
     let net: i64 = lines.iter().map(|l| l.amount_minor).sum::<i64>() + reversal.amount_minor;
@@ -359,11 +389,12 @@ pub(crate) async fn reverse_for_refund(
 /// Writes the CPC lines of every finished day (brand timezone) before `up_to` that has none yet:
 /// one line per CPC enrollment and day for its non-bot unique visitors (distinct visitor keys).
 /// Run before each payout run, so that payouts include clicks up to their period end. Saves the
-/// lines' rollup changes.
+/// lines' rollup changes. The lines are written at `now`.
 pub(crate) async fn accrue_cpc_days(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     up_to: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     use std::collections::{BTreeMap, HashSet};
 
@@ -448,6 +479,7 @@ pub(crate) async fn accrue_cpc_days(
                     Source::Event(at),
                     &line,
                     hold_until,
+                    now,
                 )
                 .await?;
             }
@@ -509,6 +541,7 @@ pub async fn add_manual(
         &enrollment,
         Source::Event(now),
         &line,
+        now,
         now,
     )
     .await?;

@@ -1,7 +1,7 @@
 //! Tracking links and discount codes of enrollments. Link codes are global (the redirect names
 //! no brand); discount codes are unique per brand.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
@@ -51,6 +51,7 @@ pub async fn create_link(
     db: &DatabaseConnection,
     actor: &Actor,
     input: LinkInput,
+    now: DateTime<Utc>,
 ) -> Result<tracking_link::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let enrollment = enrollment_in_brand(db, brand_id, input.enrollment_id).await?;
@@ -64,7 +65,6 @@ pub async fn create_link(
         .map(|c| validate_link_code(&c))
         .transpose()
         .map_err(AppError::invalid)?;
-    let now = Utc::now();
     let row = tracking_link::ActiveModel {
         brand_id: Set(brand_id),
         enrollment_id: Set(enrollment.id),
@@ -106,18 +106,14 @@ pub async fn archive_link(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
+    now: DateTime<Utc>,
 ) -> Result<tracking_link::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    let row = tracking_link::Entity::find_by_id(id)
-        .filter(tracking_link::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = super::scoped::find_in_brand::<tracking_link::Entity, _>(db, brand_id, id).await?;
     if row.archived_at.is_some() {
         return Ok(row);
     }
     let mut active = row.into_active_model();
-    let now = Utc::now();
     active.archived_at = Set(Some(now));
     active.updated_at = Set(now);
     Ok(active.update(db).await?)
@@ -180,6 +176,7 @@ pub async fn create_discount_code(
     db: &DatabaseConnection,
     actor: &Actor,
     input: DiscountInput,
+    now: DateTime<Utc>,
 ) -> Result<discount_code::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let enrollment = enrollment_in_brand(db, brand_id, input.enrollment_id).await?;
@@ -209,7 +206,6 @@ pub async fn create_discount_code(
             ));
         }
     };
-    let now = Utc::now();
     discount_code::ActiveModel {
         brand_id: Set(brand_id),
         enrollment_id: Set(enrollment.id),

@@ -24,6 +24,7 @@ pub mod performance;
 pub mod portal;
 pub mod rollups;
 pub mod rollups_rebuild;
+pub mod scoped;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -10,8 +10,8 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::campaigns;
 use super::page::{self, KeysetPage};
+use super::{campaigns, scoped};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{offer, offer_tier};
 use crate::domain::brand::MAX_HOLD_PERIOD_DAYS;
@@ -118,6 +118,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: OfferInput,
+    now: DateTime<Utc>,
 ) -> Result<offer::Model, AppError> {
     let campaign = campaigns::get_for_change(db, actor, input.campaign_id).await?;
     let currency = &campaign.currency_code;
@@ -131,7 +132,6 @@ pub async fn create(
     if monthly_cap_minor.is_some_and(|cap| cap <= 0) {
         return Err(AppError::bad_input("monthlyCap", "must be more than 0"));
     }
-    let now = Utc::now();
     let txn = db.begin().await?;
     let row = offer::ActiveModel {
         brand_id: Set(campaign.brand_id),
@@ -155,7 +155,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    insert_tiers(&txn, &row, &tiers).await?;
+    insert_tiers(&txn, &row, &tiers, now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -164,8 +164,8 @@ async fn insert_tiers<C: ConnectionTrait>(
     db: &C,
     row: &offer::Model,
     tiers: &[VolumeTier],
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let now = Utc::now();
     for tier in tiers {
         offer_tier::ActiveModel {
             brand_id: Set(row.brand_id),
@@ -204,6 +204,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     change: OfferChange,
+    now: DateTime<Utc>,
 ) -> Result<offer::Model, AppError> {
     let row = get(db, actor, id).await?;
     let monthly_cap_minor = change
@@ -237,7 +238,7 @@ pub async fn update(
         }
         active.monthly_cap_minor = Set(cap);
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let txn = db.begin().await?;
     let updated = active.update(&txn).await?;
     if let Some(tiers) = tiers {
@@ -245,7 +246,7 @@ pub async fn update(
             .filter(offer_tier::Column::OfferId.eq(row.id))
             .exec(&txn)
             .await?;
-        insert_tiers(&txn, &updated, &tiers).await?;
+        insert_tiers(&txn, &updated, &tiers, now).await?;
     }
     txn.commit().await?;
     Ok(updated)
@@ -256,14 +257,7 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<offer::Model, AppError> {
-    let brand_id = actor
-        .require(Permission::ReadBrand)
-        .map_err(|_| AppError::NotFound)?;
-    offer::Entity::find_by_id(id)
-        .filter(offer::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::get::<offer::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
 /// Offers of a campaign of the caller's brand.

@@ -41,7 +41,7 @@ pub async fn create(
     let txn = db.begin().await?;
     let brand = lock_brand(&txn, brand_id).await?;
     let mut context = super::ingest::BrandContext::new(brand.clone())?;
-    super::ledger::accrue_cpc_days(&txn, &mut context, period_end).await?;
+    super::ledger::accrue_cpc_days(&txn, &mut context, period_end, now).await?;
     let due = commission::Entity::find()
         .filter(commission::Column::BrandId.eq(brand_id))
         .filter(commission::Column::PayoutId.is_null())
@@ -104,11 +104,7 @@ async fn payout_in_brand(
     brand_id: i64,
     id: i64,
 ) -> Result<payout::Model, AppError> {
-    payout::Entity::find_by_id(id)
-        .filter(payout::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    super::scoped::find_in_brand::<payout::Entity, _>(db, brand_id, id).await
 }
 
 /// ADMIN: the money went out. Its lines become PAID.
@@ -145,7 +141,13 @@ pub async fn mark_paid(
     active.paid_at = Set(Some(now));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    super::webhooks::enqueue(&txn, brand_id, super::webhooks::Event::PayoutPaid(&updated)).await?;
+    super::webhooks::enqueue_at(
+        &txn,
+        brand_id,
+        super::webhooks::Event::PayoutPaid(&updated),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -214,14 +216,12 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<payout::Model, AppError> {
-    let query = payout::Entity::find_by_id(id);
-    let query = if actor.role == Role::Creator {
-        query.filter(payout::Column::CreatorId.is_in(actor.creator_ids.clone()))
-    } else {
-        let brand_id = actor
-            .require(Permission::ReadBrand)
-            .map_err(|_| AppError::NotFound)?;
-        query.filter(payout::Column::BrandId.eq(brand_id))
-    };
-    query.one(db).await?.ok_or(AppError::NotFound)
+    if actor.role != Role::Creator {
+        return super::scoped::get::<payout::Entity, _>(db, actor, Permission::ReadBrand, id).await;
+    }
+    payout::Entity::find_by_id(id)
+        .filter(payout::Column::CreatorId.is_in(actor.creator_ids.clone()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }

@@ -26,7 +26,8 @@ pub struct Session {
     pub user: user::Model,
 }
 
-/// Starts a new session (a new family) for `user`.
+/// Starts a new session (a new family) for `user` at `now`, the credentials' time
+/// (`auth.now()`, see [`crate::clock`]).
 pub async fn start<C: ConnectionTrait>(
     db: &C,
     auth: &Auth,
@@ -64,14 +65,15 @@ async fn issue_in_family<C: ConnectionTrait>(
     })
 }
 
-/// Exchanges a refresh token for a new session token pair in the same family.
+/// Exchanges a refresh token for a new session token pair in the same family. `now` is the
+/// credentials' time, `auth.now()` (see [`crate::clock`]).
 #[instrument(skip_all)]
 pub async fn refresh(
     db: &DatabaseConnection,
     auth: &Auth,
     token: &str,
+    now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
-    let now = Utc::now();
     let txn = db.begin().await?;
     let row = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(secrets::sha256_hex(token)))
@@ -109,12 +111,16 @@ pub async fn refresh(
 
 /// Ends the caller's session: its refresh tokens and its access tokens stop working at once.
 #[instrument(skip(db))]
-pub async fn logout<C: ConnectionTrait>(db: &C, actor: &Actor) -> Result<bool, AppError> {
+pub async fn logout<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
     let session_id = actor
         .session_id
         .as_deref()
         .ok_or_else(|| AppError::Forbidden("only a signed-in user can log out".into()))?;
-    revoke_family(db, session_id, Utc::now()).await?;
+    revoke_family(db, session_id, now).await?;
     Ok(true)
 }
 

@@ -23,14 +23,7 @@ pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<user
     if actor.user_id() == Some(id) {
         return viewer(db, actor).await;
     }
-    let brand_id = actor
-        .require(Permission::ManageUsers)
-        .map_err(|_| AppError::NotFound)?;
-    user::Entity::find_by_id(id)
-        .filter(user::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    super::scoped::get::<user::Entity, _>(db, actor, Permission::ManageUsers, id).await
 }
 
 pub async fn list(

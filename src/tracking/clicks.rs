@@ -27,6 +27,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::clock::Clock;
 use crate::config::TrackingConfig;
 use crate::db::entity::{brand, click};
 use crate::service::rollups::RollupDelta;
@@ -111,13 +112,15 @@ pub struct ClickQueue {
 }
 
 impl ClickQueue {
-    /// The queue and its writer task (needs a tokio runtime).
-    pub fn start(db: DatabaseConnection, settings: QueueSettings) -> Self {
+    /// The queue and its writer task (needs a tokio runtime), which stamps the rows it writes
+    /// (`created_at`) with `clock`.
+    pub fn start(db: DatabaseConnection, settings: QueueSettings, clock: Arc<dyn Clock>) -> Self {
         let (queue, rx) = Self::unstarted(settings.capacity);
         let writer = Writer {
             db,
             counters: queue.counters.clone(),
             settings,
+            clock,
         };
         let handle = tokio::spawn(writer.run(rx));
         *lock(&queue.writer) = Some(handle);
@@ -198,6 +201,7 @@ struct Writer {
     db: DatabaseConnection,
     counters: Arc<Counters>,
     settings: QueueSettings,
+    clock: Arc<dyn Clock>,
 }
 
 impl Writer {
@@ -257,7 +261,7 @@ impl Writer {
         let rows = std::mem::take(batch);
         let mut retries = 0;
         loop {
-            match insert(&self.db, &rows).await {
+            match insert(&self.db, &rows, self.clock.now()).await {
                 Ok(()) => {
                     self.count_written(rows.len());
                     return;
@@ -286,7 +290,7 @@ impl Writer {
     async fn write_one_by_one(&self, rows: &[NewClick]) {
         let mut lost = 0;
         for row in rows {
-            match insert(&self.db, std::slice::from_ref(row)).await {
+            match insert(&self.db, std::slice::from_ref(row), self.clock.now()).await {
                 Ok(()) => self.count_written(1),
                 Err(err) => {
                     lost += 1;
@@ -313,9 +317,12 @@ impl Writer {
     }
 }
 
-/// One multi-row INSERT and the rollups of the clicks, in one transaction.
-async fn insert(db: &DatabaseConnection, rows: &[NewClick]) -> Result<(), DbErr> {
-    let now = Utc::now();
+/// One multi-row INSERT (written at `now`) and the rollups of the clicks, in one transaction.
+async fn insert(
+    db: &DatabaseConnection,
+    rows: &[NewClick],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     let models = rows.iter().map(|c| click::ActiveModel {
         id: NotSet,
@@ -462,6 +469,7 @@ mod tests {
                 max_retries: 2,
                 retry_backoff: Duration::from_millis(1),
             },
+            Arc::new(crate::clock::SystemClock),
         );
         for n in 0..3 {
             assert!(queue.enqueue(click(n)));

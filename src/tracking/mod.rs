@@ -8,6 +8,7 @@ pub mod clicks;
 pub mod visitor;
 
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
@@ -15,6 +16,7 @@ pub use cache::{CachedLink, LinkCache};
 pub use clicks::{ClickQueue, ClickStats, NewClick, QueueSettings};
 pub use visitor::VisitorKeys;
 
+use crate::clock::Clock;
 use crate::config::TrackingConfig;
 
 /// Shared by the redirect handler and (as GraphQL data) the link service, which calls
@@ -23,16 +25,19 @@ pub struct Tracking {
     pub links: LinkCache,
     pub clicks: ClickQueue,
     pub visitors: VisitorKeys,
+    /// The app's clock: redirects date their clicks with it, the click writer its rows.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Tracking {
     /// Builds the cache and starts the click writer (needs a tokio runtime).
-    pub fn start(config: &TrackingConfig, db: DatabaseConnection) -> Self {
+    pub fn start(config: &TrackingConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         let capacity = NonZeroUsize::new(config.link_cache_capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
             links: LinkCache::new(capacity, config.link_cache_ttl),
-            clicks: ClickQueue::start(db, QueueSettings::from_config(config)),
+            clicks: ClickQueue::start(db, QueueSettings::from_config(config), clock.clone()),
             visitors: VisitorKeys::new(&config.visitor_key_secret),
+            clock,
         }
     }
 }

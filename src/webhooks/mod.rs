@@ -10,12 +10,13 @@
 pub mod targets;
 mod worker;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::clock::Clock;
 use crate::config::WebhookConfig;
 
 pub use worker::Worker;
@@ -28,10 +29,11 @@ pub struct Webhooks {
 
 impl Webhooks {
     /// Starts the worker (needs a tokio runtime). Its first poll comes one poll interval after
-    /// start, then one interval after each poll ends.
-    pub fn start(config: &WebhookConfig, db: DatabaseConnection) -> Self {
+    /// start, then one interval after each poll ends. `clock` says what is due and dates what
+    /// the worker records.
+    pub fn start(config: &WebhookConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let worker = Worker::new(config.clone(), db);
+        let worker = Worker::new(config.clone(), db, clock);
         let task = tokio::spawn(worker.run(stopped));
         Self {
             stop,

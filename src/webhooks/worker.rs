@@ -1,9 +1,9 @@
 //! One poll: take due deliveries of enabled endpoints, claim each, POST it signed, record the
 //! outcome (and the endpoint's run of failures).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -13,6 +13,7 @@ use sea_orm::{
 use tokio::sync::watch;
 
 use super::targets;
+use crate::clock::{Clock, SystemClock};
 use crate::config::WebhookConfig;
 use crate::db::entity::{webhook_delivery, webhook_endpoint};
 use crate::domain::webhook::{DeliveryStatus, EventType, backoff, signature_header, with_jitter};
@@ -30,6 +31,8 @@ pub struct Worker {
     config: WebhookConfig,
     db: DatabaseConnection,
     client: Option<reqwest::Client>,
+    /// The app's clock: what is due, and the times recorded.
+    clock: Arc<dyn Clock>,
 }
 
 /// How an attempt ended.
@@ -44,7 +47,7 @@ pub enum Outcome {
 }
 
 impl Worker {
-    pub fn new(config: WebhookConfig, db: DatabaseConnection) -> Self {
+    pub fn new(config: WebhookConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         let mut client = reqwest::Client::builder();
         if !config.allow_private_targets {
             client = client.dns_resolver(targets::PublicOnly);
@@ -64,7 +67,12 @@ impl Worker {
                 None
             }
         };
-        Self { config, db, client }
+        Self {
+            config,
+            db,
+            client,
+            clock,
+        }
     }
 
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
@@ -85,8 +93,8 @@ impl Worker {
     /// One poll: announces approved commission lines, then sends what is due (at most a
     /// batch), `concurrency` requests at a time.
     pub async fn poll(&self) -> Result<usize, AppError> {
-        approvals::announce_due(&self.db, Utc::now(), APPROVALS_PER_POLL).await?;
-        let now = Utc::now();
+        approvals::announce_due(&self.db, self.clock.now(), APPROVALS_PER_POLL).await?;
+        let now = self.clock.now();
         let enabled = Query::select()
             .column(webhook_endpoint::Column::Id)
             .from(webhook_endpoint::Entity)
@@ -120,7 +128,7 @@ impl Worker {
     }
 
     async fn attempt(&self, delivery: webhook_delivery::Model) -> Result<(), DbErr> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let claimed = webhook_delivery::Entity::update_many()
             .col_expr(
                 webhook_delivery::Column::NextAttemptAt,
@@ -165,7 +173,9 @@ impl Worker {
             return failed(refusal);
         }
         let body = delivery.payload.clone().into_bytes();
-        let signature = signature_header(&endpoint.secret, Utc::now().timestamp(), &body);
+        // Receivers check the signature's time against their own clocks: it is the real time
+        // of sending, whatever the app's clock says.
+        let signature = signature_header(&endpoint.secret, SystemClock.now().timestamp(), &body);
         let event = EventType::parse(&delivery.event_type)
             .map(EventType::wire_name)
             .unwrap_or("unknown");
@@ -202,7 +212,7 @@ impl Worker {
         delivery: &webhook_delivery::Model,
         outcome: Outcome,
     ) -> Result<(), DbErr> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let attempts = delivery.attempts.saturating_add(1);
         let txn = self.db.begin().await?;
         match outcome {
@@ -311,7 +321,7 @@ impl Worker {
         };
         let limit = i32::try_from(self.config.disable_after_failures).unwrap_or(i32::MAX);
         if endpoint.enabled && endpoint.consecutive_failures >= limit {
-            let now = Utc::now();
+            let now = self.clock.now();
             let disabled_reason = format!(
                 "disabled after {} consecutive failed deliveries; last: {reason}",
                 endpoint.consecutive_failures

@@ -4,7 +4,12 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::world::{self, World, campaign_with_offer, create_key, enroll, text};
+use partnergraph::auth::{Actor, Principal, Role};
+use partnergraph::error::AppError;
+use partnergraph::graphql::id::{NodeKind, encode};
+use partnergraph::service::{costs, experiments};
+
+use crate::helpers::world::{self, World, campaign_with_offer, create_key, db_id, enroll, text};
 use crate::helpers::{TestApp, data, error_codes};
 use crate::on_both_backends;
 
@@ -249,6 +254,89 @@ async fn staff_read_experiments_and_only_managers_create_them(app: TestApp) {
     assert_eq!(data(&foreign)["experiments"]["totalCount"], 0);
 }
 
+/// An experiment id the caller may not read answers NOT_FOUND, one answer whether it belongs to
+/// another brand, does not exist, or the caller's role does not read experiments: through `node`
+/// and from the service itself (which answered FORBIDDEN to the last before `service::scoped`).
+/// Costs answer alike.
+async fn foreign_and_missing_experiment_ids_are_not_found(app: TestApp) {
+    let w = world::world(&app).await;
+    let input = experiment_input(
+        &w.campaign_a,
+        json!([region("US-CA", 100)]),
+        json!([region("US-TX", 300)]),
+    );
+    let id = create_ok(&app, &w.manager, input).await;
+    let raw = db_id(&id);
+    let missing = encode(NodeKind::Experiment, raw + 1_000).0;
+    const NODE: &str = "query ($id: ID!) { node(id: $id) { id ... on Experiment { name } } }";
+    for (who, token, id) in [
+        ("another brand's ADMIN", &w.admin_b, &id),
+        ("a creator of the brand", &w.creator, &id),
+        ("an integrator of the brand", &w.key, &id),
+        ("the ADMIN, for a missing id", &w.admin, &missing),
+    ] {
+        let answer = app.graphql_as(Some(token), NODE, json!({ "id": id })).await;
+        assert_eq!(error_codes(&answer), ["NOT_FOUND"], "{who}");
+    }
+
+    cost(&app, &w, &w.campaign_a, "10.00", window().0).await;
+    let cost_id = {
+        use sea_orm::EntityTrait;
+        partnergraph::db::entity::cost::Entity::find()
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("a cost")
+            .id
+    };
+    let actor = |role: Role, brand: &str| Actor {
+        principal: Principal::User(0),
+        role,
+        brand_id: Some(db_id(brand)),
+        creator_ids: Vec::new(),
+        scopes: Vec::new(),
+        session_id: None,
+    };
+    let creator = Actor {
+        brand_id: None,
+        creator_ids: vec![db_id(&w.creator_a)],
+        ..actor(Role::Creator, &w.brand_a)
+    };
+    let analyst = actor(Role::Analyst, &w.brand_a);
+    let other_admin = actor(Role::Admin, &w.brand_b);
+    for (who, caller, id) in [
+        ("another brand's ADMIN", &other_admin, raw),
+        ("a creator of the brand", &creator, raw),
+        ("an analyst, for a missing id", &analyst, raw + 1_000),
+    ] {
+        let got = experiments::get(&app.db, caller, id).await;
+        assert!(
+            matches!(got, Err(AppError::NotFound)),
+            "experiment, {who}: {got:?}"
+        );
+        let id = if id == raw { cost_id } else { cost_id + 1_000 };
+        let got = costs::get(&app.db, caller, id).await;
+        assert!(
+            matches!(got, Err(AppError::NotFound)),
+            "cost, {who}: {got:?}"
+        );
+    }
+    assert_eq!(
+        experiments::get(&app.db, &analyst, raw)
+            .await
+            .expect("own")
+            .id,
+        raw
+    );
+    assert_eq!(
+        costs::get(&app.db, &analyst, cost_id)
+            .await
+            .expect("own")
+            .id,
+        cost_id
+    );
+}
+
 async fn the_result_counts_every_sale_in_the_regions_and_window(app: TestApp) {
     let w = world::world(&app).await;
     let (start, end) = window();
@@ -385,6 +473,7 @@ async fn no_control_conversions_means_no_lift(app: TestApp) {
 on_both_backends!(
     invalid_experiments_are_bad_user_input,
     staff_read_experiments_and_only_managers_create_them,
+    foreign_and_missing_experiment_ids_are_not_found,
     the_result_counts_every_sale_in_the_regions_and_window,
     no_control_conversions_means_no_lift,
 );

@@ -9,6 +9,7 @@ mod attacks_http;
 mod attacks_inputs;
 mod authz_matrix;
 mod campaigns;
+mod clock;
 mod content;
 mod contract_copy;
 mod crash;

@@ -2,6 +2,7 @@
 //! statements counted) and its invalidation, and draining the queue on shutdown.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -437,7 +438,11 @@ async fn wait_for_clicks(app: &TestApp, link_id: i64, count: usize) {
 async fn the_writer_writes_full_batches_and_on_its_timer(app: TestApp) {
     let link = fixture(&app, "batched", "https://shop.test/").await;
     // Full batches of 2 are written at once; the fifth click waits for a flush.
-    let batches = ClickQueue::start(app.db.clone(), settings(2, Duration::from_secs(3_600)));
+    let batches = ClickQueue::start(
+        app.db.clone(),
+        settings(2, Duration::from_secs(3_600)),
+        Arc::new(partnergraph::clock::SystemClock),
+    );
     for n in 0..5 {
         assert!(batches.enqueue(new_click(&link, link.link_id, n)));
     }
@@ -447,7 +452,11 @@ async fn the_writer_writes_full_batches_and_on_its_timer(app: TestApp) {
     batches.shutdown().await;
 
     // A partial batch is written once its first click has waited the flush interval.
-    let timed = ClickQueue::start(app.db.clone(), settings(500, Duration::from_millis(20)));
+    let timed = ClickQueue::start(
+        app.db.clone(),
+        settings(500, Duration::from_millis(20)),
+        Arc::new(partnergraph::clock::SystemClock),
+    );
     for n in 5..8 {
         assert!(timed.enqueue(new_click(&link, link.link_id, n)));
     }
@@ -460,7 +469,11 @@ async fn the_writer_writes_full_batches_and_on_its_timer(app: TestApp) {
 
 async fn a_refused_row_does_not_lose_its_batch(app: TestApp) {
     let link = fixture(&app, "one-bad-apple", "https://shop.test/").await;
-    let queue = ClickQueue::start(app.db.clone(), settings(500, Duration::from_secs(3_600)));
+    let queue = ClickQueue::start(
+        app.db.clone(),
+        settings(500, Duration::from_secs(3_600)),
+        Arc::new(partnergraph::clock::SystemClock),
+    );
     queue.enqueue(new_click(&link, link.link_id, 1));
     // A link that does not exist: the foreign key refuses this row.
     queue.enqueue(new_click(&link, link.link_id + 1_000_000, 2));

@@ -482,8 +482,16 @@ async fn two_workers_on_one_database_send_each_delivery_once(app: TestApp) {
     let mut config = test_config(TestDb::placeholder_config()).webhooks;
     config.poll_interval = Duration::from_millis(2);
     config.batch_size = 5;
-    let first = partnergraph::webhooks::Webhooks::start(&config, app.db.clone());
-    let second = partnergraph::webhooks::Webhooks::start(&config, app.db.clone());
+    let first = partnergraph::webhooks::Webhooks::start(
+        &config,
+        app.db.clone(),
+        std::sync::Arc::new(partnergraph::clock::SystemClock),
+    );
+    let second = partnergraph::webhooks::Webhooks::start(
+        &config,
+        app.db.clone(),
+        std::sync::Arc::new(partnergraph::clock::SystemClock),
+    );
     receiver.wait_for(20).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     first.shutdown().await;

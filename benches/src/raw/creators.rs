@@ -290,7 +290,7 @@ async fn answer(state: &RawState, headers: &HeaderMap, body: &[u8]) -> Result<Ve
     let token = bearer(headers).ok_or(Refusal::Unauthenticated)?;
     let claims = state
         .jwt
-        .verify(token)
+        .verify(token, Utc::now())
         .map_err(|_| Refusal::Unauthenticated)?;
     let user_id = claims.user_id().map_err(|_| Refusal::Unauthenticated)?;
     let first = first_of(body)?;

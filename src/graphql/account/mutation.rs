@@ -31,6 +31,7 @@ impl AccountMutation {
                 email: input.email,
                 password: input.password,
             },
+            context::now(ctx),
         )
         .await?;
         Ok(AuthPayload(session))
@@ -49,6 +50,7 @@ impl AccountMutation {
             &email,
             password,
             context::client_ip(ctx),
+            context::now(ctx),
         )
         .await?;
         Ok(AuthPayload(session))
@@ -61,14 +63,16 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(secret)] refresh_token: String,
     ) -> Result<AuthPayload, AppError> {
+        let auth = context::auth(ctx)?;
         let session =
-            sessions::refresh(context::db(ctx)?, context::auth(ctx)?, &refresh_token).await?;
+            sessions::refresh(context::db(ctx)?, auth, &refresh_token, auth.now()).await?;
         Ok(AuthPayload(session))
     }
 
     /// Ends the caller's session: its access and refresh tokens stop working.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
-        sessions::logout(context::db(ctx)?, context::actor(ctx)?).await
+        let now = context::auth(ctx)?.now();
+        sessions::logout(context::db(ctx)?, context::actor(ctx)?, now).await
     }
 
     /// ADMIN invites staff; ADMIN or MANAGER invites a creator to its creator record.
@@ -91,6 +95,7 @@ impl AccountMutation {
                 role: input.role.into(),
                 creator_id,
             },
+            context::now(ctx),
         )
         .await?;
         Ok(InvitePayload {
@@ -111,6 +116,7 @@ impl AccountMutation {
             context::auth(ctx)?,
             &input.invite_token,
             input.password,
+            context::now(ctx),
         )
         .await?;
         Ok(AuthPayload(session))
@@ -128,6 +134,7 @@ impl AccountMutation {
             context::actor(ctx)?,
             &input.name,
             &scopes,
+            context::now(ctx),
         )
         .await?;
         Ok(CreateApiKeyPayload {
@@ -139,7 +146,13 @@ impl AccountMutation {
     /// ADMIN: revokes a key; requests with it fail from the next one on.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey, AppError> {
         let key_id = id::decode_as(&id, NodeKind::ApiKey, "id")?;
-        let key = api_keys::revoke(context::db(ctx)?, context::actor(ctx)?, key_id).await?;
+        let key = api_keys::revoke(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            key_id,
+            context::now(ctx),
+        )
+        .await?;
         Ok(ApiKey(key))
     }
 }

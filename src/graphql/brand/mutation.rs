@@ -29,8 +29,13 @@ impl BrandMutation {
                 .map(|m| m.to_money("minimumPayout"))
                 .transpose()?,
         };
-        let updated =
-            brand::update_settings(context::db(ctx)?, context::actor(ctx)?, change).await?;
+        let updated = brand::update_settings(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            change,
+            context::now(ctx),
+        )
+        .await?;
         Ok(Brand(updated))
     }
 
@@ -46,6 +51,7 @@ impl BrandMutation {
             input.currency_code.0,
             input.date.0,
             input.rate.0,
+            context::now(ctx),
         )
         .await?;
         Ok(ExchangeRate(rate))

@@ -216,6 +216,7 @@ impl CampaignMutation {
                 target_roas: input.target_roas.map(|d| d.0),
                 brief: input.brief.map(Into::into),
             },
+            context::now(ctx),
         )
         .await?;
         Ok(Campaign(created))
@@ -238,8 +239,14 @@ impl CampaignMutation {
             target_roas: maybe(input.target_roas, |d| Ok(d.0))?,
             brief: input.brief.map(Into::into),
         };
-        let updated =
-            campaigns::update(context::db(ctx)?, context::actor(ctx)?, campaign_id, change).await?;
+        let updated = campaigns::update(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            campaign_id,
+            change,
+            context::now(ctx),
+        )
+        .await?;
         Ok(Campaign(updated))
     }
 
@@ -256,6 +263,7 @@ impl CampaignMutation {
             context::actor(ctx)?,
             campaign_id,
             status.into(),
+            context::now(ctx),
         )
         .await?;
         Ok(Campaign(updated))
@@ -286,7 +294,7 @@ impl CampaignMutation {
             monthly_cap: optional_money("monthlyCap", input.monthly_cap)?,
             tiers: tiers(input.tiers)?,
         };
-        let created = offers::create(context::db(ctx)?, actor, offer).await?;
+        let created = offers::create(context::db(ctx)?, actor, offer, context::now(ctx)).await?;
         Ok(Offer(created))
     }
 
@@ -304,7 +312,7 @@ impl CampaignMutation {
             monthly_cap: maybe(input.monthly_cap, |m| m.to_money("monthlyCap"))?,
             tiers: input.tiers.map(tiers).transpose()?,
         };
-        let updated = offers::update(context::db(ctx)?, actor, offer_id, change).await?;
+        let updated = offers::update(context::db(ctx)?, actor, offer_id, change, context::now(ctx)).await?;
         Ok(Offer(updated))
     }
 
@@ -329,7 +337,7 @@ impl CampaignMutation {
             overrides: input.overrides.unwrap_or_default().into_service()?,
             active: input.active,
         };
-        let created = enrollments::enroll(context::db(ctx)?, actor, enroll).await?;
+        let created = enrollments::enroll(context::db(ctx)?, actor, enroll, context::now(ctx)).await?;
         Ok(Enrollment(created))
     }
 
@@ -346,6 +354,7 @@ impl CampaignMutation {
             context::actor(ctx)?,
             enrollment_id,
             status.into(),
+            context::now(ctx),
         )
         .await?;
         Ok(Enrollment(updated))
@@ -370,7 +379,14 @@ impl CampaignMutation {
             .map(RateOverridesInput::into_service)
             .transpose()?;
         let updated =
-            enrollments::update_terms(context::db(ctx)?, actor, enrollment_id, offer_id, overrides)
+            enrollments::update_terms(
+                context::db(ctx)?,
+                actor,
+                enrollment_id,
+                offer_id,
+                overrides,
+                context::now(ctx),
+            )
                 .await?;
         Ok(Enrollment(updated))
     }

@@ -71,6 +71,7 @@ impl ContentMutation {
                 format: input.format.into(),
                 due_at: input.due_at.map(|d| d.0),
             },
+            context::now(ctx),
         )
         .await?;
         Ok(Deliverable(created))
@@ -99,6 +100,7 @@ impl ContentMutation {
             context::actor(ctx)?,
             deliverable_id,
             change,
+            context::now(ctx),
         )
         .await?;
         Ok(Deliverable(updated))
@@ -130,6 +132,7 @@ impl ContentMutation {
                 incurred_at: input.incurred_at.0,
                 note: input.note,
             },
+            context::now(ctx),
         )
         .await?;
         Ok(Cost(created))

@@ -60,6 +60,7 @@ impl CreatorMutation {
                 niches: input.niches,
                 channels: input.channels.into_iter().map(Into::into).collect(),
             },
+            context::now(ctx),
         )
         .await?;
         Ok(Creator(created))
@@ -80,8 +81,14 @@ impl CreatorMutation {
                 .channels
                 .map(|channels| channels.into_iter().map(Into::into).collect()),
         };
-        let updated =
-            creators::update(context::db(ctx)?, context::actor(ctx)?, creator_id, change).await?;
+        let updated = creators::update(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            creator_id,
+            change,
+            context::now(ctx),
+        )
+        .await?;
         Ok(Creator(updated))
     }
 
@@ -100,6 +107,7 @@ impl CreatorMutation {
             creator_id,
             stage.into(),
             reactivate,
+            context::now(ctx),
         )
         .await?;
         Ok(Creator(updated))
@@ -119,6 +127,7 @@ impl CreatorMutation {
             input.status.into(),
             input.brand_safety_score,
             input.notes,
+            context::now(ctx),
         )
         .await?;
         Ok(Creator(updated))

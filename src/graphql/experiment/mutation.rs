@@ -70,6 +70,7 @@ impl ExperimentMutation {
                 treatment: regions(input.treatment),
                 control: regions(input.control),
             },
+            context::now(ctx),
         )
         .await?;
         Ok(Experiment(created))

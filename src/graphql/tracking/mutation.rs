@@ -61,6 +61,7 @@ impl TrackingMutation {
                 utm_content: input.utm_content,
                 deep_link: input.deep_link,
             },
+            context::now(ctx),
         )
         .await?;
         context::invalidate_link(ctx, &created.code);
@@ -74,8 +75,13 @@ impl TrackingMutation {
         id: ID,
     ) -> Result<TrackingLink, AppError> {
         let link_id = id::decode_as(&id, NodeKind::TrackingLink, "id")?;
-        let archived =
-            links::archive_link(context::db(ctx)?, context::actor(ctx)?, link_id).await?;
+        let archived = links::archive_link(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            link_id,
+            context::now(ctx),
+        )
+        .await?;
         context::invalidate_link(ctx, &archived.code);
         Ok(TrackingLink(archived))
     }
@@ -98,6 +104,7 @@ impl TrackingMutation {
                     .map(|m| m.to_money("amountOff"))
                     .transpose()?,
             },
+            context::now(ctx),
         )
         .await?;
         Ok(DiscountCode(created))

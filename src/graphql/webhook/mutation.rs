@@ -29,6 +29,7 @@ impl WebhookMutation {
                 event_types: input.event_types.into_iter().map(Into::into).collect(),
                 description: input.description,
             },
+            context::now(ctx),
         )
         .await?;
         Ok(CreateWebhookEndpointPayload {
@@ -56,6 +57,7 @@ impl WebhookMutation {
                 description: input.description,
                 enabled: input.enabled,
             },
+            context::now(ctx),
         )
         .await?;
         Ok(WebhookEndpoint(updated))
@@ -75,8 +77,13 @@ impl WebhookMutation {
         id: ID,
     ) -> Result<WebhookDelivery, AppError> {
         let delivery_id = id::decode_as(&id, NodeKind::WebhookDelivery, "id")?;
-        let delivery =
-            deliveries::retry(context::db(ctx)?, context::actor(ctx)?, delivery_id).await?;
+        let delivery = deliveries::retry(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            delivery_id,
+            context::now(ctx),
+        )
+        .await?;
         Ok(WebhookDelivery(delivery))
     }
 }

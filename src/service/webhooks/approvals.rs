@@ -13,7 +13,7 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 
-use super::{Event, endpoints, enqueue_at};
+use super::{Event, endpoints, enqueue_registered_by};
 use crate::db::entity::{commission, webhook_endpoint};
 use crate::domain::commission::Status;
 use crate::domain::webhook::EventType;
@@ -67,11 +67,12 @@ pub async fn announce_due(
         .filter(|l| subscribed.contains(&l.brand_id));
     for line in approved {
         let approved_at = std::cmp::max(line.hold_until, line.created_at);
-        enqueue_at(
+        enqueue_registered_by(
             &txn,
             line.brand_id,
             Event::CommissionApproved(line),
             Some(approved_at),
+            now,
         )
         .await?;
     }

@@ -1,6 +1,6 @@
 //! The delivery log: what was (or will be) sent where, with its outcome; and a manual retry.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -12,6 +12,7 @@ use crate::db::entity::{webhook_delivery, webhook_endpoint};
 use crate::domain::webhook::DeliveryStatus;
 use crate::error::AppError;
 use crate::service::page::{self, KeysetPage};
+use crate::service::scoped;
 
 /// The brand's deliveries, optionally of one endpoint and in one status, oldest first.
 pub async fn list(
@@ -38,20 +39,7 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<webhook_delivery::Model, AppError> {
-    let brand_id = actor.require(Permission::ReadWebhooks)?;
-    find_in_brand(db, brand_id, id).await
-}
-
-async fn find_in_brand(
-    db: &DatabaseConnection,
-    brand_id: i64,
-    id: i64,
-) -> Result<webhook_delivery::Model, AppError> {
-    webhook_delivery::Entity::find_by_id(id)
-        .filter(webhook_delivery::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
+    scoped::get::<webhook_delivery::Entity, _>(db, actor, Permission::ReadWebhooks, id).await
 }
 
 /// ADMIN: sends a delivery again as soon as the worker runs (a FAILED one gets one more
@@ -62,9 +50,10 @@ pub async fn retry(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
+    now: DateTime<Utc>,
 ) -> Result<webhook_delivery::Model, AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
-    let delivery = find_in_brand(db, brand_id, id).await?;
+    let delivery = scoped::find_in_brand::<webhook_delivery::Entity, _>(db, brand_id, id).await?;
     let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
         .one(db)
         .await?
@@ -77,6 +66,6 @@ pub async fn retry(
     }
     let mut active = delivery.into_active_model();
     active.status = Set(DeliveryStatus::Pending.as_str().to_owned());
-    active.next_attempt_at = Set(Utc::now());
+    active.next_attempt_at = Set(now);
     Ok(active.update(db).await?)
 }

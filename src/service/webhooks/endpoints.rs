@@ -2,7 +2,7 @@
 //! MANAGER read them. The signing secret (`whsec_` + 256 random bits) is returned once, on
 //! creation.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, ModelTrait, QueryFilter,
@@ -16,6 +16,7 @@ use crate::domain::text;
 use crate::domain::webhook::{EventType, SECRET_PREFIX, validate_url};
 use crate::error::AppError;
 use crate::service::page::{self, KeysetPage};
+use crate::service::scoped;
 
 /// Characters of the secret kept for display (`whsec_` and 6 more).
 const SHOWN_PREFIX_LEN: usize = 12;
@@ -89,13 +90,13 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: NewEndpoint,
+    now: DateTime<Utc>,
 ) -> Result<CreatedEndpoint, AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
     let url = checked_url(&input.url)?;
     let event_types = stored_event_types(&input.event_types)?;
     let description = checked_description(input.description.as_deref())?;
     let secret = secrets::random_token(SECRET_PREFIX);
-    let now = Utc::now();
     let endpoint = webhook_endpoint::ActiveModel {
         brand_id: Set(brand_id),
         url: Set(url),
@@ -114,24 +115,13 @@ pub async fn create(
     Ok(CreatedEndpoint { secret, endpoint })
 }
 
-async fn find_in_brand(
-    db: &DatabaseConnection,
-    brand_id: i64,
-    id: i64,
-) -> Result<webhook_endpoint::Model, AppError> {
-    webhook_endpoint::Entity::find_by_id(id)
-        .filter(webhook_endpoint::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 #[instrument(skip(db, actor, changes))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
     changes: EndpointChanges,
+    now: DateTime<Utc>,
 ) -> Result<webhook_endpoint::Model, AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
     let url = changes.url.as_deref().map(checked_url).transpose()?;
@@ -144,8 +134,7 @@ pub async fn update(
         Some(raw) => Some(checked_description(Some(raw))?),
         None => None,
     };
-    let endpoint = find_in_brand(db, brand_id, id).await?;
-    let now = Utc::now();
+    let endpoint = scoped::find_in_brand::<webhook_endpoint::Entity, _>(db, brand_id, id).await?;
     let was_enabled = endpoint.enabled;
     let mut active = endpoint.into_active_model();
     if let Some(url) = url {
@@ -179,7 +168,7 @@ pub async fn update(
 #[instrument(skip(db, actor))]
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
-    let endpoint = find_in_brand(db, brand_id, id).await?;
+    let endpoint = scoped::find_in_brand::<webhook_endpoint::Entity, _>(db, brand_id, id).await?;
     endpoint.delete(db).await?;
     Ok(())
 }
@@ -189,8 +178,7 @@ pub async fn get(
     actor: &Actor,
     id: i64,
 ) -> Result<webhook_endpoint::Model, AppError> {
-    let brand_id = actor.require(Permission::ReadWebhooks)?;
-    find_in_brand(db, brand_id, id).await
+    scoped::get::<webhook_endpoint::Entity, _>(db, actor, Permission::ReadWebhooks, id).await
 }
 
 pub async fn list(

@@ -126,25 +126,38 @@ fn conversion_json(row: &conversion::Model) -> Result<Value, AppError> {
 
 /// Writes one PENDING delivery of `event` for each enabled endpoint of the brand subscribed to
 /// its type, on `db` (the transaction of the change, so the outbox commits or rolls back with
-/// it). Returns how many were written.
+/// it), queued at `now`. Returns how many were written.
+pub async fn enqueue_at<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    event: Event<'_>,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    enqueue_registered_by(db, brand_id, event, None, now).await
+}
+
+/// [`enqueue_at`] at the system time. Kept for `service::ingest`, which has not taken `now`
+/// from its callers yet (issue #17): it is to call [`enqueue_at`] with its `now`, and this
+/// wrapper then goes.
 pub async fn enqueue<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
     event: Event<'_>,
 ) -> Result<usize, AppError> {
-    enqueue_at(db, brand_id, event, None).await
+    enqueue_at(db, brand_id, event, Utc::now()).await
 }
 
-/// [`enqueue`] for an event that happened at `happened_at`: only endpoints registered by then
+/// [`enqueue_at`] for an event that happened at `happened_at`: only endpoints registered by then
 /// receive it.
-async fn enqueue_at<C: ConnectionTrait>(
+async fn enqueue_registered_by<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
     event: Event<'_>,
     happened_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let endpoints = enabled_endpoints(db, brand_id, happened_at).await?;
-    enqueue_to(db, brand_id, &endpoints, event).await
+    enqueue_to_at(db, brand_id, &endpoints, event, now).await
 }
 
 /// The brand's enabled endpoints (registered by `happened_at` when given), by id: read once by a
@@ -166,12 +179,26 @@ pub async fn enabled_endpoints<C: ConnectionTrait>(
         .await?)
 }
 
-/// Queues `event` for those of `endpoints` (the brand's enabled ones) subscribed to it.
+/// [`enqueue_to_at`] at the system time. Kept for `service::ingest`, which has not taken `now`
+/// from its callers yet (issue #17): it is to call [`enqueue_to_at`] with its `now`, and this
+/// wrapper then goes.
 pub async fn enqueue_to<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
     endpoints: &[webhook_endpoint::Model],
     event: Event<'_>,
+) -> Result<usize, AppError> {
+    enqueue_to_at(db, brand_id, endpoints, event, Utc::now()).await
+}
+
+/// Queues `event`, at `now`, for those of `endpoints` (the brand's enabled ones) subscribed to
+/// it.
+pub async fn enqueue_to_at<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    endpoints: &[webhook_endpoint::Model],
+    event: Event<'_>,
+    now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let event_type = event.event_type();
     let endpoints: Vec<&webhook_endpoint::Model> = endpoints
@@ -181,7 +208,6 @@ pub async fn enqueue_to<C: ConnectionTrait>(
     if endpoints.is_empty() {
         return Ok(0);
     }
-    let now = Utc::now();
     let event_id = format!("evt_{}", uuid::Uuid::new_v4().simple());
     let payload = json!({
         "id": event_id,
