@@ -83,7 +83,7 @@ pub fn build_with_clock(
         .data(auth.clone())
         .data(PublicUrl(config.http.public_url.clone()))
         .data(tracking.clone())
-        .data(clock)
+        .data(clock.clone())
         .data(metrics.clone())
         .data(events.clone())
         .data(Arc::new(crate::service::performance::ReportCache::default()))
@@ -103,6 +103,7 @@ pub fn build_with_clock(
         metrics,
         events,
         ws_connections,
+        clock,
     });
     let router = http::router(state.clone());
     (state, router)

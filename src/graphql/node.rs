@@ -80,9 +80,9 @@ impl NodeQuery {
             NodeKind::Commission => Node::Commission(Commission(
                 service::portal::commission(db, actor, raw).await?,
             )),
-            NodeKind::Conversion => {
-                Node::Conversion(Conversion(service::conversion_reads::get(db, actor, raw).await?))
-            }
+            NodeKind::Conversion => Node::Conversion(Conversion(
+                service::conversion_reads::get(db, actor, raw).await?,
+            )),
             NodeKind::Experiment => {
                 Node::Experiment(Experiment(service::experiments::get(db, actor, raw).await?))
             }

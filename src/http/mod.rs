@@ -80,6 +80,8 @@ pub struct Shared {
     pub events: Arc<EventBus>,
     /// Free WebSocket connections of this process (`GET /graphql/ws`).
     pub ws_connections: Arc<Semaphore>,
+    /// The app's clock (the GraphQL schema's): what handlers outside GraphQL read as now.
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 pub fn router(state: AppState) -> Router {

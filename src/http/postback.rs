@@ -118,17 +118,18 @@ pub async fn conversions(
         Ok(item) => item,
         Err(err) => return app_error(&err),
     };
-    let mut results = match conversions::record(&state.db, &actor, vec![item], Utc::now()).await {
-        Ok(results) => {
-            let stored = results
-                .iter()
-                .filter(|r| r.status == ItemStatus::Accepted)
-                .count();
-            state.metrics.ingested("conversion", stored as u64);
-            results
-        }
-        Err(err) => return app_error(&err),
-    };
+    let mut results =
+        match conversions::record(&state.db, &actor, vec![item], state.clock.now()).await {
+            Ok(results) => {
+                let stored = results
+                    .iter()
+                    .filter(|r| r.status == ItemStatus::Accepted)
+                    .count();
+                state.metrics.ingested("conversion", stored as u64);
+                results
+            }
+            Err(err) => return app_error(&err),
+        };
     let Some(result) = results.pop() else {
         return app_error(&AppError::internal("no result for the postback"));
     };

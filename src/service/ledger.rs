@@ -145,21 +145,10 @@ pub(crate) async fn accrue_flat_fee(
     Ok(brand.events)
 }
 
-/// [`accrue_for_conversion_at`] at the system time. Kept for `service::ingest`, which has not
-/// taken `now` from its callers yet (issue #17): it is to call [`accrue_for_conversion_at`]
-/// with its `now`, and this wrapper then goes.
-pub(crate) async fn accrue_for_conversion(
-    txn: &DatabaseTransaction,
-    brand: &mut BrandContext,
-    row: &conversion::Model,
-) -> Result<(), AppError> {
-    accrue_for_conversion_at(txn, brand, row, Utc::now()).await
-}
-
 /// Writes the lines a newly ingested, attributed conversion earns (none for self-referrals,
 /// returning customers under new-customers-only, or models that do not pay per conversion),
 /// written at `now`.
-pub(crate) async fn accrue_for_conversion_at(
+pub(crate) async fn accrue_for_conversion(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: &conversion::Model,
@@ -318,22 +307,11 @@ fn line_of(row: &commission::Model) -> Result<Line, AppError> {
     })
 }
 
-/// [`reverse_for_refund_at`] at the system time. Kept for `service::ingest`, which has not
-/// taken `now` from its callers yet (issue #17): it is to call [`reverse_for_refund_at`] with
-/// its `now`, and this wrapper then goes.
-pub(crate) async fn reverse_for_refund(
-    txn: &DatabaseTransaction,
-    brand: &mut BrandContext,
-    row: &conversion::Model,
-) -> Result<(), AppError> {
-    reverse_for_refund_at(txn, brand, row, Utc::now()).await
-}
-
 /// After a refund changed a conversion's refunded total: adds the REVERSAL line the engine owes
 /// (dated with the conversion, held like it), and marks the conversion's lines REVERSED when they
 /// net to zero and none has been paid. A paid line's reversal stays a separate line that the
 /// creator's next payout nets. The line is written at `now`.
-pub(crate) async fn reverse_for_refund_at(
+pub(crate) async fn reverse_for_refund(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: &conversion::Model,

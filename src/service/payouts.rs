@@ -141,7 +141,7 @@ pub async fn mark_paid(
     active.paid_at = Set(Some(now));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    super::webhooks::enqueue_at(
+    super::webhooks::enqueue(
         &txn,
         brand_id,
         super::webhooks::Event::PayoutPaid(&updated),

@@ -312,7 +312,14 @@ impl CampaignMutation {
             monthly_cap: maybe(input.monthly_cap, |m| m.to_money("monthlyCap"))?,
             tiers: input.tiers.map(tiers).transpose()?,
         };
-        let updated = offers::update(context::db(ctx)?, actor, offer_id, change, context::now(ctx)).await?;
+        let updated = offers::update(
+            context::db(ctx)?,
+            actor,
+            offer_id,
+            change,
+            context::now(ctx),
+        )
+        .await?;
         Ok(Offer(updated))
     }
 
@@ -337,7 +344,8 @@ impl CampaignMutation {
             overrides: input.overrides.unwrap_or_default().into_service()?,
             active: input.active,
         };
-        let created = enrollments::enroll(context::db(ctx)?, actor, enroll, context::now(ctx)).await?;
+        let created =
+            enrollments::enroll(context::db(ctx)?, actor, enroll, context::now(ctx)).await?;
         Ok(Enrollment(created))
     }
 
@@ -378,16 +386,15 @@ impl CampaignMutation {
             .overrides
             .map(RateOverridesInput::into_service)
             .transpose()?;
-        let updated =
-            enrollments::update_terms(
-                context::db(ctx)?,
-                actor,
-                enrollment_id,
-                offer_id,
-                overrides,
-                context::now(ctx),
-            )
-                .await?;
+        let updated = enrollments::update_terms(
+            context::db(ctx)?,
+            actor,
+            enrollment_id,
+            offer_id,
+            overrides,
+            context::now(ctx),
+        )
+        .await?;
         Ok(Enrollment(updated))
     }
 }

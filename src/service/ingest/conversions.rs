@@ -310,8 +310,8 @@ async fn store(
         customers::demote_later(txn, brand, &row, now).await?;
     }
     let row = refunds::apply_held_refunds(txn, brand, row, now).await?;
-    crate::service::ledger::accrue_for_conversion(txn, brand, &row).await?;
-    announce_attributed(txn, brand, &row).await?;
+    crate::service::ledger::accrue_for_conversion(txn, brand, &row, now).await?;
+    announce_attributed(txn, brand, &row, now).await?;
     Ok(row)
 }
 
@@ -354,6 +354,7 @@ async fn announce_attributed(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: &conversion::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if row.enrollment_id.is_none() {
         return Ok(());
@@ -363,7 +364,7 @@ async fn announce_attributed(
         return Ok(());
     }
     let attributed = webhooks::Event::ConversionAttributed(row);
-    webhooks::enqueue_to(txn, row.brand_id, endpoints, attributed).await?;
+    webhooks::enqueue_to(txn, row.brand_id, endpoints, attributed, now).await?;
     if row.refunded_minor > 0 {
         let held = refund::Entity::find()
             .filter(refund::Column::ConversionId.eq(row.id))
@@ -374,7 +375,7 @@ async fn announce_attributed(
                 conversion: row,
                 refund,
             };
-            webhooks::enqueue_to(txn, row.brand_id, endpoints, event).await?;
+            webhooks::enqueue_to(txn, row.brand_id, endpoints, event, now).await?;
         }
     }
     Ok(())

@@ -114,8 +114,8 @@ pub async fn record(
             )
             .await?;
             let order = refresh_refund_totals(&txn, &mut brand, order, now).await?;
-            crate::service::ledger::reverse_for_refund(&txn, &mut brand, &order).await?;
-            announce_refunded(&txn, &order, &stored).await?;
+            crate::service::ledger::reverse_for_refund(&txn, &mut brand, &order, now).await?;
+            announce_refunded(&txn, &order, &stored, now).await?;
             RefundOutcome {
                 refund: stored,
                 conversion: Some(order),
@@ -153,16 +153,17 @@ pub async fn record(
 /// Outbound webhooks: `conversion.refunded` for an attributed order, in the refund's
 /// transaction.
 async fn announce_refunded(
-    txn: &sea_orm::DatabaseTransaction,
+    txn: &DatabaseTransaction,
     order: &conversion::Model,
     refund: &refund::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if order.enrollment_id.is_some() {
         let event = webhooks::Event::ConversionRefunded {
             conversion: order,
             refund,
         };
-        webhooks::enqueue(txn, order.brand_id, event).await?;
+        webhooks::enqueue(txn, order.brand_id, event, now).await?;
     }
     Ok(())
 }

@@ -127,7 +127,7 @@ fn conversion_json(row: &conversion::Model) -> Result<Value, AppError> {
 /// Writes one PENDING delivery of `event` for each enabled endpoint of the brand subscribed to
 /// its type, on `db` (the transaction of the change, so the outbox commits or rolls back with
 /// it), queued at `now`. Returns how many were written.
-pub async fn enqueue_at<C: ConnectionTrait>(
+pub async fn enqueue<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
     event: Event<'_>,
@@ -136,18 +136,7 @@ pub async fn enqueue_at<C: ConnectionTrait>(
     enqueue_registered_by(db, brand_id, event, None, now).await
 }
 
-/// [`enqueue_at`] at the system time. Kept for `service::ingest`, which has not taken `now`
-/// from its callers yet (issue #17): it is to call [`enqueue_at`] with its `now`, and this
-/// wrapper then goes.
-pub async fn enqueue<C: ConnectionTrait>(
-    db: &C,
-    brand_id: i64,
-    event: Event<'_>,
-) -> Result<usize, AppError> {
-    enqueue_at(db, brand_id, event, Utc::now()).await
-}
-
-/// [`enqueue_at`] for an event that happened at `happened_at`: only endpoints registered by then
+/// [`enqueue`] for an event that happened at `happened_at`: only endpoints registered by then
 /// receive it.
 async fn enqueue_registered_by<C: ConnectionTrait>(
     db: &C,
@@ -157,7 +146,7 @@ async fn enqueue_registered_by<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let endpoints = enabled_endpoints(db, brand_id, happened_at).await?;
-    enqueue_to_at(db, brand_id, &endpoints, event, now).await
+    enqueue_to(db, brand_id, &endpoints, event, now).await
 }
 
 /// The brand's enabled endpoints (registered by `happened_at` when given), by id: read once by a
@@ -179,21 +168,9 @@ pub async fn enabled_endpoints<C: ConnectionTrait>(
         .await?)
 }
 
-/// [`enqueue_to_at`] at the system time. Kept for `service::ingest`, which has not taken `now`
-/// from its callers yet (issue #17): it is to call [`enqueue_to_at`] with its `now`, and this
-/// wrapper then goes.
-pub async fn enqueue_to<C: ConnectionTrait>(
-    db: &C,
-    brand_id: i64,
-    endpoints: &[webhook_endpoint::Model],
-    event: Event<'_>,
-) -> Result<usize, AppError> {
-    enqueue_to_at(db, brand_id, endpoints, event, Utc::now()).await
-}
-
 /// Queues `event`, at `now`, for those of `endpoints` (the brand's enabled ones) subscribed to
 /// it.
-pub async fn enqueue_to_at<C: ConnectionTrait>(
+pub async fn enqueue_to<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
     endpoints: &[webhook_endpoint::Model],
