@@ -1,6 +1,6 @@
 //! Attribution (DOMAIN.md rule 2): which enrollment, if any, a conversion is credited to.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Timelike, Utc};
 
 use super::brand::CodePrecedence;
 use super::campaign::{CampaignStatus, Schedule, schedule_covers};
@@ -64,7 +64,19 @@ pub struct Outcome {
     pub self_referral: bool,
 }
 
-/// CLICK when the click is within `[clickTime, clickTime + window]`; CODE for a discount code;
+/// `clicked_at` at the precision `occurred_at` was given in (whole seconds, milliseconds, ...):
+/// click times keep sub-seconds, while an integrator often sends whole seconds, so an order
+/// placed in the same second as its click would otherwise look earlier than the click.
+fn at_precision_of(clicked_at: DateTime<Utc>, occurred_at: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = occurred_at.nanosecond() % 1_000_000_000;
+    let digits = (0..9u16)
+        .find(|&d| nanos.is_multiple_of(10u32.pow(9 - u32::from(d))))
+        .unwrap_or(9);
+    clicked_at.trunc_subsecs(digits)
+}
+
+/// CLICK when the click is within `[clickTime, clickTime + window]` (the click time read at the
+/// precision of `occurredAt`); CODE for a discount code;
 /// candidates whose enrollment or campaign is not ACTIVE, or whose schedule does not cover
 /// `occurredAt`, are dropped first; when both remain and point to different enrollments the
 /// brand's precedence decides (for the same enrollment too, which only changes the method).
@@ -73,7 +85,10 @@ pub fn attribute(input: &Input) -> Outcome {
     let click = input
         .click
         .as_ref()
-        .filter(|c| c.clicked_at <= input.occurred_at && input.occurred_at <= c.clicked_at + window)
+        .filter(|c| {
+            let clicked_at = at_precision_of(c.clicked_at, input.occurred_at);
+            clicked_at <= input.occurred_at && input.occurred_at <= clicked_at + window
+        })
         .map(|c| &c.enrollment)
         .filter(|e| e.eligible_at(input.occurred_at));
     let code = input
@@ -168,6 +183,32 @@ mod tests {
     fn a_click_after_the_conversion_does_not_count() {
         let out = attribute(&input(Some((t(10, 13), facts(1))), None));
         assert_eq!(out.method, Method::None);
+    }
+
+    #[test]
+    fn a_click_is_compared_at_the_precision_the_conversion_was_sent_in() {
+        let order = t(10, 12);
+        // The click 0.4 s into the order's second: a whole-second order is not earlier.
+        let click = order + Duration::milliseconds(400);
+        let mut same_second = input(Some((click, facts(1))), None);
+        same_second.occurred_at = order;
+        assert_eq!(attribute(&same_second).method, Method::Click);
+        // Sent in milliseconds, the order is 0.1 s before the click: not attributed.
+        same_second.occurred_at = order + Duration::milliseconds(300);
+        assert_eq!(attribute(&same_second).method, Method::None);
+        // ... and 0.1 s after it: attributed.
+        same_second.occurred_at = order + Duration::milliseconds(500);
+        assert_eq!(attribute(&same_second).method, Method::Click);
+        // A whole second earlier is still earlier.
+        let mut earlier = input(Some((order + Duration::seconds(1), facts(1))), None);
+        earlier.occurred_at = order;
+        assert_eq!(attribute(&earlier).method, Method::None);
+        assert_eq!(at_precision_of(click, order), order);
+        let micros = order + Duration::microseconds(123_456);
+        assert_eq!(
+            at_precision_of(micros + Duration::nanoseconds(789), micros),
+            micros
+        );
     }
 
     #[test]

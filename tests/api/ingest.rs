@@ -720,7 +720,44 @@ async fn integrator_clicks_are_stored_once_and_attribute(app: TestApp) {
     );
 }
 
+/// Click times keep sub-seconds; an order sent in whole seconds, placed in the same second as
+/// its click, is compared at its own precision and attributed (it is not "before" the click).
+async fn a_whole_second_order_in_its_clicks_second_is_attributed(app: TestApp) {
+    let w = world::world(&app).await;
+    link_id(&app, &w, &w.enrollment_a, "same-second").await;
+    let second = DateTime::from_timestamp(Utc::now().timestamp() - 3_600, 0).unwrap();
+    let click_at = second + Duration::milliseconds(400);
+    let clicks = json!([{ "linkCode": "same-second", "clickId": "ss-1",
+                          "occurredAt": click_at.to_rfc3339(), "userAgent": "Mozilla/5.0" }]);
+    let response = app
+        .contract(
+            Some(&w.key),
+            "ingest",
+            "RecordClicks",
+            json!({ "clicks": clicks }),
+        )
+        .await;
+    assert_eq!(data(&response)["recordClicks"]["accepted"], 1);
+    let whole = with(sale("ss-order", "10", second), json!({ "clickId": "ss-1" }));
+    // The same instant in milliseconds is 0.4 s before the click: not the click's.
+    let millis = second.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let precise = with(
+        with(
+            sale("ss-precise", "10", second),
+            json!({ "clickId": "ss-1" }),
+        ),
+        json!({ "occurredAt": millis.replace(".000", ".001") }),
+    );
+    let result = record(&app, &w.key, vec![whole, precise]).await;
+    assert_eq!(
+        method(&result, 0),
+        ("CLICK".into(), Some(w.creator_a.clone()))
+    );
+    assert_eq!(method(&result, 1).0, "NONE");
+}
+
 on_both_backends!(
+    a_whole_second_order_in_its_clicks_second_is_attributed,
     integrator_clicks_are_stored_once_and_attribute,
     a_batch_reports_each_item_and_replays_write_nothing,
     oversized_batches_are_refused_whole,
