@@ -113,14 +113,10 @@ pub struct WebhookArgs {
     )]
     pub webhook_request_timeout_ms: u64,
     /// Let deliveries go to loopback, private and link-local addresses (receivers on this host
-    /// or network). Off by default: only public addresses are contacted.
-    #[arg(
-        long,
-        env = "PARTNERGRAPH_WEBHOOK_ALLOW_PRIVATE_TARGETS",
-        default_value_t = false,
-        action = clap::ArgAction::Set
-    )]
-    pub webhook_allow_private_targets: bool,
+    /// or network). Off by default, where only public addresses are contacted; on by default
+    /// with --demo (a local demo's receivers are on this host).
+    #[arg(long, env = "PARTNERGRAPH_WEBHOOK_ALLOW_PRIVATE_TARGETS")]
+    pub webhook_allow_private_targets: Option<bool>,
 }
 
 /// GraphQL subscriptions over WebSocket (`GET /graphql/ws`).

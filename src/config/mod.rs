@@ -270,7 +270,8 @@ pub struct WebhookConfig {
 }
 
 impl WebhookConfig {
-    pub fn from_args(args: &WebhookArgs) -> Result<Self, ConfigError> {
+    /// `demo`: a local demo, whose receivers may be on this host.
+    pub fn from_args(args: &WebhookArgs, demo: bool) -> Result<Self, ConfigError> {
         let at_least_one = |variable: &'static str, value: u64| {
             if value == 0 {
                 Err(ConfigError::new(variable, "must be at least 1"))
@@ -313,7 +314,7 @@ impl WebhookConfig {
             request_timeout: Duration::from_millis(args.webhook_request_timeout_ms),
             batch_size: 50,
             concurrency: 8,
-            allow_private_targets: args.webhook_allow_private_targets,
+            allow_private_targets: args.webhook_allow_private_targets.unwrap_or(demo),
         })
     }
 }
@@ -407,7 +408,7 @@ impl Config {
         };
         let graphql = GraphqlConfig::from_args(&args.limits)?;
         let tracking = TrackingConfig::from_args(&args.tracking, &jwt_secret)?;
-        let webhooks = WebhookConfig::from_args(&args.webhooks)?;
+        let webhooks = WebhookConfig::from_args(&args.webhooks, args.demo)?;
         let subscriptions = SubscriptionConfig::from_args(&args.subscriptions)?;
         let database = DatabaseConfig::from_args(&args.db)?;
         let http = HttpConfig::from_args(args, public_url, dev)?;
@@ -518,6 +519,25 @@ mod tests {
     fn short_jwt_secrets_are_refused() {
         let err = Config::from_serve_args(&serve_args(&["--jwt-secret", "short"])).unwrap_err();
         assert!(err.message.contains("32"));
+    }
+
+    #[test]
+    fn the_demo_delivers_webhooks_to_this_host_unless_told_not_to() {
+        let private = |extra: &[&str]| {
+            Config::from_serve_args(&serve_args(extra))
+                .unwrap()
+                .webhooks
+                .allow_private_targets
+        };
+        assert!(private(&["--demo"]));
+        assert!(!private(&["--dev"]));
+        let off = ["--demo", "--webhook-allow-private-targets", "false"];
+        assert!(!private(&off));
+        assert!(private(&[
+            "--dev",
+            "--webhook-allow-private-targets",
+            "true"
+        ]));
     }
 
     #[test]
