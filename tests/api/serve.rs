@@ -513,3 +513,25 @@ fn json_logs_and_metrics_describe_each_request() {
     assert!(line["duration_ms"].as_f64().is_some(), "{line}");
     assert_eq!(line["level"], "INFO");
 }
+
+/// Text logs written to a file (not a terminal) carry no ANSI colour codes.
+#[test]
+fn text_logs_in_a_file_have_no_colour_codes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut server = start_with_stdout(dir.path(), &["--dev"], Stdio::from(log));
+    let reply = http_client::send(
+        server.addr,
+        "POST",
+        "/graphql",
+        Some(r#"{"query":"{ __typename }"}"#),
+    )
+    .expect("graphql");
+    assert_eq!(reply.status, 200);
+    server.child.kill().expect("kill");
+    server.child.wait().expect("wait");
+    let text = std::fs::read_to_string(&log_path).expect("read log");
+    assert!(text.contains("INFO"), "the log has lines: {text}");
+    assert!(!text.contains('\u{1b}'), "ANSI escape codes in:\n{text}");
+}
