@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::problem::{error_response, internal_error};
 use super::rate_limit::Limited;
-use super::{AppState, REQUEST_ID_HEADER, client_ip, limits};
+use super::{AppState, client_ip, limits};
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorCode};
 use crate::service::actors;
@@ -171,12 +171,7 @@ async fn authenticate(
         Err(AppError::Unauthenticated | AppError::InvalidCredentials) => Err(Refusal::Invalid),
         Err(AppError::Unavailable) => Err(Refusal::Unavailable),
         Err(err) => {
-            let request_id = parts
-                .headers
-                .get(REQUEST_ID_HEADER)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
+            let request_id = super::request_id(parts);
             tracing::error!(request_id = %request_id, error = %err, "authentication failed");
             Err(Refusal::Internal { request_id })
         }

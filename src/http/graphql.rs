@@ -14,7 +14,7 @@ use futures_util::FutureExt;
 
 use super::auth::Caller;
 use super::problem::{error_response, internal_error};
-use super::{AppState, REQUEST_ID_HEADER, client_ip, rate_limit};
+use super::{AppState, client_ip, rate_limit};
 use crate::auth::Actor;
 use crate::error::ErrorCode;
 use crate::graphql::context::RequestContext;
@@ -28,12 +28,7 @@ pub async fn execute(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let request_id = parts
-        .headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = super::request_id(&parts);
     let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
     let actor = caller.map(|Caller(actor)| actor);
     let mut gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {

@@ -45,6 +45,17 @@ use crate::tracking::Tracking;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The request's id (set by the request-id layer before any handler runs), for log lines and
+/// INTERNAL answers.
+pub fn request_id(parts: &axum::http::request::Parts) -> String {
+    parts
+        .headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// What every handler can reach; cloned for every request, so one shared allocation (a clone
 /// of the fields was 4% of a redirect's CPU time).
 #[derive(Clone)]

@@ -28,7 +28,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::oneshot;
 
 use super::problem::error_response;
-use super::{AppState, REQUEST_ID_HEADER, auth, client_ip, limits};
+use super::{AppState, auth, client_ip, limits};
 use crate::auth::Actor;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::context::RequestContext;
@@ -60,12 +60,7 @@ pub async fn subscriptions(State(state): State<AppState>, request: Request) -> R
         return limits::service_unavailable("too many subscription connections, retry shortly");
     };
     let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
-    let request_id = parts
-        .headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = super::request_id(&parts);
     let schema = state.schema.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)

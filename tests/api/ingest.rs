@@ -729,15 +729,7 @@ async fn a_whole_second_order_in_its_clicks_second_is_attributed(app: TestApp) {
     let click_at = second + Duration::milliseconds(400);
     let clicks = json!([{ "linkCode": "same-second", "clickId": "ss-1",
                           "occurredAt": click_at.to_rfc3339(), "userAgent": "Mozilla/5.0" }]);
-    let response = app
-        .contract(
-            Some(&w.key),
-            "ingest",
-            "RecordClicks",
-            json!({ "clicks": clicks }),
-        )
-        .await;
-    assert_eq!(data(&response)["recordClicks"]["accepted"], 1);
+    world::record_clicks(&app, &w.key, clicks).await;
     let whole = with(sale("ss-order", "10", second), json!({ "clickId": "ss-1" }));
     // The same instant in milliseconds is 0.4 s before the click: not the click's.
     let millis = second.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

@@ -42,15 +42,7 @@ async fn program(app: &TestApp) -> World {
         { "linkCode": "cora-perf", "occurredAt": at(36), "visitorKey": "v2", "userAgent": "Mozilla/5.0" },
         { "linkCode": "cora-perf", "occurredAt": at(37), "visitorKey": "v3", "userAgent": "Googlebot/2.1" },
     ]);
-    let response = app
-        .contract(
-            Some(&w.key),
-            "ingest",
-            "RecordClicks",
-            json!({ "clicks": clicks }),
-        )
-        .await;
-    assert_eq!(data(&response)["recordClicks"]["accepted"], 4);
+    world::record_clicks(app, &w.key, clicks).await;
     let sale = |id: &str, amount: &str, hours: i64, customer: &str| {
         json!({ "externalId": id, "kind": "SALE", "amount": amount, "discountCode": "CORA",
                 "customerKey": customer, "occurredAt": at(hours) })

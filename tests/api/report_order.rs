@@ -46,32 +46,17 @@ async fn program(app: &TestApp) -> World {
         click(58, "v3"),
         click(82, "v4")
     ]);
-    let response = app
-        .contract(
-            Some(&w.key),
-            "ingest",
-            "RecordClicks",
-            json!({ "clicks": clicks }),
-        )
-        .await;
-    assert_eq!(data(&response)["recordClicks"]["accepted"], 4);
+    world::record_clicks(app, &w.key, clicks).await;
     let sale = |id: &str, amount: &str, hours: i64| {
         json!({ "externalId": id, "kind": "SALE", "amount": amount, "discountCode": "RANK",
                 "customerKey": format!("customer-{id}"), "occurredAt": at(hours) })
     };
-    let response = app
-        .contract(
-            Some(&w.key),
-            "ingest",
-            "RecordConversions",
-            json!({ "conversions": [
-                sale("r-1", "120.00", 12),
-                sale("r-2", "40.00", 36),
-                sale("r-3", "120.00", 60),
-            ]}),
-        )
-        .await;
-    data(&response);
+    let sales = json!([
+        sale("r-1", "120.00", 12),
+        sale("r-2", "40.00", 36),
+        sale("r-3", "120.00", 60),
+    ]);
+    world::record_conversions(app, &w.key, sales).await;
     w
 }
 

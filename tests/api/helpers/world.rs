@@ -293,3 +293,38 @@ pub async fn discount_code(app: &TestApp, admin: &str, enrollment: &str, code: &
         .await;
     data(&response);
 }
+
+/// Records `clicks` through the contract's `RecordClicks` as the integrator `key`; each one must
+/// be accepted.
+pub async fn record_clicks(app: &TestApp, key: &str, clicks: Value) {
+    let count = clicks.as_array().map_or(0, Vec::len);
+    let response = app
+        .contract(
+            Some(key),
+            "ingest",
+            "RecordClicks",
+            json!({ "clicks": clicks }),
+        )
+        .await;
+    assert_eq!(
+        data(&response)["recordClicks"]["accepted"],
+        count,
+        "{response}"
+    );
+}
+
+/// Records `conversions` through the contract's `RecordConversions` as the integrator `key`;
+/// each one must be accepted.
+pub async fn record_conversions(app: &TestApp, key: &str, conversions: Value) {
+    let count = conversions.as_array().map_or(0, Vec::len);
+    let response = app
+        .contract(
+            Some(key),
+            "ingest",
+            "RecordConversions",
+            json!({ "conversions": conversions }),
+        )
+        .await;
+    let accepted = &data(&response)["recordConversions"]["accepted"];
+    assert_eq!(accepted, count, "{response}");
+}
