@@ -4,6 +4,11 @@
 //! than a page holds (5,000) is read to its end, as a client would: the contract operation with
 //! `pageInfo` and an `after` cursor, page after page; the latency measured is the whole
 //! report's (the first page's is reported beside it). Prints one JSON line.
+//!
+//! Then the dashboard figures of issue #18, each checked against the raw aggregate where one
+//! exists, one JSON line each: the contract `Performance` with totals only, the top 50 creators
+//! by revenue (`first: 50, orderBy: {metric: REVENUE}`), and one campaign by DAY (the campaign
+//! with the most revenue in the window).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -95,6 +100,98 @@ async fn whole_report(
     Ok((numbers, first_page, started.elapsed(), pages))
 }
 
+const TOP_50: &str = "query Top50($filter: PerformanceFilter!) {
+  performance(filter: $filter, groupBy: [CREATOR], first: 50,
+              orderBy: { metric: REVENUE, direction: DESC }) {
+    rowCount rows { key { creator { id } } metrics { revenue { amount } } } } }";
+
+const TOP_CAMPAIGN: &str = "query TopCampaign($filter: PerformanceFilter!) {
+  performance(filter: $filter, groupBy: [CAMPAIGN], first: 1,
+              orderBy: { metric: REVENUE, direction: DESC }) { rows { key { campaign { id } } } } }";
+
+/// `warmup` calls, then the latencies of `runs` calls of `name` in `document`, and the last answer.
+async fn timed(
+    client: &mut Client,
+    token: &str,
+    (document, name): (&str, &str),
+    variables: &Value,
+    (warmup, runs): (usize, usize),
+) -> Result<(Vec<Duration>, Value), Error> {
+    let mut took = Vec::with_capacity(runs);
+    let mut answer = Value::Null;
+    for run in 0..warmup + runs {
+        let started = Instant::now();
+        answer = call(client, Some(token), document, name, variables.clone()).await?;
+        if run >= warmup {
+            took.push(started.elapsed());
+        }
+    }
+    Ok((took, answer))
+}
+
+fn latency_line(row: &str, took: &[Duration], extra: Value) -> Value {
+    let mut line = json!({
+        "row": row,
+        "p50_ms": percentile_ms(took, 50.0),
+        "p99_ms": percentile_ms(took, 99.0),
+        "runs": took.len(),
+    });
+    if let (Some(line), Some(extra)) = (line.as_object_mut(), extra.as_object()) {
+        line.extend(extra.clone());
+    }
+    line
+}
+
+/// The dashboard figures (see the module doc), checked against `from_raw` where it applies.
+async fn dashboard_rows(
+    client: &mut Client,
+    token: &str,
+    manifest: &Manifest,
+    from_raw: &ByCreator,
+    times: (usize, usize),
+) -> Result<(), Error> {
+    let filter = json!({ "from": manifest.performance_from, "to": manifest.performance_to });
+
+    let totals = json!({ "filter": filter, "groupBy": [] });
+    let (took, answer) = timed(client, token, (PERFORMANCE, "Performance"), &totals, times).await?;
+    let revenue = minor_units(&answer["performance"]["totals"]["revenue"])?;
+    let raw_revenue: i64 = from_raw.values().map(|n| n.revenue_minor).sum();
+    if revenue != raw_revenue {
+        return Err(format!("totals: revenue {revenue} against {raw_revenue} raw").into());
+    }
+    println!("{}", latency_line("performance_totals", &took, json!({})));
+
+    let variables = json!({ "filter": filter });
+    let (took, answer) = timed(client, token, (TOP_50, "Top50"), &variables, times).await?;
+    let rows = answer["performance"]["rows"]
+        .as_array()
+        .ok_or("Top50: rows is not a list")?;
+    let top: Vec<i64> = rows
+        .iter()
+        .map(|row| minor_units(&row["metrics"]["revenue"]))
+        .collect::<Result<_, _>>()?;
+    let mut raw_top: Vec<i64> = from_raw.values().map(|n| n.revenue_minor).collect();
+    raw_top.sort_unstable_by(|a, b| b.cmp(a));
+    raw_top.truncate(top.len());
+    if top.len() != 50.min(from_raw.len()) || top != raw_top {
+        return Err(format!("top 50 by revenue {top:?} against raw {raw_top:?}").into());
+    }
+    println!("{}", latency_line("performance_top50", &took, json!({})));
+
+    let top_campaign = call(client, Some(token), TOP_CAMPAIGN, "TopCampaign", variables).await?;
+    let campaign = top_campaign["performance"]["rows"][0]["key"]["campaign"]["id"].clone();
+    let by_day = json!({ "filter": { "from": manifest.performance_from,
+                                     "to": manifest.performance_to, "campaignIds": [campaign] },
+                         "groupBy": ["DAY"] });
+    let (took, answer) = timed(client, token, (PERFORMANCE, "Performance"), &by_day, times).await?;
+    let days = answer["performance"]["rows"].as_array().map_or(0, Vec::len);
+    println!(
+        "{}",
+        latency_line("performance_campaign_days", &took, json!({ "rows": days }))
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args = Args::parse();
@@ -169,5 +266,6 @@ async fn main() -> Result<(), Error> {
             "runs": args.runs,
         })
     );
-    Ok(())
+    let times = (args.warmup, args.runs);
+    dashboard_rows(&mut client, &token, &manifest, &from_raw, times).await
 }
