@@ -28,6 +28,12 @@ impl ScalarType for DateTime {
         }
     }
 
+    /// Checked during validation too, so a bad value answers BAD_USER_INPUT naming its
+    /// argument's path (`extensions.field`), in the document or in a variable.
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
+    }
+
     fn to_value(&self) -> Value {
         Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
     }
@@ -52,6 +58,12 @@ impl ScalarType for Date {
                 .map_err(|_| InputValueError::custom("expected a date such as \"2026-01-31\"")),
             _ => Err(InputValueError::expected_type(value)),
         }
+    }
+
+    /// Checked during validation too, so a bad value answers BAD_USER_INPUT naming its
+    /// argument's path (`extensions.field`), in the document or in a variable.
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
     }
 
     fn to_value(&self) -> Value {
@@ -83,6 +95,12 @@ impl ScalarType for Decimal {
         }
     }
 
+    /// Checked during validation too, so a bad value answers BAD_USER_INPUT naming its
+    /// argument's path (`extensions.field`), in the document or in a variable.
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
+    }
+
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
     }
@@ -101,6 +119,12 @@ impl ScalarType for CurrencyCode {
                 .map_err(|e| InputValueError::custom(e.to_string())),
             _ => Err(InputValueError::expected_type(value)),
         }
+    }
+
+    /// Checked during validation too, so a bad value answers BAD_USER_INPUT naming its
+    /// argument's path (`extensions.field`), in the document or in a variable.
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
     }
 
     fn to_value(&self) -> Value {

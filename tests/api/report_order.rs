@@ -241,6 +241,16 @@ async fn bad_report_requests_name_their_field(app: TestApp) {
     assert_eq!(error_codes(&response), ["BAD_USER_INPUT"]);
     assert_eq!(field(&response), "orderBy.metric");
 
+    // A scalar that does not parse names its field too, in the document or in a variable.
+    let literal = r#"{ performance(filter: { from: "yesterday", to: "2026-01-01T00:00:00Z" }) {
+                         rowCount } }"#;
+    let response = app.graphql_as(Some(&w.analyst), literal, json!({})).await;
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"]);
+    assert_eq!(field(&response), "filter.from");
+    let response = ask(json!({ "filter": { "from": "yesterday", "to": at(0) } })).await;
+    assert_eq!(error_codes(&response), ["BAD_USER_INPUT"]);
+    assert_eq!(field(&response), "filter.from", "in a variable");
+
     // A cursor belongs to its order.
     let by_revenue = ask(json!({ "filter": filter(), "first": 1,
                                  "orderBy": { "metric": "REVENUE" } }))
