@@ -529,3 +529,99 @@ fn text_logs_in_a_file_have_no_colour_codes() {
     assert!(text.contains("INFO"), "the log has lines: {text}");
     assert!(!text.contains('\u{1b}'), "ANSI escape codes in:\n{text}");
 }
+
+/// The demo's webhook walkthrough (docs/demo.md): an endpoint on this host, the example receiver
+/// (`docs/examples/webhook_receiver.py`) started with its secret, a conversion recorded with a
+/// demo code: the receiver gets a delivery whose signature verifies.
+#[test]
+fn demo_webhooks_reach_the_example_receiver_signed() {
+    use std::io::{BufRead, BufReader, Read};
+
+    use partnergraph::demo;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path(), &["--demo"]);
+    let post = |query: &str, variables: serde_json::Value, token: Option<&str>| {
+        let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
+        let reply =
+            http_client::send_with_token(server.addr, "POST", "/graphql", Some(&body), token)
+                .expect("graphql");
+        let json: serde_json::Value = serde_json::from_str(&reply.body).expect("json");
+        assert!(json.get("errors").is_none(), "{}", reply.body);
+        json["data"].clone()
+    };
+    let login = post(
+        "mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+        serde_json::json!({ "e": "admin@glow.example", "p": demo::DEMO_PASSWORD }),
+        None,
+    );
+    let admin = login["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let port = free_addr().port();
+    let created = post(
+        "mutation ($url: String!) { createWebhookEndpoint(input: {
+           url: $url, eventTypes: [CONVERSION_ATTRIBUTED] }) { secret } }",
+        serde_json::json!({ "url": format!("http://127.0.0.1:{port}/hook") }),
+        Some(&admin),
+    );
+    let secret = created["createWebhookEndpoint"]["secret"]
+        .as_str()
+        .expect("secret");
+
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/examples/webhook_receiver.py"
+    );
+    let mut receiver = Command::new("python3")
+        .args([
+            script,
+            "--port",
+            &port.to_string(),
+            "--secret",
+            secret,
+            "--count",
+            "1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs the example receiver");
+    let mut output = BufReader::new(receiver.stdout.take().expect("stdout"));
+    let mut listening = String::new();
+    output.read_line(&mut listening).expect("receiver starts");
+    assert!(listening.starts_with("listening"), "{listening}");
+
+    let order = serde_json::json!([{ "externalId": "walkthrough-1", "kind": "SALE",
+        "amount": "42.00", "discountCode": "MAYA15",
+        "occurredAt": (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339() }]);
+    let recorded = post(
+        "mutation ($c: [ConversionInput!]!) { recordConversions(conversions: $c) {
+           results { conversion { attribution { method } } } } }",
+        serde_json::json!({ "c": order }),
+        Some(demo::DEMO_API_KEY),
+    );
+    let method = &recorded["recordConversions"]["results"][0]["conversion"]["attribution"];
+    assert_eq!(method["method"], "CODE");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = receiver.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = receiver.kill();
+            panic!("no verified delivery reached the receiver within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut printed = String::new();
+    output
+        .read_to_string(&mut printed)
+        .expect("receiver output");
+    assert!(status.success(), "receiver exit {status}: {printed}");
+    assert!(
+        printed.starts_with("verified conversion.attributed evt_"),
+        "{printed}"
+    );
+}
