@@ -625,3 +625,44 @@ fn demo_webhooks_reach_the_example_receiver_signed() {
         "{printed}"
     );
 }
+
+/// Every shell example in `docs/examples/` runs as written against `serve --demo` (curl and
+/// python3, as a newcomer would have them) and gets no GraphQL error.
+#[test]
+fn documented_examples_run_against_the_demo() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start(dir.path(), &["--demo"]);
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples");
+    let mut scripts: Vec<_> = std::fs::read_dir(examples)
+        .expect("docs/examples")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "sh"))
+        .collect();
+    scripts.sort();
+    assert!(scripts.len() >= 3, "{scripts:?}");
+    for script in scripts {
+        let output = Command::new("bash")
+            .arg(&script)
+            .env("PG", format!("http://{}", server.addr))
+            .output()
+            .expect("bash runs the example");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{}: {}\n{stdout}\n{stderr}",
+            script.display(),
+            output.status
+        );
+        assert!(
+            !stdout.contains("\"errors\""),
+            "{}: {stdout}",
+            script.display()
+        );
+        assert!(
+            stdout.contains("\"data\""),
+            "{}: {stdout}",
+            script.display()
+        );
+    }
+}
