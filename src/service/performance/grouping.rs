@@ -115,6 +115,11 @@ impl Restriction {
 }
 
 impl Dims {
+    /// No dimension and no time grain: the report's only row is its totals.
+    pub(super) fn is_empty(&self) -> bool {
+        *self == Dims::default()
+    }
+
     pub(super) fn key(&self, r: &Resolved, day: Option<NaiveDate>) -> RowKey {
         RowKey {
             period: self
