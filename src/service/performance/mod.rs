@@ -33,6 +33,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySe
 use self::facts::{Facts, Owner, Scope};
 pub use self::grouping::RowKey;
 use self::grouping::{Dims, Grouped, Owners, Restriction};
+use super::scoped;
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{brand, campaign, creator, enrollment};
 use crate::domain::calendar::{Grain, local_midnight, period_label};
@@ -273,11 +274,7 @@ async fn campaign_report(
     to: DateTime<Utc>,
 ) -> Result<(campaign::Model, Report), AppError> {
     let brand_id = actor.require(Permission::ReadBrand)?;
-    let campaign = campaign::Entity::find_by_id(campaign_id)
-        .filter(campaign::Column::BrandId.eq(brand_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let campaign = scoped::find_in_brand::<campaign::Entity, _>(db, brand_id, campaign_id).await?;
     let filter = Filter {
         from,
         to,
