@@ -3,19 +3,9 @@
 # its earnings, its links and its own performance.
 # Run: bash docs/examples/creator.sh   (PG=http://127.0.0.1:8080 by default; needs curl, python3)
 set -euo pipefail
-PG=${PG:-http://127.0.0.1:8080}
+. "$(dirname "$0")/lib/gql.sh"
 
-# gql TOKEN QUERY [VARIABLES]: POST one GraphQL request, print the answer; fail on "errors".
-gql() {
-  local body
-  body=$(python3 -c 'import json, sys; print(json.dumps({"query": sys.argv[1], "variables": json.loads(sys.argv[2])}))' "$2" "${3:-{\}}")
-  curl -sS "$PG/graphql" -H 'content-type: application/json' \
-    ${1:+-H "authorization: Bearer $1"} -d "$body" |
-    python3 -c 'import json, sys; a = json.load(sys.stdin); print(json.dumps(a, indent=1)); sys.exit(1 if a.get("errors") else 0)'
-}
-
-TOKEN=$(gql "" 'mutation { login(email: "maya@example.com", password: "demo-password-2026") { accessToken } }' |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["login"]["accessToken"])')
+TOKEN=$(login maya@example.com)
 
 # Earnings by status, per brand.
 gql "$TOKEN" '{ myEarnings { totals { currencyCode pending approved paid }

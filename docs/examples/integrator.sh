@@ -4,18 +4,9 @@
 # postback, then read the change feed.
 # Run: bash docs/examples/integrator.sh   (PG=http://127.0.0.1:8080 by default; needs curl, python3)
 set -euo pipefail
-PG=${PG:-http://127.0.0.1:8080}
+. "$(dirname "$0")/lib/gql.sh"
 KEY=pg_demo0integrator0key0for0local0testing0only0
 RUN=$(date +%s)   # a fresh order id each run (a repeated one is answered DUPLICATE)
-
-# gql TOKEN QUERY [VARIABLES]: POST one GraphQL request, print the answer; fail on "errors".
-gql() {
-  local body
-  body=$(python3 -c 'import json, sys; print(json.dumps({"query": sys.argv[1], "variables": json.loads(sys.argv[2])}))' "$2" "${3:-{\}}")
-  curl -sS "$PG/graphql" -H 'content-type: application/json' \
-    ${1:+-H "authorization: Bearer $1"} -d "$body" |
-    python3 -c 'import json, sys; a = json.load(sys.stdin); print(json.dumps(a, indent=1)); sys.exit(1 if a.get("errors") else 0)'
-}
 
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
