@@ -22,6 +22,7 @@ pub mod offer;
 pub mod ranking;
 pub mod roster;
 pub mod text;
+pub mod uniques;
 pub mod webhook;
 
 /// An enumeration stored as its UPPER_SNAKE name (the same name the API uses):

@@ -1,19 +1,20 @@
-//! Keeps `daily_rollups` and `daily_visitors` in step with the events, inside the transaction
+//! Keeps `daily_rollups` and `daily_sketches` in step with the events, inside the transaction
 //! that writes the event: a click, a conversion (and every later change to it: refunds, a
 //! late earlier order that makes it not new), a commission line. Reports over whole days then
 //! read these rows instead of the events (see `service::performance`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use crate::db::entity::{commission, conversion, daily_rollup, daily_visitor};
+use crate::db::entity::{commission, conversion, daily_rollup, daily_sketch};
 use crate::domain::calendar::local_day;
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::metrics::{ConversionFacts, Counters, conversion_counters};
+use crate::domain::uniques::VisitorSketch;
 use crate::error::AppError;
 
 /// `enrollment_id` of events that have none.
@@ -26,7 +27,7 @@ const CHUNK: usize = 400;
 #[derive(Debug, Default)]
 pub(crate) struct RollupDelta {
     counters: BTreeMap<(NaiveDate, i64), Counters>,
-    visitors: BTreeSet<(NaiveDate, i64, String)>,
+    visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
 }
 
 impl RollupDelta {
@@ -53,11 +54,10 @@ impl RollupDelta {
             ..Counters::default()
         };
         self.add(day, enrollment_id, &one);
-        self.visitors.insert((
-            day,
-            enrollment_id.unwrap_or(NO_ENROLLMENT),
-            visitor_key.to_owned(),
-        ));
+        self.visitors
+            .entry((day, enrollment_id.unwrap_or(NO_ENROLLMENT)))
+            .or_default()
+            .insert(visitor_key.to_owned());
     }
 
     /// A conversion changed from `before` (none: new) to `after`.
@@ -96,10 +96,22 @@ impl RollupDelta {
         );
     }
 
-    /// Writes the changes: counters are added to existing rows (upsert), visitors inserted once.
-    /// Keys are written in order, so concurrent writers lock rows in the same order. A key whose
-    /// changes net to zero (a sale refunded in the same batch) still gets its row: the report
-    /// has a row for every enrollment and day with events, as when the events are read raw.
+    /// Keys with changes so far (the rebuild writes its delta when it grows large).
+    pub fn len(&self) -> usize {
+        self.counters.len()
+    }
+
+    /// Writes the changes: counters are added to existing rows (upsert), new visitors merged
+    /// into the day's sketches. Keys are written in order, so concurrent writers lock rows in the
+    /// same order. A key whose changes net to zero (a sale refunded in the same batch) still
+    /// gets its row: the report has a row for every enrollment and day with events, as when the
+    /// events are read raw.
+    ///
+    /// A sketch is read, merged and written back. Two writers cannot lose each other's
+    /// visitors: every key with visitors also has a click counted, and the counter upsert
+    /// comes first and locks that `daily_rollups` row until commit (PostgreSQL: the read that
+    /// follows, a new snapshot under READ COMMITTED, sees what the other writer committed;
+    /// SQLite has one writer at a time).
     pub async fn apply<C: ConnectionTrait>(self, db: &C, brand_id: i64) -> Result<(), DbErr> {
         let rows: Vec<daily_rollup::ActiveModel> = self
             .counters
@@ -122,26 +134,61 @@ impl RollupDelta {
                 .exec_without_returning(db)
                 .await?;
         }
-        let visitors: Vec<daily_visitor::ActiveModel> = self
-            .visitors
-            .into_iter()
-            .map(
-                |(day, enrollment_id, visitor_key)| daily_visitor::ActiveModel {
-                    brand_id: Set(brand_id),
-                    day: Set(day),
-                    enrollment_id: Set(enrollment_id),
-                    visitor_key: Set(visitor_key),
-                },
-            )
-            .collect();
+        let visitors: Vec<_> = self.visitors.into_iter().collect();
         for chunk in visitors.chunks(CHUNK) {
-            daily_visitor::Entity::insert_many(chunk.to_vec())
-                .on_conflict_do_nothing()
-                .exec_without_returning(db)
-                .await?;
+            merge_sketches(db, brand_id, chunk).await?;
         }
         Ok(())
     }
+}
+
+/// Adds each key's new visitors to its stored sketch (or a new one) and writes it back.
+async fn merge_sketches<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    chunk: &[((NaiveDate, i64), BTreeSet<String>)],
+) -> Result<(), DbErr> {
+    use daily_sketch::Column as S;
+    let days: BTreeSet<NaiveDate> = chunk.iter().map(|((day, _), _)| *day).collect();
+    let enrollments: BTreeSet<i64> = chunk.iter().map(|((_, id), _)| *id).collect();
+    // Days x enrollments may name a few rows not in the chunk: they are skipped.
+    let mut stored: HashMap<(NaiveDate, i64), Vec<u8>> = daily_sketch::Entity::find()
+        .filter(S::BrandId.eq(brand_id))
+        .filter(S::Day.is_in(days))
+        .filter(S::EnrollmentId.is_in(enrollments))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| ((row.day, row.enrollment_id), row.sketch))
+        .collect();
+    let mut rows = Vec::with_capacity(chunk.len());
+    for (key, keys) in chunk {
+        let mut sketch = match stored.remove(key) {
+            // A stored sketch that does not decode is corrupt data, not a passing failure.
+            Some(bytes) => {
+                VisitorSketch::from_bytes(&bytes).map_err(|e| DbErr::Custom(e.to_string()))?
+            }
+            None => VisitorSketch::new(),
+        };
+        for visitor_key in keys {
+            sketch.insert(visitor_key);
+        }
+        rows.push(daily_sketch::ActiveModel {
+            brand_id: Set(brand_id),
+            day: Set(key.0),
+            enrollment_id: Set(key.1),
+            sketch: Set(sketch.to_bytes()),
+        });
+    }
+    daily_sketch::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([S::BrandId, S::Day, S::EnrollmentId])
+                .update_column(S::Sketch)
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 /// `ON CONFLICT (key) DO UPDATE SET c = daily_rollups.c + excluded.c` for every counter.

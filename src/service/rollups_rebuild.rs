@@ -12,11 +12,15 @@ use sea_orm::{
 
 use super::ingest::lock_brand;
 use super::rollups::RollupDelta;
-use crate::db::entity::{brand, click, commission, conversion, daily_rollup, daily_visitor};
+use crate::db::entity::{brand, click, commission, conversion, daily_rollup, daily_sketch};
 use crate::error::AppError;
 
 /// Events read per statement.
 const PAGE: u64 = 5_000;
+
+/// Rollup keys gathered from clicks before they are written: clicks come in id order, which is
+/// about time order, so most days are complete when written and each sketch is written once.
+const CLICK_KEYS: usize = 100_000;
 
 /// What a rebuild read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,8 +39,8 @@ pub async fn rebuild(db: &DatabaseConnection, brand_id: i64) -> Result<Rebuilt, 
         .filter(daily_rollup::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
-    daily_visitor::Entity::delete_many()
-        .filter(daily_visitor::Column::BrandId.eq(brand_id))
+    daily_sketch::Entity::delete_many()
+        .filter(daily_sketch::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
     let done = Rebuilt {
@@ -129,6 +133,7 @@ async fn add_clicks(
 ) -> Result<u64, AppError> {
     type Row = (i64, Option<i64>, DateTime<Utc>, String);
     let (mut after, mut read) = (0, 0);
+    let mut delta = RollupDelta::default();
     loop {
         let page: Vec<Row> = click::Entity::find()
             .select_only()
@@ -147,15 +152,17 @@ async fn add_clicks(
             .all(txn)
             .await?;
         let Some(last) = page.last() else {
+            delta.apply(txn, brand_id).await?;
             return Ok(read);
         };
         after = last.0;
-        let mut delta = RollupDelta::default();
         for (_, enrollment_id, at, visitor_key) in &page {
             delta.click(tz, *enrollment_id, *at, false, visitor_key);
         }
         read += page.len() as u64;
-        delta.apply(txn, brand_id).await?;
+        if delta.len() >= CLICK_KEYS {
+            std::mem::take(&mut delta).apply(txn, brand_id).await?;
+        }
     }
 }
 

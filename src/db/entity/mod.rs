@@ -15,7 +15,7 @@ pub mod conversion;
 pub mod cost;
 pub mod creator;
 pub mod daily_rollup;
-pub mod daily_visitor;
+pub mod daily_sketch;
 pub mod deliverable;
 pub mod discount_code;
 pub mod enrollment;

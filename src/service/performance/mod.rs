@@ -2,12 +2,13 @@
 //! grain, for staff (their brand) and creators (their own records), with every metric of
 //! DOMAIN.md.
 //!
-//! Design: whole local days of the range are read from `daily_rollups` and `daily_visitors`
+//! Design: whole local days of the range are read from `daily_rollups` and `daily_sketches`
 //! (kept in the ingestion transactions, see `service::rollups`), so a report costs rollup rows
-//! (enrollments x days) and distinct visitors, not stored clicks; distinct visitors are counted
-//! by the database, never loaded. Only the partial days at the
-//! range's edges (when `from`/`to` are not local midnights) are read from the events. Costs and
-//! published deliverables are few and read from their tables. Grouping is done in memory.
+//! (enrollments x days), not stored clicks; unique clicks are estimated by merging the days'
+//! visitor sketches (`uniques.rs`), and only when selected or ordered by. Only the partial days
+//! at the range's edges (when `from`/`to` are not local midnights) are read from the events.
+//! Costs and published deliverables are few and read from their tables. Grouping is done in
+//! memory.
 
 mod cache;
 mod facts;
@@ -404,7 +405,7 @@ async fn build(
     };
     let needs_platform = dims.platform || filter.platforms.is_some();
     let mut grouped = Grouped::default();
-    let mut scopes = Vec::new();
+    let mut visitors = selected.unique_clicks.then(uniques::Counter::default);
     let mut first_tz = None;
     for part in parts {
         let tz: Tz = part.brand.timezone.parse().map_err(AppError::internal)?;
@@ -440,13 +441,11 @@ async fn build(
         if grouped.rows.len() > MAX_GROUPS {
             return Err(too_many_rows(MAX_GROUPS));
         }
-        scopes.push(scope);
+        if let Some(visitors) = &mut visitors {
+            visitors.add(db, &scope, &dims, &owners).await?;
+        }
     }
-    let uniques = if selected.unique_clicks {
-        uniques::count(db, &scopes, &dims).await?
-    } else {
-        uniques::Uniques::default()
-    };
+    let uniques = visitors.map(|v| v.count(&dims)).unwrap_or_default();
     let tz = first_tz.unwrap_or(Tz::UTC);
     let metrics_of = |counters: &Counters, unique_clicks: i64| {
         let mut m = metrics(counters, unique_clicks, margin.unwrap_or(Decimal::ONE));

@@ -13,6 +13,8 @@ use crate::helpers::world::db_id;
 #[derive(Debug)]
 enum Val {
     Count(i64),
+    /// A count that may be estimated (uniqueClicks, DOMAIN.md): within 2%, or within 2 under 100.
+    Estimate(i64),
     Money(Option<i64>),
     Ratio(Option<f64>),
 }
@@ -21,6 +23,10 @@ impl Val {
     fn same(&self, other: &Val) -> bool {
         match (self, other) {
             (Val::Count(a), Val::Count(b)) => a == b,
+            (Val::Estimate(exact), Val::Estimate(got)) => {
+                let allowed = if *exact < 100 { 2 } else { exact / 50 };
+                (got - exact).abs() <= allowed
+            }
             (Val::Money(a), Val::Money(b)) => a == b,
             (Val::Ratio(None), Val::Ratio(None)) => true,
             (Val::Ratio(Some(a)), Val::Ratio(Some(b))) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
@@ -32,7 +38,7 @@ impl Val {
 impl std::fmt::Display for Val {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Val::Count(n) => write!(f, "{n}"),
+            Val::Count(n) | Val::Estimate(n) => write!(f, "{n}"),
             Val::Money(Some(minor)) => write!(f, "{}", decimal(*minor)),
             Val::Ratio(Some(x)) => write!(f, "{x:.12}"),
             Val::Money(None) | Val::Ratio(None) => write!(f, "null"),
@@ -44,7 +50,7 @@ impl std::fmt::Display for Val {
 fn fields(m: &Metrics) -> [(&'static str, Val); 18] {
     [
         ("clicks", Val::Count(m.clicks)),
-        ("uniqueClicks", Val::Count(m.unique_clicks)),
+        ("uniqueClicks", Val::Estimate(m.unique_clicks)),
         ("impressions", Val::Count(m.impressions)),
         ("sales", Val::Count(m.sales)),
         ("leads", Val::Count(m.leads)),

@@ -1,10 +1,11 @@
-//! Entity for the `daily_visitors` table.
+//! Entity for the `daily_sketches` table.
 
 use sea_orm::entity::prelude::*;
 
-/// A distinct non-bot visitor key of one enrollment on one day (brand timezone).
+/// The distinct non-bot visitors of one enrollment on one day (brand timezone), as a serialized
+/// HyperLogLog sketch (`domain::uniques::VisitorSketch`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "daily_visitors")]
+#[sea_orm(table_name = "daily_sketches")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub brand_id: i64,
@@ -12,8 +13,7 @@ pub struct Model {
     pub day: Date,
     #[sea_orm(primary_key, auto_increment = false)]
     pub enrollment_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub visitor_key: String,
+    pub sketch: Vec<u8>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
