@@ -26,6 +26,26 @@ impl Numbers {
     pub fn is_zero(&self) -> bool {
         *self == Self::default()
     }
+
+    /// The same numbers as `exact`, unique clicks (an estimate, DOMAIN.md) within 2% or within 2
+    /// under 100.
+    pub fn agrees_with(&self, exact: &Numbers) -> bool {
+        let allowed = if exact.unique_clicks < 100 {
+            2
+        } else {
+            exact.unique_clicks / 50
+        };
+        (self.unique_clicks - exact.unique_clicks).abs() <= allowed
+            && Numbers {
+                unique_clicks: exact.unique_clicks,
+                ..*self
+            } == *exact
+    }
+
+    /// The relative error of the unique clicks against `exact`'s.
+    pub fn unique_error(&self, exact: &Numbers) -> f64 {
+        (self.unique_clicks - exact.unique_clicks).abs() as f64 / exact.unique_clicks.max(1) as f64
+    }
 }
 
 /// Per creator id; all-zero creators left out.
