@@ -1,4 +1,5 @@
-//! Unique clicks from sketches: `daily_sketches` replaces `daily_visitors` (issue #18).
+//! Unique clicks from sketches, and a brand-wide level: `daily_sketches` replaces
+//! `daily_visitors`, `brand_daily_rollups` is new (issue #18).
 //!
 //! Design decisions:
 //! - Exact distinct visitors made a report touch every visitor-day (870k rows for 90 days of a
@@ -10,8 +11,14 @@
 //!   than the sketches and stay narrow.
 //! - Both tables get an `(brand_id, enrollment_id, day)` index: a report restricted to some
 //!   campaigns or creators reads its enrollments' days instead of every row of the range.
-//! - The existing visitor rows are converted, then `daily_visitors` is dropped. Going down
-//!   recreates it empty (`partnergraph rollups rebuild` fills it from the clicks).
+//! - `brand_daily_rollups` holds the same sums and a sketch for the whole brand per local day:
+//!   a report without campaign, creator, platform or offer (its totals, or by period only) and
+//!   without a filter reads a row per day (90 for a quarter) instead of every enrollment's.
+//!   `sketch` is NULL until the day has a visitor. It costs one more row per write, on a row
+//!   every writer of the brand's day updates (ingestion already serializes on the brand).
+//! - The existing rows are converted (visitor rows into sketches, enrollment sums into brand
+//!   sums), then `daily_visitors` is dropped. Going down recreates it empty
+//!   (`partnergraph rollups rebuild` fills it from the clicks).
 
 use std::collections::BTreeMap;
 
@@ -73,6 +80,44 @@ impl MigrationTrait for Migration {
                 ],
             ))
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(BrandDailyRollups::Table)
+                    .col(big_integer(BrandDailyRollups::BrandId))
+                    .col(date(BrandDailyRollups::Day))
+                    .col(big_integer(BrandDailyRollups::Clicks).default(0))
+                    .col(big_integer(BrandDailyRollups::Sales).default(0))
+                    .col(big_integer(BrandDailyRollups::Leads).default(0))
+                    .col(big_integer(BrandDailyRollups::NewCustomers).default(0))
+                    .col(big_integer(BrandDailyRollups::RevenueMinor).default(0))
+                    .col(big_integer(BrandDailyRollups::CommissionsMinor).default(0))
+                    .col(blob_null(BrandDailyRollups::Sketch))
+                    .primary_key(
+                        Index::create()
+                            .col(BrandDailyRollups::BrandId)
+                            .col(BrandDailyRollups::Day),
+                    )
+                    .foreign_key(&mut fk(
+                        BrandDailyRollups::Table,
+                        BrandDailyRollups::BrandId,
+                        Brands::Table,
+                        Brands::Id,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "INSERT INTO brand_daily_rollups (brand_id, day, clicks, sales, leads, \
+                 new_customers, revenue_minor, commissions_minor) \
+                 SELECT brand_id, day, SUM(clicks), SUM(sales), SUM(leads), SUM(new_customers), \
+                 SUM(revenue_minor), SUM(commissions_minor) FROM daily_rollups \
+                 GROUP BY brand_id, day",
+            )
+            .await?;
         convert_visitors(manager).await?;
         manager
             .drop_table(Table::drop().table(DailyVisitors::Table).to_owned())
@@ -114,13 +159,16 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .drop_table(Table::drop().table(BrandDailyRollups::Table).to_owned())
+            .await?;
+        manager
             .drop_table(Table::drop().table(DailySketches::Table).to_owned())
             .await
     }
 }
 
-/// Builds the sketch of each (brand, day, enrollment) from its exact visitor rows, a day of a
-/// brand at a time (a day's visitors fit in memory; the whole table may not).
+/// Builds the sketch of each (brand, day, enrollment) and of each (brand, day) from the exact
+/// visitor rows, a day of a brand at a time (a day's visitors fit in memory; the table may not).
 async fn convert_visitors(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let backend = manager.get_database_backend();
@@ -141,6 +189,7 @@ async fn convert_visitors(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             .and_where(Expr::col(DailyVisitors::BrandId).eq(brand_id))
             .and_where(Expr::col(DailyVisitors::Day).eq(day_value(backend, &day)));
         let mut sketches: BTreeMap<i64, HllSketch> = BTreeMap::new();
+        let mut whole_brand = new_sketch();
         for visitor in db.query_all(&select).await? {
             let enrollment_id: i64 = visitor.try_get("", "enrollment_id")?;
             let key: String = visitor.try_get("", "visitor_key")?;
@@ -148,7 +197,15 @@ async fn convert_visitors(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .entry(enrollment_id)
                 .or_insert_with(new_sketch)
                 .update(key.as_str());
+            whole_brand.update(key.as_str());
         }
+        let mut update = Query::update();
+        update
+            .table(BrandDailyRollups::Table)
+            .value(BrandDailyRollups::Sketch, whole_brand.serialize())
+            .and_where(Expr::col(BrandDailyRollups::BrandId).eq(brand_id))
+            .and_where(Expr::col(BrandDailyRollups::Day).eq(day_value(backend, &day)));
+        db.execute(&update).await?;
         let rows: Vec<(i64, Vec<u8>)> = sketches
             .into_iter()
             .map(|(enrollment_id, sketch)| (enrollment_id, sketch.serialize()))
@@ -190,6 +247,20 @@ fn day_value(backend: DatabaseBackend, day: &str) -> SimpleExpr {
         DatabaseBackend::Postgres => Expr::val(day).cast_as(Alias::new("DATE")),
         _ => Expr::val(day),
     }
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub enum BrandDailyRollups {
+    Table,
+    BrandId,
+    Day,
+    Clicks,
+    Sales,
+    Leads,
+    NewCustomers,
+    RevenueMinor,
+    CommissionsMinor,
+    Sketch,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -1,7 +1,9 @@
-//! Keeps `daily_rollups` and `daily_sketches` in step with the events, inside the transaction
-//! that writes the event: a click, a conversion (and every later change to it: refunds, a
-//! late earlier order that makes it not new), a commission line. Reports over whole days then
-//! read these rows instead of the events (see `service::performance`).
+//! Keeps the rollups in step with the events, inside the transaction that writes the event: a
+//! click, a conversion (and every later change to it: refunds, a late earlier order that makes
+//! it not new), a commission line. Two levels: per enrollment and day (`daily_rollups`, with
+//! the day's visitor sketch in `daily_sketches`) and per brand and day (`brand_daily_rollups`,
+//! sums and sketch in one row). Reports over whole days then read these rows instead of the
+//! events (see `service::performance`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -10,7 +12,7 @@ use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use crate::db::entity::{commission, conversion, daily_rollup, daily_sketch};
+use crate::db::entity::{brand_daily_rollup, commission, conversion, daily_rollup, daily_sketch};
 use crate::domain::calendar::local_day;
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::metrics::{ConversionFacts, Counters, conversion_counters};
@@ -28,12 +30,16 @@ const CHUNK: usize = 400;
 pub(crate) struct RollupDelta {
     counters: BTreeMap<(NaiveDate, i64), Counters>,
     visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
+    /// The same changes summed over the brand, by day.
+    brand_counters: BTreeMap<NaiveDate, Counters>,
+    brand_visitors: BTreeMap<NaiveDate, BTreeSet<String>>,
 }
 
 impl RollupDelta {
     pub fn add(&mut self, day: NaiveDate, enrollment_id: Option<i64>, counters: &Counters) {
         let key = (day, enrollment_id.unwrap_or(NO_ENROLLMENT));
         self.counters.entry(key).or_default().add(counters);
+        self.brand_counters.entry(day).or_default().add(counters);
     }
 
     /// A stored click (bots count for nothing).
@@ -56,6 +62,10 @@ impl RollupDelta {
         self.add(day, enrollment_id, &one);
         self.visitors
             .entry((day, enrollment_id.unwrap_or(NO_ENROLLMENT)))
+            .or_default()
+            .insert(visitor_key.to_owned());
+        self.brand_visitors
+            .entry(day)
             .or_default()
             .insert(visitor_key.to_owned());
     }
@@ -129,8 +139,19 @@ impl RollupDelta {
             })
             .collect();
         for chunk in rows.chunks(CHUNK) {
+            use daily_rollup::Column as R;
             daily_rollup::Entity::insert_many(chunk.to_vec())
-                .on_conflict(add_on_conflict())
+                .on_conflict(add_on_conflict::<daily_rollup::Entity>(
+                    [R::BrandId, R::Day, R::EnrollmentId],
+                    [
+                        R::Clicks,
+                        R::Sales,
+                        R::Leads,
+                        R::NewCustomers,
+                        R::RevenueMinor,
+                        R::CommissionsMinor,
+                    ],
+                ))
                 .exec_without_returning(db)
                 .await?;
         }
@@ -138,7 +159,74 @@ impl RollupDelta {
         for chunk in visitors.chunks(CHUNK) {
             merge_sketches(db, brand_id, chunk).await?;
         }
-        Ok(())
+        apply_brand(db, brand_id, self.brand_counters, self.brand_visitors).await
+    }
+}
+
+/// The brand-wide level: counters upserted, then each day's sketch merged (few days per write).
+async fn apply_brand<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    counters: BTreeMap<NaiveDate, Counters>,
+    visitors: BTreeMap<NaiveDate, BTreeSet<String>>,
+) -> Result<(), DbErr> {
+    use brand_daily_rollup::Column as B;
+    let rows: Vec<brand_daily_rollup::ActiveModel> = counters
+        .into_iter()
+        .map(|(day, c)| brand_daily_rollup::ActiveModel {
+            brand_id: Set(brand_id),
+            day: Set(day),
+            clicks: Set(c.clicks),
+            sales: Set(c.sales),
+            leads: Set(c.leads),
+            new_customers: Set(c.new_customers),
+            revenue_minor: Set(c.revenue_minor),
+            commissions_minor: Set(c.commissions_minor),
+            sketch: Set(None),
+        })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        brand_daily_rollup::Entity::insert_many(chunk.to_vec())
+            .on_conflict(add_on_conflict::<brand_daily_rollup::Entity>(
+                [B::BrandId, B::Day],
+                [
+                    B::Clicks,
+                    B::Sales,
+                    B::Leads,
+                    B::NewCustomers,
+                    B::RevenueMinor,
+                    B::CommissionsMinor,
+                ],
+            ))
+            .exec_without_returning(db)
+            .await?;
+    }
+    for (day, keys) in visitors {
+        // Every day with visitors has a click counted above, so its row exists and is locked.
+        let stored = brand_daily_rollup::Entity::find_by_id((brand_id, day))
+            .one(db)
+            .await?
+            .and_then(|row| row.sketch);
+        let mut sketch = decode(stored.as_deref())?;
+        for visitor_key in &keys {
+            sketch.insert(visitor_key);
+        }
+        brand_daily_rollup::Entity::update_many()
+            .col_expr(B::Sketch, Expr::value(sketch.to_bytes()))
+            .filter(B::BrandId.eq(brand_id))
+            .filter(B::Day.eq(day))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A stored sketch (or a new one); one that does not decode is corrupt data, not a passing
+/// failure.
+fn decode(bytes: Option<&[u8]>) -> Result<VisitorSketch, DbErr> {
+    match bytes {
+        Some(bytes) => VisitorSketch::from_bytes(bytes).map_err(|e| DbErr::Custom(e.to_string())),
+        None => Ok(VisitorSketch::new()),
     }
 }
 
@@ -163,13 +251,7 @@ async fn merge_sketches<C: ConnectionTrait>(
         .collect();
     let mut rows = Vec::with_capacity(chunk.len());
     for (key, keys) in chunk {
-        let mut sketch = match stored.remove(key) {
-            // A stored sketch that does not decode is corrupt data, not a passing failure.
-            Some(bytes) => {
-                VisitorSketch::from_bytes(&bytes).map_err(|e| DbErr::Custom(e.to_string()))?
-            }
-            None => VisitorSketch::new(),
-        };
+        let mut sketch = decode(stored.remove(key).as_deref())?;
         for visitor_key in keys {
             sketch.insert(visitor_key);
         }
@@ -191,21 +273,16 @@ async fn merge_sketches<C: ConnectionTrait>(
     Ok(())
 }
 
-/// `ON CONFLICT (key) DO UPDATE SET c = daily_rollups.c + excluded.c` for every counter.
-fn add_on_conflict() -> OnConflict {
-    use daily_rollup::Column as C;
-    let mut on_conflict = OnConflict::columns([C::BrandId, C::Day, C::EnrollmentId]);
-    for column in [
-        C::Clicks,
-        C::Sales,
-        C::Leads,
-        C::NewCustomers,
-        C::RevenueMinor,
-        C::CommissionsMinor,
-    ] {
+/// `ON CONFLICT (key) DO UPDATE SET c = table.c + excluded.c` for every counter.
+fn add_on_conflict<E: EntityTrait>(
+    key: impl IntoIterator<Item = E::Column>,
+    counters: impl IntoIterator<Item = E::Column>,
+) -> OnConflict {
+    let mut on_conflict = OnConflict::columns(key);
+    for column in counters {
         on_conflict.value(
             column,
-            Expr::col((daily_rollup::Entity, column)).add(Expr::col((
+            Expr::col((E::default(), column)).add(Expr::col((
                 sea_orm::sea_query::Alias::new("excluded"),
                 column,
             ))),

@@ -12,7 +12,9 @@ use sea_orm::{
 
 use super::ingest::lock_brand;
 use super::rollups::RollupDelta;
-use crate::db::entity::{brand, click, commission, conversion, daily_rollup, daily_sketch};
+use crate::db::entity::{
+    brand, brand_daily_rollup, click, commission, conversion, daily_rollup, daily_sketch,
+};
 use crate::error::AppError;
 
 /// Events read per statement.
@@ -41,6 +43,10 @@ pub async fn rebuild(db: &DatabaseConnection, brand_id: i64) -> Result<Rebuilt, 
         .await?;
     daily_sketch::Entity::delete_many()
         .filter(daily_sketch::Column::BrandId.eq(brand_id))
+        .exec(&txn)
+        .await?;
+    brand_daily_rollup::Entity::delete_many()
+        .filter(brand_daily_rollup::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
     let done = Rebuilt {

@@ -2,8 +2,10 @@
 //! orders that arrive after later ones (and make them not new), refunds before their order,
 //! partial and full refunds, bots and repeat visitors.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, TimeZone, Utc};
-use partnergraph::db::entity::{daily_rollup, daily_sketch};
+use partnergraph::db::entity::{brand_daily_rollup, daily_rollup, daily_sketch};
 use partnergraph::domain::uniques::VisitorSketch;
 use partnergraph::service::rollups_rebuild;
 use rand::rngs::StdRng;
@@ -19,7 +21,15 @@ use crate::on_both_backends;
 /// A day's sketch, as the count it gives (the bytes may differ with arrival order).
 type SketchCount = (i64, chrono::NaiveDate, i64, i64);
 
-async fn snapshot(app: &TestApp) -> (Vec<daily_rollup::Model>, Vec<SketchCount>) {
+/// What the rollups hold: enrollment-day sums, their visitor counts, and the brand-day level
+/// (sums and visitor count).
+type Snapshot = (
+    Vec<daily_rollup::Model>,
+    Vec<SketchCount>,
+    Vec<(brand_daily_rollup::Model, Option<i64>)>,
+);
+
+async fn snapshot(app: &TestApp) -> Snapshot {
     let rollups = daily_rollup::Entity::find()
         .order_by_asc(daily_rollup::Column::BrandId)
         .order_by_asc(daily_rollup::Column::Day)
@@ -40,7 +50,66 @@ async fn snapshot(app: &TestApp) -> (Vec<daily_rollup::Model>, Vec<SketchCount>)
             (row.brand_id, row.day, row.enrollment_id, count)
         })
         .collect();
-    (rollups, visitors)
+    let brand_days = brand_daily_rollup::Entity::find()
+        .order_by_asc(brand_daily_rollup::Column::BrandId)
+        .order_by_asc(brand_daily_rollup::Column::Day)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            let count = row
+                .sketch
+                .as_deref()
+                .map(|bytes| VisitorSketch::from_bytes(bytes).unwrap().count());
+            (
+                brand_daily_rollup::Model {
+                    sketch: None,
+                    ..row
+                },
+                count,
+            )
+        })
+        .collect();
+    (rollups, visitors, brand_days)
+}
+
+/// The counters per (brand, day), summed from the enrollment level.
+fn brand_sums(rows: &[daily_rollup::Model]) -> BTreeMap<(i64, chrono::NaiveDate), [i64; 6]> {
+    let mut sums: BTreeMap<_, [i64; 6]> = BTreeMap::new();
+    for r in rows {
+        let sum = sums.entry((r.brand_id, r.day)).or_default();
+        let add = [
+            r.clicks,
+            r.sales,
+            r.leads,
+            r.new_customers,
+            r.revenue_minor,
+            r.commissions_minor,
+        ];
+        for (s, a) in sum.iter_mut().zip(add) {
+            *s += a;
+        }
+    }
+    sums
+}
+
+fn brand_sums_of(
+    rows: &[(brand_daily_rollup::Model, Option<i64>)],
+) -> BTreeMap<(i64, chrono::NaiveDate), [i64; 6]> {
+    rows.iter()
+        .map(|(r, _)| {
+            let sums = [
+                r.clicks,
+                r.sales,
+                r.leads,
+                r.new_customers,
+                r.revenue_minor,
+                r.commissions_minor,
+            ];
+            ((r.brand_id, r.day), sums)
+        })
+        .collect()
 }
 
 async fn setup(app: &TestApp) -> World {
@@ -146,7 +215,7 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
         ingest(&app, &w, sequence(seed)).await;
         // Each seed adds its own events on top of the previous ones.
         let kept = snapshot(&app).await;
-        assert!(!kept.0.is_empty() && !kept.1.is_empty());
+        assert!(!kept.0.is_empty() && !kept.1.is_empty() && !kept.2.is_empty());
         let done = rollups_rebuild::rebuild(&app.db, db_id(&w.brand_a))
             .await
             .unwrap();
@@ -154,6 +223,12 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
         let rebuilt = snapshot(&app).await;
         assert_eq!(kept.0, rebuilt.0, "daily rollups, seed {seed}");
         assert_eq!(kept.1, rebuilt.1, "daily visitor sketches, seed {seed}");
+        assert_eq!(kept.2, rebuilt.2, "brand-day rollups, seed {seed}");
+        assert_eq!(
+            brand_sums(&kept.0),
+            brand_sums_of(&kept.2),
+            "brand level, seed {seed}"
+        );
     }
 }
 

@@ -7,6 +7,7 @@ pub mod prelude;
 
 pub mod api_key;
 pub mod brand;
+pub mod brand_daily_rollup;
 pub mod campaign;
 pub mod channel;
 pub mod click;

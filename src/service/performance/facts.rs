@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::db::entity::{
-    click, commission, conversion, cost, daily_rollup, deliverable, enrollment,
+    brand_daily_rollup, click, commission, conversion, cost, daily_rollup, deliverable, enrollment,
 };
 use crate::domain::calendar::{local_day, split_range};
 use crate::domain::content::DeliverableStatus;
@@ -21,11 +21,12 @@ use crate::domain::metrics::Counters;
 use crate::error::AppError;
 use crate::service::rollups::{NO_ENROLLMENT, counters_of};
 
-/// Who an event belongs to: an enrollment (clicks, conversions, lines, deliverables), or a
-/// campaign and maybe a creator (costs).
+/// Who an event belongs to: an enrollment (clicks, conversions, lines, deliverables), a
+/// campaign and maybe a creator (costs), or the whole brand (its brand-level rollups).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Owner {
     Enrollment(i64),
+    Brand,
     Cost {
         campaign_id: i64,
         creator_id: Option<i64>,
@@ -56,11 +57,20 @@ pub struct Scope {
     pub creator_ids: Option<Vec<i64>>,
     /// Whether facts need their day (the report has a time grain).
     pub by_day: bool,
+    /// Whether the brand-level rollups can answer: the report has no campaign, creator,
+    /// platform or offer dimension (see [`Scope::whole_brand`]).
+    pub brand_level: bool,
 }
 
 impl Scope {
     pub(super) fn restricted(&self) -> bool {
         self.campaign_ids.is_some() || self.creator_ids.is_some()
+    }
+
+    /// Whole days are read from `brand_daily_rollups` (a row per day) rather than every
+    /// enrollment's rows: nothing is grouped or filtered by what an enrollment has.
+    pub(super) fn whole_brand(&self) -> bool {
+        self.brand_level && !self.restricted()
     }
 
     /// The brand's enrollments within the campaign and creator restrictions.
@@ -87,7 +97,11 @@ pub async fn collect<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<Facts,
     let mut facts = Facts::default();
     let split = split_range(scope.from, scope.to, scope.tz);
     if let Some((first, end)) = split.days {
-        rollups(db, scope, first, end, &mut facts).await?;
+        if scope.whole_brand() {
+            brand_rollups(db, scope, first, end, &mut facts).await?;
+        } else {
+            rollups(db, scope, first, end, &mut facts).await?;
+        }
     }
     for (from, to) in split.edges {
         edge_clicks(db, scope, from, to, &mut facts).await?;
@@ -155,6 +169,52 @@ async fn rollups<C: ConnectionTrait>(
                 new_customers: row.new_customers,
                 revenue_minor: row.revenue_minor,
                 commissions_minor: row.commissions_minor,
+                ..Counters::default()
+            },
+        });
+    }
+    Ok(())
+}
+
+/// The brand's sums over whole days, by day when the report has a time grain.
+async fn brand_rollups<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    first: NaiveDate,
+    end: NaiveDate,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    use brand_daily_rollup::Column as B;
+    // The sums only: the day's sketch is read when unique clicks are (`uniques.rs`).
+    type Sums = (NaiveDate, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<Sums> = brand_daily_rollup::Entity::find()
+        .select_only()
+        .columns([
+            B::Day,
+            B::Clicks,
+            B::Sales,
+            B::Leads,
+            B::NewCustomers,
+            B::RevenueMinor,
+            B::CommissionsMinor,
+        ])
+        .filter(B::BrandId.eq(scope.brand_id))
+        .filter(B::Day.gte(first))
+        .filter(B::Day.lt(end))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (day, clicks, sales, leads, new_customers, revenue_minor, commissions_minor) in rows {
+        facts.facts.push(Fact {
+            owner: Owner::Brand,
+            day: scope.by_day.then_some(day),
+            counters: Counters {
+                clicks,
+                sales,
+                leads,
+                new_customers,
+                revenue_minor,
+                commissions_minor,
                 ..Counters::default()
             },
         });

@@ -89,6 +89,7 @@ impl Owners {
                 campaign_id,
                 creator_id,
             } => (Some(campaign_id), creator_id, None),
+            Owner::Brand => (None, None, None),
         };
         let platform = creator_id.and_then(|id| self.platforms.get(&id).copied().flatten());
         Resolved {

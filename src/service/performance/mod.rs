@@ -433,6 +433,7 @@ async fn build(
             campaign_ids: filter.campaign_ids.clone(),
             creator_ids,
             by_day: dims.grain.is_some(),
+            brand_level: !(dims.campaign || dims.creator || dims.platform || dims.offer),
         };
         let facts = facts::collect(db, &scope).await?;
         let (enrollment_ids, creator_ids) = ids_of(&facts);
@@ -518,7 +519,7 @@ fn ids_of(facts: &Facts) -> (HashSet<i64>, HashSet<i64>) {
             } => {
                 creator_ids.insert(id);
             }
-            Owner::Cost { .. } => {}
+            Owner::Cost { .. } | Owner::Brand => {}
         }
     }
     (enrollment_ids, creator_ids)

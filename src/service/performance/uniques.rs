@@ -1,6 +1,7 @@
 //! Unique clicks: the distinct visitors of each report row and of the whole report, estimated
 //! by merging HyperLogLog sketches (`domain::uniques`). Whole local days come from the stored
-//! sketch of each (day, enrollment) in `daily_sketches`, the partial edge days from the raw
+//! sketch of each (day, enrollment) in `daily_sketches`, or of each day in
+//! `brand_daily_rollups` when the report is brand-wide, the partial edge days from the raw
 //! clicks, as for the other facts (`facts.rs`). Rows get the same keys as the additive
 //! counters (`grouping.rs`).
 
@@ -11,7 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 
 use super::facts::{Owner, Scope};
 use super::grouping::{Dims, Owners, RowKey};
-use crate::db::entity::{click, daily_sketch};
+use crate::db::entity::{brand_daily_rollup, click, daily_sketch};
 use crate::domain::calendar::{local_day, split_range};
 use crate::domain::uniques::{VisitorCount, VisitorSketch};
 use crate::error::AppError;
@@ -53,7 +54,27 @@ impl Counter {
                 .clone()
         };
         let split = split_range(scope.from, scope.to, scope.tz);
-        if let Some((first, end)) = split.days {
+        if let Some((first, end)) = split.days.filter(|_| scope.whole_brand()) {
+            use brand_daily_rollup::Column as B;
+            let rows: Vec<(NaiveDate, Option<Vec<u8>>)> = brand_daily_rollup::Entity::find()
+                .select_only()
+                .columns([B::Day, B::Sketch])
+                .filter(B::BrandId.eq(scope.brand_id))
+                .filter(B::Day.gte(first))
+                .filter(B::Day.lt(end))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (day, bytes) in rows {
+                let Some(bytes) = bytes else { continue };
+                let sketch = VisitorSketch::from_bytes(&bytes).map_err(AppError::internal)?;
+                self.total.add_sketch(&sketch);
+                if dims.grain.is_some() {
+                    let key = dims.key(&owners.resolve(Owner::Brand), Some(day));
+                    self.rows.entry(key).or_default().add_sketch(&sketch);
+                }
+            }
+        } else if let Some((first, end)) = split.days {
             use daily_sketch::Column as S;
             let mut select = daily_sketch::Entity::find()
                 .select_only()
