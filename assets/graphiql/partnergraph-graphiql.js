@@ -2,8 +2,8 @@
 // form of the bar above it. Loaded as a file, not inline, so the page's CSP is script-src 'self'.
 //
 // The session (access and refresh tokens) lives in this page's memory only: nothing is written
-// to localStorage or sessionStorage, and GraphiQL is told not to persist headers. A reload signs
-// out.
+// to localStorage or sessionStorage. The token is the fetcher's header, not text in the Headers
+// tab, because GraphiQL's history keeps that tab's text in localStorage. A reload signs out.
 "use strict";
 
 (function () {
@@ -33,7 +33,8 @@ query Viewer {
   let refreshTimer = null;
 
   // The token goes in every HTTP request (introspection included) and in the WebSocket's
-  // connection_init payload; GraphiQL merges the Headers tab over both.
+  // connection_init payload; GraphiQL merges the Headers tab over both, so a token typed there
+  // wins.
   function fetcherFor(token) {
     const auth = token ? { Authorization: "Bearer " + token } : {};
     return GraphiQL.createFetcher({
@@ -51,7 +52,6 @@ query Viewer {
         fetcher: fetcherFor(token),
         // Anonymous introspection is refused: wait for a token before loading the schema.
         schema: token ? undefined : null,
-        headers: token ? JSON.stringify({ Authorization: "Bearer " + token }, null, 2) : "",
         shouldPersistHeaders: false,
         defaultQuery: DEFAULT_QUERY,
       }),
@@ -78,7 +78,8 @@ query Viewer {
 
   function start(payload) {
     session = payload;
-    who.textContent = "Signed in as " + payload.user.email + " (" + payload.user.role + ")";
+    who.textContent =
+      "Signed in as " + payload.user.email + " (" + payload.user.role + "): requests carry its token";
     form.hidden = true;
     signedIn.hidden = false;
     say("", false);
