@@ -41,7 +41,10 @@ async fn deep_queries_are_refused(app: TestApp) {
                   fragment B on Campaign { enrollments(first: 1) { edges { node { creator { \
                   enrollments(first: 1) { edges { node { id } } } } } } } }";
     let response = refused_without_sql(&app, hidden, "GRAPHQL_VALIDATION_FAILED").await;
-    assert!(message(&response).contains("nested 11 levels"), "{response}");
+    assert!(
+        message(&response).contains("nested 11 levels"),
+        "{response}"
+    );
     still_serves(&app).await;
 }
 

@@ -95,7 +95,10 @@ async fn the_page_loads_only_same_origin_assets_under_a_strict_csp() {
 #[tokio::test]
 async fn the_sign_in_form_is_for_dev_and_prefilled_with_the_demo_admin_under_demo() {
     let production = app(|_| {}).await.get("/graphiql").await.text;
-    assert!(production.contains("<form id=\"sign-in\" hidden>"), "{production}");
+    assert!(
+        production.contains("<form id=\"sign-in\" hidden>"),
+        "{production}"
+    );
     assert!(production.contains("<span id=\"hint\">"), "{production}");
 
     let demo = app(|config| {
@@ -113,7 +116,11 @@ async fn the_sign_in_form_is_for_dev_and_prefilled_with_the_demo_admin_under_dem
     let password = partnergraph::demo::DEMO_PASSWORD;
     assert!(demo.contains(&format!("value=\"{password}\"")), "{demo}");
 
-    let dev = app(|config| config.dev = true).await.get("/graphiql").await.text;
+    let dev = app(|config| config.dev = true)
+        .await
+        .get("/graphiql")
+        .await
+        .text;
     assert!(dev.contains("<form id=\"sign-in\">"), "{dev}");
     assert!(!dev.contains(email), "{dev}");
 }
@@ -130,7 +137,10 @@ async fn graphiql_and_its_assets_are_not_routed_when_disabled() {
     for path in ["/graphiql", script.as_str()] {
         let answer = disabled.get(path).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(answer.json()["errors"][0]["extensions"]["code"], "NOT_FOUND");
+        assert_eq!(
+            answer.json()["errors"][0]["extensions"]["code"],
+            "NOT_FOUND"
+        );
     }
 }
 
@@ -186,7 +196,8 @@ async fn staff_run_the_introspection_query_graphiql_sends() {
     let anonymous = app.graphql(INTROSPECTION, json!({})).await;
     assert_eq!(error_codes(&anonymous), ["FORBIDDEN"]);
     // Expanding types below an expansion multiplies and is costed and counted in full.
-    let twice = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+    let twice =
+        "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
     let response = app.graphql_as(Some(&admin.access), twice, json!({})).await;
     assert_eq!(error_codes(&response), ["GRAPHQL_VALIDATION_FAILED"]);
 }

@@ -50,13 +50,11 @@ impl<'a> Depth<'a> {
                             false,
                             &mut Vec::new(),
                         );
-                    if bounded {
-                        1
-                    } else {
-                        1 + self.selection(set)
-                    }
+                    if bounded { 1 } else { 1 + self.selection(set) }
                 }
-                Selection::InlineFragment(inline) => self.selection(&inline.node.selection_set.node),
+                Selection::InlineFragment(inline) => {
+                    self.selection(&inline.node.selection_set.node)
+                }
                 Selection::FragmentSpread(spread) => {
                     self.fragment(spread.node.fragment_name.node.as_str())
                 }
