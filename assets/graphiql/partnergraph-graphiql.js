@@ -25,6 +25,8 @@ query Viewer {
   const signedIn = document.getElementById("signed-in");
   const who = document.getElementById("who");
   const status = document.getElementById("status");
+  // Without the form (no --dev) the token comes from the Headers tab.
+  const hasForm = !form.hidden;
   const root = ReactDOM.createRoot(document.getElementById("graphiql"));
   const subscriptionUrl =
     (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/graphql/ws";
@@ -50,8 +52,9 @@ query Viewer {
     root.render(
       React.createElement(GraphiQL, {
         fetcher: fetcherFor(token),
-        // Anonymous introspection is refused: wait for a token before loading the schema.
-        schema: token ? undefined : null,
+        // Anonymous introspection is refused: with the form, wait for its token before loading
+        // the schema; without it, introspect with the Headers tab (the re-fetch button).
+        schema: token || !hasForm ? undefined : null,
         shouldPersistHeaders: false,
         defaultQuery: DEFAULT_QUERY,
       }),

@@ -76,6 +76,7 @@ try {
   step("sign in with the page's form");
   await page.locator('#sign-in button[type="submit"]').click();
   await page.locator("#who", { hasText: DEMO_EMAIL }).waitFor();
+  if (await page.locator("#sign-in").isVisible()) fail("the sign-in form is still shown");
 
   step("run a query");
   await setQuery(page, "{ viewer { email role brand { name } } creators(first: 3) { totalCount } }");
