@@ -1,11 +1,12 @@
 // GraphiQL in a real browser, offline: headless Chromium opens /graphiql on a running
 // `partnergraph serve --demo`, signs in with the page's form (prefilled with the demo admin),
-// runs a query and checks the JSON in the result pane (the request carried the token), opens the
-// docs explorer and gets completion (the schema was introspected with the token), runs a
+// runs a query and checks the JSON in the result pane (the request carried the token), sees the
+// token refreshed before it expires (the page's clock moved on 14.5 minutes), opens the docs
+// explorer and gets completion (the schema was introspected with the token), runs a
 // subscription over /graphql/ws and sees a conversion that the demo integrator records, and
-// finds no token in localStorage or sessionStorage. Every request to a host other than 127.0.0.1 is blocked and
-// fails the test, and so does any console error or uncaught exception (a CSP refusal, a script
-// that did not load: "GraphiQL is not defined").
+// finds no token in localStorage or sessionStorage. Every request to a host other than
+// 127.0.0.1 is blocked and fails the test, and so does any console error or uncaught exception
+// (a CSP refusal, a script that did not load: "GraphiQL is not defined").
 //
 //   node graphiql.mjs <http base URL>      (CHROMIUM=/path/to/chromium, default /usr/bin/chromium)
 
@@ -67,6 +68,9 @@ try {
   });
   page.on("pageerror", (error) => consoleErrors.push(`uncaught: ${error.message}`));
 
+  // A clock the test can move, to see the page refresh its access token before it expires.
+  await page.clock.install();
+
   step("open /graphiql");
   await page.goto(`${base}/graphiql`);
   await page.locator(".graphiql-container").waitFor();
@@ -92,6 +96,22 @@ try {
   }
   if (!(creators.totalCount >= 40)) fail(`unexpected creators ${JSON.stringify(creators)}`);
   console.log(`    viewer ${viewer.email} (${viewer.role}) of ${viewer.brand.name}, ${creators.totalCount} creators`);
+
+  step("the token is refreshed before it expires");
+  const refreshed = page.waitForResponse((response) =>
+    response.request().postData()?.includes("refreshSession"),
+  );
+  await page.clock.fastForward("14:30"); // access tokens live 15 minutes
+  await refreshed;
+  const again = page.waitForRequest((request) => request.postData()?.includes("creators(first: 3)"));
+  await page.locator(".graphiql-execute-button").click();
+  const request = await again;
+  const renewed = request.headers().authorization;
+  if (!renewed?.startsWith("Bearer ") || renewed === authorization) {
+    fail("the query after the refresh did not carry a new token");
+  }
+  const reply = await (await request.response()).json();
+  if (reply.data?.viewer?.email !== DEMO_EMAIL) fail(`with the new token: ${JSON.stringify(reply)}`);
 
   step("docs explorer (the schema was introspected)");
   await page.locator('[aria-label="Show Documentation Explorer"]').click();
