@@ -1,5 +1,5 @@
 //! Document limits checked right after parsing, before validation, resolvers or SQL: query text
-//! size, fields selected, aliases, directives, cost, and who may introspect.
+//! size, fields selected, aliases, directives, depth ([`depth`]), cost, and who may introspect.
 //!
 //! **Cost** (limit `PARTNERGRAPH_GRAPHQL_MAX_COMPLEXITY`, 1000) estimates the objects a query can
 //! return, then counts **one point per 10 objects** ([`OBJECTS_PER_POINT`]):
@@ -9,7 +9,9 @@
 //! - a connection's items (`edges { node }` or `nodes`) are its page size times one item: `first`
 //!   as given (literal or variable), else 20, at most 100; the edge wrapper is free;
 //! - any other list of objects counts [`LIST_MULTIPLIER`] (10) items;
-//! - nested lists multiply, so a page of 100 holding pages of 100 is 10,000 objects and refused.
+//! - nested lists multiply, so a page of 100 holding pages of 100 is 10,000 objects and refused;
+//! - introspection that expands each type once (GraphiQL's and code generators' query) is free:
+//!   its answer is bounded by the schema ([`introspection`]).
 //!
 //! Points are per 10 objects, not per object as on Shopify, because related objects are loaded
 //! in batches (a fixed number of statements per query, whatever the page sizes): the contract's
@@ -18,6 +20,9 @@
 //!
 //! Every rejection has `extensions.code` GRAPHQL_VALIDATION_FAILED, like depth and unknown fields,
 //! except introspection refused to the caller: FORBIDDEN.
+
+mod depth;
+mod introspection;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -100,6 +105,13 @@ impl Extension for LimitsExtension {
         }
         if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
             check_size(limits, &document)?;
+            let depth = depth::of(&document);
+            if depth > limits.max_depth {
+                return Err(refused(format!(
+                    "the query is nested {depth} levels deep; at most {} are accepted",
+                    limits.max_depth
+                )));
+            }
             let points = cost_points(&ctx.schema_env.registry, &document, &request.variables);
             if points > limits.max_complexity as u64 {
                 return Err(refused(format!(
@@ -427,6 +439,16 @@ impl<'a> Costing<'a> {
         page: Option<u64>,
         visiting: &mut Vec<&'a str>,
     ) -> u64 {
+        if matches!(field.name.node.as_str(), "__schema" | "__type")
+            && !introspection::expands_twice(
+                &field.selection_set.node,
+                self.fragments,
+                false,
+                &mut Vec::new(),
+            )
+        {
+            return 0;
+        }
         let Some(meta) = self
             .registry
             .types
@@ -644,6 +666,24 @@ mod tests {
         let cycle = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
         let counts = Counts::of(&async_graphql::parser::parse_query(cycle).expect("parses"));
         assert!(counts.fragment_cycle);
+    }
+
+    /// The standard introspection query (GraphiQL's) is free and one level deep; expanding a
+    /// type again below an expansion is costed and counted in full.
+    #[tokio::test]
+    async fn introspection_that_expands_each_type_once_is_free_and_shallow() {
+        let standard = include_str!("../../tests/api/fixtures/graphiql-introspection.graphql");
+        let depth = |q: &str| depth::of(&async_graphql::parser::parse_query(q).expect("parses"));
+        assert_eq!(points(standard, serde_json::json!({})).await, 0);
+        assert_eq!(depth(standard), 1);
+        let twice = "{ __schema { types { fields { type { fields { type { name } } } } } } }";
+        assert!(points(twice, serde_json::json!({})).await > 100);
+        assert_eq!(depth(twice), 7);
+        let hidden = "{ ...F } fragment F on Query { __type(name: \"Query\") { ...T } } \
+                      fragment T on __Type { fields { type { possibleTypes { name } } } }";
+        assert_eq!(depth(hidden), 5);
+        // Fields around introspection count as usual.
+        assert_eq!(depth("{ __typename viewer { brand { id } } }"), 3);
     }
 
     #[test]

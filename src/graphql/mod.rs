@@ -37,9 +37,10 @@ use crate::config::Introspection;
 pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, SubscriptionRoot>;
 
 /// The schema with its limits and error handling; the caller adds runtime data (the database).
-/// Size, fields, aliases, directives, cost and introspection are checked by [`limits::Limits`]
-/// right after parsing; depth by the validator (async-graphql's own complexity, one point per
-/// field, is replaced by the cost in `limits`).
+/// Size, fields, aliases, directives, depth, cost and introspection are checked by
+/// [`limits::Limits`] right after parsing (async-graphql's own depth limit, which counts the
+/// standard introspection query's 14 levels, and its complexity, one point per field, are
+/// replaced by those in `limits`).
 pub fn schema_builder(
     limits: &GraphqlConfig,
 ) -> SchemaBuilder<query::QueryRoot, query::MutationRoot, SubscriptionRoot> {
@@ -48,7 +49,6 @@ pub fn schema_builder(
         query::MutationRoot::default(),
         SubscriptionRoot,
     )
-    .limit_depth(limits.max_depth)
     .disable_suggestions()
     .extension(errors::ErrorCodes)
     .extension(limits::Limits::new(limits))

@@ -3,13 +3,12 @@
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 
-use async_graphql::http::GraphiQLSource;
 use axum::Json;
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 
 use super::auth::Caller;
@@ -117,10 +116,6 @@ pub async fn get_not_allowed() -> Response {
         .headers_mut()
         .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
     response
-}
-
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 /// Refuses (415) a body that is not JSON; runs before [`Caller`], so such a request is neither

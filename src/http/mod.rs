@@ -1,6 +1,6 @@
-//! HTTP surface: `POST /graphql`, `GET /graphiql` (when enabled), `GET /r/{code}` (short-link
-//! redirects), `GET /graphql/ws` (subscriptions), `GET /healthz`, `GET /readyz`, `GET /metrics`
-//! (Prometheus).
+//! HTTP surface: `POST /graphql`, `GET /graphiql` and its assets (when enabled, [`graphiql`]),
+//! `GET /r/{code}` (short-link redirects), `GET /graphql/ws` (subscriptions), `GET /healthz`,
+//! `GET /readyz`, `GET /metrics` (Prometheus).
 //!
 //! Limits, outermost first: request id, trace, panic catcher, body size (413), request timeout
 //! (408), then, except for the health and metrics routes, load shedding past `max_in_flight`
@@ -9,6 +9,7 @@
 
 mod auth;
 pub mod client_ip;
+mod graphiql;
 mod graphql;
 mod health;
 mod limits;
@@ -105,7 +106,9 @@ pub fn router(state: AppState) -> Router {
         .route("/postback/conversions", post(postback::conversions))
         .route("/r/{code}", get(redirect::redirect));
     if state.config.http.graphiql {
-        api = api.route("/graphiql", get(graphql::graphiql));
+        api = api
+            .route("/graphiql", get(graphiql::page))
+            .route("/graphiql/assets/{version}/{file}", get(graphiql::asset));
     }
     let http = &state.config.http;
     let (max_in_flight, timeout, max_body) = (

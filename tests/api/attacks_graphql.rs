@@ -36,6 +36,15 @@ async fn deep_queries_are_refused(app: TestApp) {
     let query = "{ campaigns(first: 1) { edges { node { enrollments(first: 1) { edges { node { \
                  creator { enrollments(first: 1) { edges { node { id } } } } } } } } } } }";
     refused_without_sql(&app, query, "GRAPHQL_VALIDATION_FAILED").await;
+    // The same, split into fragments.
+    let hidden = "{ ...A } fragment A on Query { campaigns(first: 1) { edges { node { ...B } } } } \
+                  fragment B on Campaign { enrollments(first: 1) { edges { node { creator { \
+                  enrollments(first: 1) { edges { node { id } } } } } } } }";
+    let response = refused_without_sql(&app, hidden, "GRAPHQL_VALIDATION_FAILED").await;
+    assert!(
+        message(&response).contains("nested 11 levels"),
+        "{response}"
+    );
     still_serves(&app).await;
 }
 

@@ -22,12 +22,6 @@ async fn readiness_fails_when_the_database_is_gone(app: TestApp) {
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 }
 
-async fn graphiql_is_served_when_enabled(app: TestApp) {
-    let page = app.get("/graphiql").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("graphiql"), "{}", page.text);
-}
-
 async fn unknown_routes_answer_not_found_with_a_code(app: TestApp) {
     let answer = app.get("/nope").await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
@@ -50,7 +44,6 @@ async fn responses_carry_a_request_id(app: TestApp) {
 on_both_backends!(
     health_and_readiness_answer,
     readiness_fails_when_the_database_is_gone,
-    graphiql_is_served_when_enabled,
     unknown_routes_answer_not_found_with_a_code,
     responses_carry_a_request_id,
 );

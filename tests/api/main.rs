@@ -16,6 +16,7 @@ mod crash;
 mod docs;
 mod experiments;
 mod fuzz;
+mod graphiql;
 mod graphql_http;
 mod health;
 mod ingest;
