@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, StreamTrait};
 
 use super::facts::{Owner, Scope};
 use super::grouping::{Dims, Owners, RowKey};
@@ -34,7 +35,7 @@ pub struct Counter {
 
 impl Counter {
     /// Adds one brand's visitors; `owners` resolves its enrollments to row keys.
-    pub async fn add<C: ConnectionTrait>(
+    pub async fn add<C: ConnectionTrait + StreamTrait>(
         &mut self,
         db: &C,
         scope: &Scope,
@@ -85,8 +86,12 @@ impl Counter {
             if scope.restricted() {
                 select = select.filter(S::EnrollmentId.in_subquery(scope.enrollments()));
             }
-            let rows: Vec<(i64, NaiveDate, Vec<u8>)> = select.into_tuple().all(db).await?;
-            for (enrollment_id, day, bytes) in rows {
+            // Streamed: a quarter of a large program is millions of sketches, never all held.
+            let mut rows = select
+                .into_tuple::<(i64, NaiveDate, Vec<u8>)>()
+                .stream(db)
+                .await?;
+            while let Some((enrollment_id, day, bytes)) = rows.try_next().await? {
                 let sketch = VisitorSketch::from_bytes(&bytes).map_err(AppError::internal)?;
                 self.total.add_sketch(&sketch);
                 if !dims.is_empty() {
