@@ -1,5 +1,5 @@
-//! Unique clicks from sketches, and a brand-wide level: `daily_sketches` replaces
-//! `daily_visitors`, `brand_daily_rollups` is new (issue #18).
+//! Unique clicks from sketches, and coarser levels: `daily_sketches` replaces `daily_visitors`;
+//! `brand_daily_rollups` and `monthly_rollups` are new (issue #18).
 //!
 //! Design decisions:
 //! - Exact distinct visitors made a report touch every visitor-day (870k rows for 90 days of a
@@ -16,6 +16,11 @@
 //!   without a filter reads a row per day (90 for a quarter) instead of every enrollment's.
 //!   `sketch` is NULL until the day has a visitor. It costs one more row per write, on a row
 //!   every writer of the brand's day updates (ingestion already serializes on the brand).
+//! - `monthly_rollups` holds the same sums and a sketch per enrollment and calendar month of the
+//!   brand's timezone (`month`: its first day): a report reads whole months inside its range
+//!   from it and the days around them from `daily_rollups` (a quarter: about a third of the
+//!   rows). Measured at scale 0.1 (139k enrollment-days in 90 days): SQLite sums them in 117 ms
+//!   whatever the index, so fewer rows is what pays.
 //! - The existing rows are converted (visitor rows into sketches, enrollment sums into brand
 //!   sums), then `daily_visitors` is dropped. Going down recreates it empty
 //!   (`partnergraph rollups rebuild` fills it from the clicks).
@@ -118,6 +123,60 @@ impl MigrationTrait for Migration {
                  GROUP BY brand_id, day",
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(MonthlyRollups::Table)
+                    .col(big_integer(MonthlyRollups::BrandId))
+                    .col(date(MonthlyRollups::Month))
+                    .col(big_integer(MonthlyRollups::EnrollmentId))
+                    .col(big_integer(MonthlyRollups::Clicks).default(0))
+                    .col(big_integer(MonthlyRollups::Sales).default(0))
+                    .col(big_integer(MonthlyRollups::Leads).default(0))
+                    .col(big_integer(MonthlyRollups::NewCustomers).default(0))
+                    .col(big_integer(MonthlyRollups::RevenueMinor).default(0))
+                    .col(big_integer(MonthlyRollups::CommissionsMinor).default(0))
+                    .col(blob_null(MonthlyRollups::Sketch))
+                    .primary_key(
+                        Index::create()
+                            .col(MonthlyRollups::BrandId)
+                            .col(MonthlyRollups::Month)
+                            .col(MonthlyRollups::EnrollmentId),
+                    )
+                    .foreign_key(&mut fk(
+                        MonthlyRollups::Table,
+                        MonthlyRollups::BrandId,
+                        Brands::Table,
+                        Brands::Id,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                MonthlyRollups::Table,
+                &[
+                    MonthlyRollups::BrandId,
+                    MonthlyRollups::EnrollmentId,
+                    MonthlyRollups::Month,
+                ],
+            ))
+            .await?;
+        let month_of_day = match manager.get_database_backend() {
+            DatabaseBackend::Postgres => "CAST(date_trunc('month', day) AS DATE)",
+            _ => "strftime('%Y-%m-01', day)",
+        };
+        manager
+            .get_connection()
+            .execute_unprepared(&format!(
+                "INSERT INTO monthly_rollups (brand_id, month, enrollment_id, clicks, sales, \
+                 leads, new_customers, revenue_minor, commissions_minor) \
+                 SELECT brand_id, {month_of_day}, enrollment_id, SUM(clicks), SUM(sales), \
+                 SUM(leads), SUM(new_customers), SUM(revenue_minor), SUM(commissions_minor) \
+                 FROM daily_rollups GROUP BY brand_id, {month_of_day}, enrollment_id"
+            ))
+            .await?;
         convert_visitors(manager).await?;
         manager
             .drop_table(Table::drop().table(DailyVisitors::Table).to_owned())
@@ -159,6 +218,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .drop_table(Table::drop().table(MonthlyRollups::Table).to_owned())
+            .await?;
+        manager
             .drop_table(Table::drop().table(BrandDailyRollups::Table).to_owned())
             .await?;
         manager
@@ -167,8 +229,9 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// Builds the sketch of each (brand, day, enrollment) and of each (brand, day) from the exact
-/// visitor rows, a day of a brand at a time (a day's visitors fit in memory; the table may not).
+/// Builds the sketch of each (brand, day, enrollment), (brand, day) and (brand, month,
+/// enrollment) from the exact visitor rows, a day of a brand at a time (a day's visitors fit in
+/// memory; the table may not), each month written when the next one starts.
 async fn convert_visitors(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let backend = manager.get_database_backend();
@@ -179,9 +242,19 @@ async fn convert_visitors(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
              ORDER BY brand_id, day",
         ))
         .await?;
+    let mut month: Option<(i64, String)> = None;
+    let mut month_sketches: BTreeMap<i64, HllSketch> = BTreeMap::new();
     for row in days {
         let brand_id: i64 = row.try_get("", "brand_id")?;
         let day: String = row.try_get("", "day")?;
+        // `YYYY-MM-DD`: the month is its first 7 characters.
+        let this_month = (brand_id, format!("{}-01", day.get(..7).unwrap_or_default()));
+        if month.as_ref() != Some(&this_month) {
+            if let Some(done) = month.take() {
+                write_month(db, backend, &done, std::mem::take(&mut month_sketches)).await?;
+            }
+            month = Some(this_month);
+        }
         let mut select = Query::select();
         select
             .columns([DailyVisitors::EnrollmentId, DailyVisitors::VisitorKey])
@@ -194,6 +267,10 @@ async fn convert_visitors(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             let enrollment_id: i64 = visitor.try_get("", "enrollment_id")?;
             let key: String = visitor.try_get("", "visitor_key")?;
             sketches
+                .entry(enrollment_id)
+                .or_insert_with(new_sketch)
+                .update(key.as_str());
+            month_sketches
                 .entry(enrollment_id)
                 .or_insert_with(new_sketch)
                 .update(key.as_str());
@@ -229,6 +306,29 @@ async fn convert_visitors(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             db.execute(&insert).await?;
         }
     }
+    if let Some(done) = month {
+        write_month(db, backend, &done, month_sketches).await?;
+    }
+    Ok(())
+}
+
+/// Stores the month's sketches in its `monthly_rollups` rows (made from the daily sums above).
+async fn write_month(
+    db: &SchemaManagerConnection<'_>,
+    backend: DatabaseBackend,
+    (brand_id, month): &(i64, String),
+    sketches: BTreeMap<i64, HllSketch>,
+) -> Result<(), DbErr> {
+    for (enrollment_id, sketch) in sketches {
+        let mut update = Query::update();
+        update
+            .table(MonthlyRollups::Table)
+            .value(MonthlyRollups::Sketch, sketch.serialize())
+            .and_where(Expr::col(MonthlyRollups::BrandId).eq(*brand_id))
+            .and_where(Expr::col(MonthlyRollups::Month).eq(day_value(backend, month)))
+            .and_where(Expr::col(MonthlyRollups::EnrollmentId).eq(enrollment_id));
+        db.execute(&update).await?;
+    }
     Ok(())
 }
 
@@ -254,6 +354,21 @@ pub enum BrandDailyRollups {
     Table,
     BrandId,
     Day,
+    Clicks,
+    Sales,
+    Leads,
+    NewCustomers,
+    RevenueMinor,
+    CommissionsMinor,
+    Sketch,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub enum MonthlyRollups {
+    Table,
+    BrandId,
+    Month,
+    EnrollmentId,
     Clicks,
     Sales,
     Leads,

@@ -104,6 +104,44 @@ pub fn split_range(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> SplitRange
     }
 }
 
+/// Whole days `[first, end)` as the whole calendar months inside them (`months`: the first
+/// days of the first and of the end month, when there is one) and the days left around them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthSplit {
+    pub months: Option<(NaiveDate, NaiveDate)>,
+    pub days: Vec<(NaiveDate, NaiveDate)>,
+}
+
+pub fn split_months(first: NaiveDate, end: NaiveDate) -> MonthSplit {
+    let next_month = |day: NaiveDate| {
+        period_start(day, Grain::Month)
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(day)
+    };
+    let month_from = if first.day() == 1 {
+        first
+    } else {
+        next_month(first)
+    };
+    let month_to = period_start(end, Grain::Month);
+    if first >= end || month_from >= month_to {
+        let days = if first < end {
+            vec![(first, end)]
+        } else {
+            Vec::new()
+        };
+        return MonthSplit { months: None, days };
+    }
+    let days = [(first, month_from), (month_to, end)]
+        .into_iter()
+        .filter(|(a, b)| a < b)
+        .collect();
+    MonthSplit {
+        months: Some((month_from, month_to)),
+        days,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -129,6 +167,54 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn whole_months_are_split_from_the_days_around_them() {
+        let split = split_months(date("2026-09-05"), date("2026-12-03"));
+        assert_eq!(split.months, Some((date("2026-10-01"), date("2026-12-01"))));
+        assert_eq!(
+            split.days,
+            [
+                (date("2026-09-05"), date("2026-10-01")),
+                (date("2026-12-01"), date("2026-12-03"))
+            ]
+        );
+        let exact = split_months(date("2026-11-01"), date("2027-01-01"));
+        assert_eq!(exact.months, Some((date("2026-11-01"), date("2027-01-01"))));
+        assert!(exact.days.is_empty());
+        let inside = split_months(date("2026-11-03"), date("2026-11-30"));
+        assert_eq!(inside.months, None);
+        assert_eq!(inside.days, [(date("2026-11-03"), date("2026-11-30"))]);
+        assert_eq!(
+            split_months(date("2026-11-03"), date("2026-11-03")).days,
+            []
+        );
+    }
+
+    proptest! {
+        /// The months and days cover `[first, end)` exactly once, months on month boundaries.
+        #[test]
+        fn month_split_covers_the_days_once(start in 0i64..800, len in 0i64..500) {
+            let first = date("2025-01-01") + Duration::days(start);
+            let end = first + Duration::days(len);
+            let split = split_months(first, end);
+            let mut covered = Vec::new();
+            if let Some((a, b)) = split.months {
+                prop_assert_eq!(a.day(), 1);
+                prop_assert_eq!(b.day(), 1);
+                covered.push((a, b));
+            }
+            covered.extend(split.days.iter().copied());
+            covered.sort();
+            let mut at = first;
+            for (a, b) in covered {
+                prop_assert_eq!(a, at);
+                prop_assert!(a < b);
+                at = b;
+            }
+            prop_assert_eq!(at, if len > 0 { end } else { first });
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Keeps the rollups in step with the events, inside the transaction that writes the event: a
 //! click, a conversion (and every later change to it: refunds, a late earlier order that makes
-//! it not new), a commission line. Two levels: per enrollment and day (`daily_rollups`, with
-//! the day's visitor sketch in `daily_sketches`) and per brand and day (`brand_daily_rollups`,
-//! sums and sketch in one row). Reports over whole days then read these rows instead of the
+//! it not new), a commission line. Three levels: per enrollment and day (`daily_rollups`, with
+//! the day's visitor sketch in `daily_sketches`), per enrollment and month (`monthly_rollups`)
+//! and per brand and day (`brand_daily_rollups`), the last two with sums and sketch in one row. Reports over whole days then read these rows instead of the
 //! events (see `service::performance`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -10,10 +10,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 
-use crate::db::entity::{brand_daily_rollup, commission, conversion, daily_rollup, daily_sketch};
-use crate::domain::calendar::local_day;
+use crate::db::entity::{
+    brand_daily_rollup, commission, conversion, daily_rollup, daily_sketch, monthly_rollup,
+};
+use crate::domain::calendar::{Grain, local_day, period_start};
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::metrics::{ConversionFacts, Counters, conversion_counters};
 use crate::domain::uniques::VisitorSketch;
@@ -30,6 +34,9 @@ const CHUNK: usize = 400;
 pub(crate) struct RollupDelta {
     counters: BTreeMap<(NaiveDate, i64), Counters>,
     visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
+    /// The same changes by month (its first day) and enrollment.
+    month_counters: BTreeMap<(NaiveDate, i64), Counters>,
+    month_visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
     /// The same changes summed over the brand, by day.
     brand_counters: BTreeMap<NaiveDate, Counters>,
     brand_visitors: BTreeMap<NaiveDate, BTreeSet<String>>,
@@ -39,6 +46,8 @@ impl RollupDelta {
     pub fn add(&mut self, day: NaiveDate, enrollment_id: Option<i64>, counters: &Counters) {
         let key = (day, enrollment_id.unwrap_or(NO_ENROLLMENT));
         self.counters.entry(key).or_default().add(counters);
+        let month = (period_start(day, Grain::Month), key.1);
+        self.month_counters.entry(month).or_default().add(counters);
         self.brand_counters.entry(day).or_default().add(counters);
     }
 
@@ -60,8 +69,13 @@ impl RollupDelta {
             ..Counters::default()
         };
         self.add(day, enrollment_id, &one);
+        let enrollment_id = enrollment_id.unwrap_or(NO_ENROLLMENT);
         self.visitors
-            .entry((day, enrollment_id.unwrap_or(NO_ENROLLMENT)))
+            .entry((day, enrollment_id))
+            .or_default()
+            .insert(visitor_key.to_owned());
+        self.month_visitors
+            .entry((period_start(day, Grain::Month), enrollment_id))
             .or_default()
             .insert(visitor_key.to_owned());
         self.brand_visitors
@@ -159,8 +173,88 @@ impl RollupDelta {
         for chunk in visitors.chunks(CHUNK) {
             merge_sketches(db, brand_id, chunk).await?;
         }
+        apply_months(db, brand_id, self.month_counters, self.month_visitors).await?;
         apply_brand(db, brand_id, self.brand_counters, self.brand_visitors).await
     }
+}
+
+/// The month level: counters upserted, then the months' sketches merged a chunk at a time.
+async fn apply_months<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    counters: BTreeMap<(NaiveDate, i64), Counters>,
+    visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
+) -> Result<(), DbErr> {
+    use monthly_rollup::Column as M;
+    let row = |(month, enrollment_id): (NaiveDate, i64), c: Counters, sketch: Option<Vec<u8>>| {
+        monthly_rollup::ActiveModel {
+            brand_id: Set(brand_id),
+            month: Set(month),
+            enrollment_id: Set(enrollment_id),
+            clicks: Set(c.clicks),
+            sales: Set(c.sales),
+            leads: Set(c.leads),
+            new_customers: Set(c.new_customers),
+            revenue_minor: Set(c.revenue_minor),
+            commissions_minor: Set(c.commissions_minor),
+            sketch: Set(sketch),
+        }
+    };
+    let rows: Vec<_> = counters
+        .into_iter()
+        .map(|(key, c)| row(key, c, None))
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        monthly_rollup::Entity::insert_many(chunk.to_vec())
+            .on_conflict(add_on_conflict::<monthly_rollup::Entity>(
+                [M::BrandId, M::Month, M::EnrollmentId],
+                [
+                    M::Clicks,
+                    M::Sales,
+                    M::Leads,
+                    M::NewCustomers,
+                    M::RevenueMinor,
+                    M::CommissionsMinor,
+                ],
+            ))
+            .exec_without_returning(db)
+            .await?;
+    }
+    let visitors: Vec<_> = visitors.into_iter().collect();
+    for chunk in visitors.chunks(CHUNK) {
+        let months: BTreeSet<NaiveDate> = chunk.iter().map(|((month, _), _)| *month).collect();
+        let enrollments: BTreeSet<i64> = chunk.iter().map(|((_, id), _)| *id).collect();
+        let mut stored: HashMap<(NaiveDate, i64), Option<Vec<u8>>> = monthly_rollup::Entity::find()
+            .select_only()
+            .columns([M::Month, M::EnrollmentId, M::Sketch])
+            .filter(M::BrandId.eq(brand_id))
+            .filter(M::Month.is_in(months))
+            .filter(M::EnrollmentId.is_in(enrollments))
+            .into_tuple::<(NaiveDate, i64, Option<Vec<u8>>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(month, id, sketch)| ((month, id), sketch))
+            .collect();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (key, keys) in chunk {
+            let mut sketch = decode(stored.remove(key).flatten().as_deref())?;
+            for visitor_key in keys {
+                sketch.insert(visitor_key);
+            }
+            // The row exists (its clicks were counted above): only the sketch is set.
+            rows.push(row(*key, Counters::default(), Some(sketch.to_bytes())));
+        }
+        monthly_rollup::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([M::BrandId, M::Month, M::EnrollmentId])
+                    .update_column(M::Sketch)
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The brand-wide level: counters upserted, then each day's sketch merged (few days per write).

@@ -14,6 +14,7 @@ use super::ingest::lock_brand;
 use super::rollups::RollupDelta;
 use crate::db::entity::{
     brand, brand_daily_rollup, click, commission, conversion, daily_rollup, daily_sketch,
+    monthly_rollup,
 };
 use crate::error::AppError;
 
@@ -47,6 +48,10 @@ pub async fn rebuild(db: &DatabaseConnection, brand_id: i64) -> Result<Rebuilt, 
         .await?;
     brand_daily_rollup::Entity::delete_many()
         .filter(brand_daily_rollup::Column::BrandId.eq(brand_id))
+        .exec(&txn)
+        .await?;
+    monthly_rollup::Entity::delete_many()
+        .filter(monthly_rollup::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
     let done = Rebuilt {

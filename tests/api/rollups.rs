@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, TimeZone, Utc};
-use partnergraph::db::entity::{brand_daily_rollup, daily_rollup, daily_sketch};
+use partnergraph::db::entity::{brand_daily_rollup, daily_rollup, daily_sketch, monthly_rollup};
 use partnergraph::domain::uniques::VisitorSketch;
 use partnergraph::service::rollups_rebuild;
 use rand::rngs::StdRng;
@@ -27,7 +27,12 @@ type Snapshot = (
     Vec<daily_rollup::Model>,
     Vec<SketchCount>,
     Vec<(brand_daily_rollup::Model, Option<i64>)>,
+    Vec<(monthly_rollup::Model, Option<i64>)>,
 );
+
+fn count_of(sketch: Option<&[u8]>) -> Option<i64> {
+    sketch.map(|bytes| VisitorSketch::from_bytes(bytes).unwrap().count())
+}
 
 async fn snapshot(app: &TestApp) -> Snapshot {
     let rollups = daily_rollup::Entity::find()
@@ -58,10 +63,7 @@ async fn snapshot(app: &TestApp) -> Snapshot {
         .unwrap()
         .into_iter()
         .map(|row| {
-            let count = row
-                .sketch
-                .as_deref()
-                .map(|bytes| VisitorSketch::from_bytes(bytes).unwrap().count());
+            let count = count_of(row.sketch.as_deref());
             (
                 brand_daily_rollup::Model {
                     sketch: None,
@@ -71,7 +73,26 @@ async fn snapshot(app: &TestApp) -> Snapshot {
             )
         })
         .collect();
-    (rollups, visitors, brand_days)
+    let months = monthly_rollup::Entity::find()
+        .order_by_asc(monthly_rollup::Column::BrandId)
+        .order_by_asc(monthly_rollup::Column::Month)
+        .order_by_asc(monthly_rollup::Column::EnrollmentId)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            let count = count_of(row.sketch.as_deref());
+            (
+                monthly_rollup::Model {
+                    sketch: None,
+                    ..row
+                },
+                count,
+            )
+        })
+        .collect();
+    (rollups, visitors, brand_days, months)
 }
 
 /// The counters per (brand, day), summed from the enrollment level.
@@ -108,6 +129,48 @@ fn brand_sums_of(
                 r.commissions_minor,
             ];
             ((r.brand_id, r.day), sums)
+        })
+        .collect()
+}
+
+type MonthKey = (i64, chrono::NaiveDate, i64);
+
+/// The counters per (brand, month, enrollment), summed from the day level.
+fn month_sums(rows: &[daily_rollup::Model]) -> BTreeMap<MonthKey, [i64; 6]> {
+    use chrono::Datelike;
+    let mut sums: BTreeMap<_, [i64; 6]> = BTreeMap::new();
+    for r in rows {
+        let month = r.day.with_day(1).unwrap();
+        let sum = sums
+            .entry((r.brand_id, month, r.enrollment_id))
+            .or_default();
+        let add = [
+            r.clicks,
+            r.sales,
+            r.leads,
+            r.new_customers,
+            r.revenue_minor,
+            r.commissions_minor,
+        ];
+        for (s, a) in sum.iter_mut().zip(add) {
+            *s += a;
+        }
+    }
+    sums
+}
+
+fn month_sums_of(rows: &[(monthly_rollup::Model, Option<i64>)]) -> BTreeMap<MonthKey, [i64; 6]> {
+    rows.iter()
+        .map(|(r, _)| {
+            let sums = [
+                r.clicks,
+                r.sales,
+                r.leads,
+                r.new_customers,
+                r.revenue_minor,
+                r.commissions_minor,
+            ];
+            ((r.brand_id, r.month, r.enrollment_id), sums)
         })
         .collect()
 }
@@ -216,6 +279,7 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
         // Each seed adds its own events on top of the previous ones.
         let kept = snapshot(&app).await;
         assert!(!kept.0.is_empty() && !kept.1.is_empty() && !kept.2.is_empty());
+        assert!(!kept.3.is_empty());
         let done = rollups_rebuild::rebuild(&app.db, db_id(&w.brand_a))
             .await
             .unwrap();
@@ -224,6 +288,12 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
         assert_eq!(kept.0, rebuilt.0, "daily rollups, seed {seed}");
         assert_eq!(kept.1, rebuilt.1, "daily visitor sketches, seed {seed}");
         assert_eq!(kept.2, rebuilt.2, "brand-day rollups, seed {seed}");
+        assert_eq!(kept.3, rebuilt.3, "monthly rollups, seed {seed}");
+        assert_eq!(
+            month_sums(&kept.0),
+            month_sums_of(&kept.3),
+            "month level, seed {seed}"
+        );
         assert_eq!(
             brand_sums(&kept.0),
             brand_sums_of(&kept.2),
@@ -313,6 +383,32 @@ async fn visitor_rows_become_sketches_in_the_migration(app: TestApp) {
         .map(|row| row["metrics"]["uniqueClicks"].as_i64().unwrap())
         .collect();
     assert_eq!(by_day, [150, 100], "{report}");
+
+    // Whole months around those days, by creator: read from the month level the migration
+    // made (the same visitors, split by who they came for).
+    use chrono::Datelike;
+    let month_start = day_one.with_day(1).unwrap();
+    let after = (day_two.with_day(1).unwrap() + Duration::days(32))
+        .with_day(1)
+        .unwrap();
+    let response = app
+        .graphql_as(
+            Some(&w.admin),
+            "query ($filter: PerformanceFilter!) {
+               performance(filter: $filter, groupBy: [CREATOR]) {
+                 totals { uniqueClicks } rows { key { creator { displayName } } metrics { uniqueClicks } } } }",
+            json!({ "filter": { "from": midnight(month_start), "to": midnight(after) } }),
+        )
+        .await;
+    let report = &data(&response)["performance"];
+    assert_eq!(report["totals"]["uniqueClicks"], 200, "{report}");
+    let by_creator: Vec<i64> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["metrics"]["uniqueClicks"].as_i64().unwrap())
+        .collect();
+    assert_eq!(by_creator, [150, 100], "{report}");
 }
 
 on_both_backends!(visitor_rows_become_sketches_in_the_migration);

@@ -24,6 +24,7 @@ pub mod exchange_rate;
 pub mod experiment;
 pub mod experiment_region;
 pub mod invite;
+pub mod monthly_rollup;
 pub mod offer;
 pub mod offer_tier;
 pub mod payout;

@@ -6,16 +6,16 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Alias, Expr, Func, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
     QueryTrait,
 };
 
 use crate::db::entity::{
-    brand_daily_rollup, click, commission, conversion, cost, daily_rollup, deliverable, enrollment,
+    brand_daily_rollup, click, commission, conversion, cost, deliverable, enrollment,
 };
-use crate::domain::calendar::{local_day, split_range};
+use crate::domain::calendar::{Grain, local_day, split_months, split_range};
 use crate::domain::content::DeliverableStatus;
 use crate::domain::metrics::Counters;
 use crate::error::AppError;
@@ -57,6 +57,9 @@ pub struct Scope {
     pub creator_ids: Option<Vec<i64>>,
     /// Whether facts need their day (the report has a time grain).
     pub by_day: bool,
+    /// Whether whole months may be read from the month level (the report has no time grain,
+    /// or MONTH).
+    pub month_level: bool,
     /// Whether the brand-level rollups can answer: the report has no campaign, creator,
     /// platform or offer dimension (see [`Scope::whole_brand`]).
     pub brand_level: bool,
@@ -113,11 +116,6 @@ pub async fn collect<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<Facts,
     Ok(facts)
 }
 
-/// `CAST(SUM(col) AS BIGINT)`: PostgreSQL sums BIGINT as NUMERIC.
-fn sum(column: daily_rollup::Column) -> SimpleExpr {
-    Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
-}
-
 #[derive(FromQueryResult)]
 struct RollupSum {
     enrollment_id: i64,
@@ -130,6 +128,60 @@ struct RollupSum {
     commissions_minor: i64,
 }
 
+/// A level of the rollups per enrollment: days or calendar months.
+#[derive(Clone, Copy)]
+pub(super) struct Level {
+    /// The table of sums, and the table of visitor sketches.
+    pub table: &'static str,
+    pub sketches: &'static str,
+    /// Their date column (a month's is the month's first day).
+    pub date: &'static str,
+    grain: Grain,
+}
+
+pub(super) const DAYS: Level = Level {
+    table: "daily_rollups",
+    sketches: "daily_sketches",
+    date: "day",
+    grain: Grain::Day,
+};
+pub(super) const MONTHS: Level = Level {
+    table: "monthly_rollups",
+    sketches: "monthly_rollups",
+    date: "month",
+    grain: Grain::Month,
+};
+
+impl Level {
+    /// The start of the period after the one starting on `start`.
+    pub(super) fn next(&self, start: NaiveDate) -> Option<NaiveDate> {
+        match self.grain {
+            Grain::Month => start.checked_add_months(chrono::Months::new(1)),
+            _ => start.succ_opt(),
+        }
+    }
+}
+
+impl Scope {
+    /// The whole days `[first, end)` as ranges of each level: whole calendar months from the
+    /// month level when the report can use them (no time grain, or MONTH), the rest by day.
+    pub(super) fn levels(
+        &self,
+        first: NaiveDate,
+        end: NaiveDate,
+    ) -> Vec<(Level, NaiveDate, NaiveDate)> {
+        if !self.month_level {
+            return vec![(DAYS, first, end)];
+        }
+        let split = split_months(first, end);
+        let months = split.months.map(|(a, b)| (MONTHS, a, b));
+        months
+            .into_iter()
+            .chain(split.days.into_iter().map(|(a, b)| (DAYS, a, b)))
+            .collect()
+    }
+}
+
 async fn rollups<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
@@ -137,28 +189,58 @@ async fn rollups<C: ConnectionTrait>(
     end: NaiveDate,
     facts: &mut Facts,
 ) -> Result<(), AppError> {
-    use daily_rollup::Column as R;
-    let mut select = daily_rollup::Entity::find()
-        .select_only()
-        .column(R::EnrollmentId)
-        .column_as(Expr::expr(Func::min(Expr::col(R::Day))), "day")
-        .column_as(sum(R::Clicks), "clicks")
-        .column_as(sum(R::Sales), "sales")
-        .column_as(sum(R::Leads), "leads")
-        .column_as(sum(R::NewCustomers), "new_customers")
-        .column_as(sum(R::RevenueMinor), "revenue_minor")
-        .column_as(sum(R::CommissionsMinor), "commissions_minor")
-        .filter(R::BrandId.eq(scope.brand_id))
-        .filter(R::Day.gte(first))
-        .filter(R::Day.lt(end))
-        .group_by(R::EnrollmentId);
+    for (level, first, end) in scope.levels(first, end) {
+        level_sums(db, scope, level, first, end, facts).await?;
+    }
+    Ok(())
+}
+
+/// `SUM(column)` as BIGINT (PostgreSQL sums BIGINT as NUMERIC), named after the column.
+fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
+    let sum = Func::cast_as(
+        Func::sum(Expr::col(Alias::new(column))),
+        Alias::new("BIGINT"),
+    );
+    (sum.into(), Alias::new(column))
+}
+
+async fn level_sums<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    level: Level,
+    first: NaiveDate,
+    end: NaiveDate,
+    facts: &mut Facts,
+) -> Result<(), AppError> {
+    let (enrollment, date) = (Alias::new("enrollment_id"), Alias::new(level.date));
+    let mut select = Query::select();
+    select
+        .column(enrollment.clone())
+        .expr_as(Func::min(Expr::col(date.clone())), Alias::new("day"))
+        .from(Alias::new(level.table))
+        .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
+        .and_where(Expr::col(date.clone()).gte(first))
+        .and_where(Expr::col(date.clone()).lt(end))
+        .group_by_col(enrollment.clone());
+    for column in [
+        "clicks",
+        "sales",
+        "leads",
+        "new_customers",
+        "revenue_minor",
+        "commissions_minor",
+    ] {
+        let (sum, alias) = sum_of(column);
+        select.expr_as(sum, alias);
+    }
     if scope.by_day {
-        select = select.group_by(R::Day);
+        select.group_by_col(date);
     }
     if scope.restricted() {
-        select = select.filter(R::EnrollmentId.in_subquery(scope.enrollments()));
+        select.and_where(Expr::col(enrollment).in_subquery(scope.enrollments()));
     }
-    for row in select.into_model::<RollupSum>().all(db).await? {
+    for row in db.query_all(&select).await? {
+        let row = RollupSum::from_query_result(&row, "")?;
         facts.facts.push(Fact {
             owner: Owner::Enrollment(row.enrollment_id),
             day: scope.by_day.then_some(row.day),

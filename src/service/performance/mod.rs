@@ -433,6 +433,7 @@ async fn build(
             campaign_ids: filter.campaign_ids.clone(),
             creator_ids,
             by_day: dims.grain.is_some(),
+            month_level: matches!(dims.grain, None | Some(Grain::Month)),
             brand_level: !(dims.campaign || dims.creator || dims.platform || dims.offer),
         };
         let facts = facts::collect(db, &scope).await?;
