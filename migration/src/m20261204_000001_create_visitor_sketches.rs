@@ -5,7 +5,7 @@
 //! - Exact distinct visitors made a report touch every visitor-day (870k rows for 90 days of a
 //!   program with 1M clicks, more time than recomputing from the raw clicks). DOMAIN.md allows
 //!   an estimate (within 2%, within 2 under 100), so each (brand, local day, enrollment) keeps
-//!   one HyperLogLog sketch of its visitors (Apache DataSketches HLL, `lg_k` 14, its compact
+//!   one HyperLogLog sketch of its visitors (Apache DataSketches HLL, `lg_k` 16, its compact
 //!   serialization; see `partnergraph::domain::uniques`), merged by reports.
 //! - Beside `daily_rollups` rather than a column of it: the sums are scanned far more often
 //!   than the sketches and stay narrow.
@@ -334,9 +334,9 @@ async fn write_month(
 
 /// The sketch `partnergraph::domain::uniques::VisitorSketch` keeps (same `lg_k` and type).
 fn new_sketch() -> HllSketch {
-    match HllSketch::new(14, HllType::Hll8) {
+    match HllSketch::new(16, HllType::Hll8) {
         Ok(sketch) => sketch,
-        Err(e) => unreachable!("lg_k 14 refused: {e}"),
+        Err(e) => unreachable!("lg_k 16 refused: {e}"),
     }
 }
 

@@ -98,7 +98,7 @@ impl PerformanceMetrics {
     }
 
     /// Distinct visitors among the clicks of this group (not additive across rows). An estimate
-    /// from HyperLogLog sketches kept per day and enrollment (Apache DataSketches HLL, 16,384
+    /// from HyperLogLog sketches kept per day and enrollment (Apache DataSketches HLL, 65,536
     /// registers): exact for small counts (measured exact below 1,000), otherwise within 2% of the
     /// distinct count (measured within 1%). Read only when selected or ordered by; CPC
     /// commissions count visitors exactly.
