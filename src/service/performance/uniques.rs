@@ -79,10 +79,16 @@ impl Counter {
             for (level, first, end) in scope.levels(first, end) {
                 // A day (or a month) at a time: a quarter of a large program is millions of
                 // sketches, never all held (a row stream costs 3-5 us a row more on SQLite).
+                // A restricted report (some campaigns or creators) reads few: one statement
+                // (a statement a day cost PostgreSQL 90 round trips for one campaign by DAY).
                 let mut at = first;
                 while at < end {
-                    let next = level.next(at).unwrap_or(end);
-                    for (enrollment_id, day, bytes) in sketches(db, scope, level, at).await? {
+                    let next = if scope.restricted() {
+                        end
+                    } else {
+                        level.next(at).unwrap_or(end)
+                    };
+                    for (enrollment_id, day, bytes) in sketches(db, scope, level, at, next).await? {
                         let Some(bytes) = bytes else { continue };
                         let sketch =
                             VisitorSketch::from_bytes(&bytes).map_err(AppError::internal)?;
@@ -141,12 +147,14 @@ impl Counter {
     }
 }
 
-/// The stored sketches of one day (`daily_sketches`) or month (`monthly_rollups`) of the scope.
+/// The stored sketches of the days (`daily_sketches`) or months (`monthly_rollups`) of the scope
+/// in `[from, to)`.
 async fn sketches<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     level: Level,
-    date: NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
 ) -> Result<Vec<(i64, NaiveDate, Option<Vec<u8>>)>, AppError> {
     let (enrollment, date_column) = (Alias::new("enrollment_id"), Alias::new(level.date));
     let mut select = Query::select();
@@ -156,7 +164,8 @@ async fn sketches<C: ConnectionTrait>(
         .column(Alias::new("sketch"))
         .from(Alias::new(level.sketches))
         .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
-        .and_where(Expr::col(date_column).eq(date));
+        .and_where(Expr::col(date_column.clone()).gte(from))
+        .and_where(Expr::col(date_column).lt(to));
     if scope.restricted() {
         select.and_where(Expr::col(enrollment).in_subquery(scope.enrollments()));
     }
