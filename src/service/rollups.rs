@@ -238,12 +238,9 @@ async fn apply_months<C: ConnectionTrait>(
             .collect();
         let mut rows = Vec::with_capacity(chunk.len());
         for (key, keys) in chunk {
-            let mut sketch = decode(stored.remove(key).flatten().as_deref())?;
-            for visitor_key in keys {
-                sketch.insert(visitor_key);
-            }
+            let sketch = merged(stored.remove(key).flatten().as_deref(), keys)?;
             // The row exists (its clicks were counted above): only the sketch is set.
-            rows.push(row(*key, Counters::default(), Some(sketch.to_bytes())));
+            rows.push(row(*key, Counters::default(), Some(sketch)));
         }
         monthly_rollup::Entity::insert_many(rows)
             .on_conflict(
@@ -301,12 +298,9 @@ async fn apply_brand<C: ConnectionTrait>(
             .one(db)
             .await?
             .and_then(|row| row.sketch);
-        let mut sketch = decode(stored.as_deref())?;
-        for visitor_key in &keys {
-            sketch.insert(visitor_key);
-        }
+        let sketch = merged(stored.as_deref(), &keys)?;
         brand_daily_rollup::Entity::update_many()
-            .col_expr(B::Sketch, Expr::value(sketch.to_bytes()))
+            .col_expr(B::Sketch, Expr::value(sketch))
             .filter(B::BrandId.eq(brand_id))
             .filter(B::Day.eq(day))
             .exec(db)
@@ -315,13 +309,19 @@ async fn apply_brand<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A stored sketch (or a new one); one that does not decode is corrupt data, not a passing
-/// failure.
-fn decode(bytes: Option<&[u8]>) -> Result<VisitorSketch, DbErr> {
-    match bytes {
-        Some(bytes) => VisitorSketch::from_bytes(bytes).map_err(|e| DbErr::Custom(e.to_string())),
-        None => Ok(VisitorSketch::new()),
+/// A stored sketch (or a new one) with `visitor_keys` added, serialized. A stored sketch that
+/// does not decode is corrupt data, not a passing failure.
+fn merged(stored: Option<&[u8]>, visitor_keys: &BTreeSet<String>) -> Result<Vec<u8>, DbErr> {
+    let mut sketch = match stored {
+        Some(bytes) => {
+            VisitorSketch::from_bytes(bytes).map_err(|e| DbErr::Custom(e.to_string()))?
+        }
+        None => VisitorSketch::new(),
+    };
+    for visitor_key in visitor_keys {
+        sketch.insert(visitor_key);
     }
+    Ok(sketch.to_bytes())
 }
 
 /// Adds each key's new visitors to its stored sketch (or a new one) and writes it back.
@@ -345,15 +345,12 @@ async fn merge_sketches<C: ConnectionTrait>(
         .collect();
     let mut rows = Vec::with_capacity(chunk.len());
     for (key, keys) in chunk {
-        let mut sketch = decode(stored.remove(key).as_deref())?;
-        for visitor_key in keys {
-            sketch.insert(visitor_key);
-        }
+        let sketch = merged(stored.remove(key).as_deref(), keys)?;
         rows.push(daily_sketch::ActiveModel {
             brand_id: Set(brand_id),
             day: Set(key.0),
             enrollment_id: Set(key.1),
-            sketch: Set(sketch.to_bytes()),
+            sketch: Set(sketch),
         });
     }
     daily_sketch::Entity::insert_many(rows)

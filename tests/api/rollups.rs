@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Datelike, Duration, TimeZone, Utc};
 use partnergraph::db::entity::{brand_daily_rollup, daily_rollup, daily_sketch, monthly_rollup};
 use partnergraph::domain::uniques::VisitorSketch;
 use partnergraph::service::rollups_rebuild;
@@ -95,11 +95,14 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     (rollups, visitors, brand_days, months)
 }
 
-/// The counters per (brand, day), summed from the enrollment level.
-fn brand_sums(rows: &[daily_rollup::Model]) -> BTreeMap<(i64, chrono::NaiveDate), [i64; 6]> {
-    let mut sums: BTreeMap<_, [i64; 6]> = BTreeMap::new();
+/// The day level's counters summed by `key` (the brand's day, or the enrollment's month).
+fn sums_by<K: Ord>(
+    rows: &[daily_rollup::Model],
+    key: impl Fn(&daily_rollup::Model) -> K,
+) -> BTreeMap<K, [i64; 6]> {
+    let mut sums: BTreeMap<K, [i64; 6]> = BTreeMap::new();
     for r in rows {
-        let sum = sums.entry((r.brand_id, r.day)).or_default();
+        let sum = sums.entry(key(r)).or_default();
         let add = [
             r.clicks,
             r.sales,
@@ -134,30 +137,6 @@ fn brand_sums_of(
 }
 
 type MonthKey = (i64, chrono::NaiveDate, i64);
-
-/// The counters per (brand, month, enrollment), summed from the day level.
-fn month_sums(rows: &[daily_rollup::Model]) -> BTreeMap<MonthKey, [i64; 6]> {
-    use chrono::Datelike;
-    let mut sums: BTreeMap<_, [i64; 6]> = BTreeMap::new();
-    for r in rows {
-        let month = r.day.with_day(1).unwrap();
-        let sum = sums
-            .entry((r.brand_id, month, r.enrollment_id))
-            .or_default();
-        let add = [
-            r.clicks,
-            r.sales,
-            r.leads,
-            r.new_customers,
-            r.revenue_minor,
-            r.commissions_minor,
-        ];
-        for (s, a) in sum.iter_mut().zip(add) {
-            *s += a;
-        }
-    }
-    sums
-}
 
 fn month_sums_of(rows: &[(monthly_rollup::Model, Option<i64>)]) -> BTreeMap<MonthKey, [i64; 6]> {
     rows.iter()
@@ -290,12 +269,16 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
         assert_eq!(kept.2, rebuilt.2, "brand-day rollups, seed {seed}");
         assert_eq!(kept.3, rebuilt.3, "monthly rollups, seed {seed}");
         assert_eq!(
-            month_sums(&kept.0),
+            sums_by(&kept.0, |r| (
+                r.brand_id,
+                r.day.with_day(1).unwrap(),
+                r.enrollment_id
+            )),
             month_sums_of(&kept.3),
             "month level, seed {seed}"
         );
         assert_eq!(
-            brand_sums(&kept.0),
+            sums_by(&kept.0, |r| (r.brand_id, r.day)),
             brand_sums_of(&kept.2),
             "brand level, seed {seed}"
         );
@@ -386,7 +369,6 @@ async fn visitor_rows_become_sketches_in_the_migration(app: TestApp) {
 
     // Whole months around those days, by creator: read from the month level the migration
     // made (the same visitors, split by who they came for).
-    use chrono::Datelike;
     let month_start = day_one.with_day(1).unwrap();
     let after = (day_two.with_day(1).unwrap() + Duration::days(32))
         .with_day(1)
