@@ -2,14 +2,15 @@
 //! click, a conversion (and every later change to it: refunds, a late earlier order that makes
 //! it not new), a commission line. Three levels: per enrollment and day (`daily_rollups`, with
 //! the day's visitor sketch in `daily_sketches`), per enrollment and month (`monthly_rollups`)
-//! and per brand and day (`brand_daily_rollups`), the last two with sums and sketch in one row. Reports over whole days then read these rows instead of the
-//! events (see `service::performance`).
+//! and per brand and day (`brand_daily_rollups`), the last two with sums and sketch in one row.
+//! Reports over whole days then read these rows instead of the events (see
+//! `service::performance`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -28,6 +29,16 @@ pub const NO_ENROLLMENT: i64 = 0;
 
 /// Rows per multi-row statement (well under SQLite's bound-parameter limit).
 const CHUNK: usize = 400;
+
+/// The additive counter columns, named alike in every rollup table.
+pub(crate) const COUNTER_COLUMNS: [&str; 6] = [
+    "clicks",
+    "sales",
+    "leads",
+    "new_customers",
+    "revenue_minor",
+    "commissions_minor",
+];
 
 /// Pending changes to one brand's rollups, applied in one go.
 #[derive(Debug, Default)]
@@ -155,17 +166,11 @@ impl RollupDelta {
         for chunk in rows.chunks(CHUNK) {
             use daily_rollup::Column as R;
             daily_rollup::Entity::insert_many(chunk.to_vec())
-                .on_conflict(add_on_conflict::<daily_rollup::Entity>(
-                    [R::BrandId, R::Day, R::EnrollmentId],
-                    [
-                        R::Clicks,
-                        R::Sales,
-                        R::Leads,
-                        R::NewCustomers,
-                        R::RevenueMinor,
-                        R::CommissionsMinor,
-                    ],
-                ))
+                .on_conflict(add_on_conflict::<daily_rollup::Entity>([
+                    R::BrandId,
+                    R::Day,
+                    R::EnrollmentId,
+                ]))
                 .exec_without_returning(db)
                 .await?;
         }
@@ -206,17 +211,11 @@ async fn apply_months<C: ConnectionTrait>(
         .collect();
     for chunk in rows.chunks(CHUNK) {
         monthly_rollup::Entity::insert_many(chunk.to_vec())
-            .on_conflict(add_on_conflict::<monthly_rollup::Entity>(
-                [M::BrandId, M::Month, M::EnrollmentId],
-                [
-                    M::Clicks,
-                    M::Sales,
-                    M::Leads,
-                    M::NewCustomers,
-                    M::RevenueMinor,
-                    M::CommissionsMinor,
-                ],
-            ))
+            .on_conflict(add_on_conflict::<monthly_rollup::Entity>([
+                M::BrandId,
+                M::Month,
+                M::EnrollmentId,
+            ]))
             .exec_without_returning(db)
             .await?;
     }
@@ -278,17 +277,10 @@ async fn apply_brand<C: ConnectionTrait>(
         .collect();
     for chunk in rows.chunks(CHUNK) {
         brand_daily_rollup::Entity::insert_many(chunk.to_vec())
-            .on_conflict(add_on_conflict::<brand_daily_rollup::Entity>(
-                [B::BrandId, B::Day],
-                [
-                    B::Clicks,
-                    B::Sales,
-                    B::Leads,
-                    B::NewCustomers,
-                    B::RevenueMinor,
-                    B::CommissionsMinor,
-                ],
-            ))
+            .on_conflict(add_on_conflict::<brand_daily_rollup::Entity>([
+                B::BrandId,
+                B::Day,
+            ]))
             .exec_without_returning(db)
             .await?;
     }
@@ -365,18 +357,13 @@ async fn merge_sketches<C: ConnectionTrait>(
 }
 
 /// `ON CONFLICT (key) DO UPDATE SET c = table.c + excluded.c` for every counter.
-fn add_on_conflict<E: EntityTrait>(
-    key: impl IntoIterator<Item = E::Column>,
-    counters: impl IntoIterator<Item = E::Column>,
-) -> OnConflict {
+fn add_on_conflict<E: EntityTrait>(key: impl IntoIterator<Item = E::Column>) -> OnConflict {
     let mut on_conflict = OnConflict::columns(key);
-    for column in counters {
+    for column in COUNTER_COLUMNS {
         on_conflict.value(
-            column,
-            Expr::col((E::default(), column)).add(Expr::col((
-                sea_orm::sea_query::Alias::new("excluded"),
-                column,
-            ))),
+            Alias::new(column),
+            Expr::col((E::default(), Alias::new(column)))
+                .add(Expr::col((Alias::new("excluded"), Alias::new(column)))),
         );
     }
     on_conflict

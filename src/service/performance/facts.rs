@@ -12,6 +12,7 @@ use sea_orm::{
     QueryTrait,
 };
 
+use super::grouping::Dims;
 use crate::db::entity::{
     brand_daily_rollup, click, commission, conversion, cost, deliverable, enrollment,
 };
@@ -19,7 +20,7 @@ use crate::domain::calendar::{Grain, local_day, split_months, split_range};
 use crate::domain::content::DeliverableStatus;
 use crate::domain::metrics::Counters;
 use crate::error::AppError;
-use crate::service::rollups::{NO_ENROLLMENT, counters_of};
+use crate::service::rollups::{COUNTER_COLUMNS, NO_ENROLLMENT, counters_of};
 
 /// Who an event belongs to: an enrollment (clicks, conversions, lines, deliverables), a
 /// campaign and maybe a creator (costs), or the whole brand (its brand-level rollups).
@@ -55,14 +56,9 @@ pub struct Scope {
     /// Only these campaigns / creators (`None`: all).
     pub campaign_ids: Option<Vec<i64>>,
     pub creator_ids: Option<Vec<i64>>,
-    /// Whether facts need their day (the report has a time grain).
-    pub by_day: bool,
-    /// Whether whole months may be read from the month level (the report has no time grain,
-    /// or MONTH).
-    pub month_level: bool,
-    /// Whether the brand-level rollups can answer: the report has no campaign, creator,
-    /// platform or offer dimension (see [`Scope::whole_brand`]).
-    pub brand_level: bool,
+    /// The report's dimensions: whether facts need their day, and which rollup levels can
+    /// answer.
+    pub dims: Dims,
 }
 
 impl Scope {
@@ -70,10 +66,21 @@ impl Scope {
         self.campaign_ids.is_some() || self.creator_ids.is_some()
     }
 
+    /// Whether facts need their day (the report has a time grain).
+    fn by_day(&self) -> bool {
+        self.dims.grain.is_some()
+    }
+
+    /// Whether whole months may be read from the month level (no time grain, or MONTH).
+    fn month_level(&self) -> bool {
+        matches!(self.dims.grain, None | Some(Grain::Month))
+    }
+
     /// Whole days are read from `brand_daily_rollups` (a row per day) rather than every
     /// enrollment's rows: nothing is grouped or filtered by what an enrollment has.
     pub(super) fn whole_brand(&self) -> bool {
-        self.brand_level && !self.restricted()
+        let d = &self.dims;
+        !(d.campaign || d.creator || d.platform || d.offer || self.restricted())
     }
 
     /// The brand's enrollments within the campaign and creator restrictions.
@@ -92,7 +99,7 @@ impl Scope {
     }
 
     fn day_of(&self, at: DateTime<Utc>) -> Option<NaiveDate> {
-        self.by_day.then(|| local_day(at, self.tz))
+        self.by_day().then(|| local_day(at, self.tz))
     }
 }
 
@@ -170,7 +177,7 @@ impl Scope {
         first: NaiveDate,
         end: NaiveDate,
     ) -> Vec<(Level, NaiveDate, NaiveDate)> {
-        if !self.month_level {
+        if !self.month_level() {
             return vec![(DAYS, first, end)];
         }
         let split = split_months(first, end);
@@ -222,18 +229,11 @@ async fn level_sums<C: ConnectionTrait>(
         .and_where(Expr::col(date.clone()).gte(first))
         .and_where(Expr::col(date.clone()).lt(end))
         .group_by_col(enrollment.clone());
-    for column in [
-        "clicks",
-        "sales",
-        "leads",
-        "new_customers",
-        "revenue_minor",
-        "commissions_minor",
-    ] {
+    for column in COUNTER_COLUMNS {
         let (sum, alias) = sum_of(column);
         select.expr_as(sum, alias);
     }
-    if scope.by_day {
+    if scope.by_day() {
         select.group_by_col(date);
     }
     if scope.restricted() {
@@ -243,7 +243,7 @@ async fn level_sums<C: ConnectionTrait>(
         let row = RollupSum::from_query_result(&row, "")?;
         facts.facts.push(Fact {
             owner: Owner::Enrollment(row.enrollment_id),
-            day: scope.by_day.then_some(row.day),
+            day: scope.by_day().then_some(row.day),
             counters: Counters {
                 clicks: row.clicks,
                 sales: row.sales,
@@ -289,7 +289,7 @@ async fn brand_rollups<C: ConnectionTrait>(
     for (day, clicks, sales, leads, new_customers, revenue_minor, commissions_minor) in rows {
         facts.facts.push(Fact {
             owner: Owner::Brand,
-            day: scope.by_day.then_some(day),
+            day: scope.by_day().then_some(day),
             counters: Counters {
                 clicks,
                 sales,

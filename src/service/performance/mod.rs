@@ -432,9 +432,7 @@ async fn build(
             to: filter.to,
             campaign_ids: filter.campaign_ids.clone(),
             creator_ids,
-            by_day: dims.grain.is_some(),
-            month_level: matches!(dims.grain, None | Some(Grain::Month)),
-            brand_level: !(dims.campaign || dims.creator || dims.platform || dims.offer),
+            dims,
         };
         let facts = facts::collect(db, &scope).await?;
         let (enrollment_ids, creator_ids) = ids_of(&facts);
@@ -444,7 +442,7 @@ async fn build(
             return Err(too_many_rows(MAX_GROUPS));
         }
         if let Some(visitors) = &mut visitors {
-            visitors.add(db, &scope, &dims, &owners).await?;
+            visitors.add(db, &scope, &owners).await?;
         }
     }
     let uniques = visitors.map(|v| v.count(&dims)).unwrap_or_default();

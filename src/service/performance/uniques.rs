@@ -39,20 +39,18 @@ impl Counter {
         &mut self,
         db: &C,
         scope: &Scope,
-        dims: &Dims,
         owners: &Owners,
     ) -> Result<(), AppError> {
+        let dims = &scope.dims;
         let mut keys: HashMap<i64, RowKey> = HashMap::new();
-        let mut key_of = |enrollment_id: i64, day: NaiveDate| -> RowKey {
-            if dims.grain.is_some() {
-                let resolved = owners.resolve(Owner::Enrollment(enrollment_id));
-                return dims.key(&resolved, Some(day));
+        let mut key_of = |owner: Owner, day: NaiveDate| -> RowKey {
+            match (owner, dims.grain) {
+                (Owner::Enrollment(id), None) => keys
+                    .entry(id)
+                    .or_insert_with(|| dims.key(&owners.resolve(owner), None))
+                    .clone(),
+                _ => dims.key(&owners.resolve(owner), Some(day)),
             }
-            keys.entry(enrollment_id)
-                .or_insert_with(|| {
-                    dims.key(&owners.resolve(Owner::Enrollment(enrollment_id)), None)
-                })
-                .clone()
         };
         let split = split_range(scope.from, scope.to, scope.tz);
         if let Some((first, end)) = split.days.filter(|_| scope.whole_brand()) {
@@ -67,13 +65,7 @@ impl Counter {
                 .all(db)
                 .await?;
             for (day, bytes) in rows {
-                let Some(bytes) = bytes else { continue };
-                let sketch = VisitorSketch::from_bytes(&bytes).map_err(AppError::internal)?;
-                self.total.add_sketch(&sketch);
-                if dims.grain.is_some() {
-                    let key = dims.key(&owners.resolve(Owner::Brand), Some(day));
-                    self.rows.entry(key).or_default().add_sketch(&sketch);
-                }
+                self.add_stored(bytes, dims, || key_of(Owner::Brand, day))?;
             }
         } else if let Some((first, end)) = split.days {
             for (level, first, end) in scope.levels(first, end) {
@@ -89,16 +81,9 @@ impl Counter {
                         level.next(at).unwrap_or(end)
                     };
                     for (enrollment_id, day, bytes) in sketches(db, scope, level, at, next).await? {
-                        let Some(bytes) = bytes else { continue };
-                        let sketch =
-                            VisitorSketch::from_bytes(&bytes).map_err(AppError::internal)?;
-                        self.total.add_sketch(&sketch);
-                        if !dims.is_empty() {
-                            self.rows
-                                .entry(key_of(enrollment_id, day))
-                                .or_default()
-                                .add_sketch(&sketch);
-                        }
+                        self.add_stored(bytes, dims, || {
+                            key_of(Owner::Enrollment(enrollment_id), day)
+                        })?;
                     }
                     at = next;
                 }
@@ -121,13 +106,32 @@ impl Counter {
             for (enrollment_id, visitor_key) in clicks {
                 self.total.add_key(&visitor_key);
                 if !dims.is_empty() {
-                    let enrollment_id = enrollment_id.unwrap_or(NO_ENROLLMENT);
+                    let owner = Owner::Enrollment(enrollment_id.unwrap_or(NO_ENROLLMENT));
                     self.rows
-                        .entry(key_of(enrollment_id, day))
+                        .entry(key_of(owner, day))
                         .or_default()
                         .add_key(&visitor_key);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Merges a stored sketch (none: the row has no visitor yet) into the totals and, when the
+    /// report has rows, into the row `key` names.
+    fn add_stored(
+        &mut self,
+        bytes: Option<Vec<u8>>,
+        dims: &Dims,
+        key: impl FnOnce() -> RowKey,
+    ) -> Result<(), AppError> {
+        let Some(bytes) = bytes else {
+            return Ok(());
+        };
+        let sketch = VisitorSketch::from_bytes(&bytes).map_err(AppError::internal)?;
+        self.total.add_sketch(&sketch);
+        if !dims.is_empty() {
+            self.rows.entry(key()).or_default().add_sketch(&sketch);
         }
         Ok(())
     }
