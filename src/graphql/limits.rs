@@ -439,14 +439,7 @@ impl<'a> Costing<'a> {
         page: Option<u64>,
         visiting: &mut Vec<&'a str>,
     ) -> u64 {
-        if matches!(field.name.node.as_str(), "__schema" | "__type")
-            && !introspection::expands_twice(
-                &field.selection_set.node,
-                self.fragments,
-                false,
-                &mut Vec::new(),
-            )
-        {
+        if introspection::is_bounded(field, self.fragments) {
             return 0;
         }
         let Some(meta) = self

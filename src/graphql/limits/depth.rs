@@ -43,14 +43,11 @@ impl<'a> Depth<'a> {
                 Selection::Field(field) => {
                     let field = &field.node;
                     let set = &field.selection_set.node;
-                    let bounded = matches!(field.name.node.as_str(), "__schema" | "__type")
-                        && !introspection::expands_twice(
-                            set,
-                            self.fragments,
-                            false,
-                            &mut Vec::new(),
-                        );
-                    if bounded { 1 } else { 1 + self.selection(set) }
+                    if introspection::is_bounded(field, self.fragments) {
+                        1
+                    } else {
+                        1 + self.selection(set)
+                    }
                 }
                 Selection::InlineFragment(inline) => {
                     self.selection(&inline.node.selection_set.node)

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::parser::types::{FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
 use async_graphql::{Name, Positioned};
 
 /// The fields of `__Type` that list other definitions.
@@ -20,9 +20,19 @@ const EXPANDING: [&str; 5] = [
     "possibleTypes",
 ];
 
+/// Whether `field` is an introspection root (`__schema`, `__type`) that expands each type
+/// once: its answer is bounded by the schema, so it costs nothing and counts as one level.
+pub(super) fn is_bounded(
+    field: &Field,
+    fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+) -> bool {
+    matches!(field.name.node.as_str(), "__schema" | "__type")
+        && !expands_twice(&field.selection_set.node, fragments, false, &mut Vec::new())
+}
+
 /// Whether the selection under `__schema` or `__type` expands a type below an expansion.
 /// Fields of `__Type` are told apart by name: no other introspection type has a field so named.
-pub(super) fn expands_twice<'a>(
+fn expands_twice<'a>(
     set: &'a SelectionSet,
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     inside_expansion: bool,
