@@ -29,10 +29,13 @@ pub enum NodeKind {
     Experiment,
     WebhookEndpoint,
     WebhookDelivery,
+    Invite,
+    Session,
+    Channel,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 17] = [
+    const ALL: [NodeKind; 20] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -50,6 +53,9 @@ impl NodeKind {
         NodeKind::Experiment,
         NodeKind::WebhookEndpoint,
         NodeKind::WebhookDelivery,
+        NodeKind::Invite,
+        NodeKind::Session,
+        NodeKind::Channel,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -71,6 +77,9 @@ impl NodeKind {
             Self::Experiment => "Experiment",
             Self::WebhookEndpoint => "WebhookEndpoint",
             Self::WebhookDelivery => "WebhookDelivery",
+            Self::Invite => "Invite",
+            Self::Session => "Session",
+            Self::Channel => "Channel",
         }
     }
 

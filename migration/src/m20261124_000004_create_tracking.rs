@@ -349,7 +349,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum TrackingLinks {
+pub enum TrackingLinks {
     Table,
     Id,
     BrandId,

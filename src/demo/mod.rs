@@ -3,7 +3,8 @@
 //! with every objective, schedule and status; offers of every commission model; enrollments,
 //! content deliverables, other costs, tracking links and discount codes; and 60 days of traffic
 //! (clicks, orders from new and returning customers, leads, refunds) ending at the load time;
-//! and a (disabled) webhook endpoint for a local receiver.
+//! a (disabled) webhook endpoint for a local receiver; and offboarding and editing at work (a
+//! paused link, a deactivated discount code, a deactivated staff account, a revoked invite).
 //!
 //! How it is written:
 //! - The brand, its logins and the integrator API key (`tenant`) are inserted directly: there is
@@ -28,6 +29,7 @@ mod content;
 mod enrollments;
 mod experiments;
 mod links;
+mod offboarding;
 mod offers;
 mod orders;
 mod payouts;
@@ -61,6 +63,9 @@ pub const STAFF: [(&str, Role); 3] = [
     ("manager@glow.example", Role::Manager),
     ("analyst@glow.example", Role::Analyst),
 ];
+/// A former manager whose account the demo deactivates (signing in answers that it is
+/// deactivated; `reactivateUser` brings it back).
+pub const FORMER_STAFF: (&str, Role) = ("former.manager@glow.example", Role::Manager);
 /// Creators of the roster that have an account (their creator email is the login).
 pub const CREATOR_LOGINS: [&str; 2] = ["maya@example.com", "leo@example.com"];
 /// The brand's one foreign currency and its rate to USD on the load day (brand timezone); the
@@ -68,7 +73,7 @@ pub const CREATOR_LOGINS: [&str; 2] = ["maya@example.com", "leo@example.com"];
 pub const EUR_RATE: &str = "1.0850";
 
 /// How much of each kind one load creates.
-pub const USER_COUNT: usize = STAFF.len() + CREATOR_LOGINS.len();
+pub const USER_COUNT: usize = STAFF.len() + 1 + CREATOR_LOGINS.len();
 pub const CREATOR_COUNT: usize = roster::ROSTER.len();
 pub const CAMPAIGN_COUNT: usize = campaigns::CAMPAIGNS.len();
 pub const OFFER_COUNT: usize = offers::OFFERS.len();
@@ -208,6 +213,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
     payouts::load(&demo).await?;
     experiments::load(&demo).await?;
     webhooks::load(&demo).await?;
+    offboarding::load(&demo, tenant.former_staff_id).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());

@@ -10,7 +10,9 @@ use sea_orm::{
     EntityTrait, QueryFilter, TransactionTrait,
 };
 
-use super::{CREATOR_LOGINS, DEMO_API_KEY, DEMO_PASSWORD, Demo, EUR_RATE, LOADING_BRAND, STAFF};
+use super::{
+    CREATOR_LOGINS, DEMO_API_KEY, DEMO_PASSWORD, Demo, EUR_RATE, FORMER_STAFF, LOADING_BRAND, STAFF,
+};
 use super::{LoadError, StepContext};
 use crate::auth::{Role, password, secrets};
 use crate::db::entity::{api_key, brand, creator, user};
@@ -26,6 +28,8 @@ pub(super) struct Tenant {
     pub api_key_id: i64,
     /// Creator accounts: email and user id (linked to their records once the roster exists).
     pub creator_logins: Vec<(&'static str, i64)>,
+    /// The account the demo deactivates ([`super::FORMER_STAFF`]).
+    pub former_staff_id: i64,
 }
 
 /// The brand (named [`LOADING_BRAND`] until the load finishes), staff and creator logins, and
@@ -60,6 +64,17 @@ pub(super) async fn create(
             admin_id = Some(user.id);
         }
     }
+    let (former_email, former_role) = FORMER_STAFF;
+    let former_staff_id = insert_user(
+        &txn,
+        former_email,
+        &password_hash,
+        former_role,
+        Some(brand.id),
+        now,
+    )
+    .await?
+    .id;
     let mut creator_logins = Vec::new();
     for email in CREATOR_LOGINS {
         let user = insert_user(&txn, email, &password_hash, Role::Creator, None, now).await?;
@@ -87,6 +102,7 @@ pub(super) async fn create(
         admin_id,
         api_key_id: key.id,
         creator_logins,
+        former_staff_id,
     })
 }
 

@@ -233,3 +233,24 @@ fn link_and_discount_codes_are_valid_as_chosen() {
         }
     }
 }
+
+#[test]
+fn offboarding_names_a_planned_link_and_code_and_a_new_address() {
+    use super::offboarding::{DEACTIVATED_CODE, PAUSED_LINK, REVOKED_INVITE};
+    assert!(LINKS.iter().any(|l| link_code(l) == PAUSED_LINK));
+    assert!(
+        LINKS
+            .iter()
+            .any(|l| discount_code(l).as_deref() == Some(DEACTIVATED_CODE))
+    );
+    // The paused link is not the one the docs' examples follow.
+    assert!(!["glow-maya", "glow-leo"].contains(&PAUSED_LINK));
+    let taken: Vec<&str> = STAFF
+        .iter()
+        .map(|(email, _)| *email)
+        .chain(CREATOR_LOGINS)
+        .chain([FORMER_STAFF.0])
+        .collect();
+    assert!(!taken.contains(&REVOKED_INVITE));
+    assert_eq!(USER_COUNT, taken.len());
+}

@@ -14,6 +14,7 @@ pub mod email;
 pub mod enrollment;
 pub mod experiment;
 pub mod forecast;
+pub mod lifecycle;
 pub mod lift;
 pub mod ltv;
 pub mod metrics;

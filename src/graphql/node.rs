@@ -2,12 +2,12 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
-use super::account::types::{ApiKey, User};
+use super::account::types::{ApiKey, Invite, User, UserSession};
 use super::brand::types::Brand;
 use super::campaign::types::{Campaign, Enrollment, Offer};
 use super::content::types::{Cost, Deliverable};
 use super::context;
-use super::creator::types::Creator;
+use super::creator::types::{Channel, Creator};
 use super::experiment::types::Experiment;
 use super::id::{self, NodeKind};
 use super::ingest::types::Conversion;
@@ -25,6 +25,7 @@ pub enum Node {
     ApiKey(ApiKey),
     Brand(Brand),
     Campaign(Campaign),
+    Channel(Channel),
     Commission(Commission),
     Conversion(Conversion),
     Cost(Cost),
@@ -33,8 +34,10 @@ pub enum Node {
     DiscountCode(DiscountCode),
     Enrollment(Enrollment),
     Experiment(Experiment),
+    Invite(Invite),
     Offer(Offer),
     Payout(Payout),
+    Session(UserSession),
     TrackingLink(TrackingLink),
     User(User),
     WebhookDelivery(WebhookDelivery),
@@ -91,6 +94,13 @@ impl NodeQuery {
             )),
             NodeKind::WebhookDelivery => Node::WebhookDelivery(WebhookDelivery(
                 service::webhooks::deliveries::get(db, actor, raw).await?,
+            )),
+            NodeKind::Invite => Node::Invite(Invite(service::invites::get(db, actor, raw).await?)),
+            NodeKind::Session => Node::Session(UserSession(
+                service::sessions::get_own(db, actor, raw).await?,
+            )),
+            NodeKind::Channel => Node::Channel(Channel(
+                service::creators::get_channel(db, actor, raw).await?,
             )),
         };
         Ok(Some(node))

@@ -42,6 +42,9 @@ pub async fn redirect(
             );
         }
     };
+    if link.paused {
+        return paused();
+    }
     let click_id = uuid::Uuid::new_v4().simple().to_string();
     // HEAD (link checkers) gets the same answer but is not a visit.
     if request.method() != Method::HEAD {
@@ -120,6 +123,27 @@ fn found(location: &str) -> Response {
     );
     response
 }
+
+/// A PAUSED link: 410 Gone with a short HTML page, and no click recorded (a click nobody was
+/// sent on could not lead to a conversion). 410 rather than 200 so that link checkers and
+/// crawlers see the link does not lead anywhere now; `no-store`, so resuming it takes effect
+/// at the next visit.
+fn paused() -> Response {
+    let mut response = (StatusCode::GONE, PAUSED_PAGE).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+const PAUSED_PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta name=\"robots\" content=\"noindex\"><title>This link is paused</title></head>\
+<body><h1>This link is paused</h1><p>The brand has paused this link for now. \
+Please try again later.</p></body></html>\n";
 
 fn not_found() -> Response {
     plain(StatusCode::NOT_FOUND, "Link not found.\n")

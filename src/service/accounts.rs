@@ -152,6 +152,13 @@ pub async fn login(
         }
     };
     auth.login_by_account.reset(&account_key);
+    // Said only to whoever knows the password: telling it apart from a wrong password leaks
+    // nothing, and the person learns whom to ask.
+    if user.deactivated_at.is_some() {
+        return Err(AppError::Forbidden(
+            "this account is deactivated; an ADMIN of the brand can reactivate it".into(),
+        ));
+    }
     user::Entity::update_many()
         .col_expr(user::Column::LastLoginAt, Expr::value(at))
         .filter(user::Column::Id.eq(user.id))
@@ -176,8 +183,16 @@ pub async fn accept_invite(
         .filter(invite::Column::TokenHash.eq(secrets::sha256_hex(token)))
         .one(db)
         .await?
-        .filter(|i| i.accepted_at.is_none() && i.revoked_at.is_none() && i.expires_at > now)
         .ok_or_else(invalid)?;
+    if invite.revoked_at.is_some() {
+        return Err(AppError::bad_input(
+            "inviteToken",
+            "this invite was revoked by the brand; ask it for a new one",
+        ));
+    }
+    if invite.accepted_at.is_some() || invite.expires_at <= now {
+        return Err(invalid());
+    }
     let role = Role::from_stored(&invite.role).ok_or_else(|| AppError::internal("invite role"))?;
     let existing = user::Entity::find()
         .filter(user::Column::Email.eq(invite.email.as_str()))
@@ -206,6 +221,7 @@ pub async fn accept_invite(
         .col_expr(invite::Column::AcceptedAt, Expr::value(now))
         .filter(invite::Column::Id.eq(invite.id))
         .filter(invite::Column::AcceptedAt.is_null())
+        .filter(invite::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {

@@ -81,9 +81,12 @@ async fn from_access_token(
     if !sessions::is_live(db, user_id, &claims.sid, now).await? {
         return Err(AppError::Unauthenticated);
     }
+    // The account row is read on every request anyway (for its role), so a deactivation or a
+    // role change takes effect on the very next request without another query.
     let user = user::Entity::find_by_id(user_id)
         .one(db)
         .await?
+        .filter(|user| user.deactivated_at.is_none())
         .ok_or(AppError::Unauthenticated)?;
     let role = Role::from_stored(&user.role).ok_or(AppError::Unauthenticated)?;
     let creator_ids = if role == Role::Creator {

@@ -106,3 +106,13 @@ pub async fn list(
     }
     page::by_id(db, select, cost::Column::Id, page).await
 }
+
+/// MANAGER, ADMIN: deletes a cost of the brand (reports read costs directly, so the next report
+/// leaves it out).
+#[instrument(skip(db, actor))]
+pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let row = scoped::find_in_brand::<cost::Entity, _>(db, brand_id, id).await?;
+    cost::Entity::delete_by_id(row.id).exec(db).await?;
+    Ok(())
+}

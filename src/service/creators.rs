@@ -8,14 +8,17 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use tracing::instrument;
 
 use super::page::{self, SortValue, SortedPage, contains_pattern};
 use super::scoped;
 use crate::auth::{Actor, Permission, Role};
-use crate::db::entity::{channel, creator};
+use crate::db::entity::{
+    channel, click, commission, conversion, creator, enrollment, payout, tracking_link,
+};
+use crate::domain::lifecycle;
 use crate::domain::roster::{
     MAX_BRAND_SAFETY_SCORE, Platform, Stage, Tier, VettingStatus, follower_range, primary_channel,
     stage_transition_allowed,
@@ -375,6 +378,15 @@ pub async fn get(
         .ok_or(AppError::NotFound)
 }
 
+/// Staff: a channel of the brand's creators; NOT_FOUND otherwise.
+pub async fn get_channel(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<channel::Model, AppError> {
+    scoped::get::<channel::Entity, _>(db, actor, Permission::ReadBrand, id).await
+}
+
 /// The brand's roster, filtered and sorted. A creator account sees only its own records.
 pub async fn list(
     db: &DatabaseConnection,
@@ -502,4 +514,101 @@ pub async fn channels_of(
 /// Parses a stored decimal string column.
 pub fn stored_decimal(value: &str) -> Result<Decimal, AppError> {
     Decimal::from_str(value).map_err(AppError::internal)
+}
+
+/// Removes one channel of a creator of the brand and returns the creator, whose tier and
+/// primary platform follow from the channels left.
+#[instrument(skip(db, actor))]
+pub async fn remove_channel(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    channel_id: i64,
+    now: DateTime<Utc>,
+) -> Result<creator::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let txn = db.begin().await?;
+    let row = scoped::find_in_brand::<channel::Entity, _>(&txn, brand_id, channel_id).await?;
+    let record =
+        scoped::find_in_brand::<creator::Entity, _>(&txn, brand_id, row.creator_id).await?;
+    channel::Entity::delete_by_id(row.id).exec(&txn).await?;
+    let left: Vec<(Platform, i64)> = channel::Entity::find()
+        .filter(channel::Column::CreatorId.eq(record.id))
+        .all(&txn)
+        .await?
+        .iter()
+        .filter_map(|c| Platform::parse(&c.platform).map(|p| (p, c.followers)))
+        .collect();
+    let (followers, platform) = match primary_channel(&left) {
+        Some((platform, followers)) => (followers, Some(platform)),
+        None => (0, None),
+    };
+    let mut active = record.into_active_model();
+    active.followers = Set(followers);
+    active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
+    active.updated_at = Set(now);
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// What deleting a creator removed that other layers cache: the codes of its links (the
+/// redirect cache drops them).
+pub struct DeletedCreator {
+    pub link_codes: Vec<String>,
+}
+
+/// Deletes a creator record of the brand with its channels, enrollments, links, codes and
+/// content, while nothing of the ledger or of tracked activity points at it; otherwise CONFLICT
+/// saying to erase the creator instead.
+#[instrument(skip(db, actor))]
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<DeletedCreator, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let txn = db.begin().await?;
+    let record = scoped::find_in_brand::<creator::Entity, _>(&txn, brand_id, id).await?;
+    let enrollments = || {
+        Query::select()
+            .column(enrollment::Column::Id)
+            .from(enrollment::Entity)
+            .and_where(enrollment::Column::CreatorId.eq(record.id))
+            .to_owned()
+    };
+    let has_ledger_lines = commission::Entity::find()
+        .filter(commission::Column::CreatorId.eq(record.id))
+        .one(&txn)
+        .await?
+        .is_some()
+        || payout::Entity::find()
+            .filter(payout::Column::CreatorId.eq(record.id))
+            .one(&txn)
+            .await?
+            .is_some();
+    let has_activity = click::Entity::find()
+        .filter(click::Column::BrandId.eq(brand_id))
+        .filter(click::Column::EnrollmentId.in_subquery(enrollments()))
+        .one(&txn)
+        .await?
+        .is_some()
+        || conversion::Entity::find()
+            .filter(conversion::Column::BrandId.eq(brand_id))
+            .filter(conversion::Column::EnrollmentId.in_subquery(enrollments()))
+            .one(&txn)
+            .await?
+            .is_some();
+    lifecycle::ensure_deletable_creator(has_ledger_lines, has_activity)
+        .map_err(AppError::Conflict)?;
+    let link_codes = tracking_link::Entity::find()
+        .select_only()
+        .column(tracking_link::Column::Code)
+        .filter(tracking_link::Column::EnrollmentId.in_subquery(enrollments()))
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?;
+    creator::Entity::delete_by_id(record.id).exec(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(creator_id = id, "creator deleted");
+    Ok(DeletedCreator { link_codes })
 }

@@ -2,12 +2,14 @@
 //! token is single-use, expires, and is stored only as a hash.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter,
 };
 use tracing::instrument;
 
+use super::page::{self, KeysetPage};
 use crate::auth::secrets::{self, INVITE_TOKEN_PREFIX};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{creator, invite, user};
@@ -25,6 +27,7 @@ pub struct InviteUser {
 pub struct IssuedInvite {
     pub token: String,
     pub expires_at: DateTime<Utc>,
+    pub invite: invite::Model,
 }
 
 #[instrument(skip_all, fields(role = input.role.as_str()))]
@@ -78,7 +81,7 @@ pub async fn invite_user(
     };
     let token = secrets::random_token(INVITE_TOKEN_PREFIX);
     let expires_at = now + INVITE_TTL;
-    invite::ActiveModel {
+    let invite = invite::ActiveModel {
         brand_id: Set(brand_id),
         email: Set(email),
         role: Set(input.role.as_str().to_owned()),
@@ -91,5 +94,81 @@ pub async fn invite_user(
     }
     .insert(db)
     .await?;
-    Ok(IssuedInvite { token, expires_at })
+    Ok(IssuedInvite {
+        token,
+        expires_at,
+        invite,
+    })
+}
+
+/// ADMIN: the brand's invites (staff and creator ones), newest last, whatever their state.
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    page: KeysetPage,
+) -> Result<(Vec<invite::Model>, u64), AppError> {
+    let brand_id = actor.require(Permission::ManageUsers)?;
+    let select = invite::Entity::find().filter(invite::Column::BrandId.eq(brand_id));
+    page::by_id(db, select, invite::Column::Id, page).await
+}
+
+/// ADMIN: an invite of the brand; NOT_FOUND otherwise.
+pub async fn get(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<invite::Model, AppError> {
+    super::scoped::get::<invite::Entity, _>(db, actor, Permission::ManageUsers, id).await
+}
+
+/// ADMIN: revokes a pending invite; accepting it answers that it was revoked. Revoking twice
+/// changes nothing; an accepted invite is CONFLICT (deactivate the account instead).
+#[instrument(skip(db, actor))]
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<invite::Model, AppError> {
+    let brand_id = actor.require(Permission::ManageUsers)?;
+    let row = super::scoped::find_in_brand::<invite::Entity, _>(db, brand_id, id).await?;
+    if row.revoked_at.is_some() {
+        return Ok(row);
+    }
+    // Only while nobody has accepted it: the claim in `accept_invite` and this update exclude
+    // each other.
+    let revoked = invite::Entity::update_many()
+        .col_expr(invite::Column::RevokedAt, Expr::value(now))
+        .filter(invite::Column::Id.eq(row.id))
+        .filter(invite::Column::AcceptedAt.is_null())
+        .filter(invite::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    if revoked.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "this invite was accepted already; deactivate the account instead".into(),
+        ));
+    }
+    super::scoped::find_in_brand::<invite::Entity, _>(db, brand_id, id).await
+}
+
+/// Where an invite stands at `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InviteStatus {
+    Pending,
+    Accepted,
+    Revoked,
+    Expired,
+}
+
+pub fn status(row: &invite::Model, now: DateTime<Utc>) -> InviteStatus {
+    if row.accepted_at.is_some() {
+        InviteStatus::Accepted
+    } else if row.revoked_at.is_some() {
+        InviteStatus::Revoked
+    } else if row.expires_at <= now {
+        InviteStatus::Expired
+    } else {
+        InviteStatus::Pending
+    }
 }

@@ -13,6 +13,7 @@ use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{brand, discount_code, enrollment, tracking_link};
 use crate::domain::codes::{generate_link_code, validate_discount_code, validate_link_code};
+use crate::domain::lifecycle::{self, LinkState};
 use crate::domain::money::Money;
 use crate::domain::offer::validate_percent;
 use crate::domain::text;
@@ -115,6 +116,58 @@ pub async fn archive_link(
     }
     let mut active = row.into_active_model();
     active.archived_at = Set(Some(now));
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}
+
+/// A change to a link: each field left `None` stays as it is; an empty UTM value or deep link
+/// clears it.
+#[derive(Default)]
+pub struct LinkChange {
+    pub destination_url: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_content: Option<String>,
+    pub deep_link: Option<String>,
+    pub state: Option<LinkState>,
+}
+
+/// Changes a link's destination, UTM values, deep link or state (ACTIVE | PAUSED). The caller
+/// drops the link from the redirect cache afterwards. An archived link is CONFLICT.
+#[instrument(skip(db, actor, change))]
+pub async fn update_link(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    change: LinkChange,
+    now: DateTime<Utc>,
+) -> Result<tracking_link::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let row = super::scoped::find_in_brand::<tracking_link::Entity, _>(db, brand_id, id).await?;
+    let paused_at =
+        lifecycle::paused_at_after(row.archived_at.is_some(), row.paused_at, change.state, now)
+            .map_err(|reason| AppError::Conflict(reason.into()))?;
+    let mut active = row.into_active_model();
+    if let Some(url) = change.destination_url {
+        active.destination_url =
+            Set(text::http_url("destinationUrl", &url).map_err(AppError::invalid)?);
+    }
+    for (field, value, column) in [
+        ("utmSource", change.utm_source, &mut active.utm_source),
+        ("utmMedium", change.utm_medium, &mut active.utm_medium),
+        ("utmCampaign", change.utm_campaign, &mut active.utm_campaign),
+        ("utmContent", change.utm_content, &mut active.utm_content),
+    ] {
+        if value.is_some() {
+            *column = Set(utm(field, value)?);
+        }
+    }
+    if let Some(deep_link) = change.deep_link {
+        active.deep_link =
+            Set(text::optional("deepLink", Some(&deep_link), 2048).map_err(AppError::invalid)?);
+    }
+    active.paused_at = Set(paused_at);
     active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }
@@ -259,4 +312,45 @@ pub async fn get_discount_code(
         ),
     };
     query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// Deactivates a discount code: orders ingested from then on no longer match it (attribution
+/// by click is unaffected); orders already attributed keep their attribution.
+#[instrument(skip(db, actor))]
+pub async fn deactivate_discount_code(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<discount_code::Model, AppError> {
+    set_discount_code_active(db, actor, id, false, now).await
+}
+
+/// Reactivates a discount code: orders ingested from then on match it again.
+#[instrument(skip(db, actor))]
+pub async fn reactivate_discount_code(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<discount_code::Model, AppError> {
+    set_discount_code_active(db, actor, id, true, now).await
+}
+
+async fn set_discount_code_active(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<discount_code::Model, AppError> {
+    let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let row = super::scoped::find_in_brand::<discount_code::Entity, _>(db, brand_id, id).await?;
+    if row.archived_at.is_none() == active {
+        return Ok(row);
+    }
+    let mut change = row.into_active_model();
+    change.archived_at = Set((!active).then_some(now));
+    change.updated_at = Set(now);
+    Ok(change.update(db).await?)
 }

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryF
 
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{
-    api_key, campaign, conversion, cost, creator, deliverable, enrollment, experiment, offer,
-    payout, tracking_link, user, webhook_delivery, webhook_endpoint,
+    api_key, campaign, channel, conversion, cost, creator, deliverable, discount_code, enrollment,
+    experiment, invite, offer, payout, tracking_link, user, webhook_delivery, webhook_endpoint,
 };
 use crate::error::AppError;
 
@@ -30,12 +30,15 @@ macro_rules! brand_scoped {
 brand_scoped!(
     api_key,
     campaign,
+    channel,
     conversion,
     cost,
     creator,
     deliverable,
+    discount_code,
     enrollment,
     experiment,
+    invite,
     offer,
     payout,
     tracking_link,

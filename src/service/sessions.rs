@@ -3,13 +3,14 @@
 //! whole family (it was stolen or replayed).
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
+use super::page::{self, KeysetPage};
 use crate::auth::secrets::{self, REFRESH_TOKEN_PREFIX};
 use crate::auth::{Actor, Auth};
 use crate::db::entity::{refresh_token, user};
@@ -103,6 +104,7 @@ pub async fn refresh(
     let user = user::Entity::find_by_id(row.user_id)
         .one(&txn)
         .await?
+        .filter(|user| user.deactivated_at.is_none())
         .ok_or(AppError::InvalidCredentials)?;
     let session = issue_in_family(&txn, auth, user, row.family_id, now).await?;
     txn.commit().await?;
@@ -153,4 +155,84 @@ pub async fn is_live<C: ConnectionTrait>(
         .one(db)
         .await?;
     Ok(live.is_some())
+}
+
+/// Ends every session of `user_id` (all its refresh-token families) at `now`.
+pub async fn end_all<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn own_user(actor: &Actor) -> Result<i64, AppError> {
+    actor
+        .user_id()
+        .ok_or_else(|| AppError::Forbidden("API keys have no sessions".into()))
+}
+
+/// The caller's live sessions, oldest first. A session is named by the first refresh token of
+/// its family (that row's id stays the same however often the session is refreshed).
+pub async fn list_own(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    page: KeysetPage,
+    now: DateTime<Utc>,
+) -> Result<(Vec<refresh_token::Model>, u64), AppError> {
+    let user_id = own_user(actor)?;
+    let first_of_family = Query::select()
+        .expr(Func::min(Expr::col(refresh_token::Column::Id)))
+        .from(refresh_token::Entity)
+        .and_where(refresh_token::Column::UserId.eq(user_id))
+        .group_by_col(refresh_token::Column::FamilyId)
+        .to_owned();
+    let live_families = Query::select()
+        .column(refresh_token::Column::FamilyId)
+        .from(refresh_token::Entity)
+        .and_where(refresh_token::Column::UserId.eq(user_id))
+        .and_where(refresh_token::Column::RevokedAt.is_null())
+        .and_where(refresh_token::Column::ExpiresAt.gt(now))
+        .to_owned();
+    let select = refresh_token::Entity::find()
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::Id.in_subquery(first_of_family))
+        .filter(refresh_token::Column::FamilyId.in_subquery(live_families));
+    page::by_id(db, select, refresh_token::Column::Id, page).await
+}
+
+/// One of the caller's sessions by the id [`list_own`] gives it, ended or not; another
+/// account's is NOT_FOUND.
+pub async fn get_own<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i64,
+) -> Result<refresh_token::Model, AppError> {
+    let user_id = own_user(actor).map_err(|_| AppError::NotFound)?;
+    refresh_token::Entity::find_by_id(id)
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Ends one of the caller's own sessions (the current one included, like `logout`): its
+/// refresh tokens and access tokens stop working at once.
+#[instrument(skip(db, actor))]
+pub async fn end_own(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<refresh_token::Model, AppError> {
+    own_user(actor)?;
+    let row = get_own(db, actor, id).await?;
+    revoke_family(db, &row.family_id, now).await?;
+    get_own(db, actor, id).await
 }

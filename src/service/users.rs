@@ -1,10 +1,19 @@
-//! Users: the signed-in viewer, and the brand's staff list for ADMIN.
+//! Users: the signed-in viewer, the brand's staff list for ADMIN, and offboarding (role
+//! changes, deactivation) with the rule that a brand keeps an active ADMIN.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use tracing::instrument;
 
+use super::ingest::lock_brand;
 use super::page::{self, KeysetPage};
-use crate::auth::{Actor, Permission};
+use super::sessions;
+use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{creator, user};
+use crate::domain::lifecycle::{self, AdminSeat};
 use crate::error::AppError;
 
 /// The caller's own account; API keys have none.
@@ -47,4 +56,135 @@ pub async fn creator_records(
         .order_by_asc(creator::Column::Id)
         .all(db)
         .await?)
+}
+
+/// A staff account of the caller's brand for ADMIN to change; creator accounts (which span
+/// brands) and other brands' users are NOT_FOUND.
+async fn staff_for_change<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    id: i64,
+) -> Result<user::Model, AppError> {
+    super::scoped::find_in_brand::<user::Entity, _>(db, brand_id, id).await
+}
+
+fn seat(row: &user::Model) -> AdminSeat {
+    AdminSeat {
+        is_admin: row.role == Role::Admin.as_str(),
+        active: row.deactivated_at.is_none(),
+    }
+}
+
+/// Refuses (CONFLICT) a change of `target` from `before` to `after` that would leave the brand
+/// without an active ADMIN. Runs after [`lock_brand`], so two ADMINs demoting each other at
+/// once cannot both succeed.
+async fn ensure_admin_remains<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    target: &user::Model,
+    after: AdminSeat,
+) -> Result<(), AppError> {
+    let before = seat(target);
+    if !(before.is_admin && before.active) {
+        return Ok(());
+    }
+    let others = user::Entity::find()
+        .filter(user::Column::BrandId.eq(brand_id))
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user::Column::DeactivatedAt.is_null())
+        .filter(user::Column::Id.ne(target.id))
+        .count(db)
+        .await?;
+    lifecycle::ensure_admin_remains(before, after, others)
+        .map_err(|reason| AppError::Conflict(reason.into()))
+}
+
+/// ADMIN: gives a staff account of the brand another staff role. It takes effect on the
+/// account's next request (the role is read from the account on every request, never from
+/// the token).
+#[instrument(skip(db, actor))]
+pub async fn update_role(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    let brand_id = actor.require(Permission::ManageUsers)?;
+    if !role.is_staff() {
+        return Err(AppError::bad_input(
+            "role",
+            "a staff account's role is ADMIN, MANAGER or ANALYST",
+        ));
+    }
+    let txn = db.begin().await?;
+    lock_brand(&txn, brand_id).await?;
+    let target = staff_for_change(&txn, brand_id, id).await?;
+    if target.role == role.as_str() {
+        return Ok(target);
+    }
+    let after = AdminSeat {
+        is_admin: role == Role::Admin,
+        active: target.deactivated_at.is_none(),
+    };
+    ensure_admin_remains(&txn, brand_id, &target, after).await?;
+    let mut active = target.into_active_model();
+    active.role = Set(role.as_str().to_owned());
+    active.updated_at = Set(now);
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = id, role = role.as_str(), "role changed");
+    Ok(updated)
+}
+
+/// ADMIN: deactivates a staff account of the brand. Every session and refresh token of the
+/// account ends in the same transaction, and its access tokens are refused from the next
+/// request on; it cannot sign in until reactivated. The brand's last active ADMIN stays.
+#[instrument(skip(db, actor))]
+pub async fn deactivate(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    let brand_id = actor.require(Permission::ManageUsers)?;
+    let txn = db.begin().await?;
+    lock_brand(&txn, brand_id).await?;
+    let target = staff_for_change(&txn, brand_id, id).await?;
+    if target.deactivated_at.is_some() {
+        return Ok(target);
+    }
+    let after = AdminSeat {
+        active: false,
+        ..seat(&target)
+    };
+    ensure_admin_remains(&txn, brand_id, &target, after).await?;
+    sessions::end_all(&txn, target.id, now).await?;
+    let mut active = target.into_active_model();
+    active.deactivated_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = id, "user deactivated");
+    Ok(updated)
+}
+
+/// ADMIN: lets a deactivated staff account of the brand sign in again (with its own password;
+/// no session is restored).
+#[instrument(skip(db, actor))]
+pub async fn reactivate(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AppError> {
+    let brand_id = actor.require(Permission::ManageUsers)?;
+    let target = staff_for_change(db, brand_id, id).await?;
+    if target.deactivated_at.is_none() {
+        return Ok(target);
+    }
+    let mut active = target.into_active_model();
+    active.deactivated_at = Set(None);
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
 }

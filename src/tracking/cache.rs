@@ -24,7 +24,7 @@ use url::Url;
 use crate::db::entity::tracking_link;
 use crate::domain::destination::{self, Utm};
 
-/// What a redirect needs about a live (not archived) link.
+/// What a redirect needs about a live (not archived) link, ACTIVE or PAUSED.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CachedLink {
     pub link_id: i64,
@@ -36,6 +36,8 @@ pub struct CachedLink {
     pub deep_link: Option<String>,
     /// The destination with the UTM values applied, ready for the click id.
     pub location: Url,
+    /// A PAUSED link answers a "paused" page instead of redirecting, and records no click.
+    pub paused: bool,
 }
 
 impl CachedLink {
@@ -64,6 +66,7 @@ impl CachedLink {
             utm,
             deep_link: row.deep_link,
             location,
+            paused: row.paused_at.is_some(),
         })
     }
 }
@@ -127,7 +130,8 @@ impl LinkCache {
     }
 
     /// Forgets `code` (any case), so the next redirect reads the link again. The link service
-    /// calls this after creating, changing or archiving a link.
+    /// calls this after creating, changing (destination, UTM values, pausing, resuming) or
+    /// archiving a link, and after deleting a creator (for each of its links).
     pub fn invalidate(&self, code: &str) {
         let code = code.to_ascii_lowercase();
         {
@@ -180,7 +184,8 @@ impl LinkCache {
     }
 }
 
-/// One query: the live link with this code; archived links are unknown.
+/// One query: the live link with this code; archived links are unknown, paused ones known (and
+/// marked).
 async fn load(db: &DatabaseConnection, code: &str) -> Result<Link, DbErr> {
     let row = tracking_link::Entity::find()
         .filter(tracking_link::Column::Code.eq(code))
@@ -239,6 +244,7 @@ mod tests {
             utm: Utm::default(),
             deep_link: None,
             location: Url::parse("https://shop.test/").unwrap(),
+            paused: false,
         })
     }
 

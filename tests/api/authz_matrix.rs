@@ -94,6 +94,19 @@ enum Op {
     WebhookEndpoints,
     WebhookDeliveries,
     NodeWebhookEndpointA,
+    UpdateUserRoleOfA,
+    DeactivateUserOfA,
+    ReactivateUserOfA,
+    RevokeInviteOfA,
+    Invites,
+    Sessions,
+    EndOwnSession,
+    UpdateTrackingLinkOfA,
+    DeactivateDiscountCodeOfA,
+    ReactivateDiscountCodeOfA,
+    DeleteCostOfA,
+    RemoveChannelOfA,
+    DeleteCreatorOfA,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -159,6 +172,19 @@ const MATRIX: &[(Op, [&str; 8])] = &[
     (Op::WebhookEndpoints,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
     (Op::WebhookDeliveries,     ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
     (Op::NodeWebhookEndpointA,  ["ok", "ok", "N",  "N",  "N",  "U",  "U", "N"]),
+    (Op::UpdateUserRoleOfA,     ["ok", "F",  "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::DeactivateUserOfA,     ["ok", "F",  "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::ReactivateUserOfA,     ["ok", "F",  "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::RevokeInviteOfA,       ["ok", "F",  "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::Invites,               ["ok", "F",  "F",  "F",  "F",  "U",  "U", "ok"]),
+    (Op::Sessions,              ["ok", "ok", "ok", "ok", "F",  "U",  "U", "ok"]),
+    (Op::EndOwnSession,         ["ok", "ok", "ok", "ok", "F",  "U",  "U", "ok"]),
+    (Op::UpdateTrackingLinkOfA, ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::DeactivateDiscountCodeOfA, ["ok", "ok", "F", "F", "F", "U",  "U", "N"]),
+    (Op::ReactivateDiscountCodeOfA, ["ok", "ok", "F", "F", "F", "U",  "U", "N"]),
+    (Op::DeleteCostOfA,         ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::RemoveChannelOfA,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::DeleteCreatorOfA,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -199,7 +225,7 @@ async fn token_for(app: &TestApp, w: &World, caller: Caller, fresh: bool) -> Opt
 }
 
 async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Value {
-    let fresh = matches!(op, Op::Logout);
+    let fresh = matches!(op, Op::Logout | Op::EndOwnSession);
     let token = token_for(app, w, caller, fresh).await;
     let token = token.as_deref();
     match op {
@@ -552,6 +578,119 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
         }
         Op::WebhookDeliveries => {
             app.graphql_as(token, "{ webhookDeliveries(first: 5) { totalCount } }", json!({})).await
+        }
+        Op::UpdateUserRoleOfA | Op::DeactivateUserOfA | Op::ReactivateUserOfA => {
+            let invite_token =
+                invite(app, &w.admin, &format!("target{n}@a.test"), "ANALYST", None).await;
+            let accepted = app
+                .contract(None, "auth", "AcceptInvite", json!({ "input": {
+                    "inviteToken": invite_token, "password": world::PASSWORD } }))
+                .await;
+            let user = accepted["data"]["acceptInvite"]["user"]["id"].clone();
+            let (query, variables) = match op {
+                Op::UpdateUserRoleOfA => (
+                    "mutation ($input: UpdateUserRoleInput!) { updateUserRole(input: $input) { id } }",
+                    json!({ "input": { "userId": user, "role": "MANAGER" } }),
+                ),
+                Op::DeactivateUserOfA => (
+                    "mutation ($id: ID!) { deactivateUser(id: $id) { id } }",
+                    json!({ "id": user }),
+                ),
+                _ => (
+                    "mutation ($id: ID!) { reactivateUser(id: $id) { id } }",
+                    json!({ "id": user }),
+                ),
+            };
+            app.graphql_as(token, query, variables).await
+        }
+        Op::RevokeInviteOfA => {
+            let issued = app
+                .graphql_as(Some(&w.admin),
+                    "mutation ($input: InviteUserInput!) { inviteUser(input: $input) { invite { id } } }",
+                    json!({ "input": { "email": format!("revoked{n}@a.test"), "role": "ANALYST" } }))
+                .await;
+            let id = issued["data"]["inviteUser"]["invite"]["id"].clone();
+            app.graphql_as(token, "mutation ($id: ID!) { revokeInvite(id: $id) { id } }",
+                json!({ "id": id }))
+                .await
+        }
+        Op::Invites => {
+            app.graphql_as(token, "{ invites(first: 5) { totalCount } }", json!({})).await
+        }
+        Op::Sessions => {
+            app.graphql_as(token, "{ sessions(first: 5) { totalCount } }", json!({})).await
+        }
+        Op::EndOwnSession => {
+            let listed = app
+                .graphql_as(token, "{ sessions(first: 100) { edges { node { id current } } } }", json!({}))
+                .await;
+            let own = listed["data"]["sessions"]["edges"]
+                .as_array()
+                .and_then(|edges| edges.iter().find(|e| e["node"]["current"] == true))
+                .map(|e| e["node"]["id"].clone())
+                .unwrap_or_else(|| {
+                    json!(partnergraph::graphql::id::encode(partnergraph::graphql::id::NodeKind::Session, 1).0)
+                });
+            app.graphql_as(token, "mutation ($id: ID!) { endSession(id: $id) { id } }",
+                json!({ "id": own }))
+                .await
+        }
+        Op::UpdateTrackingLinkOfA => {
+            let created = app
+                .contract(Some(&w.admin), "tracking", "CreateTrackingLink", json!({ "input": {
+                    "enrollmentId": w.enrollment_a, "destinationUrl": "https://shop.example.com/" } }))
+                .await;
+            let id = created["data"]["createTrackingLink"]["id"].clone();
+            app.graphql_as(token,
+                "mutation ($input: UpdateTrackingLinkInput!) { updateTrackingLink(input: $input) { id } }",
+                json!({ "input": { "id": id, "state": "PAUSED" } }))
+                .await
+        }
+        Op::DeactivateDiscountCodeOfA | Op::ReactivateDiscountCodeOfA => {
+            let created = app
+                .contract(Some(&w.admin), "tracking", "CreateDiscountCode", json!({ "input": {
+                    "enrollmentId": w.enrollment_a, "code": format!("OFF{n}"), "percentOff": "5" } }))
+                .await;
+            let id = created["data"]["createDiscountCode"]["id"].clone();
+            let field = if matches!(op, Op::DeactivateDiscountCodeOfA) {
+                "deactivateDiscountCode"
+            } else {
+                "reactivateDiscountCode"
+            };
+            app.graphql_as(token, &format!("mutation ($id: ID!) {{ {field}(id: $id) {{ id }} }}"),
+                json!({ "id": id }))
+                .await
+        }
+        Op::DeleteCostOfA => {
+            let recorded = app
+                .contract(Some(&w.admin), "campaigns", "RecordCost", json!({ "input": {
+                    "campaignId": w.campaign_a, "kind": "GIFTING",
+                    "amount": { "amount": "10", "currencyCode": "USD" },
+                    "incurredAt": "2026-01-01T00:00:00Z" } }))
+                .await;
+            let id = recorded["data"]["recordCost"]["id"].clone();
+            app.graphql_as(token, "mutation ($id: ID!) { deleteCost(id: $id) }", json!({ "id": id }))
+                .await
+        }
+        Op::RemoveChannelOfA => {
+            let created = app
+                .graphql_as(Some(&w.admin),
+                    "mutation ($input: CreateCreatorInput!) { createCreator(input: $input) { channels { id } } }",
+                    json!({ "input": { "displayName": format!("Channel {n}"),
+                        "channels": [{ "platform": "TIKTOK", "handle": format!("@c{n}"), "followers": 10 }] } }))
+                .await;
+            let id = created["data"]["createCreator"]["channels"][0]["id"].clone();
+            app.graphql_as(token, "mutation ($id: ID!) { removeChannel(id: $id) { id } }",
+                json!({ "id": id }))
+                .await
+        }
+        Op::DeleteCreatorOfA => {
+            let creator =
+                world::insert_creator(app, &w.brand_a, &format!("D{n}"), &format!("d{n}@a.test"))
+                    .await;
+            app.graphql_as(token, "mutation ($id: ID!) { deleteCreator(id: $id) }",
+                json!({ "id": creator }))
+                .await
         }
         Op::MyPerformanceReport => {
             app.graphql_as(token,

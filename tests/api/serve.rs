@@ -291,7 +291,41 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
     }
     // A realistic workspace: dozens of creators, several campaigns, the five documented logins.
     const { assert!(demo::CREATOR_COUNT >= 40 && demo::CAMPAIGN_COUNT >= 4) };
-    const { assert!(demo::USER_COUNT == 5) };
+    // The five documented logins and a deactivated former manager.
+    const { assert!(demo::USER_COUNT == 6) };
+    let offboarded = [
+        (
+            "paused links",
+            tracking_link::Entity::find()
+                .filter(tracking_link::Column::PausedAt.is_not_null())
+                .count(&db)
+                .await,
+        ),
+        (
+            "deactivated codes",
+            discount_code::Entity::find()
+                .filter(discount_code::Column::ArchivedAt.is_not_null())
+                .count(&db)
+                .await,
+        ),
+        (
+            "deactivated users",
+            user::Entity::find()
+                .filter(user::Column::DeactivatedAt.is_not_null())
+                .count(&db)
+                .await,
+        ),
+        (
+            "revoked invites",
+            partnergraph::db::entity::invite::Entity::find()
+                .filter(partnergraph::db::entity::invite::Column::RevokedAt.is_not_null())
+                .count(&db)
+                .await,
+        ),
+    ];
+    for (what, count) in offboarded {
+        assert_eq!(count.expect(what), 1, "{what}");
+    }
     let published = deliverable::Entity::find()
         .filter(deliverable::Column::Status.eq("PUBLISHED"))
         .count(&db)

@@ -17,6 +17,7 @@ pub struct Model {
     pub amount_off_minor: Option<i64>,
     #[sea_orm(column_type = "Char(Some(3))")]
     pub currency_code: String,
+    /// Set while the code is deactivated: ingestion no longer matches orders to it.
     pub archived_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

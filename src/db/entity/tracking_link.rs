@@ -20,6 +20,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub deep_link: Option<String>,
     pub archived_at: Option<DateTimeUtc>,
+    /// Set while the link is PAUSED: its redirect answers a "paused" page and records no click.
+    pub paused_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

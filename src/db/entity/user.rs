@@ -18,6 +18,8 @@ pub struct Model {
     pub role: String,
     pub brand_id: Option<i64>,
     pub last_login_at: Option<DateTimeUtc>,
+    /// Set while the account is deactivated: it cannot sign in and its tokens are refused.
+    pub deactivated_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

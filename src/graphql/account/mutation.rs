@@ -1,14 +1,14 @@
 use async_graphql::{Context, ID, Object};
 
 use super::types::{
-    AcceptInviteInput, ApiKey, AuthPayload, CreateApiKeyInput, CreateApiKeyPayload, InvitePayload,
-    InviteUserInput, RegisterBrandInput,
+    AcceptInviteInput, ApiKey, AuthPayload, CreateApiKeyInput, CreateApiKeyPayload, Invite,
+    InvitePayload, InviteUserInput, RegisterBrandInput, UpdateUserRoleInput, User, UserSession,
 };
 use crate::auth::Scope;
 use crate::error::AppError;
 use crate::graphql::context;
 use crate::graphql::id::{self, NodeKind};
-use crate::service::{accounts, api_keys, invites, sessions};
+use crate::service::{accounts, api_keys, invites, sessions, users};
 
 #[derive(Default)]
 pub struct AccountMutation;
@@ -101,6 +101,7 @@ impl AccountMutation {
         Ok(InvitePayload {
             invite_token: issued.token,
             expires_at: issued.expires_at.into(),
+            invite: Invite(issued.invite),
         })
     }
 
@@ -154,5 +155,75 @@ impl AccountMutation {
         )
         .await?;
         Ok(ApiKey(key))
+    }
+
+    /// ADMIN: gives a staff account of the brand another role; it applies from the account's
+    /// next request. The brand's last active ADMIN cannot be demoted (CONFLICT).
+    async fn update_user_role(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserRoleInput,
+    ) -> Result<User, AppError> {
+        let actor = context::actor(ctx)?;
+        let user_id = id::decode_as(&input.user_id, NodeKind::User, "userId")?;
+        let updated = users::update_role(
+            context::db(ctx)?,
+            actor,
+            user_id,
+            input.role.into(),
+            context::now(ctx),
+        )
+        .await?;
+        Ok(User(updated))
+    }
+
+    /// ADMIN: deactivates a staff account of the brand: all its sessions end at once, its
+    /// access tokens are refused from the next request on and it cannot sign in. The brand's
+    /// last active ADMIN cannot be deactivated (CONFLICT).
+    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<User, AppError> {
+        let user_id = id::decode_as(&id, NodeKind::User, "id")?;
+        let user = users::deactivate(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            user_id,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(User(user))
+    }
+
+    /// ADMIN: lets a deactivated account sign in again.
+    async fn reactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<User, AppError> {
+        let user_id = id::decode_as(&id, NodeKind::User, "id")?;
+        let user = users::reactivate(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            user_id,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(User(user))
+    }
+
+    /// ADMIN: revokes a pending invite; accepting it then fails with a clear BAD_USER_INPUT.
+    async fn revoke_invite(&self, ctx: &Context<'_>, id: ID) -> Result<Invite, AppError> {
+        let invite_id = id::decode_as(&id, NodeKind::Invite, "id")?;
+        let invite = invites::revoke(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            invite_id,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(Invite(invite))
+    }
+
+    /// Ends one of the caller's own sessions (see `sessions`): its tokens stop working at once.
+    async fn end_session(&self, ctx: &Context<'_>, id: ID) -> Result<UserSession, AppError> {
+        let session_id = id::decode_as(&id, NodeKind::Session, "id")?;
+        let now = context::auth(ctx)?.now();
+        let ended =
+            sessions::end_own(context::db(ctx)?, context::actor(ctx)?, session_id, now).await?;
+        Ok(UserSession(ended))
     }
 }

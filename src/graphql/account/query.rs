@@ -1,10 +1,10 @@
 use async_graphql::{Context, Object};
 
-use super::types::{ApiKey, User};
+use super::types::{ApiKey, Invite, User, UserSession};
 use crate::error::AppError;
 use crate::graphql::connection::{Page, PageRequest, id_page};
 use crate::graphql::context;
-use crate::service::{api_keys, users};
+use crate::service::{api_keys, invites, sessions, users};
 
 #[derive(Default)]
 pub struct AccountQuery;
@@ -41,5 +41,36 @@ impl AccountQuery {
         let rows =
             api_keys::list(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
         Ok(id_page(&request, rows, |k| k.id, ApiKey))
+    }
+
+    /// The caller's own live sessions, oldest first.
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<UserSession>, AppError> {
+        let request = PageRequest::new(first, after)?;
+        let now = context::auth(ctx)?.now();
+        let rows = sessions::list_own(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            request.by_id()?,
+            now,
+        )
+        .await?;
+        Ok(id_page(&request, rows, |s| s.id, UserSession))
+    }
+
+    /// ADMIN: the brand's invites, whatever their status.
+    async fn invites(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Invite>, AppError> {
+        let request = PageRequest::new(first, after)?;
+        let rows = invites::list(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
+        Ok(id_page(&request, rows, |i| i.id, Invite))
     }
 }

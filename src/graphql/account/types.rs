@@ -1,13 +1,14 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use crate::auth::{Role as AuthRole, Scope};
-use crate::db::entity::{api_key, user};
+use crate::db::entity::{api_key, invite, refresh_token, user};
 use crate::error::AppError;
 use crate::graphql::brand::types::Brand;
 use crate::graphql::context;
 use crate::graphql::creator::types::Creator;
 use crate::graphql::id::{self, NodeKind};
 use crate::graphql::scalars::{CurrencyCode, DateTime};
+use crate::service::invites::{self, InviteStatus as ServiceInviteStatus};
 use crate::service::{self, actors, sessions::Session};
 
 /// A user's role. API keys are not users: they act as integrators with scopes.
@@ -117,6 +118,15 @@ impl User {
         self.0.last_login_at.map(DateTime)
     }
 
+    /// False while the account is deactivated (it cannot sign in; `reactivateUser` undoes it).
+    async fn active(&self) -> bool {
+        self.0.deactivated_at.is_none()
+    }
+
+    async fn deactivated_at(&self) -> Option<DateTime> {
+        self.0.deactivated_at.map(DateTime)
+    }
+
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -152,6 +162,96 @@ pub struct InvitePayload {
     /// Single-use; send it to the invitee. Shown only here.
     pub invite_token: String,
     pub expires_at: DateTime,
+    /// The invite (to list or revoke it later); never its token.
+    pub invite: Invite,
+}
+
+/// Where an invite stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum InviteStatus {
+    /// Can be accepted until `expiresAt`.
+    Pending,
+    Accepted,
+    /// Revoked by an ADMIN: accepting it answers that it was revoked.
+    Revoked,
+    Expired,
+}
+
+impl From<ServiceInviteStatus> for InviteStatus {
+    fn from(value: ServiceInviteStatus) -> Self {
+        match value {
+            ServiceInviteStatus::Pending => Self::Pending,
+            ServiceInviteStatus::Accepted => Self::Accepted,
+            ServiceInviteStatus::Revoked => Self::Revoked,
+            ServiceInviteStatus::Expired => Self::Expired,
+        }
+    }
+}
+
+/// An invitation to join the brand as staff or as a creator's account. The token is shown
+/// once, when it is issued.
+pub struct Invite(pub invite::Model);
+
+#[Object]
+impl Invite {
+    pub async fn id(&self) -> ID {
+        id::encode(NodeKind::Invite, self.0.id)
+    }
+
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn role(&self) -> Result<Role, AppError> {
+        Role::from_stored(&self.0.role)
+    }
+
+    async fn status(&self, ctx: &Context<'_>) -> InviteStatus {
+        invites::status(&self.0, context::now(ctx)).into()
+    }
+
+    async fn expires_at(&self) -> DateTime {
+        self.0.expires_at.into()
+    }
+
+    async fn accepted_at(&self) -> Option<DateTime> {
+        self.0.accepted_at.map(DateTime)
+    }
+
+    async fn revoked_at(&self) -> Option<DateTime> {
+        self.0.revoked_at.map(DateTime)
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+/// One of the caller's signed-in sessions (a login, kept alive by refreshing).
+pub struct UserSession(pub refresh_token::Model);
+
+#[Object(name = "Session")]
+impl UserSession {
+    /// Stays the same however often the session is refreshed.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeKind::Session, self.0.id)
+    }
+
+    /// When the session signed in.
+    async fn started_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+
+    /// Whether this is the session of the request's own access token.
+    async fn current(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
+        Ok(context::actor(ctx)?.session_id.as_deref() == Some(self.0.family_id.as_str()))
+    }
+
+    /// When the session was ended (`endSession`, `logout`, reuse of a refresh token, or the
+    /// account's deactivation); null while it is live.
+    async fn ended_at(&self) -> Option<DateTime> {
+        self.0.revoked_at.map(DateTime)
+    }
 }
 
 /// An integrator's key. The secret itself is shown once, at creation.
@@ -244,4 +344,12 @@ pub struct AcceptInviteInput {
 pub struct CreateApiKeyInput {
     pub name: String,
     pub scopes: Vec<ApiKeyScope>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateUserRoleInput {
+    /// A staff account of the brand.
+    pub user_id: ID,
+    /// ADMIN, MANAGER or ANALYST.
+    pub role: Role,
 }

@@ -137,4 +137,12 @@ impl ContentMutation {
         .await?;
         Ok(Cost(created))
     }
+
+    /// MANAGER, ADMIN: deletes a cost; reports leave it out from then on. Returns the deleted
+    /// ID.
+    async fn delete_cost(&self, ctx: &Context<'_>, id: ID) -> Result<ID, AppError> {
+        let cost_id = id::decode_as(&id, NodeKind::Cost, "id")?;
+        costs::delete(context::db(ctx)?, context::actor(ctx)?, cost_id).await?;
+        Ok(id)
+    }
 }

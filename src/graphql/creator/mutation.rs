@@ -132,4 +132,30 @@ impl CreatorMutation {
         .await?;
         Ok(Creator(updated))
     }
+
+    /// MANAGER, ADMIN: deletes a creator with its channels, enrollments, links, codes and
+    /// content. Only while it has no commission or payout lines and no tracked clicks or
+    /// conversions; otherwise CONFLICT (erase the creator instead). Returns the deleted ID.
+    async fn delete_creator(&self, ctx: &Context<'_>, id: ID) -> Result<ID, AppError> {
+        let creator_id = id::decode_as(&id, NodeKind::Creator, "id")?;
+        let deleted = creators::delete(context::db(ctx)?, context::actor(ctx)?, creator_id).await?;
+        for code in &deleted.link_codes {
+            context::invalidate_link(ctx, code);
+        }
+        Ok(id)
+    }
+
+    /// MANAGER, ADMIN: removes one channel; the creator's tier and primary platform follow
+    /// from the channels left.
+    async fn remove_channel(&self, ctx: &Context<'_>, id: ID) -> Result<Creator, AppError> {
+        let channel_id = id::decode_as(&id, NodeKind::Channel, "id")?;
+        let updated = creators::remove_channel(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            channel_id,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(Creator(updated))
+    }
 }

@@ -141,6 +141,11 @@ pub struct Channel(pub channel::Model);
 
 #[Object]
 impl Channel {
+    /// Changes when `updateCreator` replaces the creator's channels.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeKind::Channel, self.0.id)
+    }
+
     async fn platform(&self) -> Result<Platform, AppError> {
         stored(&self.0.platform, roster::Platform::parse)
     }

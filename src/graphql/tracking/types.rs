@@ -1,6 +1,7 @@
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Enum, ID, Object};
 
 use crate::db::entity::{discount_code, tracking_link};
+use crate::domain::lifecycle::LinkState;
 use crate::error::AppError;
 use crate::graphql::campaign::types::{Campaign, Enrollment};
 use crate::graphql::context;
@@ -9,6 +10,33 @@ use crate::graphql::loaders::failed;
 use crate::graphql::money::{MoneyObject, stored_opt};
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::service::creators::stored_decimal;
+
+/// Whether a link redirects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum TrackingLinkState {
+    /// Redirects to its destination and records the click.
+    Active,
+    /// Answers a "this link is paused" page (HTTP 410) and records no click.
+    Paused,
+}
+
+impl From<LinkState> for TrackingLinkState {
+    fn from(value: LinkState) -> Self {
+        match value {
+            LinkState::Active => Self::Active,
+            LinkState::Paused => Self::Paused,
+        }
+    }
+}
+
+impl From<TrackingLinkState> for LinkState {
+    fn from(value: TrackingLinkState) -> Self {
+        match value {
+            TrackingLinkState::Active => Self::Active,
+            TrackingLinkState::Paused => Self::Paused,
+        }
+    }
+}
 
 /// The base of short links (`{public url}/r/{code}`), from configuration.
 #[derive(Clone, Debug)]
@@ -63,6 +91,15 @@ impl TrackingLink {
 
     async fn archived_at(&self) -> Option<DateTime> {
         self.0.archived_at.map(DateTime)
+    }
+
+    /// ACTIVE or PAUSED (`updateTrackingLink` changes it).
+    async fn state(&self) -> TrackingLinkState {
+        LinkState::of(self.0.paused_at).into()
+    }
+
+    async fn paused_at(&self) -> Option<DateTime> {
+        self.0.paused_at.map(DateTime)
     }
 
     async fn enrollment(&self, ctx: &Context<'_>) -> Result<Enrollment, AppError> {
@@ -120,6 +157,15 @@ impl DiscountCode {
 
     async fn amount_off(&self) -> Result<Option<MoneyObject>, AppError> {
         stored_opt(self.0.amount_off_minor, &self.0.currency_code)
+    }
+
+    /// False while deactivated: orders ingested then do not match it.
+    async fn active(&self) -> bool {
+        self.0.archived_at.is_none()
+    }
+
+    async fn deactivated_at(&self) -> Option<DateTime> {
+        self.0.archived_at.map(DateTime)
     }
 
     async fn enrollment(&self, ctx: &Context<'_>) -> Result<Enrollment, AppError> {
