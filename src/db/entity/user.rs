@@ -18,6 +18,8 @@ pub struct Model {
     pub role: String,
     pub brand_id: Option<i64>,
     pub last_login_at: Option<DateTimeUtc>,
+    /// A creator account's choice to get the "commission approved" mail (default on).
+    pub commission_approved_emails: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
