@@ -31,18 +31,20 @@ pub async fn announce_due(
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<usize, AppError> {
-    let txn = db.begin().await?;
+    // Read outside the transaction, which then starts with its write (the claim): on SQLite a
+    // transaction that reads first and writes later cannot wait for another writer's lock.
     let due = commission::Entity::find()
         .filter(Expr::col(Alias::new(NOTIFIED_AT)).is_null())
         .filter(commission::Column::HoldUntil.lte(now))
         .order_by_asc(commission::Column::Id)
         .limit(limit)
-        .all(&txn)
+        .all(db)
         .await?;
     if due.is_empty() {
         return Ok(0);
     }
     let ids: Vec<i64> = due.iter().map(|line| line.id).collect();
+    let txn = db.begin().await?;
     let mark = Query::update()
         .table(commission::Entity)
         .value(Alias::new(NOTIFIED_AT), now)
