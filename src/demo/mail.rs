@@ -5,11 +5,14 @@
 //! and none for Leo; lines whose hold ends later are announced as it does.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter,
+};
 
 use super::{Demo, LoadError, StepContext};
 use crate::auth::{Actor, Principal, Role};
-use crate::db::entity::{commission, user};
+use crate::db::entity::{commission, mail_message, user};
 use crate::service::{invites, mail::Links, notifications};
 
 /// The creator account that opted out of the "commission approved" mail.
@@ -66,5 +69,30 @@ pub(super) async fn load(demo: &Demo<'_>, links: &Links) -> Result<(), LoadError
         .and_where(Expr::col(commission::Column::CreatorId).is_not_in(keep))
         .to_owned();
     demo.db.execute(&mark).await?;
+    Ok(())
+}
+
+/// The mail queued during the load names the brand by its loading name: give it the final one.
+pub(super) async fn rename_brand_in_queued_mail(
+    db: &DatabaseConnection,
+    brand_id: i64,
+) -> Result<(), DbErr> {
+    let queued = mail_message::Entity::find()
+        .filter(mail_message::Column::BrandId.eq(brand_id))
+        .all(db)
+        .await?;
+    for row in queued {
+        let rename = |text: &str| text.replace(super::LOADING_BRAND, super::DEMO_BRAND);
+        let (subject, text, html) = (
+            rename(&row.subject),
+            rename(&row.text_body),
+            rename(&row.html_body),
+        );
+        let mut active = row.into_active_model();
+        active.subject = Set(subject);
+        active.text_body = Set(text);
+        active.html_body = Set(html);
+        active.update(db).await?;
+    }
     Ok(())
 }

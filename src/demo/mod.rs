@@ -223,6 +223,7 @@ pub async fn load(
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());
     finished.update(db).await?;
+    mail::rename_brand_in_queued_mail(db, demo.brand_id).await?;
     tracing::info!(
         brand = DEMO_BRAND,
         creators = CREATOR_COUNT,
