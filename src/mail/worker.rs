@@ -41,8 +41,10 @@ pub enum Transport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Sent,
-    /// Short, safe to show: "connection failed", "rejected: 550", "timeout".
+    /// Short, safe to show: "connection failed", "rejected: 550", "timeout". Tried again later.
     Failed(String),
+    /// The server refused the message for good (a 5xx answer, a bad address): not retried.
+    Rejected(String),
 }
 
 pub struct Worker {
@@ -172,6 +174,7 @@ impl Worker {
                 };
                 match smtp.send(email).await {
                     Ok(_) => Outcome::Sent,
+                    Err(err) if err.is_permanent() => Outcome::Rejected(smtp_reason(&err)),
                     Err(err) => Outcome::Failed(smtp_reason(&err)),
                 }
             }
@@ -205,6 +208,7 @@ impl Worker {
             .col_expr(mail_message::Column::Attempts, Expr::value(attempts))
             .col_expr(mail_message::Column::LastAttemptAt, Expr::value(now))
             .filter(mail_message::Column::Id.eq(message.id));
+        let permanent = matches!(outcome, Outcome::Rejected(_));
         let done = match outcome {
             Outcome::Sent => {
                 update = update
@@ -221,10 +225,10 @@ impl Worker {
                 tracing::info!(mail = message.id, kind = %message.kind, "mail sent");
                 true
             }
-            Outcome::Failed(reason) => {
+            Outcome::Failed(reason) | Outcome::Rejected(reason) => {
                 let reason: String = reason.chars().take(MAX_REASON_LEN).collect();
-                let exhausted =
-                    attempts >= i32::try_from(self.config.max_attempts).unwrap_or(i32::MAX);
+                let exhausted = permanent
+                    || attempts >= i32::try_from(self.config.max_attempts).unwrap_or(i32::MAX);
                 let (status, next) = if exhausted {
                     (MailStatus::Failed, now)
                 } else {

@@ -85,6 +85,18 @@ async fn an_invite_mail_carries_a_link_that_works(backend: Backend) {
         data(&accepted)["acceptInvite"]["user"]["email"],
         "new.manager@x.test"
     );
+    // A mailbox the server refuses for good (550) is not tried again.
+    invite(&app, &brand.access, "bounce@x.test", "ANALYST", None).await;
+    until(&app, "refused for good", |rows| {
+        rows.iter().any(|r| {
+            r.recipient == "bounce@x.test"
+                && r.status == "FAILED"
+                && r.attempts == 1
+                && r.last_error.as_deref() == Some("rejected by the SMTP server: 550")
+                && r.text_body.is_empty()
+        })
+    })
+    .await;
     // Once sent, the token is stored nowhere in clear text.
     until(&app, "sent, bodies cleared", |rows| {
         rows.iter().any(|r| {

@@ -309,7 +309,37 @@ async fn reset_requests_answer_alike_and_are_limited_per_address(app: TestApp) {
     );
 }
 
+/// Reset requests from one client IP are limited whatever addresses they name.
+async fn reset_requests_are_limited_per_client_ip(app: TestApp) {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::{Request, header};
+    use std::net::SocketAddr;
+
+    let from = |ip: &str, n: u32| {
+        let body = json!({ "query": REQUEST, "variables": { "email": format!("who{n}@x.test") } });
+        let mut request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::new(
+            ip.parse().expect("ip"),
+            40_000,
+        )));
+        request
+    };
+    for n in 0..partnergraph::auth::RESETS_PER_IP {
+        let answer = app.request(from("192.0.2.7", n)).await;
+        assert_eq!(answer.json()["data"]["requestPasswordReset"], true, "{n}");
+    }
+    let limited = app.request(from("192.0.2.7", 999)).await.json();
+    assert_eq!(error_codes(&limited), ["RATE_LIMITED"]);
+    let other_ip = app.request(from("192.0.2.8", 1_000)).await.json();
+    assert_eq!(data(&other_ip)["requestPasswordReset"], true);
+}
+
 crate::on_both_backends!(
+    reset_requests_are_limited_per_client_ip,
     the_policy_refuses_short_and_common_passwords_everywhere,
     changing_the_password_ends_every_other_session,
     reset_requests_answer_alike_and_are_limited_per_address,

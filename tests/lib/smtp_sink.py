@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the tests: aiosmtpd on 127.0.0.1:PORT that accepts every message and
-writes each one, parsed, as a JSON file into DIR (written to a temporary name, then renamed, so
+writes each one, parsed, as a JSON file into DIR (a recipient whose address starts with
+"bounce" is refused with 550) (written to a temporary name, then renamed, so
 a reader never sees half a file). Prints "READY" once it listens; runs until killed.
 
     python3 tests/lib/smtp_sink.py PORT DIR
@@ -23,6 +24,13 @@ class Sink:
     def __init__(self, directory):
         self.directory = directory
         self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # A mailbox that does not exist, for the tests of permanent failures.
+        if address.startswith("bounce"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=policy.default)
