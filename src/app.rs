@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::events::EventBus;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
+use crate::mail::Mail;
 use crate::prometheus::Metrics;
 use crate::tracking::Tracking;
 use crate::webhooks::Webhooks;
@@ -59,8 +60,8 @@ async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     txn.commit().await
 }
 
-/// The application over an open, migrated database. Starts the click writer and the webhook
-/// worker, so it needs a tokio runtime; `serve` shuts both down (see [`serve`]).
+/// The application over an open, migrated database. Starts the click writer, the webhook
+/// worker and the mail worker, so it needs a tokio runtime; `serve` shuts them down (see [`serve`]).
 pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
     build_with_clock(config, db, Arc::new(SystemClock))
 }
@@ -76,12 +77,16 @@ pub fn build_with_clock(
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
     let tracking = Arc::new(Tracking::start(&config.tracking, db.clone(), clock.clone()));
     let webhooks = Arc::new(Webhooks::start(&config.webhooks, db.clone(), clock.clone()));
+    let mail = Arc::new(Mail::start(&config.mail, db.clone(), clock.clone()));
     let metrics = Arc::new(Metrics::new());
     let events = EventBus::start(&db, config.subscriptions.buffer);
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())
         .data(PublicUrl(config.http.public_url.clone()))
+        .data(crate::service::mail::Links::new(
+            config.mail.app_url.clone(),
+        ))
         .data(tracking.clone())
         .data(clock.clone())
         .data(metrics.clone())
@@ -99,6 +104,7 @@ pub fn build_with_clock(
         auth,
         tracking,
         webhooks,
+        mail,
         rate_limits,
         metrics,
         events,
@@ -114,7 +120,11 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     tracing::info!(database = %config.database.display_url(), "connecting");
     let db = connect_and_migrate(&config).await?;
     if config.demo {
-        demo::load(&db).await?;
+        demo::load(
+            &db,
+            &crate::service::mail::Links::new(config.mail.app_url.clone()),
+        )
+        .await?;
     }
     let bind = config.http.bind;
     let graphiql = config.http.graphiql;
@@ -138,6 +148,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     state.tracking.clicks.shutdown().await;
     // Attempts in flight finish; whatever is still due is sent after the next start.
     state.webhooks.shutdown().await;
+    state.mail.shutdown().await;
     state.events.shutdown();
     db.close().await?;
     tracing::info!("stopped");

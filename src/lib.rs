@@ -6,6 +6,8 @@
 //! - [`http`]: routes (`/graphql`, `/graphiql`, `/r/{code}`, `/healthz`, `/readyz`).
 //! - [`tracking`]: the redirect hot path: link cache, click queue, bot and visitor rules.
 //! - [`webhooks`]: the outbound webhook delivery worker (the outbox is in [`service`]).
+//! - [`mail`]: the mail worker that sends the outbox of mail over SMTP (the outbox is in
+//!   [`service`]).
 //! - [`graphql`]: schema, scalars, Relay helpers, per-area types and resolvers.
 //! - [`service`]: tenant-scoped operations on the database.
 //! - [`auth`]: the per-request [`auth::Actor`].
@@ -29,6 +31,7 @@ pub mod events;
 pub mod global_id;
 pub mod graphql;
 pub mod http;
+pub mod mail;
 pub mod prometheus;
 pub mod service;
 pub mod telemetry;

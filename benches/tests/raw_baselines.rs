@@ -11,8 +11,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use partnergraph::config::{
-    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, RateLimitConfig, Secret,
-    SubscriptionConfig, TrackingConfig, WebhookConfig,
+    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, MailConfig, RateLimitConfig,
+    Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
 use partnergraph::config::{Introspection, LogFormat};
 use partnergraph::http::client_ip::TrustedProxies;
@@ -81,6 +81,18 @@ fn config(url: &str) -> Config {
             per_connection: 20,
             buffer: 1_024,
             credential_recheck: Duration::from_secs(60),
+        },
+        mail: MailConfig {
+            smtp_url: None,
+            from: "PartnerGraph <no-reply@pg.test>".into(),
+            app_url: "http://pg.test".into(),
+            log_only: false,
+            poll_interval: Duration::from_secs(3_600),
+            backoff_base: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3_600),
+            max_attempts: 10,
+            send_timeout: Duration::from_secs(30),
+            batch_size: 20,
         },
         log_format: LogFormat::Text,
         dev: false,
@@ -212,7 +224,12 @@ async fn raw_answers_equal_the_real_servers(url: &str, backend: DbBackend) {
     let mut db = partnergraph::app::connect_and_migrate(&config)
         .await
         .expect("migrate");
-    partnergraph::demo::load(&db).await.expect("demo data");
+    partnergraph::demo::load(
+        &db,
+        &partnergraph::service::mail::Links::new("http://pg.test"),
+    )
+    .await
+    .expect("demo data");
     let statements: Arc<Mutex<Vec<String>>> = Arc::default();
     let seen = statements.clone();
     db.set_metric_callback(move |info| {

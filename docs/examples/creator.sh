@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creator examples against `partnergraph serve --demo` (docs/demo.md): sign in as a creator, read
-# its earnings, its links and its own performance.
+# its earnings, its links, its own performance and its mail preferences.
 # Run: bash docs/examples/creator.sh   (PG=http://127.0.0.1:8080 by default; needs curl, python3)
 set -euo pipefail
 . "$(dirname "$0")/lib/gql.sh"
@@ -20,3 +20,12 @@ TO=$(date -u -d 'tomorrow' +%Y-%m-%dT00:00:00Z)
 gql "$TOKEN" 'query ($from: DateTime!, $to: DateTime!) {
   myPerformance(from: $from, to: $to) { clicks sales revenue { amount } commissions { amount } } }' \
   "{\"from\": \"$FROM\", \"to\": \"$TO\"}"
+
+# Mail preferences: the "commission approved" mail (in the demo, Leo turned it off).
+gql "$TOKEN" '{ myNotificationSettings { commissionApprovedEmails } }'
+gql "$TOKEN" 'mutation { updateNotificationSettings(input: { commissionApprovedEmails: true }) {
+  commissionApprovedEmails } }'
+
+# Forgot the password: the answer is true whether or not the address has an account. Without
+# PARTNERGRAPH_SMTP_URL the demo logs the mail (recipient, subject, the reset link) instead.
+gql "" 'mutation { requestPasswordReset(email: "maya@example.com") }'

@@ -24,12 +24,19 @@ pub const LOGIN_FAILURES_PER_ACCOUNT: u32 = 5;
 pub const LOGIN_FAILURES_PER_IP: u32 = 20;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 const LIMITER_CAPACITY: usize = 100_000;
+/// Password reset requests allowed per email address, and per IP, within [`RESET_WINDOW`].
+pub const RESETS_PER_EMAIL: u32 = 3;
+pub const RESETS_PER_IP: u32 = 10;
+pub const RESET_WINDOW: Duration = Duration::from_secs(60 * 60);
 
 /// Process-wide authentication state.
 pub struct Auth {
     pub jwt: jwt::JwtKeys,
     pub login_by_account: limiter::FailureLimiter,
     pub login_by_ip: limiter::FailureLimiter,
+    /// Password reset requests (every request counts, whatever its outcome).
+    pub reset_by_email: limiter::FailureLimiter,
+    pub reset_by_ip: limiter::FailureLimiter,
     /// What credentials are issued and checked against (see [`crate::clock`]).
     clock: Arc<dyn Clock>,
 }
@@ -52,6 +59,16 @@ impl Auth {
             login_by_ip: limiter::FailureLimiter::new(
                 LOGIN_FAILURES_PER_IP,
                 LOGIN_WINDOW,
+                LIMITER_CAPACITY,
+            ),
+            reset_by_email: limiter::FailureLimiter::new(
+                RESETS_PER_EMAIL,
+                RESET_WINDOW,
+                LIMITER_CAPACITY,
+            ),
+            reset_by_ip: limiter::FailureLimiter::new(
+                RESETS_PER_IP,
+                RESET_WINDOW,
                 LIMITER_CAPACITY,
             ),
             clock,

@@ -7,31 +7,21 @@ use rand::RngCore;
 
 use crate::error::AppError;
 
-pub const MIN_LEN: usize = 12;
-/// Bounded so that a huge password cannot make hashing a denial of service.
-pub const MAX_LEN: usize = 128;
+pub use crate::domain::password::{MAX_LEN, MIN_LEN};
 
 fn hasher() -> Result<Argon2<'static>, AppError> {
     let params = Params::new(19_456, 2, 1, None).map_err(AppError::internal)?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// The password policy: length in characters, nothing else (NIST SP 800-63B).
+/// The password policy ([`crate::domain::password`]) for the input field `password`.
 pub fn validate(password: &str) -> Result<(), AppError> {
-    let len = password.chars().count();
-    if len < MIN_LEN {
-        return Err(AppError::bad_input(
-            "password",
-            format!("must be at least {MIN_LEN} characters"),
-        ));
-    }
-    if len > MAX_LEN {
-        return Err(AppError::bad_input(
-            "password",
-            format!("must be at most {MAX_LEN} characters"),
-        ));
-    }
-    Ok(())
+    validate_field("password", password)
+}
+
+/// The password policy, as BAD_USER_INPUT about `field` (`password`, `newPassword`).
+pub fn validate_field(field: &str, password: &str) -> Result<(), AppError> {
+    crate::domain::password::check(password).map_err(|message| AppError::bad_input(field, message))
 }
 
 pub async fn hash(password: String) -> Result<String, AppError> {
@@ -95,8 +85,14 @@ mod tests {
     }
 
     #[test]
-    fn policy_is_about_length() {
+    fn policy_is_about_length_and_common_passwords() {
         assert!(validate("short").is_err());
+        assert_eq!(
+            validate_field("newPassword", "qwerty123456")
+                .unwrap_err()
+                .field(),
+            Some("newPassword")
+        );
         assert!(validate(&"x".repeat(MIN_LEN)).is_ok());
         assert!(validate(&"x".repeat(MAX_LEN + 1)).is_err());
         assert_eq!(validate("short").unwrap_err().field(), Some("password"));

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 pub const API_KEY_PREFIX: &str = "pg_";
 pub const REFRESH_TOKEN_PREFIX: &str = "pgr_";
 pub const INVITE_TOKEN_PREFIX: &str = "pgi_";
+pub const RESET_TOKEN_PREFIX: &str = "pgp_";
 
 /// `prefix` + 256 random bits, base64url without padding (43 characters).
 pub fn random_token(prefix: &str) -> String {

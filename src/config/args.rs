@@ -69,6 +69,49 @@ pub struct ServeArgs {
     pub webhooks: WebhookArgs,
     #[command(flatten)]
     pub subscriptions: SubscriptionArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Outgoing email: the SMTP server, the sender, and the outbox worker.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// `smtps://user:pass@host[:465]` (TLS), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtp://host:port` (unencrypted: a local relay). Unset: mail stays queued
+    /// (logged instead with --dev/--demo).
+    #[arg(long, env = "PARTNERGRAPH_SMTP_URL")]
+    pub smtp_url: Option<Secret>,
+    /// The sender, `Name <address>` or `address`. Required with an SMTP URL.
+    #[arg(long, env = "PARTNERGRAPH_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Base of the links in mail (invites, password resets): the front end's URL. Default:
+    /// the public URL.
+    #[arg(long, env = "PARTNERGRAPH_APP_URL")]
+    pub app_url: Option<String>,
+    /// How often the mail worker looks for due messages, in milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_MAIL_POLL_INTERVAL_MS",
+        default_value_t = 1_000
+    )]
+    pub mail_poll_interval_ms: u64,
+    /// Wait after a message's first failed attempt, in milliseconds; it doubles after each.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_MAIL_BACKOFF_BASE_MS",
+        default_value_t = 30_000
+    )]
+    pub mail_backoff_base_ms: u64,
+    /// Longest wait between two attempts, in milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_MAIL_BACKOFF_MAX_MS",
+        default_value_t = 3_600_000
+    )]
+    pub mail_backoff_max_ms: u64,
+    /// Attempts per message before it is FAILED.
+    #[arg(long, env = "PARTNERGRAPH_MAIL_MAX_ATTEMPTS", default_value_t = 10)]
+    pub mail_max_attempts: u32,
 }
 
 /// The outbound webhook delivery worker.

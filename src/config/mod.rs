@@ -11,8 +11,8 @@ mod args;
 mod secret;
 
 pub use args::{
-    DatabaseArgs, Introspection, LimitArgs, LogFormat, ServeArgs, SubscriptionArgs, TrackingArgs,
-    WebhookArgs,
+    DatabaseArgs, Introspection, LimitArgs, LogFormat, MailArgs, ServeArgs, SubscriptionArgs,
+    TrackingArgs, WebhookArgs,
 };
 pub use secret::Secret;
 
@@ -44,6 +44,7 @@ pub struct Config {
     pub tracking: TrackingConfig,
     pub webhooks: WebhookConfig,
     pub subscriptions: SubscriptionConfig,
+    pub mail: MailConfig,
     pub log_format: LogFormat,
     pub dev: bool,
     pub demo: bool,
@@ -319,6 +320,114 @@ impl WebhookConfig {
     }
 }
 
+/// Outgoing email and its outbox worker: see docs/operations.md, "Mail".
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://` or `smtps://`, possibly with a user and password: a secret.
+    pub smtp_url: Option<Secret>,
+    /// The sender, as written (`Name <address>`); checked at start-up.
+    pub from: String,
+    /// Base of links in mail, without a trailing slash.
+    pub app_url: String,
+    /// No SMTP server and --dev/--demo: the worker logs each message instead of sending it.
+    pub log_only: bool,
+    pub poll_interval: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// Attempts per message before it is FAILED.
+    pub max_attempts: u32,
+    /// Time allowed for one SMTP conversation.
+    pub send_timeout: Duration,
+    /// Messages taken per poll.
+    pub batch_size: u64,
+}
+
+/// The sender used in logs when none is configured.
+pub const DEFAULT_MAIL_FROM: &str = "PartnerGraph <no-reply@localhost>";
+
+impl MailConfig {
+    pub fn from_args(args: &MailArgs, public_url: &str, dev: bool) -> Result<Self, ConfigError> {
+        if let Some(smtp) = &args.smtp_url {
+            let parsed = url::Url::parse(smtp.expose()).map_err(|e| {
+                ConfigError::new("PARTNERGRAPH_SMTP_URL", format!("not a URL: {e}"))
+            })?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
+                return Err(ConfigError::new(
+                    "PARTNERGRAPH_SMTP_URL",
+                    "must be smtp://host[:port] or smtps://[user:pass@]host[:port]",
+                ));
+            }
+            if args.mail_from.is_none() {
+                return Err(ConfigError::new(
+                    "PARTNERGRAPH_MAIL_FROM",
+                    "is required with PARTNERGRAPH_SMTP_URL",
+                ));
+            }
+        }
+        let from = args
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
+        if from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_MAIL_FROM",
+                "must be an address, or a name and an address: PartnerGraph <no-reply@example.com>",
+            ));
+        }
+        let app_url = match &args.app_url {
+            Some(raw) => {
+                let parsed = url::Url::parse(raw).map_err(|e| {
+                    ConfigError::new("PARTNERGRAPH_APP_URL", format!("not a URL: {e}"))
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(ConfigError::new(
+                        "PARTNERGRAPH_APP_URL",
+                        "must be an http or https URL",
+                    ));
+                }
+                raw.trim_end_matches('/').to_owned()
+            }
+            None => public_url.to_owned(),
+        };
+        for (variable, value) in [
+            (
+                "PARTNERGRAPH_MAIL_POLL_INTERVAL_MS",
+                args.mail_poll_interval_ms,
+            ),
+            (
+                "PARTNERGRAPH_MAIL_BACKOFF_BASE_MS",
+                args.mail_backoff_base_ms,
+            ),
+            (
+                "PARTNERGRAPH_MAIL_MAX_ATTEMPTS",
+                u64::from(args.mail_max_attempts),
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::new(variable, "must be at least 1"));
+            }
+        }
+        if args.mail_backoff_max_ms < args.mail_backoff_base_ms {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_MAIL_BACKOFF_MAX_MS",
+                "must not be below PARTNERGRAPH_MAIL_BACKOFF_BASE_MS",
+            ));
+        }
+        Ok(Self {
+            smtp_url: args.smtp_url.clone(),
+            from,
+            app_url,
+            log_only: args.smtp_url.is_none() && dev,
+            poll_interval: Duration::from_millis(args.mail_poll_interval_ms),
+            backoff_base: Duration::from_millis(args.mail_backoff_base_ms),
+            backoff_max: Duration::from_millis(args.mail_backoff_max_ms),
+            max_attempts: args.mail_max_attempts,
+            send_timeout: Duration::from_secs(30),
+            batch_size: 20,
+        })
+    }
+}
+
 /// Shortest JWT secret accepted: HS256 wants at least 256 bits of key.
 pub const MIN_JWT_SECRET_LEN: usize = 32;
 
@@ -410,6 +519,7 @@ impl Config {
         let tracking = TrackingConfig::from_args(&args.tracking, &jwt_secret)?;
         let webhooks = WebhookConfig::from_args(&args.webhooks, args.demo)?;
         let subscriptions = SubscriptionConfig::from_args(&args.subscriptions)?;
+        let mail = MailConfig::from_args(&args.mail, &public_url, dev)?;
         let database = DatabaseConfig::from_args(&args.db)?;
         let http = HttpConfig::from_args(args, public_url, dev)?;
         if database.acquire_timeout >= http.request_timeout {
@@ -430,6 +540,7 @@ impl Config {
             tracking,
             webhooks,
             subscriptions,
+            mail,
             log_format: args.log_format,
             dev,
             demo: args.demo,
@@ -558,13 +669,53 @@ mod tests {
             "postgres://app:hunter2@db.internal/pg",
             "--visitor-key-secret",
             "visitor-visitor-visitor-visitor-visitor",
+            "--smtp-url",
+            "smtps://mailer:smtp-hunter3@smtp.example.com",
+            "--mail-from",
+            "PartnerGraph <no-reply@example.com>",
         ]))
         .unwrap();
         let debug = format!("{config:?}");
         assert!(!debug.contains(secret), "{debug}");
         assert!(!debug.contains("visitor-visitor"), "{debug}");
         assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("smtp-hunter3"), "{debug}");
         assert!(!config.database.display_url().contains("hunter2"));
+    }
+
+    #[test]
+    fn mail_settings_are_validated() {
+        let dev = Config::from_serve_args(&serve_args(&["--dev"]))
+            .unwrap()
+            .mail;
+        assert!(dev.log_only && dev.smtp_url.is_none());
+        assert_eq!(dev.app_url, "http://127.0.0.1:8080");
+        let jwt = "j".repeat(40);
+        let prod = Config::from_serve_args(&serve_args(&["--jwt-secret", &jwt])).unwrap();
+        assert!(!prod.mail.log_only, "without --dev mail stays queued");
+        let err =
+            Config::from_serve_args(&serve_args(&["--dev", "--smtp-url", "http://x"])).unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_SMTP_URL");
+        let err =
+            Config::from_serve_args(&serve_args(&["--dev", "--smtp-url", "smtp://127.0.0.1:25"]))
+                .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_MAIL_FROM");
+        let err = Config::from_serve_args(&serve_args(&["--dev", "--mail-from", "not an address"]))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_MAIL_FROM");
+        let ok = Config::from_serve_args(&serve_args(&[
+            "--dev",
+            "--smtp-url",
+            "smtp://127.0.0.1:2525",
+            "--mail-from",
+            "no-reply@example.com",
+            "--app-url",
+            "https://app.example.com/",
+        ]))
+        .unwrap()
+        .mail;
+        assert!(!ok.log_only);
+        assert_eq!(ok.app_url, "https://app.example.com");
     }
 
     #[test]

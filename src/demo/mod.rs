@@ -3,8 +3,10 @@
 //! with every objective, schedule and status; offers of every commission model; enrollments,
 //! content deliverables, other costs, tracking links and discount codes; and 60 days of traffic
 //! (clicks, orders from new and returning customers, leads, refunds) ending at the load time;
-//! a (disabled) webhook endpoint for a local receiver; and offboarding and editing at work (a
-//! paused link, a deactivated discount code, a deactivated staff account, a revoked invite).
+//! a (disabled) webhook endpoint for a local receiver; offboarding and editing at work (a paused
+//! link, a deactivated discount code, a deactivated staff account, a revoked invite); and mail: a
+//! queued invite, the payout mail, and a creator (Leo) who opted out of the "commission
+//! approved" mail.
 //!
 //! How it is written:
 //! - The brand, its logins and the integrator API key (`tenant`) are inserted directly: there is
@@ -29,6 +31,7 @@ mod content;
 mod enrollments;
 mod experiments;
 mod links;
+mod mail;
 mod offboarding;
 mod offers;
 mod orders;
@@ -98,6 +101,10 @@ pub const REFUND_COUNT: usize = orders::REFUND_COUNT;
 pub const SELF_REFERRAL_EMAIL: &str = "maya@example.com";
 /// The geo-holdout experiment on the serum launch.
 pub const EXPERIMENT_NAME: &str = experiments::EXPERIMENT_NAME;
+/// The creator login that opted out of the "commission approved" mail.
+pub const MAIL_OPTED_OUT_LOGIN: &str = mail::OPTED_OUT_LOGIN;
+/// The staff member with a pending invite (its mail queued at load).
+pub const INVITED_EMAIL: &str = mail::INVITED_EMAIL;
 
 /// Why the demo could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -166,7 +173,11 @@ impl Demo<'_> {
 }
 
 /// Loads the demo data set once (see the module documentation).
-pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
+/// `links`: where the links in the demo's mail point (the configured app URL).
+pub async fn load(
+    db: &DatabaseConnection,
+    links: &crate::service::mail::Links,
+) -> Result<(), LoadError> {
     if find_brand(db, DEMO_BRAND).await?.is_some() {
         tracing::info!("demo data already loaded");
         return Ok(());
@@ -213,11 +224,13 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
     payouts::load(&demo).await?;
     experiments::load(&demo).await?;
     webhooks::load(&demo).await?;
-    offboarding::load(&demo, tenant.former_staff_id).await?;
+    offboarding::load(&demo, links, tenant.former_staff_id).await?;
+    mail::load(&demo, links).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());
     finished.update(db).await?;
+    mail::rename_brand_in_queued_mail(db, demo.brand_id).await?;
     tracing::info!(
         brand = DEMO_BRAND,
         creators = CREATOR_COUNT,

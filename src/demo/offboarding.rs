@@ -7,6 +7,7 @@ use super::{Demo, LoadError, StepContext};
 use crate::auth::Role;
 use crate::db::entity::{discount_code, tracking_link};
 use crate::domain::lifecycle::LinkState;
+use crate::service::mail::Links;
 use crate::service::{invites, links, users};
 
 /// The link the demo pauses and the discount code it deactivates.
@@ -15,7 +16,11 @@ pub(super) const DEACTIVATED_CODE: &str = "ETHAN20";
 /// The address of the invite the demo revokes.
 pub(super) const REVOKED_INVITE: &str = "agency@partner.example";
 
-pub(super) async fn load(demo: &Demo<'_>, former_staff_id: i64) -> Result<(), LoadError> {
+pub(super) async fn load(
+    demo: &Demo<'_>,
+    mail_links: &Links,
+    former_staff_id: i64,
+) -> Result<(), LoadError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
     let link = tracking_link::Entity::find()
@@ -55,6 +60,7 @@ pub(super) async fn load(demo: &Demo<'_>, former_staff_id: i64) -> Result<(), Lo
     let issued = invites::invite_user(
         demo.db,
         &demo.admin,
+        mail_links,
         invites::InviteUser {
             email: REVOKED_INVITE.into(),
             role: Role::Analyst,

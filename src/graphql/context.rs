@@ -50,6 +50,12 @@ pub fn report_cache<'a>(ctx: &Context<'a>) -> Option<&'a crate::service::perform
         .map(Arc::as_ref)
 }
 
+/// Where links in mail point (the configured app URL).
+pub fn links<'a>(ctx: &Context<'a>) -> Result<&'a crate::service::mail::Links, AppError> {
+    ctx.data::<crate::service::mail::Links>()
+        .map_err(|_| AppError::internal("mail links missing from schema data"))
+}
+
 pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Auth>, AppError> {
     ctx.data::<Arc<Auth>>()
         .map_err(|_| AppError::internal("auth missing from schema data"))

@@ -19,6 +19,7 @@ use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
 use super::payout::mutation::{LedgerMutation, PayoutMutation, PayoutQuery};
 use super::performance::query::PerformanceQuery;
+use super::portal::mutation::PortalMutation;
 use super::portal::query::PortalQuery;
 use super::tracking::mutation::TrackingMutation;
 use super::tracking::query::TrackingQuery;
@@ -56,5 +57,6 @@ pub struct MutationRoot(
     IngestMutation,
     PayoutMutation,
     LedgerMutation,
+    PortalMutation,
     WebhookMutation,
 );

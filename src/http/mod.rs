@@ -86,6 +86,8 @@ pub struct Shared {
     pub tracking: Arc<Tracking>,
     /// The outbound webhook worker.
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// The mail worker.
+    pub mail: Arc<crate::mail::Mail>,
     pub rate_limits: Arc<rate_limit::RateLimits>,
     pub metrics: Arc<Metrics>,
     /// Conversion and commission events for subscriptions.

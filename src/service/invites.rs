@@ -5,16 +5,18 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
 use crate::auth::secrets::{self, INVITE_TOKEN_PREFIX};
 use crate::auth::{Actor, Permission, Role};
-use crate::db::entity::{creator, invite, user};
+use crate::db::entity::{brand, creator, invite, user};
 use crate::domain::email;
+use crate::domain::mail::{self as templates, MailKind};
 use crate::error::AppError;
+use crate::service::mail::{self, Links};
 
 pub const INVITE_TTL: Duration = Duration::days(7);
 
@@ -30,10 +32,12 @@ pub struct IssuedInvite {
     pub invite: invite::Model,
 }
 
+/// Creates the invite and, in the same transaction, queues its mail to the invitee.
 #[instrument(skip_all, fields(role = input.role.as_str()))]
 pub async fn invite_user(
     db: &DatabaseConnection,
     actor: &Actor,
+    links: &Links,
     input: InviteUser,
     now: DateTime<Utc>,
 ) -> Result<IssuedInvite, AppError> {
@@ -81,9 +85,21 @@ pub async fn invite_user(
     };
     let token = secrets::random_token(INVITE_TOKEN_PREFIX);
     let expires_at = now + INVITE_TTL;
+    let brand_name = brand::Entity::find_by_id(brand_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .name;
+    let message = templates::invite(
+        &brand_name,
+        input.role.as_str(),
+        &links.accept_invite(&token),
+        &mail::display_time(expires_at),
+    );
+    let txn = db.begin().await?;
     let invite = invite::ActiveModel {
         brand_id: Set(brand_id),
-        email: Set(email),
+        email: Set(email.clone()),
         role: Set(input.role.as_str().to_owned()),
         creator_id: Set(input.creator_id),
         token_hash: Set(secrets::sha256_hex(&token)),
@@ -92,8 +108,10 @@ pub async fn invite_user(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    mail::enqueue(&txn, Some(brand_id), MailKind::Invite, &email, message, now).await?;
+    txn.commit().await?;
     Ok(IssuedInvite {
         token,
         expires_at,

@@ -16,8 +16,9 @@ use tracing::instrument;
 use super::ingest::lock_brand;
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission, Role};
-use crate::db::entity::{commission, payout};
+use crate::db::entity::{brand, commission, creator, payout, user};
 use crate::domain::commission::{PayoutStatus, Status};
+use crate::domain::mail::{MailKind, payout_paid};
 use crate::domain::text;
 use crate::error::AppError;
 
@@ -148,8 +149,55 @@ pub async fn mark_paid(
         now,
     )
     .await?;
+    queue_paid_mail(&txn, &updated, now).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Queues the "payout paid" mail to the creator: its account's address, else the creator
+/// record's; none when the record has neither.
+async fn queue_paid_mail<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    payout: &payout::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(record) = creator::Entity::find_by_id(payout.creator_id)
+        .filter(creator::Column::BrandId.eq(payout.brand_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let account_email = match record.user_id {
+        Some(user_id) => user::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .map(|u| u.email),
+        None => None,
+    };
+    let Some(recipient) = account_email.or(record.email) else {
+        return Ok(());
+    };
+    let brand_name = brand::Entity::find_by_id(payout.brand_id)
+        .one(db)
+        .await?
+        .map(|b| b.name)
+        .unwrap_or_default();
+    let message = payout_paid(
+        &brand_name,
+        &super::mail::display_money(payout.amount_minor, &payout.currency_code)?,
+        payout.reference.as_deref().unwrap_or(""),
+    );
+    super::mail::enqueue(
+        db,
+        Some(payout.brand_id),
+        MailKind::PayoutPaid,
+        &recipient,
+        message,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// ADMIN: a payout that failed or was canceled releases its lines for the next run.

@@ -107,6 +107,11 @@ enum Op {
     DeleteCostOfA,
     RemoveChannelOfA,
     DeleteCreatorOfA,
+    RequestPasswordReset,
+    ResetPassword,
+    MyNotificationSettings,
+    UpdateNotificationSettings,
+    ChangePassword,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -185,6 +190,13 @@ const MATRIX: &[(Op, [&str; 8])] = &[
     (Op::DeleteCostOfA,         ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
     (Op::RemoveChannelOfA,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
     (Op::DeleteCreatorOfA,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "N"]),
+    (Op::RequestPasswordReset,  ["ok", "ok", "ok", "ok", "ok", "ok", "U", "ok"]),
+    // Anyone may try a reset token; an unknown one is BAD_USER_INPUT.
+    (Op::ResetPassword,         ["B",  "B",  "B",  "B",  "B",  "B",  "U", "B"]),
+    (Op::MyNotificationSettings, ["F", "F",  "F",  "ok", "F",  "U",  "U", "F"]),
+    (Op::UpdateNotificationSettings, ["F", "F", "F", "ok", "F",  "U",  "U", "F"]),
+    // Last: it ends the user's other sessions (the password stays the same).
+    (Op::ChangePassword,        ["ok", "ok", "ok", "ok", "F",  "U",  "U", "ok"]),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -278,6 +290,46 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
             .await
         }
         Op::Logout => app.contract(token, "auth", "Logout", json!({})).await,
+        Op::RequestPasswordReset => {
+            app.graphql_as(
+                token,
+                "mutation ($email: String!) { requestPasswordReset(email: $email) }",
+                json!({ "email": format!("reset{n}@a.test") }),
+            )
+            .await
+        }
+        Op::ResetPassword => {
+            app.graphql_as(
+                token,
+                "mutation ($token: String!) { resetPassword(input: { token: $token, newPassword: \"a-new-passphrase-42\" }) }",
+                json!({ "token": format!("pgp_unknown{n}") }),
+            )
+            .await
+        }
+        Op::MyNotificationSettings => {
+            app.graphql_as(
+                token,
+                "{ myNotificationSettings { commissionApprovedEmails } }",
+                json!({}),
+            )
+            .await
+        }
+        Op::UpdateNotificationSettings => {
+            app.graphql_as(
+                token,
+                "mutation { updateNotificationSettings(input: { commissionApprovedEmails: true }) { commissionApprovedEmails } }",
+                json!({}),
+            )
+            .await
+        }
+        Op::ChangePassword => {
+            app.graphql_as(
+                token,
+                "mutation ($pw: String!) { changePassword(input: { oldPassword: $pw, newPassword: $pw }) }",
+                json!({ "pw": world::PASSWORD }),
+            )
+            .await
+        }
         Op::Viewer => app.contract(token, "auth", "Viewer", json!({})).await,
         Op::InviteStaff => {
             app.contract(

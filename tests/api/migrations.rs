@@ -31,6 +31,8 @@ const TABLES: &[&str] = &[
     "commissions",
     "webhook_endpoints",
     "webhook_deliveries",
+    "mail_outbox",
+    "password_resets",
 ];
 
 async fn tables_present(manager: &SchemaManager<'_>) -> Vec<&'static str> {

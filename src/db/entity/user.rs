@@ -20,6 +20,8 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
     /// Set while the account is deactivated: it cannot sign in and its tokens are refused.
     pub deactivated_at: Option<DateTimeUtc>,
+    /// A creator account's choice to get the "commission approved" mail (default on).
+    pub commission_approved_emails: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,14 +1,15 @@
 use async_graphql::{Context, ID, Object};
 
 use super::types::{
-    AcceptInviteInput, ApiKey, AuthPayload, CreateApiKeyInput, CreateApiKeyPayload, Invite,
-    InvitePayload, InviteUserInput, RegisterBrandInput, UpdateUserRoleInput, User, UserSession,
+    AcceptInviteInput, ApiKey, AuthPayload, ChangePasswordInput, CreateApiKeyInput,
+    CreateApiKeyPayload, Invite, InvitePayload, InviteUserInput, RegisterBrandInput,
+    ResetPasswordInput, UpdateUserRoleInput, User, UserSession,
 };
 use crate::auth::Scope;
 use crate::error::AppError;
 use crate::graphql::context;
 use crate::graphql::id::{self, NodeKind};
-use crate::service::{accounts, api_keys, invites, sessions, users};
+use crate::service::{accounts, api_keys, invites, passwords, sessions, users};
 
 #[derive(Default)]
 pub struct AccountMutation;
@@ -90,6 +91,7 @@ impl AccountMutation {
         let issued = invites::invite_user(
             context::db(ctx)?,
             actor,
+            context::links(ctx)?,
             invites::InviteUser {
                 email: input.email,
                 role: input.role.into(),
@@ -121,6 +123,60 @@ impl AccountMutation {
         )
         .await?;
         Ok(AuthPayload(session))
+    }
+
+    /// Changes the caller's password (the current one is required). Every other session of
+    /// the account ends; the caller's stays.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> Result<bool, AppError> {
+        let auth = context::auth(ctx)?;
+        passwords::change_password(
+            context::db(ctx)?,
+            auth,
+            context::actor(ctx)?,
+            input.old_password,
+            input.new_password,
+            context::now(ctx),
+        )
+        .await
+    }
+
+    /// Mails a password reset link (valid for an hour, once) to `email` if it is an account's.
+    /// The answer is `true` whether or not it is; requests are limited per address and per IP.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> Result<bool, AppError> {
+        passwords::request_reset(
+            context::db(ctx)?,
+            context::auth(ctx)?,
+            context::links(ctx)?,
+            &email,
+            context::client_ip(ctx),
+            context::now(ctx),
+        )
+        .await
+    }
+
+    /// Sets a new password with the token of a reset mail, and ends every session of the
+    /// account. An unknown, used or expired token gets one answer (BAD_USER_INPUT on `token`).
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> Result<bool, AppError> {
+        passwords::reset(
+            context::db(ctx)?,
+            context::auth(ctx)?,
+            &input.token,
+            input.new_password,
+            context::now(ctx),
+        )
+        .await
     }
 
     /// ADMIN: a new API key. The secret is in the answer and nowhere else.

@@ -318,7 +318,7 @@ pub struct RegisterBrandInput {
     pub timezone: String,
     /// The first ADMIN's email.
     pub email: String,
-    /// At least 12 characters.
+    /// At least 12 characters, and not one of the most common passwords.
     #[graphql(secret)]
     pub password: String,
 }
@@ -338,6 +338,25 @@ pub struct AcceptInviteInput {
     /// The new account's password, or the existing creator account's password (to link it).
     #[graphql(secret)]
     pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    #[graphql(secret)]
+    pub old_password: String,
+    /// At least 12 characters, and not one of the most common passwords.
+    #[graphql(secret)]
+    pub new_password: String,
+}
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// The token from the reset mail's link.
+    #[graphql(secret)]
+    pub token: String,
+    /// At least 12 characters, and not one of the most common passwords.
+    #[graphql(secret)]
+    pub new_password: String,
 }
 
 #[derive(InputObject)]

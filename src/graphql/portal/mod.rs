@@ -1,4 +1,5 @@
 //! The creator portal: what a creator account sees of itself.
 
+pub mod mutation;
 pub mod query;
 pub mod types;

@@ -1,12 +1,12 @@
 use async_graphql::{Context, Object};
 
-use super::types::{Commission, Earnings};
+use super::types::{Commission, Earnings, NotificationSettings};
 use crate::error::AppError;
 use crate::graphql::connection::{Page, PageRequest, id_page};
 use crate::graphql::context;
 use crate::graphql::payout::types::Payout;
 use crate::graphql::tracking::types::TrackingLink;
-use crate::service::{payouts, portal};
+use crate::service::{notifications, payouts, portal};
 
 #[derive(Default)]
 pub struct PortalQuery;
@@ -31,6 +31,15 @@ impl PortalQuery {
         let rows =
             portal::commissions(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
         Ok(id_page(&request, rows, |c| c.id, Commission))
+    }
+
+    /// CREATOR: which mail the caller's account gets.
+    async fn my_notification_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<NotificationSettings, AppError> {
+        let settings = notifications::get(context::db(ctx)?, context::actor(ctx)?).await?;
+        Ok(NotificationSettings(settings))
     }
 
     /// CREATOR: the caller's live links across brands (at most 500).

@@ -152,3 +152,21 @@ impl Earnings {
         self.0.iter().cloned().map(BrandEarningsObject).collect()
     }
 }
+
+/// A creator account's mail preferences.
+pub struct NotificationSettings(pub crate::service::notifications::NotificationSettings);
+
+#[async_graphql::Object]
+impl NotificationSettings {
+    /// Whether the account gets a mail when commissions pass their hold and are approved (one
+    /// mail per brand and check, summing the lines). Payout and security mail always go out.
+    async fn commission_approved_emails(&self) -> bool {
+        self.0.commission_approved_emails
+    }
+}
+
+#[derive(async_graphql::InputObject)]
+pub struct UpdateNotificationSettingsInput {
+    /// Get the "commission approved" mail.
+    pub commission_approved_emails: Option<bool>,
+}

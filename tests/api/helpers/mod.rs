@@ -6,6 +6,7 @@ pub mod http_client;
 pub mod postgres;
 pub mod schema_walk;
 pub mod server;
+pub mod smtp;
 pub mod world;
 
 use std::future::Future;
@@ -19,8 +20,8 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use partnergraph::config::LogFormat;
 use partnergraph::config::{
-    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, RateLimitConfig, Secret,
-    SubscriptionConfig, TrackingConfig, WebhookConfig,
+    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, MailConfig, RateLimitConfig,
+    Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
 use partnergraph::http::client_ip::TrustedProxies;
 use partnergraph::tracking::Tracking;
@@ -145,6 +146,20 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             buffer: 1_024,
             credential_recheck: Duration::from_secs(60),
         },
+        mail: MailConfig {
+            smtp_url: None,
+            from: "PartnerGraph <no-reply@pg.test>".into(),
+            app_url: "https://app.pg.test".into(),
+            // No SMTP server: mail stays queued unless a test starts one (`helpers::smtp`).
+            log_only: false,
+            // Like webhooks: the worker never polls unless a test asks for it.
+            poll_interval: Duration::from_secs(3_600),
+            backoff_base: Duration::from_millis(20),
+            backoff_max: Duration::from_millis(200),
+            max_attempts: 50,
+            send_timeout: Duration::from_secs(5),
+            batch_size: 20,
+        },
         log_format: LogFormat::Text,
         dev: false,
         demo: false,
@@ -158,6 +173,8 @@ pub struct TestApp {
     pub tracking: Arc<Tracking>,
     /// The app's webhook worker.
     pub webhooks: Arc<partnergraph::webhooks::Webhooks>,
+    /// The app's mail worker.
+    pub mail: Arc<partnergraph::mail::Mail>,
     statements: Arc<AtomicUsize>,
     _test_db: TestDb,
 }
@@ -211,6 +228,7 @@ impl TestApp {
             db,
             tracking: state.tracking.clone(),
             webhooks: state.webhooks.clone(),
+            mail: state.mail.clone(),
             statements,
             _test_db: test_db,
         })
@@ -222,6 +240,7 @@ impl TestApp {
     pub async fn restart(self, configure: impl FnOnce(&mut Config)) -> Self {
         self.tracking.clicks.shutdown().await;
         self.webhooks.shutdown().await;
+        self.mail.shutdown().await;
         let mut config = test_config(self._test_db.database_config());
         configure(&mut config);
         let db = partnergraph::app::connect_and_migrate(&config)
@@ -233,6 +252,7 @@ impl TestApp {
             db,
             tracking: state.tracking.clone(),
             webhooks: state.webhooks.clone(),
+            mail: state.mail.clone(),
             statements: self.statements,
             _test_db: self._test_db,
         }
