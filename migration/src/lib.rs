@@ -14,6 +14,7 @@ pub mod m20261124_000005_create_ledger;
 pub mod m20261201_000001_create_rollups;
 pub mod m20261202_000001_create_webhooks;
 pub mod m20261204_000001_create_visitor_sketches;
+pub mod m20261205_000003_add_erasure_marks;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_create_rollups::Migration),
             Box::new(m20261202_000001_create_webhooks::Migration),
             Box::new(m20261204_000001_create_visitor_sketches::Migration),
+            Box::new(m20261205_000003_add_erasure_marks::Migration),
         ]
     }
 }

@@ -12,6 +12,8 @@ use super::content::mutation::ContentMutation;
 use super::content::query::ContentQuery;
 use super::creator::mutation::CreatorMutation;
 use super::creator::query::CreatorQuery;
+use super::data_rights::mutation::DataRightsMutation;
+use super::data_rights::query::DataRightsQuery;
 use super::experiment::mutation::ExperimentMutation;
 use super::experiment::query::ExperimentQuery;
 use super::ingest::mutation::IngestMutation;
@@ -41,6 +43,7 @@ pub struct QueryRoot(
     PortalQuery,
     PerformanceQuery,
     WebhookQuery,
+    DataRightsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -57,4 +60,5 @@ pub struct MutationRoot(
     PayoutMutation,
     LedgerMutation,
     WebhookMutation,
+    DataRightsMutation,
 );

@@ -84,6 +84,7 @@ async fn from_access_token(
     let user = user::Entity::find_by_id(user_id)
         .one(db)
         .await?
+        .filter(|user| user.erased_at.is_none())
         .ok_or(AppError::Unauthenticated)?;
     let role = Role::from_stored(&user.role).ok_or(AppError::Unauthenticated)?;
     let creator_ids = if role == Role::Creator {

@@ -18,6 +18,8 @@ pub struct Model {
     pub role: String,
     pub brand_id: Option<i64>,
     pub last_login_at: Option<DateTimeUtc>,
+    /// When the account was erased with its creator record: it cannot sign in again.
+    pub erased_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
