@@ -94,6 +94,9 @@ enum Op {
     WebhookEndpoints,
     WebhookDeliveries,
     NodeWebhookEndpointA,
+    EraseCreatorOfA,
+    EraseCustomer,
+    ExportCreatorDataOfA,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -159,6 +162,11 @@ const MATRIX: &[(Op, [&str; 8])] = &[
     (Op::WebhookEndpoints,      ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
     (Op::WebhookDeliveries,     ["ok", "ok", "F",  "F",  "F",  "U",  "U", "ok"]),
     (Op::NodeWebhookEndpointA,  ["ok", "ok", "N",  "N",  "N",  "U",  "U", "N"]),
+    (Op::EraseCreatorOfA,       ["ok", "F",  "F",  "F",  "F",  "U",  "U", "N"]),
+    // Another brand's ADMIN erases in its own brand (nothing there to change).
+    (Op::EraseCustomer,         ["ok", "F",  "F",  "F",  "F",  "U",  "U", "ok"]),
+    // The creator exports its own record.
+    (Op::ExportCreatorDataOfA,  ["ok", "F",  "F",  "ok", "F",  "U",  "U", "N"]),
 ];
 
 const NODE: &str = "query ($id: ID!) { node(id: $id) { id } }";
@@ -552,6 +560,25 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
         }
         Op::WebhookDeliveries => {
             app.graphql_as(token, "{ webhookDeliveries(first: 5) { totalCount } }", json!({})).await
+        }
+        Op::EraseCreatorOfA => {
+            let creator =
+                world::insert_creator(app, &w.brand_a, &format!("X{n}"), &format!("x{n}@a.test"))
+                    .await;
+            app.graphql_as(token, "mutation ($id: ID!) { eraseCreator(id: $id) { erasedAt } }",
+                json!({ "id": creator }))
+                .await
+        }
+        Op::EraseCustomer => {
+            app.graphql_as(token,
+                "mutation ($input: EraseCustomerInput!) { eraseCustomer(input: $input) { conversionsChanged } }",
+                json!({ "input": { "customerKey": format!("c-{n}") } }))
+                .await
+        }
+        Op::ExportCreatorDataOfA => {
+            app.graphql_as(token, "query ($id: ID) { exportCreatorData(creatorId: $id) }",
+                json!({ "id": w.creator_a }))
+                .await
         }
         Op::MyPerformanceReport => {
             app.graphql_as(token,
