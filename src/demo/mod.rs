@@ -3,7 +3,8 @@
 //! with every objective, schedule and status; offers of every commission model; enrollments,
 //! content deliverables, other costs, tracking links and discount codes; and 60 days of traffic
 //! (clicks, orders from new and returning customers, leads, refunds) ending at the load time;
-//! and a (disabled) webhook endpoint for a local receiver.
+//! a (disabled) webhook endpoint for a local receiver; and, for data rights, one ENDED creator
+//! and one customer erased.
 //!
 //! How it is written:
 //! - The brand, its logins and the integrator API key (`tenant`) are inserted directly: there is
@@ -25,6 +26,7 @@
 mod calendar;
 mod campaigns;
 mod content;
+mod data_rights;
 mod enrollments;
 mod experiments;
 mod links;
@@ -91,6 +93,9 @@ pub const REFUND_COUNT: usize = orders::REFUND_COUNT;
 /// The email of the creator who once buys with her own code (a self-referral: attributed, no
 /// commission).
 pub const SELF_REFERRAL_EMAIL: &str = "maya@example.com";
+/// The creator record and the customer erased by the load (issue #20, data rights).
+pub const ERASED_CREATOR: &str = data_rights::ERASED_CREATOR;
+pub const ERASED_CUSTOMER_KEY: &str = data_rights::ERASED_CUSTOMER_KEY;
 /// The geo-holdout experiment on the serum launch.
 pub const EXPERIMENT_NAME: &str = experiments::EXPERIMENT_NAME;
 
@@ -208,6 +213,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), LoadError> {
     payouts::load(&demo).await?;
     experiments::load(&demo).await?;
     webhooks::load(&demo).await?;
+    data_rights::load(&demo).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());

@@ -233,3 +233,16 @@ fn link_and_discount_codes_are_valid_as_chosen() {
         }
     }
 }
+
+#[test]
+fn the_erased_creator_is_an_ended_partnership_without_a_login() {
+    let erased = profile(ERASED_CREATOR);
+    assert_eq!(erased.stage, Stage::Ended);
+    let email = email_of(erased);
+    assert!(
+        email
+            .as_deref()
+            .is_none_or(|e| !CREATOR_LOGINS.contains(&e)),
+        "{email:?}"
+    );
+}
