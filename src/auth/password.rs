@@ -56,6 +56,13 @@ pub async fn verify_dummy(password: String) {
     let _ = verify(password, DUMMY_HASH.to_owned()).await;
 }
 
+/// What an erased account keeps instead of its password hash: well-formed (so nothing that
+/// reads the column fails) and of nothing anyone knows. Sign-in refuses an erased account before
+/// verifying anyway.
+pub fn unusable_hash() -> String {
+    DUMMY_HASH.to_owned()
+}
+
 /// A well-formed hash of nothing anyone knows, with the real parameters.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$U4yFrLhZlCQQd3E0r6qzv8i6ZrQfBZ2sQ0QdSmbsm0s";
 

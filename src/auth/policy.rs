@@ -51,6 +51,8 @@ pub enum Permission {
     ReadLinks,
     /// Register, change and delete webhook endpoints; retry deliveries.
     ManageWebhooks,
+    /// Data rights: erase a creator's or a customer's personal data, export a creator's.
+    ManageDataRights,
     /// Read webhook endpoints (never their secrets) and the delivery log. Not ANALYST: endpoint
     /// URLs often carry an integration's credentials.
     ReadWebhooks,
@@ -166,6 +168,15 @@ mod tests {
         }
         assert!(!allows(Role::Integrator, &Scope::ALL, P::ReadWebhooks));
         assert!(!allows(Role::Integrator, &Scope::ALL, P::ManageWebhooks));
+    }
+
+    #[test]
+    fn only_admin_exercises_data_rights() {
+        assert!(allows(Role::Admin, &[], P::ManageDataRights));
+        for role in [Role::Manager, Role::Analyst, Role::Creator] {
+            assert!(!allows(role, &[], P::ManageDataRights), "{role:?}");
+        }
+        assert!(!allows(Role::Integrator, &Scope::ALL, P::ManageDataRights));
     }
 
     #[test]

@@ -4,9 +4,9 @@
 //! content deliverables, other costs, tracking links and discount codes; and 60 days of traffic
 //! (clicks, orders from new and returning customers, leads, refunds) ending at the load time;
 //! a (disabled) webhook endpoint for a local receiver; offboarding and editing at work (a paused
-//! link, a deactivated discount code, a deactivated staff account, a revoked invite); and mail: a
+//! link, a deactivated discount code, a deactivated staff account, a revoked invite); mail: a
 //! queued invite, the payout mail, and a creator (Leo) who opted out of the "commission
-//! approved" mail.
+//! approved" mail; and, for data rights, one ENDED creator and one customer erased.
 //!
 //! How it is written:
 //! - The brand, its logins and the integrator API key (`tenant`) are inserted directly: there is
@@ -28,6 +28,7 @@
 mod calendar;
 mod campaigns;
 mod content;
+mod data_rights;
 mod enrollments;
 mod experiments;
 mod links;
@@ -99,6 +100,9 @@ pub const REFUND_COUNT: usize = orders::REFUND_COUNT;
 /// The email of the creator who once buys with her own code (a self-referral: attributed, no
 /// commission).
 pub const SELF_REFERRAL_EMAIL: &str = "maya@example.com";
+/// The creator record and the customer erased by the load (issue #20, data rights).
+pub const ERASED_CREATOR: &str = data_rights::ERASED_CREATOR;
+pub const ERASED_CUSTOMER_KEY: &str = data_rights::ERASED_CUSTOMER_KEY;
 /// The geo-holdout experiment on the serum launch.
 pub const EXPERIMENT_NAME: &str = experiments::EXPERIMENT_NAME;
 /// The creator login that opted out of the "commission approved" mail.
@@ -226,6 +230,7 @@ pub async fn load(
     webhooks::load(&demo).await?;
     offboarding::load(&demo, links, tenant.former_staff_id).await?;
     mail::load(&demo, links).await?;
+    data_rights::load(&demo).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());

@@ -254,3 +254,16 @@ fn offboarding_names_a_planned_link_and_code_and_a_new_address() {
     assert!(!taken.contains(&REVOKED_INVITE));
     assert_eq!(USER_COUNT, taken.len());
 }
+
+#[test]
+fn the_erased_creator_is_an_ended_partnership_without_a_login() {
+    let erased = profile(ERASED_CREATOR);
+    assert_eq!(erased.stage, Stage::Ended);
+    let email = email_of(erased);
+    assert!(
+        email
+            .as_deref()
+            .is_none_or(|e| !CREATOR_LOGINS.contains(&e)),
+        "{email:?}"
+    );
+}

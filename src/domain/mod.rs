@@ -12,6 +12,7 @@ pub mod conversion;
 pub mod destination;
 pub mod email;
 pub mod enrollment;
+pub mod erasure;
 pub mod experiment;
 pub mod forecast;
 pub mod lifecycle;

@@ -8,6 +8,7 @@ pub mod connection;
 pub mod content;
 pub mod context;
 pub mod creator;
+pub mod data_rights;
 pub mod enums;
 pub mod errors;
 pub mod experiment;

@@ -12,6 +12,8 @@ use super::content::mutation::ContentMutation;
 use super::content::query::ContentQuery;
 use super::creator::mutation::CreatorMutation;
 use super::creator::query::CreatorQuery;
+use super::data_rights::mutation::DataRightsMutation;
+use super::data_rights::query::DataRightsQuery;
 use super::experiment::mutation::ExperimentMutation;
 use super::experiment::query::ExperimentQuery;
 use super::ingest::mutation::IngestMutation;
@@ -42,6 +44,7 @@ pub struct QueryRoot(
     PortalQuery,
     PerformanceQuery,
     WebhookQuery,
+    DataRightsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,4 +62,5 @@ pub struct MutationRoot(
     LedgerMutation,
     PortalMutation,
     WebhookMutation,
+    DataRightsMutation,
 );

@@ -134,6 +134,8 @@ pub async fn login(
         }
         Err(_) => None,
     };
+    // An erased account answers like an unknown address.
+    let found = found.filter(|user| user.erased_at.is_none());
     let verified = match &found {
         Some(user) => password::verify(password, user.password_hash.clone()).await?,
         None => {

@@ -87,6 +87,7 @@ async fn from_access_token(
         .one(db)
         .await?
         .filter(|user| user.deactivated_at.is_none())
+        .filter(|user| user.erased_at.is_none())
         .ok_or(AppError::Unauthenticated)?;
     let role = Role::from_stored(&user.role).ok_or(AppError::Unauthenticated)?;
     let creator_ids = if role == Role::Creator {

@@ -254,7 +254,14 @@ async fn find_for_change(
     id: i64,
 ) -> Result<creator::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
-    scoped::find_in_brand::<creator::Entity, _>(db, brand_id, id).await
+    let record = scoped::find_in_brand::<creator::Entity, _>(db, brand_id, id).await?;
+    if record.erased_at.is_some() {
+        // An erased record stays erased: no edit may bring personal data back into it.
+        return Err(AppError::Conflict(
+            "this creator record was erased and cannot be changed".into(),
+        ));
+    }
+    Ok(record)
 }
 
 #[instrument(skip(db, actor, change))]

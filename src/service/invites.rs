@@ -58,6 +58,9 @@ pub async fn invite_user(
                     "this creator record is already linked to an account".into(),
                 ));
             }
+            if record.erased_at.is_some() {
+                return Err(AppError::Conflict("this creator record was erased".into()));
+            }
             brand_id
         }
         Role::Admin | Role::Manager | Role::Analyst => {

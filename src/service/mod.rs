@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod conversion_reads;
 pub mod costs;
 pub mod creators;
+pub mod data_rights;
 pub mod deliverables;
 pub mod enrollments;
 pub mod exchange_rates;

@@ -112,6 +112,9 @@ enum Op {
     MyNotificationSettings,
     UpdateNotificationSettings,
     ChangePassword,
+    EraseCreatorOfA,
+    EraseCustomer,
+    ExportCreatorDataOfA,
 }
 
 /// One row per operation, in the order of [`CALLERS`]:
@@ -195,6 +198,11 @@ const MATRIX: &[(Op, [&str; 8])] = &[
     (Op::ResetPassword,         ["B",  "B",  "B",  "B",  "B",  "B",  "U", "B"]),
     (Op::MyNotificationSettings, ["F", "F",  "F",  "ok", "F",  "U",  "U", "F"]),
     (Op::UpdateNotificationSettings, ["F", "F", "F", "ok", "F",  "U",  "U", "F"]),
+    (Op::EraseCreatorOfA,       ["ok", "F",  "F",  "F",  "F",  "U",  "U", "N"]),
+    // Another brand's ADMIN erases in its own brand (nothing there to change).
+    (Op::EraseCustomer,         ["ok", "F",  "F",  "F",  "F",  "U",  "U", "ok"]),
+    // The creator exports its own record.
+    (Op::ExportCreatorDataOfA,  ["ok", "F",  "F",  "ok", "F",  "U",  "U", "N"]),
     // Last: it ends the user's other sessions (the password stays the same).
     (Op::ChangePassword,        ["ok", "ok", "ok", "ok", "F",  "U",  "U", "ok"]),
 ];
@@ -742,6 +750,25 @@ async fn run(app: &TestApp, w: &World, op: Op, caller: Caller, n: usize) -> Valu
                     .await;
             app.graphql_as(token, "mutation ($id: ID!) { deleteCreator(id: $id) }",
                 json!({ "id": creator }))
+                .await
+        }
+        Op::EraseCreatorOfA => {
+            let creator =
+                world::insert_creator(app, &w.brand_a, &format!("X{n}"), &format!("x{n}@a.test"))
+                    .await;
+            app.graphql_as(token, "mutation ($id: ID!) { eraseCreator(id: $id) { erasedAt } }",
+                json!({ "id": creator }))
+                .await
+        }
+        Op::EraseCustomer => {
+            app.graphql_as(token,
+                "mutation ($input: EraseCustomerInput!) { eraseCustomer(input: $input) { conversionsChanged } }",
+                json!({ "input": { "customerKey": format!("c-{n}") } }))
+                .await
+        }
+        Op::ExportCreatorDataOfA => {
+            app.graphql_as(token, "query ($id: ID) { exportCreatorData(creatorId: $id) }",
+                json!({ "id": w.creator_a }))
                 .await
         }
         Op::MyPerformanceReport => {

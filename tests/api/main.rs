@@ -13,6 +13,7 @@ mod clock;
 mod content;
 mod contract_copy;
 mod crash;
+mod data_rights;
 mod docs;
 mod editing;
 mod experiments;

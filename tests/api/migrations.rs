@@ -76,6 +76,49 @@ async fn up_down_up(backend: Backend) {
     db.close().await.expect("close");
 }
 
+/// The data-rights marks (m20261205_000003) come and go with their migration.
+async fn erasure_marks_step_down_and_up(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else {
+        return;
+    };
+    let db = test_db.connect().await;
+    let manager = SchemaManager::new(&db);
+    let marks = async |manager: &SchemaManager<'_>| {
+        let mut present = Vec::new();
+        for table in ["creators", "users"] {
+            present.push(
+                manager
+                    .has_column(table, "erased_at")
+                    .await
+                    .expect("has_column"),
+            );
+        }
+        present
+    };
+    Migrator::up(&db, None).await.expect("up");
+    assert_eq!(marks(&manager).await, [true, true]);
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    assert_eq!(marks(&manager).await, [false, false]);
+    assert_eq!(
+        tables_present(&manager).await,
+        TABLES,
+        "only the columns go"
+    );
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(marks(&manager).await, [true, true]);
+    db.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn erasure_marks_round_trip_on_sqlite() {
+    erasure_marks_step_down_and_up(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn erasure_marks_round_trip_on_postgres() {
+    erasure_marks_step_down_and_up(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn migrations_round_trip_on_sqlite() {
     up_down_up(Backend::Sqlite).await;

@@ -289,6 +289,30 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
     for (what, count, expected) in counts {
         assert_eq!(count.expect(what), expected as u64, "{what}");
     }
+    // Data rights: one creator record and one customer erased.
+    let erased_creators = creator::Entity::find()
+        .filter(creator::Column::ErasedAt.is_not_null())
+        .all(&db)
+        .await
+        .expect("erased creators");
+    assert_eq!(erased_creators.len(), 1);
+    assert!(
+        erased_creators[0]
+            .display_name
+            .starts_with("Erased creator #")
+    );
+    assert_eq!(erased_creators[0].email, None);
+    let forgotten = conversion::Entity::find()
+        .filter(conversion::Column::CustomerKey.eq(demo::ERASED_CUSTOMER_KEY))
+        .count(&db)
+        .await
+        .expect("old key");
+    let tokens = conversion::Entity::find()
+        .filter(conversion::Column::CustomerKey.starts_with("erased_"))
+        .count(&db)
+        .await
+        .expect("tokens");
+    assert_eq!((forgotten, tokens > 0), (0, true));
     // A realistic workspace: dozens of creators, several campaigns, the five documented logins.
     const { assert!(demo::CREATOR_COUNT >= 40 && demo::CAMPAIGN_COUNT >= 4) };
     // The five documented logins and a deactivated former manager.

@@ -35,6 +35,8 @@ pub struct Model {
     /// Platform of the largest channel (denormalized).
     #[sea_orm(column_type = "Text")]
     pub primary_platform: Option<String>,
+    /// When its personal data was erased (`eraseCreator`); the record stays for the ledger.
+    pub erased_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -22,6 +22,8 @@ pub struct Model {
     pub deactivated_at: Option<DateTimeUtc>,
     /// A creator account's choice to get the "commission approved" mail (default on).
     pub commission_approved_emails: bool,
+    /// When the account was erased with its creator record: it cannot sign in again.
+    pub erased_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

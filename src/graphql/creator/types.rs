@@ -123,6 +123,11 @@ impl Creator {
         crate::graphql::brand::types::load(ctx, self.0.brand_id).await
     }
 
+    /// When the creator's personal data was erased (`eraseCreator`); null while it is held.
+    async fn erased_at(&self) -> Option<DateTime> {
+        self.0.erased_at.map(Into::into)
+    }
+
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }

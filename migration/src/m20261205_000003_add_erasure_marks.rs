@@ -1,0 +1,65 @@
+//! Data rights (issue #20): when a creator record and a user account were erased.
+//!
+//! Design decisions:
+//! - A nullable `erased_at` on `creators` and on `users` rather than an erasure log table: the
+//!   mark is what the API shows (`Creator.erasedAt`) and what keeps an erased record from being
+//!   edited back; who asked and why belongs to the brand's own records, not ours.
+//! - Nothing else changes shape: erasing blanks existing columns (nullable ones to NULL, the
+//!   display name to a placeholder) and replaces customer keys in place, so the ledger,
+//!   rollups and reports keep their rows and their sums.
+//! - No index: erased rows are never looked up by the mark.
+//! - One `ALTER TABLE` per column: SQLite takes one alteration per statement.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::m20261124_000001_create_tenancy::Users;
+use crate::m20261124_000002_create_roster::Creators;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Erasure {
+    ErasedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Creators::Table)
+                    .add_column(timestamp_with_time_zone_null(Erasure::ErasedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .add_column(timestamp_with_time_zone_null(Erasure::ErasedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .drop_column(Erasure::ErasedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Creators::Table)
+                    .drop_column(Erasure::ErasedAt)
+                    .to_owned(),
+            )
+            .await
+    }
+}
