@@ -292,11 +292,11 @@ async fn raw_answers_equal_the_real_servers(url: &str, backend: DbBackend) {
     let refused = send(&raw, post("/creators", Some("nope"), &creators)).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
 
-    // Row 3: every live link redirects to the same place (the click id aside), same headers.
+    // Row 3: every live (not archived, not paused) link redirects to the same place (the click id aside), same headers.
     let codes = db
         .query_all_raw(Statement::from_string(
             backend,
-            "SELECT code FROM tracking_links WHERE archived_at IS NULL ORDER BY code",
+            "SELECT code FROM tracking_links WHERE archived_at IS NULL AND paused_at IS NULL ORDER BY code",
         ))
         .await
         .expect("codes");

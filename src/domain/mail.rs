@@ -14,11 +14,13 @@ stored_enum! {
 }
 
 stored_enum! {
-    /// Where a message is in the outbox.
+    /// Where a message is in the outbox (`CANCELLED`: withdrawn before it went out, an invite
+    /// revoked while its mail waited).
     pub enum MailStatus {
         Pending => "PENDING",
         Sent => "SENT",
         Failed => "FAILED",
+        Cancelled => "CANCELLED",
     }
 }
 

@@ -142,8 +142,9 @@ pub async fn get(
     super::scoped::get::<invite::Entity, _>(db, actor, Permission::ManageUsers, id).await
 }
 
-/// ADMIN: revokes a pending invite; accepting it answers that it was revoked. Revoking twice
-/// changes nothing; an accepted invite is CONFLICT (deactivate the account instead).
+/// ADMIN: revokes a pending invite; accepting it answers that it was revoked, and its mail, if
+/// still waiting in the outbox, is withdrawn. Revoking twice changes nothing; an accepted invite
+/// is CONFLICT (deactivate the account instead).
 #[instrument(skip(db, actor))]
 pub async fn revoke(
     db: &DatabaseConnection,
@@ -158,18 +159,22 @@ pub async fn revoke(
     }
     // Only while nobody has accepted it: the claim in `accept_invite` and this update exclude
     // each other.
+    let txn = db.begin().await?;
     let revoked = invite::Entity::update_many()
         .col_expr(invite::Column::RevokedAt, Expr::value(now))
         .filter(invite::Column::Id.eq(row.id))
         .filter(invite::Column::AcceptedAt.is_null())
         .filter(invite::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
     if revoked.rows_affected != 1 {
         return Err(AppError::Conflict(
             "this invite was accepted already; deactivate the account instead".into(),
         ));
     }
+    // The invite's mail was queued with it, at its `created_at`.
+    mail::cancel_pending(&txn, brand_id, MailKind::Invite, &row.email, row.created_at).await?;
+    txn.commit().await?;
     super::scoped::find_in_brand::<invite::Entity, _>(db, brand_id, id).await
 }
 

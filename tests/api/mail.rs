@@ -318,6 +318,37 @@ async fn without_smtp_mail_is_logged_in_dev_and_queued_otherwise(backend: Backen
         .expect("queued");
     assert_eq!((queued.status.as_str(), queued.attempts), ("PENDING", 0));
     assert!(queued.text_body.contains("accept-invite?token=pgi_"));
+
+    // Revoking the invite withdraws its waiting mail, and no other.
+    invite(&app, &admin, "other@x.test", "ANALYST", None).await;
+    let listed = app
+        .graphql_as(
+            Some(&admin),
+            "{ invites(first: 10) { edges { node { id email } } } }",
+            json!({}),
+        )
+        .await;
+    let id = data(&listed)["invites"]["edges"]
+        .as_array()
+        .and_then(|edges| edges.iter().find(|e| e["node"]["email"] == "queued@x.test"))
+        .map(|e| e["node"]["id"].clone())
+        .expect("the invite is listed");
+    let revoked = app
+        .graphql_as(
+            Some(&admin),
+            "mutation ($id: ID!) { revokeInvite(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    data(&revoked);
+    let rows = outbox(&app).await;
+    let status_of = |to: &str| {
+        rows.iter()
+            .find(|r| r.recipient == to)
+            .map(|r| (r.status.clone(), r.text_body.is_empty()))
+    };
+    assert_eq!(status_of("queued@x.test"), Some(("CANCELLED".into(), true)));
+    assert_eq!(status_of("other@x.test"), Some(("PENDING".into(), false)));
     let _ = mail_message::Entity::find()
         .filter(mail_message::Column::Status.eq("PENDING"))
         .all(&app.db)

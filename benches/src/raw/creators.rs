@@ -31,9 +31,9 @@ const MAX_FIRST: i64 = 100;
 
 pub const SESSION_SQL: &str = r#"SELECT "refresh_tokens"."id", "refresh_tokens"."user_id", "refresh_tokens"."family_id", "refresh_tokens"."token_hash", "refresh_tokens"."expires_at", "refresh_tokens"."used_at", "refresh_tokens"."revoked_at", "refresh_tokens"."created_at" FROM "refresh_tokens" WHERE "refresh_tokens"."family_id" = $1 AND "refresh_tokens"."user_id" = $2 AND "refresh_tokens"."revoked_at" IS NULL AND "refresh_tokens"."expires_at" > $3 LIMIT $4"#;
 
-pub const USER_SQL: &str = r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."role", "users"."brand_id", "users"."last_login_at", "users"."commission_approved_emails", "users"."created_at", "users"."updated_at" FROM "users" WHERE "users"."id" = $1 LIMIT $2"#;
+pub const USER_SQL: &str = r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."role", "users"."brand_id", "users"."last_login_at", "users"."deactivated_at", "users"."commission_approved_emails", "users"."erased_at", "users"."created_at", "users"."updated_at" FROM "users" WHERE "users"."id" = $1 LIMIT $2"#;
 
-const CREATOR_COLUMNS: &str = r#""creators"."id", "creators"."brand_id", "creators"."user_id", "creators"."display_name", "creators"."email", "creators"."email_hash", "creators"."country", "creators"."niches", "creators"."stage", "creators"."vetting_status", "creators"."brand_safety_score", "creators"."vetting_notes", "creators"."followers", "creators"."primary_platform", "creators"."created_at", "creators"."updated_at""#;
+const CREATOR_COLUMNS: &str = r#""creators"."id", "creators"."brand_id", "creators"."user_id", "creators"."display_name", "creators"."email", "creators"."email_hash", "creators"."country", "creators"."niches", "creators"."stage", "creators"."vetting_status", "creators"."brand_safety_score", "creators"."vetting_notes", "creators"."followers", "creators"."primary_platform", "creators"."erased_at", "creators"."created_at", "creators"."updated_at""#;
 
 const CHANNEL_COLUMNS: &str = r#""channels"."id", "channels"."brand_id", "channels"."creator_id", "channels"."platform", "channels"."handle", "channels"."url", "channels"."followers", "channels"."avg_views", "channels"."engagement_rate", "channels"."audience_countries", "channels"."created_at", "channels"."updated_at""#;
 

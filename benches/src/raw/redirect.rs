@@ -13,7 +13,7 @@ use sea_orm::sqlx::{self, Row};
 
 use super::{Pool, RawState};
 
-const LINKS_SQL: &str = r#"SELECT "code", "destination_url", "utm_source", "utm_medium", "utm_campaign", "utm_content" FROM "tracking_links" WHERE "archived_at" IS NULL"#;
+const LINKS_SQL: &str = r#"SELECT "code", "destination_url", "utm_source", "utm_medium", "utm_campaign", "utm_content" FROM "tracking_links" WHERE "archived_at" IS NULL AND "paused_at" IS NULL"#;
 
 /// Stands for the click id while the location is prepared (a click id is 32 hex digits).
 const CLICK_MARK: &str = "00000000000000000000000000000000";

@@ -5,7 +5,10 @@
 pub mod approvals;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 
 use crate::db::entity::mail_message;
 use crate::domain::mail::{MailKind, MailStatus, Rendered};
@@ -90,4 +93,29 @@ pub async fn enqueue<C: ConnectionTrait>(
         "mail queued"
     );
     Ok(row)
+}
+
+/// Withdraws the brand's still-pending `kind` mail to `recipient` queued at `queued_at` (the
+/// time of the change that queued it), clearing its bodies; returns how many it withdrew. A
+/// message the worker is sending at that moment still goes out.
+pub async fn cancel_pending<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    kind: MailKind,
+    recipient: &str,
+    queued_at: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    use mail_message::Column as M;
+    let cancelled = mail_message::Entity::update_many()
+        .col_expr(M::Status, Expr::value(MailStatus::Cancelled.as_str()))
+        .col_expr(M::TextBody, Expr::value(""))
+        .col_expr(M::HtmlBody, Expr::value(""))
+        .filter(M::BrandId.eq(brand_id))
+        .filter(M::Kind.eq(kind.as_str()))
+        .filter(M::Recipient.eq(recipient))
+        .filter(M::CreatedAt.eq(queued_at))
+        .filter(M::Status.eq(MailStatus::Pending.as_str()))
+        .exec(db)
+        .await?;
+    Ok(cancelled.rows_affected)
 }
