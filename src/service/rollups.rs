@@ -6,7 +6,7 @@
 //! Reports over whole days then read these rows instead of the events (see
 //! `service::performance`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -39,6 +39,16 @@ pub(crate) const COUNTER_COLUMNS: [&str; 6] = [
     "revenue_minor",
     "commissions_minor",
 ];
+
+/// A rollup key: a date (a day, or a month's first day) and an enrollment.
+type Key = (NaiveDate, i64);
+
+/// The keys a rebuild has written sketches for so far, by level.
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    days: HashSet<Key>,
+    months: HashSet<Key>,
+}
 
 /// Pending changes to one brand's rollups, applied in one go.
 #[derive(Debug, Default)]
@@ -148,6 +158,28 @@ impl RollupDelta {
     /// follows, a new snapshot under READ COMMITTED, sees what the other writer committed;
     /// SQLite has one writer at a time).
     pub async fn apply<C: ConnectionTrait>(self, db: &C, brand_id: i64) -> Result<(), DbErr> {
+        self.apply_with(db, brand_id, None).await
+    }
+
+    /// [`apply`](Self::apply) in a rebuild, which deleted the brand's rows first: only the
+    /// sketches of keys in `written` (written by an earlier call of the same rebuild) are read
+    /// back, and the keys written now are added to it. Clicks come about in time order, so
+    /// most keys are new and most chunks read nothing.
+    pub async fn apply_in_rebuild<C: ConnectionTrait>(
+        self,
+        db: &C,
+        brand_id: i64,
+        written: &mut Written,
+    ) -> Result<(), DbErr> {
+        self.apply_with(db, brand_id, Some(written)).await
+    }
+
+    async fn apply_with<C: ConnectionTrait>(
+        self,
+        db: &C,
+        brand_id: i64,
+        mut written: Option<&mut Written>,
+    ) -> Result<(), DbErr> {
         let rows: Vec<daily_rollup::ActiveModel> = self
             .counters
             .into_iter()
@@ -176,9 +208,18 @@ impl RollupDelta {
         }
         let visitors: Vec<_> = self.visitors.into_iter().collect();
         for chunk in visitors.chunks(CHUNK) {
-            merge_sketches(db, brand_id, chunk).await?;
+            let known = written.as_deref_mut().map(|w| &mut w.days);
+            merge_sketches(db, brand_id, chunk, known).await?;
         }
-        apply_months(db, brand_id, self.month_counters, self.month_visitors).await?;
+        let known = written.map(|w| &mut w.months);
+        apply_months(
+            db,
+            brand_id,
+            self.month_counters,
+            self.month_visitors,
+            known,
+        )
+        .await?;
         apply_brand(db, brand_id, self.brand_counters, self.brand_visitors).await
     }
 }
@@ -189,6 +230,7 @@ async fn apply_months<C: ConnectionTrait>(
     brand_id: i64,
     counters: BTreeMap<(NaiveDate, i64), Counters>,
     visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
+    mut known: Option<&mut HashSet<Key>>,
 ) -> Result<(), DbErr> {
     use monthly_rollup::Column as M;
     let row = |(month, enrollment_id): (NaiveDate, i64), c: Counters, sketch: Option<Vec<u8>>| {
@@ -221,7 +263,8 @@ async fn apply_months<C: ConnectionTrait>(
     }
     let visitors: Vec<_> = visitors.into_iter().collect();
     for chunk in visitors.chunks(CHUNK) {
-        let mut stored = stored_sketches(db, MONTH_SKETCHES, brand_id, chunk).await?;
+        let mut stored =
+            stored_sketches(db, MONTH_SKETCHES, brand_id, chunk, known.as_deref_mut()).await?;
         let mut rows = Vec::with_capacity(chunk.len());
         for (key, keys) in chunk {
             let sketch = merged(stored.remove(key).flatten().as_deref(), keys)?;
@@ -308,9 +351,10 @@ async fn merge_sketches<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
     chunk: &[((NaiveDate, i64), BTreeSet<String>)],
+    known: Option<&mut HashSet<Key>>,
 ) -> Result<(), DbErr> {
     use daily_sketch::Column as S;
-    let mut stored = stored_sketches(db, DAY_SKETCHES, brand_id, chunk).await?;
+    let mut stored = stored_sketches(db, DAY_SKETCHES, brand_id, chunk, known).await?;
     let mut rows = Vec::with_capacity(chunk.len());
     for (key, keys) in chunk {
         let sketch = merged(stored.remove(key).flatten().as_deref(), keys)?;
@@ -348,22 +392,36 @@ const MONTH_SKETCHES: SketchTable = SketchTable {
     date: "month",
 };
 
-/// The stored sketches of exactly the chunk's keys: the table joined with a `VALUES` list of
-/// the (date, enrollment) pairs, so both backends seek each key in the primary key. (Filtering
-/// by `date IN (..) AND enrollment_id IN (..)` instead made PostgreSQL test every row of the
+/// The stored sketches of the chunk's keys (with `known`, a rebuild's written keys, only of
+/// those in it; the others are added to it): the table joined with a `VALUES` list of the
+/// (date, enrollment) pairs, so that each key is sought in the primary key. (Filtering by
+/// `date IN (..) AND enrollment_id IN (..)` instead made PostgreSQL test every row of the
 /// chunk's days against 400 parameters: a scale-1.0 rebuild did not finish in 8 minutes.)
 async fn stored_sketches<C: ConnectionTrait, T>(
     db: &C,
     sketches: SketchTable,
     brand_id: i64,
-    chunk: &[((NaiveDate, i64), T)],
-) -> Result<HashMap<(NaiveDate, i64), Option<Vec<u8>>>, DbErr> {
-    let keys = Alias::new("keys");
+    chunk: &[(Key, T)],
+    known: Option<&mut HashSet<Key>>,
+) -> Result<HashMap<Key, Option<Vec<u8>>>, DbErr> {
+    let keys: Vec<Key> = match known {
+        None => chunk.iter().map(|(key, _)| *key).collect(),
+        // `insert` is false for a key written before: that one has a stored sketch.
+        Some(known) => chunk
+            .iter()
+            .map(|(key, _)| *key)
+            .filter(|key| !known.insert(*key))
+            .collect(),
+    };
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let listed = Alias::new("keys");
     let (table, date) = (Alias::new(sketches.table), Alias::new(sketches.date));
     let enrollment = Alias::new("enrollment_id");
-    let values = chunk
+    let values = keys
         .iter()
-        .map(|((day, enrollment_id), _)| ValueTuple::Two((*day).into(), (*enrollment_id).into()))
+        .map(|(day, enrollment_id)| ValueTuple::Two((*day).into(), (*enrollment_id).into()))
         .collect();
     let mut select = Query::select();
     select
@@ -373,14 +431,14 @@ async fn stored_sketches<C: ConnectionTrait, T>(
         .from(table.clone())
         .join(
             JoinType::InnerJoin,
-            TableRef::ValuesList(values, keys.clone().into_iden()),
+            TableRef::ValuesList(values, listed.clone().into_iden()),
             Condition::all()
                 .add(Expr::col((table.clone(), Alias::new("brand_id"))).eq(brand_id))
                 .add(
                     Expr::col((table.clone(), date.clone()))
-                        .equals((keys.clone(), Alias::new("column1"))),
+                        .equals((listed.clone(), Alias::new("column1"))),
                 )
-                .add(Expr::col((table, enrollment)).equals((keys, Alias::new("column2")))),
+                .add(Expr::col((table, enrollment)).equals((listed, Alias::new("column2")))),
         );
     let mut stored = HashMap::with_capacity(chunk.len());
     for row in db.query_all(&select).await? {

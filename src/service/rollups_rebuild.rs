@@ -11,19 +11,32 @@ use sea_orm::{
 };
 
 use super::ingest::lock_brand;
-use super::rollups::RollupDelta;
+use super::rollups::{RollupDelta, Written};
 use crate::db::entity::{
     brand, brand_daily_rollup, click, commission, conversion, daily_rollup, daily_sketch,
     monthly_rollup,
 };
 use crate::error::AppError;
 
-/// Events read per statement.
-const PAGE: u64 = 5_000;
+/// How much a rebuild reads and gathers before it writes.
+#[derive(Clone, Copy, Debug)]
+pub struct Batches {
+    /// Events read per statement.
+    pub page: u64,
+    /// Rollup keys gathered from clicks before they are written: clicks come in id order, which
+    /// is about time order, so most days are complete when written and each sketch is written
+    /// once.
+    pub click_keys: usize,
+}
 
-/// Rollup keys gathered from clicks before they are written: clicks come in id order, which is
-/// about time order, so most days are complete when written and each sketch is written once.
-const CLICK_KEYS: usize = 100_000;
+impl Default for Batches {
+    fn default() -> Self {
+        Self {
+            page: 5_000,
+            click_keys: 100_000,
+        }
+    }
+}
 
 /// What a rebuild read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,6 +48,15 @@ pub struct Rebuilt {
 }
 
 pub async fn rebuild(db: &DatabaseConnection, brand_id: i64) -> Result<Rebuilt, AppError> {
+    rebuild_in(db, brand_id, Batches::default()).await
+}
+
+/// [`rebuild`] with other batch sizes (tests use tiny ones, so that keys span batches).
+pub async fn rebuild_in(
+    db: &DatabaseConnection,
+    brand_id: i64,
+    batches: Batches,
+) -> Result<Rebuilt, AppError> {
     let txn = db.begin().await?;
     let brand = lock_brand(&txn, brand_id).await?;
     let tz: chrono_tz::Tz = brand.timezone.parse().map_err(AppError::internal)?;
@@ -54,16 +76,27 @@ pub async fn rebuild(db: &DatabaseConnection, brand_id: i64) -> Result<Rebuilt, 
         .filter(monthly_rollup::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
+    let mut written = Written::default();
     let done = Rebuilt {
-        clicks: add_clicks(&txn, brand_id, tz).await?,
-        conversions: add_pages::<conversion::Entity, _>(&txn, brand_id, |c, delta| {
-            delta.conversion(tz, None, c)
-        })
+        clicks: add_clicks(&txn, brand_id, tz, batches, &mut written).await?,
+        conversions: add_pages::<conversion::Entity, _>(
+            &txn,
+            brand_id,
+            batches.page,
+            &mut written,
+            |c, d| d.conversion(tz, None, c),
+        )
         .await?,
-        commission_lines: add_pages::<commission::Entity, _>(&txn, brand_id, |line, delta| {
-            delta.commission(tz, line);
-            Ok(())
-        })
+        commission_lines: add_pages::<commission::Entity, _>(
+            &txn,
+            brand_id,
+            batches.page,
+            &mut written,
+            |line, delta| {
+                delta.commission(tz, line);
+                Ok(())
+            },
+        )
         .await?,
     };
     txn.commit().await?;
@@ -107,6 +140,8 @@ fn not_indexed(column: Expr) -> Expr {
 async fn add_pages<E, F>(
     txn: &DatabaseTransaction,
     brand_id: i64,
+    page_size: u64,
+    written: &mut Written,
     mut add: F,
 ) -> Result<u64, AppError>
 where
@@ -120,7 +155,7 @@ where
             .filter(not_indexed(Expr::col((E::default(), E::brand_column()))).eq(brand_id))
             .filter(E::id_column().gt(after))
             .order_by_asc(E::id_column())
-            .limit(PAGE)
+            .limit(page_size)
             .all(txn)
             .await?;
         let Some(last) = page.last() else {
@@ -132,7 +167,7 @@ where
             add(event, &mut delta)?;
         }
         read += page.len() as u64;
-        delta.apply(txn, brand_id).await?;
+        delta.apply_in_rebuild(txn, brand_id, written).await?;
     }
 }
 
@@ -141,6 +176,8 @@ async fn add_clicks(
     txn: &DatabaseTransaction,
     brand_id: i64,
     tz: chrono_tz::Tz,
+    batches: Batches,
+    written: &mut Written,
 ) -> Result<u64, AppError> {
     type Row = (i64, Option<i64>, DateTime<Utc>, String);
     let (mut after, mut read) = (0, 0);
@@ -158,12 +195,12 @@ async fn add_clicks(
             .filter(click::Column::IsBot.eq(false))
             .filter(click::Column::Id.gt(after))
             .order_by_asc(click::Column::Id)
-            .limit(PAGE)
+            .limit(batches.page)
             .into_tuple()
             .all(txn)
             .await?;
         let Some(last) = page.last() else {
-            delta.apply(txn, brand_id).await?;
+            delta.apply_in_rebuild(txn, brand_id, written).await?;
             return Ok(read);
         };
         after = last.0;
@@ -171,8 +208,10 @@ async fn add_clicks(
             delta.click(tz, *enrollment_id, *at, false, visitor_key);
         }
         read += page.len() as u64;
-        if delta.len() >= CLICK_KEYS {
-            std::mem::take(&mut delta).apply(txn, brand_id).await?;
+        if delta.len() >= batches.click_keys {
+            std::mem::take(&mut delta)
+                .apply_in_rebuild(txn, brand_id, written)
+                .await?;
         }
     }
 }

@@ -268,6 +268,15 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
         assert_eq!(kept.1, rebuilt.1, "daily visitor sketches, seed {seed}");
         assert_eq!(kept.2, rebuilt.2, "brand-day rollups, seed {seed}");
         assert_eq!(kept.3, rebuilt.3, "monthly rollups, seed {seed}");
+        // Tiny batches: a day's visitors span several writes, whose sketches are read back.
+        let tiny = rollups_rebuild::Batches {
+            page: 7,
+            click_keys: 1,
+        };
+        rollups_rebuild::rebuild_in(&app.db, db_id(&w.brand_a), tiny)
+            .await
+            .unwrap();
+        assert_eq!(rebuilt, snapshot(&app).await, "tiny batches, seed {seed}");
         assert_eq!(
             sums_by(&kept.0, |r| (
                 r.brand_id,
