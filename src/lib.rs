@@ -8,6 +8,7 @@
 //! - [`webhooks`]: the outbound webhook delivery worker (the outbox is in [`service`]).
 //! - [`mail`]: the mail worker that sends the outbox of mail over SMTP (the outbox is in
 //!   [`service`]).
+//! - [`poll_loop`]: the loop both workers poll in.
 //! - [`graphql`]: schema, scalars, Relay helpers, per-area types and resolvers.
 //! - [`service`]: tenant-scoped operations on the database.
 //! - [`auth`]: the per-request [`auth::Actor`].
@@ -32,6 +33,7 @@ pub mod global_id;
 pub mod graphql;
 pub mod http;
 pub mod mail;
+pub mod poll_loop;
 pub mod prometheus;
 pub mod service;
 pub mod telemetry;

@@ -89,19 +89,8 @@ impl Worker {
         }
     }
 
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep(self.config.poll_interval) => {}
-                _ = stop.changed() => return,
-            }
-            if *stop.borrow() {
-                return;
-            }
-            if let Err(err) = self.poll().await {
-                tracing::warn!(error = %err, "mail poll failed; retrying next interval");
-            }
-        }
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        crate::poll_loop::every(self.config.poll_interval, stop, "mail", || self.poll()).await;
     }
 
     /// One poll: queues due "commission approved" mail, then sends what is due (at most a
