@@ -15,9 +15,10 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::mail::{self, Links};
+use super::sessions;
 use crate::auth::secrets::{self, RESET_TOKEN_PREFIX};
 use crate::auth::{Actor, Auth, password};
-use crate::db::entity::{password_reset, refresh_token, user};
+use crate::db::entity::{password_reset, user};
 use crate::domain::email;
 use crate::domain::mail::{MailKind, password_reset as reset_mail};
 use crate::error::AppError;
@@ -65,13 +66,7 @@ pub async fn change_password(
     let hash = password::hash(new_password).await?;
     let txn = db.begin().await?;
     set_password(&txn, user_id, hash, now).await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(auth.now()))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::FamilyId.ne(session_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    sessions::end_all(&txn, user_id, Some(session_id), now).await?;
     txn.commit().await?;
     tracing::info!(user_id, "password changed");
     Ok(true)
@@ -149,7 +144,6 @@ pub async fn request_reset(
 #[instrument(skip_all)]
 pub async fn reset(
     db: &DatabaseConnection,
-    auth: &Auth,
     token: &str,
     new_password: String,
     now: DateTime<Utc>,
@@ -180,12 +174,7 @@ pub async fn reset(
         .exec(&txn)
         .await?;
     set_password(&txn, row.user_id, hash, now).await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(auth.now()))
-        .filter(refresh_token::Column::UserId.eq(row.user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    sessions::end_all(&txn, row.user_id, None, now).await?;
     txn.commit().await?;
     tracing::info!(user_id = row.user_id, "password reset");
     Ok(true)

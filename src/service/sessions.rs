@@ -157,18 +157,22 @@ pub async fn is_live<C: ConnectionTrait>(
     Ok(live.is_some())
 }
 
-/// Ends every session of `user_id` (all its refresh-token families) at `now`.
+/// Ends every session of `user_id` (all its refresh-token families) at `now`, but the family
+/// `keep` when given (the caller's own, which stays signed in).
 pub async fn end_all<C: ConnectionTrait>(
     db: &C,
     user_id: i64,
+    keep: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    refresh_token::Entity::update_many()
+    let mut update = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
+        .filter(refresh_token::Column::RevokedAt.is_null());
+    if let Some(family_id) = keep {
+        update = update.filter(refresh_token::Column::FamilyId.ne(family_id));
+    }
+    update.exec(db).await?;
     Ok(())
 }
 

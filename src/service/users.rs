@@ -159,7 +159,7 @@ pub async fn deactivate(
         ..seat(&target)
     };
     ensure_admin_remains(&txn, brand_id, &target, after).await?;
-    sessions::end_all(&txn, target.id, now).await?;
+    sessions::end_all(&txn, target.id, None, now).await?;
     let mut active = target.into_active_model();
     active.deactivated_at = Set(Some(now));
     active.updated_at = Set(now);

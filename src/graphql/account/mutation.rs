@@ -171,7 +171,6 @@ impl AccountMutation {
     ) -> Result<bool, AppError> {
         passwords::reset(
             context::db(ctx)?,
-            context::auth(ctx)?,
             &input.token,
             input.new_password,
             context::now(ctx),

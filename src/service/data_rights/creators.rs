@@ -12,13 +12,11 @@ use sea_orm::{
 use tracing::instrument;
 
 use crate::auth::{Actor, Permission, password};
-use crate::db::entity::{
-    channel, cost, creator, deliverable, enrollment, invite, refresh_token, user,
-};
+use crate::db::entity::{channel, cost, creator, deliverable, enrollment, invite, user};
 use crate::domain::erasure;
 use crate::domain::roster::Stage;
 use crate::error::AppError;
-use crate::service::scoped;
+use crate::service::{scoped, sessions};
 
 /// Erases creator `id` of the caller's brand (ADMIN) at `now`. Erasing an erased record changes
 /// nothing and answers the record as it is.
@@ -128,12 +126,7 @@ async fn release_account(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(txn)
-        .await?;
+    sessions::end_all(txn, user_id, None, now).await?;
     let other_links = creator::Entity::find()
         .filter(creator::Column::UserId.eq(user_id))
         .filter(creator::Column::Id.ne(creator_id))
