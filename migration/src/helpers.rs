@@ -73,3 +73,30 @@ where
     }
     stmt
 }
+
+/// `ALTER TABLE table ADD COLUMN column`: one column a statement, as SQLite adds them.
+pub async fn add_column<T: IntoIden>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    mut column: ColumnDef,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table(table)
+                .add_column(&mut column)
+                .to_owned(),
+        )
+        .await
+}
+
+/// `ALTER TABLE table DROP COLUMN column`, the undoing of [`add_column`].
+pub async fn drop_column<T: IntoIden, C: IntoIden>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    column: C,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+        .await
+}

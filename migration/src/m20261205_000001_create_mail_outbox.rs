@@ -25,7 +25,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{fk, index, unique_index};
+use crate::helpers::{add_column, drop_column, fk, index, unique_index};
 use crate::m20261124_000001_create_tenancy::{Brands, Users};
 
 #[derive(DeriveMigrationName)]
@@ -106,22 +106,20 @@ impl MigrationTrait for Migration {
         manager
             .create_index(index(PasswordResets::Table, &[PasswordResets::UserId]))
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(boolean(UserPrefs::CommissionApprovedEmails).default(true))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Commissions::Table)
-                    .add_column(timestamp_with_time_zone_null(Commissions::MailNotifiedAt))
-                    .to_owned(),
-            )
-            .await?;
+        add_column(
+            manager,
+            Users::Table,
+            boolean(UserPrefs::CommissionApprovedEmails)
+                .default(true)
+                .take(),
+        )
+        .await?;
+        add_column(
+            manager,
+            Commissions::Table,
+            timestamp_with_time_zone_null(Commissions::MailNotifiedAt),
+        )
+        .await?;
         let mark_existing = Query::update()
             .table(Commissions::Table)
             .value(
@@ -147,22 +145,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Commissions::Table)
-                    .drop_column(Commissions::MailNotifiedAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .drop_column(UserPrefs::CommissionApprovedEmails)
-                    .to_owned(),
-            )
-            .await?;
+        drop_column(manager, Commissions::Table, Commissions::MailNotifiedAt).await?;
+        drop_column(manager, Users::Table, UserPrefs::CommissionApprovedEmails).await?;
         manager
             .drop_table(Table::drop().table(PasswordResets::Table).to_owned())
             .await?;

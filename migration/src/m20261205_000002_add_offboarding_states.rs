@@ -14,6 +14,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{add_column, drop_column};
 use crate::m20261124_000001_create_tenancy::Users;
 use crate::m20261124_000004_create_tracking::TrackingLinks;
 
@@ -23,41 +24,23 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(timestamp_with_time_zone_null(Offboarding::DeactivatedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TrackingLinks::Table)
-                    .add_column(timestamp_with_time_zone_null(Offboarding::PausedAt))
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            Users::Table,
+            timestamp_with_time_zone_null(Offboarding::DeactivatedAt),
+        )
+        .await?;
+        add_column(
+            manager,
+            TrackingLinks::Table,
+            timestamp_with_time_zone_null(Offboarding::PausedAt),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TrackingLinks::Table)
-                    .drop_column(Offboarding::PausedAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .drop_column(Offboarding::DeactivatedAt)
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, TrackingLinks::Table, Offboarding::PausedAt).await?;
+        drop_column(manager, Users::Table, Offboarding::DeactivatedAt).await
     }
 }
 

@@ -12,6 +12,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{add_column, drop_column};
 use crate::m20261124_000001_create_tenancy::Users;
 use crate::m20261124_000002_create_roster::Creators;
 
@@ -26,40 +27,22 @@ enum Erasure {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Creators::Table)
-                    .add_column(timestamp_with_time_zone_null(Erasure::ErasedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(timestamp_with_time_zone_null(Erasure::ErasedAt))
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            Creators::Table,
+            timestamp_with_time_zone_null(Erasure::ErasedAt),
+        )
+        .await?;
+        add_column(
+            manager,
+            Users::Table,
+            timestamp_with_time_zone_null(Erasure::ErasedAt),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .drop_column(Erasure::ErasedAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Creators::Table)
-                    .drop_column(Erasure::ErasedAt)
-                    .to_owned(),
-            )
-            .await
+        drop_column(manager, Users::Table, Erasure::ErasedAt).await?;
+        drop_column(manager, Creators::Table, Erasure::ErasedAt).await
     }
 }
