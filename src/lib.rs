@@ -8,7 +8,7 @@
 //! - [`webhooks`]: the outbound webhook delivery worker (the outbox is in [`service`]).
 //! - [`mail`]: the mail worker that sends the outbox of mail over SMTP (the outbox is in
 //!   [`service`]).
-//! - [`poll_loop`]: the loop both workers poll in.
+//! - [`poll_loop`]: the loop both outbox workers poll in, and the lease of a claimed row.
 //! - [`graphql`]: schema, scalars, Relay helpers, per-area types and resolvers.
 //! - [`service`]: tenant-scoped operations on the database.
 //! - [`auth`]: the per-request [`auth::Actor`].

@@ -1,5 +1,6 @@
-//! The loop of the background workers that poll an outbox (webhook deliveries, mail): one poll
-//! per interval until told to stop; a failed poll is logged and tried again next interval.
+//! What the outbox workers (webhook deliveries, mail) share: the loop, one poll per interval
+//! until told to stop (a failed poll is logged and tried again next interval), and the lease
+//! of a claimed row.
 
 use std::future::Future;
 use std::time::Duration;
@@ -31,4 +32,11 @@ pub async fn every<F, Fut>(
             tracing::warn!(worker = what, error = %err, "poll failed; retrying next interval");
         }
     }
+}
+
+/// How long a row an outbox worker claimed is left alone by the other processes: the
+/// attempt's timeout plus a margin.
+pub fn lease(attempt_timeout: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(attempt_timeout + Duration::from_secs(30))
+        .unwrap_or(chrono::Duration::minutes(5))
 }

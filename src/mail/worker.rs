@@ -17,6 +17,7 @@ use crate::db::entity::mail_message;
 use crate::domain::mail::MailStatus;
 use crate::domain::webhook::{backoff, with_jitter};
 use crate::error::AppError;
+use crate::poll_loop;
 use crate::service::mail::{Links, approvals};
 
 /// Commission lines announced per poll at most (a backlog drains over several polls).
@@ -90,7 +91,7 @@ impl Worker {
     }
 
     pub async fn run(self, stop: watch::Receiver<bool>) {
-        crate::poll_loop::every(self.config.poll_interval, stop, "mail", || self.poll()).await;
+        poll_loop::every(self.config.poll_interval, stop, "mail", || self.poll()).await;
     }
 
     /// One poll: queues due "commission approved" mail, then sends what is due (at most a
@@ -117,17 +118,12 @@ impl Worker {
         Ok(count)
     }
 
-    fn lease(&self) -> chrono::Duration {
-        let lease = self.config.send_timeout + std::time::Duration::from_secs(30);
-        chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5))
-    }
-
     async fn attempt(&self, message: mail_message::Model) -> Result<(), DbErr> {
         let now = self.clock.now();
         let claimed = mail_message::Entity::update_many()
             .col_expr(
                 mail_message::Column::NextAttemptAt,
-                Expr::value(now + self.lease()),
+                Expr::value(now + poll_loop::lease(self.config.send_timeout)),
             )
             .filter(mail_message::Column::Id.eq(message.id))
             .filter(mail_message::Column::Status.eq(MailStatus::Pending.as_str()))

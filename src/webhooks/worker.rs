@@ -2,7 +2,6 @@
 //! outcome (and the endpoint's run of failures).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -19,6 +18,7 @@ use crate::db::entity::{webhook_delivery, webhook_endpoint};
 use crate::domain::webhook::{DeliveryStatus, EventType, backoff, signature_header, with_jitter};
 use crate::error::AppError;
 use crate::global_id::{NodeKind, encode};
+use crate::poll_loop;
 use crate::service::webhooks::approvals;
 
 /// Commission lines announced per poll at most (a backlog drains over several polls).
@@ -76,7 +76,7 @@ impl Worker {
     }
 
     pub async fn run(self, stop: watch::Receiver<bool>) {
-        crate::poll_loop::every(self.config.poll_interval, stop, "webhooks", || self.poll()).await;
+        poll_loop::every(self.config.poll_interval, stop, "webhooks", || self.poll()).await;
     }
 
     /// One poll: announces approved commission lines, then sends what is due (at most a
@@ -110,18 +110,12 @@ impl Worker {
         Ok(count)
     }
 
-    /// How long a claimed row is left alone: the request plus a margin.
-    fn lease(&self) -> chrono::Duration {
-        let lease = self.config.request_timeout + Duration::from_secs(30);
-        chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5))
-    }
-
     async fn attempt(&self, delivery: webhook_delivery::Model) -> Result<(), DbErr> {
         let now = self.clock.now();
         let claimed = webhook_delivery::Entity::update_many()
             .col_expr(
                 webhook_delivery::Column::NextAttemptAt,
-                Expr::value(now + self.lease()),
+                Expr::value(now + poll_loop::lease(self.config.request_timeout)),
             )
             .filter(webhook_delivery::Column::Id.eq(delivery.id))
             .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
