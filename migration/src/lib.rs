@@ -17,6 +17,7 @@ pub mod m20261204_000001_create_visitor_sketches;
 pub mod m20261205_000001_create_mail_outbox;
 pub mod m20261205_000002_add_offboarding_states;
 pub mod m20261205_000003_add_erasure_marks;
+pub mod m20261206_000001_create_week_levels;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_create_mail_outbox::Migration),
             Box::new(m20261205_000002_add_offboarding_states::Migration),
             Box::new(m20261205_000003_add_erasure_marks::Migration),
+            Box::new(m20261206_000001_create_week_levels::Migration),
         ]
     }
 }

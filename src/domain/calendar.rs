@@ -142,6 +142,45 @@ pub fn split_months(first: NaiveDate, end: NaiveDate) -> MonthSplit {
     }
 }
 
+/// A run of whole periods of one grain: `[from, to)`, both period starts.
+pub type Span = (Grain, NaiveDate, NaiveDate);
+
+/// Whole days `[first, end)` covered by as few rollup periods as the report allows: whole
+/// calendar months inside them (when `months`), then whole weeks, Monday to Sunday, inside what
+/// is left (when `weeks`), then days. A quarter from a Saturday is 2 months, 3 weeks and 8 days
+/// (13 periods) instead of 90 days. The spans do not overlap and cover `[first, end)` exactly.
+pub fn cover(first: NaiveDate, end: NaiveDate, months: bool, weeks: bool) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let days = if months {
+        let split = split_months(first, end);
+        spans.extend(split.months.map(|(a, b)| (Grain::Month, a, b)));
+        split.days
+    } else if first < end {
+        vec![(first, end)]
+    } else {
+        Vec::new()
+    };
+    for (a, b) in days {
+        let week_from = if a.weekday() == chrono::Weekday::Mon {
+            a
+        } else {
+            period_start(a, Grain::Week) + Duration::days(7)
+        };
+        let week_to = period_start(b, Grain::Week);
+        if !weeks || week_from >= week_to {
+            spans.push((Grain::Day, a, b));
+            continue;
+        }
+        spans.push((Grain::Week, week_from, week_to));
+        for (x, y) in [(a, week_from), (week_to, b)] {
+            if x < y {
+                spans.push((Grain::Day, x, y));
+            }
+        }
+    }
+    spans
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -297,6 +336,75 @@ mod tests {
                 prop_assert!(local_midnight(a, tz) >= from);
                 prop_assert!(local_midnight(b, tz) <= to);
             }
+        }
+    }
+
+    /// The periods `cover` gives, counted, and the days they hold.
+    fn periods(spans: &[Span]) -> (usize, Vec<NaiveDate>) {
+        let (mut count, mut days) = (0, Vec::new());
+        for &(grain, from, to) in spans {
+            let mut at = from;
+            while at < to {
+                let next = match grain {
+                    Grain::Day => at + Duration::days(1),
+                    Grain::Week => at + Duration::days(7),
+                    Grain::Month => at.checked_add_months(chrono::Months::new(1)).unwrap(),
+                };
+                assert_eq!(
+                    period_start(at, grain),
+                    at,
+                    "{grain:?} span starts mid-period"
+                );
+                days.extend(at.iter_days().take_while(|d| *d < next));
+                count += 1;
+                at = next;
+            }
+            assert_eq!(at, to, "{grain:?} span ends mid-period");
+        }
+        days.sort();
+        (count, days)
+    }
+
+    #[test]
+    fn a_quarter_is_two_months_three_weeks_and_eight_days() {
+        // 2026-09-05 is a Saturday; 2026-12-04 the range's end (exclusive).
+        let spans = cover(date("2026-09-05"), date("2026-12-04"), true, true);
+        assert_eq!(
+            spans,
+            [
+                (Grain::Month, date("2026-10-01"), date("2026-12-01")),
+                (Grain::Week, date("2026-09-07"), date("2026-09-28")),
+                (Grain::Day, date("2026-09-05"), date("2026-09-07")),
+                (Grain::Day, date("2026-09-28"), date("2026-10-01")),
+                (Grain::Day, date("2026-12-01"), date("2026-12-04")),
+            ]
+        );
+        assert_eq!(periods(&spans).0, 13);
+        // A WEEK report: whole weeks, the days around them.
+        let spans = cover(date("2026-09-05"), date("2026-12-04"), false, true);
+        assert_eq!(periods(&spans).0, 2 + 12 + 4);
+        // A DAY report: days.
+        let spans = cover(date("2026-09-05"), date("2026-12-04"), false, false);
+        assert_eq!(
+            spans,
+            [(Grain::Day, date("2026-09-05"), date("2026-12-04"))]
+        );
+        assert!(cover(date("2026-09-05"), date("2026-09-05"), true, true).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn a_cover_holds_every_day_once(
+            start in 0i64..800,
+            len in 0i64..400,
+            months in any::<bool>(),
+            weeks in any::<bool>(),
+        ) {
+            let first = date("2025-01-01") + Duration::days(start);
+            let end = first + Duration::days(len);
+            let (_, days) = periods(&cover(first, end, months, weeks));
+            let expected: Vec<NaiveDate> = first.iter_days().take(len as usize).collect();
+            prop_assert_eq!(days, expected);
         }
     }
 }

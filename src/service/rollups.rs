@@ -1,8 +1,10 @@
 //! Keeps the rollups in step with the events, inside the transaction that writes the event: a
 //! click, a conversion (and every later change to it: refunds, a late earlier order that makes
-//! it not new), a commission line. Three levels: per enrollment and day (`daily_rollups`, with
-//! the day's visitor sketch in `daily_sketches`), per enrollment and month (`monthly_rollups`)
-//! and per brand and day (`brand_daily_rollups`), the last two with sums and sketch in one row.
+//! it not new), a commission line. Per enrollment: by day (`daily_rollups`, with the day's
+//! visitor sketch in `daily_sketches`), by week (`weekly_rollups`) and by calendar month
+//! (`monthly_rollups`); for the whole brand by day, week and month (`brand_daily_rollups`,
+//! `brand_weekly_rollups`, `brand_monthly_rollups`); the coarser levels keep sums and sketch in
+//! one row.
 //! Reports over whole days then read these rows instead of the events (see
 //! `service::performance`).
 
@@ -11,13 +13,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, IntoIden, JoinType, OnConflict, Query, TableRef, ValueTuple,
+    Alias, Condition, Expr, ExprTrait, IntoIden, JoinType, OnConflict, Query, SimpleExpr, TableRef,
+    ValueTuple,
 };
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityName, EntityTrait, IdenStatic};
 
-use crate::db::entity::{
-    brand_daily_rollup, commission, conversion, daily_rollup, daily_sketch, monthly_rollup,
-};
+use crate::db::entity::{commission, conversion, daily_rollup, daily_sketch};
 use crate::domain::calendar::{Grain, local_day, period_start};
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::metrics::{ConversionFacts, Counters, conversion_counters};
@@ -40,36 +41,107 @@ pub(crate) const COUNTER_COLUMNS: [&str; 6] = [
     "commissions_minor",
 ];
 
-/// A rollup key: a date (a day, or a month's first day) and an enrollment.
+/// A rollup key: a date (a day, or a period's first day) and an enrollment.
 type Key = (NaiveDate, i64);
+
+/// A level of the rollups kept beside the daily ones: its table (sums and sketch in one row)
+/// and date column (the period's first day).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Level {
+    pub table: &'static str,
+    pub date: &'static str,
+    pub grain: Grain,
+}
+
+/// Per enrollment and week (Monday to Sunday) / calendar month of the brand's timezone.
+pub(crate) const WEEKS: Level = Level {
+    table: "weekly_rollups",
+    date: "week",
+    grain: Grain::Week,
+};
+pub(crate) const MONTHS: Level = Level {
+    table: "monthly_rollups",
+    date: "month",
+    grain: Grain::Month,
+};
+/// The whole brand per day, week and month.
+pub(crate) const BRAND_DAYS: Level = Level {
+    table: "brand_daily_rollups",
+    date: "day",
+    grain: Grain::Day,
+};
+pub(crate) const BRAND_WEEKS: Level = Level {
+    table: "brand_weekly_rollups",
+    date: "week",
+    grain: Grain::Week,
+};
+pub(crate) const BRAND_MONTHS: Level = Level {
+    table: "brand_monthly_rollups",
+    date: "month",
+    grain: Grain::Month,
+};
+
+/// The sketches of each (day, enrollment), in a table of their own.
+const DAY_SKETCHES: Level = Level {
+    table: "daily_sketches",
+    date: "day",
+    grain: Grain::Day,
+};
 
 /// The keys a rebuild has written sketches for so far, by level.
 #[derive(Debug, Default)]
 pub(crate) struct Written {
     days: HashSet<Key>,
+    weeks: HashSet<Key>,
     months: HashSet<Key>,
+}
+
+/// Changes to one level: counters and new visitors by key.
+#[derive(Debug, Default)]
+struct Changes<K> {
+    counters: BTreeMap<K, Counters>,
+    visitors: BTreeMap<K, BTreeSet<String>>,
+}
+
+impl<K: Ord> Changes<K> {
+    fn add(&mut self, key: K, counters: &Counters) {
+        self.counters.entry(key).or_default().add(counters);
+    }
+
+    fn visitor(&mut self, key: K, visitor_key: &str) {
+        self.visitors
+            .entry(key)
+            .or_default()
+            .insert(visitor_key.to_owned());
+    }
 }
 
 /// Pending changes to one brand's rollups, applied in one go.
 #[derive(Debug, Default)]
 pub(crate) struct RollupDelta {
-    counters: BTreeMap<(NaiveDate, i64), Counters>,
-    visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
-    /// The same changes by month (its first day) and enrollment.
-    month_counters: BTreeMap<(NaiveDate, i64), Counters>,
-    month_visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
-    /// The same changes summed over the brand, by day.
-    brand_counters: BTreeMap<NaiveDate, Counters>,
-    brand_visitors: BTreeMap<NaiveDate, BTreeSet<String>>,
+    /// By day and enrollment (`daily_rollups`, `daily_sketches`).
+    days: Changes<Key>,
+    /// The same changes by week and by month (their first day) and enrollment.
+    weeks: Changes<Key>,
+    months: Changes<Key>,
+    /// The same changes summed over the brand, by day, week and month.
+    brand: [Changes<NaiveDate>; 3],
 }
+
+/// The brand levels, in the order of [`RollupDelta::brand`].
+const BRAND_LEVELS: [Level; 3] = [BRAND_DAYS, BRAND_WEEKS, BRAND_MONTHS];
 
 impl RollupDelta {
     pub fn add(&mut self, day: NaiveDate, enrollment_id: Option<i64>, counters: &Counters) {
-        let key = (day, enrollment_id.unwrap_or(NO_ENROLLMENT));
-        self.counters.entry(key).or_default().add(counters);
-        let month = (period_start(day, Grain::Month), key.1);
-        self.month_counters.entry(month).or_default().add(counters);
-        self.brand_counters.entry(day).or_default().add(counters);
+        let enrollment_id = enrollment_id.unwrap_or(NO_ENROLLMENT);
+        self.days.add((day, enrollment_id), counters);
+        self.weeks
+            .add((period_start(day, Grain::Week), enrollment_id), counters);
+        self.months
+            .add((period_start(day, Grain::Month), enrollment_id), counters);
+        for (level, changes) in BRAND_LEVELS.iter().zip(&mut self.brand) {
+            changes.add(period_start(day, level.grain), counters);
+        }
     }
 
     /// A stored click (bots count for nothing).
@@ -91,18 +163,16 @@ impl RollupDelta {
         };
         self.add(day, enrollment_id, &one);
         let enrollment_id = enrollment_id.unwrap_or(NO_ENROLLMENT);
-        self.visitors
-            .entry((day, enrollment_id))
-            .or_default()
-            .insert(visitor_key.to_owned());
-        self.month_visitors
-            .entry((period_start(day, Grain::Month), enrollment_id))
-            .or_default()
-            .insert(visitor_key.to_owned());
-        self.brand_visitors
-            .entry(day)
-            .or_default()
-            .insert(visitor_key.to_owned());
+        self.days.visitor((day, enrollment_id), visitor_key);
+        self.weeks
+            .visitor((period_start(day, Grain::Week), enrollment_id), visitor_key);
+        self.months.visitor(
+            (period_start(day, Grain::Month), enrollment_id),
+            visitor_key,
+        );
+        for (level, changes) in BRAND_LEVELS.iter().zip(&mut self.brand) {
+            changes.visitor(period_start(day, level.grain), visitor_key);
+        }
     }
 
     /// A conversion changed from `before` (none: new) to `after`.
@@ -143,20 +213,20 @@ impl RollupDelta {
 
     /// Keys with changes so far (the rebuild writes its delta when it grows large).
     pub fn len(&self) -> usize {
-        self.counters.len()
+        self.days.counters.len()
     }
 
     /// Writes the changes: counters are added to existing rows (upsert), new visitors merged
-    /// into the day's sketches. Keys are written in order, so concurrent writers lock rows in the
-    /// same order. A key whose changes net to zero (a sale refunded in the same batch) still
+    /// into the period's sketches. Keys are written in order, so concurrent writers lock rows in
+    /// the same order. A key whose changes net to zero (a sale refunded in the same batch) still
     /// gets its row: the report has a row for every enrollment and day with events, as when the
     /// events are read raw.
     ///
     /// A sketch is read, merged and written back. Two writers cannot lose each other's
     /// visitors: every key with visitors also has a click counted, and the counter upsert
-    /// comes first and locks that `daily_rollups` row until commit (PostgreSQL: the read that
-    /// follows, a new snapshot under READ COMMITTED, sees what the other writer committed;
-    /// SQLite has one writer at a time).
+    /// comes first and locks that row until commit (PostgreSQL: the read that follows, a new
+    /// snapshot under READ COMMITTED, sees what the other writer committed; SQLite has one
+    /// writer at a time).
     pub async fn apply<C: ConnectionTrait>(self, db: &C, brand_id: i64) -> Result<(), DbErr> {
         self.apply_with(db, brand_id, None).await
     }
@@ -181,6 +251,7 @@ impl RollupDelta {
         mut written: Option<&mut Written>,
     ) -> Result<(), DbErr> {
         let rows: Vec<daily_rollup::ActiveModel> = self
+            .days
             .counters
             .into_iter()
             .map(|((day, enrollment_id), c)| daily_rollup::ActiveModel {
@@ -198,137 +269,155 @@ impl RollupDelta {
         for chunk in rows.chunks(CHUNK) {
             use daily_rollup::Column as R;
             daily_rollup::Entity::insert_many(chunk.to_vec())
-                .on_conflict(add_on_conflict::<daily_rollup::Entity>([
-                    R::BrandId,
-                    R::Day,
-                    R::EnrollmentId,
-                ]))
+                .on_conflict(add_on_conflict(
+                    daily_rollup::Entity.table_name(),
+                    &[
+                        R::BrandId.as_str(),
+                        R::Day.as_str(),
+                        R::EnrollmentId.as_str(),
+                    ],
+                ))
                 .exec_without_returning(db)
                 .await?;
         }
-        let visitors: Vec<_> = self.visitors.into_iter().collect();
+        let visitors: Vec<_> = self.days.visitors.into_iter().collect();
         for chunk in visitors.chunks(CHUNK) {
             let known = written.as_deref_mut().map(|w| &mut w.days);
             merge_sketches(db, brand_id, chunk, known).await?;
         }
+        let known = written.as_deref_mut().map(|w| &mut w.weeks);
+        apply_level(db, brand_id, WEEKS, self.weeks, known).await?;
         let known = written.map(|w| &mut w.months);
-        apply_months(
-            db,
-            brand_id,
-            self.month_counters,
-            self.month_visitors,
-            known,
-        )
-        .await?;
-        apply_brand(db, brand_id, self.brand_counters, self.brand_visitors).await
+        apply_level(db, brand_id, MONTHS, self.months, known).await?;
+        for (level, changes) in BRAND_LEVELS.into_iter().zip(self.brand) {
+            apply_brand(db, brand_id, level, changes).await?;
+        }
+        Ok(())
     }
 }
 
-/// The month level: counters upserted, then the months' sketches merged a chunk at a time.
-async fn apply_months<C: ConnectionTrait>(
+/// A coarser level per enrollment: counters upserted, then the periods' sketches merged a
+/// chunk at a time.
+async fn apply_level<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
-    counters: BTreeMap<(NaiveDate, i64), Counters>,
-    visitors: BTreeMap<(NaiveDate, i64), BTreeSet<String>>,
+    level: Level,
+    changes: Changes<Key>,
     mut known: Option<&mut HashSet<Key>>,
 ) -> Result<(), DbErr> {
-    use monthly_rollup::Column as M;
-    let row = |(month, enrollment_id): (NaiveDate, i64), c: Counters, sketch: Option<Vec<u8>>| {
-        monthly_rollup::ActiveModel {
-            brand_id: Set(brand_id),
-            month: Set(month),
-            enrollment_id: Set(enrollment_id),
-            clicks: Set(c.clicks),
-            sales: Set(c.sales),
-            leads: Set(c.leads),
-            new_customers: Set(c.new_customers),
-            revenue_minor: Set(c.revenue_minor),
-            commissions_minor: Set(c.commissions_minor),
-            sketch: Set(sketch),
-        }
-    };
-    let rows: Vec<_> = counters
-        .into_iter()
-        .map(|(key, c)| row(key, c, None))
-        .collect();
+    let key_columns = ["brand_id", level.date, "enrollment_id"];
+    let rows: Vec<_> = changes.counters.into_iter().collect();
     for chunk in rows.chunks(CHUNK) {
-        monthly_rollup::Entity::insert_many(chunk.to_vec())
-            .on_conflict(add_on_conflict::<monthly_rollup::Entity>([
-                M::BrandId,
-                M::Month,
-                M::EnrollmentId,
-            ]))
-            .exec_without_returning(db)
-            .await?;
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(level.table))
+            .columns(
+                key_columns
+                    .into_iter()
+                    .chain(COUNTER_COLUMNS)
+                    .map(Alias::new),
+            )
+            .on_conflict(add_on_conflict(level.table, &key_columns));
+        for ((date, enrollment_id), c) in chunk {
+            let mut values: Vec<SimpleExpr> =
+                vec![brand_id.into(), (*date).into(), (*enrollment_id).into()];
+            values.extend(counter_values(c));
+            insert.values(values).map_err(sql_error)?;
+        }
+        db.execute(&insert).await?;
     }
-    let visitors: Vec<_> = visitors.into_iter().collect();
+    let visitors: Vec<_> = changes.visitors.into_iter().collect();
     for chunk in visitors.chunks(CHUNK) {
-        let mut stored =
-            stored_sketches(db, MONTH_SKETCHES, brand_id, chunk, known.as_deref_mut()).await?;
-        let mut rows = Vec::with_capacity(chunk.len());
+        let mut stored = stored_sketches(db, level, brand_id, chunk, known.as_deref_mut()).await?;
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(level.table))
+            .columns(key_columns.into_iter().chain(["sketch"]).map(Alias::new))
+            .on_conflict(
+                OnConflict::columns(key_columns.map(Alias::new))
+                    .update_column(Alias::new("sketch"))
+                    .to_owned(),
+            );
         for (key, keys) in chunk {
             let sketch = merged(stored.remove(key).flatten().as_deref(), keys)?;
             // The row exists (its clicks were counted above): only the sketch is set.
-            rows.push(row(*key, Counters::default(), Some(sketch)));
+            insert
+                .values([brand_id.into(), key.0.into(), key.1.into(), sketch.into()])
+                .map_err(sql_error)?;
         }
-        monthly_rollup::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([M::BrandId, M::Month, M::EnrollmentId])
-                    .update_column(M::Sketch)
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+        db.execute(&insert).await?;
     }
     Ok(())
 }
 
-/// The brand-wide level: counters upserted, then each day's sketch merged (few days per write).
+/// A brand-wide level: counters upserted, then each period's sketch merged (few periods per
+/// write).
 async fn apply_brand<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
-    counters: BTreeMap<NaiveDate, Counters>,
-    visitors: BTreeMap<NaiveDate, BTreeSet<String>>,
+    level: Level,
+    changes: Changes<NaiveDate>,
 ) -> Result<(), DbErr> {
-    use brand_daily_rollup::Column as B;
-    let rows: Vec<brand_daily_rollup::ActiveModel> = counters
-        .into_iter()
-        .map(|(day, c)| brand_daily_rollup::ActiveModel {
-            brand_id: Set(brand_id),
-            day: Set(day),
-            clicks: Set(c.clicks),
-            sales: Set(c.sales),
-            leads: Set(c.leads),
-            new_customers: Set(c.new_customers),
-            revenue_minor: Set(c.revenue_minor),
-            commissions_minor: Set(c.commissions_minor),
-            sketch: Set(None),
-        })
-        .collect();
+    let (table, date) = (Alias::new(level.table), Alias::new(level.date));
+    let key_columns = ["brand_id", level.date];
+    let rows: Vec<_> = changes.counters.into_iter().collect();
     for chunk in rows.chunks(CHUNK) {
-        brand_daily_rollup::Entity::insert_many(chunk.to_vec())
-            .on_conflict(add_on_conflict::<brand_daily_rollup::Entity>([
-                B::BrandId,
-                B::Day,
-            ]))
-            .exec_without_returning(db)
-            .await?;
+        let mut insert = Query::insert();
+        insert
+            .into_table(table.clone())
+            .columns(
+                key_columns
+                    .into_iter()
+                    .chain(COUNTER_COLUMNS)
+                    .map(Alias::new),
+            )
+            .on_conflict(add_on_conflict(level.table, &key_columns));
+        for (day, c) in chunk {
+            let mut values: Vec<SimpleExpr> = vec![brand_id.into(), (*day).into()];
+            values.extend(counter_values(c));
+            insert.values(values).map_err(sql_error)?;
+        }
+        db.execute(&insert).await?;
     }
-    for (day, keys) in visitors {
-        // Every day with visitors has a click counted above, so its row exists and is locked.
-        let stored = brand_daily_rollup::Entity::find_by_id((brand_id, day))
-            .one(db)
-            .await?
-            .and_then(|row| row.sketch);
+    for (start, keys) in changes.visitors {
+        // Every period with visitors has a click counted above, so its row exists and is
+        // locked.
+        let mut select = Query::select();
+        select
+            .column(Alias::new("sketch"))
+            .from(table.clone())
+            .and_where(Expr::col(Alias::new("brand_id")).eq(brand_id))
+            .and_where(Expr::col(date.clone()).eq(start));
+        let stored = match db.query_one(&select).await? {
+            Some(row) => row.try_get::<Option<Vec<u8>>>("", "sketch")?,
+            None => None,
+        };
         let sketch = merged(stored.as_deref(), &keys)?;
-        brand_daily_rollup::Entity::update_many()
-            .col_expr(B::Sketch, Expr::value(sketch))
-            .filter(B::BrandId.eq(brand_id))
-            .filter(B::Day.eq(day))
-            .exec(db)
-            .await?;
+        let mut update = Query::update();
+        update
+            .table(table.clone())
+            .value(Alias::new("sketch"), sketch)
+            .and_where(Expr::col(Alias::new("brand_id")).eq(brand_id))
+            .and_where(Expr::col(date.clone()).eq(start));
+        db.execute(&update).await?;
     }
     Ok(())
+}
+
+fn counter_values(c: &Counters) -> [SimpleExpr; 6] {
+    [
+        c.clicks.into(),
+        c.sales.into(),
+        c.leads.into(),
+        c.new_customers.into(),
+        c.revenue_minor.into(),
+        c.commissions_minor.into(),
+    ]
+}
+
+/// A statement that could not be built (a programming error, reported as such).
+fn sql_error(e: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("rollup statement: {e}"))
 }
 
 /// A stored sketch (or a new one) with `visitor_keys` added, serialized. A stored sketch that
@@ -376,22 +465,6 @@ async fn merge_sketches<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A table of sketches keyed by brand, a date and enrollment.
-struct SketchTable {
-    table: &'static str,
-    date: &'static str,
-}
-
-const DAY_SKETCHES: SketchTable = SketchTable {
-    table: "daily_sketches",
-    date: "day",
-};
-
-const MONTH_SKETCHES: SketchTable = SketchTable {
-    table: "monthly_rollups",
-    date: "month",
-};
-
 /// The stored sketches of the chunk's keys (with `known`, a rebuild's written keys, only of
 /// those in it; the others are added to it): the table joined with a `VALUES` list of the
 /// (date, enrollment) pairs, so that each key is sought in the primary key. (Filtering by
@@ -399,7 +472,7 @@ const MONTH_SKETCHES: SketchTable = SketchTable {
 /// chunk's days against 400 parameters: a scale-1.0 rebuild did not finish in 8 minutes.)
 async fn stored_sketches<C: ConnectionTrait, T>(
     db: &C,
-    sketches: SketchTable,
+    sketches: Level,
     brand_id: i64,
     chunk: &[(Key, T)],
     known: Option<&mut HashSet<Key>>,
@@ -454,12 +527,12 @@ async fn stored_sketches<C: ConnectionTrait, T>(
 }
 
 /// `ON CONFLICT (key) DO UPDATE SET c = table.c + excluded.c` for every counter.
-fn add_on_conflict<E: EntityTrait>(key: impl IntoIterator<Item = E::Column>) -> OnConflict {
-    let mut on_conflict = OnConflict::columns(key);
+fn add_on_conflict(table: &str, key: &[&str]) -> OnConflict {
+    let mut on_conflict = OnConflict::columns(key.iter().map(|column| Alias::new(*column)));
     for column in COUNTER_COLUMNS {
         on_conflict.value(
             Alias::new(column),
-            Expr::col((E::default(), Alias::new(column)))
+            Expr::col((Alias::new(table), Alias::new(column)))
                 .add(Expr::col((Alias::new("excluded"), Alias::new(column)))),
         );
     }

@@ -13,8 +13,8 @@ use sea_orm::{
 use super::ingest::lock_brand;
 use super::rollups::{RollupDelta, Written};
 use crate::db::entity::{
-    brand, brand_daily_rollup, click, commission, conversion, daily_rollup, daily_sketch,
-    monthly_rollup,
+    brand, brand_daily_rollup, brand_monthly_rollup, brand_weekly_rollup, click, commission,
+    conversion, daily_rollup, daily_sketch, monthly_rollup, weekly_rollup,
 };
 use crate::error::AppError;
 
@@ -74,6 +74,18 @@ pub async fn rebuild_in(
         .await?;
     monthly_rollup::Entity::delete_many()
         .filter(monthly_rollup::Column::BrandId.eq(brand_id))
+        .exec(&txn)
+        .await?;
+    weekly_rollup::Entity::delete_many()
+        .filter(weekly_rollup::Column::BrandId.eq(brand_id))
+        .exec(&txn)
+        .await?;
+    brand_weekly_rollup::Entity::delete_many()
+        .filter(brand_weekly_rollup::Column::BrandId.eq(brand_id))
+        .exec(&txn)
+        .await?;
+    brand_monthly_rollup::Entity::delete_many()
+        .filter(brand_monthly_rollup::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
     let mut written = Written::default();

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, TimeZone, Utc};
-use partnergraph::db::entity::{brand_daily_rollup, daily_rollup, daily_sketch, monthly_rollup};
+use partnergraph::db::entity::{daily_rollup, daily_sketch};
+use partnergraph::domain::calendar::{Grain, period_start};
 use partnergraph::domain::uniques::VisitorSketch;
 use partnergraph::service::rollups_rebuild;
 use rand::rngs::StdRng;
@@ -21,28 +22,40 @@ use crate::on_both_backends;
 /// A day's sketch, as the count it gives (the bytes may differ with arrival order).
 type SketchCount = (i64, chrono::NaiveDate, i64, i64);
 
-/// What the rollups hold: enrollment-day sums, their visitor counts, and the brand-day level
-/// (sums and visitor count).
-type Snapshot = (
-    Vec<daily_rollup::Model>,
-    Vec<SketchCount>,
-    Vec<(brand_daily_rollup::Model, Option<i64>)>,
-    Vec<(monthly_rollup::Model, Option<i64>)>,
-);
+/// A row of a coarser level: (brand, period start, enrollment; 0 for a brand level), its sums,
+/// and its visitor count.
+type LevelRow = ((i64, chrono::NaiveDate, i64), [i64; 6], Option<i64>);
+
+/// The coarser levels: table, date column, grain, whether by enrollment.
+const LEVELS: [(&str, &str, Grain, bool); 5] = [
+    ("weekly_rollups", "week", Grain::Week, true),
+    ("monthly_rollups", "month", Grain::Month, true),
+    ("brand_daily_rollups", "day", Grain::Day, false),
+    ("brand_weekly_rollups", "week", Grain::Week, false),
+    ("brand_monthly_rollups", "month", Grain::Month, false),
+];
+
+/// What the rollups hold: enrollment-day sums, their visitor counts, and every coarser level.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    days: Vec<daily_rollup::Model>,
+    day_sketches: Vec<SketchCount>,
+    levels: BTreeMap<&'static str, Vec<LevelRow>>,
+}
 
 fn count_of(sketch: Option<&[u8]>) -> Option<i64> {
     sketch.map(|bytes| VisitorSketch::from_bytes(bytes).unwrap().count())
 }
 
 async fn snapshot(app: &TestApp) -> Snapshot {
-    let rollups = daily_rollup::Entity::find()
+    let days = daily_rollup::Entity::find()
         .order_by_asc(daily_rollup::Column::BrandId)
         .order_by_asc(daily_rollup::Column::Day)
         .order_by_asc(daily_rollup::Column::EnrollmentId)
         .all(&app.db)
         .await
         .unwrap();
-    let visitors = daily_sketch::Entity::find()
+    let day_sketches = daily_sketch::Entity::find()
         .order_by_asc(daily_sketch::Column::BrandId)
         .order_by_asc(daily_sketch::Column::Day)
         .order_by_asc(daily_sketch::Column::EnrollmentId)
@@ -55,47 +68,59 @@ async fn snapshot(app: &TestApp) -> Snapshot {
             (row.brand_id, row.day, row.enrollment_id, count)
         })
         .collect();
-    let brand_days = brand_daily_rollup::Entity::find()
-        .order_by_asc(brand_daily_rollup::Column::BrandId)
-        .order_by_asc(brand_daily_rollup::Column::Day)
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|row| {
-            let count = count_of(row.sketch.as_deref());
-            (
-                brand_daily_rollup::Model {
-                    sketch: None,
-                    ..row
-                },
-                count,
-            )
-        })
-        .collect();
-    let months = monthly_rollup::Entity::find()
-        .order_by_asc(monthly_rollup::Column::BrandId)
-        .order_by_asc(monthly_rollup::Column::Month)
-        .order_by_asc(monthly_rollup::Column::EnrollmentId)
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|row| {
-            let count = count_of(row.sketch.as_deref());
-            (
-                monthly_rollup::Model {
-                    sketch: None,
-                    ..row
-                },
-                count,
-            )
-        })
-        .collect();
-    (rollups, visitors, brand_days, months)
+    let mut levels = BTreeMap::new();
+    for (table, date, _, by_enrollment) in LEVELS {
+        levels.insert(table, level_rows(app, table, date, by_enrollment).await);
+    }
+    Snapshot {
+        days,
+        day_sketches,
+        levels,
+    }
 }
 
-/// The day level's counters summed by `key` (the brand's day, or the enrollment's month).
+async fn level_rows(app: &TestApp, table: &str, date: &str, by_enrollment: bool) -> Vec<LevelRow> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let enrollment = if by_enrollment {
+        "enrollment_id"
+    } else {
+        "CAST(0 AS BIGINT)"
+    };
+    let sql = format!(
+        "SELECT brand_id, {date} AS start, {enrollment} AS enrollment_id, clicks, sales, leads, \
+         new_customers, revenue_minor, commissions_minor, sketch FROM {table} \
+         ORDER BY 1, 2, 3"
+    );
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| {
+            let get = |column: &str| row.try_get::<i64>("", column).unwrap();
+            let key = (
+                get("brand_id"),
+                row.try_get::<chrono::NaiveDate>("", "start").unwrap(),
+                get("enrollment_id"),
+            );
+            let sums = COUNTERS.map(get);
+            let sketch: Option<Vec<u8>> = row.try_get("", "sketch").unwrap();
+            (key, sums, count_of(sketch.as_deref()))
+        })
+        .collect()
+}
+
+const COUNTERS: [&str; 6] = [
+    "clicks",
+    "sales",
+    "leads",
+    "new_customers",
+    "revenue_minor",
+    "commissions_minor",
+];
+
+/// The day level's counters summed by `key` (the brand's period, or the enrollment's).
 fn sums_by<K: Ord>(
     rows: &[daily_rollup::Model],
     key: impl Fn(&daily_rollup::Model) -> K,
@@ -116,42 +141,6 @@ fn sums_by<K: Ord>(
         }
     }
     sums
-}
-
-fn brand_sums_of(
-    rows: &[(brand_daily_rollup::Model, Option<i64>)],
-) -> BTreeMap<(i64, chrono::NaiveDate), [i64; 6]> {
-    rows.iter()
-        .map(|(r, _)| {
-            let sums = [
-                r.clicks,
-                r.sales,
-                r.leads,
-                r.new_customers,
-                r.revenue_minor,
-                r.commissions_minor,
-            ];
-            ((r.brand_id, r.day), sums)
-        })
-        .collect()
-}
-
-type MonthKey = (i64, chrono::NaiveDate, i64);
-
-fn month_sums_of(rows: &[(monthly_rollup::Model, Option<i64>)]) -> BTreeMap<MonthKey, [i64; 6]> {
-    rows.iter()
-        .map(|(r, _)| {
-            let sums = [
-                r.clicks,
-                r.sales,
-                r.leads,
-                r.new_customers,
-                r.revenue_minor,
-                r.commissions_minor,
-            ];
-            ((r.brand_id, r.month, r.enrollment_id), sums)
-        })
-        .collect()
 }
 
 async fn setup(app: &TestApp) -> World {
@@ -257,17 +246,23 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
         ingest(&app, &w, sequence(seed)).await;
         // Each seed adds its own events on top of the previous ones.
         let kept = snapshot(&app).await;
-        assert!(!kept.0.is_empty() && !kept.1.is_empty() && !kept.2.is_empty());
-        assert!(!kept.3.is_empty());
+        assert!(!kept.days.is_empty() && !kept.day_sketches.is_empty());
+        for (table, rows) in &kept.levels {
+            assert!(!rows.is_empty(), "{table}");
+        }
         let done = rollups_rebuild::rebuild(&app.db, db_id(&w.brand_a))
             .await
             .unwrap();
         assert!(done.clicks > 0 && done.conversions > 0 && done.commission_lines > 0);
         let rebuilt = snapshot(&app).await;
-        assert_eq!(kept.0, rebuilt.0, "daily rollups, seed {seed}");
-        assert_eq!(kept.1, rebuilt.1, "daily visitor sketches, seed {seed}");
-        assert_eq!(kept.2, rebuilt.2, "brand-day rollups, seed {seed}");
-        assert_eq!(kept.3, rebuilt.3, "monthly rollups, seed {seed}");
+        assert_eq!(kept.days, rebuilt.days, "daily rollups, seed {seed}");
+        assert_eq!(
+            kept.day_sketches, rebuilt.day_sketches,
+            "daily sketches, seed {seed}"
+        );
+        for (table, rows) in &kept.levels {
+            assert_eq!(rows, &rebuilt.levels[table], "{table}, seed {seed}");
+        }
         // Tiny batches: a day's visitors span several writes, whose sketches are read back.
         let tiny = rollups_rebuild::Batches {
             page: 7,
@@ -277,20 +272,18 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
             .await
             .unwrap();
         assert_eq!(rebuilt, snapshot(&app).await, "tiny batches, seed {seed}");
-        assert_eq!(
-            sums_by(&kept.0, |r| (
-                r.brand_id,
-                r.day.with_day(1).unwrap(),
-                r.enrollment_id
-            )),
-            month_sums_of(&kept.3),
-            "month level, seed {seed}"
-        );
-        assert_eq!(
-            sums_by(&kept.0, |r| (r.brand_id, r.day)),
-            brand_sums_of(&kept.2),
-            "brand level, seed {seed}"
-        );
+        // Every coarser level holds the sums of its days.
+        for (table, _, grain, by_enrollment) in LEVELS {
+            let from_days = sums_by(&kept.days, |r| {
+                let enrollment = if by_enrollment { r.enrollment_id } else { 0 };
+                (r.brand_id, period_start(r.day, grain), enrollment)
+            });
+            let stored: BTreeMap<_, _> = kept.levels[table]
+                .iter()
+                .map(|(key, sums, _)| (*key, *sums))
+                .collect();
+            assert_eq!(from_days, stored, "{table} sums, seed {seed}");
+        }
     }
 }
 
@@ -410,3 +403,28 @@ async fn visitor_rows_become_sketches_in_the_migration(app: TestApp) {
 }
 
 on_both_backends!(visitor_rows_become_sketches_in_the_migration);
+
+/// The migration that adds the week levels (and the brand's week and month levels) fills them
+/// from the days already stored: the same sums and visitor counts as kept at ingestion.
+async fn week_levels_are_filled_by_their_migration(app: TestApp) {
+    use migration::{Migrator, MigratorTrait};
+
+    let w = setup(&app).await;
+    ingest(&app, &w, sequence(1)).await;
+    let kept = snapshot(&app).await;
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261206_000001_create_week_levels")
+        .expect("the week-level migration")
+        + 1;
+    Migrator::down(&app.db, Some(steps as u32)).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+    let migrated = snapshot(&app).await;
+    for (table, rows) in &kept.levels {
+        assert!(!rows.is_empty(), "{table}");
+        assert_eq!(rows, &migrated.levels[table], "{table}");
+    }
+}
+
+on_both_backends!(week_levels_are_filled_by_their_migration);

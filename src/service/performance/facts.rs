@@ -6,17 +6,17 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr, UnionType,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
     QueryTrait,
 };
 
 use super::grouping::Dims;
-use crate::db::entity::{
-    brand_daily_rollup, click, commission, conversion, cost, deliverable, enrollment,
-};
-use crate::domain::calendar::{Grain, local_day, split_months, split_range};
+use crate::db::entity::{click, commission, conversion, cost, deliverable, enrollment};
+use crate::domain::calendar::{Grain, cover, local_day, split_range};
 use crate::domain::content::DeliverableStatus;
 use crate::domain::metrics::Counters;
 use crate::error::AppError;
@@ -71,12 +71,7 @@ impl Scope {
         self.dims.grain.is_some()
     }
 
-    /// Whether whole months may be read from the month level (no time grain, or MONTH).
-    fn month_level(&self) -> bool {
-        matches!(self.dims.grain, None | Some(Grain::Month))
-    }
-
-    /// Whole days are read from `brand_daily_rollups` (a row per day) rather than every
+    /// Whole days are read from the brand levels (a row per period) rather than every
     /// enrollment's rows: nothing is grouped or filtered by what an enrollment has.
     pub(super) fn whole_brand(&self) -> bool {
         let d = &self.dims;
@@ -135,13 +130,15 @@ struct RollupSum {
     commissions_minor: i64,
 }
 
-/// A level of the rollups per enrollment: days or calendar months.
+/// A level of the rollups: days, weeks (Monday to Sunday) or calendar months.
 #[derive(Clone, Copy)]
 pub(super) struct Level {
-    /// The table of sums, and the table of visitor sketches.
+    /// The table of sums per enrollment, and the table of its visitor sketches.
     pub table: &'static str,
     pub sketches: &'static str,
-    /// Their date column (a month's is the month's first day).
+    /// The table of the whole brand's sums and sketch.
+    pub brand: &'static str,
+    /// The date column of each (a week's is its Monday, a month's its first day).
     pub date: &'static str,
     grain: Grain,
 }
@@ -149,12 +146,21 @@ pub(super) struct Level {
 pub(super) const DAYS: Level = Level {
     table: "daily_rollups",
     sketches: "daily_sketches",
+    brand: "brand_daily_rollups",
     date: "day",
     grain: Grain::Day,
+};
+pub(super) const WEEKS: Level = Level {
+    table: "weekly_rollups",
+    sketches: "weekly_rollups",
+    brand: "brand_weekly_rollups",
+    date: "week",
+    grain: Grain::Week,
 };
 pub(super) const MONTHS: Level = Level {
     table: "monthly_rollups",
     sketches: "monthly_rollups",
+    brand: "brand_monthly_rollups",
     date: "month",
     grain: Grain::Month,
 };
@@ -164,31 +170,42 @@ impl Level {
     pub(super) fn next(&self, start: NaiveDate) -> Option<NaiveDate> {
         match self.grain {
             Grain::Month => start.checked_add_months(chrono::Months::new(1)),
-            _ => start.succ_opt(),
+            Grain::Week => start.checked_add_days(chrono::Days::new(7)),
+            Grain::Day => start.succ_opt(),
         }
     }
 }
 
 impl Scope {
-    /// The whole days `[first, end)` as ranges of each level: whole calendar months from the
-    /// month level when the report can use them (no time grain, or MONTH), the rest by day.
+    /// The whole days `[first, end)` as ranges of each level: whole calendar months and whole
+    /// weeks from their levels when the report's grain allows (months: none or MONTH; weeks:
+    /// none or WEEK), the rest by day.
     pub(super) fn levels(
         &self,
         first: NaiveDate,
         end: NaiveDate,
     ) -> Vec<(Level, NaiveDate, NaiveDate)> {
-        if !self.month_level() {
-            return vec![(DAYS, first, end)];
-        }
-        let split = split_months(first, end);
-        let months = split.months.map(|(a, b)| (MONTHS, a, b));
-        months
+        let grain = self.dims.grain;
+        let months = matches!(grain, None | Some(Grain::Month));
+        let weeks = matches!(grain, None | Some(Grain::Week));
+        cover(first, end, months, weeks)
             .into_iter()
-            .chain(split.days.into_iter().map(|(a, b)| (DAYS, a, b)))
+            .map(|(grain, from, to)| {
+                let level = match grain {
+                    Grain::Day => DAYS,
+                    Grain::Week => WEEKS,
+                    Grain::Month => MONTHS,
+                };
+                (level, from, to)
+            })
             .collect()
     }
 }
 
+/// The enrollments' sums over whole days, in one statement: the rows of every level's periods
+/// (months, weeks, days; `Scope::levels`) as one `UNION ALL`, summed by enrollment (and period
+/// when the report has a time grain), so a quarter returns a row per enrollment rather than one
+/// per enrollment and level.
 async fn rollups<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
@@ -196,48 +213,32 @@ async fn rollups<C: ConnectionTrait>(
     end: NaiveDate,
     facts: &mut Facts,
 ) -> Result<(), AppError> {
+    let mut periods: Option<SelectStatement> = None;
     for (level, first, end) in scope.levels(first, end) {
-        level_sums(db, scope, level, first, end, facts).await?;
+        let rows = level_rows(scope, level, first, end);
+        match &mut periods {
+            None => periods = Some(rows),
+            Some(union) => {
+                union.union(UnionType::All, rows);
+            }
+        }
     }
-    Ok(())
-}
-
-/// `SUM(column)` as BIGINT (PostgreSQL sums BIGINT as NUMERIC), named after the column.
-fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
-    let sum = Func::cast_as(
-        Func::sum(Expr::col(Alias::new(column))),
-        Alias::new("BIGINT"),
-    );
-    (sum.into(), Alias::new(column))
-}
-
-async fn level_sums<C: ConnectionTrait>(
-    db: &C,
-    scope: &Scope,
-    level: Level,
-    first: NaiveDate,
-    end: NaiveDate,
-    facts: &mut Facts,
-) -> Result<(), AppError> {
-    let (enrollment, date) = (Alias::new("enrollment_id"), Alias::new(level.date));
+    let Some(periods) = periods else {
+        return Ok(());
+    };
+    let (enrollment, day) = (Alias::new("enrollment_id"), Alias::new("day"));
     let mut select = Query::select();
     select
         .column(enrollment.clone())
-        .expr_as(Func::min(Expr::col(date.clone())), Alias::new("day"))
-        .from(Alias::new(level.table))
-        .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
-        .and_where(Expr::col(date.clone()).gte(first))
-        .and_where(Expr::col(date.clone()).lt(end))
-        .group_by_col(enrollment.clone());
+        .expr_as(Func::min(Expr::col(day.clone())), day.clone())
+        .from_subquery(periods, Alias::new("periods"))
+        .group_by_col(enrollment);
     for column in COUNTER_COLUMNS {
         let (sum, alias) = sum_of(column);
         select.expr_as(sum, alias);
     }
     if scope.by_day() {
-        select.group_by_col(date);
-    }
-    if scope.restricted() {
-        select.and_where(Expr::col(enrollment).in_subquery(scope.enrollments()));
+        select.group_by_col(day);
     }
     for row in db.query_all(&select).await? {
         let row = RollupSum::from_query_result(&row, "")?;
@@ -258,7 +259,36 @@ async fn level_sums<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The brand's sums over whole days, by day when the report has a time grain.
+/// `SUM(column)` as BIGINT (PostgreSQL sums BIGINT as NUMERIC), named after the column.
+fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
+    let sum = Func::cast_as(
+        Func::sum(Expr::col(Alias::new(column))),
+        Alias::new("BIGINT"),
+    );
+    (sum.into(), Alias::new(column))
+}
+
+/// The rows of `level` for the periods in `[first, end)`: enrollment, period start (`day`) and
+/// counters.
+fn level_rows(scope: &Scope, level: Level, first: NaiveDate, end: NaiveDate) -> SelectStatement {
+    let (enrollment, date) = (Alias::new("enrollment_id"), Alias::new(level.date));
+    let mut select = Query::select();
+    select
+        .column(enrollment.clone())
+        .expr_as(Expr::col(date.clone()), Alias::new("day"))
+        .columns(COUNTER_COLUMNS.map(Alias::new))
+        .from(Alias::new(level.table))
+        .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
+        .and_where(Expr::col(date.clone()).gte(first))
+        .and_where(Expr::col(date).lt(end));
+    if scope.restricted() {
+        select.and_where(Expr::col(enrollment).in_subquery(scope.enrollments()));
+    }
+    select
+}
+
+/// The brand's sums over whole days, from its day, week and month levels, by period when the
+/// report has a time grain.
 async fn brand_rollups<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
@@ -266,42 +296,46 @@ async fn brand_rollups<C: ConnectionTrait>(
     end: NaiveDate,
     facts: &mut Facts,
 ) -> Result<(), AppError> {
-    use brand_daily_rollup::Column as B;
-    // The sums only: the day's sketch is read when unique clicks are (`uniques.rs`).
-    type Sums = (NaiveDate, i64, i64, i64, i64, i64, i64);
-    let rows: Vec<Sums> = brand_daily_rollup::Entity::find()
-        .select_only()
-        .columns([
-            B::Day,
-            B::Clicks,
-            B::Sales,
-            B::Leads,
-            B::NewCustomers,
-            B::RevenueMinor,
-            B::CommissionsMinor,
-        ])
-        .filter(B::BrandId.eq(scope.brand_id))
-        .filter(B::Day.gte(first))
-        .filter(B::Day.lt(end))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (day, clicks, sales, leads, new_customers, revenue_minor, commissions_minor) in rows {
-        facts.facts.push(Fact {
-            owner: Owner::Brand,
-            day: scope.by_day().then_some(day),
-            counters: Counters {
-                clicks,
-                sales,
-                leads,
-                new_customers,
-                revenue_minor,
-                commissions_minor,
-                ..Counters::default()
-            },
-        });
+    // The sums only: the periods' sketches are read when unique clicks are (`uniques.rs`).
+    for (level, first, end) in scope.levels(first, end) {
+        let date = Alias::new(level.date);
+        let mut select = Query::select();
+        select
+            .expr_as(Expr::col(date.clone()), Alias::new("day"))
+            .columns(COUNTER_COLUMNS.map(Alias::new))
+            .from(Alias::new(level.brand))
+            .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
+            .and_where(Expr::col(date.clone()).gte(first))
+            .and_where(Expr::col(date).lt(end));
+        for row in db.query_all(&select).await? {
+            let row = BrandSum::from_query_result(&row, "")?;
+            facts.facts.push(Fact {
+                owner: Owner::Brand,
+                day: scope.by_day().then_some(row.day),
+                counters: Counters {
+                    clicks: row.clicks,
+                    sales: row.sales,
+                    leads: row.leads,
+                    new_customers: row.new_customers,
+                    revenue_minor: row.revenue_minor,
+                    commissions_minor: row.commissions_minor,
+                    ..Counters::default()
+                },
+            });
+        }
     }
     Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct BrandSum {
+    day: NaiveDate,
+    clicks: i64,
+    sales: i64,
+    leads: i64,
+    new_customers: i64,
+    revenue_minor: i64,
+    commissions_minor: i64,
 }
 
 async fn edge_clicks<C: ConnectionTrait>(

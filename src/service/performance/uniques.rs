@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 
 use super::facts::{Level, Owner, Scope};
 use super::grouping::{Dims, Owners, RowKey};
-use crate::db::entity::{brand_daily_rollup, click};
+use crate::db::entity::click;
 use crate::domain::calendar::{local_day, split_range};
 use crate::domain::uniques::{VisitorCount, VisitorSketch};
 use crate::error::AppError;
@@ -54,22 +54,14 @@ impl Counter {
         };
         let split = split_range(scope.from, scope.to, scope.tz);
         if let Some((first, end)) = split.days.filter(|_| scope.whole_brand()) {
-            use brand_daily_rollup::Column as B;
-            let rows: Vec<(NaiveDate, Option<Vec<u8>>)> = brand_daily_rollup::Entity::find()
-                .select_only()
-                .columns([B::Day, B::Sketch])
-                .filter(B::BrandId.eq(scope.brand_id))
-                .filter(B::Day.gte(first))
-                .filter(B::Day.lt(end))
-                .into_tuple()
-                .all(db)
-                .await?;
-            for (day, bytes) in rows {
-                self.add_stored(bytes, dims, || key_of(Owner::Brand, day))?;
+            for (level, first, end) in scope.levels(first, end) {
+                for (start, bytes) in brand_sketches(db, scope, level, first, end).await? {
+                    self.add_stored(bytes, dims, || key_of(Owner::Brand, start))?;
+                }
             }
         } else if let Some((first, end)) = split.days {
             for (level, first, end) in scope.levels(first, end) {
-                // A day (or a month) at a time: a quarter of a large program is millions of
+                // A period at a time: a quarter of a large program is millions of
                 // sketches, never all held (a row stream costs 3-5 us a row more on SQLite).
                 // A restricted report (some campaigns or creators) reads few: one statement
                 // (a statement a day cost PostgreSQL 90 round trips for one campaign by DAY).
@@ -151,8 +143,35 @@ impl Counter {
     }
 }
 
-/// The stored sketches of the days (`daily_sketches`) or months (`monthly_rollups`) of the scope
-/// in `[from, to)`.
+/// The whole brand's stored sketches of the periods of `level` in `[from, to)`.
+async fn brand_sketches<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    level: Level,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, Option<Vec<u8>>)>, AppError> {
+    let date_column = Alias::new(level.date);
+    let mut select = Query::select();
+    select
+        .expr_as(Expr::col(date_column.clone()), Alias::new("date"))
+        .column(Alias::new("sketch"))
+        .from(Alias::new(level.brand))
+        .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
+        .and_where(Expr::col(date_column.clone()).gte(from))
+        .and_where(Expr::col(date_column).lt(to));
+    let mut rows = Vec::new();
+    for row in db.query_all(&select).await? {
+        rows.push((
+            row.try_get::<NaiveDate>("", "date")?,
+            row.try_get::<Option<Vec<u8>>>("", "sketch")?,
+        ));
+    }
+    Ok(rows)
+}
+
+/// The stored sketches per enrollment of the periods of `level` (`daily_sketches`,
+/// `weekly_rollups` or `monthly_rollups`) of the scope in `[from, to)`.
 async fn sketches<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
