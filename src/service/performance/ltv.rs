@@ -107,7 +107,7 @@ pub async fn ltv(
         .iter()
         .filter_map(|(p, _)| p.enrollment_id)
         .collect();
-    let owners = super::owners_of(db, enrollment_ids, HashSet::new(), true).await?;
+    let owners = super::owners_of(db, brand_id, enrollment_ids, HashSet::new(), true).await?;
     let restriction = Restriction {
         campaign_ids: filter
             .campaign_ids
