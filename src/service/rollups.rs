@@ -16,9 +16,9 @@ use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, IntoIden, JoinType, OnConflict, Query, SimpleExpr, TableRef,
     ValueTuple,
 };
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityName, EntityTrait, IdenStatic};
+use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::db::entity::{commission, conversion, daily_rollup, daily_sketch};
+use crate::db::entity::{commission, conversion};
 use crate::domain::calendar::{Grain, local_day, period_start};
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::metrics::{ConversionFacts, Counters, conversion_counters};
@@ -44,48 +44,53 @@ pub(crate) const COUNTER_COLUMNS: [&str; 6] = [
 /// A rollup key: a date (a day, or a period's first day) and an enrollment.
 type Key = (NaiveDate, i64);
 
-/// A level of the rollups kept beside the daily ones: its table (sums and sketch in one row)
-/// and date column (the period's first day).
+/// A level of the rollups: its table of sums, its table of sketches (the same table for the
+/// brand levels, whose rows hold both) and their date column (the period's first day).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Level {
     pub table: &'static str,
+    pub sketches: &'static str,
     pub date: &'static str,
     pub grain: Grain,
 }
 
-/// Per enrollment and week (Monday to Sunday) / calendar month of the brand's timezone.
+/// Per enrollment and local day, week (Monday to Sunday) and calendar month.
+pub(crate) const DAYS: Level = Level {
+    table: "daily_rollups",
+    sketches: "daily_sketches",
+    date: "day",
+    grain: Grain::Day,
+};
 pub(crate) const WEEKS: Level = Level {
     table: "weekly_rollups",
+    sketches: "weekly_sketches",
     date: "week",
     grain: Grain::Week,
 };
 pub(crate) const MONTHS: Level = Level {
     table: "monthly_rollups",
+    sketches: "monthly_sketches",
     date: "month",
     grain: Grain::Month,
 };
 /// The whole brand per day, week and month.
 pub(crate) const BRAND_DAYS: Level = Level {
     table: "brand_daily_rollups",
+    sketches: "brand_daily_rollups",
     date: "day",
     grain: Grain::Day,
 };
 pub(crate) const BRAND_WEEKS: Level = Level {
     table: "brand_weekly_rollups",
+    sketches: "brand_weekly_rollups",
     date: "week",
     grain: Grain::Week,
 };
 pub(crate) const BRAND_MONTHS: Level = Level {
     table: "brand_monthly_rollups",
+    sketches: "brand_monthly_rollups",
     date: "month",
     grain: Grain::Month,
-};
-
-/// The sketches of each (day, enrollment), in a table of their own.
-const DAY_SKETCHES: Level = Level {
-    table: "daily_sketches",
-    date: "day",
-    grain: Grain::Day,
 };
 
 /// The keys a rebuild has written sketches for so far, by level.
@@ -94,6 +99,16 @@ pub(crate) struct Written {
     days: HashSet<Key>,
     weeks: HashSet<Key>,
     months: HashSet<Key>,
+}
+
+impl Written {
+    fn of(&mut self, grain: Grain) -> &mut HashSet<Key> {
+        match grain {
+            Grain::Day => &mut self.days,
+            Grain::Week => &mut self.weeks,
+            Grain::Month => &mut self.months,
+        }
+    }
 }
 
 /// Changes to one level: counters and new visitors by key.
@@ -119,26 +134,22 @@ impl<K: Ord> Changes<K> {
 /// Pending changes to one brand's rollups, applied in one go.
 #[derive(Debug, Default)]
 pub(crate) struct RollupDelta {
-    /// By day and enrollment (`daily_rollups`, `daily_sketches`).
-    days: Changes<Key>,
-    /// The same changes by week and by month (their first day) and enrollment.
-    weeks: Changes<Key>,
-    months: Changes<Key>,
+    /// By enrollment and day, week and month (the period's first day).
+    enrollment: [Changes<Key>; 3],
     /// The same changes summed over the brand, by day, week and month.
     brand: [Changes<NaiveDate>; 3],
 }
 
-/// The brand levels, in the order of [`RollupDelta::brand`].
+/// The levels, in the order of [`RollupDelta`]'s arrays.
+const ENROLLMENT_LEVELS: [Level; 3] = [DAYS, WEEKS, MONTHS];
 const BRAND_LEVELS: [Level; 3] = [BRAND_DAYS, BRAND_WEEKS, BRAND_MONTHS];
 
 impl RollupDelta {
     pub fn add(&mut self, day: NaiveDate, enrollment_id: Option<i64>, counters: &Counters) {
         let enrollment_id = enrollment_id.unwrap_or(NO_ENROLLMENT);
-        self.days.add((day, enrollment_id), counters);
-        self.weeks
-            .add((period_start(day, Grain::Week), enrollment_id), counters);
-        self.months
-            .add((period_start(day, Grain::Month), enrollment_id), counters);
+        for (level, changes) in ENROLLMENT_LEVELS.iter().zip(&mut self.enrollment) {
+            changes.add((period_start(day, level.grain), enrollment_id), counters);
+        }
         for (level, changes) in BRAND_LEVELS.iter().zip(&mut self.brand) {
             changes.add(period_start(day, level.grain), counters);
         }
@@ -163,13 +174,9 @@ impl RollupDelta {
         };
         self.add(day, enrollment_id, &one);
         let enrollment_id = enrollment_id.unwrap_or(NO_ENROLLMENT);
-        self.days.visitor((day, enrollment_id), visitor_key);
-        self.weeks
-            .visitor((period_start(day, Grain::Week), enrollment_id), visitor_key);
-        self.months.visitor(
-            (period_start(day, Grain::Month), enrollment_id),
-            visitor_key,
-        );
+        for (level, changes) in ENROLLMENT_LEVELS.iter().zip(&mut self.enrollment) {
+            changes.visitor((period_start(day, level.grain), enrollment_id), visitor_key);
+        }
         for (level, changes) in BRAND_LEVELS.iter().zip(&mut self.brand) {
             changes.visitor(period_start(day, level.grain), visitor_key);
         }
@@ -213,7 +220,7 @@ impl RollupDelta {
 
     /// Keys with changes so far (the rebuild writes its delta when it grows large).
     pub fn len(&self) -> usize {
-        self.days.counters.len()
+        self.enrollment[0].counters.len()
     }
 
     /// Writes the changes: counters are added to existing rows (upsert), new visitors merged
@@ -250,45 +257,10 @@ impl RollupDelta {
         brand_id: i64,
         mut written: Option<&mut Written>,
     ) -> Result<(), DbErr> {
-        let rows: Vec<daily_rollup::ActiveModel> = self
-            .days
-            .counters
-            .into_iter()
-            .map(|((day, enrollment_id), c)| daily_rollup::ActiveModel {
-                brand_id: Set(brand_id),
-                day: Set(day),
-                enrollment_id: Set(enrollment_id),
-                clicks: Set(c.clicks),
-                sales: Set(c.sales),
-                leads: Set(c.leads),
-                new_customers: Set(c.new_customers),
-                revenue_minor: Set(c.revenue_minor),
-                commissions_minor: Set(c.commissions_minor),
-            })
-            .collect();
-        for chunk in rows.chunks(CHUNK) {
-            use daily_rollup::Column as R;
-            daily_rollup::Entity::insert_many(chunk.to_vec())
-                .on_conflict(add_on_conflict(
-                    daily_rollup::Entity.table_name(),
-                    &[
-                        R::BrandId.as_str(),
-                        R::Day.as_str(),
-                        R::EnrollmentId.as_str(),
-                    ],
-                ))
-                .exec_without_returning(db)
-                .await?;
+        for (level, changes) in ENROLLMENT_LEVELS.into_iter().zip(self.enrollment) {
+            let known = written.as_deref_mut().map(|w| w.of(level.grain));
+            apply_level(db, brand_id, level, changes, known).await?;
         }
-        let visitors: Vec<_> = self.days.visitors.into_iter().collect();
-        for chunk in visitors.chunks(CHUNK) {
-            let known = written.as_deref_mut().map(|w| &mut w.days);
-            merge_sketches(db, brand_id, chunk, known).await?;
-        }
-        let known = written.as_deref_mut().map(|w| &mut w.weeks);
-        apply_level(db, brand_id, WEEKS, self.weeks, known).await?;
-        let known = written.map(|w| &mut w.months);
-        apply_level(db, brand_id, MONTHS, self.months, known).await?;
         for (level, changes) in BRAND_LEVELS.into_iter().zip(self.brand) {
             apply_brand(db, brand_id, level, changes).await?;
         }
@@ -296,8 +268,8 @@ impl RollupDelta {
     }
 }
 
-/// A coarser level per enrollment: counters upserted, then the periods' sketches merged a
-/// chunk at a time.
+/// A level per enrollment: counters upserted, then the periods' new visitors merged into their
+/// stored sketches (or new ones) a chunk at a time.
 async fn apply_level<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
@@ -331,7 +303,7 @@ async fn apply_level<C: ConnectionTrait>(
         let mut stored = stored_sketches(db, level, brand_id, chunk, known.as_deref_mut()).await?;
         let mut insert = Query::insert();
         insert
-            .into_table(Alias::new(level.table))
+            .into_table(Alias::new(level.sketches))
             .columns(key_columns.into_iter().chain(["sketch"]).map(Alias::new))
             .on_conflict(
                 OnConflict::columns(key_columns.map(Alias::new))
@@ -340,7 +312,6 @@ async fn apply_level<C: ConnectionTrait>(
             );
         for (key, keys) in chunk {
             let sketch = merged(stored.remove(key).flatten().as_deref(), keys)?;
-            // The row exists (its clicks were counted above): only the sketch is set.
             insert
                 .values([brand_id.into(), key.0.into(), key.1.into(), sketch.into()])
                 .map_err(sql_error)?;
@@ -435,36 +406,6 @@ fn merged(stored: Option<&[u8]>, visitor_keys: &BTreeSet<String>) -> Result<Vec<
     Ok(sketch.to_bytes())
 }
 
-/// Adds each key's new visitors to its stored sketch (or a new one) and writes it back.
-async fn merge_sketches<C: ConnectionTrait>(
-    db: &C,
-    brand_id: i64,
-    chunk: &[((NaiveDate, i64), BTreeSet<String>)],
-    known: Option<&mut HashSet<Key>>,
-) -> Result<(), DbErr> {
-    use daily_sketch::Column as S;
-    let mut stored = stored_sketches(db, DAY_SKETCHES, brand_id, chunk, known).await?;
-    let mut rows = Vec::with_capacity(chunk.len());
-    for (key, keys) in chunk {
-        let sketch = merged(stored.remove(key).flatten().as_deref(), keys)?;
-        rows.push(daily_sketch::ActiveModel {
-            brand_id: Set(brand_id),
-            day: Set(key.0),
-            enrollment_id: Set(key.1),
-            sketch: Set(sketch),
-        });
-    }
-    daily_sketch::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([S::BrandId, S::Day, S::EnrollmentId])
-                .update_column(S::Sketch)
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
-}
-
 /// The stored sketches of the chunk's keys (with `known`, a rebuild's written keys, only of
 /// those in it; the others are added to it): the table joined with a `VALUES` list of the
 /// (date, enrollment) pairs, so that each key is sought in the primary key. (Filtering by
@@ -490,7 +431,7 @@ async fn stored_sketches<C: ConnectionTrait, T>(
         return Ok(HashMap::new());
     }
     let listed = Alias::new("keys");
-    let (table, date) = (Alias::new(sketches.table), Alias::new(sketches.date));
+    let (table, date) = (Alias::new(sketches.sketches), Alias::new(sketches.date));
     let enrollment = Alias::new("enrollment_id");
     let values = keys
         .iter()

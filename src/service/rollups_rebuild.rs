@@ -14,7 +14,8 @@ use super::ingest::lock_brand;
 use super::rollups::{RollupDelta, Written};
 use crate::db::entity::{
     brand, brand_daily_rollup, brand_monthly_rollup, brand_weekly_rollup, click, commission,
-    conversion, daily_rollup, daily_sketch, monthly_rollup, weekly_rollup,
+    conversion, daily_rollup, daily_sketch, monthly_rollup, monthly_sketch, weekly_rollup,
+    weekly_sketch,
 };
 use crate::error::AppError;
 
@@ -76,8 +77,16 @@ pub async fn rebuild_in(
         .filter(monthly_rollup::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
+    monthly_sketch::Entity::delete_many()
+        .filter(monthly_sketch::Column::BrandId.eq(brand_id))
+        .exec(&txn)
+        .await?;
     weekly_rollup::Entity::delete_many()
         .filter(weekly_rollup::Column::BrandId.eq(brand_id))
+        .exec(&txn)
+        .await?;
+    weekly_sketch::Entity::delete_many()
+        .filter(weekly_sketch::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
     brand_weekly_rollup::Entity::delete_many()

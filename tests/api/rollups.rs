@@ -26,13 +26,26 @@ type SketchCount = (i64, chrono::NaiveDate, i64, i64);
 /// and its visitor count.
 type LevelRow = ((i64, chrono::NaiveDate, i64), [i64; 6], Option<i64>);
 
-/// The coarser levels: table, date column, grain, whether by enrollment.
-const LEVELS: [(&str, &str, Grain, bool); 5] = [
-    ("weekly_rollups", "week", Grain::Week, true),
-    ("monthly_rollups", "month", Grain::Month, true),
-    ("brand_daily_rollups", "day", Grain::Day, false),
-    ("brand_weekly_rollups", "week", Grain::Week, false),
-    ("brand_monthly_rollups", "month", Grain::Month, false),
+/// The coarser levels: table, its sketches' table (`None`: in its rows), date column, grain,
+/// whether by enrollment.
+const LEVELS: [(&str, Option<&str>, &str, Grain, bool); 5] = [
+    (
+        "weekly_rollups",
+        Some("weekly_sketches"),
+        "week",
+        Grain::Week,
+        true,
+    ),
+    (
+        "monthly_rollups",
+        Some("monthly_sketches"),
+        "month",
+        Grain::Month,
+        true,
+    ),
+    ("brand_daily_rollups", None, "day", Grain::Day, false),
+    ("brand_weekly_rollups", None, "week", Grain::Week, false),
+    ("brand_monthly_rollups", None, "month", Grain::Month, false),
 ];
 
 /// What the rollups hold: enrollment-day sums, their visitor counts, and every coarser level.
@@ -69,8 +82,11 @@ async fn snapshot(app: &TestApp) -> Snapshot {
         })
         .collect();
     let mut levels = BTreeMap::new();
-    for (table, date, _, by_enrollment) in LEVELS {
-        levels.insert(table, level_rows(app, table, date, by_enrollment).await);
+    for (table, sketches, date, _, by_enrollment) in LEVELS {
+        levels.insert(
+            table,
+            level_rows(app, table, sketches, date, by_enrollment).await,
+        );
     }
     Snapshot {
         days,
@@ -79,17 +95,33 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     }
 }
 
-async fn level_rows(app: &TestApp, table: &str, date: &str, by_enrollment: bool) -> Vec<LevelRow> {
+async fn level_rows(
+    app: &TestApp,
+    table: &str,
+    sketches: Option<&str>,
+    date: &str,
+    by_enrollment: bool,
+) -> Vec<LevelRow> {
     use sea_orm::{ConnectionTrait, Statement};
     let enrollment = if by_enrollment {
-        "enrollment_id"
+        "r.enrollment_id"
     } else {
         "CAST(0 AS BIGINT)"
     };
+    let (sketch, join) = match sketches {
+        Some(sketches) => (
+            "s.sketch",
+            format!(
+                "LEFT JOIN {sketches} s ON s.brand_id = r.brand_id AND s.{date} = r.{date} \
+                 AND s.enrollment_id = r.enrollment_id"
+            ),
+        ),
+        None => ("r.sketch", String::new()),
+    };
     let sql = format!(
-        "SELECT brand_id, {date} AS start, {enrollment} AS enrollment_id, clicks, sales, leads, \
-         new_customers, revenue_minor, commissions_minor, sketch FROM {table} \
-         ORDER BY 1, 2, 3"
+        "SELECT r.brand_id, r.{date} AS start, {enrollment} AS enrollment_id, r.clicks, r.sales, \
+         r.leads, r.new_customers, r.revenue_minor, r.commissions_minor, {sketch} AS sketch \
+         FROM {table} r {join} ORDER BY 1, 2, 3"
     );
     let rows = app
         .db
@@ -249,6 +281,8 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
         assert!(!kept.days.is_empty() && !kept.day_sketches.is_empty());
         for (table, rows) in &kept.levels {
             assert!(!rows.is_empty(), "{table}");
+            let visitors = rows.iter().filter_map(|(_, _, count)| *count).sum::<i64>();
+            assert!(visitors > 0, "{table}: no visitors in its sketches");
         }
         let done = rollups_rebuild::rebuild(&app.db, db_id(&w.brand_a))
             .await
@@ -273,7 +307,7 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
             .unwrap();
         assert_eq!(rebuilt, snapshot(&app).await, "tiny batches, seed {seed}");
         // Every coarser level holds the sums of its days.
-        for (table, _, grain, by_enrollment) in LEVELS {
+        for (table, _, _, grain, by_enrollment) in LEVELS {
             let from_days = sums_by(&kept.days, |r| {
                 let enrollment = if by_enrollment { r.enrollment_id } else { 0 };
                 (r.brand_id, period_start(r.day, grain), enrollment)

@@ -3,8 +3,8 @@
 use sea_orm::entity::prelude::*;
 
 /// The additive counters of one enrollment in one week (Monday to Sunday) of the brand's timezone
-/// (`week`: its Monday; the sum of the week's `daily_rollups` rows) and a sketch of the
-/// week's distinct visitors (`None` until it has one). `enrollment_id` 0: no enrollment.
+/// (`week`: its Monday; the sum of the week's `daily_rollups` rows); its visitors are in
+/// `weekly_sketches`. `enrollment_id` 0: no enrollment.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "weekly_rollups")]
 pub struct Model {
@@ -20,7 +20,6 @@ pub struct Model {
     pub new_customers: i64,
     pub revenue_minor: i64,
     pub commissions_minor: i64,
-    pub sketch: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

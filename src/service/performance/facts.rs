@@ -20,7 +20,7 @@ use crate::domain::calendar::{Grain, cover, local_day, split_range};
 use crate::domain::content::DeliverableStatus;
 use crate::domain::metrics::Counters;
 use crate::error::AppError;
-use crate::service::rollups::{COUNTER_COLUMNS, NO_ENROLLMENT, counters_of};
+use crate::service::rollups::{self, COUNTER_COLUMNS, NO_ENROLLMENT, counters_of};
 
 /// Who an event belongs to: an enrollment (clicks, conversions, lines, deliverables), a
 /// campaign and maybe a creator (costs), or the whole brand (its brand-level rollups).
@@ -130,45 +130,33 @@ struct RollupSum {
     commissions_minor: i64,
 }
 
-/// A level of the rollups: days, weeks (Monday to Sunday) or calendar months.
+/// A level of the rollups: days, weeks (Monday to Sunday) or calendar months, per enrollment
+/// (`enrollment.table` for the sums, `enrollment.sketches` for the visitors) and for the whole
+/// brand (`brand.table`, sums and sketch in one row).
 #[derive(Clone, Copy)]
 pub(super) struct Level {
-    /// The table of sums per enrollment, and the table of its visitor sketches.
-    pub table: &'static str,
-    pub sketches: &'static str,
-    /// The table of the whole brand's sums and sketch.
-    pub brand: &'static str,
-    /// The date column of each (a week's is its Monday, a month's its first day).
-    pub date: &'static str,
-    grain: Grain,
+    pub enrollment: rollups::Level,
+    pub brand: rollups::Level,
 }
 
-pub(super) const DAYS: Level = Level {
-    table: "daily_rollups",
-    sketches: "daily_sketches",
-    brand: "brand_daily_rollups",
-    date: "day",
-    grain: Grain::Day,
-};
-pub(super) const WEEKS: Level = Level {
-    table: "weekly_rollups",
-    sketches: "weekly_rollups",
-    brand: "brand_weekly_rollups",
-    date: "week",
-    grain: Grain::Week,
-};
-pub(super) const MONTHS: Level = Level {
-    table: "monthly_rollups",
-    sketches: "monthly_rollups",
-    brand: "brand_monthly_rollups",
-    date: "month",
-    grain: Grain::Month,
-};
-
 impl Level {
+    fn of(grain: Grain) -> Self {
+        let (enrollment, brand) = match grain {
+            Grain::Day => (rollups::DAYS, rollups::BRAND_DAYS),
+            Grain::Week => (rollups::WEEKS, rollups::BRAND_WEEKS),
+            Grain::Month => (rollups::MONTHS, rollups::BRAND_MONTHS),
+        };
+        Self { enrollment, brand }
+    }
+
+    /// The date column of both tables (a week's is its Monday, a month's its first day).
+    pub(super) fn date(&self) -> &'static str {
+        self.enrollment.date
+    }
+
     /// The start of the period after the one starting on `start`.
     pub(super) fn next(&self, start: NaiveDate) -> Option<NaiveDate> {
-        match self.grain {
+        match self.enrollment.grain {
             Grain::Month => start.checked_add_months(chrono::Months::new(1)),
             Grain::Week => start.checked_add_days(chrono::Days::new(7)),
             Grain::Day => start.succ_opt(),
@@ -190,14 +178,7 @@ impl Scope {
         let weeks = matches!(grain, None | Some(Grain::Week));
         cover(first, end, months, weeks)
             .into_iter()
-            .map(|(grain, from, to)| {
-                let level = match grain {
-                    Grain::Day => DAYS,
-                    Grain::Week => WEEKS,
-                    Grain::Month => MONTHS,
-                };
-                (level, from, to)
-            })
+            .map(|(grain, from, to)| (Level::of(grain), from, to))
             .collect()
     }
 }
@@ -271,13 +252,13 @@ fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
 /// The rows of `level` for the periods in `[first, end)`: enrollment, period start (`day`) and
 /// counters.
 fn level_rows(scope: &Scope, level: Level, first: NaiveDate, end: NaiveDate) -> SelectStatement {
-    let (enrollment, date) = (Alias::new("enrollment_id"), Alias::new(level.date));
+    let (enrollment, date) = (Alias::new("enrollment_id"), Alias::new(level.date()));
     let mut select = Query::select();
     select
         .column(enrollment.clone())
         .expr_as(Expr::col(date.clone()), Alias::new("day"))
         .columns(COUNTER_COLUMNS.map(Alias::new))
-        .from(Alias::new(level.table))
+        .from(Alias::new(level.enrollment.table))
         .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
         .and_where(Expr::col(date.clone()).gte(first))
         .and_where(Expr::col(date).lt(end));
@@ -298,12 +279,12 @@ async fn brand_rollups<C: ConnectionTrait>(
 ) -> Result<(), AppError> {
     // The sums only: the periods' sketches are read when unique clicks are (`uniques.rs`).
     for (level, first, end) in scope.levels(first, end) {
-        let date = Alias::new(level.date);
+        let date = Alias::new(level.date());
         let mut select = Query::select();
         select
             .expr_as(Expr::col(date.clone()), Alias::new("day"))
             .columns(COUNTER_COLUMNS.map(Alias::new))
-            .from(Alias::new(level.brand))
+            .from(Alias::new(level.brand.table))
             .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
             .and_where(Expr::col(date.clone()).gte(first))
             .and_where(Expr::col(date).lt(end));

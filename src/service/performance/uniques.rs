@@ -151,12 +151,12 @@ async fn brand_sketches<C: ConnectionTrait>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(NaiveDate, Option<Vec<u8>>)>, AppError> {
-    let date_column = Alias::new(level.date);
+    let date_column = Alias::new(level.date());
     let mut select = Query::select();
     select
         .expr_as(Expr::col(date_column.clone()), Alias::new("date"))
         .column(Alias::new("sketch"))
-        .from(Alias::new(level.brand))
+        .from(Alias::new(level.brand.sketches))
         .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
         .and_where(Expr::col(date_column.clone()).gte(from))
         .and_where(Expr::col(date_column).lt(to));
@@ -171,7 +171,7 @@ async fn brand_sketches<C: ConnectionTrait>(
 }
 
 /// The stored sketches per enrollment of the periods of `level` (`daily_sketches`,
-/// `weekly_rollups` or `monthly_rollups`) of the scope in `[from, to)`.
+/// `weekly_sketches` or `monthly_sketches`) of the scope in `[from, to)`.
 async fn sketches<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
@@ -179,13 +179,13 @@ async fn sketches<C: ConnectionTrait>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(i64, NaiveDate, Option<Vec<u8>>)>, AppError> {
-    let (enrollment, date_column) = (Alias::new("enrollment_id"), Alias::new(level.date));
+    let (enrollment, date_column) = (Alias::new("enrollment_id"), Alias::new(level.date()));
     let mut select = Query::select();
     select
         .column(enrollment.clone())
         .expr_as(Expr::col(date_column.clone()), Alias::new("date"))
         .column(Alias::new("sketch"))
-        .from(Alias::new(level.sketches))
+        .from(Alias::new(level.enrollment.sketches))
         .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
         .and_where(Expr::col(date_column.clone()).gte(from))
         .and_where(Expr::col(date_column).lt(to));
