@@ -97,9 +97,11 @@ pub fn build_with_clock(
     let ws_connections = Arc::new(tokio::sync::Semaphore::new(
         config.subscriptions.max_connections,
     ));
+    let origins = Arc::new(http::origins::BrowserOrigins::new(&config.http));
     let state = AppState::new(http::Shared {
         db,
         schema,
+        origins,
         config: Arc::new(config),
         auth,
         tracking,

@@ -11,8 +11,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use partnergraph::config::{
-    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, MailConfig, RateLimitConfig,
-    Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
+    AuthConfig, Config, CorsOrigins, DatabaseConfig, GraphqlConfig, HttpConfig, MailConfig,
+    RateLimitConfig, Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
 use partnergraph::config::{Introspection, LogFormat};
 use partnergraph::http::client_ip::TrustedProxies;
@@ -44,6 +44,7 @@ fn config(url: &str) -> Config {
                 per_ip: 1_000_000,
                 window: Duration::from_secs(60),
             },
+            cors: CorsOrigins::SameOriginOnly,
         },
         auth: AuthConfig {
             jwt_secret: Secret::new(JWT_SECRET),

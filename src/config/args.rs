@@ -55,6 +55,11 @@ pub struct ServeArgs {
     /// Load demo data (implies --dev).
     #[arg(long)]
     pub demo: bool,
+    /// Browser origins allowed to call the API from another origin (CORS), comma-separated exact
+    /// origins such as `https://app.example.com`; `*` only with --dev. Unset: same-origin only
+    /// (any localhost origin with --dev/--demo). See docs/browser.md.
+    #[arg(long, env = "PARTNERGRAPH_CORS_ORIGINS")]
+    pub cors_origins: Option<String>,
     /// Serve GraphiQL at GET /graphiql (on by default in --dev/--demo).
     #[arg(long, env = "PARTNERGRAPH_GRAPHIQL")]
     pub graphiql: Option<bool>,

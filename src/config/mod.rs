@@ -8,12 +8,14 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 
 mod args;
+mod cors;
 mod secret;
 
 pub use args::{
     DatabaseArgs, Introspection, LimitArgs, LogFormat, MailArgs, ServeArgs, SubscriptionArgs,
     TrackingArgs, WebhookArgs,
 };
+pub use cors::{CorsOrigins, parse_cors_origins};
 pub use secret::Secret;
 
 use crate::http::client_ip::TrustedProxies;
@@ -71,6 +73,8 @@ pub struct HttpConfig {
     pub max_in_flight: usize,
     pub trusted_proxies: TrustedProxies,
     pub rate_limit: RateLimitConfig,
+    /// Browser origins allowed besides this server's own (`PARTNERGRAPH_CORS_ORIGINS`).
+    pub cors: CorsOrigins,
 }
 
 /// Requests per `window`: per user or API key, and per client IP for anonymous calls.
@@ -575,6 +579,8 @@ impl HttpConfig {
         )?;
         let trusted_proxies = TrustedProxies::parse(&limits.trusted_proxies)
             .map_err(|e| ConfigError::new("PARTNERGRAPH_TRUSTED_PROXIES", e.to_string()))?;
+        let cors = parse_cors_origins(args.cors_origins.as_deref(), dev)
+            .map_err(|message| ConfigError::new("PARTNERGRAPH_CORS_ORIGINS", message))?;
         Ok(Self {
             bind: args.bind,
             public_url,
@@ -588,6 +594,7 @@ impl HttpConfig {
                 per_ip: limits.rate_limit_per_ip,
                 window: Duration::from_secs(limits.rate_limit_window_secs),
             },
+            cors,
         })
     }
 }
@@ -838,6 +845,33 @@ mod tests {
         ]))
         .unwrap();
         assert!(!config.http.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn cors_origins_are_validated_at_start_up() {
+        let jwt = "j".repeat(40);
+        let prod = |origins: &str| {
+            Config::from_serve_args(&serve_args(&[
+                "--jwt-secret",
+                &jwt,
+                "--cors-origins",
+                origins,
+            ]))
+        };
+        let err = prod("app.example.com").unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_CORS_ORIGINS");
+        assert!(err.message.contains("`app.example.com`"), "{err}");
+        assert_eq!(prod("*").unwrap_err().variable, "PARTNERGRAPH_CORS_ORIGINS");
+        assert_eq!(
+            prod("https://app.example.com").unwrap().http.cors,
+            CorsOrigins::List(vec!["https://app.example.com".into()])
+        );
+        let unset = Config::from_serve_args(&serve_args(&["--jwt-secret", &jwt])).unwrap();
+        assert_eq!(unset.http.cors, CorsOrigins::SameOriginOnly);
+        let dev = Config::from_serve_args(&serve_args(&["--demo"])).unwrap();
+        assert_eq!(dev.http.cors, CorsOrigins::Loopback);
+        let any = Config::from_serve_args(&serve_args(&["--dev", "--cors-origins", "*"])).unwrap();
+        assert_eq!(any.http.cors, CorsOrigins::Any);
     }
 
     #[test]

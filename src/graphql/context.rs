@@ -14,6 +14,18 @@ pub struct RequestContext {
     pub actor: Option<Actor>,
     pub client_ip: Option<IpAddr>,
     pub loaders: Loaders,
+    pub browser: BrowserRequest,
+}
+
+/// What the refresh-token cookie flow needs from the HTTP request
+/// ([`super::account::refresh_cookie`]); empty over WebSocket.
+#[derive(Debug, Default)]
+pub struct BrowserRequest {
+    /// The refresh token of the request's cookie.
+    pub refresh_cookie: Option<String>,
+    /// Whether the request's `Origin` may use the cookie (the CSRF check, made by the HTTP
+    /// layer against this server's origin and `PARTNERGRAPH_CORS_ORIGINS`); false without one.
+    pub may_use_cookie: bool,
 }
 
 fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext, AppError> {
@@ -27,6 +39,10 @@ pub fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor, AppError> {
         .actor
         .as_ref()
         .ok_or(AppError::Unauthenticated)
+}
+
+pub fn browser<'a>(ctx: &Context<'a>) -> Result<&'a BrowserRequest, AppError> {
+    Ok(&request(ctx)?.browser)
 }
 
 pub fn client_ip(ctx: &Context<'_>) -> Option<IpAddr> {

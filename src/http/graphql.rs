@@ -16,7 +16,8 @@ use super::problem::{error_response, internal_error};
 use super::{AppState, client_ip, rate_limit};
 use crate::auth::Actor;
 use crate::error::ErrorCode;
-use crate::graphql::context::RequestContext;
+use crate::graphql::account::refresh_cookie;
+use crate::graphql::context::{BrowserRequest, RequestContext};
 use crate::graphql::limits::introspection_allowed;
 use crate::graphql::loaders::Loaders;
 
@@ -45,11 +46,12 @@ pub async fn execute(
         actor,
         client_ip,
         loaders: Loaders::new(&state.db),
+        browser: browser_request(&state, &parts.headers),
     };
     let operation = gql_request.operation_name.clone();
     let started = std::time::Instant::now();
     let execution = AssertUnwindSafe(state.schema.execute(gql_request.data(context)));
-    let response = match execution.catch_unwind().await {
+    let mut response = match execution.catch_unwind().await {
         Ok(response) => response,
         Err(payload) => {
             state.metrics.graphql_error(ErrorCode::Internal.as_str());
@@ -68,11 +70,29 @@ pub async fn execute(
         errors = %codes.join(","),
         "graphql request"
     );
-    match refused_for_rate(&response) {
+    // Headers resolvers set (the refresh cookie's `Set-Cookie`).
+    let set_by_resolvers = std::mem::take(&mut response.http_headers);
+    let mut answer = match refused_for_rate(&response) {
         Some(retry_after_secs) => {
             rate_limit::too_many(Json(response).into_response(), retry_after_secs)
         }
         None => Json(response).into_response(),
+    };
+    for (name, value) in set_by_resolvers.iter() {
+        answer.headers_mut().append(name, value.clone());
+    }
+    answer
+}
+
+/// The refresh cookie and whether the request's origin may use it (the CSRF check).
+fn browser_request(state: &AppState, headers: &HeaderMap) -> BrowserRequest {
+    let cookies = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    BrowserRequest {
+        refresh_cookie: refresh_cookie::read(cookies),
+        may_use_cookie: state.origins.may_use_cookie(headers),
     }
 }
 

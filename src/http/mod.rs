@@ -2,6 +2,9 @@
 //! `GET /r/{code}` (short-link redirects), `GET /graphql/ws` (subscriptions), `GET /healthz`,
 //! `GET /readyz`, `GET /metrics` (Prometheus).
 //!
+//! Browser front ends on other origins: CORS on `/graphql` ([`cors`]), `Origin` checked on the
+//! WebSocket upgrade and for the refresh cookie ([`origins`]).
+//!
 //! Limits, outermost first: request id, trace, panic catcher, body size (413), request timeout
 //! (408), then, except for the health and metrics routes, load shedding past `max_in_flight`
 //! (503). Rate limits run with authentication, before a handler reads the body ([`auth`],
@@ -9,11 +12,13 @@
 
 mod auth;
 pub mod client_ip;
+pub mod cors;
 mod graphiql;
 mod graphql;
 mod health;
 mod limits;
 mod observe;
+pub mod origins;
 mod postback;
 mod problem;
 pub mod rate_limit;
@@ -80,6 +85,8 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
+    /// Which browser origins may call, open sockets and use the refresh cookie.
+    pub origins: Arc<origins::BrowserOrigins>,
     pub config: Arc<Config>,
     pub auth: Arc<Auth>,
     /// Link cache and click queue of `GET /r/{code}`.
@@ -127,7 +134,9 @@ pub fn router(state: AppState) -> Router {
             .load_shed()
             .layer(GlobalConcurrencyLimitLayer::new(max_in_flight.max(1))),
     );
-    api.route("/healthz", get(health::healthz))
+    let origins = state.origins.clone();
+    let router = api
+        .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(observe::metrics))
         .with_state(state)
@@ -144,7 +153,15 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::map_response(move |response| {
             limits::body_limit_as_json(max_body, response)
         }))
-        .layer(CatchPanicLayer::custom(problem::panic_response))
+        .layer(CatchPanicLayer::custom(problem::panic_response));
+    // Outside the limits, so that their answers reach an allowed page readable; not at all
+    // without CORS (the redirect path pays nothing for it).
+    let router = if origins.cors_enabled() {
+        router.layer(cors::BrowserCorsLayer::new(origins))
+    } else {
+        router
+    };
+    router
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))

@@ -42,6 +42,15 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn subscriptions(State(state): State<AppState>, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
+    // Browsers do not preflight a WebSocket: a page of any site could open one, so its Origin
+    // is checked here (docs/browser.md).
+    if !state.origins.may_open_socket(&parts.headers) {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "WebSocket connections from this page's origin are not allowed",
+        );
+    }
     let Ok(protocol) = GraphQLProtocol::from_request_parts(&mut parts, &state).await else {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -164,6 +173,7 @@ async fn connection_init(
         actor: Some(actor),
         client_ip,
         loaders: Loaders::new(&state.db),
+        browser: Default::default(),
     });
     data.insert(SubscriptionSlots::new(
         state.config.subscriptions.per_connection,

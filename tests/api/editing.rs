@@ -107,6 +107,14 @@ async fn a_link_is_edited_paused_and_resumed_and_the_redirect_follows_at_once(ap
     );
     assert_eq!(answer.headers[header::CACHE_CONTROL], "no-store");
     assert!(
+        answer.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
+    assert_eq!(answer.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(answer.headers[header::REFERRER_POLICY], "no-referrer");
+    assert!(
         answer.text.contains("This link is paused"),
         "{}",
         answer.text

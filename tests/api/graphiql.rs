@@ -58,6 +58,8 @@ async fn the_page_loads_only_same_origin_assets_under_a_strict_csp() {
     }
     assert!(!csp.contains("unsafe"), "{csp}");
     assert_eq!(header(&page, "cache-control"), "no-store");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "referrer-policy"), "no-referrer");
 
     let html = &page.text;
     for foreign in ["http://", "https://", "//cdn", "unpkg", "jsdelivr", "{{"] {

@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, Object};
 
+use super::refresh_cookie;
 use super::types::{
     AcceptInviteInput, ApiKey, AuthPayload, ChangePasswordInput, CreateApiKeyInput,
     CreateApiKeyPayload, Invite, InvitePayload, InviteUserInput, RegisterBrandInput,
@@ -35,16 +36,24 @@ impl AccountMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(AuthPayload(session))
+        Ok(AuthPayload::new(session))
     }
 
-    /// Signs in with email and password. Failures are limited per account and per IP.
+    /// Signs in with email and password. Failures are limited per account and per IP. With
+    /// `refreshTokenInCookie: true` (browser front ends, docs/browser.md) the refresh token is
+    /// set in an `HttpOnly` cookie and `refreshToken` answers null; the request must come from
+    /// an allowed origin.
     async fn login(
         &self,
         ctx: &Context<'_>,
         email: String,
         #[graphql(secret)] password: String,
+        refresh_token_in_cookie: Option<bool>,
     ) -> Result<AuthPayload, AppError> {
+        let in_cookie = refresh_token_in_cookie.unwrap_or(false);
+        if in_cookie {
+            refresh_cookie::require_allowed_origin(ctx)?;
+        }
         let session = accounts::login(
             context::db(ctx)?,
             context::auth(ctx)?,
@@ -54,26 +63,49 @@ impl AccountMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(AuthPayload(session))
+        Ok(refresh_cookie::deliver(ctx, session, in_cookie))
     }
 
     /// Exchanges a refresh token for a new token pair. Each refresh token works once; using one
-    /// twice ends the session.
+    /// twice ends the session. Without `refreshToken`, the refresh cookie's token is used
+    /// (only from an allowed origin: FORBIDDEN otherwise) and the new one goes back into the
+    /// cookie; `refreshTokenInCookie: true` moves a token given as argument into the cookie.
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        #[graphql(secret)] refresh_token: String,
+        #[graphql(secret)] refresh_token: Option<String>,
+        refresh_token_in_cookie: Option<bool>,
     ) -> Result<AuthPayload, AppError> {
+        let (token, from_cookie) = match refresh_token {
+            Some(token) => (token, false),
+            None => (refresh_cookie::take(ctx)?, true),
+        };
+        let in_cookie = from_cookie || refresh_token_in_cookie.unwrap_or(false);
+        if in_cookie && !from_cookie {
+            refresh_cookie::require_allowed_origin(ctx)?;
+        }
         let auth = context::auth(ctx)?;
-        let session =
-            sessions::refresh(context::db(ctx)?, auth, &refresh_token, auth.now()).await?;
-        Ok(AuthPayload(session))
+        match sessions::refresh(context::db(ctx)?, auth, &token, auth.now()).await {
+            Ok(session) => Ok(refresh_cookie::deliver(ctx, session, in_cookie)),
+            Err(err) => {
+                if from_cookie {
+                    // A used, revoked or expired token: the browser need not send it again.
+                    refresh_cookie::clear(ctx);
+                }
+                Err(err)
+            }
+        }
     }
 
-    /// Ends the caller's session: its access and refresh tokens stop working.
+    /// Ends the caller's session: its access and refresh tokens stop working, and the refresh
+    /// cookie, when the request carried one, is cleared.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
         let now = context::auth(ctx)?.now();
-        sessions::logout(context::db(ctx)?, context::actor(ctx)?, now).await
+        let ended = sessions::logout(context::db(ctx)?, context::actor(ctx)?, now).await?;
+        if refresh_cookie::sent(ctx) {
+            refresh_cookie::clear(ctx);
+        }
+        Ok(ended)
     }
 
     /// ADMIN invites staff; ADMIN or MANAGER invites a creator to its creator record.
@@ -122,7 +154,7 @@ impl AccountMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(AuthPayload(session))
+        Ok(AuthPayload::new(session))
     }
 
     /// Changes the caller's password (the current one is required). Every other session of

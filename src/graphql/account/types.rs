@@ -132,28 +132,54 @@ impl User {
     }
 }
 
-/// A signed-in session. Keep the refresh token secret: it is shown only here.
-pub struct AuthPayload(pub Session);
+/// A signed-in session. Keep the refresh token secret: it is shown only here (or set in the
+/// refresh cookie instead, see `refreshTokenInCookie`).
+pub struct AuthPayload {
+    session: Session,
+    refresh_token_in_body: bool,
+}
+
+impl AuthPayload {
+    /// Both tokens in the answer.
+    pub fn new(session: Session) -> Self {
+        Self {
+            session,
+            refresh_token_in_body: true,
+        }
+    }
+
+    /// The refresh token went into the cookie: `refreshToken` answers null.
+    pub fn refresh_token_in_cookie(session: Session) -> Self {
+        Self {
+            session,
+            refresh_token_in_body: false,
+        }
+    }
+}
 
 #[Object]
 impl AuthPayload {
-    /// Bearer token for `Authorization: Bearer ...`, valid until `expiresAt`.
+    /// Bearer token for `Authorization: Bearer ...`, valid until `expiresAt`. A browser keeps
+    /// it in memory only.
     async fn access_token(&self) -> &str {
-        &self.0.access_token
+        &self.session.access_token
     }
 
-    /// Single-use: exchange it with `refreshSession` for a new pair.
-    async fn refresh_token(&self) -> &str {
-        &self.0.refresh_token
+    /// Single-use: exchange it with `refreshSession` for a new pair. Null when it was set in
+    /// the `HttpOnly` refresh cookie instead (`refreshTokenInCookie: true`, or a refresh with
+    /// the cookie).
+    async fn refresh_token(&self) -> Option<&str> {
+        self.refresh_token_in_body
+            .then_some(self.session.refresh_token.as_str())
     }
 
     /// When the access token expires.
     async fn expires_at(&self) -> DateTime {
-        self.0.expires_at.into()
+        self.session.expires_at.into()
     }
 
     async fn user(&self) -> User {
-        User(self.0.user.clone())
+        User(self.session.user.clone())
     }
 }
 

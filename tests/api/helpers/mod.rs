@@ -20,8 +20,8 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use partnergraph::config::LogFormat;
 use partnergraph::config::{
-    AuthConfig, Config, DatabaseConfig, GraphqlConfig, HttpConfig, MailConfig, RateLimitConfig,
-    Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
+    AuthConfig, Config, CorsOrigins, DatabaseConfig, GraphqlConfig, HttpConfig, MailConfig,
+    RateLimitConfig, Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
 use partnergraph::http::client_ip::TrustedProxies;
 use partnergraph::tracking::Tracking;
@@ -103,6 +103,7 @@ pub fn test_config(database: DatabaseConfig) -> Config {
                 per_ip: 1_000_000,
                 window: Duration::from_secs(60),
             },
+            cors: CorsOrigins::SameOriginOnly,
         },
         auth: AuthConfig {
             jwt_secret: Secret::new("test-secret-test-secret-test-secret-42"),

@@ -1,0 +1,117 @@
+//! CORS for browser front ends on other origins (docs/browser.md), with tower-http's
+//! [`CorsLayer`], on the paths in [`CORS_PATHS`] only.
+//!
+//! A request to such a path whose `Origin` is allowed ([`BrowserOrigins::cors_allows`]) goes
+//! through the CORS layer: a preflight (`OPTIONS`) is answered there, cached by the browser for
+//! [`PREFLIGHT_MAX_AGE`]; other answers get `Access-Control-Allow-Origin` (the request's origin),
+//! `-Allow-Credentials` (not with `*`) and `-Expose-Headers`. Any other request skips it and is
+//! answered exactly as without CORS: no `Access-Control-*` header at all, so a refused origin
+//! learns nothing but "no" (its preflight gets the route's 405). The layer sits outside the
+//! limits, so a 413, 408 or 503 reaches an allowed page readable.
+//!
+//! `GET /graphql/ws` needs no CORS (browsers do not apply it to WebSockets): its handler checks
+//! `Origin` itself ([`BrowserOrigins::may_open_socket`]). A new route that pages read across
+//! origins (an export download, say) is one more entry in [`CORS_PATHS`].
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::{HeaderName, Method, header};
+use axum::response::Response;
+use futures_util::future::BoxFuture;
+use tower::{Layer, Service, ServiceExt};
+use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
+
+use super::REQUEST_ID_HEADER;
+use super::origins::BrowserOrigins;
+
+/// The routes pages of other origins may call.
+pub const CORS_PATHS: [&str; 1] = ["/graphql"];
+
+/// How long a browser may reuse a preflight answer (`Access-Control-Max-Age`).
+pub const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
+
+/// Wraps a service so that requests to [`CORS_PATHS`] from allowed origins get CORS.
+#[derive(Clone)]
+pub struct BrowserCorsLayer {
+    origins: Arc<BrowserOrigins>,
+}
+
+impl BrowserCorsLayer {
+    pub fn new(origins: Arc<BrowserOrigins>) -> Self {
+        Self { origins }
+    }
+
+    fn cors(&self) -> CorsLayer {
+        let layer = CorsLayer::new()
+            .allow_methods([Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+            .expose_headers([REQUEST_ID_HEADER, HeaderName::from_static("retry-after")])
+            .max_age(PREFLIGHT_MAX_AGE);
+        if self.origins.cors_credentials() {
+            let origins = self.origins.clone();
+            layer
+                .allow_origin(AllowOrigin::predicate(move |origin, _| {
+                    origins.cors_allows(origin)
+                }))
+                .allow_credentials(true)
+        } else {
+            layer.allow_origin(AllowOrigin::any())
+        }
+    }
+}
+
+impl<S: Clone> Layer<S> for BrowserCorsLayer {
+    type Service = BrowserCors<S>;
+
+    fn layer(&self, inner: S) -> BrowserCors<S> {
+        BrowserCors {
+            cors: self.cors().layer(inner.clone()),
+            inner,
+            origins: self.origins.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct BrowserCors<S> {
+    cors: Cors<S>,
+    inner: S,
+    origins: Arc<BrowserOrigins>,
+}
+
+impl<S> BrowserCors<S> {
+    fn applies(&self, request: &Request) -> bool {
+        CORS_PATHS.contains(&request.uri().path())
+            && request
+                .headers()
+                .get(header::ORIGIN)
+                .is_some_and(|origin| self.origins.cors_allows(origin))
+    }
+}
+
+impl<S> Service<Request> for BrowserCors<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Each call drives a clone to readiness itself (`oneshot`).
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if self.applies(&request) {
+            Box::pin(self.cors.clone().oneshot(request))
+        } else {
+            Box::pin(self.inner.clone().oneshot(request))
+        }
+    }
+}
