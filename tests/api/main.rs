@@ -37,6 +37,7 @@ mod performance_oracle;
 mod portal;
 mod redirect;
 mod report_order;
+mod revocation;
 mod rollups;
 mod roster;
 mod schema;
