@@ -43,6 +43,7 @@ mod roster;
 mod schema;
 mod serve;
 mod settings;
+mod statements;
 mod subscriptions;
 mod tokens;
 mod tracking;
