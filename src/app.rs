@@ -79,7 +79,7 @@ pub fn build_with_clock(
     let webhooks = Arc::new(Webhooks::start(&config.webhooks, db.clone(), clock.clone()));
     let mail = Arc::new(Mail::start(&config.mail, db.clone(), clock.clone()));
     let metrics = Arc::new(Metrics::new());
-    let events = EventBus::start(&db, config.subscriptions.buffer);
+    let events = EventBus::start(&db, config.subscriptions.buffer, auth.credentials.clone());
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())

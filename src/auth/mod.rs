@@ -2,6 +2,7 @@
 //! service, access tokens, passwords, secrets, the permissions table and login limits.
 
 mod actor;
+pub mod cache;
 pub mod jwt;
 pub mod limiter;
 pub mod password;
@@ -37,6 +38,9 @@ pub struct Auth {
     /// Password reset requests (every request counts, whatever its outcome).
     pub reset_by_email: limiter::FailureLimiter,
     pub reset_by_ip: limiter::FailureLimiter,
+    /// Verified sessions and API keys, so that a request is authenticated without a database
+    /// round trip ([`cache`]); off until the event bus knows revocations reach it.
+    pub credentials: Arc<cache::CredentialCache>,
     /// What credentials are issued and checked against (see [`crate::clock`]).
     clock: Arc<dyn Clock>,
 }
@@ -71,6 +75,7 @@ impl Auth {
                 RESET_WINDOW,
                 LIMITER_CAPACITY,
             ),
+            credentials: Arc::new(cache::CredentialCache::new(cache::CAPACITY, false)),
             clock,
         }
     }

@@ -1,35 +1,51 @@
 //! The per-process fan-out: a bounded broadcast channel, fed by the PostgreSQL listener or, on
-//! SQLite, by the commits of this process.
+//! SQLite, by the commits of this process; and the process's credential cache, told of
+//! revocations the same way.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
-use sea_orm::sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use sea_orm::sqlx::postgres::{PgListener, PgNotification, PgPool, PgPoolOptions};
 use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use super::{CHANNEL, Event, parse_payload};
+use super::{AUTH_CHANNEL, CHANNEL, Event, parse_payload, revocations};
+use crate::auth::cache::{CredentialCache, Revocation};
 
 /// Wait before listening again after the listener lost PostgreSQL.
 const RETRY: Duration = Duration::from_secs(1);
+/// Revocation notice ids kept for the writers waiting for theirs.
+const APPLIED_CAPACITY: usize = 256;
 
 /// One per application: subscribers take an [`EventStream`] from it.
 pub struct EventBus {
     sender: broadcast::Sender<Event>,
     listening: watch::Receiver<bool>,
     listener: Mutex<Option<JoinHandle<()>>>,
+    /// Evicted on every revocation; on PostgreSQL, served only while the listener listens.
+    credentials: Arc<CredentialCache>,
+    /// The ids of revocation notices this process's listener has applied (PostgreSQL), which
+    /// the revoking process waits for ([`super::Revocations::commit`]).
+    applied: broadcast::Sender<String>,
 }
 
 impl EventBus {
     /// Starts the bus over `db`; `capacity` events wait for a slow subscriber before it is told
     /// it fell behind. On PostgreSQL this spawns the listener task (one connection of its own),
-    /// so it needs a tokio runtime; [`EventBus::shutdown`] stops it.
-    pub fn start(db: &DatabaseConnection, capacity: usize) -> Arc<Self> {
+    /// so it needs a tokio runtime; [`EventBus::shutdown`] stops it. Revocations reach
+    /// `credentials`, which serves at once on SQLite and, on PostgreSQL, while the listener
+    /// listens (see [`crate::auth::cache`]).
+    pub fn start(
+        db: &DatabaseConnection,
+        capacity: usize,
+        credentials: Arc<CredentialCache>,
+    ) -> Arc<Self> {
         let (sender, _) = broadcast::channel(capacity.max(1));
+        let (applied, _) = broadcast::channel(APPLIED_CAPACITY);
         let (ready, listening) = watch::channel(false);
+        let mut listener = None;
         if db.get_database_backend() == DbBackend::Postgres {
             let options = db.get_postgres_connection_pool().connect_options();
             let pool = PgPoolOptions::new()
@@ -37,20 +53,25 @@ impl EventBus {
                 .max_lifetime(None)
                 .idle_timeout(None)
                 .connect_lazy_with((*options).clone());
-            let task = tokio::spawn(listen(pool, sender.clone(), ready));
-            return Arc::new(Self {
-                sender,
-                listening,
-                listener: Mutex::new(Some(task)),
-            });
+            credentials.suspend();
+            let feeds = Feeds {
+                events: sender.clone(),
+                credentials: credentials.clone(),
+                applied: applied.clone(),
+            };
+            listener = Some(tokio::spawn(listen(pool, feeds, ready)));
+        } else {
+            ready.send_replace(true);
+            credentials.resume();
         }
-        ready.send_replace(true);
         let bus = Arc::new(Self {
             sender,
             listening,
-            listener: Mutex::new(None),
+            listener: Mutex::new(listener),
+            credentials,
+            applied,
         });
-        if let Some(key) = sqlite_key(db) {
+        if let Some(key) = database_key(db) {
             let mut buses = local_buses().lock().unwrap_or_else(PoisonError::into_inner);
             let entry = buses.entry(key).or_default();
             entry.retain(|bus| bus.strong_count() > 0);
@@ -111,34 +132,101 @@ impl EventStream {
     }
 }
 
-/// SQLite buses of this process by database file, so that a commit reaches the subscribers of
-/// every application open on that file (and of no other).
-fn local_buses() -> &'static Mutex<HashMap<PathBuf, Vec<Weak<EventBus>>>> {
-    static BUSES: OnceLock<Mutex<HashMap<PathBuf, Vec<Weak<EventBus>>>>> = OnceLock::new();
+/// The buses of this process by database (SQLite file, PostgreSQL server and database), so
+/// that a commit reaches the subscribers and caches of every application open on that
+/// database (and of no other).
+fn local_buses() -> &'static Mutex<HashMap<String, Vec<Weak<EventBus>>>> {
+    static BUSES: OnceLock<Mutex<HashMap<String, Vec<Weak<EventBus>>>>> = OnceLock::new();
     BUSES.get_or_init(Default::default)
 }
 
-fn sqlite_key(db: &DatabaseConnection) -> Option<PathBuf> {
-    (db.get_database_backend() == DbBackend::Sqlite).then(|| {
-        db.get_sqlite_connection_pool()
-            .connect_options()
-            .get_filename()
-            .to_path_buf()
-    })
+fn database_key(db: &DatabaseConnection) -> Option<String> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => Some(
+            db.get_sqlite_connection_pool()
+                .connect_options()
+                .get_filename()
+                .display()
+                .to_string(),
+        ),
+        DbBackend::Postgres => {
+            let options = db.get_postgres_connection_pool().connect_options();
+            Some(format!(
+                "postgres://{}:{}/{}",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or_default()
+            ))
+        }
+        _ => None,
+    }
 }
 
-/// Hands committed SQLite events to this process's subscribers of that database.
-pub(super) fn publish_local(db: &DatabaseConnection, events: &[Event]) {
-    let Some(key) = sqlite_key(db) else {
-        return;
+/// The buses of this process open on `db`'s database.
+fn buses_of(db: &DatabaseConnection) -> Vec<Arc<EventBus>> {
+    let Some(key) = database_key(db) else {
+        return Vec::new();
     };
-    let buses: Vec<Arc<EventBus>> = local_buses()
+    local_buses()
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .get(&key)
         .map(|buses| buses.iter().filter_map(Weak::upgrade).collect())
-        .unwrap_or_default();
-    for bus in buses {
+        .unwrap_or_default()
+}
+
+/// Hands committed SQLite revocations to this process's credential caches of that database.
+pub(super) fn evict_local(db: &DatabaseConnection, revocations: &[Revocation]) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    for bus in buses_of(db) {
+        for revocation in revocations {
+            bus.credentials.evict(revocation);
+        }
+    }
+}
+
+/// Before a PostgreSQL revocation notice is sent: a receiver of the notice ids applied by each
+/// listening bus of this process on `db`'s database, for [`await_applied`].
+pub(super) fn watch_applied(db: &DatabaseConnection) -> Vec<broadcast::Receiver<String>> {
+    buses_of(db)
+        .iter()
+        .filter(|bus| *bus.listening.borrow())
+        .map(|bus| bus.applied.subscribe())
+        .collect()
+}
+
+/// Waits (up to `timeout`) until each receiver has seen notice `id` applied: when a revoking
+/// write returns, this process refuses the revoked credential, as it did before caching.
+pub(super) async fn await_applied(
+    receivers: Vec<broadcast::Receiver<String>>,
+    id: &str,
+    timeout: Duration,
+) {
+    for mut receiver in receivers {
+        let seen = async {
+            loop {
+                match receiver.recv().await {
+                    Ok(applied) if applied == id => return,
+                    Ok(_) => {}
+                    // The bus is gone, or so many notices passed that ours went by unseen.
+                    Err(_) => return,
+                }
+            }
+        };
+        if tokio::time::timeout(timeout, seen).await.is_err() {
+            tracing::warn!(notice = id, "a revocation notice was not applied in time");
+        }
+    }
+}
+
+/// Hands committed SQLite events to this process's subscribers of that database.
+pub(super) fn publish_local(db: &DatabaseConnection, events: &[Event]) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    for bus in buses_of(db) {
         for event in events {
             // No subscriber is not an error.
             let _ = bus.sender.send(*event);
@@ -146,20 +234,53 @@ pub(super) fn publish_local(db: &DatabaseConnection, events: &[Event]) {
     }
 }
 
-/// The listener task: LISTEN on [`CHANNEL`], forward every event, reconnect after errors
-/// (notifications sent while disconnected are lost; subscribers see nothing of them).
-async fn listen(pool: PgPool, sender: broadcast::Sender<Event>, ready: watch::Sender<bool>) {
+/// Where the listener hands what it receives.
+struct Feeds {
+    events: broadcast::Sender<Event>,
+    credentials: Arc<CredentialCache>,
+    applied: broadcast::Sender<String>,
+}
+
+impl Feeds {
+    fn handle(&self, notification: &PgNotification) {
+        if notification.channel() != AUTH_CHANNEL {
+            for event in parse_payload(notification.payload()) {
+                let _ = self.events.send(event);
+            }
+            return;
+        }
+        match revocations::parse_payload(notification.payload()) {
+            Some(notice) => {
+                for revocation in &notice.revoked {
+                    self.credentials.evict(revocation);
+                }
+                let _ = self.applied.send(notice.id);
+            }
+            // Something was revoked; what, it cannot tell.
+            None => self.credentials.resume(),
+        }
+    }
+}
+
+/// The listener task: LISTEN on [`CHANNEL`] and [`AUTH_CHANNEL`], forward every event, evict
+/// every revocation, reconnect after errors. Notifications sent while disconnected are lost:
+/// subscribers see nothing of them, and the credential cache is off from the moment the
+/// connection is lost and starts empty once listening again.
+async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
     loop {
         match connect(&pool).await {
             Ok(mut listener) => {
+                feeds.credentials.resume();
                 ready.send_replace(true);
                 tracing::debug!(channel = CHANNEL, "listening for events");
+                // `try_recv` (unlike `recv`) tells of a lost connection instead of reconnecting
+                // behind our back: the cache must not serve across the gap.
                 loop {
-                    match listener.recv().await {
-                        Ok(notification) => {
-                            for event in parse_payload(notification.payload()) {
-                                let _ = sender.send(event);
-                            }
+                    match listener.try_recv().await {
+                        Ok(Some(notification)) => feeds.handle(&notification),
+                        Ok(None) => {
+                            tracing::warn!("event listener lost PostgreSQL, reconnecting");
+                            break;
                         }
                         Err(err) => {
                             tracing::warn!(error = %err, "event listener lost PostgreSQL, reconnecting");
@@ -167,6 +288,7 @@ async fn listen(pool: PgPool, sender: broadcast::Sender<Event>, ready: watch::Se
                         }
                     }
                 }
+                feeds.credentials.suspend();
                 ready.send_replace(false);
             }
             Err(err) => {
@@ -179,13 +301,17 @@ async fn listen(pool: PgPool, sender: broadcast::Sender<Event>, ready: watch::Se
 
 async fn connect(pool: &PgPool) -> Result<PgListener, sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, AUTH_CHANNEL]).await?;
     Ok(listener)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cache() -> Arc<CredentialCache> {
+        Arc::new(CredentialCache::new(8, false))
+    }
 
     fn conversion(id: i64) -> Event {
         Event::ConversionRecorded {
@@ -201,7 +327,7 @@ mod tests {
         let db = sea_orm::Database::connect("sqlite::memory:")
             .await
             .expect("in-memory SQLite");
-        let bus = EventBus::start(&db, 2);
+        let bus = EventBus::start(&db, 2, cache());
         assert!(bus.ready(Duration::from_millis(10)).await);
         let mut slow = bus.subscribe();
         for id in 0..5 {
@@ -223,7 +349,10 @@ mod tests {
         let two = sea_orm::Database::connect(url("two.db"))
             .await
             .expect("two");
-        let (bus_one, bus_two) = (EventBus::start(&one, 8), EventBus::start(&two, 8));
+        let (bus_one, bus_two) = (
+            EventBus::start(&one, 8, cache()),
+            EventBus::start(&two, 8, cache()),
+        );
         let (mut on_one, mut on_two) = (bus_one.subscribe(), bus_two.subscribe());
         publish_local(&one, &[conversion(7)]);
         assert_eq!(on_one.next().await, Some(Ok(conversion(7))));

@@ -9,10 +9,14 @@
 //! process's subscribers: every server process on the database sees every event. On SQLite (one
 //! process by design) they go to the process's subscribers right after the commit.
 //!
+//! The same listener carries revoked credentials to the process's credential cache
+//! ([`Revocations`], on [`AUTH_CHANNEL`]).
+//!
 //! An event carries ids only; subscribers re-read the object through the tenant-scoped services,
 //! so a subscription shows exactly what a query would.
 
 mod bus;
+mod revocations;
 
 use std::sync::Mutex;
 
@@ -22,6 +26,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 pub use bus::{EventBus, EventStream, Lagged};
+pub use revocations::{AUTH_CHANNEL, Revocations};
 
 use crate::db::entity::{commission, conversion};
 

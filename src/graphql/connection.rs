@@ -1,8 +1,8 @@
 //! Relay cursor connections: `first` 1..100 (default 20), opaque `after` cursors, `pageInfo`
 //! and `totalCount`. Services page by keyset (`WHERE key > cursor ORDER BY key LIMIT n + 1`).
 
-use async_graphql::SimpleObject;
 use async_graphql::connection::{Connection, CursorType, Edge};
+use async_graphql::{Context, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -17,6 +17,8 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 pub struct PageRequest {
     pub first: u64,
     pub after: Option<Cursor>,
+    /// Whether the operation selects `totalCount` (counted only then; see [`PageRequest::counting`]).
+    pub count: bool,
 }
 
 impl PageRequest {
@@ -28,7 +30,17 @@ impl PageRequest {
                     .map_err(|_| AppError::bad_input("after", "not a valid cursor"))
             })
             .transpose()?;
-        Ok(Self { first, after })
+        Ok(Self {
+            first,
+            after,
+            count: true,
+        })
+    }
+
+    /// Counts only when the connection's `totalCount` is selected (by any alias or fragment).
+    pub fn counting(mut self, ctx: &Context<'_>) -> Self {
+        self.count = ctx.look_ahead().field("totalCount").exists();
+        self
     }
 
     /// Rows to fetch: one more than asked, to know whether there is a next page.
@@ -41,6 +53,7 @@ impl PageRequest {
         Ok(KeysetPage {
             after: self.after.as_ref().map(Cursor::as_id).transpose()?,
             limit: self.fetch_limit(),
+            count: self.count,
         })
     }
 }

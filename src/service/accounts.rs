@@ -13,12 +13,14 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::sessions::{self, Session};
+use crate::auth::cache::Revocation;
 use crate::auth::{Auth, Role, password, secrets};
 use crate::db::entity::{brand, creator, invite, user};
 use crate::domain::brand::{CodePrecedence, validate_name, validate_timezone};
 use crate::domain::email;
 use crate::domain::money::Currency;
 use crate::error::AppError;
+use crate::events::Revocations;
 
 pub struct RegisterBrand {
     pub brand_name: String,
@@ -252,7 +254,14 @@ pub async fn accept_invite(
             ));
         }
     }
+    // An existing account's callers carry its creator records: they are read again.
+    let revocations = Revocations::new();
+    if invite.creator_id.is_some() {
+        revocations.push(Revocation::User {
+            user_id: account.id,
+        });
+    }
     let session = sessions::start(&txn, auth, account, auth.now()).await?;
-    txn.commit().await?;
+    revocations.commit(db, txn).await?;
     Ok(session)
 }

@@ -1,11 +1,17 @@
 //! Turns the request's bearer credential into the [`Actor`]: an API key (`pg_...`) or an access
 //! token whose session is still live.
+//!
+//! A credential read from the database is kept in the process's credential cache
+//! ([`crate::auth::cache`]), so that the next requests with it run no statement (the access
+//! token's signature and times are still checked on every request). Every write that revokes
+//! publishes what it revoked ([`crate::events::Revocations`]) and each process evicts it.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::sessions;
+use crate::auth::cache::{self, Cached, Credential, CredentialCache};
 use crate::auth::secrets::{self, API_KEY_PREFIX};
 use crate::auth::{Actor, Auth, Principal, Role, Scope};
 use crate::db::entity::{api_key, creator, user};
@@ -23,7 +29,7 @@ pub async fn from_bearer(
     now: DateTime<Utc>,
 ) -> Result<Actor, AppError> {
     if token.starts_with(API_KEY_PREFIX) {
-        from_api_key(db, token, now).await
+        from_api_key(db, &auth.credentials, token, now).await
     } else {
         from_access_token(db, auth, token, now).await
     }
@@ -31,34 +37,69 @@ pub async fn from_bearer(
 
 async fn from_api_key(
     db: &DatabaseConnection,
+    cache: &CredentialCache,
     secret: &str,
     now: DateTime<Utc>,
 ) -> Result<Actor, AppError> {
+    let credential = Credential::ApiKey(secrets::sha256_hex(secret));
+    if let Some(cached) = cache.get(&credential, now) {
+        let Principal::ApiKey(key_id) = cached.actor.principal else {
+            return Err(AppError::Unauthenticated);
+        };
+        if is_stale(cached.last_used_at, now) {
+            write_last_used(db, key_id, now).await?;
+            cache.touch(&credential, now);
+        }
+        return Ok(cached.actor);
+    }
+    let ticket = cache.ticket();
+    let Credential::ApiKey(hash) = &credential else {
+        return Err(AppError::Unauthenticated);
+    };
     let key = api_key::Entity::find()
-        .filter(api_key::Column::SecretHash.eq(secrets::sha256_hex(secret)))
+        .filter(api_key::Column::SecretHash.eq(hash.as_str()))
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
         .await?
         .filter(|key| key.expires_at.is_none_or(|at| at > now))
         .ok_or(AppError::Unauthenticated)?;
-    if key
-        .last_used_at
-        .is_none_or(|at| now - at >= LAST_USED_GRANULARITY)
-    {
-        api_key::Entity::update_many()
-            .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
-            .filter(api_key::Column::Id.eq(key.id))
-            .exec(db)
-            .await?;
+    let mut last_used_at = key.last_used_at;
+    if is_stale(last_used_at, now) {
+        write_last_used(db, key.id, now).await?;
+        last_used_at = Some(now);
     }
-    Ok(Actor {
+    let actor = Actor {
         principal: Principal::ApiKey(key.id),
         role: Role::Integrator,
         brand_id: Some(key.brand_id),
         creator_ids: Vec::new(),
         scopes: parse_scopes(&key.scopes),
         session_id: None,
-    })
+    };
+    let cached = Cached {
+        actor: actor.clone(),
+        valid_until: key.expires_at.unwrap_or(now + cache::TTL),
+        last_used_at,
+    };
+    cache.insert(credential, cached, ticket, now);
+    Ok(actor)
+}
+
+fn is_stale(last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY)
+}
+
+async fn write_last_used(
+    db: &DatabaseConnection,
+    key_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+        .filter(api_key::Column::Id.eq(key_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Scopes are stored as a JSON array of names; unknown names are ignored (never widened).
@@ -78,11 +119,19 @@ async fn from_access_token(
 ) -> Result<Actor, AppError> {
     let claims = auth.jwt.verify(token, now)?;
     let user_id = claims.user_id()?;
-    if !sessions::is_live(db, user_id, &claims.sid, now).await? {
-        return Err(AppError::Unauthenticated);
+    let cache = &auth.credentials;
+    let credential = Credential::Session(claims.sid.clone());
+    if let Some(cached) = cache.get(&credential, now)
+        && cached.actor.user_id() == Some(user_id)
+    {
+        return Ok(cached.actor);
     }
-    // The account row is read on every request anyway (for its role), so a deactivation or a
-    // role change takes effect on the very next request without another query.
+    let ticket = cache.ticket();
+    let session_expires_at = sessions::live_until(db, user_id, &claims.sid, now)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    // The account row is read with the session (for its role); a deactivation or a role change
+    // evicts the cached caller, so it takes effect on the very next request.
     let user = user::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -101,14 +150,21 @@ async fn from_access_token(
     } else {
         Vec::new()
     };
-    Ok(Actor {
+    let actor = Actor {
         principal: Principal::User(user.id),
         role,
         brand_id: user.brand_id,
         creator_ids,
         scopes: Vec::new(),
         session_id: Some(claims.sid),
-    })
+    };
+    let cached = Cached {
+        actor: actor.clone(),
+        valid_until: session_expires_at,
+        last_used_at: None,
+    };
+    cache.insert(credential, cached, ticket, now);
+    Ok(actor)
 }
 
 #[cfg(test)]

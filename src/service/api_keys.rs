@@ -1,5 +1,5 @@
 //! API keys for integrators: `pg_` + 256 random bits, shown once, stored as SHA-256; scopes;
-//! revocation takes effect on the next request.
+//! revocation takes effect on the next request, in every process.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -10,11 +10,13 @@ use tracing::instrument;
 
 use super::page::{self, KeysetPage};
 use super::scoped;
+use crate::auth::cache::Revocation;
 use crate::auth::secrets::{self, API_KEY_PREFIX};
 use crate::auth::{Actor, Permission, Scope};
 use crate::db::entity::api_key;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::events::Revocations;
 
 pub const MAX_NAME_LEN: usize = 100;
 /// Characters of the secret kept for display (`pg_` and 7 more).
@@ -75,9 +77,13 @@ pub async fn revoke(
     if key.revoked_at.is_some() {
         return Ok(key);
     }
+    let revocations = Revocations::new();
+    revocations.push(Revocation::ApiKey { key_id: key.id });
     let mut active = key.into_active_model();
     active.revoked_at = Set(Some(now));
-    Ok(active.update(db).await?)
+    let revoked = active.update(db).await?;
+    revocations.publish(db).await?;
+    Ok(revoked)
 }
 
 /// ADMIN: a key of the brand; NOT_FOUND otherwise ([`scoped::get`]).

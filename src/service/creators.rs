@@ -14,6 +14,7 @@ use tracing::instrument;
 
 use super::page::{self, SortValue, SortedPage, contains_pattern};
 use super::scoped;
+use crate::auth::cache::Revocation;
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{
     channel, click, commission, conversion, creator, enrollment, payout, tracking_link,
@@ -25,6 +26,7 @@ use crate::domain::roster::{
 };
 use crate::domain::{email, text};
 use crate::error::AppError;
+use crate::events::Revocations;
 
 pub const MAX_CHANNELS: usize = 20;
 const MAX_FOLLOWERS: i64 = 10_000_000_000;
@@ -614,8 +616,13 @@ pub async fn delete(
         .into_tuple::<String>()
         .all(&txn)
         .await?;
+    // A linked account's callers carry this creator record: they are read again.
+    let revocations = Revocations::new();
+    if let Some(user_id) = record.user_id {
+        revocations.push(Revocation::User { user_id });
+    }
     creator::Entity::delete_by_id(record.id).exec(&txn).await?;
-    txn.commit().await?;
+    revocations.commit(db, txn).await?;
     tracing::info!(creator_id = id, "creator deleted");
     Ok(DeletedCreator { link_codes })
 }

@@ -1,10 +1,15 @@
 //! Keyset paging shared by list services: rows after a key, in key order, one more than asked
-//! (so the API layer knows whether another page follows), and the total count.
+//! (so the API layer knows whether another page follows), and the total count when asked.
+//!
+//! A first page carries its count in the page's own statement (`COUNT(*) OVER ()`, computed
+//! over every matching row before the `LIMIT`): one round trip. A later page counts in a second
+//! statement, since its rows are only those after the cursor; an empty first page means a
+//! count of zero.
 
-use sea_orm::sea_query::{Condition, SimpleExpr};
+use sea_orm::sea_query::{Condition, Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 
 use crate::error::AppError;
@@ -28,6 +33,8 @@ pub struct KeysetPage {
     pub after: Option<i64>,
     /// How many rows to fetch (page size + 1).
     pub limit: u64,
+    /// Whether to count every matching row (`totalCount` was selected).
+    pub count: bool,
 }
 
 /// Pages `select` by the ascending id column `key`.
@@ -43,13 +50,51 @@ where
     C: ColumnTrait,
     Db: ConnectionTrait,
 {
-    let total = select.clone().count(db).await?;
+    let counted = select.clone();
     let mut rows = select;
     if let Some(after) = page.after {
         rows = rows.filter(key.gt(after));
     }
-    let rows = rows.order_by_asc(key).limit(page.limit).all(db).await?;
-    Ok((rows, total))
+    let rows = rows.order_by_asc(key).limit(page.limit);
+    fetch(db, counted, rows, page.count, page.after.is_some()).await
+}
+
+/// The alias of the window count in a first page's statement.
+const TOTAL_ALIAS: &str = "pg_total_count";
+
+/// `rows` (filtered, ordered, limited), and when `count`, the number of rows of `all` (the same
+/// filters, no cursor): in the page's statement for a first page, in its own otherwise. The
+/// count is 0 when not asked.
+async fn fetch<E, Db>(
+    db: &Db,
+    all: Select<E>,
+    rows: Select<E>,
+    count: bool,
+    after_cursor: bool,
+) -> Result<(Vec<E::Model>, u64), AppError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    Db: ConnectionTrait,
+{
+    if !count {
+        return Ok((rows.all(db).await?, 0));
+    }
+    if after_cursor {
+        let total = all.count(db).await?;
+        return Ok((rows.all(db).await?, total));
+    }
+    let statement = rows
+        .column_as(Expr::cust("COUNT(*) OVER ()"), TOTAL_ALIAS)
+        .build(db.get_database_backend());
+    let results = db.query_all_raw(statement).await?;
+    let mut total: i64 = 0;
+    let mut models = Vec::with_capacity(results.len());
+    for row in &results {
+        total = row.try_get("", TOTAL_ALIAS)?;
+        models.push(E::Model::from_query_result(row, "")?);
+    }
+    Ok((models, u64::try_from(total).unwrap_or_default()))
 }
 
 /// A value a list can be sorted by (ties broken by id).
@@ -74,6 +119,8 @@ pub struct SortedPage {
     pub after: Option<(SortValue, i64)>,
     pub limit: u64,
     pub descending: bool,
+    /// Whether to count every matching row (`totalCount` was selected).
+    pub count: bool,
 }
 
 /// Pages `select` by `(sort, id)`; the caller applies filters first.
@@ -91,7 +138,8 @@ where
     I: ColumnTrait,
     Db: ConnectionTrait,
 {
-    let total = select.clone().count(db).await?;
+    let counted = select.clone();
+    let after_cursor = page.after.is_some();
     let mut rows = select;
     if let Some((value, after_id)) = page.after {
         let value: Value = value.into();
@@ -114,10 +162,8 @@ where
     let rows = rows
         .order_by(sort, order.clone())
         .order_by(id, order)
-        .limit(page.limit)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+        .limit(page.limit);
+    fetch(db, counted, rows, page.count, after_cursor).await
 }
 
 /// `%text%` for a case-insensitive LIKE, with `\` escaping LIKE's wildcards.

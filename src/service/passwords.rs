@@ -22,6 +22,7 @@ use crate::db::entity::{password_reset, user};
 use crate::domain::email;
 use crate::domain::mail::{MailKind, password_reset as reset_mail};
 use crate::error::AppError;
+use crate::events::Revocations;
 
 pub const RESET_TTL: Duration = Duration::hours(1);
 
@@ -66,8 +67,9 @@ pub async fn change_password(
     let hash = password::hash(new_password).await?;
     let txn = db.begin().await?;
     set_password(&txn, user_id, hash, now).await?;
-    sessions::end_all(&txn, user_id, Some(session_id), now).await?;
-    txn.commit().await?;
+    let revocations = Revocations::new();
+    sessions::end_all(&txn, &revocations, user_id, Some(session_id), now).await?;
+    revocations.commit(db, txn).await?;
     tracing::info!(user_id, "password changed");
     Ok(true)
 }
@@ -174,8 +176,9 @@ pub async fn reset(
         .exec(&txn)
         .await?;
     set_password(&txn, row.user_id, hash, now).await?;
-    sessions::end_all(&txn, row.user_id, None, now).await?;
-    txn.commit().await?;
+    let revocations = Revocations::new();
+    sessions::end_all(&txn, &revocations, row.user_id, None, now).await?;
+    revocations.commit(db, txn).await?;
     tracing::info!(user_id = row.user_id, "password reset");
     Ok(true)
 }

@@ -11,10 +11,12 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::page::{self, KeysetPage};
+use crate::auth::cache::Revocation;
 use crate::auth::secrets::{self, REFRESH_TOKEN_PREFIX};
 use crate::auth::{Actor, Auth};
 use crate::db::entity::{refresh_token, user};
 use crate::error::AppError;
+use crate::events::Revocations;
 
 pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
 
@@ -93,8 +95,9 @@ pub async fn refresh(
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        revoke_family(&txn, &row.family_id, now).await?;
-        txn.commit().await?;
+        let revocations = Revocations::new();
+        revoke_family(&txn, &revocations, &row.family_id, now).await?;
+        revocations.commit(db, txn).await?;
         tracing::warn!(
             user_id = row.user_id,
             "refresh token reused: session revoked"
@@ -111,10 +114,11 @@ pub async fn refresh(
     Ok(session)
 }
 
-/// Ends the caller's session: its refresh tokens and its access tokens stop working at once.
+/// Ends the caller's session: its refresh tokens and its access tokens stop working at once
+/// (in every process: the revocation is published).
 #[instrument(skip(db))]
-pub async fn logout<C: ConnectionTrait>(
-    db: &C,
+pub async fn logout(
+    db: &DatabaseConnection,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
@@ -122,15 +126,22 @@ pub async fn logout<C: ConnectionTrait>(
         .session_id
         .as_deref()
         .ok_or_else(|| AppError::Forbidden("only a signed-in user can log out".into()))?;
-    revoke_family(db, session_id, now).await?;
+    let revocations = Revocations::new();
+    revoke_family(db, &revocations, session_id, now).await?;
+    revocations.publish(db).await?;
     Ok(true)
 }
 
+/// Revokes session `family_id` and records it in `revocations`, which the caller publishes.
 async fn revoke_family<C: ConnectionTrait>(
     db: &C,
+    revocations: &Revocations,
     family_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    revocations.push(Revocation::Session {
+        session_id: family_id.to_owned(),
+    });
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::FamilyId.eq(family_id))
@@ -140,13 +151,15 @@ async fn revoke_family<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Whether session `family_id` of `user_id` is still live (not logged out, not expired).
-pub async fn is_live<C: ConnectionTrait>(
+/// Until when session `family_id` of `user_id` is live (not logged out, not expired); `None`
+/// when it is not. The time is one live refresh token's expiry: the session may last longer
+/// (a later token of the family), never shorter.
+pub async fn live_until<C: ConnectionTrait>(
     db: &C,
     user_id: i64,
     family_id: &str,
     now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<Option<DateTime<Utc>>, AppError> {
     let live = refresh_token::Entity::find()
         .filter(refresh_token::Column::FamilyId.eq(family_id))
         .filter(refresh_token::Column::UserId.eq(user_id))
@@ -154,17 +167,20 @@ pub async fn is_live<C: ConnectionTrait>(
         .filter(refresh_token::Column::ExpiresAt.gt(now))
         .one(db)
         .await?;
-    Ok(live.is_some())
+    Ok(live.map(|row| row.expires_at))
 }
 
 /// Ends every session of `user_id` (all its refresh-token families) at `now`, but the family
-/// `keep` when given (the caller's own, which stays signed in).
+/// `keep` when given (the caller's own, which stays signed in), and records it in
+/// `revocations`, which the caller publishes with its commit.
 pub async fn end_all<C: ConnectionTrait>(
     db: &C,
+    revocations: &Revocations,
     user_id: i64,
     keep: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    revocations.push(Revocation::User { user_id });
     let mut update = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::UserId.eq(user_id))
@@ -237,6 +253,8 @@ pub async fn end_own(
 ) -> Result<refresh_token::Model, AppError> {
     own_user(actor)?;
     let row = get_own(db, actor, id).await?;
-    revoke_family(db, &row.family_id, now).await?;
+    let revocations = Revocations::new();
+    revoke_family(db, &revocations, &row.family_id, now).await?;
+    revocations.publish(db).await?;
     get_own(db, actor, id).await
 }

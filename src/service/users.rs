@@ -11,10 +11,12 @@ use tracing::instrument;
 use super::ingest::lock_brand;
 use super::page::{self, KeysetPage};
 use super::sessions;
+use crate::auth::cache::Revocation;
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{creator, user};
 use crate::domain::lifecycle::{self, AdminSeat};
 use crate::error::AppError;
+use crate::events::Revocations;
 
 /// The caller's own account; API keys have none.
 pub async fn viewer(db: &DatabaseConnection, actor: &Actor) -> Result<user::Model, AppError> {
@@ -100,8 +102,8 @@ async fn ensure_admin_remains<C: ConnectionTrait>(
 }
 
 /// ADMIN: gives a staff account of the brand another staff role. It takes effect on the
-/// account's next request (the role is read from the account on every request, never from
-/// the token).
+/// account's next request (the role is read from the account, never from the token, and the
+/// change evicts the account's cached callers in every process).
 #[instrument(skip(db, actor))]
 pub async fn update_role(
     db: &DatabaseConnection,
@@ -128,11 +130,13 @@ pub async fn update_role(
         active: target.deactivated_at.is_none(),
     };
     ensure_admin_remains(&txn, brand_id, &target, after).await?;
+    let revocations = Revocations::new();
+    revocations.push(Revocation::User { user_id: target.id });
     let mut active = target.into_active_model();
     active.role = Set(role.as_str().to_owned());
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    txn.commit().await?;
+    revocations.commit(db, txn).await?;
     tracing::info!(user_id = id, role = role.as_str(), "role changed");
     Ok(updated)
 }
@@ -159,12 +163,13 @@ pub async fn deactivate(
         ..seat(&target)
     };
     ensure_admin_remains(&txn, brand_id, &target, after).await?;
-    sessions::end_all(&txn, target.id, None, now).await?;
+    let revocations = Revocations::new();
+    sessions::end_all(&txn, &revocations, target.id, None, now).await?;
     let mut active = target.into_active_model();
     active.deactivated_at = Set(Some(now));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    txn.commit().await?;
+    revocations.commit(db, txn).await?;
     tracing::info!(user_id = id, "user deactivated");
     Ok(updated)
 }

@@ -111,15 +111,15 @@ async fn deactivation_refuses_the_token_at_once_and_ends_every_session(app: Test
     data(&app.graphql_as(Some(&fresh), VIEWER, json!({})).await);
 }
 
-/// Deactivation is checked on the account row the request already reads for its role: an
-/// authenticated request runs as many statements as before the change (session liveness, the
-/// account, then the resolver's own read).
+/// Deactivation and role are checked on the cached caller, which a deactivation or a role
+/// change evicts (`tests/api/revocation.rs`): an authenticated request runs only the
+/// resolver's own read.
 async fn the_actor_check_costs_no_extra_statement(app: TestApp) {
     let w = world::world(&app).await;
     data(&app.graphql_as(Some(&w.analyst), VIEWER, json!({})).await);
     let before = app.statements();
     data(&app.graphql_as(Some(&w.analyst), VIEWER, json!({})).await);
-    assert_eq!(app.statements() - before, 3);
+    assert_eq!(app.statements() - before, 1);
 }
 
 async fn a_role_change_applies_to_the_next_request(app: TestApp) {

@@ -203,6 +203,11 @@ async fn unique_clicks_are_counted_only_when_read(app: TestApp) {
       performance(filter: $filter, groupBy: [DAY], orderBy: $orderBy) {
         totals { clicks sales } rows { metrics { clicks ...U } } } }
       fragment U on PerformanceMetrics { uniqueClicks }";
+    // The caller's first request reads its session; the compared ones find it cached.
+    data(
+        &app.graphql_as(Some(&w.analyst), "{ __typename }", json!({}))
+            .await,
+    );
     let (lean, lean_report) = counted(&app, &w.analyst, without, Value::Null).await;
     let (full, full_report) = counted(&app, &w.analyst, with, Value::Null).await;
     assert!(

@@ -7,10 +7,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, header};
+use axum::http::header;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::BodyExt;
 use partnergraph::db::entity::commission;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -18,10 +16,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use tower::ServiceExt;
 
 use crate::helpers::world::{self, World, db_id, text};
-use crate::helpers::{Backend, TestApp, data};
+use crate::helpers::{Backend, TestApp, data, graphql_on};
 use crate::on_both_backends;
 
 const RECORD: &str = "mutation ($c: [ConversionInput!]!) { recordConversions(conversions: $c) {
@@ -477,24 +474,6 @@ async fn a_connection_without_connection_init_is_closed() {
 }
 
 /// POSTs one operation to `router` (another instance) with `token`.
-async fn graphql_on(router: &Router, token: &str, query: &str, variables: Value) -> Value {
-    let request = Request::post("/graphql")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::from(
-            json!({ "query": query, "variables": variables }).to_string(),
-        ))
-        .expect("request");
-    let response = router.clone().oneshot(request).await.expect("infallible");
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    serde_json::from_slice(&bytes).expect("JSON")
-}
-
 #[tokio::test]
 async fn events_reach_subscribers_of_another_instance_on_postgres() {
     crate::helpers::run(Backend::Postgres, |app| async move {

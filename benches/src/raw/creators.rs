@@ -3,13 +3,14 @@
 //! from the server; `benches/tests/raw_baselines.rs` compares them), through sqlx directly, and
 //! the same JSON, serialized from plain structs.
 //!
-//! 1. the session behind the access token is live (`refresh_tokens`), after the same HS256 check;
-//! 2. the user (`users`), for role and brand;
-//! 3. the total count of the brand's creators;
-//! 4. the page, one row more than asked;
-//! 5. the channels of the page's creators (one batched statement, as the DataLoader does).
+//! After the same HS256 check:
+//! 1. on the first request of a session only (PartnerGraph caches the verified caller): the
+//!    session is live (`refresh_tokens`) and the user (`users`), for role and brand;
+//! 2. the page, one row more than asked, with the brand's total count (`COUNT(*) OVER ()`);
+//! 3. the channels of the page's creators (one batched statement, as the DataLoader does).
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -37,24 +38,22 @@ const CREATOR_COLUMNS: &str = r#""creators"."id", "creators"."brand_id", "creato
 
 const CHANNEL_COLUMNS: &str = r#""channels"."id", "channels"."brand_id", "channels"."creator_id", "channels"."platform", "channels"."handle", "channels"."url", "channels"."followers", "channels"."avg_views", "channels"."engagement_rate", "channels"."audience_countries", "channels"."created_at", "channels"."updated_at""#;
 
-/// The five statements, in PartnerGraph's text for one backend (`$n` on PostgreSQL, `?` on
+/// The statements, in PartnerGraph's text for one backend (`$n` on PostgreSQL, `?` on
 /// SQLite). The channel statement has one variant per page length (its `IN` list).
 pub struct Statements {
     pub session: SqlStr,
     pub user: SqlStr,
-    pub count: SqlStr,
     pub page: SqlStr,
     channels: Vec<SqlStr>,
+    /// The brand of each session seen (PartnerGraph's credential cache, minus revocation).
+    callers: Mutex<HashMap<String, i64>>,
 }
 
 impl Statements {
     pub fn new(backend: DbBackend) -> Self {
         let text = |sql: String| AssertSqlSafe(placeholders(&sql, backend)).into_sql_str();
-        let count = format!(
-            r#"SELECT COUNT(*) AS num_items FROM (SELECT {CREATOR_COLUMNS} FROM "creators" WHERE "creators"."brand_id" = $1) AS "sub_query""#
-        );
         let page = format!(
-            r#"SELECT {CREATOR_COLUMNS} FROM "creators" WHERE "creators"."brand_id" = $1 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT $2"#
+            r#"SELECT {CREATOR_COLUMNS}, COUNT(*) OVER () AS "pg_total_count" FROM "creators" WHERE "creators"."brand_id" = $1 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT $2"#
         );
         let channels = (0..=MAX_FIRST as usize)
             .map(|n| text(channels_sql(n)))
@@ -62,20 +61,21 @@ impl Statements {
         Self {
             session: text(SESSION_SQL.to_owned()),
             user: text(USER_SQL.to_owned()),
-            count: text(count),
             page: text(page),
             channels,
+            callers: Mutex::default(),
         }
     }
 
-    /// The texts of a request whose page holds `creators` creators, in execution order.
-    pub fn sequence(&self, creators: usize) -> Vec<String> {
-        let mut texts = vec![
-            self.session.as_str().to_owned(),
-            self.user.as_str().to_owned(),
-            self.count.as_str().to_owned(),
-            self.page.as_str().to_owned(),
-        ];
+    /// The texts of a request whose page holds `creators` creators, in execution order, for a
+    /// session seen before (`known`) or not.
+    pub fn sequence(&self, creators: usize, known: bool) -> Vec<String> {
+        let mut texts = Vec::new();
+        if !known {
+            texts.push(self.session.as_str().to_owned());
+            texts.push(self.user.as_str().to_owned());
+        }
+        texts.push(self.page.as_str().to_owned());
         if creators > 0 {
             texts.push(self.channels[creators].as_str().to_owned());
         }
@@ -217,11 +217,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Runs the five statements on one backend's pool; a macro because the row types differ.
-macro_rules! load_page {
-    ($pool:expr, $st:expr, $sid:expr, $user_id:expr, $first:expr) => {{
-        let pool = $pool;
-        let st: &Statements = $st;
+/// The session is live and the user's brand (a staff role's), remembered for the session's
+/// next requests; a macro because the row types differ.
+macro_rules! load_caller {
+    ($pool:expr, $st:expr, $sid:expr, $user_id:expr) => {{
+        let (pool, st) = ($pool, $st);
         let live = sqlx::query(st.session.clone())
             .bind($sid)
             .bind($user_id)
@@ -244,11 +244,30 @@ macro_rules! load_page {
             ("ADMIN" | "MANAGER" | "ANALYST", Some(brand_id)) => brand_id,
             _ => return Err(Refusal::Forbidden),
         };
-        let total: i64 = sqlx::query(st.count.clone())
-            .bind(brand_id)
-            .fetch_one(pool)
-            .await?
-            .try_get("num_items")?;
+        st.callers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert($sid.to_owned(), brand_id);
+        brand_id
+    }};
+}
+
+/// Runs the statements on one backend's pool; a macro because the row types differ.
+macro_rules! load_page {
+    ($pool:expr, $st:expr, $sid:expr, $user_id:expr, $first:expr) => {{
+        let pool = $pool;
+        let st: &Statements = $st;
+        let known = st
+            .callers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get($sid)
+            .copied();
+        let brand_id = match known {
+            Some(brand_id) => brand_id,
+            None => load_caller!(pool, st, $sid, $user_id),
+        };
+        let mut total: i64 = 0;
         let mut rows = Vec::new();
         for row in sqlx::query(st.page.clone())
             .bind(brand_id)
@@ -256,6 +275,7 @@ macro_rules! load_page {
             .fetch_all(pool)
             .await?
         {
+            total = row.try_get("pg_total_count")?;
             rows.push(CreatorRow {
                 id: row.try_get("id")?,
                 display_name: row.try_get("display_name")?,

@@ -25,7 +25,7 @@ impl AccountQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<User>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = users::list(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
         Ok(id_page(&request, rows, |u| u.id, User))
     }
@@ -37,7 +37,7 @@ impl AccountQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<ApiKey>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows =
             api_keys::list(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
         Ok(id_page(&request, rows, |k| k.id, ApiKey))
@@ -50,7 +50,7 @@ impl AccountQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<UserSession>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let now = context::auth(ctx)?.now();
         let rows = sessions::list_own(
             context::db(ctx)?,
@@ -69,7 +69,7 @@ impl AccountQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Invite>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = invites::list(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
         Ok(id_page(&request, rows, |i| i.id, Invite))
     }

@@ -27,7 +27,7 @@ impl BrandQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<ExchangeRate>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = exchange_rates::list(
             context::db(ctx)?,
             context::actor(ctx)?,

@@ -20,7 +20,7 @@ impl CampaignQuery {
         after: Option<String>,
         status: Option<CampaignStatus>,
     ) -> Result<Page<Campaign>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = campaigns::list(
             context::db(ctx)?,
             context::actor(ctx)?,

@@ -126,7 +126,7 @@ impl Campaign {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Offer>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = offers::list_for_campaign(
             context::db(ctx)?,
             context::actor(ctx)?,
@@ -173,7 +173,7 @@ pub async fn enrollments_of(
     after: Option<String>,
     status: Option<EnrollmentStatus>,
 ) -> Result<Page<Enrollment>, AppError> {
-    let request = PageRequest::new(first, after)?;
+    let request = PageRequest::new(first, after)?.counting(ctx);
     let rows = if request.after.is_none() && status.is_none() {
         let key = EnrollmentPageKey {
             parent,
@@ -367,7 +367,7 @@ impl Enrollment {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Deliverable>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let filter = DeliverableFilter {
             enrollment_id: Some(self.0.id),
             ..DeliverableFilter::default()

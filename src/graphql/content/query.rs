@@ -33,7 +33,7 @@ impl ContentQuery {
         after: Option<String>,
         filter: Option<DeliverableFilter>,
     ) -> Result<Page<Deliverable>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let filter = filter.unwrap_or_default();
         let filter = Filter {
             campaign_id: decode_opt(filter.campaign_id, NodeKind::Campaign, "campaignId")?,
@@ -59,7 +59,7 @@ impl ContentQuery {
         campaign_id: Option<ID>,
         creator_id: Option<ID>,
     ) -> Result<Page<Cost>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = costs::list(
             context::db(ctx)?,
             context::actor(ctx)?,

@@ -90,7 +90,7 @@ impl CreatorQuery {
         filter: Option<CreatorFilter>,
         order_by: Option<CreatorOrder>,
     ) -> Result<Page<Creator>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let order = order_by.unwrap_or_default();
         let sort = sort_of(order.field);
         let filter = filter.unwrap_or_default();
@@ -102,6 +102,7 @@ impl CreatorQuery {
                 .transpose()?,
             limit: request.fetch_limit(),
             descending: order.direction == OrderDirection::Desc,
+            count: request.count,
         };
         let service_filter = Filter {
             stage: filter.stage.map(Into::into),

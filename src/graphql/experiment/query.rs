@@ -20,7 +20,7 @@ impl ExperimentQuery {
         #[graphql(desc = "The cursor of the last experiment seen.")] after: Option<String>,
         #[graphql(desc = "Only this campaign's experiments.")] campaign_id: Option<ID>,
     ) -> Result<Page<Experiment>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let campaign_id = campaign_id
             .map(|id| id::decode_as(&id, NodeKind::Campaign, "campaignId"))
             .transpose()?;

@@ -33,7 +33,7 @@ impl IngestQuery {
         after: Option<String>,
         filter: Option<ConversionFilter>,
     ) -> Result<Page<Conversion>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let filter = filter.unwrap_or_default();
         let decode =
             |id: Option<ID>, kind, field| id.map(|id| id::decode_as(&id, kind, field)).transpose();
@@ -64,7 +64,7 @@ impl IngestQuery {
         after: Option<String>,
         first: Option<i32>,
     ) -> Result<Page<Conversion>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let after = request.after.as_ref().map(Cursor::as_id).transpose()?;
         let (rows, total) = changes::list(
             context::db(ctx)?,

@@ -126,7 +126,7 @@ impl PayoutQuery {
         after: Option<String>,
         status: Option<PayoutStatus>,
     ) -> Result<Page<Payout>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = payouts::list(
             context::db(ctx)?,
             context::actor(ctx)?,

@@ -27,7 +27,7 @@ impl PortalQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Commission>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows =
             portal::commissions(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
         Ok(id_page(&request, rows, |c| c.id, Commission))
@@ -61,7 +61,7 @@ impl PortalQuery {
                 "the creator portal is for creator accounts".into(),
             ));
         }
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = payouts::list(context::db(ctx)?, actor, None, request.by_id()?).await?;
         Ok(id_page(&request, rows, |p| p.id, Payout))
     }

@@ -20,7 +20,7 @@ impl TrackingQuery {
         after: Option<String>,
         enrollment_id: Option<ID>,
     ) -> Result<Page<TrackingLink>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let enrollment_id = enrollment_id
             .map(|id| id::decode_as(&id, NodeKind::Enrollment, "enrollmentId"))
             .transpose()?;
@@ -42,7 +42,7 @@ impl TrackingQuery {
         after: Option<String>,
         enrollment_id: Option<ID>,
     ) -> Result<Page<DiscountCode>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let enrollment_id = enrollment_id
             .map(|id| id::decode_as(&id, NodeKind::Enrollment, "enrollmentId"))
             .transpose()?;

@@ -19,7 +19,7 @@ impl WebhookQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<WebhookEndpoint>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let rows =
             endpoints::list(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
         Ok(id_page(&request, rows, |e| e.id, WebhookEndpoint))
@@ -35,7 +35,7 @@ impl WebhookQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<WebhookDelivery>, AppError> {
-        let request = PageRequest::new(first, after)?;
+        let request = PageRequest::new(first, after)?.counting(ctx);
         let endpoint_id = endpoint_id
             .map(|id| id::decode_as(&id, NodeKind::WebhookEndpoint, "endpointId"))
             .transpose()?;

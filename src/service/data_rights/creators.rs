@@ -16,6 +16,7 @@ use crate::db::entity::{channel, cost, creator, deliverable, enrollment, invite,
 use crate::domain::erasure;
 use crate::domain::roster::Stage;
 use crate::error::AppError;
+use crate::events::Revocations;
 use crate::service::{scoped, sessions};
 
 /// Erases creator `id` of the caller's brand (ADMIN) at `now`. Erasing an erased record changes
@@ -40,8 +41,9 @@ pub async fn erase_creator(
         .await?;
     erase_invites(&txn, &record, now).await?;
     erase_content_notes(&txn, &record).await?;
+    let revocations = Revocations::new();
     if let Some(user_id) = record.user_id {
-        release_account(&txn, record.id, user_id, now).await?;
+        release_account(&txn, &revocations, record.id, user_id, now).await?;
     }
     let mut active = record.into_active_model();
     active.display_name = Set(erasure::erased_creator_name(id));
@@ -59,7 +61,7 @@ pub async fn erase_creator(
     active.erased_at = Set(Some(now));
     active.updated_at = Set(now);
     let erased = active.update(&txn).await?;
-    txn.commit().await?;
+    revocations.commit(db, txn).await?;
     Ok(erased)
 }
 
@@ -122,11 +124,12 @@ async fn erase_content_notes(
 /// hash made unusable, and sign-in refused from then on.
 async fn release_account(
     txn: &DatabaseTransaction,
+    revocations: &Revocations,
     creator_id: i64,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    sessions::end_all(txn, user_id, None, now).await?;
+    sessions::end_all(txn, revocations, user_id, None, now).await?;
     let other_links = creator::Entity::find()
         .filter(creator::Column::UserId.eq(user_id))
         .filter(creator::Column::Id.ne(creator_id))

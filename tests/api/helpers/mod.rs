@@ -224,6 +224,7 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let (state, router) = partnergraph::app::build_with_clock(config, db.clone(), clock);
+        listening(&state).await;
         Some(Self {
             router,
             db,
@@ -248,6 +249,7 @@ impl TestApp {
             .await
             .expect("migrate test database");
         let (state, router) = partnergraph::app::build(config, db.clone());
+        listening(&state).await;
         Self {
             router,
             db,
@@ -265,10 +267,7 @@ impl TestApp {
         let config = test_config(self._test_db.database_config());
         let db = self._test_db.connect().await;
         let (state, router) = partnergraph::app::build(config, db);
-        assert!(
-            state.events.ready(Duration::from_secs(10)).await,
-            "event listener did not start"
-        );
+        listening(&state).await;
         router
     }
 
@@ -371,6 +370,35 @@ impl TestApp {
         );
         answer.json()
     }
+}
+
+/// Waits for the app's event listener (PostgreSQL), so that its credential cache serves and
+/// statement counts of authenticated requests are those of a warm server.
+async fn listening(state: &partnergraph::http::AppState) {
+    assert!(
+        state.events.ready(Duration::from_secs(10)).await,
+        "event listener did not start"
+    );
+}
+
+/// Sends one operation with `Authorization: Bearer <token>` to `router` (another instance, see
+/// [`TestApp::second_instance`]) and returns the response body, whatever its status.
+pub async fn graphql_on(router: &Router, token: &str, query: &str, variables: Value) -> Value {
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(
+            json!({ "query": query, "variables": variables }).to_string(),
+        ))
+        .expect("request");
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    serde_json::from_slice(&bytes).expect("JSON")
 }
 
 /// `data` of a response that must have no errors.

@@ -1,0 +1,105 @@
+//! Round trips of a front end's everyday requests (issue #21): an authenticated request reads
+//! its caller from the credential cache, a connection's first page carries `totalCount` in its
+//! own statement, a count is made only when selected, and DataLoaders batch without a delay.
+
+use serde_json::{Value, json};
+
+use crate::helpers::world::{register, text};
+use crate::helpers::{TestApp, data};
+use crate::on_both_backends;
+
+on_both_backends!(
+    the_contract_creators_page_runs_in_two_statements,
+    total_count_is_counted_only_when_selected_and_right_on_every_page,
+);
+
+async fn roster(app: &TestApp, size: usize) -> String {
+    let brand = register(app, "Brand", "admin@x.test").await;
+    for n in 0..size {
+        let input = json!({ "input": {
+            "displayName": format!("Creator {n:02}"),
+            "channels": [
+                { "platform": "TIKTOK", "handle": format!("t{n}"), "followers": 1_000 + n },
+                { "platform": "YOUTUBE", "handle": format!("y{n}"), "followers": 50_000 + n },
+            ],
+        }});
+        data(
+            &app.contract(Some(&brand.access), "roster", "CreateCreator", input)
+                .await,
+        );
+    }
+    brand.access
+}
+
+/// Runs `query` as `token` and returns the statements it ran and its `data`.
+async fn counted(app: &TestApp, token: &str, query: &str, variables: Value) -> (usize, Value) {
+    let before = app.statements();
+    let response = app.graphql_as(Some(token), query, variables).await;
+    (app.statements() - before, data(&response).clone())
+}
+
+async fn the_contract_creators_page_runs_in_two_statements(app: TestApp) {
+    let admin = roster(&app, 25).await;
+    let run = || app.contract(Some(&admin), "roster", "Creators", json!({ "first": 20 }));
+    // The first request verifies the session; the next ones find it cached.
+    data(&run().await);
+    let before = app.statements();
+    let response = run().await;
+    let statements = app.statements() - before;
+    let page = &data(&response)["creators"];
+    assert_eq!(page["totalCount"], 25);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    let edges = page["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), 20);
+    assert!(
+        edges
+            .iter()
+            .all(|e| e["node"]["channels"].as_array().map(Vec::len) == Some(2)),
+        "{page}"
+    );
+    // The page with its count, then every channel of the page in one statement.
+    assert!(statements <= 2, "{statements} statements");
+}
+
+async fn total_count_is_counted_only_when_selected_and_right_on_every_page(app: TestApp) {
+    let admin = roster(&app, 7).await;
+    let counted_page = "query ($after: String) { creators(first: 3, after: $after) {
+        total: totalCount pageInfo { endCursor } edges { node { id } } } }";
+    let plain_page = "query ($after: String) { creators(first: 3, after: $after) {
+        pageInfo { endCursor } edges { node { id } } } }";
+    data(
+        &app.graphql_as(Some(&admin), "{ __typename }", json!({}))
+            .await,
+    );
+
+    let (first, page) = counted(&app, &admin, counted_page, json!({})).await;
+    assert_eq!(page["creators"]["total"], 7, "an alias still counts");
+    assert_eq!(first, 1, "the count rides in the page's statement");
+    let cursor = text(&page["creators"]["pageInfo"]["endCursor"]);
+
+    let (later, page) = counted(&app, &admin, counted_page, json!({ "after": cursor })).await;
+    assert_eq!(
+        page["creators"]["total"], 7,
+        "a later page counts every row"
+    );
+    assert_eq!(later, 2);
+    let (plain, page) = counted(&app, &admin, plain_page, json!({ "after": cursor })).await;
+    assert_eq!(plain, 1, "no count unless selected");
+    assert_eq!(page["creators"]["edges"].as_array().map(Vec::len), Some(3));
+
+    let last = text(&page["creators"]["pageInfo"]["endCursor"]);
+    let (_, page) = counted(&app, &admin, counted_page, json!({ "after": last })).await;
+    let end = text(&page["creators"]["pageInfo"]["endCursor"]);
+    let (_, empty) = counted(&app, &admin, counted_page, json!({ "after": end })).await;
+    assert_eq!(empty["creators"]["edges"], json!([]));
+    assert_eq!(
+        empty["creators"]["total"], 7,
+        "an empty later page still counts"
+    );
+
+    let nobody =
+        "{ creators(first: 3, filter: { search: \"nobody\" }) { totalCount edges { cursor } } }";
+    let (statements, none) = counted(&app, &admin, nobody, json!({})).await;
+    assert_eq!(none["creators"]["totalCount"], 0);
+    assert_eq!(statements, 1);
+}
