@@ -36,6 +36,10 @@ pub async fn announce_due(
     let due = commission::Entity::find()
         .filter(Expr::col(Alias::new(NOTIFIED_AT)).is_null())
         .filter(commission::Column::HoldUntil.lte(now))
+        // Oldest due first, in the order of the index on (notified_at, hold_until): the scan
+        // stops after `limit` rows. (By id, PostgreSQL sorted the whole backlog for each batch:
+        // 50-100 ms a batch with 500,000 lines due at scale 1.0.)
+        .order_by_asc(commission::Column::HoldUntil)
         .order_by_asc(commission::Column::Id)
         .limit(limit)
         .all(db)
