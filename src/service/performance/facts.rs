@@ -130,6 +130,26 @@ struct RollupSum {
     commissions_minor: i64,
 }
 
+impl RollupSum {
+    /// The row's sums as the fact of `owner` (on its period's first day when the report has a
+    /// time grain).
+    fn fact(&self, owner: Owner, scope: &Scope) -> Fact {
+        Fact {
+            owner,
+            day: scope.by_day().then_some(self.day),
+            counters: Counters {
+                clicks: self.clicks,
+                sales: self.sales,
+                leads: self.leads,
+                new_customers: self.new_customers,
+                revenue_minor: self.revenue_minor,
+                commissions_minor: self.commissions_minor,
+                ..Counters::default()
+            },
+        }
+    }
+}
+
 /// A level of the rollups: days, weeks (Monday to Sunday) or calendar months, per enrollment
 /// (`enrollment.table` for the sums, `enrollment.sketches` for the visitors) and for the whole
 /// brand (`brand.table`, sums and sketch in one row).
@@ -223,19 +243,9 @@ async fn rollups<C: ConnectionTrait>(
     }
     for row in db.query_all(&select).await? {
         let row = RollupSum::from_query_result(&row, "")?;
-        facts.facts.push(Fact {
-            owner: Owner::Enrollment(row.enrollment_id),
-            day: scope.by_day().then_some(row.day),
-            counters: Counters {
-                clicks: row.clicks,
-                sales: row.sales,
-                leads: row.leads,
-                new_customers: row.new_customers,
-                revenue_minor: row.revenue_minor,
-                commissions_minor: row.commissions_minor,
-                ..Counters::default()
-            },
-        });
+        facts
+            .facts
+            .push(row.fact(Owner::Enrollment(row.enrollment_id), scope));
     }
     Ok(())
 }
@@ -282,6 +292,7 @@ async fn brand_rollups<C: ConnectionTrait>(
         let date = Alias::new(level.date());
         let mut select = Query::select();
         select
+            .expr_as(Expr::val(NO_ENROLLMENT), Alias::new("enrollment_id"))
             .expr_as(Expr::col(date.clone()), Alias::new("day"))
             .columns(COUNTER_COLUMNS.map(Alias::new))
             .from(Alias::new(level.brand.table))
@@ -289,34 +300,11 @@ async fn brand_rollups<C: ConnectionTrait>(
             .and_where(Expr::col(date.clone()).gte(first))
             .and_where(Expr::col(date).lt(end));
         for row in db.query_all(&select).await? {
-            let row = BrandSum::from_query_result(&row, "")?;
-            facts.facts.push(Fact {
-                owner: Owner::Brand,
-                day: scope.by_day().then_some(row.day),
-                counters: Counters {
-                    clicks: row.clicks,
-                    sales: row.sales,
-                    leads: row.leads,
-                    new_customers: row.new_customers,
-                    revenue_minor: row.revenue_minor,
-                    commissions_minor: row.commissions_minor,
-                    ..Counters::default()
-                },
-            });
+            let row = RollupSum::from_query_result(&row, "")?;
+            facts.facts.push(row.fact(Owner::Brand, scope));
         }
     }
     Ok(())
-}
-
-#[derive(FromQueryResult)]
-struct BrandSum {
-    day: NaiveDate,
-    clicks: i64,
-    sales: i64,
-    leads: i64,
-    new_customers: i64,
-    revenue_minor: i64,
-    commissions_minor: i64,
 }
 
 async fn edge_clicks<C: ConnectionTrait>(
