@@ -101,6 +101,11 @@ impl VisitorCount {
     pub fn count(&self) -> i64 {
         rounded(self.0.composite_estimate())
     }
+
+    /// The merged visitors as a stored sketch (a period's, from its days').
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.to_sketch(TYPE).serialize()
+    }
 }
 
 impl Default for VisitorCount {

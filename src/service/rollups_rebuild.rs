@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::ingest::lock_brand;
-use super::rollups::{RollupDelta, Written};
+use super::rollups::{RollupDelta, Written, fill_from_days};
 use crate::db::entity::{
     brand, brand_daily_rollup, brand_monthly_rollup, brand_weekly_rollup, click, commission,
     conversion, daily_rollup, daily_sketch, monthly_rollup, monthly_sketch, weekly_rollup,
@@ -120,6 +120,7 @@ pub async fn rebuild_in(
         )
         .await?,
     };
+    fill_from_days(&txn, brand_id).await?;
     txn.commit().await?;
     Ok(done)
 }
@@ -183,7 +184,7 @@ where
             return Ok(read);
         };
         after = E::id_of(last);
-        let mut delta = RollupDelta::default();
+        let mut delta = RollupDelta::days_only();
         for event in &page {
             add(event, &mut delta)?;
         }
@@ -202,7 +203,7 @@ async fn add_clicks(
 ) -> Result<u64, AppError> {
     type Row = (i64, Option<i64>, DateTime<Utc>, String);
     let (mut after, mut read) = (0, 0);
-    let mut delta = RollupDelta::default();
+    let mut delta = RollupDelta::days_only();
     loop {
         let page: Vec<Row> = click::Entity::find()
             .select_only()
@@ -230,7 +231,7 @@ async fn add_clicks(
         }
         read += page.len() as u64;
         if delta.len() >= batches.click_keys {
-            std::mem::take(&mut delta)
+            std::mem::replace(&mut delta, RollupDelta::days_only())
                 .apply_in_rebuild(txn, brand_id, written)
                 .await?;
         }
