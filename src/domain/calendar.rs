@@ -51,6 +51,16 @@ pub fn period_start(day: NaiveDate, grain: Grain) -> NaiveDate {
     }
 }
 
+/// The first day of the period of `grain` after the one starting on `start` (`None` past the
+/// calendar's end).
+pub fn next_period_start(start: NaiveDate, grain: Grain) -> Option<NaiveDate> {
+    match grain {
+        Grain::Day => start.succ_opt(),
+        Grain::Week => start.checked_add_days(chrono::Days::new(7)),
+        Grain::Month => start.checked_add_months(chrono::Months::new(1)),
+    }
+}
+
 /// The label of the period starting on `start`: `2026-11-30` (day), `2026-W49` (ISO week, with
 /// its ISO year), `2026-11` (month).
 pub fn period_label(start: NaiveDate, grain: Grain) -> String {

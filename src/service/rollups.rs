@@ -19,7 +19,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr};
 
 use crate::db::entity::{commission, conversion};
-use crate::domain::calendar::{Grain, local_day, period_start};
+use crate::domain::calendar::{Grain, local_day, next_period_start, period_start};
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::metrics::{ConversionFacts, Counters, conversion_counters};
 use crate::domain::uniques::{VisitorCount, VisitorSketch};
@@ -93,22 +93,11 @@ pub(crate) const BRAND_MONTHS: Level = Level {
     grain: Grain::Month,
 };
 
-/// The keys a rebuild has written sketches for so far, by level.
+/// The (day, enrollment) keys a rebuild has written day sketches for so far (its deltas keep
+/// only the day levels: the weeks and months are filled from the days at its end).
 #[derive(Debug, Default)]
 pub(crate) struct Written {
     days: HashSet<Key>,
-    weeks: HashSet<Key>,
-    months: HashSet<Key>,
-}
-
-impl Written {
-    fn of(&mut self, grain: Grain) -> &mut HashSet<Key> {
-        match grain {
-            Grain::Day => &mut self.days,
-            Grain::Week => &mut self.weeks,
-            Grain::Month => &mut self.months,
-        }
-    }
 }
 
 /// Changes to one level: counters and new visitors by key.
@@ -284,7 +273,11 @@ impl RollupDelta {
         mut written: Option<&mut Written>,
     ) -> Result<(), DbErr> {
         for (level, changes) in ENROLLMENT_LEVELS.into_iter().zip(self.enrollment) {
-            let known = written.as_deref_mut().map(|w| w.of(level.grain));
+            // A rebuild's delta has no week or month changes: only the days know their keys.
+            let known = written
+                .as_deref_mut()
+                .filter(|_| level.grain == Grain::Day)
+                .map(|w| &mut w.days);
             apply_level(db, brand_id, level, changes, known).await?;
         }
         for (level, changes) in BRAND_LEVELS.into_iter().zip(self.brand) {
@@ -505,11 +498,8 @@ async fn fill_sketches<C: ConnectionTrait>(
     };
     let mut start = period_start(first, coarse.grain);
     while start <= last {
-        let end = match coarse.grain {
-            Grain::Month => start.checked_add_months(chrono::Months::new(1)),
-            _ => start.checked_add_days(chrono::Days::new(7)),
-        }
-        .ok_or_else(|| DbErr::Custom(format!("no period after {start}")))?;
+        let end = next_period_start(start, coarse.grain)
+            .ok_or_else(|| DbErr::Custom(format!("no period after {start}")))?;
         let mut select = Query::select();
         select
             .column(Alias::new("sketch"))

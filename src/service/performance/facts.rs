@@ -16,7 +16,7 @@ use sea_orm::{
 
 use super::grouping::Dims;
 use crate::db::entity::{click, commission, conversion, cost, deliverable, enrollment};
-use crate::domain::calendar::{Grain, cover, local_day, split_range};
+use crate::domain::calendar::{Grain, cover, local_day, next_period_start, split_range};
 use crate::domain::content::DeliverableStatus;
 use crate::domain::metrics::Counters;
 use crate::error::AppError;
@@ -176,11 +176,7 @@ impl Level {
 
     /// The start of the period after the one starting on `start`.
     pub(super) fn next(&self, start: NaiveDate) -> Option<NaiveDate> {
-        match self.enrollment.grain {
-            Grain::Month => start.checked_add_months(chrono::Months::new(1)),
-            Grain::Week => start.checked_add_days(chrono::Days::new(7)),
-            Grain::Day => start.succ_opt(),
-        }
+        next_period_start(start, self.enrollment.grain)
     }
 }
 
