@@ -8,7 +8,10 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 use crate::config::DatabaseConfig;
 
 /// Opens the pool. SQLite: WAL, foreign keys on, a busy timeout and `synchronous=FULL` on every
-/// connection, file created when missing. PostgreSQL: sized pool with an acquire timeout.
+/// connection, file created when missing. PostgreSQL: sized pool with an acquire timeout, and
+/// JIT compilation off: the server's statements are short, and a report's aggregate over a few
+/// hundred thousand rollup rows spent 100 ms of its 450 compiling itself (measured at scale 1.0,
+/// BENCHMARKS.md row 4).
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(config.url.expose().to_owned());
     options
@@ -25,6 +28,8 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbEr
                 .busy_timeout(busy_timeout)
                 .synchronous(SqliteSynchronous::Full)
         });
+    } else {
+        options.map_sqlx_postgres_opts(|opts| opts.options([("jit", "off")]));
     }
     Database::connect(options).await
 }
