@@ -87,7 +87,9 @@ async fn run(command: Command) -> Result<(), String> {
                     done.clicks, done.conversions, done.commission_lines
                 );
             }
-            Ok(())
+            rollups_rebuild::tidy(&conn)
+                .await
+                .map_err(|e| format!("after the rebuild: {e}"))
         }
         Command::ExportSchema { out } => {
             let sdl = graphql::sdl();

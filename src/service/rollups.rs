@@ -132,8 +132,8 @@ pub(crate) struct RollupDelta {
 }
 
 /// The levels, in the order of [`RollupDelta`]'s arrays.
-const ENROLLMENT_LEVELS: [Level; 3] = [DAYS, WEEKS, MONTHS];
-const BRAND_LEVELS: [Level; 3] = [BRAND_DAYS, BRAND_WEEKS, BRAND_MONTHS];
+pub(crate) const ENROLLMENT_LEVELS: [Level; 3] = [DAYS, WEEKS, MONTHS];
+pub(crate) const BRAND_LEVELS: [Level; 3] = [BRAND_DAYS, BRAND_WEEKS, BRAND_MONTHS];
 
 impl RollupDelta {
     /// Changes to the day levels only: a rebuild's, which then fills the weeks and months from
