@@ -23,6 +23,7 @@
 
 mod depth;
 mod introspection;
+mod parsed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ use async_graphql::parser::types::{
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{Name, Positioned, Request, ServerError, ServerResult, Value, Variables};
 
+use self::parsed::ParsedDocuments;
 use super::connection::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use super::context::RequestContext;
 use crate::auth::Actor;
@@ -60,12 +62,14 @@ pub fn introspection_allowed(policy: Introspection, actor: Option<&Actor>) -> bo
 
 pub struct Limits {
     config: Arc<GraphqlConfig>,
+    parsed: Arc<ParsedDocuments>,
 }
 
 impl Limits {
     pub fn new(config: &GraphqlConfig) -> Self {
         Self {
             config: Arc::new(config.clone()),
+            parsed: Arc::new(ParsedDocuments::new(parsed::CAPACITY)),
         }
     }
 }
@@ -74,12 +78,39 @@ impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(LimitsExtension {
             config: self.config.clone(),
+            parsed: self.parsed.clone(),
         })
     }
 }
 
 struct LimitsExtension {
     config: Arc<GraphqlConfig>,
+    parsed: Arc<ParsedDocuments>,
+}
+
+impl LimitsExtension {
+    /// The document of `query` if it parses, checked for size and depth: from
+    /// [`ParsedDocuments`] when the text was seen before. `None`: a syntax error, left for
+    /// async-graphql to report.
+    fn checked_document(&self, query: &str) -> ServerResult<Option<ExecutableDocument>> {
+        if let Some(document) = self.parsed.get(query) {
+            return Ok(Some(document));
+        }
+        let Ok(document) = async_graphql::parser::parse_query(query) else {
+            return Ok(None);
+        };
+        let limits = &self.config;
+        check_size(limits, &document)?;
+        let depth = depth::of(&document);
+        if depth > limits.max_depth {
+            return Err(refused(format!(
+                "the query is nested {depth} levels deep; at most {} are accepted",
+                limits.max_depth
+            )));
+        }
+        self.parsed.put(query, &document);
+        Ok(Some(document))
+    }
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -103,15 +134,7 @@ impl Extension for LimitsExtension {
                 limits.max_query_bytes
             )));
         }
-        if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-            check_size(limits, &document)?;
-            let depth = depth::of(&document);
-            if depth > limits.max_depth {
-                return Err(refused(format!(
-                    "the query is nested {depth} levels deep; at most {} are accepted",
-                    limits.max_depth
-                )));
-            }
+        if let Some(document) = self.checked_document(&request.query)? {
             let points = cost_points(&ctx.schema_env.registry, &document, &request.variables);
             if points > limits.max_complexity as u64 {
                 return Err(refused(format!(

@@ -161,6 +161,36 @@ async fn heavy_nested_pages_are_refused_and_the_contract_page_is_not(app: TestAp
     still_serves(&app).await;
 }
 
+/// A text seen before is served from the parsed-document cache: its cost is still computed
+/// from each request's variables, and a refused text is refused every time.
+async fn a_known_text_is_costed_on_every_request(app: TestApp) {
+    let admin = register(&app, "Known", "admin@known.test").await;
+    let query = "query ($n: Int) { campaigns(first: $n) { nodes { enrollments(first: $n) { \
+                 nodes { id creator { id } } } } } }";
+    for n in [5, 100, 5, 100] {
+        let before = app.statements();
+        let response = app
+            .graphql_as(Some(&admin.access), query, json!({ "n": n }))
+            .await;
+        if n == 100 {
+            assert_eq!(
+                error_codes(&response),
+                ["GRAPHQL_VALIDATION_FAILED"],
+                "{response}"
+            );
+            assert_eq!(app.statements(), before, "a refused document ran SQL");
+        } else {
+            assert_eq!(data(&response)["campaigns"]["nodes"], json!([]));
+        }
+    }
+    let deep = "{ campaigns(first: 1) { edges { node { enrollments(first: 1) { edges { node { \
+                creator { enrollments(first: 1) { edges { node { id } } } } } } } } } } }";
+    for _ in 0..2 {
+        refused_without_sql(&app, deep, "GRAPHQL_VALIDATION_FAILED").await;
+    }
+    still_serves(&app).await;
+}
+
 async fn introspection_is_for_staff_only(app: TestApp) {
     let w = world(&app).await;
     let schema = "{ __schema { queryType { name } } }";
@@ -230,6 +260,7 @@ async fn database_errors_are_masked_as_internal(app: TestApp) {
 }
 
 on_both_backends!(
+    a_known_text_is_costed_on_every_request,
     deep_queries_are_refused,
     alias_floods_are_refused,
     directive_floods_are_refused,
