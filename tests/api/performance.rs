@@ -136,6 +136,17 @@ async fn every_metric_on_a_hand_worked_program(app: TestApp) {
         .collect();
     let day = |d: i64| (base() + Duration::days(d)).format("%Y-%m-%d").to_string();
     assert_eq!(periods, [day(0), day(0), day(1)], "{rows:?}");
+    // Grouped or not, the totals count the same visitors (grouped, from the brand's sketches).
+    for group_by in [
+        json!(["DAY", "CREATOR"]),
+        json!(["CREATOR"]),
+        json!(["CAMPAIGN"]),
+    ] {
+        let grouped = report(&app, &w.admin, &at(0), &at(96), group_by.clone()).await;
+        let totals = &data(&grouped)["performance"]["totals"];
+        assert_eq!(totals["uniqueClicks"], 2, "{group_by}");
+        assert_eq!(totals["clicks"], 3, "{group_by}");
+    }
     assert_eq!(rows[0]["key"]["creator"]["displayName"], "Cora Creator");
     assert_eq!(rows[0]["metrics"]["clicks"], 2);
     assert_eq!(rows[0]["metrics"]["uniqueClicks"], 1);

@@ -53,13 +53,24 @@ impl Counter {
             }
         };
         let split = split_range(scope.from, scope.to, scope.tz);
-        if let Some((first, end)) = split.days.filter(|_| scope.whole_brand()) {
+        // Unrestricted, the brand's own period sketches hold every visitor of the whole days:
+        // they give the total in a few rows (and its rows too when nothing is grouped by what
+        // an enrollment has), so the enrollments' sketches, when read, go to the rows only.
+        let brand_total = !scope.restricted();
+        if let Some((first, end)) = split.days.filter(|_| brand_total) {
+            let rows = scope.whole_brand() && !dims.is_empty();
             for (level, first, end) in scope.levels(first, end) {
                 for (start, bytes) in brand_sketches(db, scope, level, first, end).await? {
-                    self.add_stored(bytes, dims, || key_of(Owner::Brand, start))?;
+                    let sketch = stored(bytes)?;
+                    self.merge(
+                        sketch.as_ref(),
+                        true,
+                        rows.then(|| key_of(Owner::Brand, start)),
+                    );
                 }
             }
-        } else if let Some((first, end)) = split.days {
+        }
+        if let Some((first, end)) = split.days.filter(|_| !scope.whole_brand()) {
             for (level, first, end) in scope.levels(first, end) {
                 // A period at a time: a quarter of a large program is millions of
                 // sketches, never all held (a row stream costs 3-5 us a row more on SQLite).
@@ -73,9 +84,10 @@ impl Counter {
                         level.next(at).unwrap_or(end)
                     };
                     for (enrollment_id, day, bytes) in sketches(db, scope, level, at, next).await? {
-                        self.add_stored(bytes, dims, || {
-                            key_of(Owner::Enrollment(enrollment_id), day)
-                        })?;
+                        let sketch = stored(bytes)?;
+                        let row = (!dims.is_empty())
+                            .then(|| key_of(Owner::Enrollment(enrollment_id), day));
+                        self.merge(sketch.as_ref(), !brand_total, row);
                     }
                     at = next;
                 }
@@ -109,23 +121,18 @@ impl Counter {
         Ok(())
     }
 
-    /// Merges a stored sketch (none: the row has no visitor yet) into the totals and, when the
-    /// report has rows, into the row `key` names.
-    fn add_stored(
-        &mut self,
-        bytes: Option<Vec<u8>>,
-        dims: &Dims,
-        key: impl FnOnce() -> RowKey,
-    ) -> Result<(), AppError> {
-        let Some(bytes) = bytes else {
-            return Ok(());
+    /// Merges a stored sketch (none: no visitor yet) into the total when `to_total`, and into
+    /// the row `row` names.
+    fn merge(&mut self, sketch: Option<&VisitorSketch>, to_total: bool, row: Option<RowKey>) {
+        let Some(sketch) = sketch else {
+            return;
         };
-        let sketch = VisitorSketch::from_bytes(&bytes).map_err(AppError::internal)?;
-        self.total.add_sketch(&sketch);
-        if !dims.is_empty() {
-            self.rows.entry(key()).or_default().add_sketch(&sketch);
+        if to_total {
+            self.total.add_sketch(sketch);
         }
-        Ok(())
+        if let Some(row) = row {
+            self.rows.entry(row).or_default().add_sketch(sketch);
+        }
     }
 
     pub fn count(self, dims: &Dims) -> Uniques {
@@ -141,6 +148,13 @@ impl Counter {
         }
         Uniques { rows, total }
     }
+}
+
+/// A stored sketch (none: the period has no visitor yet).
+fn stored(bytes: Option<Vec<u8>>) -> Result<Option<VisitorSketch>, AppError> {
+    bytes
+        .map(|bytes| VisitorSketch::from_bytes(&bytes).map_err(AppError::internal))
+        .transpose()
 }
 
 /// The whole brand's stored sketches of the periods of `level` in `[from, to)`.
