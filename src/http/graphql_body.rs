@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::problem::error_response;
 use crate::error::ErrorCode;
-use crate::graphql::persisted_queries::PersistedQuery;
+use crate::graphql::persisted_queries::{PersistedQuery, PersistedQueryError};
 
 /// A request as sent: its `query` is empty when it names a persisted query without the text.
 pub struct GraphqlBody {
@@ -32,7 +32,7 @@ pub async fn read(body: Body, limit: usize) -> Result<GraphqlBody, Response> {
             "batched requests are not supported: send one operation per request",
         ));
     }
-    let persisted = take_persisted_query(&mut value)?;
+    let persisted = take_persisted_query(&mut value).map_err(|err| bad_request(&err.message()))?;
     let query = value.get("query");
     let query_ok = match (&persisted, query) {
         (_, Some(serde_json::Value::String(_))) => true,
@@ -45,10 +45,10 @@ pub async fn read(body: Body, limit: usize) -> Result<GraphqlBody, Response> {
             "not a GraphQL request: a string member \"query\" is required",
         ));
     }
-    if let Some(object) = value.as_object_mut() {
-        if object.get("query").is_some_and(serde_json::Value::is_null) {
-            object.remove("query");
-        }
+    if let Some(object) = value.as_object_mut()
+        && object.get("query").is_some_and(serde_json::Value::is_null)
+    {
+        object.remove("query");
     }
     let request = serde_json::from_value(value)
         .map_err(|err| bad_request(&format!("not a GraphQL request: {}", describe(&err))))?;
@@ -56,7 +56,9 @@ pub async fn read(body: Body, limit: usize) -> Result<GraphqlBody, Response> {
 }
 
 /// Removes `extensions.persistedQuery` from the request and reads it.
-fn take_persisted_query(value: &mut serde_json::Value) -> Result<Option<PersistedQuery>, Response> {
+fn take_persisted_query(
+    value: &mut serde_json::Value,
+) -> Result<Option<PersistedQuery>, PersistedQueryError> {
     let Some(extension) = value
         .get_mut("extensions")
         .and_then(serde_json::Value::as_object_mut)
@@ -64,9 +66,7 @@ fn take_persisted_query(value: &mut serde_json::Value) -> Result<Option<Persiste
     else {
         return Ok(None);
     };
-    PersistedQuery::from_extension(&extension)
-        .map(Some)
-        .map_err(|err| bad_request(&err.message()))
+    PersistedQuery::from_extension(&extension).map(Some)
 }
 
 fn bad_request(message: &str) -> Response {

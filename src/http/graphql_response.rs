@@ -75,10 +75,10 @@ impl ResponseFormat {
                 (&mut graphql, GRAPHQL_RESPONSE_JSON),
                 (&mut json, "application/json"),
             ] {
-                if let Some(specificity) = specificity_for(media_type) {
-                    if slot.is_none_or(|(best, _)| specificity > best) {
-                        *slot = Some((specificity, quality));
-                    }
+                if let Some(specificity) = specificity_for(media_type)
+                    && slot.is_none_or(|(best, _)| specificity > best)
+                {
+                    *slot = Some((specificity, quality));
                 }
             }
         }
