@@ -68,27 +68,16 @@ pub async fn execute(
                 }
             }
         }
-        Err(refused) => {
-            let mut error = async_graphql::ServerError::new(refused.message(), None);
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", refused.code().as_str());
-            (async_graphql::Response::from_errors(vec![error]), None)
-        }
+        Err(refused) => (refusal(&refused), None),
     };
     let codes: Vec<String> = response.errors.iter().map(code_of).collect();
     for code in &codes {
         state.metrics.graphql_error(code);
     }
-    if let Some(registration) = registration {
-        let broken = [
-            ErrorCode::GraphqlParseFailed.as_str(),
-            ErrorCode::GraphqlValidationFailed.as_str(),
-        ];
-        if !codes.iter().any(|code| broken.contains(&code.as_str())) {
-            state.persisted_queries.register(registration);
-        }
+    if let Some(registration) = registration
+        && parsed_and_valid(&codes)
+    {
+        state.persisted_queries.register(registration);
     }
     tracing::info!(
         request_id = %request_id,
@@ -137,6 +126,26 @@ fn persisted_query(
         }
         Resolution::Register(registration) => Ok((request, Some(registration))),
     }
+}
+
+/// A persisted query that was not run, as a GraphQL response (a request error: no data).
+fn refusal(refused: &PersistedQueryError) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(refused.message(), None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", refused.code().as_str());
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// Whether a document that ran with these error codes parsed and passed validation and every
+/// limit: only such a text is stored as a persisted query.
+fn parsed_and_valid(codes: &[String]) -> bool {
+    let broken = [
+        ErrorCode::GraphqlParseFailed.as_str(),
+        ErrorCode::GraphqlValidationFailed.as_str(),
+    ];
+    !codes.iter().any(|code| broken.contains(&code.as_str()))
 }
 
 /// The refresh cookie and whether the request's origin may use it (the CSRF check).
