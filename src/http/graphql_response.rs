@@ -127,7 +127,8 @@ pub fn is_request_error(response: &async_graphql::Response) -> bool {
 }
 
 /// The status of a request error, by its first error's code: 401, 403, 404 (an unknown
-/// persisted query, not 400, which Apollo clients take for "persisted queries unsupported"),
+/// persisted query, not 400, which some Apollo clients take for "persisted queries
+/// unsupported"),
 /// 429, 500, 503, else 400.
 pub fn request_error_status(errors: &[ServerError]) -> StatusCode {
     let code = errors.first().map(super::graphql::code_of);
@@ -234,7 +235,7 @@ mod tests {
             negotiated("application/graphql-response+json, application/json;q=0.9"),
             GraphqlResponseJson
         );
-        // Apollo Client's and graphql-http's default.
+        // graphql-http's client default, with a wildcard after it.
         assert_eq!(
             negotiated("application/graphql-response+json,application/json;q=0.9,*/*;q=0.8"),
             GraphqlResponseJson

@@ -33,8 +33,8 @@ async fn an_unknown_hash_is_not_found(app: TestApp) {
     assert!(body["data"].is_null());
     assert!(body["extensions"]["cost"]["requestedQueryCost"].is_null());
 
-    // Under GraphQL over HTTP: a request error, 404 (not 400, which Apollo clients read as
-    // "persisted queries unsupported"), no `data`.
+    // Under GraphQL over HTTP: a request error, 404 (not 400, which some Apollo clients read
+    // as "persisted queries unsupported"), no `data`.
     let answer = app
         .post_graphql(None, Some(GRAPHQL_RESPONSE_JSON), by_hash(hash))
         .await;
