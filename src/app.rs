@@ -108,6 +108,7 @@ pub fn build_with_clock(
         webhooks,
         mail,
         rate_limits,
+        persisted_queries: Arc::default(),
         metrics,
         events,
         ws_connections,

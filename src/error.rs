@@ -30,6 +30,10 @@ pub enum ErrorCode {
     BadRequest,
     GraphqlParseFailed,
     GraphqlValidationFailed,
+    /// A persisted query's hash that this process does not know: send the query with it.
+    PersistedQueryNotFound,
+    /// A persisted query's hash that is not the SHA-256 of the query sent with it.
+    PersistedQueryHashMismatch,
 }
 
 impl ErrorCode {
@@ -47,6 +51,8 @@ impl ErrorCode {
             Self::BadRequest => "BAD_REQUEST",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
         }
     }
 }

@@ -18,12 +18,18 @@
 //! `Campaigns` query (20 campaigns x 50 enrollments, each with its creator and offer, about 3,000
 //! objects) costs 305 points. A document with several operations is costed by its heaviest.
 //!
+//! The cost is reported to the caller through a [`CostReport`] in the request's data
+//! (`extensions.cost` of `POST /graphql`), refused or not.
+//!
 //! Every rejection has `extensions.code` GRAPHQL_VALIDATION_FAILED, like depth and unknown fields,
 //! except introspection refused to the caller: FORBIDDEN.
 
 mod depth;
 mod introspection;
 mod parsed;
+mod report;
+
+pub use report::CostReport;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -136,6 +142,7 @@ impl Extension for LimitsExtension {
         }
         if let Some(document) = self.checked_document(&request.query)? {
             let points = cost_points(&ctx.schema_env.registry, &document, &request.variables);
+            CostReport::record(&request, points);
             if points > limits.max_complexity as u64 {
                 return Err(refused(format!(
                     "the query costs {points} points; at most {} are accepted \

@@ -21,6 +21,7 @@ pub mod node;
 pub mod ordering;
 pub mod payout;
 pub mod performance;
+pub mod persisted_queries;
 pub mod portal;
 pub mod query;
 pub mod scalars;

@@ -134,17 +134,20 @@ pub fn parse_bearer(text: &str) -> Option<&str> {
 }
 
 /// The caller, within its rate limit; `None` without an `Authorization` header (counted
-/// against the client IP).
-async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Actor>, Refusal> {
+/// against the client IP). The budget left in the bucket that was charged goes into the
+/// request's extensions (a [`super::rate_limit::Budget`], read by `POST /graphql`).
+async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, Refusal> {
     let client_ip = client_ip::of(parts, &state.config.http.trusted_proxies);
     let limits = &state.rate_limits;
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-        limits.anonymous(client_ip)?;
+        let budget = limits.anonymous(client_ip)?;
+        parts.extensions.insert(budget);
         return Ok(None);
     };
     match authenticate(parts, state, value).await {
         Ok(actor) => {
-            limits.caller(actor.principal)?;
+            let budget = limits.caller(actor.principal)?;
+            parts.extensions.insert(budget);
             Ok(Some(actor))
         }
         Err(refusal @ (Refusal::Malformed | Refusal::Invalid)) => {

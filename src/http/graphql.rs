@@ -1,25 +1,29 @@
-//! `POST /graphql`: one operation per request, JSON in and out.
+//! `POST /graphql`: one operation per request, JSON in and out; the body is read by
+//! [`super::graphql_body`] (with automatic persisted queries), the answer is shaped by
+//! [`super::graphql_response`] (media type, status, `extensions.cost`).
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 
-use axum::Json;
-use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures_util::FutureExt;
 
 use super::auth::Caller;
+use super::graphql_body::{self, GraphqlBody};
+use super::graphql_response::{ResponseFormat, cost_extension};
 use super::problem::{error_response, internal_error};
+use super::rate_limit::Budget;
 use super::{AppState, client_ip, rate_limit};
 use crate::auth::Actor;
 use crate::error::ErrorCode;
 use crate::graphql::account::refresh_cookie;
 use crate::graphql::context::{BrowserRequest, RequestContext};
-use crate::graphql::limits::introspection_allowed;
+use crate::graphql::limits::{CostReport, introspection_allowed};
 use crate::graphql::loaders::Loaders;
+use crate::graphql::persisted_queries::{PersistedQueryError, Registration, Resolution};
 
 pub async fn execute(
     State(state): State<AppState>,
@@ -28,39 +32,52 @@ pub async fn execute(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
+    let format = ResponseFormat::negotiate(&parts.headers);
     let request_id = super::request_id(&parts);
     let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
     let actor = caller.map(|Caller(actor)| actor);
-    let mut gql_request = match read_single_request(body, state.config.http.max_body_bytes).await {
-        Ok(request) => request,
-        Err(response) => return response,
+    let body = match graphql_body::read(body, state.config.http.max_body_bytes).await {
+        Ok(body) => body,
+        Err(response) => return format.refusal(response),
     };
     let caller = describe_caller(actor.as_ref());
-    // `limits` refuses introspection with a code first; this keeps the executor from serving it
-    // should a document ever slip past that check.
-    if !introspection_allowed(state.config.graphql.introspection, actor.as_ref()) {
-        gql_request = gql_request.disable_introspection();
-    }
-    let context = RequestContext {
-        request_id: request_id.clone(),
-        actor,
-        client_ip,
-        loaders: Loaders::new(&state.db),
-        browser: browser_request(&state, &parts.headers),
-    };
-    let operation = gql_request.operation_name.clone();
+    let operation = body.request.operation_name.clone();
+    let cost = CostReport::default();
     let started = std::time::Instant::now();
-    let execution = AssertUnwindSafe(state.schema.execute(gql_request.data(context)));
-    let mut response = match execution.catch_unwind().await {
-        Ok(response) => response,
-        Err(payload) => {
-            state.metrics.graphql_error(ErrorCode::Internal.as_str());
-            return panicked(&request_id, payload.as_ref());
+    let (mut response, registration) = match persisted_query(&state, body) {
+        Ok((mut gql_request, registration)) => {
+            // `limits` refuses introspection with a code first; this keeps the executor from
+            // serving it should a document ever slip past that check.
+            if !introspection_allowed(state.config.graphql.introspection, actor.as_ref()) {
+                gql_request = gql_request.disable_introspection();
+            }
+            let context = RequestContext {
+                request_id: request_id.clone(),
+                actor,
+                client_ip,
+                loaders: Loaders::new(&state.db),
+                browser: browser_request(&state, &parts.headers),
+            };
+            let gql_request = gql_request.data(context).data(cost.clone());
+            let execution = AssertUnwindSafe(state.schema.execute(gql_request));
+            match execution.catch_unwind().await {
+                Ok(response) => (response, registration),
+                Err(payload) => {
+                    state.metrics.graphql_error(ErrorCode::Internal.as_str());
+                    return panicked(&request_id, payload.as_ref());
+                }
+            }
         }
+        Err(refused) => (refusal(&refused), None),
     };
     let codes: Vec<String> = response.errors.iter().map(code_of).collect();
     for code in &codes {
         state.metrics.graphql_error(code);
+    }
+    if let Some(registration) = registration
+        && parsed_and_valid(&codes)
+    {
+        state.persisted_queries.register(registration);
     }
     tracing::info!(
         request_id = %request_id,
@@ -70,18 +87,65 @@ pub async fn execute(
         errors = %codes.join(","),
         "graphql request"
     );
+    let budget = parts.extensions.get::<Budget>().copied();
+    response
+        .extensions
+        .insert("cost".to_owned(), cost_extension(cost.points(), budget));
     // Headers resolvers set (the refresh cookie's `Set-Cookie`).
     let set_by_resolvers = std::mem::take(&mut response.http_headers);
-    let mut answer = match refused_for_rate(&response) {
-        Some(retry_after_secs) => {
-            rate_limit::too_many(Json(response).into_response(), retry_after_secs)
-        }
-        None => Json(response).into_response(),
-    };
+    let mut answer = format.answer(&response);
+    if let Some(retry_after_secs) = refused_for_rate(&response) {
+        answer = rate_limit::too_many(answer, retry_after_secs);
+    }
     for (name, value) in set_by_resolvers.iter() {
         answer.headers_mut().append(name, value.clone());
     }
     answer
+}
+
+/// The request to run: as sent, or with the text of the persisted query it names (and the
+/// text to register once it has run).
+fn persisted_query(
+    state: &AppState,
+    body: GraphqlBody,
+) -> Result<(async_graphql::Request, Option<Registration>), PersistedQueryError> {
+    let GraphqlBody {
+        mut request,
+        persisted,
+    } = body;
+    let Some(persisted) = persisted else {
+        return Ok((request, None));
+    };
+    match state
+        .persisted_queries
+        .resolve(&request.query, &persisted)?
+    {
+        Resolution::Stored(text) => {
+            request.query = text.to_string();
+            Ok((request, None))
+        }
+        Resolution::Register(registration) => Ok((request, Some(registration))),
+    }
+}
+
+/// A persisted query that was not run, as a GraphQL response (a request error: no data).
+fn refusal(refused: &PersistedQueryError) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(refused.message(), None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", refused.code().as_str());
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// Whether a document that ran with these error codes parsed and passed validation and every
+/// limit: only such a text is stored as a persisted query.
+fn parsed_and_valid(codes: &[String]) -> bool {
+    let broken = [
+        ErrorCode::GraphqlParseFailed.as_str(),
+        ErrorCode::GraphqlValidationFailed.as_str(),
+    ];
+    !codes.iter().any(|code| broken.contains(&code.as_str()))
 }
 
 /// The refresh cookie and whether the request's origin may use it (the CSRF check).
@@ -169,55 +233,6 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Reads the body up to `limit` bytes and parses exactly one GraphQL request. A JSON array
-/// (a batch) is refused: each operation is costed and rate limited on its own.
-async fn read_single_request(body: Body, limit: usize) -> Result<async_graphql::Request, Response> {
-    let bytes = to_bytes(body, limit).await.map_err(|_| {
-        error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::BadRequest,
-            &format!("request body is larger than {limit} bytes"),
-        )
-    })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
-        error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            "request body is not valid JSON",
-        )
-    })?;
-    if value.is_array() {
-        return Err(error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            "batched requests are not supported: send one operation per request",
-        ));
-    }
-    if !value.get("query").is_some_and(serde_json::Value::is_string) {
-        return Err(error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            "not a GraphQL request: a string member \"query\" is required",
-        ));
-    }
-    serde_json::from_value(value).map_err(|err| {
-        error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            &format!("not a GraphQL request: {}", describe(&err)),
-        )
-    })
-}
-
-/// serde's message names the missing or mistyped member without echoing input or internals.
-fn describe(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    match text.find(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
-    }
-}
-
 /// Who called, for the request log: `user:<id>:<ROLE>`, `key:<id>` or `anonymous`.
 fn describe_caller(actor: Option<&Actor>) -> String {
     match actor.map(|a| (a.principal, a.role)) {
@@ -228,7 +243,7 @@ fn describe_caller(actor: Option<&Actor>) -> String {
 }
 
 /// An error's `extensions.code` (every error has one, see `graphql::errors`).
-fn code_of(error: &async_graphql::ServerError) -> String {
+pub(super) fn code_of(error: &async_graphql::ServerError) -> String {
     match error.extensions.as_ref().and_then(|e| e.get("code")) {
         Some(async_graphql::Value::String(code)) => code.clone(),
         Some(async_graphql::Value::Enum(code)) => code.to_string(),

@@ -15,6 +15,8 @@ pub mod client_ip;
 pub mod cors;
 mod graphiql;
 mod graphql;
+mod graphql_body;
+mod graphql_response;
 mod health;
 mod limits;
 mod observe;
@@ -96,6 +98,8 @@ pub struct Shared {
     /// The mail worker.
     pub mail: Arc<crate::mail::Mail>,
     pub rate_limits: Arc<rate_limit::RateLimits>,
+    /// Automatic persisted queries of `POST /graphql`, by hash.
+    pub persisted_queries: Arc<crate::graphql::persisted_queries::PersistedQueries>,
     pub metrics: Arc<Metrics>,
     /// Conversion and commission events for subscriptions.
     pub events: Arc<EventBus>,

@@ -10,6 +10,9 @@
 //! Each bucket holds `limit` tokens and refills at `limit / window`, so a burst of `limit` is
 //! allowed and a full window restores it. In memory and per process, bounded in size (least
 //! recently used keys are forgotten first). Time is passed in so that the rule is testable.
+//!
+//! An allowed call learns what is left of its bucket ([`Budget`]); `POST /graphql` reports it
+//! in `extensions.cost.throttleStatus`. The budget counts requests, not cost points.
 
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
@@ -55,8 +58,9 @@ impl<K: Hash + Eq> KeyedLimiter<K> {
         }
     }
 
-    /// Takes one token for `key`, or `Err(whole seconds until one is available)` (at least 1).
-    pub fn check(&self, key: K, now: Instant) -> Result<(), u64> {
+    /// Takes one token for `key`: the budget left, or `Err(whole seconds until one is
+    /// available)` (at least 1).
+    pub fn check(&self, key: K, now: Instant) -> Result<Budget, u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let bucket = buckets.get_or_insert_mut(key, || Bucket {
             tokens: self.limit,
@@ -67,13 +71,26 @@ impl<K: Hash + Eq> KeyedLimiter<K> {
         bucket.updated = bucket.updated.max(now);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
-            Ok(())
+            Ok(Budget {
+                capacity: self.limit,
+                remaining: bucket.tokens,
+                per_second: self.per_second,
+            })
         } else {
             let wait = (1.0 - bucket.tokens) / self.per_second;
             // Saturating float-to-int cast: a wait is never negative, and is small.
             Err((wait.ceil() as u64).max(1))
         }
     }
+}
+
+/// What is left of a caller's bucket once its request took a token: `remaining` of `capacity`
+/// requests, refilled at `per_second`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    pub capacity: f64,
+    pub remaining: f64,
+    pub per_second: f64,
 }
 
 /// The process's request limits (see the module documentation).
@@ -91,14 +108,14 @@ impl RateLimits {
     }
 
     /// An authenticated call by `principal`.
-    pub fn caller(&self, principal: Principal) -> Result<(), Limited> {
+    pub fn caller(&self, principal: Principal) -> Result<Budget, Limited> {
         self.callers
             .check(principal, Instant::now())
             .map_err(|retry_after_secs| Limited { retry_after_secs })
     }
 
     /// A call without (valid) credentials from `ip`; `None` (no connection info) is one client.
-    pub fn anonymous(&self, ip: Option<IpAddr>) -> Result<(), Limited> {
+    pub fn anonymous(&self, ip: Option<IpAddr>) -> Result<Budget, Limited> {
         self.anonymous
             .check(ip.map(ip_key), Instant::now())
             .map_err(|retry_after_secs| Limited { retry_after_secs })
@@ -158,12 +175,12 @@ mod tests {
         let limiter = KeyedLimiter::new(3, Duration::from_secs(60), 100);
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert_eq!(limiter.check("a", t0), Ok(()));
+            assert!(limiter.check("a", t0).is_ok());
         }
         // One token comes back every 20 s.
         assert_eq!(limiter.check("a", t0), Err(20));
         assert_eq!(limiter.check("a", t0 + Duration::from_secs(15)), Err(5));
-        assert_eq!(limiter.check("b", t0), Ok(()), "other keys are unaffected");
+        assert!(limiter.check("b", t0).is_ok(), "other keys are unaffected");
     }
 
     #[test]
@@ -173,11 +190,11 @@ mod tests {
         for _ in 0..3 {
             limiter.check("a", t0).unwrap();
         }
-        assert_eq!(limiter.check("a", t0 + Duration::from_secs(20)), Ok(()));
+        assert!(limiter.check("a", t0 + Duration::from_secs(20)).is_ok());
         assert!(limiter.check("a", t0 + Duration::from_secs(20)).is_err());
         let later = t0 + Duration::from_secs(600);
         for _ in 0..3 {
-            assert_eq!(limiter.check("a", later), Ok(()));
+            assert!(limiter.check("a", later).is_ok());
         }
         assert!(
             limiter.check("a", later).is_err(),
@@ -193,7 +210,7 @@ mod tests {
         for i in 0..100 {
             assert!(limiter.check("a", t0 + Duration::from_millis(i)).is_err());
         }
-        assert_eq!(limiter.check("a", t0 + Duration::from_secs(10)), Ok(()));
+        assert!(limiter.check("a", t0 + Duration::from_secs(10)).is_ok());
     }
 
     #[test]
@@ -204,6 +221,20 @@ mod tests {
             limiter.check("a", t0).unwrap();
         }
         assert_eq!(limiter.check("a", t0), Err(1));
+    }
+
+    #[test]
+    fn an_allowed_call_learns_the_budget_left() {
+        let limiter = KeyedLimiter::new(3, Duration::from_secs(60), 100);
+        let t0 = Instant::now();
+        let first = limiter.check("a", t0).unwrap();
+        assert_eq!(first.capacity, 3.0);
+        assert_eq!(first.remaining, 2.0);
+        assert!((first.per_second - 0.05).abs() < 1e-12);
+        assert_eq!(limiter.check("a", t0).unwrap().remaining, 1.0);
+        // 10 s later half a token has come back.
+        let later = limiter.check("a", t0 + Duration::from_secs(10)).unwrap();
+        assert!((later.remaining - 0.5).abs() < 1e-9, "{later:?}");
     }
 
     #[test]

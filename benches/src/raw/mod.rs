@@ -1,6 +1,8 @@
 //! The raw baselines: the least an axum process must do to give the same answers as
 //! PartnerGraph, with none of its layers (GraphQL parsing and execution, SeaORM, request ids,
-//! limits, metrics, click capture).
+//! limits, metrics, click capture). PartnerGraph's GraphQL answers also carry
+//! `extensions.cost` (the document's cost, the caller's request budget), which these do not
+//! compute: that work is part of the overhead the benchmarks measure.
 //!
 //! - `POST /graphql`: the bytes PartnerGraph answers to `{ __typename }`.
 //! - `POST /creators`: the statements PartnerGraph runs for the contract `Creators(first: 20)`
@@ -24,7 +26,8 @@ use partnergraph::config::{DatabaseConfig, Secret};
 use sea_orm::sqlx::{PgPool, SqlitePool};
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 
-/// What PartnerGraph answers to `{ __typename }` (checked by the tests).
+/// What PartnerGraph answers to `{ __typename }`, before its `extensions.cost` (checked by the
+/// tests).
 pub const TYPENAME_BODY: &[u8] = br#"{"data":{"__typename":"Query"}}"#;
 
 /// PartnerGraph's default pool size; the raw server uses the same.

@@ -332,6 +332,26 @@ impl TestApp {
             .await
     }
 
+    /// POSTs `body` to `/graphql` as JSON with `Accept: accept` and `Authorization: Bearer
+    /// token` (each left out when `None`), whatever the answer.
+    pub async fn post_graphql(
+        &self,
+        token: Option<&str>,
+        accept: Option<&str>,
+        body: Value,
+    ) -> HttpAnswer {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT, accept);
+        }
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.request(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
     /// Runs the contract operation `operation` of `../shared/contract/<file>.graphql` as written.
     pub async fn contract(
         &self,
