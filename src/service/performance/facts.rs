@@ -254,7 +254,7 @@ async fn rollups<C: ConnectionTrait>(
 fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
     let value = Expr::col(Alias::new(column));
     let summed: SimpleExpr = if column.ends_with("_minor") {
-        value.into()
+        value
     } else {
         Func::cast_as(value, Alias::new("INTEGER")).into()
     };
