@@ -15,7 +15,10 @@ use super::targets;
 use crate::clock::{Clock, SystemClock};
 use crate::config::WebhookConfig;
 use crate::db::entity::{webhook_delivery, webhook_endpoint};
-use crate::domain::webhook::{DeliveryStatus, EventType, backoff, signature_header, with_jitter};
+use crate::domain::webhook::{
+    DeliveryStatus, EventType, backoff, legacy_signature_header, signing_key, standard_signature,
+    with_jitter,
+};
 use crate::error::AppError;
 use crate::global_id::{NodeKind, encode};
 use crate::poll_loop;
@@ -156,21 +159,28 @@ impl Worker {
             return failed(refusal);
         }
         let body = delivery.payload.clone().into_bytes();
+        let Some(key) = signing_key(&endpoint.secret) else {
+            return failed("the endpoint's secret cannot sign; register a new endpoint");
+        };
         // Receivers check the signature's time against their own clocks: it is the real time
         // of sending, whatever the app's clock says.
-        let signature = signature_header(&endpoint.secret, SystemClock.now().timestamp(), &body);
+        let timestamp = SystemClock.now().timestamp();
+        // The delivery's id: the same on every attempt, so receivers deduplicate by it.
+        let message_id = encode(NodeKind::WebhookDelivery, delivery.id);
+        let signature = standard_signature(&key, &message_id, timestamp, &body);
+        let legacy_signature = legacy_signature_header(&endpoint.secret, timestamp, &body);
         let event = EventType::parse(&delivery.event_type)
             .map(EventType::wire_name)
             .unwrap_or("unknown");
         let result = client
             .post(&endpoint.url)
             .header("content-type", "application/json")
-            .header("partnergraph-signature", signature)
+            .header("webhook-id", &message_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .header("partnergraph-signature", legacy_signature)
             .header("partnergraph-event", event)
-            .header(
-                "partnergraph-delivery",
-                encode(NodeKind::WebhookDelivery, delivery.id),
-            )
+            .header("partnergraph-delivery", &message_id)
             .body(body)
             .send()
             .await;

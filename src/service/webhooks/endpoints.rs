@@ -1,6 +1,6 @@
 //! Webhook endpoints: ADMIN registers, changes, enables again and deletes them; ADMIN and
-//! MANAGER read them. The signing secret (`whsec_` + 256 random bits) is returned once, on
-//! creation.
+//! MANAGER read them. The signing secret (`whsec_` + standard base64 of 32 random bytes, the
+//! Standard Webhooks form) is returned once, on creation.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -13,7 +13,7 @@ use crate::auth::secrets;
 use crate::auth::{Actor, Permission};
 use crate::db::entity::webhook_endpoint;
 use crate::domain::text;
-use crate::domain::webhook::{EventType, SECRET_PREFIX, validate_url};
+use crate::domain::webhook::{EventType, secret_text, validate_url};
 use crate::error::AppError;
 use crate::service::page::{self, KeysetPage};
 use crate::service::scoped;
@@ -96,7 +96,7 @@ pub async fn create(
     let url = checked_url(&input.url)?;
     let event_types = stored_event_types(&input.event_types)?;
     let description = checked_description(input.description.as_deref())?;
-    let secret = secrets::random_token(SECRET_PREFIX);
+    let secret = secret_text(&secrets::random_key());
     let endpoint = webhook_endpoint::ActiveModel {
         brand_id: Set(brand_id),
         url: Set(url),
