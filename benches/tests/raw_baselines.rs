@@ -48,6 +48,7 @@ fn config(url: &str) -> Config {
         },
         auth: AuthConfig {
             jwt_secret: Secret::new(JWT_SECRET),
+            secret_key: partnergraph::auth::seal::SealingKey::new([7; 32]),
         },
         graphql: GraphqlConfig {
             max_depth: 10,
