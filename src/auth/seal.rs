@@ -147,9 +147,16 @@ mod tests {
         };
         assert!(SealingKey::parse(&b64).is_ok());
         assert!(SealingKey::parse(b64.trim_end_matches('=')).is_ok());
-        assert!(SealingKey::parse("c2hvcnQ=").unwrap_err().contains("32 bytes"));
+        assert!(
+            SealingKey::parse("c2hvcnQ=")
+                .unwrap_err()
+                .contains("32 bytes")
+        );
         assert!(SealingKey::parse("not a key!").is_err());
         assert!(SealingKey::parse("").is_err());
-        assert_eq!(format!("{:?}", SealingKey::new([0; 32])), "SealingKey([redacted])");
+        assert_eq!(
+            format!("{:?}", SealingKey::new([0; 32])),
+            "SealingKey([redacted])"
+        );
     }
 }
