@@ -84,6 +84,7 @@ pub fn build_with_clock(
         .data(db.clone())
         .data(auth.clone())
         .data(PublicUrl(config.http.public_url.clone()))
+        .data(config.auth.secret_key.clone())
         .data(crate::service::mail::Links::new(
             config.mail.app_url.clone(),
         ))
@@ -125,6 +126,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         demo::load(
             &db,
             &crate::service::mail::Links::new(config.mail.app_url.clone()),
+            &config.auth.secret_key,
         )
         .await?;
     }
