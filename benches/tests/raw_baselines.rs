@@ -229,6 +229,7 @@ async fn raw_answers_equal_the_real_servers(url: &str, backend: DbBackend) {
     partnergraph::demo::load(
         &db,
         &partnergraph::service::mail::Links::new("http://pg.test"),
+        &config.auth.secret_key,
     )
     .await
     .expect("demo data");
