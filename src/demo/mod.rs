@@ -231,7 +231,7 @@ pub async fn load(
     traffic::load(&demo).await?;
     payouts::load(&demo).await?;
     experiments::load(&demo).await?;
-    webhooks::load(&demo).await?;
+    webhooks::load(&demo, sealing_key).await?;
     connectors::load(&demo, sealing_key).await?;
     offboarding::load(&demo, links, tenant.former_staff_id).await?;
     mail::load(&demo, links).await?;

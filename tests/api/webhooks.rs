@@ -488,15 +488,19 @@ async fn two_workers_on_one_database_send_each_delivery_once(app: TestApp) {
     let mut config = test_config(TestDb::placeholder_config()).webhooks;
     config.poll_interval = Duration::from_millis(2);
     config.batch_size = 5;
+    // The app's key: the endpoint's secret is sealed with it.
+    let key = test_config(TestDb::placeholder_config()).auth.secret_key;
     let first = partnergraph::webhooks::Webhooks::start(
         &config,
         app.db.clone(),
         std::sync::Arc::new(partnergraph::clock::SystemClock),
+        key.clone(),
     );
     let second = partnergraph::webhooks::Webhooks::start(
         &config,
         app.db.clone(),
         std::sync::Arc::new(partnergraph::clock::SystemClock),
+        key,
     );
     receiver.wait_for(20).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -770,8 +774,46 @@ async fn endpoint_input_is_validated(app: TestApp) {
     );
 }
 
+/// Secrets are stored sealed; an endpoint registered before (a plain `whsec_` + URL-safe base64
+/// secret) keeps signing, with the key its secret's text decodes to, so a receiver that converts
+/// the text to standard base64 verifies it.
+async fn plain_secrets_of_older_endpoints_still_sign(app: TestApp) {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    let app = fast(app).await;
+    let w = world::world(&app).await;
+    discount_code(&app, &w.admin, &w.enrollment_a, "CORA10").await;
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let (endpoint, secret) =
+        create_endpoint(&app, &w.admin, &receiver.url, &["CONVERSION_ATTRIBUTED"]).await;
+    let row =
+        partnergraph::db::entity::webhook_endpoint::Entity::find_by_id(world::db_id(&endpoint))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(row.secret.starts_with("pgs1:"), "stored sealed");
+    assert!(!row.secret.contains(secret.trim_start_matches("whsec_")));
+
+    // As an older release stored it: plain, URL-safe without padding.
+    let key: Vec<u8> = (0u8..32)
+        .map(|i| i.wrapping_mul(41).wrapping_add(200))
+        .collect();
+    let old = format!("whsec_{}", URL_SAFE_NO_PAD.encode(&key));
+    let mut active = row.into_active_model();
+    active.secret = Set(old);
+    active.update(&app.db).await.unwrap();
+    record_sale(&app, &w, "order-old", Some("CORA10")).await;
+    receiver.wait_for(1).await;
+    let (headers, body) = receiver.get(0);
+    let converted = format!("whsec_{}", STANDARD.encode(&key));
+    assert!(signature_verifies(&converted, &headers, &body));
+}
+
 on_both_backends!(
     signed_deliveries_reach_a_receiver,
+    plain_secrets_of_older_endpoints_still_sign,
     failing_receivers_are_retried_then_disabled,
     deliveries_fail_after_the_last_attempt_and_can_be_retried,
     internal_addresses_are_not_contacted_by_default,
