@@ -21,6 +21,8 @@ use crate::helpers::{HttpAnswer, TestApp, data, error_codes};
 use crate::on_both_backends;
 
 const ORDER: &str = include_str!("../fixtures/shopify/orders-create.json");
+const CHECKOUT: &str = include_str!("../fixtures/stripe/checkout-session-completed.json");
+const CHARGE_REFUNDED: &str = include_str!("../fixtures/stripe/charge-refunded.json");
 const REFUND: &str = include_str!("../fixtures/shopify/refunds-create.json");
 
 const CREATE: &str = "mutation ($input: CreateConnectorInput!) {
@@ -449,7 +451,7 @@ async fn only_admins_connect_and_secrets_are_shown_once(app: TestApp) {
 
     // Platforms not available yet, and bad input, are BAD_USER_INPUT with the field.
     for (input, field) in [
-        (json!({ "kind": "STRIPE", "name": "Billing" }), "kind"),
+        (json!({ "kind": "WOOCOMMERCE", "name": "Woo" }), "kind"),
         (json!({ "kind": "SHOPIFY", "name": "" }), "name"),
         (
             json!({ "kind": "SHOPIFY", "name": "S", "signingSecret": "short" }),
@@ -464,7 +466,107 @@ async fn only_admins_connect_and_secrets_are_shown_once(app: TestApp) {
     }
 }
 
+/// Stripe's scheme, written from its documentation: `t=<time>,v1=<hex HMAC-SHA256 of
+/// "<t>.<body>" keyed with the whsec_ secret as text>`.
+fn stripe_sign(secret: &str, t: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn stripe_deliver(app: &TestApp, path: &str, body: &str, signature: &str) -> HttpAnswer {
+    let request = Request::post(path)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("stripe-signature", signature)
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    app.request(request).await
+}
+
+async fn stripe_checkouts_and_refunds_become_conversions(app: TestApp) {
+    let w = world::world(&app).await;
+    click(&app, &w, "clk-stripe-1").await;
+    let secret = "whsec_stripe0test0secret0for0connectors";
+    let response = app
+        .graphql_as(
+            Some(&w.admin),
+            CREATE,
+            json!({ "input": { "kind": "STRIPE", "name": "Billing", "signingSecret": secret } }),
+        )
+        .await;
+    let connector = &data(&response)["createConnector"]["connector"];
+    assert_eq!(connector["kind"], "STRIPE");
+    let path = text(&connector["endpointUrl"])
+        .trim_start_matches("http://pg.test")
+        .to_owned();
+    assert!(path.starts_with("/connect/stripe/"), "{path}");
+
+    let mut checkout: Value = serde_json::from_str(CHECKOUT).unwrap();
+    checkout["created"] = json!((Utc::now() - Duration::hours(1)).timestamp());
+    checkout["data"]["object"]["client_reference_id"] = json!("clk-stripe-1");
+    let checkout = checkout.to_string();
+    let now = Utc::now().timestamp();
+    let signature = stripe_sign(secret, now, &checkout);
+    let answer = stripe_deliver(&app, &path, &checkout, &signature).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json()["status"], "ACCEPTED", "{}", answer.text);
+    let again = stripe_deliver(&app, &path, &checkout, &signature).await;
+    assert_eq!(again.json()["status"], "DUPLICATE");
+    let stored = conversions(&app, &w.admin).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["externalId"], "pi_3MtwBwLkdIwHu7ix28a3tqPa");
+    assert_eq!(
+        stored[0]["amount"],
+        json!({ "amount": "44.00", "currencyCode": "USD" })
+    );
+    assert_eq!(stored[0]["attribution"]["method"], "CLICK");
+    assert_eq!(
+        stored[0]["attribution"]["enrollment"]["id"],
+        w.enrollment_a.as_str()
+    );
+
+    // Older than five minutes, or signed for the future: refused.
+    for t in [now - 301, now + 301] {
+        let stale =
+            stripe_deliver(&app, &path, &checkout, &stripe_sign(secret, t, &checkout)).await;
+        assert_eq!(stale.status, StatusCode::UNAUTHORIZED, "{t}");
+    }
+    let forged = stripe_deliver(
+        &app,
+        &path,
+        &checkout,
+        &stripe_sign("whsec_guess", now, &checkout),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+
+    // 5.00 were refunded before (not ingested here), now 15.00: a refund of 10.00, once.
+    let refunded = CHARGE_REFUNDED.to_owned();
+    let signature = stripe_sign(secret, now, &refunded);
+    let answer = stripe_deliver(&app, &path, &refunded, &signature).await;
+    assert_eq!(answer.json()["status"], "ACCEPTED", "{}", answer.text);
+    assert_eq!(
+        stripe_deliver(&app, &path, &refunded, &signature)
+            .await
+            .json()["status"],
+        "DUPLICATE"
+    );
+    let stored = conversions(&app, &w.admin).await;
+    assert_eq!(
+        stored[0]["refundedAmount"],
+        json!({ "amount": "10.00", "currencyCode": "USD" })
+    );
+
+    let other = r#"{"type": "customer.created", "created": 1, "data": {"object": {}}}"#;
+    let ignored = stripe_deliver(&app, &path, other, &stripe_sign(secret, now, other)).await;
+    assert_eq!(ignored.json()["status"], "IGNORED");
+    let bad = r#"{"type": "invoice.paid"}"#;
+    let malformed = stripe_deliver(&app, &path, bad, &stripe_sign(secret, now, bad)).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+}
+
 on_both_backends!(
+    stripe_checkouts_and_refunds_become_conversions,
     signed_orders_become_attributed_conversions,
     a_discount_code_attributes_an_order_without_a_click,
     a_refund_before_its_order_is_held_until_the_order_arrives,

@@ -7,6 +7,7 @@
 //! exactly like an integrator's.
 
 pub mod shopify;
+pub mod stripe;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -37,10 +38,10 @@ impl Kind {
         Self::ALL.iter().copied().find(|k| k.path_name() == name)
     }
 
-    /// Whether deliveries of this kind are understood yet (Stripe and WooCommerce are not:
-    /// their connectors can be created, and their deliveries are answered 501).
+    /// Whether deliveries of this kind are understood yet (WooCommerce's are not: creating
+    /// such a connector is refused).
     pub fn receives(self) -> bool {
-        matches!(self, Self::Shopify)
+        matches!(self, Self::Shopify | Self::Stripe)
     }
 }
 

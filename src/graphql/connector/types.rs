@@ -14,7 +14,8 @@ pub enum ConnectorKind {
     /// Shopify webhooks (`orders/create`, `orders/updated`, `refunds/create`), signed with
     /// `X-Shopify-Hmac-Sha256`.
     Shopify,
-    /// Stripe events: not available yet (creating one is BAD_USER_INPUT).
+    /// Stripe events (`checkout.session.completed`, `invoice.paid`, `charge.refunded`), signed
+    /// with `Stripe-Signature` (5-minute tolerance).
     Stripe,
     /// WooCommerce webhooks: not available yet (creating one is BAD_USER_INPUT).
     #[graphql(name = "WOOCOMMERCE")]
@@ -97,8 +98,9 @@ pub struct CreateConnectorInput {
     /// 1 to 100 characters, e.g. the store's name.
     pub name: String,
     /// The platform's signing secret: for Shopify the app's client secret (or the key shown
-    /// under Settings > Notifications > Webhooks for webhooks made in the admin). Left out, the
-    /// server generates one (for platforms where the secret is typed in).
+    /// under Settings > Notifications > Webhooks for webhooks made in the admin); for Stripe the
+    /// endpoint's `whsec_...`. Left out, the server generates one (for platforms where the
+    /// secret is typed in).
     pub signing_secret: Option<String>,
 }
 

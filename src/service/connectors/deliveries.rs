@@ -20,7 +20,7 @@ use tracing::instrument;
 use crate::auth::Actor;
 use crate::auth::seal::SealingKey;
 use crate::db::entity::connector;
-use crate::domain::connector::{Event, Kind, Refund, Sale, shopify};
+use crate::domain::connector::{Event, Kind, Refund, Sale, shopify, stripe};
 use crate::domain::conversion::Kind as ConversionKind;
 use crate::domain::money::Currency;
 use crate::error::AppError;
@@ -33,9 +33,10 @@ const MAX_REASON_LEN: usize = 200;
 
 /// The parts of a request a platform signs and labels.
 pub struct Delivery<'a> {
-    /// The platform's signature header, as sent.
+    /// The platform's signature header, as sent (Shopify `X-Shopify-Hmac-Sha256`; Stripe
+    /// `Stripe-Signature`, checked against `now` with a 5-minute tolerance).
     pub signature: Option<&'a str>,
-    /// What the delivery is about (Shopify: `X-Shopify-Topic`).
+    /// What the delivery is about (Shopify: `X-Shopify-Topic`; Stripe names it in the body).
     pub topic: Option<&'a str>,
     /// The raw body, exactly as received.
     pub body: &'a [u8],
@@ -75,12 +76,13 @@ pub async fn receive(
     let secret = key
         .open(&connector.secret)
         .map_err(|err| AppError::internal(format!("connector {}: {err}", connector.id)))?;
-    let verified = match kind {
-        Kind::Shopify => delivery
-            .signature
-            .is_some_and(|sig| shopify::signature_valid(secret.as_bytes(), delivery.body, sig)),
-        Kind::Stripe | Kind::WooCommerce => false,
-    };
+    let verified = delivery.signature.is_some_and(|sig| match kind {
+        Kind::Shopify => shopify::signature_valid(secret.as_bytes(), delivery.body, sig),
+        Kind::Stripe => {
+            stripe::signature_valid(secret.as_bytes(), delivery.body, sig, now.timestamp())
+        }
+        Kind::WooCommerce => false,
+    });
     if !verified {
         tracing::warn!(
             connector = connector.id,
@@ -88,9 +90,15 @@ pub async fn receive(
         );
         return Err(AppError::Unauthenticated);
     }
-    let event = match delivery.topic.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Err(AppError::bad_input("topic", "the topic header is missing")),
-        Some(topic) => {
+    let event = match (
+        kind,
+        delivery.topic.map(str::trim).filter(|t| !t.is_empty()),
+    ) {
+        (Kind::Stripe, _) => {
+            stripe::event(delivery.body).map_err(|err| AppError::bad_input("body", err.0))
+        }
+        (_, None) => Err(AppError::bad_input("topic", "the topic header is missing")),
+        (_, Some(topic)) => {
             shopify::event(topic, delivery.body).map_err(|err| AppError::bad_input("body", err.0))
         }
     };
