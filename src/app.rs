@@ -76,7 +76,12 @@ pub fn build_with_clock(
 ) -> (AppState, Router) {
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
     let tracking = Arc::new(Tracking::start(&config.tracking, db.clone(), clock.clone()));
-    let webhooks = Arc::new(Webhooks::start(&config.webhooks, db.clone(), clock.clone()));
+    let webhooks = Arc::new(Webhooks::start(
+        &config.webhooks,
+        db.clone(),
+        clock.clone(),
+        config.auth.secret_key.clone(),
+    ));
     let mail = Arc::new(Mail::start(&config.mail, db.clone(), clock.clone()));
     let metrics = Arc::new(Metrics::new());
     let events = EventBus::start(&db, config.subscriptions.buffer, auth.credentials.clone());
@@ -84,6 +89,7 @@ pub fn build_with_clock(
         .data(db.clone())
         .data(auth.clone())
         .data(PublicUrl(config.http.public_url.clone()))
+        .data(config.auth.secret_key.clone())
         .data(crate::service::mail::Links::new(
             config.mail.app_url.clone(),
         ))
@@ -126,6 +132,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         demo::load(
             &db,
             &crate::service::mail::Links::new(config.mail.app_url.clone()),
+            &config.auth.secret_key,
         )
         .await?;
     }

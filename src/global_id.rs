@@ -32,10 +32,11 @@ pub enum NodeKind {
     Invite,
     Session,
     Channel,
+    Connector,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 20] = [
+    const ALL: [NodeKind; 21] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -56,6 +57,7 @@ impl NodeKind {
         NodeKind::Invite,
         NodeKind::Session,
         NodeKind::Channel,
+        NodeKind::Connector,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -80,6 +82,7 @@ impl NodeKind {
             Self::Invite => "Invite",
             Self::Session => "Session",
             Self::Channel => "Channel",
+            Self::Connector => "Connector",
         }
     }
 

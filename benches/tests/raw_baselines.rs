@@ -48,6 +48,7 @@ fn config(url: &str) -> Config {
         },
         auth: AuthConfig {
             jwt_secret: Secret::new(JWT_SECRET),
+            secret_key: partnergraph::auth::seal::SealingKey::new([7; 32]),
         },
         graphql: GraphqlConfig {
             max_depth: 10,
@@ -247,6 +248,7 @@ async fn raw_answers_equal_the_real_servers(url: &str, backend: DbBackend) {
     partnergraph::demo::load(
         &db,
         &partnergraph::service::mail::Links::new("http://pg.test"),
+        &config.auth.secret_key,
     )
     .await
     .expect("demo data");

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A tiny receiver of PartnerGraph webhooks, for trying them on one machine (Python 3, stdlib).
 
-It listens on 127.0.0.1, checks each delivery's `PartnerGraph-Signature` against the endpoint's
-secret over the raw body (docs/integrators.md, "Webhooks"), answers 200 to a verified delivery
+It listens on 127.0.0.1, checks each delivery's Standard Webhooks signature (`webhook-id`,
+`webhook-timestamp`, `webhook-signature`) against the endpoint's secret over the raw body
+(docs/integrators.md, "Webhooks"), answers 200 to a verified delivery
 and 401 to anything else, and prints one line per delivery:
 
     verified conversion.attributed evt_1f0c... (delivery V2ViaG9va0RlbGl2ZXJ5OjE)
@@ -15,6 +16,7 @@ With `--count N` it exits (status 0) after N verified deliveries.
 """
 
 import argparse
+import base64
 import hashlib
 import hmac
 import json
@@ -25,18 +27,22 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 TOLERANCE_SECONDS = 300
 
 
-def verify(secret: str, header: str, body: bytes, tolerance: int = TOLERANCE_SECONDS) -> bool:
-    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>`, recent."""
+def verify(secret: str, headers, body: bytes, tolerance: int = TOLERANCE_SECONDS) -> bool:
+    """`webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with
+    the base64-decoded part of the secret after `whsec_`, and a recent `webhook-timestamp`."""
+    msg_id = headers.get("webhook-id", "")
+    t = headers.get("webhook-timestamp", "")
     try:
-        parts = dict(p.split("=", 1) for p in header.split(","))
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
     except ValueError:
         return False
-    t = parts.get("t", "")
-    expected = hmac.new(secret.encode(), t.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return (
-        t.isdigit()
-        and abs(time.time() - int(t)) <= tolerance
-        and hmac.compare_digest(expected, parts.get("v1", ""))
+    if not msg_id or not t.isdigit() or abs(time.time() - int(t)) > tolerance:
+        return False
+    signed = f"{msg_id}.{t}.".encode() + body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(
+        hmac.compare_digest(expected, candidate)
+        for candidate in headers.get("webhook-signature", "").split(" ")
     )
 
 
@@ -52,14 +58,13 @@ def main() -> int:
         def do_POST(self):  # noqa: N802 (the stdlib's name)
             nonlocal verified
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            signature = self.headers.get("PartnerGraph-Signature", "")
-            if not verify(args.secret, signature, body):
+            if not verify(args.secret, self.headers, body):
                 print("REJECTED: bad signature", flush=True)
                 self.send_response(401)
                 self.end_headers()
                 return
             event = json.loads(body)
-            delivery = self.headers.get("PartnerGraph-Delivery", "?")
+            delivery = self.headers.get("webhook-id", "?")
             print(f"verified {event['type']} {event['id']} (delivery {delivery})", flush=True)
             self.send_response(200)
             self.end_headers()

@@ -19,6 +19,7 @@ pub mod m20261205_000002_add_offboarding_states;
 pub mod m20261205_000003_add_erasure_marks;
 pub mod m20261206_000001_create_week_levels;
 pub mod m20261206_000002_add_due_notification_indexes;
+pub mod m20261207_000001_create_connectors;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000003_add_erasure_marks::Migration),
             Box::new(m20261206_000001_create_week_levels::Migration),
             Box::new(m20261206_000002_add_due_notification_indexes::Migration),
+            Box::new(m20261207_000001_create_connectors::Migration),
         ]
     }
 }

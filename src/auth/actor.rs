@@ -39,6 +39,8 @@ impl Role {
 pub enum Principal {
     User(i64),
     ApiKey(i64),
+    /// A store connector's verified delivery: ingests (INTEGRATOR with INGEST) for its brand.
+    Connector(i64),
 }
 
 /// The verified caller. The brand always comes from here (the token or key), never from an
@@ -58,6 +60,19 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The caller of a connector's verified delivery: may ingest into the connector's brand
+    /// and nothing else.
+    pub fn connector(connector_id: i64, brand_id: i64) -> Self {
+        Self {
+            principal: Principal::Connector(connector_id),
+            role: Role::Integrator,
+            brand_id: Some(brand_id),
+            creator_ids: Vec::new(),
+            scopes: vec![Scope::Ingest],
+            session_id: None,
+        }
+    }
+
     /// The caller's brand when its role has `permission` there; FORBIDDEN otherwise.
     pub fn require(&self, permission: Permission) -> Result<i64, AppError> {
         match self.brand_id {
@@ -72,7 +87,7 @@ impl Actor {
     pub fn user_id(&self) -> Option<i64> {
         match self.principal {
             Principal::User(id) => Some(id),
-            Principal::ApiKey(_) => None,
+            Principal::ApiKey(_) | Principal::Connector(_) => None,
         }
     }
 }

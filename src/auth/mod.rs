@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod limiter;
 pub mod password;
 pub mod policy;
+pub mod seal;
 pub mod secrets;
 
 use std::sync::Arc;

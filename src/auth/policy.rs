@@ -56,6 +56,10 @@ pub enum Permission {
     /// Read webhook endpoints (never their secrets) and the delivery log. Not ANALYST: endpoint
     /// URLs often carry an integration's credentials.
     ReadWebhooks,
+    /// Connect a store (Shopify, Stripe, WooCommerce), rotate its secret, disable it.
+    ManageConnectors,
+    /// Read connectors and their delivery counters (never their secrets).
+    ReadConnectors,
 }
 
 use super::Role;
@@ -73,8 +77,9 @@ pub fn allows(role: Role, scopes: &[Scope], permission: Permission) -> bool {
                 | P::PreparePayouts
                 | P::ReadLinks
                 | P::ReadWebhooks
+                | P::ReadConnectors
         ),
-        Role::Analyst => matches!(permission, P::ReadBrand | P::ReadLinks),
+        Role::Analyst => matches!(permission, P::ReadBrand | P::ReadLinks | P::ReadConnectors),
         // Creators reach their own records through dedicated, creator-scoped services.
         Role::Creator => false,
         Role::Integrator => match permission {
@@ -128,6 +133,20 @@ mod tests {
         ] {
             assert!(!allows(Role::Manager, &[], p), "{p:?}");
         }
+    }
+
+    #[test]
+    fn only_admin_manages_connectors_and_staff_read_them() {
+        assert!(allows(Role::Admin, &[], P::ManageConnectors));
+        for role in [Role::Admin, Role::Manager, Role::Analyst] {
+            assert!(allows(role, &[], P::ReadConnectors), "{role:?}");
+        }
+        for role in [Role::Manager, Role::Analyst, Role::Creator] {
+            assert!(!allows(role, &[], P::ManageConnectors), "{role:?}");
+        }
+        assert!(!allows(Role::Creator, &[], P::ReadConnectors));
+        assert!(!allows(Role::Integrator, &Scope::ALL, P::ReadConnectors));
+        assert!(!allows(Role::Integrator, &Scope::ALL, P::ManageConnectors));
     }
 
     #[test]

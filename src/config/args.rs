@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// HS256 secret for access tokens, at least 32 bytes. Required unless --dev or --demo.
     #[arg(long, env = "PARTNERGRAPH_JWT_SECRET")]
     pub jwt_secret: Option<Secret>,
+    /// Key that seals stored signing secrets (connectors): 32 bytes as 64 hex digits or base64.
+    /// Required unless --dev or --demo, which use a fixed development key.
+    #[arg(long, env = "PARTNERGRAPH_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<Secret>,
     /// Base URL of short links (`{public_url}/r/{code}`); default `http://{bind}`.
     #[arg(long, env = "PARTNERGRAPH_PUBLIC_URL")]
     pub public_url: Option<String>,

@@ -128,6 +128,8 @@ impl SubscriptionConfig {
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
     pub jwt_secret: Secret,
+    /// Seals signing secrets at rest (`PARTNERGRAPH_SECRET_KEY`).
+    pub secret_key: crate::auth::seal::SealingKey,
 }
 
 /// Limits every GraphQL document must meet before anything runs (see `graphql::limits`).
@@ -504,6 +506,17 @@ impl Config {
                 ));
             }
         };
+        let secret_key = match (&args.secret_key, dev) {
+            (Some(key), _) => crate::auth::seal::SealingKey::parse(key.expose())
+                .map_err(|message| ConfigError::new("PARTNERGRAPH_SECRET_KEY", message))?,
+            (None, true) => crate::auth::seal::SealingKey::development(),
+            (None, false) => {
+                return Err(ConfigError::new(
+                    "PARTNERGRAPH_SECRET_KEY",
+                    "is required (32 bytes, e.g. `openssl rand -hex 32`; or run with --dev / --demo)",
+                ));
+            }
+        };
         let public_url = match &args.public_url {
             Some(raw) => {
                 let parsed = url::Url::parse(raw).map_err(|e| {
@@ -539,7 +552,10 @@ impl Config {
         Ok(Self {
             database,
             http,
-            auth: AuthConfig { jwt_secret },
+            auth: AuthConfig {
+                jwt_secret,
+                secret_key,
+            },
             graphql,
             tracking,
             webhooks,
@@ -621,7 +637,17 @@ mod tests {
         args: ServeArgs,
     }
 
+    /// With a valid `--secret-key` unless `extra` names one ([`bare_serve_args`]: without).
     fn serve_args(extra: &[&str]) -> ServeArgs {
+        let key = "ab".repeat(32);
+        let mut argv = extra.to_vec();
+        if !extra.contains(&"--secret-key") {
+            argv.extend_from_slice(&["--secret-key", &key]);
+        }
+        bare_serve_args(&argv)
+    }
+
+    fn bare_serve_args(extra: &[&str]) -> ServeArgs {
         let mut argv = vec!["partnergraph-serve"];
         argv.extend_from_slice(extra);
         Serve::try_parse_from(argv).expect("parses").args
@@ -631,6 +657,20 @@ mod tests {
     fn jwt_secret_is_required_outside_dev() {
         let err = Config::from_serve_args(&serve_args(&[])).unwrap_err();
         assert_eq!(err.variable, "PARTNERGRAPH_JWT_SECRET");
+    }
+
+    #[test]
+    fn the_secret_key_is_required_outside_dev_and_must_be_32_bytes() {
+        let jwt = ["--jwt-secret", "0123456789abcdef0123456789abcdef"];
+        let err = Config::from_serve_args(&bare_serve_args(&jwt)).unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_SECRET_KEY");
+        let short = [jwt[0], jwt[1], "--secret-key", "abcd"];
+        let err = Config::from_serve_args(&serve_args(&short)).unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_SECRET_KEY");
+        let key = "ab".repeat(32);
+        let good = [jwt[0], jwt[1], "--secret-key", key.as_str()];
+        assert!(Config::from_serve_args(&serve_args(&good)).is_ok());
+        assert!(Config::from_serve_args(&bare_serve_args(&["--dev"])).is_ok());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! with every objective, schedule and status; offers of every commission model; enrollments,
 //! content deliverables, other costs, tracking links and discount codes; and 60 days of traffic
 //! (clicks, orders from new and returning customers, leads, refunds) ending at the load time;
-//! a (disabled) webhook endpoint for a local receiver; offboarding and editing at work (a paused
+//! a (disabled) webhook endpoint for a local receiver; a Shopify connector with a published
+//! secret; offboarding and editing at work (a paused
 //! link, a deactivated discount code, a deactivated staff account, a revoked invite); mail: a
 //! queued invite, the payout mail, and a creator (Leo) who opted out of the "commission
 //! approved" mail; and, for data rights, one ENDED creator and one customer erased.
@@ -27,6 +28,7 @@
 
 mod calendar;
 mod campaigns;
+mod connectors;
 mod content;
 mod data_rights;
 mod enrollments;
@@ -178,9 +180,11 @@ impl Demo<'_> {
 
 /// Loads the demo data set once (see the module documentation).
 /// `links`: where the links in the demo's mail point (the configured app URL).
+/// `sealing_key`: seals the demo connector's secret (the server's `PARTNERGRAPH_SECRET_KEY`).
 pub async fn load(
     db: &DatabaseConnection,
     links: &crate::service::mail::Links,
+    sealing_key: &crate::auth::seal::SealingKey,
 ) -> Result<(), LoadError> {
     if find_brand(db, DEMO_BRAND).await?.is_some() {
         tracing::info!("demo data already loaded");
@@ -227,7 +231,8 @@ pub async fn load(
     traffic::load(&demo).await?;
     payouts::load(&demo).await?;
     experiments::load(&demo).await?;
-    webhooks::load(&demo).await?;
+    webhooks::load(&demo, sealing_key).await?;
+    connectors::load(&demo, sealing_key).await?;
     offboarding::load(&demo, links, tenant.former_staff_id).await?;
     mail::load(&demo, links).await?;
     data_rights::load(&demo).await?;

@@ -3,16 +3,18 @@
 //! failing deliveries. Enable it with `updateWebhookEndpoint` once a receiver listens.
 
 use super::{Demo, LoadError, StepContext};
+use crate::auth::seal::SealingKey;
 use crate::domain::webhook::EventType;
 use crate::service::webhooks::endpoints;
 use chrono::Utc;
 
 pub const DEMO_WEBHOOK_URL: &str = "http://127.0.0.1:9000/partnergraph-webhooks";
 
-pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
+pub(super) async fn load(demo: &Demo<'_>, key: &SealingKey) -> Result<(), LoadError> {
     let created = endpoints::create(
         demo.db,
         &demo.admin,
+        key,
         endpoints::NewEndpoint {
             url: DEMO_WEBHOOK_URL.into(),
             event_types: EventType::ALL.to_vec(),

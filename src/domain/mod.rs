@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod codes;
 pub mod commission;
+pub mod connector;
 pub mod content;
 pub mod conversion;
 pub mod destination;

@@ -1,9 +1,13 @@
-//! Outbound webhooks, the pure parts: event types and their wire names, the signature scheme,
+//! Outbound webhooks, the pure parts: event types and their wire names, the signature schemes,
 //! the retry schedule and which endpoint URLs are accepted.
 //!
-//! Signature: `PartnerGraph-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`
-//! (the scheme Stripe made familiar: the timestamp is signed with the body, so a receiver can
-//! refuse replays older than a few minutes).
+//! Signature (DOMAIN rule 11, Standard Webhooks 1.0): `webhook-id`, `webhook-timestamp` (unix
+//! seconds) and `webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`,
+//! where the key is the base64-decoded part of the `whsec_` secret after the prefix, so the
+//! official `standardwebhooks` libraries verify our deliveries as they are.
+//!
+//! The older `PartnerGraph-Signature: t=<t>,v1=<hex HMAC-SHA256(secret text, "<t>.<body>")>` is
+//! still sent for one release ([`legacy_signature_header`]) so receivers can move over.
 
 use std::time::Duration;
 
@@ -44,22 +48,95 @@ stored_enum! {
     }
 }
 
-/// The prefix of endpoint signing secrets (`whsec_` + 256 random bits).
+/// The prefix of endpoint signing secrets: `whsec_` + standard base64 of 32 random bytes.
+/// Secrets made before Standard Webhooks used URL-safe base64 without padding for the same 32
+/// bytes; [`signing_key`] reads both, so they sign with the same key.
 pub const SECRET_PREFIX: &str = "whsec_";
 
-/// Lower-case hex HMAC-SHA256 of `message` under `key`.
-pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+/// The HMAC key of a `whsec_` secret: the base64 after the prefix, decoded (standard or
+/// URL-safe alphabet, padded or not). `None` when it is not base64 or is empty.
+pub fn signing_key(secret: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    use base64::alphabet;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let encoded = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
+    let lenient =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    [alphabet::STANDARD, alphabet::URL_SAFE]
+        .iter()
+        .find_map(|alphabet| GeneralPurpose::new(alphabet, lenient).decode(encoded).ok())
+        .filter(|key| !key.is_empty())
+}
+
+/// `whsec_` + standard base64 (padded) of `key`: the form the official libraries accept.
+pub fn secret_text(key: &[u8]) -> String {
+    use base64::Engine;
+    format!(
+        "{SECRET_PREFIX}{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
+
+/// The `webhook-signature` value for message `id` sent at `timestamp` with `body`:
+/// `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`.
+pub fn standard_signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
+    use base64::Engine;
+    let mut signed = Vec::with_capacity(id.len() + body.len() + 14);
+    signed.extend_from_slice(id.as_bytes());
+    signed.push(b'.');
+    signed.extend_from_slice(timestamp.to_string().as_bytes());
+    signed.push(b'.');
+    signed.extend_from_slice(body);
+    let digest = hmac_sha256(key, &signed);
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// What a Standard Webhooks receiver checks: `timestamp` within `tolerance_secs` of `now`, and
+/// one of the space-separated `v1,...` signatures in `signatures` matching (constant time).
+pub fn verify_standard(
+    secret: &str,
+    id: &str,
+    timestamp: &str,
+    signatures: &str,
+    body: &[u8],
+    now: i64,
+    tolerance_secs: i64,
+) -> bool {
+    let (Some(key), Ok(timestamp)) = (signing_key(secret), timestamp.parse::<i64>()) else {
+        return false;
+    };
+    if (now - timestamp).abs() > tolerance_secs {
+        return false;
+    }
+    let expected = standard_signature(&key, id, timestamp, body);
+    signatures
+        .split(' ')
+        .any(|sig| constant_time_eq(sig.as_bytes(), expected.as_bytes()))
+}
+
+/// HMAC-SHA256 of `message` under `key`.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
     let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable!("HMAC accepts keys of any length"),
     };
     mac.update(message);
-    hex::encode(mac.finalize().into_bytes())
+    mac.finalize().into_bytes().into()
 }
 
-/// The `PartnerGraph-Signature` header value for `body` sent at `timestamp` (unix seconds).
-pub fn signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
+/// Lower-case hex HMAC-SHA256 of `message` under `key`.
+pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    hex::encode(hmac_sha256(key, message))
+}
+
+/// The deprecated `PartnerGraph-Signature` header value for `body` sent at `timestamp` (unix
+/// seconds), keyed with the secret's text. Sent beside the Standard Webhooks headers for one
+/// release.
+pub fn legacy_signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let mut signed = Vec::with_capacity(body.len() + 12);
     signed.extend_from_slice(timestamp.to_string().as_bytes());
     signed.push(b'.');
@@ -72,7 +149,7 @@ pub fn signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
 
 /// Whether `header` signs `body` with `secret` at a time within `tolerance_secs` of `now`
 /// (what a receiver does; used by the tests and documented in docs/integrators.md).
-pub fn verify_signature(
+pub fn verify_legacy_signature(
     secret: &str,
     header: &str,
     body: &[u8],
@@ -94,7 +171,7 @@ pub fn verify_signature(
     if (now - timestamp).abs() > tolerance_secs {
         return false;
     }
-    let expected = signature_header(secret, timestamp, body);
+    let expected = legacy_signature_header(secret, timestamp, body);
     let Some((_, expected)) = expected.split_once(",v1=") else {
         return false;
     };
@@ -103,7 +180,8 @@ pub fn verify_signature(
         .any(|sig| constant_time_eq(sig.as_bytes(), expected.as_bytes()))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Equality that takes the same time wherever the inputs differ (signatures).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -160,7 +238,7 @@ mod tests {
 
     #[test]
     fn the_header_signs_timestamp_dot_body() {
-        let header = signature_header("whsec_test", 1_700_000_000, br#"{"a":1}"#);
+        let header = legacy_signature_header("whsec_test", 1_700_000_000, br#"{"a":1}"#);
         let expected = hmac_sha256_hex(b"whsec_test", br#"1700000000.{"a":1}"#);
         assert_eq!(header, format!("t=1700000000,v1={expected}"));
     }
@@ -168,12 +246,119 @@ mod tests {
     #[test]
     fn receivers_verify_and_refuse_tampering_and_old_timestamps() {
         let body = br#"{"id":"evt_1"}"#;
-        let header = signature_header("whsec_a", 1_000, body);
-        assert!(verify_signature("whsec_a", &header, body, 1_100, 300));
-        assert!(!verify_signature("whsec_b", &header, body, 1_100, 300));
-        assert!(!verify_signature("whsec_a", &header, b"{}", 1_100, 300));
-        assert!(!verify_signature("whsec_a", &header, body, 2_000, 300));
-        assert!(!verify_signature("whsec_a", "v1=abc", body, 1_000, 300));
+        let header = legacy_signature_header("whsec_a", 1_000, body);
+        assert!(verify_legacy_signature(
+            "whsec_a", &header, body, 1_100, 300
+        ));
+        assert!(!verify_legacy_signature(
+            "whsec_b", &header, body, 1_100, 300
+        ));
+        assert!(!verify_legacy_signature(
+            "whsec_a", &header, b"{}", 1_100, 300
+        ));
+        assert!(!verify_legacy_signature(
+            "whsec_a", &header, body, 2_000, 300
+        ));
+        assert!(!verify_legacy_signature(
+            "whsec_a", "v1=abc", body, 1_000, 300
+        ));
+    }
+
+    /// The test vector of the Standard Webhooks reference libraries.
+    const SPEC_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const SPEC_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const SPEC_TIMESTAMP: i64 = 1_614_265_330;
+    const SPEC_BODY: &[u8] = br#"{"test": 2432232314}"#;
+    const SPEC_SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    #[test]
+    fn standard_signature_matches_the_spec_test_vector() {
+        let key = signing_key(SPEC_SECRET).unwrap();
+        assert_eq!(
+            standard_signature(&key, SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY),
+            SPEC_SIGNATURE
+        );
+    }
+
+    #[test]
+    fn standard_receivers_verify_and_refuse_tampering_and_old_timestamps() {
+        let t = SPEC_TIMESTAMP.to_string();
+        let verify = |secret: &str, id: &str, sigs: &str, body: &[u8], now: i64| {
+            verify_standard(secret, id, &t, sigs, body, now, 300)
+        };
+        assert!(verify(
+            SPEC_SECRET,
+            SPEC_ID,
+            SPEC_SIGNATURE,
+            SPEC_BODY,
+            SPEC_TIMESTAMP
+        ));
+        let several = format!("v1,bm90IHRoaXM= {SPEC_SIGNATURE}");
+        assert!(verify(
+            SPEC_SECRET,
+            SPEC_ID,
+            &several,
+            SPEC_BODY,
+            SPEC_TIMESTAMP + 299
+        ));
+        assert!(!verify(
+            SPEC_SECRET,
+            "msg_other",
+            SPEC_SIGNATURE,
+            SPEC_BODY,
+            SPEC_TIMESTAMP
+        ));
+        assert!(!verify(
+            SPEC_SECRET,
+            SPEC_ID,
+            SPEC_SIGNATURE,
+            b"{}",
+            SPEC_TIMESTAMP
+        ));
+        assert!(!verify(
+            SPEC_SECRET,
+            SPEC_ID,
+            SPEC_SIGNATURE,
+            SPEC_BODY,
+            SPEC_TIMESTAMP + 301
+        ));
+        assert!(!verify(
+            "whsec_AAAA",
+            SPEC_ID,
+            SPEC_SIGNATURE,
+            SPEC_BODY,
+            SPEC_TIMESTAMP
+        ));
+        assert!(!verify_standard(
+            SPEC_SECRET,
+            SPEC_ID,
+            "soon",
+            SPEC_SIGNATURE,
+            SPEC_BODY,
+            0,
+            300
+        ));
+    }
+
+    #[test]
+    fn old_url_safe_secrets_and_their_standard_form_share_a_key() {
+        let key: Vec<u8> = (0u8..32)
+            .map(|i| i.wrapping_mul(37).wrapping_add(250))
+            .collect();
+        let old = {
+            use base64::Engine;
+            format!(
+                "whsec_{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key)
+            )
+        };
+        let new = secret_text(&key);
+        assert_ne!(old, new);
+        assert!(new.ends_with('='), "{new}");
+        assert_eq!(signing_key(&old).unwrap(), key);
+        assert_eq!(signing_key(&new).unwrap(), key);
+        assert_eq!(signing_key("whsec_"), None);
+        assert_eq!(signing_key("whsec_not base64!"), None);
     }
 
     #[test]

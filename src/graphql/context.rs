@@ -72,6 +72,12 @@ pub fn links<'a>(ctx: &Context<'a>) -> Result<&'a crate::service::mail::Links, A
         .map_err(|_| AppError::internal("mail links missing from schema data"))
 }
 
+/// The key that seals stored signing secrets (`PARTNERGRAPH_SECRET_KEY`).
+pub fn sealing_key<'a>(ctx: &Context<'a>) -> Result<&'a crate::auth::seal::SealingKey, AppError> {
+    ctx.data::<crate::auth::seal::SealingKey>()
+        .map_err(|_| AppError::internal("sealing key missing from schema data"))
+}
+
 pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Auth>, AppError> {
     ctx.data::<Arc<Auth>>()
         .map_err(|_| AppError::internal("auth missing from schema data"))

@@ -5,6 +5,7 @@ pub mod account;
 pub mod brand;
 pub mod campaign;
 pub mod connection;
+pub mod connector;
 pub mod content;
 pub mod context;
 pub mod creator;

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use super::account::types::{ApiKey, Invite, User, UserSession};
 use super::brand::types::Brand;
 use super::campaign::types::{Campaign, Enrollment, Offer};
+use super::connector::types::Connector;
 use super::content::types::{Cost, Deliverable};
 use super::context;
 use super::creator::types::{Channel, Creator};
@@ -27,6 +28,7 @@ pub enum Node {
     Campaign(Campaign),
     Channel(Channel),
     Commission(Commission),
+    Connector(Connector),
     Conversion(Conversion),
     Cost(Cost),
     Creator(Creator),
@@ -101,6 +103,9 @@ impl NodeQuery {
             )),
             NodeKind::Channel => Node::Channel(Channel(
                 service::creators::get_channel(db, actor, raw).await?,
+            )),
+            NodeKind::Connector => Node::Connector(Connector(
+                service::connectors::setup::get(db, actor, raw).await?,
             )),
         };
         Ok(Some(node))

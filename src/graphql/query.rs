@@ -8,6 +8,8 @@ use super::brand::mutation::BrandMutation;
 use super::brand::query::BrandQuery;
 use super::campaign::mutation::CampaignMutation;
 use super::campaign::query::CampaignQuery;
+use super::connector::mutation::ConnectorMutation;
+use super::connector::query::ConnectorQuery;
 use super::content::mutation::ContentMutation;
 use super::content::query::ContentQuery;
 use super::creator::mutation::CreatorMutation;
@@ -44,6 +46,7 @@ pub struct QueryRoot(
     PortalQuery,
     PerformanceQuery,
     WebhookQuery,
+    ConnectorQuery,
     DataRightsQuery,
 );
 
@@ -62,5 +65,6 @@ pub struct MutationRoot(
     LedgerMutation,
     PortalMutation,
     WebhookMutation,
+    ConnectorMutation,
     DataRightsMutation,
 );

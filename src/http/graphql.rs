@@ -238,6 +238,7 @@ fn describe_caller(actor: Option<&Actor>) -> String {
     match actor.map(|a| (a.principal, a.role)) {
         Some((crate::auth::Principal::User(id), role)) => format!("user:{id}:{}", role.as_str()),
         Some((crate::auth::Principal::ApiKey(id), _)) => format!("key:{id}"),
+        Some((crate::auth::Principal::Connector(id), _)) => format!("connector:{id}"),
         None => "anonymous".into(),
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP surface: `POST /graphql`, `GET /graphiql` and its assets (when enabled, [`graphiql`]),
 //! `GET /r/{code}` (short-link redirects), `GET /graphql/ws` (subscriptions), `GET /healthz`,
-//! `GET /readyz`, `GET /metrics` (Prometheus).
+//! `GET /readyz`, `GET /metrics` (Prometheus), `POST /postback/conversions` and
+//! `POST /connect/{kind}/{id}` (store connectors' webhooks, [`connect`]).
 //!
 //! Browser front ends on other origins: CORS on `/graphql` ([`cors`]), `Origin` checked on the
 //! WebSocket upgrade and for the refresh cookie ([`origins`]).
@@ -12,6 +13,7 @@
 
 mod auth;
 pub mod client_ip;
+mod connect;
 pub mod cors;
 mod graphiql;
 mod graphql;
@@ -117,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/graphql/ws", get(subscriptions::subscriptions))
         .route("/postback/conversions", post(postback::conversions))
+        .route("/connect/{kind}/{connector_id}", post(connect::receive))
         .route("/r/{code}", get(redirect::redirect));
     if state.config.http.graphiql {
         api = api

@@ -6,6 +6,7 @@ pub mod actors;
 pub mod api_keys;
 pub mod brand;
 pub mod campaigns;
+pub mod connectors;
 pub mod conversion_reads;
 pub mod costs;
 pub mod creators;

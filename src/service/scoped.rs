@@ -6,8 +6,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryF
 
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{
-    api_key, campaign, channel, conversion, cost, creator, deliverable, discount_code, enrollment,
-    experiment, invite, offer, payout, tracking_link, user, webhook_delivery, webhook_endpoint,
+    api_key, campaign, channel, connector, conversion, cost, creator, deliverable, discount_code,
+    enrollment, experiment, invite, offer, payout, tracking_link, user, webhook_delivery,
+    webhook_endpoint,
 };
 use crate::error::AppError;
 
@@ -31,6 +32,7 @@ brand_scoped!(
     api_key,
     campaign,
     channel,
+    connector,
     conversion,
     cost,
     creator,

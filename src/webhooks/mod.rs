@@ -16,6 +16,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::auth::seal::SealingKey;
 use crate::clock::Clock;
 use crate::config::WebhookConfig;
 
@@ -30,10 +31,15 @@ pub struct Webhooks {
 impl Webhooks {
     /// Starts the worker (needs a tokio runtime). Its first poll comes one poll interval after
     /// start, then one interval after each poll ends. `clock` says what is due and dates what
-    /// the worker records.
-    pub fn start(config: &WebhookConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+    /// the worker records; `sealing_key` opens the endpoints' sealed secrets.
+    pub fn start(
+        config: &WebhookConfig,
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        sealing_key: SealingKey,
+    ) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let worker = Worker::new(config.clone(), db, clock);
+        let worker = Worker::new(config.clone(), db, clock, sealing_key);
         let task = tokio::spawn(worker.run(stopped));
         Self {
             stop,

@@ -12,10 +12,14 @@ use sea_orm::{
 use tokio::sync::watch;
 
 use super::targets;
+use crate::auth::seal::{self, SealingKey};
 use crate::clock::{Clock, SystemClock};
 use crate::config::WebhookConfig;
 use crate::db::entity::{webhook_delivery, webhook_endpoint};
-use crate::domain::webhook::{DeliveryStatus, EventType, backoff, signature_header, with_jitter};
+use crate::domain::webhook::{
+    DeliveryStatus, EventType, backoff, legacy_signature_header, signing_key, standard_signature,
+    with_jitter,
+};
 use crate::error::AppError;
 use crate::global_id::{NodeKind, encode};
 use crate::poll_loop;
@@ -33,6 +37,8 @@ pub struct Worker {
     client: Option<reqwest::Client>,
     /// The app's clock: what is due, and the times recorded.
     clock: Arc<dyn Clock>,
+    /// Opens the endpoints' sealed secrets.
+    sealing_key: SealingKey,
 }
 
 /// How an attempt ended.
@@ -47,7 +53,12 @@ pub enum Outcome {
 }
 
 impl Worker {
-    pub fn new(config: WebhookConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        config: WebhookConfig,
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        sealing_key: SealingKey,
+    ) -> Self {
         let mut client = reqwest::Client::builder();
         if !config.allow_private_targets {
             client = client.dns_resolver(targets::PublicOnly);
@@ -72,6 +83,7 @@ impl Worker {
             db,
             client,
             clock,
+            sealing_key,
         }
     }
 
@@ -156,21 +168,41 @@ impl Worker {
             return failed(refusal);
         }
         let body = delivery.payload.clone().into_bytes();
+        // Sealed since Standard Webhooks; endpoints registered before keep a plain secret.
+        let secret = if seal::is_sealed(&endpoint.secret) {
+            match self.sealing_key.open(&endpoint.secret) {
+                Ok(secret) => secret,
+                Err(_) => {
+                    return failed(
+                        "the endpoint's secret does not open with this server's PARTNERGRAPH_SECRET_KEY",
+                    );
+                }
+            }
+        } else {
+            endpoint.secret.clone()
+        };
+        let Some(key) = signing_key(&secret) else {
+            return failed("the endpoint's secret cannot sign; register a new endpoint");
+        };
         // Receivers check the signature's time against their own clocks: it is the real time
         // of sending, whatever the app's clock says.
-        let signature = signature_header(&endpoint.secret, SystemClock.now().timestamp(), &body);
+        let timestamp = SystemClock.now().timestamp();
+        // The delivery's id: the same on every attempt, so receivers deduplicate by it.
+        let message_id = encode(NodeKind::WebhookDelivery, delivery.id);
+        let signature = standard_signature(&key, &message_id, timestamp, &body);
+        let legacy_signature = legacy_signature_header(&secret, timestamp, &body);
         let event = EventType::parse(&delivery.event_type)
             .map(EventType::wire_name)
             .unwrap_or("unknown");
         let result = client
             .post(&endpoint.url)
             .header("content-type", "application/json")
-            .header("partnergraph-signature", signature)
+            .header("webhook-id", &message_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .header("partnergraph-signature", legacy_signature)
             .header("partnergraph-event", event)
-            .header(
-                "partnergraph-delivery",
-                encode(NodeKind::WebhookDelivery, delivery.id),
-            )
+            .header("partnergraph-delivery", &message_id)
             .body(body)
             .send()
             .await;

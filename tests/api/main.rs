@@ -10,6 +10,7 @@ mod attacks_inputs;
 mod authz_matrix;
 mod campaigns;
 mod clock;
+mod connectors;
 mod content;
 mod contract_copy;
 mod cors;

@@ -33,7 +33,11 @@ const TABLES: &[&str] = &[
     "webhook_deliveries",
     "mail_outbox",
     "password_resets",
+    "connectors",
 ];
+
+/// Tables created by migrations after m20261205_000003_add_erasure_marks.
+const CREATED_AFTER_ERASURE_MARKS: &[&str] = &["connectors"];
 
 async fn tables_present(manager: &SchemaManager<'_>) -> Vec<&'static str> {
     let mut present = Vec::new();
@@ -114,9 +118,15 @@ async fn erasure_marks_step_down_and_up(backend: Backend) {
     .await
     .expect("down to before it");
     assert_eq!(marks(&manager).await, [false, false]);
+    // Tables of migrations after it go with them; of the others, only the columns go.
+    let earlier: Vec<&str> = TABLES
+        .iter()
+        .copied()
+        .filter(|t| !CREATED_AFTER_ERASURE_MARKS.contains(t))
+        .collect();
     assert_eq!(
         tables_present(&manager).await,
-        TABLES,
+        earlier,
         "only the columns go"
     );
     Migrator::up(&db, None).await.expect("up again");

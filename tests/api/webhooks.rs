@@ -148,25 +148,33 @@ async fn deliveries(app: &TestApp, token: &str, endpoint: Option<&str>) -> Vec<V
         .clone()
 }
 
-/// The documented check, written independently of the server's code: HMAC-SHA256 with the
-/// secret over `"<t>.<body>"`, hex, compared with `v1`.
-fn signature_verifies(secret: &str, header: &str, body: &str) -> bool {
-    let mut t = None;
-    let mut v1 = None;
-    for part in header.split(',') {
-        match part.split_once('=') {
-            Some(("t", value)) => t = Some(value.to_owned()),
-            Some(("v1", value)) => v1 = Some(value.to_owned()),
-            _ => {}
-        }
-    }
-    let (Some(t), Some(v1)) = (t, v1) else {
+/// The documented Standard Webhooks check, written independently of the server's code:
+/// HMAC-SHA256 keyed with the base64 after `whsec_`, over `"<webhook-id>.<webhook-timestamp>.<body>"`,
+/// base64, compared with each `v1,` entry of `webhook-signature`.
+fn signature_verifies(secret: &str, headers: &HeaderMap, body: &str) -> bool {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let (id, t) = (header("webhook-id"), header("webhook-timestamp"));
+    let Ok(key) = STANDARD.decode(secret.trim_start_matches("whsec_")) else {
         return false;
     };
-    let age = chrono::Utc::now().timestamp() - t.parse::<i64>().unwrap();
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{t}.{body}").as_bytes());
-    age.abs() < 300 && hex::encode(mac.finalize().into_bytes()) == v1
+    let Ok(age) = t.parse::<i64>().map(|t| chrono::Utc::now().timestamp() - t) else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{t}.{body}").as_bytes());
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    !id.is_empty()
+        && age.abs() < 300
+        && header("webhook-signature")
+            .split(' ')
+            .any(|s| s == expected)
 }
 
 async fn signed_deliveries_reach_a_receiver(app: TestApp) {
@@ -192,17 +200,24 @@ async fn signed_deliveries_reach_a_receiver(app: TestApp) {
 
     let (headers, body) = receiver.get(0);
     let header = |name: &str| headers.get(name).unwrap().to_str().unwrap().to_owned();
-    assert!(signature_verifies(
-        &secret,
-        &header("partnergraph-signature"),
-        &body
-    ));
+    assert!(signature_verifies(&secret, &headers, &body));
+    assert!(!signature_verifies("whsec_d3Jvbmc=", &headers, &body));
     assert!(!signature_verifies(
-        "whsec_wrong",
-        &header("partnergraph-signature"),
-        &body
+        &secret,
+        &headers,
+        &body.replace("order-1", "order-2")
     ));
-    assert!(partnergraph::domain::webhook::verify_signature(
+    assert!(partnergraph::domain::webhook::verify_standard(
+        &secret,
+        &header("webhook-id"),
+        &header("webhook-timestamp"),
+        &header("webhook-signature"),
+        body.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        300,
+    ));
+    // The deprecated header, still sent for one release.
+    assert!(partnergraph::domain::webhook::verify_legacy_signature(
         &secret,
         &header("partnergraph-signature"),
         body.as_bytes(),
@@ -234,6 +249,7 @@ async fn signed_deliveries_reach_a_receiver(app: TestApp) {
     let log = deliveries(&app, &w.admin, Some(&endpoint)).await;
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["id"], header("partnergraph-delivery").as_str());
+    assert_eq!(log[0]["id"], header("webhook-id").as_str());
     assert_eq!(log[0]["status"], "DELIVERED");
     assert_eq!(log[0]["eventType"], "CONVERSION_ATTRIBUTED");
     assert_eq!(log[0]["attempts"], 1);
@@ -255,12 +271,7 @@ async fn signed_deliveries_reach_a_receiver(app: TestApp) {
     data(&refund);
     receiver.wait_for(2).await;
     let (headers, body) = receiver.get(1);
-    let signature = headers
-        .get("partnergraph-signature")
-        .unwrap()
-        .to_str()
-        .unwrap();
-    assert!(signature_verifies(&secret, signature, &body));
+    assert!(signature_verifies(&secret, &headers, &body));
     let payload: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(payload["type"], "conversion.refunded");
     assert_eq!(payload["data"]["refund"]["refundId"], "refund-1");
@@ -450,12 +461,7 @@ async fn a_delivery_pending_at_shutdown_is_sent_after_restart(app: TestApp) {
     let app = fast(app).await;
     receiver.wait_for(1).await;
     let (headers, body) = receiver.get(0);
-    let signature = headers
-        .get("partnergraph-signature")
-        .unwrap()
-        .to_str()
-        .unwrap();
-    assert!(signature_verifies(&secret, signature, &body));
+    assert!(signature_verifies(&secret, &headers, &body));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let log = deliveries(&app, &w.admin, None).await;
     assert_eq!(log[0]["status"], "DELIVERED");
@@ -482,15 +488,19 @@ async fn two_workers_on_one_database_send_each_delivery_once(app: TestApp) {
     let mut config = test_config(TestDb::placeholder_config()).webhooks;
     config.poll_interval = Duration::from_millis(2);
     config.batch_size = 5;
+    // The app's key: the endpoint's secret is sealed with it.
+    let key = test_config(TestDb::placeholder_config()).auth.secret_key;
     let first = partnergraph::webhooks::Webhooks::start(
         &config,
         app.db.clone(),
         std::sync::Arc::new(partnergraph::clock::SystemClock),
+        key.clone(),
     );
     let second = partnergraph::webhooks::Webhooks::start(
         &config,
         app.db.clone(),
         std::sync::Arc::new(partnergraph::clock::SystemClock),
+        key,
     );
     receiver.wait_for(20).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -764,8 +774,46 @@ async fn endpoint_input_is_validated(app: TestApp) {
     );
 }
 
+/// Secrets are stored sealed; an endpoint registered before (a plain `whsec_` + URL-safe base64
+/// secret) keeps signing, with the key its secret's text decodes to, so a receiver that converts
+/// the text to standard base64 verifies it.
+async fn plain_secrets_of_older_endpoints_still_sign(app: TestApp) {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    let app = fast(app).await;
+    let w = world::world(&app).await;
+    discount_code(&app, &w.admin, &w.enrollment_a, "CORA10").await;
+    let receiver = Receiver::start(StatusCode::OK).await;
+    let (endpoint, secret) =
+        create_endpoint(&app, &w.admin, &receiver.url, &["CONVERSION_ATTRIBUTED"]).await;
+    let row =
+        partnergraph::db::entity::webhook_endpoint::Entity::find_by_id(world::db_id(&endpoint))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(row.secret.starts_with("pgs1:"), "stored sealed");
+    assert!(!row.secret.contains(secret.trim_start_matches("whsec_")));
+
+    // As an older release stored it: plain, URL-safe without padding.
+    let key: Vec<u8> = (0u8..32)
+        .map(|i| i.wrapping_mul(41).wrapping_add(200))
+        .collect();
+    let old = format!("whsec_{}", URL_SAFE_NO_PAD.encode(&key));
+    let mut active = row.into_active_model();
+    active.secret = Set(old);
+    active.update(&app.db).await.unwrap();
+    record_sale(&app, &w, "order-old", Some("CORA10")).await;
+    receiver.wait_for(1).await;
+    let (headers, body) = receiver.get(0);
+    let converted = format!("whsec_{}", STANDARD.encode(&key));
+    assert!(signature_verifies(&converted, &headers, &body));
+}
+
 on_both_backends!(
     signed_deliveries_reach_a_receiver,
+    plain_secrets_of_older_endpoints_still_sign,
     failing_receivers_are_retried_then_disabled,
     deliveries_fail_after_the_last_attempt_and_can_be_retried,
     internal_addresses_are_not_contacted_by_default,

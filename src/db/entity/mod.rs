@@ -14,6 +14,7 @@ pub mod campaign;
 pub mod channel;
 pub mod click;
 pub mod commission;
+pub mod connector;
 pub mod conversion;
 pub mod cost;
 pub mod creator;

@@ -2,8 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
-/// Where a brand wants events sent. `secret` signs deliveries: never returned after creation,
-/// and redacted from `Debug`.
+/// Where a brand wants events sent. `secret` signs deliveries: sealed with
+/// `PARTNERGRAPH_SECRET_KEY` (`pgs1:...`; plain `whsec_...` for endpoints registered before
+/// sealing), never returned after creation, and redacted from `Debug`.
 #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_endpoints")]
 pub struct Model {

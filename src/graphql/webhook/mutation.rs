@@ -24,6 +24,7 @@ impl WebhookMutation {
         let created = endpoints::create(
             context::db(ctx)?,
             context::actor(ctx)?,
+            context::sealing_key(ctx)?,
             endpoints::NewEndpoint {
                 url: input.url,
                 event_types: input.event_types.into_iter().map(Into::into).collect(),

@@ -1,6 +1,8 @@
 //! Webhook endpoints: ADMIN registers, changes, enables again and deletes them; ADMIN and
-//! MANAGER read them. The signing secret (`whsec_` + 256 random bits) is returned once, on
-//! creation.
+//! MANAGER read them. The signing secret (`whsec_` + standard base64 of 32 random bytes, the
+//! Standard Webhooks form) is returned once, on creation, and stored sealed with
+//! `PARTNERGRAPH_SECRET_KEY` ([`crate::auth::seal`]); endpoints registered before sealing keep a
+//! plain secret, which the worker still reads.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -9,11 +11,12 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use crate::auth::seal::SealingKey;
 use crate::auth::secrets;
 use crate::auth::{Actor, Permission};
 use crate::db::entity::webhook_endpoint;
 use crate::domain::text;
-use crate::domain::webhook::{EventType, SECRET_PREFIX, validate_url};
+use crate::domain::webhook::{EventType, secret_text, validate_url};
 use crate::error::AppError;
 use crate::service::page::{self, KeysetPage};
 use crate::service::scoped;
@@ -85,10 +88,11 @@ fn checked_description(raw: Option<&str>) -> Result<Option<String>, AppError> {
     text::optional("description", raw, MAX_DESCRIPTION_LEN).map_err(AppError::invalid)
 }
 
-#[instrument(skip(db, actor, input))]
+#[instrument(skip(db, actor, sealing_key, input))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
+    sealing_key: &SealingKey,
     input: NewEndpoint,
     now: DateTime<Utc>,
 ) -> Result<CreatedEndpoint, AppError> {
@@ -96,14 +100,14 @@ pub async fn create(
     let url = checked_url(&input.url)?;
     let event_types = stored_event_types(&input.event_types)?;
     let description = checked_description(input.description.as_deref())?;
-    let secret = secrets::random_token(SECRET_PREFIX);
+    let secret = secret_text(&secrets::random_key());
     let endpoint = webhook_endpoint::ActiveModel {
         brand_id: Set(brand_id),
         url: Set(url),
         description: Set(description),
         event_types: Set(event_types),
         secret_prefix: Set(secret[..SHOWN_PREFIX_LEN].to_owned()),
-        secret: Set(secret.clone()),
+        secret: Set(sealing_key.seal(&secret)),
         enabled: Set(true),
         consecutive_failures: Set(0),
         created_at: Set(now),

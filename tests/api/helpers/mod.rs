@@ -107,6 +107,7 @@ pub fn test_config(database: DatabaseConfig) -> Config {
         },
         auth: AuthConfig {
             jwt_secret: Secret::new("test-secret-test-secret-test-secret-42"),
+            secret_key: partnergraph::auth::seal::SealingKey::new([42; 32]),
         },
         graphql: GraphqlConfig {
             max_depth: 10,
