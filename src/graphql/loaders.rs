@@ -13,6 +13,7 @@ use sea_orm::{
     Statement,
 };
 
+use super::batches::Batches;
 use crate::db::entity::{
     brand, campaign, channel, commission, creator, enrollment, experiment_region, offer, offer_tier,
 };
@@ -248,6 +249,8 @@ impl Loader<EnrollmentPageKey> for EnrollmentPageLoader {
 /// loader is a few allocations and a lock).
 pub struct Loaders {
     db: DatabaseConnection,
+    /// Where batches run: the request's task, or the runtime (`None`).
+    batches: Option<Batches>,
     brands: OnceLock<DataLoader<BrandLoader>>,
     creators: OnceLock<DataLoader<CreatorLoader>>,
     campaigns: OnceLock<DataLoader<CampaignLoader>>,
@@ -262,21 +265,25 @@ pub struct Loaders {
 
 /// `pub fn name(&self) -> &DataLoader<Loader>`, made on first call.
 ///
-/// No delay (async-graphql's default waits 1 ms): the first key of a batch spawns the load,
-/// and tokio runs a task spawned from a worker on that worker once the current task yields
-/// (its "LIFO slot", which other workers do not steal), that is once the resolution pass has
-/// polled every sibling field and each has added its key. The contract operations' statement
-/// counts (one per relation, whatever the page size) test that batches still form.
+/// No delay (async-graphql's default waits 1 ms): the first key of a batch spawns the load.
+/// With [`Loaders::batched`] the batch waits in the request's queue until its execution yields,
+/// that is until the resolution pass has polled every sibling field and each has added its key
+/// (`super::batches`); the contract operations' statement counts (one per relation, whatever
+/// the page size), on a multi-threaded runtime too, test that batches still form.
 macro_rules! loader {
     ($name:ident, $loader:ident) => {
         pub fn $name(&self) -> &DataLoader<$loader> {
             self.$name.get_or_init(|| {
-                DataLoader::new(
-                    $loader {
-                        db: self.db.clone(),
-                    },
-                    tokio::spawn,
-                )
+                let loader = $loader {
+                    db: self.db.clone(),
+                };
+                match &self.batches {
+                    Some(batches) => {
+                        let batches = batches.clone();
+                        DataLoader::new(loader, move |batch| batches.spawn(batch))
+                    }
+                    None => DataLoader::new(loader, tokio::spawn),
+                }
                 .delay(Duration::ZERO)
             })
         }
@@ -284,9 +291,21 @@ macro_rules! loader {
 }
 
 impl Loaders {
+    /// Loaders whose batches run on the runtime (a subscription's events).
     pub fn new(db: &DatabaseConnection) -> Self {
+        Self::with(db, None)
+    }
+
+    /// Loaders whose batches run in the request's task: the request must be run by
+    /// [`super::batches::drive`] with the same `batches`.
+    pub fn batched(db: &DatabaseConnection, batches: &Batches) -> Self {
+        Self::with(db, Some(batches.clone()))
+    }
+
+    fn with(db: &DatabaseConnection, batches: Option<Batches>) -> Self {
         Self {
             db: db.clone(),
+            batches,
             brands: OnceLock::new(),
             creators: OnceLock::new(),
             campaigns: OnceLock::new(),

@@ -2,6 +2,7 @@
 //! Resolvers stay thin: caller from the context, one service call, map the result.
 
 pub mod account;
+pub mod batches;
 pub mod brand;
 pub mod campaign;
 pub mod connection;

@@ -20,6 +20,7 @@ use super::{AppState, client_ip, rate_limit};
 use crate::auth::Actor;
 use crate::error::ErrorCode;
 use crate::graphql::account::refresh_cookie;
+use crate::graphql::batches::{self, Batches};
 use crate::graphql::context::{BrowserRequest, RequestContext};
 use crate::graphql::limits::{CostReport, introspection_allowed};
 use crate::graphql::loaders::Loaders;
@@ -51,15 +52,17 @@ pub async fn execute(
             if !introspection_allowed(state.config.graphql.introspection, actor.as_ref()) {
                 gql_request = gql_request.disable_introspection();
             }
+            let batches = Batches::default();
             let context = RequestContext {
                 request_id: request_id.clone(),
                 actor,
                 client_ip,
-                loaders: Loaders::new(&state.db),
+                loaders: Loaders::batched(&state.db, &batches),
                 browser: browser_request(&state, &parts.headers),
             };
             let gql_request = gql_request.data(context).data(cost.clone());
-            let execution = AssertUnwindSafe(state.schema.execute(gql_request));
+            let execution =
+                AssertUnwindSafe(batches::drive(batches, state.schema.execute(gql_request)));
             match execution.catch_unwind().await {
                 Ok(response) => (response, registration),
                 Err(payload) => {

@@ -103,3 +103,22 @@ async fn total_count_is_counted_only_when_selected_and_right_on_every_page(app: 
     assert_eq!(none["creators"]["totalCount"], 0);
     assert_eq!(statements, 1);
 }
+
+/// Batching must not depend on the runtime: on a multi-threaded one (a server's), a DataLoader
+/// whose batch is fetched as soon as another worker is free splits a page's keys into many
+/// statements. A page of 100 creators, each request five times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_page_of_100_batches_its_channels_on_a_multi_threaded_runtime() {
+    crate::helpers::run(crate::helpers::Backend::Sqlite, |app| async move {
+        let admin = roster(&app, 100).await;
+        let query = "{ creators(first: 100) { edges { node { id channels { platform } } } } }";
+        data(&app.graphql_as(Some(&admin), query, json!({})).await);
+        for _ in 0..5 {
+            let (statements, page) = counted(&app, &admin, query, json!({})).await;
+            let edges = page["creators"]["edges"].as_array().expect("edges");
+            assert_eq!(edges.len(), 100);
+            assert!(statements <= 2, "{statements} statements");
+        }
+    })
+    .await;
+}
