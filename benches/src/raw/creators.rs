@@ -6,7 +6,7 @@
 //! After the same HS256 check:
 //! 1. on the first request of a session only (PartnerGraph caches the verified caller): the
 //!    session is live (`refresh_tokens`) and the user (`users`), for role and brand;
-//! 2. the page, one row more than asked, with the brand's total count (`COUNT(*) OVER ()`);
+//! 2. the page, one row more than asked, with the brand's total count (a scalar subquery);
 //! 3. the channels of the page's creators (one batched statement, as the DataLoader does).
 
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ impl Statements {
     pub fn new(backend: DbBackend) -> Self {
         let text = |sql: String| AssertSqlSafe(placeholders(&sql, backend)).into_sql_str();
         let page = format!(
-            r#"SELECT {CREATOR_COLUMNS}, COUNT(*) OVER () AS "pg_total_count" FROM "creators" WHERE "creators"."brand_id" = $1 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT $2"#
+            r#"SELECT {CREATOR_COLUMNS}, (SELECT COUNT(*) FROM (SELECT {CREATOR_COLUMNS} FROM "creators" WHERE "creators"."brand_id" = $1) AS "counted") AS "pg_total_count" FROM "creators" WHERE "creators"."brand_id" = $2 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT $3"#
         );
         let channels = (0..=MAX_FIRST as usize)
             .map(|n| text(channels_sql(n)))
@@ -270,6 +270,7 @@ macro_rules! load_page {
         let mut total: i64 = 0;
         let mut rows = Vec::new();
         for row in sqlx::query(st.page.clone())
+            .bind(brand_id)
             .bind(brand_id)
             .bind($first + 1)
             .fetch_all(pool)
