@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::problem::{error_response, internal_error};
-use crate::domain::connector::{Kind, shopify, stripe};
+use crate::domain::connector::{Kind, shopify, stripe, woocommerce};
 use crate::error::{AppError, ErrorCode};
 use crate::global_id::{self as id, NodeKind};
 use crate::service::connectors::deliveries::{self, Delivery, Receipt};
@@ -59,7 +59,10 @@ pub async fn receive(
             header(&parts.headers, shopify::TOPIC_HEADER),
         ),
         Kind::Stripe => (header(&parts.headers, stripe::SIGNATURE_HEADER), None),
-        Kind::WooCommerce => (None, None),
+        Kind::WooCommerce => (
+            header(&parts.headers, woocommerce::SIGNATURE_HEADER),
+            header(&parts.headers, woocommerce::TOPIC_HEADER),
+        ),
     };
     let delivery = Delivery {
         signature,

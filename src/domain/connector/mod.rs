@@ -1,6 +1,6 @@
 //! Store connectors (DOMAIN rule 10), the pure parts: which platforms, what a platform's
 //! delivery means for ingestion ([`Event`]), and each platform's signature check and payload
-//! mapping ([`shopify`]).
+//! mapping ([`shopify`], [`stripe`], [`woocommerce`]).
 //!
 //! A mapping never reads the database or the clock: it turns a verified raw body into the same
 //! facts `recordConversions` and `recordRefund` take, so a platform's orders follow rules 1-5
@@ -8,6 +8,7 @@
 
 pub mod shopify;
 pub mod stripe;
+pub mod woocommerce;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -36,12 +37,6 @@ impl Kind {
 
     pub fn from_path_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.path_name() == name)
-    }
-
-    /// Whether deliveries of this kind are understood yet (WooCommerce's are not: creating
-    /// such a connector is refused).
-    pub fn receives(self) -> bool {
-        matches!(self, Self::Shopify | Self::Stripe)
     }
 }
 
@@ -78,6 +73,12 @@ pub struct Refund {
 pub enum Event {
     Sale(Sale),
     Refund(Refund),
+    /// An order with the refunds it carries (WooCommerce states an order's refunds in the
+    /// order itself): the sale, then each refund.
+    Order {
+        sale: Sale,
+        refunds: Vec<Refund>,
+    },
     /// Acknowledged and not ingested (an unknown topic, a refund of nothing the order counted),
     /// with the reason for the log.
     Ignored(String),

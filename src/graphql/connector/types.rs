@@ -17,7 +17,7 @@ pub enum ConnectorKind {
     /// Stripe events (`checkout.session.completed`, `invoice.paid`, `charge.refunded`), signed
     /// with `Stripe-Signature` (5-minute tolerance).
     Stripe,
-    /// WooCommerce webhooks: not available yet (creating one is BAD_USER_INPUT).
+    /// WooCommerce webhooks (`order.created`, `order.updated` with the order's refunds).
     #[graphql(name = "WOOCOMMERCE")]
     WooCommerce,
 }

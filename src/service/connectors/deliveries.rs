@@ -20,7 +20,7 @@ use tracing::instrument;
 use crate::auth::Actor;
 use crate::auth::seal::SealingKey;
 use crate::db::entity::connector;
-use crate::domain::connector::{Event, Kind, Refund, Sale, shopify, stripe};
+use crate::domain::connector::{Event, Kind, Refund, Sale, shopify, stripe, woocommerce};
 use crate::domain::conversion::Kind as ConversionKind;
 use crate::domain::money::Currency;
 use crate::error::AppError;
@@ -81,7 +81,7 @@ pub async fn receive(
         Kind::Stripe => {
             stripe::signature_valid(secret.as_bytes(), delivery.body, sig, now.timestamp())
         }
-        Kind::WooCommerce => false,
+        Kind::WooCommerce => woocommerce::signature_valid(secret.as_bytes(), delivery.body, sig),
     });
     if !verified {
         tracing::warn!(
@@ -98,7 +98,9 @@ pub async fn receive(
             stripe::event(delivery.body).map_err(|err| AppError::bad_input("body", err.0))
         }
         (_, None) => Err(AppError::bad_input("topic", "the topic header is missing")),
-        (_, Some(topic)) => {
+        (Kind::WooCommerce, Some(topic)) => woocommerce::event(topic, delivery.body)
+            .map_err(|err| AppError::bad_input("body", err.0)),
+        (Kind::Shopify, Some(topic)) => {
             shopify::event(topic, delivery.body).map_err(|err| AppError::bad_input("body", err.0))
         }
     };
@@ -113,6 +115,13 @@ pub async fn receive(
     let receipt = match event {
         Event::Sale(sale) => record_sale(db, &actor, sale, now).await?,
         Event::Refund(refund) => record_refund(db, &actor, refund, now).await?,
+        Event::Order { sale, refunds } => {
+            let mut receipt = record_sale(db, &actor, sale, now).await?;
+            for refund in refunds {
+                receipt = receipt.then(record_refund(db, &actor, refund, now).await?);
+            }
+            receipt
+        }
         Event::Ignored(reason) => {
             tracing::info!(connector = connector.id, reason = %reason, "connector delivery ignored");
             Receipt::Ignored(reason)
@@ -124,6 +133,32 @@ pub async fn receive(
     };
     count(db, connector.id, outcome, now).await?;
     Ok(receipt)
+}
+
+impl Receipt {
+    /// The receipt of a delivery that did `self` then `next` (an order, then each of its
+    /// refunds): the first rejection; else accepted when either wrote something, with the
+    /// order's conversion; else a duplicate.
+    fn then(self, next: Receipt) -> Receipt {
+        let conversion = |r: &Receipt| match r {
+            Receipt::Accepted { conversion_id, .. } | Receipt::Duplicate { conversion_id } => {
+                *conversion_id
+            }
+            _ => None,
+        };
+        match (&self, &next) {
+            (Receipt::Rejected(_), _) => self,
+            (_, Receipt::Rejected(_)) => next,
+            (Receipt::Accepted { .. }, _) => self,
+            (_, Receipt::Accepted { refund, .. }) => Receipt::Accepted {
+                conversion_id: conversion(&self).or(conversion(&next)),
+                refund: *refund,
+            },
+            _ => Receipt::Duplicate {
+                conversion_id: conversion(&self).or(conversion(&next)),
+            },
+        }
+    }
 }
 
 /// An ingestion error that a retry cannot fix becomes a rejection; anything else propagates.
@@ -237,4 +272,29 @@ async fn count(
     };
     update.exec(db).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Receipt;
+
+    fn accepted(refund: bool) -> Receipt {
+        Receipt::Accepted {
+            conversion_id: Some(7),
+            refund,
+        }
+    }
+
+    #[test]
+    fn an_order_and_its_refunds_answer_as_one_delivery() {
+        let duplicate = Receipt::Duplicate {
+            conversion_id: Some(7),
+        };
+        assert_eq!(accepted(false).then(duplicate.clone()), accepted(false));
+        assert_eq!(duplicate.clone().then(accepted(true)), accepted(true));
+        assert_eq!(duplicate.clone().then(duplicate.clone()), duplicate);
+        let rejected = Receipt::Rejected("too much".into());
+        assert_eq!(accepted(false).then(rejected.clone()), rejected);
+        assert_eq!(rejected.clone().then(accepted(true)), rejected);
+    }
 }

@@ -74,12 +74,6 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<WithSecret, AppError> {
     let brand_id = actor.require(Permission::ManageConnectors)?;
-    if !input.kind.receives() {
-        return Err(AppError::bad_input(
-            "kind",
-            format!("{} connectors are not available yet", input.kind),
-        ));
-    }
     let name = text::required("name", &input.name, MAX_NAME_LEN).map_err(AppError::invalid)?;
     let secret = checked_secret(input.signing_secret.as_deref())?;
     let connector = connector::ActiveModel {
