@@ -12,6 +12,7 @@ pub mod woocommerce;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde_json::Value;
 
 use super::stored_enum;
 
@@ -88,6 +89,39 @@ pub enum Event {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("malformed delivery: {0}")]
 pub struct Malformed(pub String);
+
+fn malformed(message: impl Into<String>) -> Malformed {
+    Malformed(message.into())
+}
+
+/// An id a platform sends as a JSON number or a string.
+fn id_text(value: &Value, field: &str) -> Result<String, Malformed> {
+    match value {
+        Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+        _ => Err(malformed(format!("`{field}` must be an id"))),
+    }
+}
+
+/// A money amount a platform sends as a decimal string ("12.50", or a JSON number's text),
+/// never read as a float.
+fn decimal(value: Option<&Value>, field: &str) -> Result<Decimal, Malformed> {
+    let text = match value {
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => return Err(malformed(format!("`{field}` must be a decimal amount"))),
+    };
+    text.parse::<Decimal>()
+        .map_err(|_| malformed(format!("`{field}` must be a decimal amount")))
+}
+
+/// The trimmed text, when there is any.
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
 
 /// Equality in time independent of where the inputs differ (signatures).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

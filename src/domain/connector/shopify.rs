@@ -22,7 +22,10 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Event, Malformed, Refund, Sale, click_from_landing, constant_time_eq};
+use super::{
+    Event, Malformed, Refund, Sale, click_from_landing, constant_time_eq, decimal, id_text,
+    malformed, non_empty,
+};
 use crate::domain::webhook::hmac_sha256;
 
 pub const SIGNATURE_HEADER: &str = "x-shopify-hmac-sha256";
@@ -137,30 +140,6 @@ struct Transaction {
     currency: Option<String>,
 }
 
-fn malformed(message: impl Into<String>) -> Malformed {
-    Malformed(message.into())
-}
-
-/// An id Shopify sends as a JSON number (or, in some shapes, a string).
-fn id_text(value: &Value, field: &str) -> Result<String, Malformed> {
-    match value {
-        Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
-        Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
-        _ => Err(malformed(format!("`{field}` must be an id"))),
-    }
-}
-
-/// A money amount Shopify sends as a decimal string ("12.50"), never read as a float.
-fn amount(value: &Value, field: &str) -> Result<Decimal, Malformed> {
-    let text = match value {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
-        _ => return Err(malformed(format!("`{field}` must be a decimal amount"))),
-    };
-    text.parse::<Decimal>()
-        .map_err(|_| malformed(format!("`{field}` must be a decimal amount")))
-}
-
 fn time(processed_at: Option<&str>, created_at: Option<&str>) -> Result<DateTime<Utc>, Malformed> {
     let raw = processed_at
         .or(created_at)
@@ -168,13 +147,6 @@ fn time(processed_at: Option<&str>, created_at: Option<&str>) -> Result<DateTime
     DateTime::parse_from_rfc3339(raw.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| malformed("`created_at` must be an RFC 3339 time"))
-}
-
-fn non_empty(value: Option<&str>) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
 }
 
 fn order(body: &[u8]) -> Result<Sale, Malformed> {
@@ -185,7 +157,7 @@ fn order(body: &[u8]) -> Result<Sale, Malformed> {
         .subtotal_price
         .as_deref()
         .ok_or_else(|| malformed("`subtotal_price` is missing"))?;
-    let amount = amount(&Value::String(subtotal.to_owned()), "subtotal_price")?;
+    let amount = decimal(Some(&Value::String(subtotal.to_owned())), "subtotal_price")?;
     let currency =
         non_empty(order.currency.as_deref()).ok_or_else(|| malformed("`currency` is missing"))?;
     let customer_key = order
@@ -279,7 +251,7 @@ fn sum<'a>(
 ) -> Result<Decimal, Malformed> {
     values.try_fold(Decimal::ZERO, |total, value| match value {
         None | Some(Value::Null) => Ok(total),
-        Some(value) => Ok(total + amount(value, field)?),
+        Some(value) => Ok(total + decimal(Some(value), field)?),
     })
 }
 

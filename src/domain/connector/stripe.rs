@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Event, Malformed, Refund, Sale, constant_time_eq};
+use super::{Event, Malformed, Refund, Sale, constant_time_eq, malformed};
 use crate::domain::money::{Currency, Money};
 use crate::domain::webhook::hmac_sha256_hex;
 
@@ -73,10 +73,6 @@ struct Envelope {
 struct Data {
     object: Value,
     previous_attributes: Option<Value>,
-}
-
-fn malformed(message: impl Into<String>) -> Malformed {
-    Malformed(message.into())
 }
 
 /// What a verified event asks for.

@@ -22,11 +22,12 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Event, Malformed, Refund, Sale, constant_time_eq};
+use super::{
+    Event, Malformed, Refund, Sale, constant_time_eq, decimal, id_text, malformed, non_empty,
+};
 use crate::domain::webhook::hmac_sha256;
 
 pub const SIGNATURE_HEADER: &str = "x-wc-webhook-signature";
@@ -97,29 +98,6 @@ struct OrderRefund {
     total: Option<Value>,
 }
 
-fn malformed(message: impl Into<String>) -> Malformed {
-    Malformed(message.into())
-}
-
-fn id_text(value: &Value, field: &str) -> Result<String, Malformed> {
-    match value {
-        Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
-        Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
-        _ => Err(malformed(format!("`{field}` must be an id"))),
-    }
-}
-
-/// A decimal amount WooCommerce sends as a string ("59.90"), never read as a float.
-fn amount(value: Option<&Value>, field: &str) -> Result<Decimal, Malformed> {
-    let text = match value {
-        Some(Value::String(s)) => s.trim().to_owned(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => return Err(malformed(format!("`{field}` must be a decimal amount"))),
-    };
-    text.parse::<Decimal>()
-        .map_err(|_| malformed(format!("`{field}` must be a decimal amount")))
-}
-
 /// A `*_gmt` time: `2026-12-01T10:15:00` (UTC, no offset), or RFC 3339.
 fn gmt(raw: &str, field: &str) -> Result<DateTime<Utc>, Malformed> {
     let raw = raw.trim();
@@ -127,13 +105,6 @@ fn gmt(raw: &str, field: &str) -> Result<DateTime<Utc>, Malformed> {
         .map(|t| t.and_utc())
         .or_else(|_| DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)))
         .map_err(|_| malformed(format!("`{field}` must be a time")))
-}
-
-fn non_empty(value: Option<&str>) -> Option<String> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
 }
 
 fn order(body: &[u8]) -> Result<Event, Malformed> {
@@ -175,7 +146,7 @@ fn order(body: &[u8]) -> Result<Event, Malformed> {
     let sale = Sale {
         external_id: external_id.clone(),
         occurred_at: paid_at,
-        amount: amount(order.total.as_ref(), "total")?,
+        amount: decimal(order.total.as_ref(), "total")?,
         currency: currency.clone(),
         customer_key,
         customer_email: non_empty(order.billing.as_ref().and_then(|b| b.email.as_deref())),
@@ -200,7 +171,7 @@ fn order(body: &[u8]) -> Result<Event, Malformed> {
             Ok(Refund {
                 order_external_id: external_id.clone(),
                 refund_id: id_text(&refund.id, "refunds[].id")?,
-                amount: amount(refund.total.as_ref(), "refunds[].total")?.abs(),
+                amount: decimal(refund.total.as_ref(), "refunds[].total")?.abs(),
                 currency: Some(currency.clone()),
                 occurred_at: refunded_at,
             })
@@ -211,6 +182,7 @@ fn order(body: &[u8]) -> Result<Event, Malformed> {
 
 #[cfg(test)]
 mod tests {
+    use rust_decimal::Decimal;
     use serde_json::json;
 
     use super::*;
