@@ -1,5 +1,6 @@
-//! A Shopify connector for the demo brand, with a published signing secret so the walkthrough in
-//! docs/integrators.md ("Connectors") can sign a sample order by hand. Never a real store's.
+//! A Shopify and a WooCommerce connector for the demo brand, with published signing secrets so
+//! the walkthrough in docs/integrators.md ("Connectors") can sign a sample order by hand. Never a
+//! real store's.
 
 use chrono::Utc;
 
@@ -10,6 +11,8 @@ use crate::service::connectors::setup;
 
 /// The demo connector's signing secret (public: the demo is for trying things on one machine).
 pub const DEMO_SHOPIFY_SECRET: &str = "shpss_demo0shopify0webhook0secret0not0secret";
+/// The WooCommerce one's (the secret a store owner would paste into WooCommerce's webhook).
+pub const DEMO_WOOCOMMERCE_SECRET: &str = "pgcs_demo0woocommerce0webhook0secret0not0secret";
 
 pub(super) async fn load(demo: &Demo<'_>, key: &SealingKey) -> Result<(), LoadError> {
     setup::create(
@@ -25,5 +28,18 @@ pub(super) async fn load(demo: &Demo<'_>, key: &SealingKey) -> Result<(), LoadEr
     )
     .await
     .step(|| "shopify connector".into())?;
+    setup::create(
+        demo.db,
+        &demo.admin,
+        key,
+        setup::NewConnector {
+            kind: Kind::WooCommerce,
+            name: "Glow Botanics WooCommerce (demo)".into(),
+            signing_secret: Some(DEMO_WOOCOMMERCE_SECRET.into()),
+        },
+        Utc::now(),
+    )
+    .await
+    .step(|| "woocommerce connector".into())?;
     Ok(())
 }
