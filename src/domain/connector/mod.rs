@@ -10,11 +10,14 @@ pub mod shopify;
 pub mod stripe;
 pub mod woocommerce;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::stored_enum;
+use super::webhook::hmac_sha256;
 
 stored_enum! {
     /// The platform a connector receives from; also the `{kind}` of `POST /connect/{kind}/{id}`
@@ -124,8 +127,19 @@ fn non_empty(value: Option<&str>) -> Option<String> {
 }
 
 /// Equality in time independent of where the inputs differ (signatures).
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    super::webhook::constant_time_eq(a, b)
+pub use super::webhook::constant_time_eq;
+
+/// The base64 HMAC-SHA256 of a raw body under the connector's secret: Shopify's
+/// `X-Shopify-Hmac-Sha256` and WooCommerce's `X-WC-Webhook-Signature` (what a sender computes;
+/// tests and docs).
+pub fn base64_hmac(secret: &[u8], body: &[u8]) -> String {
+    STANDARD.encode(hmac_sha256(secret, body))
+}
+
+/// Whether `header` is [`base64_hmac`] of `body` under `secret` (constant time).
+pub fn base64_hmac_valid(secret: &[u8], body: &[u8], header: &str) -> bool {
+    let expected = base64_hmac(secret, body);
+    constant_time_eq(expected.as_bytes(), header.trim().as_bytes())
 }
 
 /// The `pg_click` parameter of a landing URL, which may be absolute or a path

@@ -15,32 +15,20 @@
 //!   a storefront script from the landing URL). Discount code: the first of `discount_codes`.
 //!   Customer key: `customer.id`, else the ingestion hashes the order's email.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    Event, Malformed, Refund, Sale, click_from_landing, constant_time_eq, decimal, id_text,
-    malformed, non_empty,
+    Event, Malformed, Refund, Sale, click_from_landing, decimal, id_text, malformed, non_empty,
 };
-use crate::domain::webhook::hmac_sha256;
 
 pub const SIGNATURE_HEADER: &str = "x-shopify-hmac-sha256";
 pub const TOPIC_HEADER: &str = "x-shopify-topic";
 
-/// Whether `header` is the base64 HMAC-SHA256 of `body` under `secret` (constant time).
-pub fn signature_valid(secret: &[u8], body: &[u8], header: &str) -> bool {
-    let expected = STANDARD.encode(hmac_sha256(secret, body));
-    constant_time_eq(expected.as_bytes(), header.trim().as_bytes())
-}
-
-/// The header a sender computes (tests and docs).
-pub fn signature(secret: &[u8], body: &[u8]) -> String {
-    STANDARD.encode(hmac_sha256(secret, body))
-}
+/// The signature check and what a sender computes: the base64 HMAC-SHA256 of the raw body.
+pub use super::{base64_hmac as signature, base64_hmac_valid as signature_valid};
 
 /// What a delivery of `topic` with `body` asks for.
 pub fn event(topic: &str, body: &[u8]) -> Result<Event, Malformed> {

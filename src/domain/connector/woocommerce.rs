@@ -19,16 +19,11 @@
 //!   Customer key: `customer_id` (0 for a guest: then the ingestion hashes the billing email).
 //!   Region: the shipping country, else the billing one.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{
-    Event, Malformed, Refund, Sale, constant_time_eq, decimal, id_text, malformed, non_empty,
-};
-use crate::domain::webhook::hmac_sha256;
+use super::{Event, Malformed, Refund, Sale, decimal, id_text, malformed, non_empty};
 
 pub const SIGNATURE_HEADER: &str = "x-wc-webhook-signature";
 pub const TOPIC_HEADER: &str = "x-wc-webhook-topic";
@@ -36,16 +31,8 @@ pub const TOPIC_HEADER: &str = "x-wc-webhook-topic";
 /// Statuses of an order that was paid.
 const PAID: [&str; 3] = ["processing", "completed", "refunded"];
 
-/// Whether `header` is the base64 HMAC-SHA256 of `body` under `secret` (constant time).
-pub fn signature_valid(secret: &[u8], body: &[u8], header: &str) -> bool {
-    let expected = signature(secret, body);
-    constant_time_eq(expected.as_bytes(), header.trim().as_bytes())
-}
-
-/// The header a sender computes (tests and docs).
-pub fn signature(secret: &[u8], body: &[u8]) -> String {
-    STANDARD.encode(hmac_sha256(secret, body))
-}
+/// The signature check and what a sender computes: the base64 HMAC-SHA256 of the raw body.
+pub use super::{base64_hmac as signature, base64_hmac_valid as signature_valid};
 
 /// What a delivery of `topic` with `body` asks for.
 pub fn event(topic: &str, body: &[u8]) -> Result<Event, Malformed> {
