@@ -38,10 +38,26 @@ impl Client {
         body: &Value,
     ) -> Result<(u16, Value), Error> {
         let body = serde_json::to_vec(body)?;
+        let authorization = bearer.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = authorization
+            .iter()
+            .map(|value| ("Authorization", value.as_str()))
+            .collect();
+        self.post(path, &headers, &body).await
+    }
+
+    /// POSTs raw JSON bytes with extra headers (e.g. a store's signature); returns the status and
+    /// the parsed JSON answer.
+    pub async fn post(
+        &mut self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<(u16, Value), Error> {
         // A kept-alive connection the server closed meanwhile: retry once on a new one.
-        match self.exchange(path, bearer, &body).await {
+        match self.exchange(path, headers, body).await {
             Ok(answer) => Ok(answer),
-            Err(_) if self.stream.is_none() => self.exchange(path, bearer, &body).await,
+            Err(_) if self.stream.is_none() => self.exchange(path, headers, body).await,
             Err(e) => Err(e),
         }
     }
@@ -49,7 +65,7 @@ impl Client {
     async fn exchange(
         &mut self,
         path: &str,
-        bearer: Option<&str>,
+        headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<(u16, Value), Error> {
         let mut stream = match self.stream.take() {
@@ -68,8 +84,8 @@ impl Client {
             self.host,
             body.len()
         );
-        if let Some(token) = bearer {
-            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
         // Head and body in one write: one segment train, no wait between them.
