@@ -33,6 +33,7 @@ mod content;
 mod data_rights;
 mod enrollments;
 mod experiments;
+mod ledger_controls;
 mod links;
 mod mail;
 mod offboarding;
@@ -230,6 +231,7 @@ pub async fn load(
     links::load(&demo).await?;
     traffic::load(&demo).await?;
     payouts::load(&demo).await?;
+    ledger_controls::load(&demo).await?;
     experiments::load(&demo).await?;
     webhooks::load(&demo, sealing_key).await?;
     connectors::load(&demo, sealing_key).await?;

@@ -32,6 +32,7 @@ impl CodePrecedence {
 pub const MAX_NAME_LEN: usize = 120;
 pub const MAX_ATTRIBUTION_WINDOW_DAYS: i32 = 365;
 pub const MAX_HOLD_PERIOD_DAYS: i32 = 365;
+pub const MAX_LOCK_PERIOD_DAYS: i32 = 730;
 
 /// A rule broken by a settings value: the input field and what is wrong.
 pub type Invalid = (&'static str, String);
@@ -59,6 +60,19 @@ pub fn validate_attribution_window(days: i32) -> Result<i32, Invalid> {
         Err((
             "attributionWindowDays",
             format!("must be between 1 and {MAX_ATTRIBUTION_WINDOW_DAYS}"),
+        ))
+    }
+}
+
+/// Days after a conversion from which its commission is locked: 0 (refunds never reverse) to
+/// [`MAX_LOCK_PERIOD_DAYS`].
+pub fn validate_lock_period(days: i32) -> Result<i32, Invalid> {
+    if (0..=MAX_LOCK_PERIOD_DAYS).contains(&days) {
+        Ok(days)
+    } else {
+        Err((
+            "lockPeriodDays",
+            format!("must be between 0 and {MAX_LOCK_PERIOD_DAYS}"),
         ))
     }
 }
@@ -132,6 +146,10 @@ mod tests {
         assert!(validate_attribution_window(366).is_err());
         assert!(validate_hold_period(0).is_ok());
         assert!(validate_hold_period(-1).is_err());
+        assert!(validate_lock_period(0).is_ok());
+        assert!(validate_lock_period(MAX_LOCK_PERIOD_DAYS).is_ok());
+        assert_eq!(validate_lock_period(-1).unwrap_err().0, "lockPeriodDays");
+        assert!(validate_lock_period(MAX_LOCK_PERIOD_DAYS + 1).is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use lines::{
     ConversionFacts, Line, MonthToDate, cpc_line, flat_fee_line, lines_for_conversion,
     revenue_share_of,
 };
-pub use refund::reversal_for_refund;
+pub use refund::{clawback_limit, refund_is_locked, reversal_for_refund, within_net};
 pub use terms::{Terms, effective_terms};
 
 stored_enum! {
@@ -31,6 +31,7 @@ stored_enum! {
         Bonus => "BONUS",
         Adjustment => "ADJUSTMENT",
         Reversal => "REVERSAL",
+        Clawback => "CLAWBACK",
     }
 }
 

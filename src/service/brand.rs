@@ -12,7 +12,7 @@ use crate::auth::{Actor, Permission, Principal, Role};
 use crate::db::entity::{brand, creator};
 use crate::domain::brand::{
     CodePrecedence, validate_attribution_window, validate_gross_margin, validate_hold_period,
-    validate_name, validate_timezone,
+    validate_lock_period, validate_name, validate_timezone,
 };
 use crate::domain::money::Money;
 use crate::error::AppError;
@@ -63,6 +63,8 @@ pub struct SettingsChange {
     pub timezone: Option<String>,
     pub attribution_window_days: Option<i32>,
     pub hold_period_days: Option<i32>,
+    /// `Some(None)` removes the lock.
+    pub lock_period_days: Option<Option<i32>>,
     pub code_precedence: Option<CodePrecedence>,
     pub gross_margin: Option<Decimal>,
     pub minimum_payout: Option<Money>,
@@ -95,6 +97,12 @@ pub async fn update_settings(
     }
     if let Some(days) = change.hold_period_days {
         active.hold_period_days = Set(validate_hold_period(days).map_err(AppError::invalid)?);
+    }
+    if let Some(days) = change.lock_period_days {
+        active.lock_period_days = Set(days
+            .map(validate_lock_period)
+            .transpose()
+            .map_err(AppError::invalid)?);
     }
     if let Some(precedence) = change.code_precedence {
         active.code_precedence = Set(precedence.as_str().to_owned());

@@ -20,8 +20,8 @@ use super::offers;
 use crate::db::entity::{commission, conversion, enrollment, offer, offer_tier};
 use crate::domain::calendar::month_bounds;
 use crate::domain::commission::{
-    ConversionFacts, Kind, Line, MonthToDate, Status, effective_terms, lines_for_conversion,
-    reversal_for_refund,
+    ConversionFacts, Kind, Line, MonthToDate, Status, clawback_limit, effective_terms,
+    lines_for_conversion, refund_is_locked, reversal_for_refund, within_net,
 };
 use crate::domain::conversion::Kind as ConversionKind;
 use crate::domain::offer::{Rates, VolumeTier};
@@ -310,13 +310,19 @@ fn line_of(row: &commission::Model) -> Result<Line, AppError> {
 /// After a refund changed a conversion's refunded total: adds the REVERSAL line the engine owes
 /// (dated with the conversion, held like it), and marks the conversion's lines REVERSED when they
 /// net to zero and none has been paid. A paid line's reversal stays a separate line that the
-/// creator's next payout nets. The line is written at `now`.
+/// creator's next payout nets. The line is written at `now`, which is also when the refund
+/// counts as recorded for the brand's lock period: a refund recorded once the conversion's
+/// commission locked adds nothing (DOMAIN rule 4). A reversal never takes the conversion's lines
+/// below zero (a clawback may have taken part back already).
 pub(crate) async fn reverse_for_refund(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     row: &conversion::Model,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    if refund_is_locked(row.occurred_at, brand.brand.lock_period_days, now) {
+        return Ok(());
+    }
     let existing = commission::Entity::find()
         .filter(commission::Column::ConversionId.eq(row.id))
         .all(txn)
@@ -330,6 +336,7 @@ pub(crate) async fn reverse_for_refund(
         .collect::<Result<Vec<_>, _>>()?;
     let Some(reversal) =
         reversal_for_refund(&lines, row.brand_amount_minor, row.refunded_brand_minor)
+            .and_then(|reversal| within_net(&lines, reversal))
     else {
         return Ok(());
     };
@@ -527,6 +534,120 @@ pub async fn add_manual(
     let mut active: commission::ActiveModel = inserted.into();
     active.reason = Set(Some(reason));
     active.created_by_user_id = Set(actor.user_id());
+    let saved = active.update(&txn).await?;
+    brand.events.commit(db, txn).await?;
+    Ok(saved)
+}
+
+/// ADMIN: takes back `amount` (positive, in the brand currency) of a conversion's commission
+/// with a reason, as a negative CLAWBACK line dated with the conversion (DOMAIN rule 4). It is
+/// held like the conversion's lines while they are (else approved at once) and netted in the
+/// creator's next payout like a reversal. At most what the conversion's lines net to; a
+/// conversion with no commission has nothing to claw back. When the lines then net to zero and
+/// none has been paid, they are all REVERSED.
+pub async fn claw_back(
+    db: &sea_orm::DatabaseConnection,
+    actor: &crate::auth::Actor,
+    conversion_id: i64,
+    amount: crate::domain::money::Money,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<commission::Model, AppError> {
+    use sea_orm::TransactionTrait;
+    let brand_id = actor.require(crate::auth::Permission::ApprovePayouts)?;
+    let reason = crate::domain::text::required("reason", reason, 500).map_err(AppError::invalid)?;
+    if amount.minor <= 0 {
+        return Err(AppError::bad_input(
+            "amount",
+            "the amount taken back is more than 0",
+        ));
+    }
+    let txn = db.begin().await?;
+    let row = conversion::Entity::find_by_id(conversion_id)
+        .filter(conversion::Column::BrandId.eq(brand_id))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let brand = crate::db::entity::brand::Entity::find_by_id(brand_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut brand = BrandContext::new(brand)?;
+    if amount.currency != brand.currency {
+        return Err(AppError::bad_input(
+            "amount",
+            format!("must be in the brand currency {}", brand.currency),
+        ));
+    }
+    let existing = commission::Entity::find()
+        .filter(commission::Column::ConversionId.eq(row.id))
+        .all(&txn)
+        .await?;
+    let lines = existing
+        .iter()
+        .map(line_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let limit = clawback_limit(&lines);
+    let Some(first) = existing.first().filter(|_| limit > 0) else {
+        return Err(AppError::bad_input(
+            "conversionId",
+            "the conversion has no commission left to claw back",
+        ));
+    };
+    if amount.minor > limit {
+        let left = crate::domain::money::Money::new(limit, brand.currency).to_decimal();
+        return Err(AppError::bad_input(
+            "amount",
+            format!(
+                "at most the conversion's net commission, {left} {}",
+                brand.currency
+            ),
+        ));
+    }
+    let enrollment = enrollment::Entity::find_by_id(first.enrollment_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("commission without enrollment"))?;
+    let line = Line {
+        kind: Kind::Clawback,
+        amount_minor: -amount.minor,
+        rate_percent: None,
+        reverses: None,
+    };
+    let hold_until = existing
+        .iter()
+        .map(|l| l.hold_until)
+        .max()
+        .unwrap_or(now)
+        .max(now);
+    let inserted = insert_line(
+        &txn,
+        &mut brand,
+        &enrollment,
+        Source::Conversion(&row),
+        &line,
+        hold_until,
+        now,
+    )
+    .await?;
+    brand.save_rollups(&txn).await?;
+    let mut active: commission::ActiveModel = inserted.into();
+    active.reason = Set(Some(reason));
+    active.created_by_user_id = Set(actor.user_id());
+    let any_paid = existing
+        .iter()
+        .any(|l| l.payout_id.is_some() || l.status == Status::Paid.as_str());
+    if amount.minor == limit && !any_paid {
+        commission::Entity::update_many()
+            .col_expr(
+                commission::Column::Status,
+                Expr::value(Status::Reversed.as_str()),
+            )
+            .filter(commission::Column::ConversionId.eq(row.id))
+            .exec(&txn)
+            .await?;
+        active.status = Set(Status::Reversed.as_str().to_owned());
+    }
     let saved = active.update(&txn).await?;
     brand.events.commit(db, txn).await?;
     Ok(saved)

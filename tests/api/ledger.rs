@@ -12,7 +12,7 @@ use crate::on_both_backends;
 const RECORD: &str = "mutation ($c: [ConversionInput!]!) { recordConversions(conversions: $c) {
   results { status error { field message } conversion { externalId commission { amount { amount currencyCode } status holdUntil } } } } }";
 
-async fn offer_and_code(app: &TestApp, w: &World, input: Value, code: &str) -> String {
+pub(crate) async fn offer_and_code(app: &TestApp, w: &World, input: Value, code: &str) -> String {
     let mut input = input;
     input["campaignId"] = json!(w.campaign_a);
     input["name"] = json!(code);
@@ -39,12 +39,12 @@ async fn offer_and_code(app: &TestApp, w: &World, input: Value, code: &str) -> S
     enrollment
 }
 
-fn sale(id: &str, amount: &str, code: &str, days_ago: i64) -> Value {
+pub(crate) fn sale(id: &str, amount: &str, code: &str, days_ago: i64) -> Value {
     json!({ "externalId": id, "kind": "SALE", "amount": amount, "discountCode": code,
             "occurredAt": (Utc::now() - Duration::days(days_ago)).to_rfc3339() })
 }
 
-async fn record(app: &TestApp, w: &World, items: Vec<Value>) -> Vec<Value> {
+pub(crate) async fn record(app: &TestApp, w: &World, items: Vec<Value>) -> Vec<Value> {
     let response = app
         .graphql_as(Some(&w.key), RECORD, json!({ "c": items }))
         .await;
@@ -58,7 +58,7 @@ fn commission(result: &Value) -> &Value {
     &result["conversion"]["commission"]
 }
 
-async fn refund(app: &TestApp, w: &World, order: &str, id: &str, amount: &str) {
+pub(crate) async fn refund(app: &TestApp, w: &World, order: &str, id: &str, amount: &str) {
     let response = app
         .contract(Some(&w.key), "ingest", "RecordRefund", json!({ "input": {
             "externalId": order, "refundId": id, "amount": amount, "occurredAt": Utc::now().to_rfc3339() } }))
@@ -66,7 +66,7 @@ async fn refund(app: &TestApp, w: &World, order: &str, id: &str, amount: &str) {
     data(&response);
 }
 
-async fn lines(app: &TestApp, w: &World, order: &str) -> Vec<commission::Model> {
+pub(crate) async fn lines(app: &TestApp, w: &World, order: &str) -> Vec<commission::Model> {
     let _ = w;
     let conversion = partnergraph::db::entity::conversion::Entity::find()
         .filter(partnergraph::db::entity::conversion::Column::ExternalId.eq(order))

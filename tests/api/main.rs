@@ -28,6 +28,7 @@ mod ingest;
 mod ingest_order;
 mod invites;
 mod ledger;
+mod lock_clawback;
 mod ltv;
 mod mail;
 mod migrations;

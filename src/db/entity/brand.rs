@@ -16,6 +16,9 @@ pub struct Model {
     pub timezone: String,
     pub attribution_window_days: i32,
     pub hold_period_days: i32,
+    /// Days after a conversion's `occurred_at` from which refunds no longer reverse its
+    /// commission; null: never locked (DOMAIN rule 4).
+    pub lock_period_days: Option<i32>,
     /// `CODE_WINS` | `CLICK_WINS`.
     #[sea_orm(column_type = "Text")]
     pub code_precedence: String,

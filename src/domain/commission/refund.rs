@@ -1,12 +1,48 @@
-//! Refunds: the REVERSAL a conversion owes once its refunded total changes.
+//! Refunds: the REVERSAL a conversion owes once its refunded total changes, the lock after which
+//! it owes none, and how much an ADMIN may claw back.
 //!
 //! How `existing` says what a reversal reverses: a REVERSAL line names the kind it reverses in
 //! [`Line::reverses`] (REVENUE_SHARE, CPA or CPL), and a revenue-share reversal keeps the
 //! original's `rate_percent`. Lines of other kinds, and reversals of other kinds (or of none),
 //! are left alone: a refund never reverses a FLAT_FEE, CPC, BONUS or ADJUSTMENT.
 
+use chrono::{DateTime, Duration, Utc};
+
 use super::{Kind, Line, revenue_share_of};
 use crate::domain::conversion;
+
+/// Whether a refund recorded at `recorded_at` comes after the conversion's commission locked:
+/// with `lock_period_days` set, from `occurred_at + lock_period_days` on (DOMAIN rule 4). A
+/// locked refund still lowers revenue; it adds no REVERSAL.
+pub fn refund_is_locked(
+    occurred_at: DateTime<Utc>,
+    lock_period_days: Option<i32>,
+    recorded_at: DateTime<Utc>,
+) -> bool {
+    lock_period_days
+        .is_some_and(|days| recorded_at >= occurred_at + Duration::days(i64::from(days)))
+}
+
+/// The most an ADMIN may claw back from a conversion: what its lines net to (originals,
+/// reversals and earlier clawbacks), never less than zero.
+pub fn clawback_limit(existing: &[Line]) -> i64 {
+    existing
+        .iter()
+        .map(|line| line.amount_minor)
+        .sum::<i64>()
+        .max(0)
+}
+
+/// A REVERSAL cut so that the conversion's lines never net below zero: a clawback already took
+/// back part of what a later refund would reverse. None when nothing is left to reverse.
+pub fn within_net(existing: &[Line], reversal: Line) -> Option<Line> {
+    let left = clawback_limit(existing);
+    let amount = reversal.amount_minor.max(-left);
+    (amount < 0).then_some(Line {
+        amount_minor: amount,
+        ..reversal
+    })
+}
 
 /// Kinds a refund reverses.
 const REFUNDABLE: [Kind; 3] = [Kind::RevenueShare, Kind::Cpa, Kind::Cpl];
@@ -459,5 +495,50 @@ mod tests {
                 prop_assert!(new_lines.iter().all(|l| l.amount_minor != 0));
             }
         }
+    }
+
+    #[test]
+    fn a_refund_locks_once_the_lock_period_has_passed() {
+        use chrono::TimeZone;
+        let sold = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let day = Duration::days(1);
+        assert!(!refund_is_locked(sold, None, sold + day * 3650));
+        assert!(!refund_is_locked(
+            sold,
+            Some(30),
+            sold + day * 30 - Duration::seconds(1)
+        ));
+        assert!(refund_is_locked(sold, Some(30), sold + day * 30));
+        assert!(refund_is_locked(sold, Some(0), sold));
+    }
+
+    #[test]
+    fn a_clawback_takes_back_at_most_what_the_lines_net_to() {
+        let sale = share_line(1_000, "10");
+        assert_eq!(clawback_limit(&[]), 0);
+        assert_eq!(clawback_limit(std::slice::from_ref(&sale)), 1_000);
+        let clawed = vec![sale.clone(), line(Kind::Clawback, -400)];
+        assert_eq!(clawback_limit(&clawed), 600);
+        assert_eq!(clawback_limit(&[sale, line(Kind::Clawback, -1_000)]), 0);
+    }
+
+    #[test]
+    fn after_a_clawback_a_full_refund_reverses_only_what_is_left() {
+        let lines = vec![share_line(1_000, "10"), line(Kind::Clawback, -400)];
+        // The clawback is no refundable kind: the engine alone would reverse the whole 1,000.
+        let reversal = reversal_for_refund(&lines, 10_000, 10_000).expect("a reversal");
+        assert_eq!(reversal.amount_minor, -1_000);
+        let cut = within_net(&lines, reversal).expect("what is left");
+        assert_eq!(cut.amount_minor, -600);
+        assert_eq!(cut.kind, Kind::Reversal);
+        assert_eq!(sum(&lines) + cut.amount_minor, 0);
+        // Everything clawed back: nothing is left to reverse.
+        let all = vec![share_line(1_000, "10"), line(Kind::Clawback, -1_000)];
+        let reversal = reversal_for_refund(&all, 10_000, 10_000).expect("a reversal");
+        assert_eq!(within_net(&all, reversal), None);
+        // No clawback: the reversal is left as it is.
+        let plain = vec![share_line(1_000, "10")];
+        let reversal = reversal_for_refund(&plain, 10_000, 5_000).expect("a reversal");
+        assert_eq!(within_net(&plain, reversal.clone()), Some(reversal));
     }
 }

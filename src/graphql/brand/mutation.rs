@@ -22,6 +22,11 @@ impl BrandMutation {
             timezone: input.timezone,
             attribution_window_days: input.attribution_window_days,
             hold_period_days: input.hold_period_days,
+            lock_period_days: match input.lock_period_days {
+                async_graphql::MaybeUndefined::Undefined => None,
+                async_graphql::MaybeUndefined::Null => Some(None),
+                async_graphql::MaybeUndefined::Value(days) => Some(Some(days)),
+            },
             code_precedence: input.code_precedence.map(Into::into),
             gross_margin: input.gross_margin.map(|d| d.0),
             minimum_payout: input

@@ -84,6 +84,12 @@ impl Brand {
         self.0.hold_period_days
     }
 
+    /// Days after a conversion from which a refund no longer reverses its commission (it still
+    /// lowers revenue; an ADMIN may `createClawback` instead); null: never locked.
+    async fn lock_period_days(&self) -> Option<i32> {
+        self.0.lock_period_days
+    }
+
     async fn code_precedence(&self) -> CodePrecedence {
         Precedence::from_stored(&self.0.code_precedence).into()
     }
@@ -141,6 +147,9 @@ pub struct UpdateBrandSettingsInput {
     pub attribution_window_days: Option<i32>,
     /// 0..365 days a commission stays PENDING (offers may override).
     pub hold_period_days: Option<i32>,
+    /// 0..730 days after a conversion from which refunds no longer reverse its commission;
+    /// null removes the lock.
+    pub lock_period_days: async_graphql::MaybeUndefined<i32>,
     pub code_precedence: Option<CodePrecedence>,
     /// 0..1, used by ROI.
     pub gross_margin: Option<Decimal>,

@@ -111,6 +111,29 @@ impl LedgerMutation {
         .await?;
         Ok(crate::graphql::portal::types::Commission(line))
     }
+
+    /// ADMIN: takes back `amount` (positive, in the brand currency) of a conversion's commission,
+    /// with a reason: a negative CLAWBACK line, netted in the creator's next payout. At most the
+    /// conversion's net commission.
+    async fn create_clawback(
+        &self,
+        ctx: &Context<'_>,
+        conversion_id: ID,
+        amount: crate::graphql::money::MoneyInput,
+        reason: String,
+    ) -> Result<crate::graphql::portal::types::Commission, AppError> {
+        let conversion_id = id::decode_as(&conversion_id, NodeKind::Conversion, "conversionId")?;
+        let line = crate::service::ledger::claw_back(
+            context::db(ctx)?,
+            context::actor(ctx)?,
+            conversion_id,
+            amount.to_money("amount")?,
+            &reason,
+            context::now(ctx),
+        )
+        .await?;
+        Ok(crate::graphql::portal::types::Commission(line))
+    }
 }
 
 #[derive(Default)]

@@ -25,6 +25,8 @@ pub enum CommissionKind {
     Bonus,
     Adjustment,
     Reversal,
+    /// Taken back by an ADMIN from a conversion, with a reason (negative).
+    Clawback,
 }
 
 /// A ledger line: what a creator earned (or gave back) for a conversion, fee or adjustment.
@@ -61,7 +63,7 @@ impl Commission {
         self.0.occurred_at.into()
     }
 
-    /// Why it was added (adjustments, bonuses).
+    /// Why it was added (adjustments, bonuses, clawbacks).
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
