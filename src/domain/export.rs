@@ -22,6 +22,9 @@ use super::webhook::{constant_time_eq, hmac_sha256};
 /// How long a completed export's file (and its link) lives.
 pub const LINK_TTL_HOURS: i64 = 24;
 
+/// What the key that signs download links is derived for (from `PARTNERGRAPH_SECRET_KEY`).
+pub const LINK_KEY_PURPOSE: &str = "partnergraph export download links v1";
+
 /// Exports of one brand (or one creator account) that may wait or run at once.
 pub const MAX_ACTIVE: u64 = 5;
 
