@@ -557,7 +557,29 @@ async fn a_completed_export_is_announced_by_webhook(app: TestApp) {
     assert!(receiver.get(0).1 == body);
 }
 
+/// Two workers (as two processes would) polling at once write an export once.
+async fn two_workers_write_an_export_once(app: TestApp) {
+    let w = world::world(&app).await;
+    let started = start(&app, &w.admin, "CREATORS", "CSV", json!(null)).await;
+    let id = text(&data(&started)["startExport"]["id"]);
+    let other = partnergraph::exports::Worker::new(
+        crate::helpers::test_config(crate::helpers::TestDb::placeholder_config()).exports,
+        app.db.clone(),
+        Arc::new(partnergraph::clock::SystemClock),
+    );
+    let (a, b) = tokio::join!(app.exports.poll(), other.poll());
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    let done = export(&app, &w.admin, &id).await;
+    assert_eq!(data(&done)["export"]["status"], "COMPLETED");
+    assert_eq!(
+        app.exports.poll().await.unwrap(),
+        0,
+        "nothing left to write"
+    );
+}
+
 on_both_backends!(
+    two_workers_write_an_export_once,
     conversions_export_holds_what_the_api_answers,
     commissions_clicks_and_creators_exports,
     rights_filters_tenancy_and_the_bound,

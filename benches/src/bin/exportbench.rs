@@ -33,12 +33,20 @@ struct Args {
 }
 
 const START: &str = "mutation { startExport(kind: CLICKS, format: CSV) { id status } }";
-const EXPORT: &str =
-    "query ($id: ID!) { export(id: $id) { status rowCount fileSize url error } }";
+const EXPORT: &str = "query ($id: ID!) { export(id: $id) { status rowCount fileSize url error } }";
 
-async fn gql(client: &mut Client, token: &str, query: &str, variables: Value) -> Result<Value, Error> {
+async fn gql(
+    client: &mut Client,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> Result<Value, Error> {
     let (status, answer) = client
-        .post_json("/graphql", Some(token), &json!({ "query": query, "variables": variables }))
+        .post_json(
+            "/graphql",
+            Some(token),
+            &json!({ "query": query, "variables": variables }),
+        )
         .await?;
     if let Some(errors) = graphql_errors(&answer) {
         return Err(format!("HTTP {status}: {errors}").into());
