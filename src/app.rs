@@ -12,6 +12,7 @@ use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::exports::Exports;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
 use crate::mail::Mail;
@@ -61,7 +62,7 @@ async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 }
 
 /// The application over an open, migrated database. Starts the click writer, the webhook
-/// worker and the mail worker, so it needs a tokio runtime; `serve` shuts them down (see [`serve`]).
+/// worker, the mail worker and the export worker, so it needs a tokio runtime; `serve` shuts them down (see [`serve`]).
 pub fn build(config: Config, db: DatabaseConnection) -> (AppState, Router) {
     build_with_clock(config, db, Arc::new(SystemClock))
 }
@@ -83,6 +84,7 @@ pub fn build_with_clock(
         config.auth.secret_key.clone(),
     ));
     let mail = Arc::new(Mail::start(&config.mail, db.clone(), clock.clone()));
+    let exports = Arc::new(Exports::start(&config.exports, db.clone(), clock.clone()));
     let metrics = Arc::new(Metrics::new());
     let events = EventBus::start(&db, config.subscriptions.buffer, auth.credentials.clone());
     let schema = graphql::schema_builder(&config.graphql)
@@ -113,6 +115,7 @@ pub fn build_with_clock(
         tracking,
         webhooks,
         mail,
+        exports,
         rate_limits,
         persisted_queries: Arc::default(),
         metrics,
@@ -133,6 +136,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             &db,
             &crate::service::mail::Links::new(config.mail.app_url.clone()),
             &config.auth.secret_key,
+            &config.exports,
         )
         .await?;
     }
@@ -159,6 +163,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     // Attempts in flight finish; whatever is still due is sent after the next start.
     state.webhooks.shutdown().await;
     state.mail.shutdown().await;
+    // The export being written finishes; queued ones are written after the next start.
+    state.exports.shutdown().await;
     state.events.shutdown();
     db.close().await?;
     tracing::info!("stopped");

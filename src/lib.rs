@@ -8,7 +8,9 @@
 //! - [`webhooks`]: the outbound webhook delivery worker (the outbox is in [`service`]).
 //! - [`mail`]: the mail worker that sends the outbox of mail over SMTP (the outbox is in
 //!   [`service`]).
-//! - [`poll_loop`]: the loop both outbox workers poll in, and the lease of a claimed row.
+//! - [`exports`]: the export worker that writes queued bulk exports to files and deletes
+//!   expired ones (the exports table is in [`service`]).
+//! - [`poll_loop`]: the loop the background workers poll in, and the lease of a claimed row.
 //! - [`graphql`]: schema, scalars, Relay helpers, per-area types and resolvers.
 //! - [`service`]: tenant-scoped operations on the database.
 //! - [`auth`]: the per-request [`auth::Actor`].
@@ -29,6 +31,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod global_id;
 pub mod graphql;
 pub mod http;

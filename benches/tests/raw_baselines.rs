@@ -11,8 +11,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use partnergraph::config::{
-    AuthConfig, Config, CorsOrigins, DatabaseConfig, GraphqlConfig, HttpConfig, MailConfig,
-    RateLimitConfig, Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
+    AuthConfig, Config, CorsOrigins, DatabaseConfig, ExportConfig, GraphqlConfig, HttpConfig,
+    MailConfig, RateLimitConfig, Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
 use partnergraph::config::{Introspection, LogFormat};
 use partnergraph::http::client_ip::TrustedProxies;
@@ -95,6 +95,13 @@ fn config(url: &str) -> Config {
             max_attempts: 10,
             send_timeout: Duration::from_secs(30),
             batch_size: 20,
+        },
+        exports: ExportConfig {
+            dir: std::env::temp_dir().join("partnergraph-bench-exports"),
+            // Like webhooks: the worker never polls unless a test asks for it.
+            poll_interval: Duration::from_secs(3_600),
+            chunk_rows: 2_000,
+            lease: Duration::from_secs(300),
         },
         log_format: LogFormat::Text,
         dev: false,
@@ -249,6 +256,7 @@ async fn raw_answers_equal_the_real_servers(url: &str, backend: DbBackend) {
         &db,
         &partnergraph::service::mail::Links::new("http://pg.test"),
         &config.auth.secret_key,
+        &config.exports,
     )
     .await
     .expect("demo data");

@@ -59,6 +59,13 @@ impl SealingKey {
         Ok(Self(bytes))
     }
 
+    /// A 32-byte key for `purpose` (e.g. signing export download links), derived from this
+    /// key with HMAC-SHA256, so one configured secret keys several uses without one revealing
+    /// another.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        crate::domain::webhook::hmac_sha256(&self.0, purpose.as_bytes())
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(&self.0.into())
     }
@@ -115,6 +122,18 @@ mod tests {
         assert!(is_sealed(&sealed));
         assert_eq!(key.open(&sealed).unwrap(), "whsec_abc");
         assert_eq!(SealingKey::new([8; 32]).open(&sealed), Err(OpenError));
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_by_key() {
+        let key = SealingKey::new([3; 32]);
+        assert_eq!(key.derive("links"), key.derive("links"));
+        assert_ne!(key.derive("links"), key.derive("other"));
+        assert_ne!(
+            key.derive("links"),
+            SealingKey::new([4; 32]).derive("links")
+        );
+        assert_ne!(key.derive("links"), [3; 32]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! [`super::Config`] validates them into settings.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
@@ -80,6 +81,26 @@ pub struct ServeArgs {
     pub subscriptions: SubscriptionArgs,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub exports: ExportArgs,
+}
+
+/// Bulk exports (`startExport`): where their files go and how often the worker looks for work.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Directory the export files are written to (created if missing); every server process on
+    /// the database must see the same one. Default: `partnergraph-exports` in the system's
+    /// temporary directory.
+    #[arg(long, env = "PARTNERGRAPH_EXPORT_DIR")]
+    pub export_dir: Option<PathBuf>,
+    /// How often the export worker looks for queued exports and expired files, in
+    /// milliseconds.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_EXPORT_POLL_INTERVAL_MS",
+        default_value_t = 1_000
+    )]
+    pub export_poll_interval_ms: u64,
 }
 
 /// Outgoing email: the SMTP server, the sender, and the outbox worker.

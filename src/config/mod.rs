@@ -12,8 +12,8 @@ mod cors;
 mod secret;
 
 pub use args::{
-    DatabaseArgs, Introspection, LimitArgs, LogFormat, MailArgs, ServeArgs, SubscriptionArgs,
-    TrackingArgs, WebhookArgs,
+    DatabaseArgs, ExportArgs, Introspection, LimitArgs, LogFormat, MailArgs, ServeArgs,
+    SubscriptionArgs, TrackingArgs, WebhookArgs,
 };
 pub use cors::{CorsOrigins, parse_cors_origins};
 pub use secret::Secret;
@@ -47,6 +47,7 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     pub subscriptions: SubscriptionConfig,
     pub mail: MailConfig,
+    pub exports: ExportConfig,
     pub log_format: LogFormat,
     pub dev: bool,
     pub demo: bool,
@@ -326,6 +327,46 @@ impl WebhookConfig {
     }
 }
 
+/// Bulk exports and their worker: see docs/api.md, "Exports".
+#[derive(Debug, Clone)]
+pub struct ExportConfig {
+    /// Where export files are written (created at start if missing).
+    pub dir: std::path::PathBuf,
+    pub poll_interval: std::time::Duration,
+    /// Rows read per statement while an export is written.
+    pub chunk_rows: u64,
+    /// How long a claimed export is left to its process before another may take it over; the
+    /// process renews it while it writes.
+    pub lease: std::time::Duration,
+}
+
+impl ExportConfig {
+    pub fn from_args(args: &ExportArgs) -> Result<Self, ConfigError> {
+        if args.export_poll_interval_ms == 0 {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_EXPORT_POLL_INTERVAL_MS",
+                "must be at least 1",
+            ));
+        }
+        let dir = match &args.export_dir {
+            Some(dir) if dir.as_os_str().is_empty() => {
+                return Err(ConfigError::new(
+                    "PARTNERGRAPH_EXPORT_DIR",
+                    "must name a directory",
+                ));
+            }
+            Some(dir) => dir.clone(),
+            None => std::env::temp_dir().join("partnergraph-exports"),
+        };
+        Ok(Self {
+            dir,
+            poll_interval: Duration::from_millis(args.export_poll_interval_ms),
+            chunk_rows: 2_000,
+            lease: Duration::from_secs(300),
+        })
+    }
+}
+
 /// Outgoing email and its outbox worker: see docs/operations.md, "Mail".
 #[derive(Debug, Clone)]
 pub struct MailConfig {
@@ -537,6 +578,7 @@ impl Config {
         let webhooks = WebhookConfig::from_args(&args.webhooks, args.demo)?;
         let subscriptions = SubscriptionConfig::from_args(&args.subscriptions)?;
         let mail = MailConfig::from_args(&args.mail, &public_url, dev)?;
+        let exports = ExportConfig::from_args(&args.exports)?;
         let database = DatabaseConfig::from_args(&args.db)?;
         let http = HttpConfig::from_args(args, public_url, dev)?;
         if database.acquire_timeout >= http.request_timeout {
@@ -561,6 +603,7 @@ impl Config {
             webhooks,
             subscriptions,
             mail,
+            exports,
             log_format: args.log_format,
             dev,
             demo: args.demo,
@@ -763,6 +806,20 @@ mod tests {
         .mail;
         assert!(!ok.log_only);
         assert_eq!(ok.app_url, "https://app.example.com");
+    }
+
+    #[test]
+    fn export_settings_have_defaults_and_are_validated() {
+        let config = Config::from_serve_args(&serve_args(&["--dev"])).unwrap();
+        assert!(config.exports.dir.ends_with("partnergraph-exports"));
+        assert_eq!(config.exports.poll_interval, Duration::from_secs(1));
+        let set = Config::from_serve_args(&serve_args(&["--dev", "--export-dir", "/srv/exports"]))
+            .unwrap();
+        assert_eq!(set.exports.dir, std::path::PathBuf::from("/srv/exports"));
+        let err =
+            Config::from_serve_args(&serve_args(&["--dev", "--export-poll-interval-ms", "0"]))
+                .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_EXPORT_POLL_INTERVAL_MS");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! secret; offboarding and editing at work (a paused
 //! link, a deactivated discount code, a deactivated staff account, a revoked invite); mail: a
 //! queued invite, the payout mail, and a creator (Leo) who opted out of the "commission
-//! approved" mail; and, for data rights, one ENDED creator and one customer erased.
+//! approved" mail; for data rights, one ENDED creator and one customer erased; and a completed
+//! CSV export of the last 30 days' conversions (its file written by the export worker).
 //!
 //! How it is written:
 //! - The brand, its logins and the integrator API key (`tenant`) are inserted directly: there is
@@ -33,6 +34,7 @@ mod content;
 mod data_rights;
 mod enrollments;
 mod experiments;
+mod exports;
 mod ledger_controls;
 mod links;
 mod mail;
@@ -110,6 +112,8 @@ pub const ERASED_CUSTOMER_KEY: &str = data_rights::ERASED_CUSTOMER_KEY;
 pub const EXPERIMENT_NAME: &str = experiments::EXPERIMENT_NAME;
 /// The creator login that opted out of the "commission approved" mail.
 pub const MAIL_OPTED_OUT_LOGIN: &str = mail::OPTED_OUT_LOGIN;
+/// Days of conversions in the demo's completed export.
+pub const EXPORT_DAYS: i64 = exports::DAYS;
 /// The staff member with a pending invite (its mail queued at load).
 pub const INVITED_EMAIL: &str = mail::INVITED_EMAIL;
 
@@ -182,10 +186,12 @@ impl Demo<'_> {
 /// Loads the demo data set once (see the module documentation).
 /// `links`: where the links in the demo's mail point (the configured app URL).
 /// `sealing_key`: seals the demo connector's secret (the server's `PARTNERGRAPH_SECRET_KEY`).
+/// `exports`: where the demo's completed export is written.
 pub async fn load(
     db: &DatabaseConnection,
     links: &crate::service::mail::Links,
     sealing_key: &crate::auth::seal::SealingKey,
+    exports: &crate::config::ExportConfig,
 ) -> Result<(), LoadError> {
     if find_brand(db, DEMO_BRAND).await?.is_some() {
         tracing::info!("demo data already loaded");
@@ -238,6 +244,7 @@ pub async fn load(
     offboarding::load(&demo, links, tenant.former_staff_id).await?;
     mail::load(&demo, links).await?;
     data_rights::load(&demo).await?;
+    exports::load(&demo, exports).await?;
     let mut finished = tenant.brand.into_active_model();
     finished.name = Set(DEMO_BRAND.into());
     finished.updated_at = Set(Utc::now());

@@ -15,6 +15,7 @@ pub mod email;
 pub mod enrollment;
 pub mod erasure;
 pub mod experiment;
+pub mod export;
 pub mod forecast;
 pub mod lifecycle;
 pub mod lift;

@@ -24,17 +24,20 @@ stored_enum! {
         ConversionRefunded => "CONVERSION_REFUNDED",
         CommissionApproved => "COMMISSION_APPROVED",
         PayoutPaid => "PAYOUT_PAID",
+        ExportCompleted => "EXPORT_COMPLETED",
     }
 }
 
 impl EventType {
-    /// `conversion.attributed`, `conversion.refunded`, `commission.approved`, `payout.paid`.
+    /// `conversion.attributed`, `conversion.refunded`, `commission.approved`, `payout.paid`,
+    /// `export.completed`.
     pub fn wire_name(self) -> &'static str {
         match self {
             Self::ConversionAttributed => "conversion.attributed",
             Self::ConversionRefunded => "conversion.refunded",
             Self::CommissionApproved => "commission.approved",
             Self::PayoutPaid => "payout.paid",
+            Self::ExportCompleted => "export.completed",
         }
     }
 }
@@ -389,7 +392,8 @@ mod tests {
                 "conversion.attributed",
                 "conversion.refunded",
                 "commission.approved",
-                "payout.paid"
+                "payout.paid",
+                "export.completed"
             ]
         );
         assert_eq!(EventType::parse("PAYOUT_PAID"), Some(EventType::PayoutPaid));

@@ -14,6 +14,7 @@ pub mod data_rights;
 pub mod enums;
 pub mod errors;
 pub mod experiment;
+pub mod export;
 pub mod id;
 pub mod ingest;
 pub mod limits;

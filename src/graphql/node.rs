@@ -10,6 +10,7 @@ use super::content::types::{Cost, Deliverable};
 use super::context;
 use super::creator::types::{Channel, Creator};
 use super::experiment::types::Experiment;
+use super::export::types::Export;
 use super::id::{self, NodeKind};
 use super::ingest::types::Conversion;
 use super::payout::types::Payout;
@@ -36,6 +37,7 @@ pub enum Node {
     DiscountCode(DiscountCode),
     Enrollment(Enrollment),
     Experiment(Experiment),
+    Export(Export),
     Invite(Invite),
     Offer(Offer),
     Payout(Payout),
@@ -107,6 +109,7 @@ impl NodeQuery {
             NodeKind::Connector => Node::Connector(Connector(
                 service::connectors::setup::get(db, actor, raw).await?,
             )),
+            NodeKind::Export => Node::Export(Export(service::exports::get(db, actor, raw).await?)),
         };
         Ok(Some(node))
     }

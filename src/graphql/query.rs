@@ -18,6 +18,8 @@ use super::data_rights::mutation::DataRightsMutation;
 use super::data_rights::query::DataRightsQuery;
 use super::experiment::mutation::ExperimentMutation;
 use super::experiment::query::ExperimentQuery;
+use super::export::mutation::ExportMutation;
+use super::export::query::ExportQuery;
 use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
@@ -48,6 +50,7 @@ pub struct QueryRoot(
     WebhookQuery,
     ConnectorQuery,
     DataRightsQuery,
+    ExportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -67,4 +70,5 @@ pub struct MutationRoot(
     WebhookMutation,
     ConnectorMutation,
     DataRightsMutation,
+    ExportMutation,
 );

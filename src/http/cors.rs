@@ -11,7 +11,11 @@
 //!
 //! `GET /graphql/ws` needs no CORS (browsers do not apply it to WebSockets): its handler checks
 //! `Origin` itself ([`BrowserOrigins::may_open_socket`]). A new route that pages read across
-//! origins (an export download, say) is one more entry in [`CORS_PATHS`].
+//! origins is one more entry in [`CORS_PATHS`], with its method.
+//!
+//! An export download (`GET /exports/{id}/download`) is allowed `GET` only; its signed link is
+//! its credential, so a page sends no `Authorization` with it (`Content-Disposition` is exposed
+//! for the file name).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -28,8 +32,33 @@ use tower_http::cors::{AllowOrigin, Cors, CorsLayer};
 use super::REQUEST_ID_HEADER;
 use super::origins::BrowserOrigins;
 
-/// The routes pages of other origins may call.
-pub const CORS_PATHS: [&str; 1] = ["/graphql"];
+/// The routes pages of other origins may call (`{...}` stands for one path segment), each with
+/// the method it is called with.
+pub const CORS_PATHS: [(&str, Method); 2] = [
+    ("/graphql", Method::POST),
+    ("/exports/{id}/download", Method::GET),
+];
+
+/// Whether `path` is the route `pattern` (a `{...}` segment matches any one non-empty segment).
+pub fn route_matches(pattern: &str, path: &str) -> bool {
+    let mut pattern = pattern.split('/');
+    let mut path = path.split('/');
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with('{') && p.ends_with('}') && !s.is_empty() => {}
+            (Some(p), Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The entry of [`CORS_PATHS`] `path` is, if any.
+fn cors_route(path: &str) -> Option<usize> {
+    CORS_PATHS
+        .iter()
+        .position(|(pattern, _)| route_matches(pattern, path))
+}
 
 /// How long a browser may reuse a preflight answer (`Access-Control-Max-Age`).
 pub const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
@@ -45,11 +74,15 @@ impl BrowserCorsLayer {
         Self { origins }
     }
 
-    fn cors(&self) -> CorsLayer {
+    fn cors(&self, method: Method) -> CorsLayer {
         let layer = CorsLayer::new()
-            .allow_methods([Method::POST])
+            .allow_methods([method])
             .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
-            .expose_headers([REQUEST_ID_HEADER, HeaderName::from_static("retry-after")])
+            .expose_headers([
+                REQUEST_ID_HEADER,
+                HeaderName::from_static("retry-after"),
+                header::CONTENT_DISPOSITION,
+            ])
             .max_age(PREFLIGHT_MAX_AGE);
         if self.origins.cors_credentials() {
             let origins = self.origins.clone();
@@ -69,7 +102,10 @@ impl<S: Clone> Layer<S> for BrowserCorsLayer {
 
     fn layer(&self, inner: S) -> BrowserCors<S> {
         BrowserCors {
-            cors: self.cors().layer(inner.clone()),
+            cors: CORS_PATHS
+                .iter()
+                .map(|(_, method)| self.cors(method.clone()).layer(inner.clone()))
+                .collect(),
             inner,
             origins: self.origins.clone(),
         }
@@ -78,18 +114,21 @@ impl<S: Clone> Layer<S> for BrowserCorsLayer {
 
 #[derive(Clone)]
 pub struct BrowserCors<S> {
-    cors: Cors<S>,
+    /// One per entry of [`CORS_PATHS`].
+    cors: Vec<Cors<S>>,
     inner: S,
     origins: Arc<BrowserOrigins>,
 }
 
 impl<S> BrowserCors<S> {
-    fn applies(&self, request: &Request) -> bool {
-        CORS_PATHS.contains(&request.uri().path())
-            && request
-                .headers()
-                .get(header::ORIGIN)
-                .is_some_and(|origin| self.origins.cors_allows(origin))
+    /// The CORS service of the request's route, when its origin is allowed.
+    fn applies(&self, request: &Request) -> Option<&Cors<S>> {
+        let route = cors_route(request.uri().path())?;
+        let allowed = request
+            .headers()
+            .get(header::ORIGIN)
+            .is_some_and(|origin| self.origins.cors_allows(origin));
+        if allowed { self.cors.get(route) } else { None }
     }
 }
 
@@ -108,10 +147,29 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        if self.applies(&request) {
-            Box::pin(self.cors.clone().oneshot(request))
-        } else {
-            Box::pin(self.inner.clone().oneshot(request))
+        match self.applies(&request) {
+            Some(cors) => Box::pin(cors.clone().oneshot(request)),
+            None => Box::pin(self.inner.clone().oneshot(request)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_their_patterns_only() {
+        assert_eq!(cors_route("/graphql"), Some(0));
+        assert_eq!(cors_route("/exports/RXhwb3J0OjE/download"), Some(1));
+        for path in [
+            "/graphql/ws",
+            "/exports//download",
+            "/exports/x/download/more",
+            "/exports/x",
+            "/r/abc",
+        ] {
+            assert_eq!(cors_route(path), None, "{path}");
         }
     }
 }

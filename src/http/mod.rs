@@ -1,7 +1,8 @@
 //! HTTP surface: `POST /graphql`, `GET /graphiql` and its assets (when enabled, [`graphiql`]),
 //! `GET /r/{code}` (short-link redirects), `GET /graphql/ws` (subscriptions), `GET /healthz`,
 //! `GET /readyz`, `GET /metrics` (Prometheus), `POST /postback/conversions` and
-//! `POST /connect/{kind}/{id}` (store connectors' webhooks, [`connect`]).
+//! `POST /connect/{kind}/{id}` (store connectors' webhooks, [`connect`]) and
+//! `GET /exports/{id}/download` (an export's file by its signed link, [`exports`]).
 //!
 //! Browser front ends on other origins: CORS on `/graphql` ([`cors`]), `Origin` checked on the
 //! WebSocket upgrade and for the refresh cookie ([`origins`]).
@@ -15,6 +16,7 @@ mod auth;
 pub mod client_ip;
 mod connect;
 pub mod cors;
+mod exports;
 mod graphiql;
 mod graphql;
 mod graphql_body;
@@ -99,6 +101,8 @@ pub struct Shared {
     pub webhooks: Arc<crate::webhooks::Webhooks>,
     /// The mail worker.
     pub mail: Arc<crate::mail::Mail>,
+    /// The export worker.
+    pub exports: Arc<crate::exports::Exports>,
     pub rate_limits: Arc<rate_limit::RateLimits>,
     /// Automatic persisted queries of `POST /graphql`, by hash.
     pub persisted_queries: Arc<crate::graphql::persisted_queries::PersistedQueries>,
@@ -120,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(subscriptions::subscriptions))
         .route("/postback/conversions", post(postback::conversions))
         .route("/connect/{kind}/{connector_id}", post(connect::receive))
+        .route("/exports/{export_id}/download", get(exports::download))
         .route("/r/{code}", get(redirect::redirect));
     if state.config.http.graphiql {
         api = api

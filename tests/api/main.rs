@@ -19,6 +19,7 @@ mod data_rights;
 mod docs;
 mod editing;
 mod experiments;
+mod exports;
 mod fuzz;
 mod graphiql;
 mod graphql_http;

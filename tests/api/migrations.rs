@@ -34,10 +34,11 @@ const TABLES: &[&str] = &[
     "mail_outbox",
     "password_resets",
     "connectors",
+    "exports",
 ];
 
 /// Tables created by migrations after m20261205_000003_add_erasure_marks.
-const CREATED_AFTER_ERASURE_MARKS: &[&str] = &["connectors"];
+const CREATED_AFTER_ERASURE_MARKS: &[&str] = &["connectors", "exports"];
 
 async fn tables_present(manager: &SchemaManager<'_>) -> Vec<&'static str> {
     let mut present = Vec::new();

@@ -18,15 +18,15 @@ use crate::on_both_backends;
 /// What the receiver got: (headers, body) per request.
 type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
 
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     received: Received,
     /// The status it answers with.
     status: Arc<Mutex<StatusCode>>,
 }
 
 impl Receiver {
-    async fn start(status: StatusCode) -> Self {
+    pub(crate) async fn start(status: StatusCode) -> Self {
         let received: Received = Arc::default();
         let status = Arc::new(Mutex::new(status));
         let (r, s) = (received.clone(), status.clone());
@@ -54,7 +54,7 @@ impl Receiver {
         self.received.lock().unwrap().len()
     }
 
-    fn get(&self, i: usize) -> (HeaderMap, String) {
+    pub(crate) fn get(&self, i: usize) -> (HeaderMap, String) {
         self.received.lock().unwrap()[i].clone()
     }
 
@@ -63,7 +63,7 @@ impl Receiver {
     }
 
     /// Waits (at most 15 s) until `n` requests have arrived.
-    async fn wait_for(&self, n: usize) {
+    pub(crate) async fn wait_for(&self, n: usize) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         while self.count() < n {
             assert!(
@@ -104,7 +104,7 @@ const RECORD: &str = "mutation ($c: [ConversionInput!]!) { recordConversions(con
   results { status conversion { id attribution { method } } } } }";
 
 /// Registers an endpoint as ADMIN; returns (id, secret).
-async fn create_endpoint(
+pub(crate) async fn create_endpoint(
     app: &TestApp,
     admin: &str,
     url: &str,

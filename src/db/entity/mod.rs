@@ -26,6 +26,7 @@ pub mod enrollment;
 pub mod exchange_rate;
 pub mod experiment;
 pub mod experiment_region;
+pub mod export;
 pub mod invite;
 pub mod mail_message;
 pub mod monthly_rollup;

@@ -15,6 +15,7 @@ pub use super::enrollment::Entity as Enrollment;
 pub use super::exchange_rate::Entity as ExchangeRate;
 pub use super::experiment::Entity as Experiment;
 pub use super::experiment_region::Entity as ExperimentRegion;
+pub use super::export::Entity as Export;
 pub use super::invite::Entity as Invite;
 pub use super::offer::Entity as Offer;
 pub use super::offer_tier::Entity as OfferTier;

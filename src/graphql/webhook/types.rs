@@ -20,6 +20,9 @@ pub enum WebhookEventType {
     CommissionApproved,
     /// `payout.paid`: a payout was marked paid.
     PayoutPaid,
+    /// `export.completed`: a brand export (`startExport`) finished and its file can be
+    /// downloaded; the payload names it (read its `url` with `export(id:)`).
+    ExportCompleted,
 }
 
 /// PENDING until a 2xx answer (DELIVERED) or the last attempt failed (FAILED).

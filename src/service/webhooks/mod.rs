@@ -13,7 +13,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::db::entity::{
-    commission, conversion, payout, refund, webhook_delivery, webhook_endpoint,
+    commission, conversion, export, payout, refund, webhook_delivery, webhook_endpoint,
 };
 use crate::domain::money::{Currency, Money};
 use crate::domain::webhook::{DeliveryStatus, EventType};
@@ -33,6 +33,8 @@ pub enum Event<'a> {
     CommissionApproved(&'a commission::Model),
     /// A payout was marked paid.
     PayoutPaid(&'a payout::Model),
+    /// A brand export finished; its file can be downloaded until `expiresAt`.
+    ExportCompleted(&'a export::Model),
 }
 
 impl Event<'_> {
@@ -42,6 +44,7 @@ impl Event<'_> {
             Self::ConversionRefunded { .. } => EventType::ConversionRefunded,
             Self::CommissionApproved(_) => EventType::CommissionApproved,
             Self::PayoutPaid(_) => EventType::PayoutPaid,
+            Self::ExportCompleted(_) => EventType::ExportCompleted,
         }
     }
 
@@ -82,6 +85,20 @@ impl Event<'_> {
                     "creatorId": encode(NodeKind::Creator, row.creator_id),
                     "reference": row.reference,
                     "paidAt": row.paid_at.map(timestamp),
+                },
+            }),
+            // The download link is not sent: it is a credential, read with `export(id:)`.
+            Self::ExportCompleted(row) => json!({
+                "export": {
+                    "id": encode(NodeKind::Export, row.id),
+                    "kind": row.kind,
+                    "format": row.format,
+                    "status": row.status,
+                    "rowCount": row.row_count,
+                    "fileSize": row.file_size,
+                    "createdAt": timestamp(row.created_at),
+                    "completedAt": row.completed_at.map(timestamp),
+                    "expiresAt": row.expires_at.map(timestamp),
                 },
             }),
         })

@@ -20,8 +20,8 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use partnergraph::config::LogFormat;
 use partnergraph::config::{
-    AuthConfig, Config, CorsOrigins, DatabaseConfig, GraphqlConfig, HttpConfig, MailConfig,
-    RateLimitConfig, Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
+    AuthConfig, Config, CorsOrigins, DatabaseConfig, ExportConfig, GraphqlConfig, HttpConfig,
+    MailConfig, RateLimitConfig, Secret, SubscriptionConfig, TrackingConfig, WebhookConfig,
 };
 use partnergraph::http::client_ip::TrustedProxies;
 use partnergraph::tracking::Tracking;
@@ -162,6 +162,14 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             send_timeout: Duration::from_secs(5),
             batch_size: 20,
         },
+        exports: ExportConfig {
+            dir: std::env::temp_dir().join("partnergraph-test-exports"),
+            // Like webhooks: the worker never polls unless a test asks for it.
+            poll_interval: Duration::from_secs(3_600),
+            // Small chunks: every export test crosses several keyset pages.
+            chunk_rows: 7,
+            lease: Duration::from_secs(300),
+        },
         log_format: LogFormat::Text,
         dev: false,
         demo: false,
@@ -177,6 +185,8 @@ pub struct TestApp {
     pub webhooks: Arc<partnergraph::webhooks::Webhooks>,
     /// The app's mail worker.
     pub mail: Arc<partnergraph::mail::Mail>,
+    /// The app's export worker (`exports.poll()` writes queued exports now).
+    pub exports: Arc<partnergraph::exports::Exports>,
     statements: Arc<AtomicUsize>,
     _test_db: TestDb,
 }
@@ -232,6 +242,7 @@ impl TestApp {
             tracking: state.tracking.clone(),
             webhooks: state.webhooks.clone(),
             mail: state.mail.clone(),
+            exports: state.exports.clone(),
             statements,
             _test_db: test_db,
         })
@@ -244,6 +255,7 @@ impl TestApp {
         self.tracking.clicks.shutdown().await;
         self.webhooks.shutdown().await;
         self.mail.shutdown().await;
+        self.exports.shutdown().await;
         let mut config = test_config(self._test_db.database_config());
         configure(&mut config);
         let db = partnergraph::app::connect_and_migrate(&config)
@@ -257,6 +269,7 @@ impl TestApp {
             tracking: state.tracking.clone(),
             webhooks: state.webhooks.clone(),
             mail: state.mail.clone(),
+            exports: state.exports.clone(),
             statements: self.statements,
             _test_db: self._test_db,
         }
