@@ -38,10 +38,60 @@ impl EnrollmentFacts {
     }
 }
 
+stored_enum! {
+    /// Which click a conversion's click id leads to (DOMAIN rule 2): the click it names, or the
+    /// latest / earliest eligible click of the named click's visitor, across creators.
+    pub enum Model {
+        ClickId => "CLICK_ID",
+        LastClick => "LAST_CLICK",
+        FirstClick => "FIRST_CLICK",
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ClickCandidate {
     pub clicked_at: DateTime<Utc>,
     pub enrollment: EnrollmentFacts,
+}
+
+/// Whether `click` may credit a conversion at `occurred_at`: inside `[clickTime, clickTime +
+/// window]` (the click time read at the precision of `occurred_at`), its enrollment and campaign
+/// ACTIVE and its schedule covering `occurred_at`.
+fn click_eligible(click: &ClickCandidate, occurred_at: DateTime<Utc>, window_days: i64) -> bool {
+    let clicked_at = at_precision_of(click.clicked_at, occurred_at);
+    clicked_at <= occurred_at
+        && occurred_at <= clicked_at + Duration::days(window_days)
+        && click.enrollment.eligible_at(occurred_at)
+}
+
+/// The click `model` credits: CLICK_ID, the `named` click; LAST_CLICK / FIRST_CLICK, the latest /
+/// earliest eligible one of `named` and `visitor_clicks` (the named click's visitor's other
+/// clicks of the brand, in the order they were recorded). A tie goes to the named click, else to
+/// the latest recorded (LAST_CLICK) or the first (FIRST_CLICK). With no eligible click of the
+/// visitor, none: a discount code may still attribute.
+pub fn credited_click(
+    model: Model,
+    named: Option<ClickCandidate>,
+    visitor_clicks: Vec<ClickCandidate>,
+    occurred_at: DateTime<Utc>,
+    window_days: i64,
+) -> Option<ClickCandidate> {
+    let named = named?;
+    let eligible = |c: &ClickCandidate| click_eligible(c, occurred_at, window_days);
+    match model {
+        Model::ClickId => Some(named),
+        Model::LastClick => visitor_clicks
+            .into_iter()
+            .chain(std::iter::once(named))
+            .filter(eligible)
+            // `max_by_key` keeps the last of equal keys: the latest recorded of a tie.
+            .max_by_key(|c| c.clicked_at),
+        Model::FirstClick => std::iter::once(named)
+            .chain(visitor_clicks)
+            .filter(eligible)
+            // `min_by_key` keeps the first of equal keys.
+            .min_by_key(|c| c.clicked_at),
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -81,16 +131,11 @@ fn at_precision_of(clicked_at: DateTime<Utc>, occurred_at: DateTime<Utc>) -> Dat
 /// `occurredAt`, are dropped first; when both remain and point to different enrollments the
 /// brand's precedence decides (for the same enrollment too, which only changes the method).
 pub fn attribute(input: &Input) -> Outcome {
-    let window = Duration::days(input.window_days);
     let click = input
         .click
         .as_ref()
-        .filter(|c| {
-            let clicked_at = at_precision_of(c.clicked_at, input.occurred_at);
-            clicked_at <= input.occurred_at && input.occurred_at <= clicked_at + window
-        })
-        .map(|c| &c.enrollment)
-        .filter(|e| e.eligible_at(input.occurred_at));
+        .filter(|c| click_eligible(c, input.occurred_at, input.window_days))
+        .map(|c| &c.enrollment);
     let code = input
         .code
         .as_ref()
@@ -267,5 +312,80 @@ mod tests {
         let out = attribute(&own);
         assert_eq!(out.enrollment_id, Some(3));
         assert!(out.self_referral);
+    }
+
+    fn click(day: u32, hour: u32, enrollment: i64) -> ClickCandidate {
+        ClickCandidate {
+            clicked_at: t(day, hour),
+            enrollment: facts(enrollment),
+        }
+    }
+
+    fn credited(model: Model, named: ClickCandidate, others: Vec<ClickCandidate>) -> Option<i64> {
+        credited_click(model, Some(named), others, t(10, 12), 7).map(|c| c.enrollment.enrollment_id)
+    }
+
+    #[test]
+    fn the_model_picks_the_named_the_latest_or_the_earliest_eligible_click() {
+        // The visitor clicked creator 1 (day 4), creator 2 (day 6, named) and creator 3 (day 9).
+        let visitor = || vec![click(4, 0, 1), click(9, 0, 3)];
+        assert_eq!(credited(Model::ClickId, click(6, 0, 2), visitor()), Some(2));
+        assert_eq!(
+            credited(Model::LastClick, click(6, 0, 2), visitor()),
+            Some(3)
+        );
+        assert_eq!(
+            credited(Model::FirstClick, click(6, 0, 2), visitor()),
+            Some(1)
+        );
+        // Outside the window (day 2 is more than 7 days before day 10, 12:00) or after the
+        // conversion: never credited.
+        let stale_and_late = || vec![click(2, 0, 1), click(10, 13, 3)];
+        assert_eq!(
+            credited(Model::LastClick, click(6, 0, 2), stale_and_late()),
+            Some(2)
+        );
+        assert_eq!(
+            credited(Model::FirstClick, click(6, 0, 2), stale_and_late()),
+            Some(2)
+        );
+        // An ineligible click (paused enrollment) is passed over, the named one included.
+        let mut paused = click(9, 0, 3);
+        paused.enrollment.enrollment_status = EnrollmentStatus::Paused;
+        assert_eq!(
+            credited(Model::LastClick, click(6, 0, 2), vec![paused.clone()]),
+            Some(2)
+        );
+        let mut named_paused = click(6, 0, 2);
+        named_paused.enrollment.enrollment_status = EnrollmentStatus::Paused;
+        assert_eq!(
+            credited(Model::LastClick, named_paused.clone(), vec![click(4, 0, 1)]),
+            Some(1)
+        );
+        assert_eq!(credited(Model::LastClick, named_paused, vec![paused]), None);
+        // No named click: nothing, whatever the model.
+        assert!(
+            credited_click(Model::LastClick, None, vec![click(9, 0, 3)], t(10, 12), 7).is_none()
+        );
+    }
+
+    #[test]
+    fn ties_go_to_the_latest_recorded_for_last_click_and_the_first_for_first_click() {
+        let named = click(6, 0, 2);
+        let same_time = vec![click(6, 0, 5)];
+        assert_eq!(
+            credited(Model::LastClick, named.clone(), same_time.clone()),
+            Some(2)
+        );
+        assert_eq!(credited(Model::FirstClick, named, same_time), Some(2));
+        let (a, b) = (click(7, 0, 5), click(7, 0, 6));
+        assert_eq!(
+            credited(Model::LastClick, click(6, 0, 2), vec![a.clone(), b.clone()]),
+            Some(6)
+        );
+        assert_eq!(
+            credited(Model::FirstClick, click(8, 0, 2), vec![a, b]),
+            Some(5)
+        );
     }
 }

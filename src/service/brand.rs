@@ -65,6 +65,7 @@ pub struct SettingsChange {
     pub hold_period_days: Option<i32>,
     /// `Some(None)` removes the lock.
     pub lock_period_days: Option<Option<i32>>,
+    pub attribution_model: Option<crate::domain::attribution::Model>,
     pub code_precedence: Option<CodePrecedence>,
     pub gross_margin: Option<Decimal>,
     pub minimum_payout: Option<Money>,
@@ -103,6 +104,9 @@ pub async fn update_settings(
             .map(validate_lock_period)
             .transpose()
             .map_err(AppError::invalid)?);
+    }
+    if let Some(model) = change.attribution_model {
+        active.attribution_model = Set(model.as_str().to_owned());
     }
     if let Some(precedence) = change.code_precedence {
         active.code_precedence = Set(precedence.as_str().to_owned());

@@ -19,6 +19,9 @@ pub struct Model {
     /// Days after a conversion's `occurred_at` from which refunds no longer reverse its
     /// commission; null: never locked (DOMAIN rule 4).
     pub lock_period_days: Option<i32>,
+    /// `CLICK_ID` | `LAST_CLICK` | `FIRST_CLICK` (DOMAIN rule 2).
+    #[sea_orm(column_type = "Text")]
+    pub attribution_model: String,
     /// `CODE_WINS` | `CLICK_WINS`.
     #[sea_orm(column_type = "Text")]
     pub code_precedence: String,

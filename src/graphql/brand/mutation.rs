@@ -27,6 +27,7 @@ impl BrandMutation {
                 async_graphql::MaybeUndefined::Null => Some(None),
                 async_graphql::MaybeUndefined::Value(days) => Some(Some(days)),
             },
+            attribution_model: input.attribution_model.map(Into::into),
             code_precedence: input.code_precedence.map(Into::into),
             gross_margin: input.gross_margin.map(|d| d.0),
             minimum_payout: input

@@ -10,6 +10,20 @@ use crate::graphql::id::{self, NodeKind};
 use crate::graphql::money::{MoneyInput, MoneyObject};
 use crate::graphql::scalars::{CurrencyCode, Date, DateTime, Decimal};
 
+/// Which click a conversion's click id credits (DOMAIN rule 2); code precedence applies after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::domain::attribution::Model")]
+pub enum AttributionModel {
+    /// The click the conversion names (the default).
+    ClickId,
+    /// The latest eligible click of the named click's visitor within the window, across
+    /// creators.
+    LastClick,
+    /// The earliest eligible click of the named click's visitor within the window, across
+    /// creators.
+    FirstClick,
+}
+
 /// Which attribution candidate wins when a click and a discount code disagree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum CodePrecedence {
@@ -90,6 +104,13 @@ impl Brand {
         self.0.lock_period_days
     }
 
+    async fn attribution_model(&self) -> Result<AttributionModel, AppError> {
+        crate::graphql::enums::stored(
+            &self.0.attribution_model,
+            crate::domain::attribution::Model::parse,
+        )
+    }
+
     async fn code_precedence(&self) -> CodePrecedence {
         Precedence::from_stored(&self.0.code_precedence).into()
     }
@@ -150,6 +171,7 @@ pub struct UpdateBrandSettingsInput {
     /// 0..730 days after a conversion from which refunds no longer reverse its commission;
     /// null removes the lock.
     pub lock_period_days: async_graphql::MaybeUndefined<i32>,
+    pub attribution_model: Option<AttributionModel>,
     pub code_precedence: Option<CodePrecedence>,
     /// 0..1, used by ROI.
     pub gross_margin: Option<Decimal>,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use tracing::instrument;
 
@@ -16,7 +16,7 @@ use super::batch::{
 use super::customers::{self, History};
 use super::{BrandContext, lock_brand, refunds, save_change_seq};
 use crate::auth::{Actor, Permission};
-use crate::db::entity::{conversion, enrollment, refund};
+use crate::db::entity::{click, conversion, enrollment, refund};
 use crate::domain::attribution::{self, ClickCandidate};
 use crate::domain::brand::CodePrecedence;
 use crate::domain::codes::normalize_discount_code;
@@ -323,7 +323,7 @@ async fn attribute(
     valid: &ValidConversion,
 ) -> Result<(attribution::Outcome, Option<enrollment::Model>), AppError> {
     let click = match &valid.click_id {
-        Some(id) => click_candidate(txn, brand, id).await?,
+        Some(id) => credited_click(txn, brand, id, valid.occurred_at).await?,
         None => None,
     };
     let code = match &valid.discount_code {
@@ -379,6 +379,85 @@ async fn announce_attributed(
         }
     }
     Ok(())
+}
+
+/// Most clicks of one visitor a conversion weighs under LAST_CLICK / FIRST_CLICK: the latest
+/// (LAST) or earliest (FIRST) this many in the window; a visitor with more is a bot.
+const VISITOR_CLICKS: u64 = 200;
+
+/// The click the brand's attribution model credits for a conversion at `occurred_at` that names
+/// `click_id`: the named click (CLICK_ID), or the latest / earliest eligible non-bot click of its
+/// visitor within the window, across creators (DOMAIN rule 2).
+async fn credited_click(
+    txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
+    click_id: &str,
+    occurred_at: DateTime<Utc>,
+) -> Result<Option<ClickCandidate>, AppError> {
+    let model = attribution::Model::parse(&brand.brand.attribution_model)
+        .unwrap_or(attribution::Model::ClickId);
+    let named = click_candidate(txn, brand, click_id).await?;
+    if model == attribution::Model::ClickId || named.is_none() {
+        return Ok(named);
+    }
+    let window_days = i64::from(brand.brand.attribution_window_days);
+    let visitor = click::Entity::find()
+        .select_only()
+        .column(click::Column::VisitorKey)
+        .filter(click::Column::BrandId.eq(brand.brand.id))
+        .filter(click::Column::ClickId.eq(click_id))
+        .into_tuple::<String>()
+        .one(txn)
+        .await?;
+    let mut visitor_clicks = Vec::new();
+    if let Some(visitor) = visitor {
+        // A second of slack on each side: click times are compared at the conversion's
+        // precision, which the domain rule applies.
+        let query = click::Entity::find()
+            .select_only()
+            .columns([click::Column::OccurredAt, click::Column::EnrollmentId])
+            .filter(click::Column::BrandId.eq(brand.brand.id))
+            .filter(click::Column::VisitorKey.eq(visitor))
+            .filter(click::Column::IsBot.eq(false))
+            .filter(click::Column::ClickId.ne(click_id))
+            .filter(click::Column::EnrollmentId.is_not_null())
+            .filter(click::Column::OccurredAt.gte(
+                occurred_at - chrono::Duration::days(window_days) - chrono::Duration::seconds(1),
+            ))
+            .filter(click::Column::OccurredAt.lte(occurred_at + chrono::Duration::seconds(1)));
+        let query = match model {
+            attribution::Model::FirstClick => query
+                .order_by_asc(click::Column::OccurredAt)
+                .order_by_asc(click::Column::Id),
+            _ => query
+                .order_by_desc(click::Column::OccurredAt)
+                .order_by_desc(click::Column::Id),
+        };
+        let mut rows: Vec<(DateTime<Utc>, Option<i64>)> =
+            query.limit(VISITOR_CLICKS).into_tuple().all(txn).await?;
+        // In the order recorded, as the domain rule reads them.
+        if model != attribution::Model::FirstClick {
+            rows.reverse();
+        }
+        for (clicked_at, enrollment_id) in rows {
+            let Some(enrollment_id) = enrollment_id else {
+                continue;
+            };
+            if let Some(enrollment) = brand.lookups.facts(txn, enrollment_id).await? {
+                visitor_clicks.push(ClickCandidate {
+                    clicked_at,
+                    enrollment,
+                });
+            }
+        }
+    }
+    Ok(attribution::credited_click(
+        model,
+        named,
+        visitor_clicks,
+        occurred_at,
+        window_days,
+    ))
 }
 
 /// The click named by a click id of this brand (another brand's click id names nothing).
