@@ -33,10 +33,11 @@ pub enum NodeKind {
     Session,
     Channel,
     Connector,
+    Import,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 21] = [
+    const ALL: [NodeKind; 22] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -58,6 +59,7 @@ impl NodeKind {
         NodeKind::Session,
         NodeKind::Channel,
         NodeKind::Connector,
+        NodeKind::Import,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -83,6 +85,7 @@ impl NodeKind {
             Self::Session => "Session",
             Self::Channel => "Channel",
             Self::Connector => "Connector",
+            Self::Import => "Import",
         }
     }
 

@@ -20,6 +20,7 @@ pub mod m20261205_000003_add_erasure_marks;
 pub mod m20261206_000001_create_week_levels;
 pub mod m20261206_000002_add_due_notification_indexes;
 pub mod m20261207_000001_create_connectors;
+pub mod m20261208_000002_create_imports;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_create_week_levels::Migration),
             Box::new(m20261206_000002_add_due_notification_indexes::Migration),
             Box::new(m20261207_000001_create_connectors::Migration),
+            Box::new(m20261208_000002_create_imports::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ pub mod enums;
 pub mod errors;
 pub mod experiment;
 pub mod id;
+pub mod import;
 pub mod ingest;
 pub mod limits;
 pub mod loaders;

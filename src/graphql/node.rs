@@ -11,6 +11,7 @@ use super::context;
 use super::creator::types::{Channel, Creator};
 use super::experiment::types::Experiment;
 use super::id::{self, NodeKind};
+use super::import::types::Import;
 use super::ingest::types::Conversion;
 use super::payout::types::Payout;
 use super::portal::types::Commission;
@@ -36,6 +37,7 @@ pub enum Node {
     DiscountCode(DiscountCode),
     Enrollment(Enrollment),
     Experiment(Experiment),
+    Import(Import),
     Invite(Invite),
     Offer(Offer),
     Payout(Payout),
@@ -107,6 +109,7 @@ impl NodeQuery {
             NodeKind::Connector => Node::Connector(Connector(
                 service::connectors::setup::get(db, actor, raw).await?,
             )),
+            NodeKind::Import => Node::Import(Import(service::imports::get(db, actor, raw).await?)),
         };
         Ok(Some(node))
     }

@@ -18,6 +18,8 @@ use super::data_rights::mutation::DataRightsMutation;
 use super::data_rights::query::DataRightsQuery;
 use super::experiment::mutation::ExperimentMutation;
 use super::experiment::query::ExperimentQuery;
+use super::import::mutation::ImportMutation;
+use super::import::query::ImportQuery;
 use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
@@ -42,6 +44,7 @@ pub struct QueryRoot(
     ExperimentQuery,
     TrackingQuery,
     IngestQuery,
+    ImportQuery,
     PayoutQuery,
     PortalQuery,
     PerformanceQuery,
@@ -61,6 +64,7 @@ pub struct MutationRoot(
     ExperimentMutation,
     TrackingMutation,
     IngestMutation,
+    ImportMutation,
     PayoutMutation,
     LedgerMutation,
     PortalMutation,

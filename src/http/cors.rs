@@ -48,7 +48,12 @@ impl BrowserCorsLayer {
     fn cors(&self) -> CorsLayer {
         let layer = CorsLayer::new()
             .allow_methods([Method::POST])
-            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                // Uploads (the CSRF check of multipart requests, `super::graphql`).
+                HeaderName::from_static(super::graphql::PREFLIGHT_HEADER),
+            ])
             .expose_headers([REQUEST_ID_HEADER, HeaderName::from_static("retry-after")])
             .max_age(PREFLIGHT_MAX_AGE);
         if self.origins.cors_credentials() {

@@ -15,6 +15,7 @@ pub mod deliverables;
 pub mod enrollments;
 pub mod exchange_rates;
 pub mod experiments;
+pub mod imports;
 pub mod ingest;
 pub mod invites;
 pub mod ledger;

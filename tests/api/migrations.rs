@@ -34,10 +34,12 @@ const TABLES: &[&str] = &[
     "mail_outbox",
     "password_resets",
     "connectors",
+    "imports",
+    "import_rejections",
 ];
 
 /// Tables created by migrations after m20261205_000003_add_erasure_marks.
-const CREATED_AFTER_ERASURE_MARKS: &[&str] = &["connectors"];
+const CREATED_AFTER_ERASURE_MARKS: &[&str] = &["connectors", "imports", "import_rejections"];
 
 async fn tables_present(manager: &SchemaManager<'_>) -> Vec<&'static str> {
     let mut present = Vec::new();

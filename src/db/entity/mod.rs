@@ -24,6 +24,8 @@ pub mod deliverable;
 pub mod discount_code;
 pub mod enrollment;
 pub mod exchange_rate;
+pub mod import;
+pub mod import_rejection;
 pub mod experiment;
 pub mod experiment_region;
 pub mod invite;
