@@ -20,7 +20,7 @@ use std::sync::{Arc, LazyLock};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, TransactionTrait,
 };
 use tokio::sync::Semaphore;
@@ -42,6 +42,11 @@ pub const CHUNK_ROWS: usize = crate::domain::conversion::MAX_BATCH;
 pub const MAX_STORED_REJECTIONS: i64 = 10_000;
 /// Imports run at once in this process; more wait their turn (still RUNNING).
 const CONCURRENT_IMPORTS: usize = 2;
+/// On SQLite, the pause after each chunk: a writer waiting for the database lock (a login, a
+/// click batch, `recordConversions`) polls it every 100 ms at worst, and would otherwise find
+/// it taken again by the next chunk until its busy timeout ran out. PostgreSQL queues the
+/// brand's writers fairly on the brand row, and needs no pause.
+const SQLITE_PAUSE: std::time::Duration = std::time::Duration::from_millis(120);
 
 static RUNNING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(CONCURRENT_IMPORTS));
 
@@ -320,8 +325,18 @@ impl Job {
                 return Ok(());
             };
             let rows_read = chunk.len();
+            let started = std::time::Instant::now();
             let outcomes = self.import_chunk(chunk).await?;
             self.save_progress(rows_read, outcomes).await?;
+            tracing::debug!(
+                import_id = self.import_id,
+                rows = rows_read,
+                ms = started.elapsed().as_millis() as u64,
+                "import chunk"
+            );
+            if self.db.get_database_backend() == DbBackend::Sqlite {
+                tokio::time::sleep(SQLITE_PAUSE).await;
+            }
         }
     }
 
