@@ -582,8 +582,14 @@ impl HttpConfig {
             }
         };
         positive(limits.max_body_bytes as u64, "PARTNERGRAPH_MAX_BODY_BYTES")?;
-        positive(limits.max_upload_bytes as u64, "PARTNERGRAPH_MAX_UPLOAD_BYTES")?;
-        positive(limits.max_upload_files as u64, "PARTNERGRAPH_MAX_UPLOAD_FILES")?;
+        positive(
+            limits.max_upload_bytes as u64,
+            "PARTNERGRAPH_MAX_UPLOAD_BYTES",
+        )?;
+        positive(
+            limits.max_upload_files as u64,
+            "PARTNERGRAPH_MAX_UPLOAD_FILES",
+        )?;
         positive(limits.request_timeout_ms, "PARTNERGRAPH_REQUEST_TIMEOUT_MS")?;
         positive(limits.max_in_flight as u64, "PARTNERGRAPH_MAX_IN_FLIGHT")?;
         positive(

@@ -280,14 +280,12 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// The boundary of a `multipart/form-data` content type.
 pub(super) fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    multer::parse_boundary(value)
-        .ok()
-        .filter(|_| {
-            value
-                .split(';')
-                .next()
-                .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("multipart/form-data"))
-        })
+    multer::parse_boundary(value).ok().filter(|_| {
+        value
+            .split(';')
+            .next()
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("multipart/form-data"))
+    })
 }
 
 /// Who called, for the request log: `user:<id>:<ROLE>`, `key:<id>` or `anonymous`.

@@ -169,7 +169,9 @@ async fn spool(field: &mut multer::Field<'_>) -> Result<std::fs::File, Spool> {
     Ok(file)
 }
 
-/// One GraphQL request in JSON (`what` names it in messages).
+/// One GraphQL request in JSON (`what` names it in messages). The error is the answer, as for
+/// the readers that call it; it is built once per refused request.
+#[allow(clippy::result_large_err)]
 fn parse(bytes: &[u8], what: &str) -> Result<GraphqlBody, Response> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|_| bad_request(&format!("{what} is not valid JSON")))?;

@@ -79,7 +79,11 @@ impl BodyLimits {
 pub async fn limit_body(limits: BodyLimits, request: Request, next: Next) -> Response {
     let upload = request.uri().path() == "/graphql"
         && super::graphql::multipart_boundary(request.headers()).is_some();
-    let limit = if upload { limits.multipart } else { limits.json };
+    let limit = if upload {
+        limits.multipart
+    } else {
+        limits.json
+    };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -36,7 +36,12 @@ fn multipart(query: &str, file_name: &str, csv: &str) -> String {
     )
 }
 
-async fn post_upload(app: &TestApp, token: Option<&str>, body: String, preflight: bool) -> HttpAnswer {
+async fn post_upload(
+    app: &TestApp,
+    token: Option<&str>,
+    body: String,
+    preflight: bool,
+) -> HttpAnswer {
     let mut request = Request::post("/graphql").header(
         header::CONTENT_TYPE,
         format!("multipart/form-data; boundary={BOUNDARY}"),
@@ -75,7 +80,9 @@ async fn import(app: &TestApp, token: &str, query: &str, csv: &str) -> Value {
 async fn wait(app: &TestApp, token: &str, id: &str) -> Value {
     let deadline = Instant::now() + StdDuration::from_secs(600);
     loop {
-        let response = app.graphql_as(Some(token), IMPORT, json!({ "id": id })).await;
+        let response = app
+            .graphql_as(Some(token), IMPORT, json!({ "id": id }))
+            .await;
         let found = data(&response)["import"].clone();
         if found["status"] != "RUNNING" {
             return found;
@@ -157,13 +164,20 @@ async fn creators_with_channels_are_imported_and_readable(app: TestApp) {
     let leo = &data(&response)["creators"]["nodes"][0];
     assert_eq!(leo["displayName"], "Leo, the Podcaster");
     assert_eq!(leo["country"], "GB");
-    assert_eq!(leo["channels"][0], json!({ "platform": "PODCAST", "handle": "Leo Talks" }));
+    assert_eq!(
+        leo["channels"][0],
+        json!({ "platform": "PODCAST", "handle": "Leo Talks" })
+    );
 
     // Again: the creators with an email are duplicates; the one without is created again.
     let again = import(&app, &w.admin, IMPORT_CREATORS, CREATORS_CSV).await;
     assert_eq!(counts(&again), [5, 1, 2, 2], "{again}");
     let response = app
-        .graphql_as(Some(&w.admin), "{ creators(first: 100) { totalCount } }", json!({}))
+        .graphql_as(
+            Some(&w.admin),
+            "{ creators(first: 100) { totalCount } }",
+            json!({}),
+        )
         .await;
     // world's two creators, Maya, Leo and twice "No Email".
     assert_eq!(data(&response)["creators"]["totalCount"], 6);
@@ -283,12 +297,18 @@ async fn backfilled_conversions_are_attributed_and_paid_as_through_record_conver
         found
     };
     for suffix in ["click", "lead", "none", "code"] {
-        let (imported, recorded) = (by_id(&format!("imp-{suffix}")), by_id(&format!("rec-{suffix}")));
+        let (imported, recorded) = (
+            by_id(&format!("imp-{suffix}")),
+            by_id(&format!("rec-{suffix}")),
+        );
         assert_eq!(imported, recorded, "{suffix}");
     }
     let click = by_id("imp-click");
     assert_eq!(click["attribution"]["method"], "CLICK");
-    assert_eq!(click["attribution"]["enrollment"]["id"], w.enrollment_a.as_str());
+    assert_eq!(
+        click["attribution"]["enrollment"]["id"],
+        w.enrollment_a.as_str()
+    );
     assert!(click["commission"]["amount"].is_object(), "{click}");
     assert_eq!(by_id("imp-code")["attribution"]["method"], "CODE");
     assert_eq!(by_id("imp-none")["attribution"]["method"], "NONE");
@@ -299,7 +319,11 @@ async fn backfilled_conversions_are_attributed_and_paid_as_through_record_conver
     assert_eq!(counts(&again), [8, 0, 4, 4], "{again}");
     assert_eq!(stored_conversions(&app, &w.admin).await.len(), 8);
     // A row repeated inside one file is one conversion.
-    let twice = format!("{}\ndup-click,SALE,{},80.00,USD,,,,\n", rows.csv("dup", &[]).trim_end(), at(2));
+    let twice = format!(
+        "{}\ndup-click,SALE,{},80.00,USD,,,,\n",
+        rows.csv("dup", &[]).trim_end(),
+        at(2)
+    );
     let dup = import(&app, &w.key, IMPORT_CONVERSIONS, &twice).await;
     assert_eq!(counts(&dup), [5, 4, 1, 0], "{dup}");
 }
@@ -307,7 +331,10 @@ async fn backfilled_conversions_are_attributed_and_paid_as_through_record_conver
 async fn a_bad_header_refuses_the_file(app: TestApp) {
     let w = world::world(&app).await;
     for (csv, mentions) in [
-        ("externalId,occurredAt,price\no-1,2026-01-01T00:00:00Z,1\n", "price"),
+        (
+            "externalId,occurredAt,price\no-1,2026-01-01T00:00:00Z,1\n",
+            "price",
+        ),
         ("o-1,2026-01-01T00:00:00Z\n", "unknown column"),
         ("externalId,amount\no-1,1\n", "occurredAt"),
         ("", "header row"),
@@ -318,10 +345,20 @@ async fn a_bad_header_refuses_the_file(app: TestApp) {
         assert_eq!(error["extensions"]["field"], "file", "{response}");
         assert!(text(&error["message"]).contains(mentions), "{response}");
     }
-    let response = upload(&app, &w.admin, IMPORT_CREATORS, "name,email\nMaya,m@x.test\n").await;
+    let response = upload(
+        &app,
+        &w.admin,
+        IMPORT_CREATORS,
+        "name,email\nMaya,m@x.test\n",
+    )
+    .await;
     assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response}");
     let response = app
-        .graphql_as(Some(&w.admin), "{ creators(first: 1) { totalCount } }", json!({}))
+        .graphql_as(
+            Some(&w.admin),
+            "{ creators(first: 1) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(data(&response)["creators"]["totalCount"], 2);
 }
@@ -332,25 +369,51 @@ async fn uploads_need_the_preflight_header_and_stay_in_bounds(app: TestApp) {
     let answer = post_upload(&app, Some(&w.admin), body, false).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
     assert_eq!(error_codes(&answer.json()), ["BAD_REQUEST"]);
-    assert!(answer.text.contains("Apollo-Require-Preflight"), "{}", answer.text);
+    assert!(
+        answer.text.contains("Apollo-Require-Preflight"),
+        "{}",
+        answer.text
+    );
 
     // A file over the limit, and a second file.
-    let app = app.restart(|config| config.http.max_upload_bytes = 1024).await;
+    let app = app
+        .restart(|config| config.http.max_upload_bytes = 1024)
+        .await;
     let w = w.admin;
     let big = format!("displayName\n{}", "A name\n".repeat(400));
-    let answer = post_upload(&app, Some(&w), multipart(IMPORT_CREATORS, "big.csv", &big), true).await;
-    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.text);
+    let answer = post_upload(
+        &app,
+        Some(&w),
+        multipart(IMPORT_CREATORS, "big.csv", &big),
+        true,
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        answer.text
+    );
     assert_eq!(error_codes(&answer.json()), ["BAD_REQUEST"]);
     let two_files = multipart(IMPORT_CREATORS, "a.csv", "displayName\nA\n")
         .replace(&format!("--{BOUNDARY}--\r\n"), "")
-        .replace("{\"0\": [\"variables.file\"]}", "{\"0\": [\"variables.file\"], \"1\": [\"variables.file\"]}")
+        .replace(
+            "{\"0\": [\"variables.file\"]}",
+            "{\"0\": [\"variables.file\"], \"1\": [\"variables.file\"]}",
+        )
         + &format!(
             "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"1\"; filename=\"b.csv\"\r\n\r\ndisplayName\nB\r\n--{BOUNDARY}--\r\n"
         );
     let answer = post_upload(&app, Some(&w), two_files, true).await;
-    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.text);
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        answer.text
+    );
     // A file the map does not name, and JSON still works as before.
-    let stray = multipart(IMPORT_CREATORS, "a.csv", "displayName\nA\n").replace("{\"0\":", "{\"9\":");
+    let stray =
+        multipart(IMPORT_CREATORS, "a.csv", "displayName\nA\n").replace("{\"0\":", "{\"9\":");
     let answer = post_upload(&app, Some(&w), stray, true).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
     let answer = app.post_raw("/graphql", "text/plain", "{}").await;
@@ -371,7 +434,13 @@ async fn only_callers_that_may_create_may_import(app: TestApp) {
         let response = upload(&app, token, query, csv).await;
         assert_eq!(error_codes(&response), [expected], "{query} {response}");
     }
-    let answer = post_upload(&app, None, multipart(IMPORT_CREATORS, "c.csv", CREATORS_CSV), true).await;
+    let answer = post_upload(
+        &app,
+        None,
+        multipart(IMPORT_CREATORS, "c.csv", CREATORS_CSV),
+        true,
+    )
+    .await;
     assert_eq!(error_codes(&answer.json()), ["UNAUTHENTICATED"]);
     // Another brand's import answers like a missing one.
     let report = import(&app, &w.manager, IMPORT_CREATORS, "displayName\nSolo\n").await;
@@ -401,8 +470,9 @@ fn large_rows(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A 50,000-row file (SQLite; 5,000 on PostgreSQL) through the whole ingestion path, with a
-/// bad row every 1,000 lines.
+/// A 50,000-row file through the whole ingestion path, with a bad row every 1,000 lines. In a
+/// debug build on two cores: about 2 minutes on SQLite (one writer, and a pause between chunks
+/// for the others), 70 s on PostgreSQL.
 async fn a_large_conversion_file_imports(app: TestApp, backend: &str, rows: usize) {
     let w = world::world(&app).await;
     set_up_attribution(&app, &w).await;
@@ -438,9 +508,16 @@ async fn a_large_conversion_file_imports(app: TestApp, backend: &str, rows: usiz
     let expected = [rows as i64, (rows - bad) as i64, 0, bad as i64];
     assert_eq!(counts(&report), expected);
     assert_eq!(report["rejectedRows"]["totalCount"], bad);
-    assert_eq!(rejections(&report)[0], (1001, "amount".into(), "BAD_USER_INPUT".into()));
+    assert_eq!(
+        rejections(&report)[0],
+        (1001, "amount".into(), "BAD_USER_INPUT".into())
+    );
     let response = app
-        .graphql_as(Some(&w.admin), "{ conversions(first: 1) { totalCount } }", json!({}))
+        .graphql_as(
+            Some(&w.admin),
+            "{ conversions(first: 1) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(data(&response)["conversions"]["totalCount"], rows - bad);
 }
@@ -455,9 +532,8 @@ mod a_large_conversion_file_imports {
         }
     }
 
-    /// 5,000 rows unless `PARTNERGRAPH_IMPORT_TEST_ROWS` says otherwise: the path is the same
-    /// as on SQLite, and 50,000 rows through the whole ingestion path take minutes in a debug
-    /// build on two cores (see the measurement in docs/testing.md).
+    /// 5,000 rows unless `PARTNERGRAPH_IMPORT_TEST_ROWS` asks for more: the path is the one
+    /// SQLite runs with 50,000, and 50,000 here took 70 s in a debug build on two cores.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         if let Some(app) = TestApp::spawn(Backend::Postgres).await {

@@ -6,7 +6,9 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 
 use super::Outcome;
 use crate::db::entity::creator;
@@ -21,7 +23,11 @@ pub(super) async fn import(
 ) -> Result<Vec<(u64, Outcome)>, AppError> {
     let emails: Vec<String> = rows
         .iter()
-        .filter_map(|(_, input)| creators::normalized_email(input.email.clone()).ok().flatten())
+        .filter_map(|(_, input)| {
+            creators::normalized_email(input.email.clone())
+                .ok()
+                .flatten()
+        })
         .collect();
     let txn = db.begin().await?;
     let mut known: HashSet<String> = creator::Entity::find()

@@ -217,12 +217,13 @@ fn read_chunk(reader: &mut Reader) -> Result<Option<Vec<RawRow>>, AppError> {
             Err(err) => {
                 let line = err.position().map(|p| p.line());
                 match (err.kind(), line) {
-                    (csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }, Some(line)) => {
-                        chunk.push(RawRow {
-                            line,
-                            fields: Err(AppError::bad_input("", describe(&err))),
-                        })
-                    }
+                    (
+                        csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. },
+                        Some(line),
+                    ) => chunk.push(RawRow {
+                        line,
+                        fields: Err(AppError::bad_input("", describe(&err))),
+                    }),
                     _ => return Err(AppError::internal(format!("reading an import: {err}"))),
                 }
             }
@@ -348,7 +349,12 @@ impl Job {
             ImportKind::Creators => {
                 let parsed = parse_chunk(chunk, &self.header, rows::creator_input);
                 outcomes = creators::import(&self.db, self.brand_id, parsed.items, now).await?;
-                outcomes.extend(parsed.rejected.into_iter().map(|(l, e)| (l, Outcome::Rejected(e))));
+                outcomes.extend(
+                    parsed
+                        .rejected
+                        .into_iter()
+                        .map(|(l, e)| (l, Outcome::Rejected(e))),
+                );
             }
             ImportKind::Conversions => {
                 let parsed = parse_chunk(chunk, &self.header, rows::conversion_item);
@@ -361,14 +367,21 @@ impl Job {
                         let outcome = match (result.status, result.error) {
                             (ItemStatus::Accepted, _) => Outcome::Imported,
                             (ItemStatus::Duplicate, _) => Outcome::Duplicate,
-                            (ItemStatus::Rejected, err) => Outcome::Rejected(
-                                err.unwrap_or_else(|| AppError::internal("rejected without error")),
-                            ),
+                            (ItemStatus::Rejected, err) => {
+                                Outcome::Rejected(err.unwrap_or_else(|| {
+                                    AppError::internal("rejected without error")
+                                }))
+                            }
                         };
                         (line, outcome)
                     })
                     .collect();
-                outcomes.extend(parsed.rejected.into_iter().map(|(l, e)| (l, Outcome::Rejected(e))));
+                outcomes.extend(
+                    parsed
+                        .rejected
+                        .into_iter()
+                        .map(|(l, e)| (l, Outcome::Rejected(e))),
+                );
             }
         }
         outcomes.sort_by_key(|(line, _)| *line);
@@ -381,7 +394,9 @@ impl Job {
         rows_read: usize,
         outcomes: Vec<(u64, Outcome)>,
     ) -> Result<(), AppError> {
-        let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| wanted(o)).count() as i64;
+        let count = |wanted: fn(&Outcome) -> bool| {
+            outcomes.iter().filter(|(_, o)| wanted(o)).count() as i64
+        };
         let imported = count(|o| matches!(o, Outcome::Imported));
         let duplicates = count(|o| matches!(o, Outcome::Duplicate));
         let rejected = count(|o| matches!(o, Outcome::Rejected(_)));
@@ -405,10 +420,22 @@ impl Job {
                 .await?;
         }
         import::Entity::update_many()
-            .col_expr(import::Column::RowsRead, Expr::col(import::Column::RowsRead).add(rows_read as i64))
-            .col_expr(import::Column::Imported, Expr::col(import::Column::Imported).add(imported))
-            .col_expr(import::Column::Duplicates, Expr::col(import::Column::Duplicates).add(duplicates))
-            .col_expr(import::Column::Rejected, Expr::col(import::Column::Rejected).add(rejected))
+            .col_expr(
+                import::Column::RowsRead,
+                Expr::col(import::Column::RowsRead).add(rows_read as i64),
+            )
+            .col_expr(
+                import::Column::Imported,
+                Expr::col(import::Column::Imported).add(imported),
+            )
+            .col_expr(
+                import::Column::Duplicates,
+                Expr::col(import::Column::Duplicates).add(duplicates),
+            )
+            .col_expr(
+                import::Column::Rejected,
+                Expr::col(import::Column::Rejected).add(rejected),
+            )
             .filter(import::Column::Id.eq(self.import_id))
             .exec(&txn)
             .await?;

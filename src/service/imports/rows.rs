@@ -85,11 +85,7 @@ impl Header {
         let mut columns = Vec::with_capacity(names.len());
         for raw in names {
             let name = raw.trim_start_matches('\u{feff}').trim();
-            let Some(column) = kind
-                .columns()
-                .iter()
-                .find(|c| c.eq_ignore_ascii_case(name))
-            else {
+            let Some(column) = kind.columns().iter().find(|c| c.eq_ignore_ascii_case(name)) else {
                 return Err(refuse(format!(
                     "unknown column \"{}\"; the columns are {}",
                     name.chars().take(60).collect::<String>(),
@@ -186,7 +182,9 @@ pub fn conversion_item(header: &Header, fields: &[&str]) -> Result<ConversionIte
             .transpose()?,
         currency: row
             .get("currencyCode")
-            .map(|raw| Currency::parse(raw).map_err(|e| AppError::bad_input("currencyCode", e.to_string())))
+            .map(|raw| {
+                Currency::parse(raw).map_err(|e| AppError::bad_input("currencyCode", e.to_string()))
+            })
             .transpose()?,
         customer_key: row.text("customerKey"),
         customer_email: row.text("customerEmail"),
@@ -236,12 +234,16 @@ fn channels(raw: &str) -> Result<Vec<NewChannel>, AppError> {
             })?;
             let followers = match parts.next() {
                 None | Some("") => 0,
-                Some(count) => count.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                    bad(format!(
-                        "\"{}\": followers must be a whole number of 0 or more",
-                        clip(entry)
-                    ))
-                })?,
+                Some(count) => count
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "\"{}\": followers must be a whole number of 0 or more",
+                            clip(entry)
+                        ))
+                    })?,
             };
             Ok(NewChannel {
                 platform,
@@ -375,7 +377,10 @@ mod tests {
             (&["o", "yesterday", "1", "", ""], "occurredAt"),
             (&["o", "", "1", "", ""], "occurredAt"),
             (&["o", "2026-01-01T00:00:00Z", "12,5", "", ""], "amount"),
-            (&["o", "2026-01-01T00:00:00Z", "1", "EURO", ""], "currencyCode"),
+            (
+                &["o", "2026-01-01T00:00:00Z", "1", "EURO", ""],
+                "currencyCode",
+            ),
             (&["o", "2026-01-01T00:00:00Z", "1", "", "REFUND"], "kind"),
             (&["o", "2026-01-01T00:00:00Z", "1"], ""),
         ];
@@ -425,7 +430,13 @@ mod tests {
     #[test]
     fn a_bad_channel_names_the_channels_column() {
         let h = header(FileKind::Creators, &["displayName", "channels"]);
-        for bad in ["MYSPACE:@x:1", "INSTAGRAM", "INSTAGRAM::5", "TIKTOK:@x:-3", "X:@x:lots"] {
+        for bad in [
+            "MYSPACE:@x:1",
+            "INSTAGRAM",
+            "INSTAGRAM::5",
+            "TIKTOK:@x:-3",
+            "X:@x:lots",
+        ] {
             let err = creator_input(&h, &["Maya", bad]).err().expect("rejected");
             assert_eq!(field_of(err), "channels", "{bad}");
         }
