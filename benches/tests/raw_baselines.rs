@@ -36,6 +36,8 @@ fn config(url: &str) -> Config {
             public_url: "http://pg.test".into(),
             graphiql: false,
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 8 * 1024 * 1024,
+            max_upload_files: 1,
             request_timeout: Duration::from_secs(30),
             max_in_flight: 256,
             trusted_proxies: TrustedProxies::none(),

@@ -21,6 +21,7 @@ pub mod m20261206_000001_create_week_levels;
 pub mod m20261206_000002_add_due_notification_indexes;
 pub mod m20261207_000001_create_connectors;
 pub mod m20261208_000001_create_exports;
+pub mod m20261208_000002_create_imports;
 pub mod m20261208_000003_add_lock_period;
 pub mod m20261208_000004_add_attribution_model;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_add_due_notification_indexes::Migration),
             Box::new(m20261207_000001_create_connectors::Migration),
             Box::new(m20261208_000001_create_exports::Migration),
+            Box::new(m20261208_000002_create_imports::Migration),
             Box::new(m20261208_000003_add_lock_period::Migration),
             Box::new(m20261208_000004_add_attribution_model::Migration),
         ]

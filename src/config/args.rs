@@ -294,6 +294,16 @@ pub struct LimitArgs {
     /// Largest request body, in bytes.
     #[arg(long, env = "PARTNERGRAPH_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
+    /// Largest file of a multipart upload (`importCreators`, `importConversions`), in bytes.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_MAX_UPLOAD_BYTES",
+        default_value_t = 67_108_864
+    )]
+    pub max_upload_bytes: usize,
+    /// Most files in one multipart request.
+    #[arg(long, env = "PARTNERGRAPH_MAX_UPLOAD_FILES", default_value_t = 1)]
+    pub max_upload_files: usize,
     /// Longest time a request may take, in milliseconds.
     #[arg(
         long,

@@ -69,6 +69,9 @@ pub struct HttpConfig {
     pub public_url: String,
     pub graphiql: bool,
     pub max_body_bytes: usize,
+    /// Largest uploaded file and most files of a multipart request (`POST /graphql`).
+    pub max_upload_bytes: usize,
+    pub max_upload_files: usize,
     pub request_timeout: Duration,
     /// Requests served at once; more are shed with 503.
     pub max_in_flight: usize,
@@ -622,6 +625,14 @@ impl HttpConfig {
             }
         };
         positive(limits.max_body_bytes as u64, "PARTNERGRAPH_MAX_BODY_BYTES")?;
+        positive(
+            limits.max_upload_bytes as u64,
+            "PARTNERGRAPH_MAX_UPLOAD_BYTES",
+        )?;
+        positive(
+            limits.max_upload_files as u64,
+            "PARTNERGRAPH_MAX_UPLOAD_FILES",
+        )?;
         positive(limits.request_timeout_ms, "PARTNERGRAPH_REQUEST_TIMEOUT_MS")?;
         positive(limits.max_in_flight as u64, "PARTNERGRAPH_MAX_IN_FLIGHT")?;
         positive(
@@ -645,6 +656,8 @@ impl HttpConfig {
             public_url,
             graphiql: args.graphiql.unwrap_or(dev),
             max_body_bytes: limits.max_body_bytes,
+            max_upload_bytes: limits.max_upload_bytes,
+            max_upload_files: limits.max_upload_files,
             request_timeout: Duration::from_millis(limits.request_timeout_ms),
             max_in_flight: limits.max_in_flight,
             trusted_proxies,

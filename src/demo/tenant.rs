@@ -48,6 +48,7 @@ pub(super) async fn create(
         timezone: Set(TIMEZONE.into()),
         attribution_window_days: Set(30),
         hold_period_days: Set(30),
+        attribution_model: Set("CLICK_ID".into()),
         code_precedence: Set("CODE_WINS".into()),
         gross_margin: Set("0.65".into()),
         minimum_payout_minor: Set(5_000),

@@ -100,6 +100,13 @@ pub fn now(ctx: &Context<'_>) -> chrono::DateTime<chrono::Utc> {
         .unwrap_or_else(|_| SystemClock.now())
 }
 
+/// The schema's clock, for work that outlives the request (imports read it per chunk).
+pub fn clock(ctx: &Context<'_>) -> Arc<dyn crate::clock::Clock> {
+    ctx.data::<Arc<dyn crate::clock::Clock>>()
+        .cloned()
+        .unwrap_or_else(|_| Arc::new(crate::clock::SystemClock))
+}
+
 /// Counts events that ingestion stored (duplicates and rejections excluded) for `/metrics`.
 pub fn count_ingested(ctx: &Context<'_>, kind: &str, stored: usize) {
     if let Ok(metrics) = ctx.data::<Arc<crate::prometheus::Metrics>>() {

@@ -16,6 +16,7 @@ pub mod errors;
 pub mod experiment;
 pub mod export;
 pub mod id;
+pub mod import;
 pub mod ingest;
 pub mod limits;
 pub mod loaders;

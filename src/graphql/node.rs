@@ -12,6 +12,7 @@ use super::creator::types::{Channel, Creator};
 use super::experiment::types::Experiment;
 use super::export::types::Export;
 use super::id::{self, NodeKind};
+use super::import::types::Import;
 use super::ingest::types::Conversion;
 use super::payout::types::Payout;
 use super::portal::types::Commission;
@@ -38,6 +39,7 @@ pub enum Node {
     Enrollment(Enrollment),
     Experiment(Experiment),
     Export(Export),
+    Import(Import),
     Invite(Invite),
     Offer(Offer),
     Payout(Payout),
@@ -110,6 +112,7 @@ impl NodeQuery {
                 service::connectors::setup::get(db, actor, raw).await?,
             )),
             NodeKind::Export => Node::Export(Export(service::exports::get(db, actor, raw).await?)),
+            NodeKind::Import => Node::Import(Import(service::imports::get(db, actor, raw).await?)),
         };
         Ok(Some(node))
     }

@@ -20,6 +20,8 @@ use super::experiment::mutation::ExperimentMutation;
 use super::experiment::query::ExperimentQuery;
 use super::export::mutation::ExportMutation;
 use super::export::query::ExportQuery;
+use super::import::mutation::ImportMutation;
+use super::import::query::ImportQuery;
 use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
@@ -44,6 +46,7 @@ pub struct QueryRoot(
     ExperimentQuery,
     TrackingQuery,
     IngestQuery,
+    ImportQuery,
     PayoutQuery,
     PortalQuery,
     PerformanceQuery,
@@ -64,6 +67,7 @@ pub struct MutationRoot(
     ExperimentMutation,
     TrackingMutation,
     IngestMutation,
+    ImportMutation,
     PayoutMutation,
     LedgerMutation,
     PortalMutation,

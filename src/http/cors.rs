@@ -77,7 +77,12 @@ impl BrowserCorsLayer {
     fn cors(&self, method: Method) -> CorsLayer {
         let layer = CorsLayer::new()
             .allow_methods([method])
-            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                // Uploads (the CSRF check of multipart requests, `super::graphql`).
+                HeaderName::from_static(super::graphql::PREFLIGHT_HEADER),
+            ])
             .expose_headers([
                 REQUEST_ID_HEADER,
                 HeaderName::from_static("retry-after"),

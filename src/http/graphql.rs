@@ -1,6 +1,12 @@
-//! `POST /graphql`: one operation per request, JSON in and out; the body is read by
+//! `POST /graphql`: one operation per request, JSON in and out, or a `multipart/form-data`
+//! request with files (the GraphQL multipart request spec, for imports); the body is read by
 //! [`super::graphql_body`] (with automatic persisted queries), the answer is shaped by
 //! [`super::graphql_response`] (media type, status, `extensions.cost`).
+//!
+//! A multipart request must carry the `Apollo-Require-Preflight` header (any value): a browser
+//! can send a simple `multipart/form-data` POST cross-origin without a CORS preflight (a CSRF
+//! with the victim's cookies), but not with a custom header. Apollo Server refuses such
+//! requests the same way, and Apollo's upload clients send the header.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -12,7 +18,7 @@ use axum::response::Response;
 use futures_util::FutureExt;
 
 use super::auth::Caller;
-use super::graphql_body::{self, GraphqlBody};
+use super::graphql_body::{self, GraphqlBody, UploadLimits};
 use super::graphql_response::{ResponseFormat, cost_extension};
 use super::problem::{error_response, internal_error};
 use super::rate_limit::Budget;
@@ -28,7 +34,7 @@ use crate::graphql::persisted_queries::{PersistedQueryError, Registration, Resol
 
 pub async fn execute(
     State(state): State<AppState>,
-    _: JsonContentType,
+    content_type: GraphqlContentType,
     caller: Option<Caller>,
     request: Request,
 ) -> Response {
@@ -37,7 +43,19 @@ pub async fn execute(
     let request_id = super::request_id(&parts);
     let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
     let actor = caller.map(|Caller(actor)| actor);
-    let body = match graphql_body::read(body, state.config.http.max_body_bytes).await {
+    let http = &state.config.http;
+    let body = match content_type {
+        GraphqlContentType::Json => graphql_body::read(body, http.max_body_bytes).await,
+        GraphqlContentType::Multipart { boundary } => {
+            let limits = UploadLimits {
+                max_json_bytes: http.max_body_bytes,
+                max_file_bytes: http.max_upload_bytes,
+                max_files: http.max_upload_files,
+            };
+            graphql_body::read_multipart(body, boundary, limits).await
+        }
+    };
+    let body = match body {
         Ok(body) => body,
         Err(response) => return format.refusal(response),
     };
@@ -192,7 +210,7 @@ fn panicked(request_id: &str, payload: &(dyn Any + Send)) -> Response {
     internal_error(request_id)
 }
 
-/// Queries over GET are not served: every operation is a POST with a JSON body.
+/// Queries over GET are not served: every operation is a POST with a JSON (or multipart) body.
 pub async fn get_not_allowed() -> Response {
     let mut response = error_response(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -205,21 +223,44 @@ pub async fn get_not_allowed() -> Response {
     response
 }
 
-/// Refuses (415) a body that is not JSON; runs before [`Caller`], so such a request is neither
-/// authenticated nor counted against a rate limit.
-pub struct JsonContentType;
+/// The header a multipart request must carry (any non-empty value): the CSRF check.
+pub const PREFLIGHT_HEADER: &str = "apollo-require-preflight";
 
-impl<S: Send + Sync> FromRequestParts<S> for JsonContentType {
+/// The body's kind: JSON, or `multipart/form-data` with its boundary. Refuses (415) anything
+/// else, and (400) a multipart request without [`PREFLIGHT_HEADER`]; runs before [`Caller`], so
+/// such a request is neither authenticated nor counted against a rate limit.
+pub enum GraphqlContentType {
+    Json,
+    Multipart { boundary: String },
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for GraphqlContentType {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
         if is_json(&parts.headers) {
-            return Ok(Self);
+            return Ok(Self::Json);
+        }
+        if let Some(boundary) = multipart_boundary(&parts.headers) {
+            let preflighted = parts
+                .headers
+                .get(PREFLIGHT_HEADER)
+                .is_some_and(|value| !value.as_bytes().is_empty());
+            if !preflighted {
+                return Err(error_response(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadRequest,
+                    "a multipart request must carry the Apollo-Require-Preflight header \
+                     (any value): it protects uploads from cross-site request forgery",
+                ));
+            }
+            return Ok(Self::Multipart { boundary });
         }
         Err(error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BadRequest,
-            "send the request as JSON with Content-Type: application/json",
+            "send the request as JSON with Content-Type: application/json \
+             (or files as multipart/form-data, the GraphQL multipart request spec)",
         ))
     }
 }
@@ -234,6 +275,17 @@ fn is_json(headers: &HeaderMap) -> bool {
             mime.eq_ignore_ascii_case("application/json")
                 || mime.eq_ignore_ascii_case("application/graphql-response+json")
         })
+}
+
+/// The boundary of a `multipart/form-data` content type.
+pub(super) fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    multer::parse_boundary(value).ok().filter(|_| {
+        value
+            .split(';')
+            .next()
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("multipart/form-data"))
+    })
 }
 
 /// Who called, for the request log: `user:<id>:<ROLE>`, `key:<id>` or `anonymous`.

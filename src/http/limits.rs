@@ -3,7 +3,10 @@
 //! the limit (413 BAD_REQUEST).
 
 use axum::BoxError;
+use axum::body::Body;
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::Response;
 use tower::load_shed::error::Overloaded;
 use tower::timeout::error::Elapsed;
@@ -46,21 +49,53 @@ pub fn service_unavailable(message: &str) -> Response {
     response
 }
 
-/// tower-http's body limit answers 413 in plain text (on `Content-Length`, before any handler
-/// runs); give it the JSON error shape. Handlers that hit the limit while streaming answer JSON
-/// themselves.
-pub async fn body_limit_as_json(limit: usize, response: Response) -> Response {
-    let is_json = response
+/// The body limits: `json` for every request but a multipart `POST /graphql` (an upload),
+/// which may carry its files besides the JSON parts (each part is bounded again when read,
+/// `super::graphql_body::read_multipart`).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimits {
+    pub json: usize,
+    pub multipart: usize,
+}
+
+impl BodyLimits {
+    pub fn new(http: &crate::config::HttpConfig) -> Self {
+        // The operations and map parts, the files, and room for the part headers.
+        let multipart = http
+            .max_body_bytes
+            .saturating_mul(2)
+            .saturating_add(http.max_upload_bytes.saturating_mul(http.max_upload_files))
+            .saturating_add(64 * 1024);
+        Self {
+            json: http.max_body_bytes,
+            multipart,
+        }
+    }
+}
+
+/// Refuses (413, JSON) a body whose `Content-Length` is over its limit before any handler runs,
+/// and bounds a streamed one: a handler that reads past the limit gets an error and answers
+/// 413 itself.
+pub async fn limit_body(limits: BodyLimits, request: Request, next: Next) -> Response {
+    let upload = request.uri().path() == "/graphql"
+        && super::graphql::multipart_boundary(request.headers()).is_some();
+    let limit = if upload {
+        limits.multipart
+    } else {
+        limits.json
+    };
+    let declared = request
         .headers()
-        .get(header::CONTENT_TYPE)
+        .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
         return error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::BadRequest,
             &format!("request body is larger than {limit} bytes"),
         );
     }
-    response
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }

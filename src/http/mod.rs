@@ -7,7 +7,8 @@
 //! Browser front ends on other origins: CORS on `/graphql` ([`cors`]), `Origin` checked on the
 //! WebSocket upgrade and for the refresh cookie ([`origins`]).
 //!
-//! Limits, outermost first: request id, trace, panic catcher, body size (413), request timeout
+//! Limits, outermost first: request id, trace, panic catcher, body size (413; larger for a
+//! multipart upload to `/graphql`, [`limits::BodyLimits`]), request timeout
 //! (408), then, except for the health and metrics routes, load shedding past `max_in_flight`
 //! (503). Rate limits run with authentication, before a handler reads the body ([`auth`],
 //! [`rate_limit`]).
@@ -44,7 +45,6 @@ use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -132,10 +132,10 @@ pub fn router(state: AppState) -> Router {
             .route("/graphiql/assets/{version}/{file}", get(graphiql::asset));
     }
     let http = &state.config.http;
-    let (max_in_flight, timeout, max_body) = (
+    let (max_in_flight, timeout, body_limits) = (
         http.max_in_flight,
         http.request_timeout,
-        http.max_body_bytes,
+        limits::BodyLimits::new(http),
     );
     let metrics = state.metrics.clone();
     // One semaphore for all routes: `Router::layer` wraps each route on its own. The health and
@@ -161,9 +161,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(HandleErrorLayer::new(limits::handle_error))
                 .timeout(clamp_timeout(timeout)),
         )
-        .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(middleware::map_response(move |response| {
-            limits::body_limit_as_json(max_body, response)
+        .layer(middleware::from_fn(move |request, next| {
+            limits::limit_body(body_limits, request, next)
         }))
         .layer(CatchPanicLayer::custom(problem::panic_response));
     // Outside the limits, so that their answers reach an allowed page readable; not at all

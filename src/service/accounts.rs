@@ -54,6 +54,9 @@ pub async fn register_brand(
         timezone: Set(timezone),
         attribution_window_days: Set(30),
         hold_period_days: Set(30),
+        attribution_model: Set(crate::domain::attribution::Model::ClickId
+            .as_str()
+            .to_owned()),
         code_precedence: Set(CodePrecedence::default().as_str().to_owned()),
         gross_margin: Set("1".into()),
         minimum_payout_minor: Set(0),

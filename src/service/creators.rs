@@ -150,7 +150,7 @@ fn validate_channels(channels: Vec<NewChannel>) -> Result<Vec<ValidChannel>, App
         .collect()
 }
 
-fn normalized_email(raw: Option<String>) -> Result<Option<String>, AppError> {
+pub(crate) fn normalized_email(raw: Option<String>) -> Result<Option<String>, AppError> {
     raw.filter(|e| !e.trim().is_empty())
         .map(|e| email::normalize(&e).map_err(|msg| AppError::bad_input("email", msg)))
         .transpose()
@@ -212,6 +212,20 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<creator::Model, AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
+    let txn = db.begin().await?;
+    let record = insert(&txn, brand_id, input, now).await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+/// Validates `input` and stores it with its channels as a creator of `brand_id`, in the
+/// caller's transaction (`createCreator`, and each row of a creators import).
+pub(crate) async fn insert<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    input: CreatorInput,
+    now: DateTime<Utc>,
+) -> Result<creator::Model, AppError> {
     let display_name =
         text::required("displayName", &input.display_name, 120).map_err(AppError::invalid)?;
     let email = normalized_email(input.email)?;
@@ -223,7 +237,6 @@ pub async fn create(
         .map_err(AppError::invalid)?;
     let niches = niches_json(&input.niches)?;
     let channels = validate_channels(input.channels)?;
-    let txn = db.begin().await?;
     let record = creator::ActiveModel {
         brand_id: Set(brand_id),
         display_name: Set(display_name),
@@ -238,16 +251,14 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await
     .map_err(conflict_on_email)?;
-    let (followers, platform) = replace_channels(&txn, &record, channels, now).await?;
+    let (followers, platform) = replace_channels(db, &record, channels, now).await?;
     let mut active = record.into_active_model();
     active.followers = Set(followers);
     active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
-    let record = active.update(&txn).await?;
-    txn.commit().await?;
-    Ok(record)
+    Ok(active.update(db).await?)
 }
 
 async fn find_for_change(

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryF
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{
     api_key, campaign, channel, connector, conversion, cost, creator, deliverable, discount_code,
-    enrollment, experiment, invite, offer, payout, tracking_link, user, webhook_delivery,
+    enrollment, experiment, import, invite, offer, payout, tracking_link, user, webhook_delivery,
     webhook_endpoint,
 };
 use crate::error::AppError;
@@ -40,6 +40,7 @@ brand_scoped!(
     discount_code,
     enrollment,
     experiment,
+    import,
     invite,
     offer,
     payout,

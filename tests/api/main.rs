@@ -25,6 +25,7 @@ mod graphiql;
 mod graphql_http;
 mod graphql_over_http;
 mod health;
+mod imports;
 mod ingest;
 mod ingest_order;
 mod invites;

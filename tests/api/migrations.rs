@@ -35,10 +35,13 @@ const TABLES: &[&str] = &[
     "password_resets",
     "connectors",
     "exports",
+    "imports",
+    "import_rejections",
 ];
 
 /// Tables created by migrations after m20261205_000003_add_erasure_marks.
-const CREATED_AFTER_ERASURE_MARKS: &[&str] = &["connectors", "exports"];
+const CREATED_AFTER_ERASURE_MARKS: &[&str] =
+    &["connectors", "exports", "imports", "import_rejections"];
 
 async fn tables_present(manager: &SchemaManager<'_>) -> Vec<&'static str> {
     let mut present = Vec::new();

@@ -49,6 +49,7 @@ async fn fixture(app: &TestApp, code: &str, destination: &str) -> Fixture {
         timezone: Set("UTC".into()),
         attribution_window_days: Set(30),
         hold_period_days: Set(30),
+        attribution_model: Set("CLICK_ID".into()),
         code_precedence: Set("CODE_WINS".into()),
         gross_margin: Set("1".into()),
         minimum_payout_minor: Set(0),
