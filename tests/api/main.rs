@@ -7,6 +7,7 @@ mod api_keys;
 mod attacks_graphql;
 mod attacks_http;
 mod attacks_inputs;
+mod attribution_models;
 mod authz_matrix;
 mod campaigns;
 mod clock;
