@@ -452,6 +452,18 @@ async fn only_callers_that_may_create_may_import(app: TestApp) {
         .graphql_as(Some(&w.analyst), IMPORT, json!({ "id": report["id"] }))
         .await;
     assert_eq!(data(&response)["import"]["imported"], 1);
+    // The brand's imports are listed, oldest first; another brand's list is its own (empty).
+    let list = "{ imports(first: 10) { totalCount nodes { id kind status imported } } }";
+    let response = app.graphql_as(Some(&w.analyst), list, json!({})).await;
+    assert_eq!(
+        data(&response)["imports"],
+        json!({ "totalCount": 1, "nodes": [{ "id": report["id"], "kind": "CREATORS",
+                "status": "COMPLETED", "imported": 1 }] })
+    );
+    let response = app.graphql_as(Some(&w.admin_b), list, json!({})).await;
+    assert_eq!(data(&response)["imports"]["totalCount"], 0);
+    let response = app.graphql_as(Some(&w.creator), list, json!({})).await;
+    assert_eq!(error_codes(&response), ["FORBIDDEN"]);
 }
 
 on_both_backends!(

@@ -155,6 +155,18 @@ pub async fn get(
     scoped::find_in_brand::<import::Entity, _>(db, brand_id, id).await
 }
 
+/// The imports of the caller's brand, oldest first (staff who read the brand, and the keys that
+/// may import).
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    page: KeysetPage,
+) -> Result<(Vec<import::Model>, u64), AppError> {
+    let brand_id = readable_brand(actor)?;
+    let select = import::Entity::find().filter(import::Column::BrandId.eq(brand_id));
+    page::by_id(db, select, import::Column::Id, page).await
+}
+
 /// The stored rejections of an import, by line.
 pub async fn rejections(
     db: &DatabaseConnection,
