@@ -22,6 +22,7 @@ pub mod m20261206_000002_add_due_notification_indexes;
 pub mod m20261207_000001_create_connectors;
 pub mod m20261208_000001_create_exports;
 pub mod m20261208_000003_add_lock_period;
+pub mod m20261208_000005_create_fraud_rules;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_create_connectors::Migration),
             Box::new(m20261208_000001_create_exports::Migration),
             Box::new(m20261208_000003_add_lock_period::Migration),
+            Box::new(m20261208_000005_create_fraud_rules::Migration),
         ]
     }
 }

@@ -48,6 +48,8 @@ pub struct NewClick {
     pub referrer_host: Option<String>,
     pub country: Option<String>,
     pub is_bot: bool,
+    /// The paid-ad click parameter the redirect URL carried (PAID_TRAFFIC), its name only.
+    pub paid_click_param: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -338,6 +340,7 @@ async fn insert(
         is_bot: Set(c.is_bot),
         source: Set(SOURCE_REDIRECT.to_owned()),
         external_id: Set(None),
+        paid_click_param: Set(c.paid_click_param.map(str::to_owned)),
         created_at: Set(now),
     });
     click::Entity::insert_many(models)
@@ -420,6 +423,7 @@ mod tests {
             referrer_host: None,
             country: None,
             is_bot: false,
+            paid_click_param: None,
         }
     }
 
