@@ -34,10 +34,11 @@ pub enum NodeKind {
     Channel,
     Connector,
     Export,
+    FraudFlag,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 22] = [
+    const ALL: [NodeKind; 23] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -60,6 +61,7 @@ impl NodeKind {
         NodeKind::Channel,
         NodeKind::Connector,
         NodeKind::Export,
+        NodeKind::FraudFlag,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -86,6 +88,7 @@ impl NodeKind {
             Self::Channel => "Channel",
             Self::Connector => "Connector",
             Self::Export => "Export",
+            Self::FraudFlag => "FraudFlag",
         }
     }
 

@@ -148,6 +148,7 @@ impl PlannedClick {
             user_agent: Some(self.agent.to_owned()),
             referrer: self.referrer.map(str::to_owned),
             country: Some(self.country.to_owned()),
+            landing_url: None,
         }
     }
 }

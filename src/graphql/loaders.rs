@@ -15,7 +15,8 @@ use sea_orm::{
 
 use super::batches::Batches;
 use crate::db::entity::{
-    brand, campaign, channel, commission, creator, enrollment, experiment_region, offer, offer_tier,
+    brand, campaign, channel, commission, conversion, creator, enrollment, experiment_region,
+    offer, offer_tier,
 };
 use crate::service::enrollments::EnrollmentParent;
 use crate::service::{creators, experiments, offers};
@@ -61,6 +62,7 @@ by_id_loader!(CreatorLoader, creator);
 by_id_loader!(CampaignLoader, campaign);
 by_id_loader!(OfferLoader, offer);
 by_id_loader!(EnrollmentLoader, enrollment);
+by_id_loader!(ConversionLoader, conversion);
 
 /// Commission lines by conversion id.
 pub struct CommissionLinesLoader {
@@ -256,6 +258,7 @@ pub struct Loaders {
     campaigns: OnceLock<DataLoader<CampaignLoader>>,
     offers: OnceLock<DataLoader<OfferLoader>>,
     enrollments: OnceLock<DataLoader<EnrollmentLoader>>,
+    conversions: OnceLock<DataLoader<ConversionLoader>>,
     commission_lines: OnceLock<DataLoader<CommissionLinesLoader>>,
     channels: OnceLock<DataLoader<ChannelsLoader>>,
     tiers: OnceLock<DataLoader<TiersLoader>>,
@@ -311,6 +314,7 @@ impl Loaders {
             campaigns: OnceLock::new(),
             offers: OnceLock::new(),
             enrollments: OnceLock::new(),
+            conversions: OnceLock::new(),
             commission_lines: OnceLock::new(),
             channels: OnceLock::new(),
             tiers: OnceLock::new(),
@@ -324,6 +328,7 @@ impl Loaders {
     loader!(campaigns, CampaignLoader);
     loader!(offers, OfferLoader);
     loader!(enrollments, EnrollmentLoader);
+    loader!(conversions, ConversionLoader);
     loader!(commission_lines, CommissionLinesLoader);
     loader!(channels, ChannelsLoader);
     loader!(tiers, TiersLoader);

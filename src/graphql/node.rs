@@ -11,6 +11,7 @@ use super::context;
 use super::creator::types::{Channel, Creator};
 use super::experiment::types::Experiment;
 use super::export::types::Export;
+use super::fraud::types::FraudFlag;
 use super::id::{self, NodeKind};
 use super::ingest::types::Conversion;
 use super::payout::types::Payout;
@@ -38,6 +39,7 @@ pub enum Node {
     Enrollment(Enrollment),
     Experiment(Experiment),
     Export(Export),
+    FraudFlag(FraudFlag),
     Invite(Invite),
     Offer(Offer),
     Payout(Payout),
@@ -110,6 +112,9 @@ impl NodeQuery {
                 service::connectors::setup::get(db, actor, raw).await?,
             )),
             NodeKind::Export => Node::Export(Export(service::exports::get(db, actor, raw).await?)),
+            NodeKind::FraudFlag => {
+                Node::FraudFlag(FraudFlag(service::fraud::flag(db, actor, raw).await?))
+            }
         };
         Ok(Some(node))
     }

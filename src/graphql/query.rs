@@ -20,6 +20,8 @@ use super::experiment::mutation::ExperimentMutation;
 use super::experiment::query::ExperimentQuery;
 use super::export::mutation::ExportMutation;
 use super::export::query::ExportQuery;
+use super::fraud::mutation::FraudMutation;
+use super::fraud::query::FraudQuery;
 use super::ingest::mutation::IngestMutation;
 use super::ingest::query::IngestQuery;
 use super::node::NodeQuery;
@@ -51,6 +53,7 @@ pub struct QueryRoot(
     ConnectorQuery,
     DataRightsQuery,
     ExportQuery,
+    FraudQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -71,4 +74,5 @@ pub struct MutationRoot(
     ConnectorMutation,
     DataRightsMutation,
     ExportMutation,
+    FraudMutation,
 );

@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::TrackingConfig;
 use crate::db::entity::{brand, click};
+use crate::service::fraud::checks as fraud;
 use crate::service::rollups::RollupDelta;
 
 /// `clicks.source` of clicks recorded by `GET /r/{code}`.
@@ -326,6 +327,29 @@ async fn insert(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
+    let mut checks: Vec<fraud::NewClick> = rows
+        .iter()
+        .map(|c| fraud::NewClick {
+            brand_id: c.brand_id,
+            link_id: c.link_id,
+            visitor_key: c.visitor_key.clone(),
+            occurred_at: c.occurred_at,
+            is_bot: c.is_bot,
+        })
+        .collect();
+    // CLICK_SPAM (a brand's fraud rule): the extra clicks are stored as bots.
+    fraud::mark_click_spam(&txn, &mut checks)
+        .await
+        .map_err(|err| DbErr::Custom(err.to_string()))?;
+    let rows: Vec<NewClick> = rows
+        .iter()
+        .zip(&checks)
+        .map(|(c, checked)| NewClick {
+            is_bot: checked.is_bot,
+            ..c.clone()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let models = rows.iter().map(|c| click::ActiveModel {
         id: NotSet,
         brand_id: Set(c.brand_id),
