@@ -160,8 +160,6 @@ impl Parameters {
     /// `self` (stored) with the fields `change` sets, validated for `rule`: a parameter of
     /// another rule or out of range is refused, naming the field as the GraphQL input does.
     pub fn merge(&self, rule: Rule, change: &Parameters) -> Result<Parameters, Invalid> {
-        let takes = Self::defaults_for(rule);
-        let not_for = |field: &'static str| Err((field, format!("is not a parameter of {rule}")));
         let mut merged = Self::defaults_for(rule);
         // Keep what was stored for this rule.
         for (stored, slot) in [
@@ -178,73 +176,78 @@ impl Parameters {
         if merged.referrer_patterns.is_some() && self.referrer_patterns.is_some() {
             merged.referrer_patterns = self.referrer_patterns.clone();
         }
-        let ints: [(
-            &'static str,
-            Option<i64>,
-            Option<i64>,
-            &mut Option<i64>,
-            i64,
-            i64,
-        ); 5] = [
-            (
-                "seconds",
-                change.seconds,
-                takes.seconds,
-                &mut merged.seconds,
-                0,
-                86_400,
-            ),
-            (
-                "maxClicksPerHour",
-                change.max_clicks_per_hour,
-                takes.max_clicks_per_hour,
-                &mut merged.max_clicks_per_hour,
-                1,
-                100_000,
-            ),
-            (
-                "percent",
-                change.percent,
-                takes.percent,
-                &mut merged.percent,
-                0,
-                100,
-            ),
-            (
-                "minConversions",
-                change.min_conversions,
-                takes.min_conversions,
-                &mut merged.min_conversions,
-                1,
-                100_000,
-            ),
-            (
-                "maxCustomerKeys",
-                change.max_customer_keys,
-                takes.max_customer_keys,
-                &mut merged.max_customer_keys,
-                1,
-                1_000,
-            ),
-        ];
-        for (field, value, taken, slot, min, max) in ints {
-            let Some(value) = value else { continue };
-            if taken.is_none() {
-                return not_for(field);
-            }
-            if !(min..=max).contains(&value) {
-                return Err((field, format!("must be between {min} and {max}")));
-            }
-            *slot = Some(value);
-        }
+        // Only the slots this rule takes are `Some` in `merged` (its defaults).
+        set_int(
+            rule,
+            "seconds",
+            change.seconds,
+            &mut merged.seconds,
+            0..=86_400,
+        )?;
+        set_int(
+            rule,
+            "maxClicksPerHour",
+            change.max_clicks_per_hour,
+            &mut merged.max_clicks_per_hour,
+            1..=100_000,
+        )?;
+        set_int(
+            rule,
+            "percent",
+            change.percent,
+            &mut merged.percent,
+            0..=100,
+        )?;
+        set_int(
+            rule,
+            "minConversions",
+            change.min_conversions,
+            &mut merged.min_conversions,
+            1..=100_000,
+        )?;
+        set_int(
+            rule,
+            "maxCustomerKeys",
+            change.max_customer_keys,
+            &mut merged.max_customer_keys,
+            1..=1_000,
+        )?;
         if let Some(patterns) = &change.referrer_patterns {
-            if takes.referrer_patterns.is_none() {
-                return not_for("referrerPatterns");
+            if merged.referrer_patterns.is_none() {
+                return Err(not_a_parameter(rule, "referrerPatterns"));
             }
             merged.referrer_patterns = Some(validate_patterns(patterns)?);
         }
         Ok(merged)
     }
+}
+
+fn not_a_parameter(rule: Rule, field: &'static str) -> Invalid {
+    (field, format!("is not a parameter of {rule}"))
+}
+
+/// Sets `slot` (`Some` only when the rule takes the parameter) to `value` when given, in `range`.
+fn set_int(
+    rule: Rule,
+    field: &'static str,
+    value: Option<i64>,
+    slot: &mut Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<(), Invalid> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    if slot.is_none() {
+        return Err(not_a_parameter(rule, field));
+    }
+    if !range.contains(&value) {
+        return Err((
+            field,
+            format!("must be between {} and {}", range.start(), range.end()),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
 }
 
 /// Referrer host patterns: trimmed, lower-cased, non-empty, not only `*`, at most 100.
