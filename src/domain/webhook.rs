@@ -395,7 +395,8 @@ mod tests {
                 "conversion.refunded",
                 "commission.approved",
                 "payout.paid",
-                "export.completed"
+                "export.completed",
+                "fraud.flagged"
             ]
         );
         assert_eq!(EventType::parse("PAYOUT_PAID"), Some(EventType::PayoutPaid));
