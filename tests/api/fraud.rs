@@ -695,7 +695,95 @@ async fn rules_list_defaults_and_only_admins_change_them(app: TestApp) {
     );
 }
 
+/// The redirect path: a visitor's clicks over CLICK_SPAM's limit are stored as bots, and the
+/// paid-ad parameter's name is kept; a flag reaches webhook endpoints as `fraud.flagged`.
+async fn redirects_mark_spam_and_flags_reach_webhooks(app: TestApp) {
+    use partnergraph::db::entity::{click, webhook_delivery};
+    use sea_orm::{EntityTrait, QueryOrder};
+
+    let w = world::world(&app).await;
+    tracking_link(&app, &w.admin, &w.enrollment_a, "CORA").await;
+    enable(
+        &app,
+        &w,
+        json!({ "rule": "CLICK_SPAM", "maxClicksPerHour": 2 }),
+    )
+    .await;
+    enable(&app, &w, json!({ "rule": "TOO_FAST" })).await;
+    let visit = |path: &str| {
+        axum::http::Request::get(path)
+            .header(
+                "user-agent",
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    for _ in 0..4 {
+        assert_eq!(
+            app.request(visit("/r/CORA?gclid=Cj0test")).await.status,
+            302
+        );
+    }
+    app.request(visit("/r/cora")).await;
+    app.tracking.clicks.flush().await;
+    let clicks = click::Entity::find()
+        .order_by_asc(click::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(clicks.len(), 5);
+    let bots: Vec<bool> = clicks.iter().map(|c| c.is_bot).collect();
+    assert_eq!(
+        bots,
+        [false, false, true, true, true],
+        "one visitor, over 2 an hour"
+    );
+    let params: Vec<Option<&str>> = clicks
+        .iter()
+        .map(|c| c.paid_click_param.as_deref())
+        .collect();
+    assert_eq!(
+        params,
+        [
+            Some("gclid"),
+            Some("gclid"),
+            Some("gclid"),
+            Some("gclid"),
+            None
+        ]
+    );
+
+    crate::webhooks::create_endpoint(
+        &app,
+        &w.admin,
+        "https://hooks.example.com/pg",
+        &["FRAUD_FLAGGED"],
+    )
+    .await;
+    let spam = &clicks[2];
+    convert(
+        &app,
+        &w,
+        vec![sale(
+            "from-a-bot",
+            (spam.occurred_at + Duration::minutes(5)).to_rfc3339(),
+            json!({ "clickId": spam.click_id }),
+        )],
+    )
+    .await;
+    let deliveries = webhook_delivery::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+    assert_eq!(deliveries[0].event_type, "FRAUD_FLAGGED");
+    let payload: Value = serde_json::from_str(&deliveries[0].payload).unwrap();
+    assert_eq!(payload["type"], "fraud.flagged");
+    assert_eq!(payload["data"]["fraudFlag"]["rule"], "CLICK_SPAM");
+    assert_eq!(payload["data"]["conversion"]["externalId"], "from-a-bot");
+    assert!(payload["data"]["fraudFlag"].get("evidence").is_none());
+}
+
 on_both_backends!(
+    redirects_mark_spam_and_flags_reach_webhooks,
     each_rule_catches_its_case_and_spares_its_look_alike,
     decisions_release_or_reverse_held_commission,
     rules_list_defaults_and_only_admins_change_them,
