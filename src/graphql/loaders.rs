@@ -64,6 +64,21 @@ by_id_loader!(OfferLoader, offer);
 by_id_loader!(EnrollmentLoader, enrollment);
 by_id_loader!(ConversionLoader, conversion);
 
+/// The fraud flag of a conversion, by conversion id.
+pub struct FraudFlagLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for FraudFlagLoader {
+    type Value = crate::db::entity::fraud_flag::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = crate::service::fraud::flags_by_conversion(&self.db, keys).await?;
+        Ok(rows.into_iter().map(|f| (f.conversion_id, f)).collect())
+    }
+}
+
 /// Commission lines by conversion id.
 pub struct CommissionLinesLoader {
     db: DatabaseConnection,
@@ -259,6 +274,7 @@ pub struct Loaders {
     offers: OnceLock<DataLoader<OfferLoader>>,
     enrollments: OnceLock<DataLoader<EnrollmentLoader>>,
     conversions: OnceLock<DataLoader<ConversionLoader>>,
+    fraud_flags: OnceLock<DataLoader<FraudFlagLoader>>,
     commission_lines: OnceLock<DataLoader<CommissionLinesLoader>>,
     channels: OnceLock<DataLoader<ChannelsLoader>>,
     tiers: OnceLock<DataLoader<TiersLoader>>,
@@ -315,6 +331,7 @@ impl Loaders {
             offers: OnceLock::new(),
             enrollments: OnceLock::new(),
             conversions: OnceLock::new(),
+            fraud_flags: OnceLock::new(),
             commission_lines: OnceLock::new(),
             channels: OnceLock::new(),
             tiers: OnceLock::new(),
@@ -329,6 +346,7 @@ impl Loaders {
     loader!(offers, OfferLoader);
     loader!(enrollments, EnrollmentLoader);
     loader!(conversions, ConversionLoader);
+    loader!(fraud_flags, FraudFlagLoader);
     loader!(commission_lines, CommissionLinesLoader);
     loader!(channels, ChannelsLoader);
     loader!(tiers, TiersLoader);

@@ -547,7 +547,7 @@ async fn decisions_release_or_reverse_held_commission(app: TestApp) {
     let conversions = app
         .graphql_as(
             Some(&w.admin),
-            "{ conversions(first: 10) { nodes { externalId attribution { method rejectedRule creator { id } } } } }",
+            "{ conversions(first: 10) { nodes { externalId attribution { method rejectedRule creator { id } } fraudFlag { status rule note } } } }",
             json!({}),
         )
         .await;
@@ -560,6 +560,12 @@ async fn decisions_release_or_reverse_held_commission(app: TestApp) {
         bad_node["attribution"],
         json!({ "method": "NONE", "rejectedRule": "DISPOSABLE_EMAIL", "creator": null })
     );
+    assert_eq!(
+        bad_node["fraudFlag"],
+        json!({ "status": "REJECTED", "rule": "DISPOSABLE_EMAIL", "note": "throwaway address" })
+    );
+    let clean_node = nodes.iter().find(|n| n["externalId"] == "clean").unwrap();
+    assert_eq!(clean_node["fraudFlag"], Value::Null);
 
     let second = payouts(&app, &w.admin).await;
     assert_eq!(second.as_array().unwrap().len(), 1, "{second}");

@@ -9,7 +9,7 @@ use crate::graphql::campaign::types::{Campaign, Enrollment, Offer};
 use crate::graphql::context;
 use crate::graphql::creator::types::Creator;
 use crate::graphql::enums::stored;
-use crate::graphql::fraud::types::FraudRuleKind;
+use crate::graphql::fraud::types::{FraudFlag, FraudRuleKind};
 use crate::graphql::id::{self, NodeKind};
 use crate::graphql::loaders::failed;
 use crate::graphql::money::{MoneyObject, stored as money};
@@ -167,6 +167,21 @@ impl Conversion {
             status: status.into(),
             hold_until: hold_until.into(),
         }))
+    }
+
+    /// Staff (ADMIN, MANAGER, ANALYST): the fraud flag that holds or held it for review, if a
+    /// rule flagged it (null for other callers).
+    async fn fraud_flag(&self, ctx: &Context<'_>) -> Result<Option<FraudFlag>, AppError> {
+        let role = context::actor(ctx)?.role;
+        if !matches!(role, Role::Admin | Role::Manager | Role::Analyst) {
+            return Ok(None);
+        }
+        Ok(context::loaders(ctx)?
+            .fraud_flags()
+            .load_one(self.0.id)
+            .await
+            .map_err(failed)?
+            .map(FraudFlag))
     }
 
     async fn created_at(&self) -> DateTime {

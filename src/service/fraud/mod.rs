@@ -198,18 +198,16 @@ async fn find_flag<C: ConnectionTrait>(
         .ok_or(AppError::NotFound)
 }
 
-/// Staff: the flags of these conversions (of the caller's brand), by conversion id.
-pub async fn flags_of_conversions(
+/// The flags of these conversions (at most one each), for a loader: the caller has already
+/// read the conversions through a tenant-scoped service, and a flag has its conversion's brand.
+pub async fn flags_by_conversion(
     db: &DatabaseConnection,
-    actor: &Actor,
     conversion_ids: &[i64],
-) -> Result<Vec<fraud_flag::Model>, AppError> {
-    let brand_id = actor.require(Permission::ReadBrand)?;
-    Ok(fraud_flag::Entity::find()
-        .filter(fraud_flag::Column::BrandId.eq(brand_id))
+) -> Result<Vec<fraud_flag::Model>, sea_orm::DbErr> {
+    fraud_flag::Entity::find()
         .filter(fraud_flag::Column::ConversionId.is_in(conversion_ids.iter().copied()))
         .all(db)
-        .await?)
+        .await
 }
 
 /// ADMIN, MANAGER: decides an OPEN flag, once. APPROVE: the conversion's ON_HOLD lines are
