@@ -788,7 +788,44 @@ async fn redirects_mark_spam_and_flags_reach_webhooks(app: TestApp) {
     assert!(payload["data"]["fraudFlag"].get("evidence").is_none());
 }
 
+/// Erasing a customer (data rights) replaces its email hash in flag evidence too.
+async fn erasing_a_customer_reaches_flag_evidence(app: TestApp) {
+    let w = world::world(&app).await;
+    discount_code(&app, &w.admin, &w.enrollment_a, "CORA10").await;
+    enable(
+        &app,
+        &w,
+        json!({ "rule": "DUPLICATE_CUSTOMER", "maxCustomerKeys": 1 }),
+    )
+    .await;
+    let when = (Utc::now() - Duration::hours(1)).to_rfc3339();
+    let order = |id: &str, key: &str| {
+        json!({ "externalId": id, "kind": "SALE", "amount": "30.00", "occurredAt": when,
+                "discountCode": "CORA10", "customerKey": key, "customerEmail": "Twin@Example.com" })
+    };
+    convert(&app, &w, vec![order("t-1", "k-1"), order("t-2", "k-2")]).await;
+    let hash = partnergraph::domain::email::hash("twin@example.com").unwrap();
+    let queue = flags(&app, &w.admin, json!({})).await;
+    let nodes = data(&queue)["fraudFlags"]["nodes"].clone();
+    assert_eq!(nodes.as_array().unwrap().len(), 1, "{nodes}");
+    assert_eq!(nodes[0]["conversion"]["externalId"], "t-2");
+    assert!(nodes[0]["evidence"].to_string().contains(&hash));
+    let erased = app
+        .graphql_as(
+            Some(&w.admin),
+            "mutation ($input: EraseCustomerInput!) { eraseCustomer(input: $input) { conversionsChanged } }",
+            json!({ "input": { "email": "twin@example.com" } }),
+        )
+        .await;
+    assert_eq!(data(&erased)["eraseCustomer"]["conversionsChanged"], 2);
+    let after = flags(&app, &w.admin, json!({})).await;
+    let evidence = data(&after)["fraudFlags"]["nodes"][0]["evidence"].to_string();
+    assert!(!evidence.contains(&hash), "{evidence}");
+    assert!(evidence.contains("DUPLICATE_CUSTOMER"));
+}
+
 on_both_backends!(
+    erasing_a_customer_reaches_flag_evidence,
     redirects_mark_spam_and_flags_reach_webhooks,
     each_rule_catches_its_case_and_spares_its_look_alike,
     decisions_release_or_reverse_held_commission,
