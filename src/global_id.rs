@@ -35,10 +35,11 @@ pub enum NodeKind {
     Connector,
     Export,
     Import,
+    FraudFlag,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 23] = [
+    const ALL: [NodeKind; 24] = [
         NodeKind::Brand,
         NodeKind::User,
         NodeKind::ApiKey,
@@ -62,6 +63,7 @@ impl NodeKind {
         NodeKind::Connector,
         NodeKind::Export,
         NodeKind::Import,
+        NodeKind::FraudFlag,
     ];
 
     pub fn type_name(self) -> &'static str {
@@ -89,6 +91,7 @@ impl NodeKind {
             Self::Connector => "Connector",
             Self::Export => "Export",
             Self::Import => "Import",
+            Self::FraudFlag => "FraudFlag",
         }
     }
 

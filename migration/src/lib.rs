@@ -24,6 +24,7 @@ pub mod m20261208_000001_create_exports;
 pub mod m20261208_000002_create_imports;
 pub mod m20261208_000003_add_lock_period;
 pub mod m20261208_000004_add_attribution_model;
+pub mod m20261208_000005_create_fraud_rules;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000002_create_imports::Migration),
             Box::new(m20261208_000003_add_lock_period::Migration),
             Box::new(m20261208_000004_add_attribution_model::Migration),
+            Box::new(m20261208_000005_create_fraud_rules::Migration),
         ]
     }
 }

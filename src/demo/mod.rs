@@ -8,7 +8,8 @@
 //! link, a deactivated discount code, a deactivated staff account, a revoked invite); mail: a
 //! queued invite, the payout mail, and a creator (Leo) who opted out of the "commission
 //! approved" mail; for data rights, one ENDED creator and one customer erased; and a completed
-//! CSV export of the last 30 days' conversions (its file written by the export worker).
+//! CSV export of the last 30 days' conversions (its file written by the export worker); fraud
+//! rules on, with a few flagged orders in the review queue (one rejected).
 //!
 //! How it is written:
 //! - The brand, its logins and the integrator API key (`tenant`) are inserted directly: there is
@@ -35,6 +36,7 @@ mod data_rights;
 mod enrollments;
 mod experiments;
 mod exports;
+mod fraud;
 mod ledger_controls;
 mod links;
 mod mail;
@@ -102,6 +104,12 @@ pub const EUR_SALE_COUNT: usize = orders::EUR_SALES;
 pub const LEAD_COUNT: usize = orders::LEAD_COUNT;
 pub const CONVERSION_COUNT: usize = SALE_COUNT + LEAD_COUNT;
 pub const REFUND_COUNT: usize = orders::REFUND_COUNT;
+/// Fraud rules (issue #23): the rules turned on after the traffic, and the scenarios' clicks
+/// and orders (each order flagged; one rejected), on top of the counts above.
+pub const FRAUD_RULES_ON: [crate::domain::fraud::Rule; 4] = fraud::RULES_ON;
+pub const FRAUD_CLICK_COUNT: usize = fraud::CLICK_COUNT;
+pub const FRAUD_SALE_COUNT: usize = fraud::SALE_COUNT;
+pub const FRAUD_REJECTED_ORDER: &str = fraud::REJECTED_ORDER;
 /// The email of the creator who once buys with her own code (a self-referral: attributed, no
 /// commission).
 pub const SELF_REFERRAL_EMAIL: &str = "maya@example.com";
@@ -238,6 +246,7 @@ pub async fn load(
     traffic::load(&demo).await?;
     payouts::load(&demo).await?;
     ledger_controls::load(&demo).await?;
+    fraud::load(&demo).await?;
     experiments::load(&demo).await?;
     webhooks::load(&demo, sealing_key).await?;
     connectors::load(&demo, sealing_key).await?;

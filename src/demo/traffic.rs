@@ -148,6 +148,7 @@ impl PlannedClick {
             user_agent: Some(self.agent.to_owned()),
             referrer: self.referrer.map(str::to_owned),
             country: Some(self.country.to_owned()),
+            landing_url: None,
         }
     }
 }
@@ -305,7 +306,7 @@ fn batches<T>(mut items: Vec<T>) -> Vec<Vec<T>> {
 }
 
 /// Every item of a batch must be accepted: anything else is a fault in the plan.
-fn all_accepted<T>(what: &str, results: Vec<ItemResult<T>>) -> Result<(), LoadError> {
+pub(super) fn all_accepted<T>(what: &str, results: Vec<ItemResult<T>>) -> Result<(), LoadError> {
     match results
         .into_iter()
         .find(|r| r.status != ItemStatus::Accepted)

@@ -36,11 +36,14 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// ON_HOLD: a fraud flag on the line's conversion is open (DOMAIN rule 8); never paid until
+    /// staff APPROVE (back to PENDING) or REJECT (REVERSED).
     pub enum Status {
         Pending => "PENDING",
         Approved => "APPROVED",
         Paid => "PAID",
         Reversed => "REVERSED",
+        OnHold => "ON_HOLD",
     }
 }
 
@@ -53,8 +56,9 @@ pub fn effective_status(stored: Status, hold_until: DateTime<Utc>, now: DateTime
     }
 }
 
-/// The status of a conversion's lines taken together: REVERSED when all are; PENDING while any
-/// is; PAID when all (not reversed) are; APPROVED otherwise.
+/// The status of a conversion's lines taken together: REVERSED when all are; ON_HOLD while any
+/// is (under fraud review); PENDING while any is; PAID when all (not reversed) are; APPROVED
+/// otherwise.
 pub fn summary_status(statuses: &[Status]) -> Option<Status> {
     if statuses.is_empty() {
         return None;
@@ -66,6 +70,8 @@ pub fn summary_status(statuses: &[Status]) -> Option<Status> {
         .collect();
     Some(if live.is_empty() {
         Status::Reversed
+    } else if live.contains(&Status::OnHold) {
+        Status::OnHold
     } else if live.contains(&Status::Pending) {
         Status::Pending
     } else if live.iter().all(|s| *s == Status::Paid) {
@@ -76,7 +82,8 @@ pub fn summary_status(statuses: &[Status]) -> Option<Status> {
 }
 
 /// A creator's money by effective status. REVERSED lines are left out: they belong to a
-/// conversion whose lines net to zero.
+/// conversion whose lines net to zero. ON_HOLD lines (under fraud review) count as pending:
+/// not payable yet.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Balances {
     pub pending_minor: i64,
@@ -94,7 +101,7 @@ impl Balances {
         now: DateTime<Utc>,
     ) {
         match effective_status(status, hold_until, now) {
-            Status::Pending => self.pending_minor += amount,
+            Status::Pending | Status::OnHold => self.pending_minor += amount,
             Status::Approved => self.approved_minor += amount,
             Status::Paid => self.paid_minor += amount,
             Status::Reversed => {}

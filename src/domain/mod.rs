@@ -17,6 +17,7 @@ pub mod erasure;
 pub mod experiment;
 pub mod export;
 pub mod forecast;
+pub mod fraud;
 pub mod lifecycle;
 pub mod lift;
 pub mod ltv;

@@ -25,12 +25,13 @@ stored_enum! {
         CommissionApproved => "COMMISSION_APPROVED",
         PayoutPaid => "PAYOUT_PAID",
         ExportCompleted => "EXPORT_COMPLETED",
+        FraudFlagged => "FRAUD_FLAGGED",
     }
 }
 
 impl EventType {
     /// `conversion.attributed`, `conversion.refunded`, `commission.approved`, `payout.paid`,
-    /// `export.completed`.
+    /// `export.completed`, `fraud.flagged`.
     pub fn wire_name(self) -> &'static str {
         match self {
             Self::ConversionAttributed => "conversion.attributed",
@@ -38,6 +39,7 @@ impl EventType {
             Self::CommissionApproved => "commission.approved",
             Self::PayoutPaid => "payout.paid",
             Self::ExportCompleted => "export.completed",
+            Self::FraudFlagged => "fraud.flagged",
         }
     }
 }
@@ -393,7 +395,8 @@ mod tests {
                 "conversion.refunded",
                 "commission.approved",
                 "payout.paid",
-                "export.completed"
+                "export.completed",
+                "fraud.flagged"
             ]
         );
         assert_eq!(EventType::parse("PAYOUT_PAID"), Some(EventType::PayoutPaid));

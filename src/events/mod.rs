@@ -52,6 +52,10 @@ pub enum Event {
         line_id: i64,
         conversion_id: Option<i64>,
     },
+    FraudFlagged {
+        brand_id: i64,
+        flag_id: i64,
+    },
 }
 
 impl Event {

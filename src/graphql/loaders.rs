@@ -15,7 +15,8 @@ use sea_orm::{
 
 use super::batches::Batches;
 use crate::db::entity::{
-    brand, campaign, channel, commission, creator, enrollment, experiment_region, offer, offer_tier,
+    brand, campaign, channel, commission, conversion, creator, enrollment, experiment_region,
+    offer, offer_tier,
 };
 use crate::service::enrollments::EnrollmentParent;
 use crate::service::{creators, experiments, offers};
@@ -61,6 +62,22 @@ by_id_loader!(CreatorLoader, creator);
 by_id_loader!(CampaignLoader, campaign);
 by_id_loader!(OfferLoader, offer);
 by_id_loader!(EnrollmentLoader, enrollment);
+by_id_loader!(ConversionLoader, conversion);
+
+/// The fraud flag of a conversion, by conversion id.
+pub struct FraudFlagLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for FraudFlagLoader {
+    type Value = crate::db::entity::fraud_flag::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = crate::service::fraud::flags_by_conversion(&self.db, keys).await?;
+        Ok(rows.into_iter().map(|f| (f.conversion_id, f)).collect())
+    }
+}
 
 /// Commission lines by conversion id.
 pub struct CommissionLinesLoader {
@@ -256,6 +273,8 @@ pub struct Loaders {
     campaigns: OnceLock<DataLoader<CampaignLoader>>,
     offers: OnceLock<DataLoader<OfferLoader>>,
     enrollments: OnceLock<DataLoader<EnrollmentLoader>>,
+    conversions: OnceLock<DataLoader<ConversionLoader>>,
+    fraud_flags: OnceLock<DataLoader<FraudFlagLoader>>,
     commission_lines: OnceLock<DataLoader<CommissionLinesLoader>>,
     channels: OnceLock<DataLoader<ChannelsLoader>>,
     tiers: OnceLock<DataLoader<TiersLoader>>,
@@ -311,6 +330,8 @@ impl Loaders {
             campaigns: OnceLock::new(),
             offers: OnceLock::new(),
             enrollments: OnceLock::new(),
+            conversions: OnceLock::new(),
+            fraud_flags: OnceLock::new(),
             commission_lines: OnceLock::new(),
             channels: OnceLock::new(),
             tiers: OnceLock::new(),
@@ -324,6 +345,8 @@ impl Loaders {
     loader!(campaigns, CampaignLoader);
     loader!(offers, OfferLoader);
     loader!(enrollments, EnrollmentLoader);
+    loader!(conversions, ConversionLoader);
+    loader!(fraud_flags, FraudFlagLoader);
     loader!(commission_lines, CommissionLinesLoader);
     loader!(channels, ChannelsLoader);
     loader!(tiers, TiersLoader);

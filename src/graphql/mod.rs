@@ -15,6 +15,7 @@ pub mod enums;
 pub mod errors;
 pub mod experiment;
 pub mod export;
+pub mod fraud;
 pub mod id;
 pub mod import;
 pub mod ingest;

@@ -11,6 +11,7 @@ use super::context;
 use super::creator::types::{Channel, Creator};
 use super::experiment::types::Experiment;
 use super::export::types::Export;
+use super::fraud::types::FraudFlag;
 use super::id::{self, NodeKind};
 use super::import::types::Import;
 use super::ingest::types::Conversion;
@@ -40,6 +41,7 @@ pub enum Node {
     Experiment(Experiment),
     Export(Export),
     Import(Import),
+    FraudFlag(FraudFlag),
     Invite(Invite),
     Offer(Offer),
     Payout(Payout),
@@ -113,6 +115,9 @@ impl NodeQuery {
             )),
             NodeKind::Export => Node::Export(Export(service::exports::get(db, actor, raw).await?)),
             NodeKind::Import => Node::Import(Import(service::imports::get(db, actor, raw).await?)),
+            NodeKind::FraudFlag => {
+                Node::FraudFlag(FraudFlag(service::fraud::flag(db, actor, raw).await?))
+            }
         };
         Ok(Some(node))
     }

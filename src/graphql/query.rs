@@ -20,6 +20,8 @@ use super::experiment::mutation::ExperimentMutation;
 use super::experiment::query::ExperimentQuery;
 use super::export::mutation::ExportMutation;
 use super::export::query::ExportQuery;
+use super::fraud::mutation::FraudMutation;
+use super::fraud::query::FraudQuery;
 use super::import::mutation::ImportMutation;
 use super::import::query::ImportQuery;
 use super::ingest::mutation::IngestMutation;
@@ -54,6 +56,7 @@ pub struct QueryRoot(
     ConnectorQuery,
     DataRightsQuery,
     ExportQuery,
+    FraudQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -75,4 +78,5 @@ pub struct MutationRoot(
     ConnectorMutation,
     DataRightsMutation,
     ExportMutation,
+    FraudMutation,
 );

@@ -13,13 +13,14 @@ use futures_util::Stream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::context;
+use super::fraud::types::FraudFlag;
 use super::id::{self, NodeKind};
 use super::ingest::types::Conversion;
 use super::portal::types::Commission;
 use crate::auth::{Permission, Role};
 use crate::error::{AppError, ErrorCode};
 use crate::events::{Event, EventBus, EventStream, Lagged};
-use crate::service::{conversion_reads, portal};
+use crate::service::{conversion_reads, fraud, portal};
 
 /// The subscriptions one WebSocket connection may hold at once (put in its connection data).
 pub struct SubscriptionSlots {
@@ -70,6 +71,30 @@ impl SubscriptionRoot {
         let load = move |id| {
             let (db, actor) = (db.clone(), actor.clone());
             async move { conversion_reads::get(&db, &actor, id).await.map(Conversion) }
+        };
+        Ok(follow(events, permit, wanted, load))
+    }
+
+    /// Staff (ADMIN, MANAGER, ANALYST): each conversion of the caller's brand a fraud rule
+    /// flags from now on, once its batch is committed (the review queue's new entries).
+    async fn fraud_flagged(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<FraudFlag>> + use<>> {
+        let actor = context::actor(ctx)?.clone();
+        let brand_id = actor.require(Permission::ReadBrand)?;
+        let (events, permit) = open(ctx)?;
+        let db = context::db(ctx)?.clone();
+        let wanted = move |event: &Event| match *event {
+            Event::FraudFlagged {
+                brand_id: brand,
+                flag_id,
+            } if brand == brand_id => Some(flag_id),
+            _ => None,
+        };
+        let load = move |id| {
+            let (db, actor) = (db.clone(), actor.clone());
+            async move { fraud::flag(&db, &actor, id).await.map(FraudFlag) }
         };
         Ok(follow(events, permit, wanted, load))
     }

@@ -13,7 +13,7 @@ use url::Url;
 
 use super::AppState;
 use super::client_ip::TrustedProxies;
-use crate::domain::{bots, destination};
+use crate::domain::{bots, destination, fraud};
 use crate::tracking::{CachedLink, NewClick, Tracking};
 
 /// Longest referrer host kept (DNS names are at most 253 characters).
@@ -83,7 +83,15 @@ fn record_click(
         referrer_host: referrer_host(headers),
         country: country(headers),
         is_bot: bots::is_bot(&user_agent),
+        paid_click_param: paid_click_param(request.uri().query()),
     });
+}
+
+/// The paid-ad click parameter (gclid, fbclid, ...) of the short link's own query, which ad
+/// platforms append to the URL they send visitors to: its name only (PAID_TRAFFIC).
+fn paid_click_param(query: Option<&str>) -> Option<&'static str> {
+    let pairs: Vec<_> = url::form_urlencoded::parse(query?.as_bytes()).collect();
+    fraud::paid_click_param(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
 }
 
 /// Only the host of `Referer` is kept: paths and queries can carry personal data.

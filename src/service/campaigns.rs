@@ -54,6 +54,8 @@ pub struct CampaignChange {
     pub target_cpa: Option<Option<Money>>,
     pub target_roas: Option<Option<Decimal>>,
     pub brief: Option<Brief>,
+    /// PAID_TRAFFIC (fraud rule): clicks from paid ads are flagged on this campaign.
+    pub forbids_paid_search: Option<bool>,
 }
 
 /// The brand's currency: every campaign amount is in it.
@@ -240,6 +242,9 @@ pub async fn update(
     }
     if let Some(brief) = change.brief {
         apply_brief(&mut active, brief)?;
+    }
+    if let Some(forbids) = change.forbids_paid_search {
+        active.forbids_paid_search = Set(forbids);
     }
     active.updated_at = Set(now);
     Ok(active.update(db).await?)

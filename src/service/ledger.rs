@@ -354,6 +354,10 @@ pub(crate) async fn reverse_for_refund(
         now,
     )
     .await?;
+    if existing.iter().any(|l| l.status == Status::OnHold.as_str()) {
+        // The conversion is under review: its reversal waits with its lines.
+        hold_for_review(txn, row.id).await?;
+    }
     let net: i64 = lines.iter().map(|l| l.amount_minor).sum::<i64>() + reversal.amount_minor;
     let any_paid = existing
         .iter()
@@ -651,4 +655,109 @@ pub async fn claw_back(
     let saved = active.update(&txn).await?;
     brand.events.commit(db, txn).await?;
     Ok(saved)
+}
+
+/// A fraud flag holds a conversion: its PENDING lines become ON_HOLD (never paid until staff
+/// decide; DOMAIN rule 8).
+pub(crate) async fn hold_for_review(
+    txn: &DatabaseTransaction,
+    conversion_id: i64,
+) -> Result<(), AppError> {
+    commission::Entity::update_many()
+        .col_expr(
+            commission::Column::Status,
+            Expr::value(Status::OnHold.as_str()),
+        )
+        .filter(commission::Column::ConversionId.eq(conversion_id))
+        .filter(commission::Column::Status.eq(Status::Pending.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// APPROVE: the conversion's ON_HOLD lines are PENDING again; their `hold_until` applies (a line
+/// whose hold has ended reads APPROVED at once).
+pub(crate) async fn release_hold(
+    txn: &DatabaseTransaction,
+    conversion_id: i64,
+) -> Result<(), AppError> {
+    commission::Entity::update_many()
+        .col_expr(
+            commission::Column::Status,
+            Expr::value(Status::Pending.as_str()),
+        )
+        .filter(commission::Column::ConversionId.eq(conversion_id))
+        .filter(commission::Column::Status.eq(Status::OnHold.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// REJECT: one REVERSAL line per kind that still nets to something, dated with the conversion,
+/// so that its lines net to zero; they are all REVERSED then (ON_HOLD lines were never paid). A
+/// line already paid (none should be: held lines are never gathered) keeps its status and its
+/// reversal is netted in the next payout.
+pub(crate) async fn reverse_rejected(
+    txn: &DatabaseTransaction,
+    brand: &mut BrandContext,
+    row: &conversion::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use std::collections::BTreeMap;
+
+    let existing = commission::Entity::find()
+        .filter(commission::Column::ConversionId.eq(row.id))
+        .all(txn)
+        .await?;
+    let Some(first) = existing.first() else {
+        return Ok(());
+    };
+    let mut net_by_kind: BTreeMap<&'static str, (Kind, i64)> = BTreeMap::new();
+    for line in existing.iter().map(line_of) {
+        let line = line?;
+        let kind = match line.kind {
+            Kind::Reversal | Kind::Clawback => line.reverses.unwrap_or(line.kind),
+            other => other,
+        };
+        net_by_kind.entry(kind.as_str()).or_insert((kind, 0)).1 += line.amount_minor;
+    }
+    let enrollment = enrollment::Entity::find_by_id(first.enrollment_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal("commission without enrollment"))?;
+    for (kind, net) in net_by_kind.into_values() {
+        if net == 0 {
+            continue;
+        }
+        let reversal = Line {
+            kind: Kind::Reversal,
+            amount_minor: -net,
+            rate_percent: None,
+            reverses: Some(kind),
+        };
+        insert_line(
+            txn,
+            brand,
+            &enrollment,
+            Source::Conversion(row),
+            &reversal,
+            first.hold_until,
+            now,
+        )
+        .await?;
+    }
+    let any_paid = existing
+        .iter()
+        .any(|l| l.payout_id.is_some() || l.status == Status::Paid.as_str());
+    if !any_paid {
+        commission::Entity::update_many()
+            .col_expr(
+                commission::Column::Status,
+                Expr::value(Status::Reversed.as_str()),
+            )
+            .filter(commission::Column::ConversionId.eq(row.id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ pub mod enrollments;
 pub mod exchange_rates;
 pub mod experiments;
 pub mod exports;
+pub mod fraud;
 pub mod imports;
 pub mod ingest;
 pub mod invites;

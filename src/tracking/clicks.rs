@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::TrackingConfig;
 use crate::db::entity::{brand, click};
+use crate::service::fraud::checks as fraud;
 use crate::service::rollups::RollupDelta;
 
 /// `clicks.source` of clicks recorded by `GET /r/{code}`.
@@ -48,6 +49,8 @@ pub struct NewClick {
     pub referrer_host: Option<String>,
     pub country: Option<String>,
     pub is_bot: bool,
+    /// The paid-ad click parameter the redirect URL carried (PAID_TRAFFIC), its name only.
+    pub paid_click_param: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -324,6 +327,29 @@ async fn insert(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
+    let mut checks: Vec<fraud::NewClick> = rows
+        .iter()
+        .map(|c| fraud::NewClick {
+            brand_id: c.brand_id,
+            link_id: c.link_id,
+            visitor_key: c.visitor_key.clone(),
+            occurred_at: c.occurred_at,
+            is_bot: c.is_bot,
+        })
+        .collect();
+    // CLICK_SPAM (a brand's fraud rule): the extra clicks are stored as bots.
+    fraud::mark_click_spam(&txn, &mut checks)
+        .await
+        .map_err(|err| DbErr::Custom(err.to_string()))?;
+    let rows: Vec<NewClick> = rows
+        .iter()
+        .zip(&checks)
+        .map(|(c, checked)| NewClick {
+            is_bot: checked.is_bot,
+            ..c.clone()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let models = rows.iter().map(|c| click::ActiveModel {
         id: NotSet,
         brand_id: Set(c.brand_id),
@@ -338,6 +364,7 @@ async fn insert(
         is_bot: Set(c.is_bot),
         source: Set(SOURCE_REDIRECT.to_owned()),
         external_id: Set(None),
+        paid_click_param: Set(c.paid_click_param.map(str::to_owned)),
         created_at: Set(now),
     });
     click::Entity::insert_many(models)
@@ -420,6 +447,7 @@ mod tests {
             referrer_host: None,
             country: None,
             is_bot: false,
+            paid_click_param: None,
         }
     }
 

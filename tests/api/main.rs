@@ -21,6 +21,7 @@ mod docs;
 mod editing;
 mod experiments;
 mod exports;
+mod fraud;
 mod fuzz;
 mod graphiql;
 mod graphql_http;

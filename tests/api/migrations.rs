@@ -37,11 +37,19 @@ const TABLES: &[&str] = &[
     "exports",
     "imports",
     "import_rejections",
+    "fraud_rules",
+    "fraud_flags",
 ];
 
 /// Tables created by migrations after m20261205_000003_add_erasure_marks.
-const CREATED_AFTER_ERASURE_MARKS: &[&str] =
-    &["connectors", "exports", "imports", "import_rejections"];
+const CREATED_AFTER_ERASURE_MARKS: &[&str] = &[
+    "connectors",
+    "exports",
+    "imports",
+    "import_rejections",
+    "fraud_rules",
+    "fraud_flags",
+];
 
 async fn tables_present(manager: &SchemaManager<'_>) -> Vec<&'static str> {
     let mut present = Vec::new();

@@ -407,6 +407,7 @@ fn new_click(link: &Fixture, link_id: i64, n: usize) -> NewClick {
         referrer_host: None,
         country: None,
         is_bot: false,
+        paid_click_param: None,
     }
 }
 

@@ -151,7 +151,7 @@ fn demo_analytics_answer(addr: std::net::SocketAddr) {
     let totals = &report["data"]["performance"]["totals"];
     assert_eq!(
         totals["clicks"],
-        (demo::CLICK_COUNT - demo::BOT_CLICK_COUNT) as u64
+        (demo::CLICK_COUNT + demo::FRAUD_CLICK_COUNT - demo::BOT_CLICK_COUNT) as u64
     );
     assert!(totals["sales"].as_u64().expect("sales") > 100);
     assert!(
@@ -273,12 +273,12 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
         (
             "clicks",
             click::Entity::find().count(&db).await,
-            demo::CLICK_COUNT,
+            demo::CLICK_COUNT + demo::FRAUD_CLICK_COUNT,
         ),
         (
             "conversions",
             conversion::Entity::find().count(&db).await,
-            demo::CONVERSION_COUNT,
+            demo::CONVERSION_COUNT + demo::FRAUD_SALE_COUNT,
         ),
         (
             "refunds",
@@ -422,8 +422,8 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
                 .filter(conversion::Column::OccurredAt.lte(chrono::Utc::now()))
         )
         .await,
-        demo::SALE_COUNT as u64,
-        "every order in the last {} days",
+        (demo::SALE_COUNT + demo::FRAUD_SALE_COUNT) as u64,
+        "every order in the last {} days (the fraud scenarios' too)",
         demo::TRAFFIC_DAYS
     );
     for method in ["CLICK", "CODE", "NONE"] {
@@ -502,12 +502,22 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
         .all(&db)
         .await
         .expect("commission statuses");
-    for status in ["PENDING", "APPROVED", "PAID", "REVERSED"] {
+    for status in ["PENDING", "APPROVED", "PAID", "REVERSED", "ON_HOLD"] {
         assert!(
             statuses.iter().any(|s| s == status),
             "{status} in {statuses:?}"
         );
     }
+    // Fraud rules: each scenario order flagged (by several rules), one of them rejected.
+    use partnergraph::db::entity::fraud_flag;
+    let flags = fraud_flag::Entity::find()
+        .all(&db)
+        .await
+        .expect("fraud flags");
+    assert_eq!(flags.len(), demo::FRAUD_SALE_COUNT);
+    let rules: std::collections::BTreeSet<&str> = flags.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules.len(), demo::FRAUD_SALE_COUNT, "{rules:?}");
+    assert_eq!(flags.iter().filter(|f| f.status == "REJECTED").count(), 1);
     let paid = payout::Entity::find()
         .filter(payout::Column::Status.eq("PAID"))
         .count(&db)

@@ -406,7 +406,50 @@ async fn a_revoked_credential_closes_the_connection(app: TestApp) {
     assert!(reason.starts_with("UNAUTHENTICATED"), "{reason}");
 }
 
+/// Staff follow the review queue: each new flag of their brand, once its batch commits; another
+/// brand hears nothing, a creator is refused.
+async fn staff_receive_new_fraud_flags(app: TestApp) {
+    const FLAGGED: &str =
+        "subscription { fraudFlagged { id rule status conversion { externalId } } }";
+    let w = world::world(&app).await;
+    world::discount_code(&app, &w.admin, &w.enrollment_a, "CORA10").await;
+    let on = app
+        .graphql_as(
+            Some(&w.admin),
+            "mutation { updateFraudRule(input: {rule: DISPOSABLE_EMAIL, enabled: true}) { enabled } }",
+            json!({}),
+        )
+        .await;
+    data(&on);
+    let addr = serve(app.router.clone()).await;
+    let mut analyst = Ws::as_token(addr, &w.analyst).await;
+    analyst.subscribe("flags", FLAGGED, json!({})).await;
+    let mut brand_b = Ws::as_token(addr, &w.admin_b).await;
+    brand_b.subscribe("flags", FLAGGED, json!({})).await;
+    let mut creator = Ws::as_token(addr, &w.creator).await;
+    creator.subscribe("flags", FLAGGED, json!({})).await;
+    assert_eq!(refusal(&mut creator, "flags").await, "FORBIDDEN");
+    settle().await;
+
+    let mut honest = sale("f-1", Some("CORA10"));
+    honest["customerEmail"] = json!("a@gmail.com");
+    let mut throwaway = sale("f-2", Some("CORA10"));
+    throwaway["customerEmail"] = json!("b@yopmail.com");
+    record(&app, &w.key, vec![honest, throwaway]).await;
+    let flagged = analyst
+        .next("flags", DELIVERY)
+        .await
+        .expect("the flag within 1 s");
+    let flag = &flagged["data"]["fraudFlagged"];
+    assert_eq!(flag["rule"], "DISPOSABLE_EMAIL");
+    assert_eq!(flag["status"], "OPEN");
+    assert_eq!(flag["conversion"]["externalId"], "f-2");
+    assert_eq!(analyst.message(SILENCE).await, None, "one flag only");
+    assert_eq!(brand_b.message(SILENCE).await, None);
+}
+
 on_both_backends!(
+    staff_receive_new_fraud_flags,
     a_revoked_credential_closes_the_connection,
     staff_receive_their_brands_conversions_within_a_second,
     creators_receive_only_their_own_commission_lines,

@@ -43,6 +43,8 @@ pub struct Model {
     pub brief_donts: String,
     pub disclosure_required: bool,
     pub usage_rights_days: Option<i32>,
+    /// PAID_TRAFFIC: clicks from paid search / social ads are flagged.
+    pub forbids_paid_search: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -26,6 +26,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub source: String,
     pub external_id: Option<String>,
+    /// The paid-ad click parameter the landing URL carried (`gclid`, `fbclid`, `ttclid`,
+    /// `msclkid`): its name only.
+    pub paid_click_param: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -41,6 +41,8 @@ pub struct Model {
     /// Denormalized from the enrollment.
     pub offer_id: Option<i64>,
     pub self_referral: bool,
+    /// The fraud rule whose flag staff REJECTED (the attribution is then NONE).
+    pub rejected_rule: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub status: String,
     pub refunded_minor: i64,

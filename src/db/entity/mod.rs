@@ -27,6 +27,8 @@ pub mod exchange_rate;
 pub mod experiment;
 pub mod experiment_region;
 pub mod export;
+pub mod fraud_flag;
+pub mod fraud_rule;
 pub mod import;
 pub mod import_rejection;
 pub mod invite;

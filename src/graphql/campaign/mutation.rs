@@ -72,6 +72,9 @@ pub struct UpdateCampaignInput {
     pub target_roas: MaybeUndefined<Decimal>,
     /// Replaces the whole brief.
     pub brief: Option<BriefInput>,
+    /// Paid search and social ads are not allowed: with the PAID_TRAFFIC fraud rule on, a
+    /// conversion whose click landed with gclid, fbclid, ttclid or msclkid is flagged.
+    pub forbids_paid_search: Option<bool>,
 }
 
 #[derive(InputObject)]
@@ -238,6 +241,7 @@ impl CampaignMutation {
             target_cpa: maybe(input.target_cpa, |m| m.to_money("targetCpa"))?,
             target_roas: maybe(input.target_roas, |d| Ok(d.0))?,
             brief: input.brief.map(Into::into),
+            forbids_paid_search: input.forbids_paid_search,
         };
         let updated = campaigns::update(
             context::db(ctx)?,

@@ -78,6 +78,11 @@ impl Campaign {
         stored_opt(self.0.target_cpa_minor, &self.0.currency_code)
     }
 
+    /// Paid search and social ads are not allowed (PAID_TRAFFIC fraud rule; default false).
+    async fn forbids_paid_search(&self) -> bool {
+        self.0.forbids_paid_search
+    }
+
     async fn target_roas(&self) -> Result<Option<Decimal>, AppError> {
         decimal_opt(self.0.target_roas.as_deref())
     }

@@ -30,6 +30,7 @@ impl IngestMutation {
                 user_agent: c.user_agent,
                 referrer: c.referrer,
                 country: c.country,
+                landing_url: c.landing_url,
             })
             .collect();
         let (db, actor) = (context::db(ctx)?, context::actor(ctx)?);

@@ -9,6 +9,7 @@ use crate::graphql::campaign::types::{Campaign, Enrollment, Offer};
 use crate::graphql::context;
 use crate::graphql::creator::types::Creator;
 use crate::graphql::enums::stored;
+use crate::graphql::fraud::types::{FraudFlag, FraudRuleKind};
 use crate::graphql::id::{self, NodeKind};
 use crate::graphql::loaders::failed;
 use crate::graphql::money::{MoneyObject, stored as money};
@@ -46,6 +47,8 @@ pub enum CommissionStatus {
     Approved,
     Paid,
     Reversed,
+    /// Under review: a fraud flag on the conversion is open; never paid until it is resolved.
+    OnHold,
 }
 
 /// An order (SALE) or lead (LEAD) reported by the brand's store or network.
@@ -166,6 +169,21 @@ impl Conversion {
         }))
     }
 
+    /// Staff (ADMIN, MANAGER, ANALYST): the fraud flag that holds or held it for review, if a
+    /// rule flagged it (null for other callers).
+    async fn fraud_flag(&self, ctx: &Context<'_>) -> Result<Option<FraudFlag>, AppError> {
+        let role = context::actor(ctx)?.role;
+        if !matches!(role, Role::Admin | Role::Manager | Role::Analyst) {
+            return Ok(None);
+        }
+        Ok(context::loaders(ctx)?
+            .fraud_flags()
+            .load_one(self.0.id)
+            .await
+            .map_err(failed)?
+            .map(FraudFlag))
+    }
+
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -211,6 +229,16 @@ impl Attribution {
     /// The customer is the creator: attributed, but it earns no commission.
     async fn self_referral(&self) -> bool {
         self.0.self_referral
+    }
+
+    /// Staff rejected the conversion's fraud flag for this rule: the method is NONE and it is
+    /// credited to nobody.
+    async fn rejected_rule(&self) -> Result<Option<FraudRuleKind>, AppError> {
+        self.0
+            .rejected_rule
+            .as_deref()
+            .map(|r| stored(r, crate::domain::fraud::Rule::parse))
+            .transpose()
     }
 
     async fn enrollment(&self, ctx: &Context<'_>) -> Result<Option<Enrollment>, AppError> {
@@ -407,6 +435,9 @@ pub struct ClickInput {
     pub referrer: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
+    /// The URL the visitor landed on. Only the name of a paid-ad click parameter it carries
+    /// (gclid, fbclid, ttclid, msclkid) is kept, for the PAID_TRAFFIC fraud rule.
+    pub landing_url: Option<String>,
 }
 
 #[derive(SimpleObject)]

@@ -43,7 +43,8 @@ impl Commission {
     }
 
     /// PENDING until `holdUntil`, then APPROVED (as soon as it is due), PAID through a payout,
-    /// or REVERSED when its conversion was fully refunded before payment.
+    /// or REVERSED when its conversion was fully refunded (or rejected as fraud) before
+    /// payment; ON_HOLD ("under review") while a fraud flag on its conversion is open.
     async fn status(&self, ctx: &Context<'_>) -> Result<CommissionStatus, AppError> {
         let stored = rules::Status::parse(&self.0.status)
             .ok_or_else(|| AppError::internal("stored commission status"))?;

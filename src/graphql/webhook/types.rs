@@ -23,6 +23,9 @@ pub enum WebhookEventType {
     /// `export.completed`: a brand export (`startExport`) finished and its file can be
     /// downloaded; the payload names it (read its `url` with `export(id:)`).
     ExportCompleted,
+    /// `fraud.flagged`: a conversion was flagged by a fraud rule and its commission is held
+    /// for review (`fraudFlags`).
+    FraudFlagged,
 }
 
 /// PENDING until a 2xx answer (DELIVERED) or the last attempt failed (FAILED).

@@ -12,7 +12,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use crate::auth::{Actor, Permission};
-use crate::db::entity::conversion;
+use crate::db::entity::{conversion, fraud_flag};
 use crate::domain::erasure::{self, CustomerIdentifier, EraseKey};
 use crate::error::AppError;
 use crate::service::ingest::{lock_brand, save_change_seq};
@@ -46,6 +46,7 @@ pub async fn erase_customer(
     let key = EraseKey::random();
     let mut seq = brand.last_change_seq;
     let mut changed = 0;
+    let mut hash_tokens = Vec::new();
     for row in rows.into_values() {
         let new_key = row.customer_key.as_deref().map(|k| key.customer_key(k));
         let new_hash = row
@@ -56,6 +57,11 @@ pub async fn erase_customer(
             continue;
         }
         seq += 1;
+        if let (Some(old), Some(new)) = (&row.customer_email_hash, &new_hash)
+            && old != new
+        {
+            hash_tokens.push((row.id, old.clone(), new.clone()));
+        }
         let mut active = row.into_active_model();
         active.customer_key = Set(new_key);
         active.customer_email_hash = Set(new_hash);
@@ -67,8 +73,35 @@ pub async fn erase_customer(
     if changed > 0 {
         save_change_seq(&txn, brand_id, seq).await?;
     }
+    erase_from_fraud_evidence(&txn, &hash_tokens).await?;
     txn.commit().await?;
     Ok(changed)
+}
+
+/// Fraud flags name a customer's email hash in their evidence (SELF_REFERRAL,
+/// DUPLICATE_CUSTOMER): it becomes the same token as on the conversion.
+async fn erase_from_fraud_evidence(
+    txn: &DatabaseTransaction,
+    hash_tokens: &[(i64, String, String)],
+) -> Result<(), AppError> {
+    for chunk in hash_tokens.chunks(500) {
+        let flags = fraud_flag::Entity::find()
+            .filter(fraud_flag::Column::ConversionId.is_in(chunk.iter().map(|(id, _, _)| *id)))
+            .all(txn)
+            .await?;
+        for flag in flags {
+            let mut evidence = flag.evidence.clone();
+            for (_, old, new) in chunk.iter().filter(|(id, _, _)| *id == flag.conversion_id) {
+                evidence = evidence.replace(old.as_str(), new);
+            }
+            if evidence != flag.evidence {
+                let mut active = flag.into_active_model();
+                active.evidence = Set(evidence);
+                active.update(txn).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The brand's conversions of the customer: by key or email hash, then by the other identifiers

@@ -19,6 +19,7 @@ use crate::db::entity::{click, tracking_link};
 use crate::domain::codes::normalize_link_code;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::service::fraud::checks as fraud;
 use crate::service::rollups::RollupDelta;
 
 pub struct ClickItem {
@@ -31,6 +32,8 @@ pub struct ClickItem {
     pub user_agent: Option<String>,
     pub referrer: Option<String>,
     pub country: Option<String>,
+    /// The landing URL: only its paid-ad click parameter's name is kept (PAID_TRAFFIC).
+    pub landing_url: Option<String>,
 }
 
 #[instrument(skip_all, fields(items = items.len()))]
@@ -78,6 +81,7 @@ pub async fn record(
     let mut slots = Vec::with_capacity(items.len());
     let mut new_rows = Vec::new();
     let mut new_ids = HashSet::new();
+    let mut spam_checks = Vec::new();
     for item in items {
         let click_id = match item.click_id.as_deref() {
             Some(id) => match external_id("clickId", id) {
@@ -101,18 +105,27 @@ pub async fn record(
         };
         match validate(&item, now) {
             Ok((is_bot, class, referrer, country)) => {
+                let visitor_key = sha256_hex(item.visitor_key.as_deref().unwrap_or(""));
+                spam_checks.push(fraud::NewClick {
+                    brand_id,
+                    link_id: link.id,
+                    visitor_key: visitor_key.clone(),
+                    occurred_at: item.occurred_at,
+                    is_bot,
+                });
                 new_rows.push(click::ActiveModel {
                     brand_id: Set(brand_id),
                     link_id: Set(link.id),
                     enrollment_id: Set(Some(link.enrollment_id)),
                     click_id: Set(click_id.clone()),
                     occurred_at: Set(item.occurred_at),
-                    visitor_key: Set(sha256_hex(item.visitor_key.as_deref().unwrap_or(""))),
+                    visitor_key: Set(visitor_key),
                     user_agent_class: Set(Some(class.to_owned())),
                     referrer_host: Set(referrer),
                     country: Set(country),
                     is_bot: Set(is_bot),
                     source: Set("API".into()),
+                    paid_click_param: Set(paid_click_param(item.landing_url.as_deref())),
                     created_at: Set(now),
                     ..Default::default()
                 });
@@ -120,6 +133,12 @@ pub async fn record(
                 slots.push(Slot::Accepted(click_id));
             }
             Err(err) => slots.push(Slot::done(rejected(click_id, err))),
+        }
+    }
+    fraud::mark_click_spam(&txn, &mut spam_checks).await?;
+    for (row, checked) in new_rows.iter_mut().zip(&spam_checks) {
+        if checked.is_bot {
+            row.is_bot = Set(true);
         }
     }
     for chunk in new_rows.chunks(INSERT_CHUNK) {
@@ -201,6 +220,14 @@ fn validate(item: &ClickItem, now: DateTime<Utc>) -> Result<Valid, AppError> {
         .transpose()
         .map_err(AppError::invalid)?;
     Ok((is_bot, class, referrer, country))
+}
+
+/// The name of the paid-ad click parameter a landing URL carries (never its value).
+fn paid_click_param(landing_url: Option<&str>) -> Option<String> {
+    let url = url::Url::parse(landing_url?.trim()).ok()?;
+    let pairs: Vec<_> = url.query_pairs().collect();
+    crate::domain::fraud::paid_click_param(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+        .map(str::to_owned)
 }
 
 /// Bot flag and class of a user agent, by the same rules as redirects.

@@ -25,6 +25,7 @@ use crate::domain::email;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text;
 use crate::error::AppError;
+use crate::service::fraud::checks as fraud;
 use crate::service::webhooks;
 
 pub struct ConversionItem {
@@ -177,6 +178,8 @@ struct ValidConversion {
     new_customer: Option<bool>,
     customer_key: Option<String>,
     customer_email_hash: Option<String>,
+    /// The email's domain, for DISPOSABLE_EMAIL; never stored on the conversion.
+    customer_email_domain: Option<String>,
     region: Option<String>,
     click_id: Option<String>,
     discount_code: Option<String>,
@@ -205,6 +208,10 @@ fn validate(
     }
     let customer_key = text::optional("customerKey", item.customer_key.as_deref(), 200)
         .map_err(AppError::invalid)?;
+    let customer_email_domain = item
+        .customer_email
+        .as_deref()
+        .and_then(crate::domain::fraud::email_domain);
     let customer_email_hash = match item.customer_email.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(
@@ -231,6 +238,7 @@ fn validate(
         new_customer: item.new_customer,
         customer_key,
         customer_email_hash,
+        customer_email_domain,
         region,
         click_id,
         discount_code,
@@ -250,6 +258,7 @@ async fn store(
         .in_brand_currency(txn, valid.money, valid.occurred_at, "currencyCode")
         .await?;
     let (outcome, attributed) = attribute(txn, brand, &valid).await?;
+    let email_domain = valid.customer_email_domain.clone();
     let key = valid.customer_key.as_deref();
     let history = customers::customer_history(txn, brand, key, valid.occurred_at).await?;
     let (new_customer, derived) = match valid.new_customer {
@@ -311,6 +320,11 @@ async fn store(
     }
     let row = refunds::apply_held_refunds(txn, brand, row, now).await?;
     crate::service::ledger::accrue_for_conversion(txn, brand, &row, now).await?;
+    let flag = fraud::check_conversion(txn, brand, &row, email_domain.as_deref(), now).await?;
+    if let Some(flag) = &flag {
+        crate::service::ledger::hold_for_review(txn, row.id).await?;
+        fraud::announce_flagged(txn, brand, flag, &row, now).await?;
+    }
     announce_attributed(txn, brand, &row, now).await?;
     Ok(row)
 }

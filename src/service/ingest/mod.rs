@@ -73,6 +73,8 @@ pub(crate) struct BrandContext {
     pub events: crate::events::Pending,
     /// Rows the batch reads for many items, read once ([`Lookups::prefetch`]) or on demand.
     pub lookups: Lookups,
+    /// The brand's enabled fraud rules, read on the first attributed conversion.
+    pub fraud: Option<crate::domain::fraud::Settings>,
     rates: HashMap<(Currency, NaiveDate), Option<Decimal>>,
 }
 
@@ -88,6 +90,7 @@ impl BrandContext {
             rollup: Default::default(),
             events: Default::default(),
             lookups: Lookups::default(),
+            fraud: None,
             rates: HashMap::new(),
         })
     }

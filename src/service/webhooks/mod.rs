@@ -13,7 +13,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::db::entity::{
-    commission, conversion, export, payout, refund, webhook_delivery, webhook_endpoint,
+    commission, conversion, export, fraud_flag, payout, refund, webhook_delivery, webhook_endpoint,
 };
 use crate::domain::money::{Currency, Money};
 use crate::domain::webhook::{DeliveryStatus, EventType};
@@ -35,6 +35,11 @@ pub enum Event<'a> {
     PayoutPaid(&'a payout::Model),
     /// A brand export finished; its file can be downloaded until `expiresAt`.
     ExportCompleted(&'a export::Model),
+    /// A fraud rule flagged a conversion (at ingestion); its commission is ON_HOLD.
+    FraudFlagged {
+        flag: &'a fraud_flag::Model,
+        conversion: &'a conversion::Model,
+    },
 }
 
 impl Event<'_> {
@@ -45,6 +50,7 @@ impl Event<'_> {
             Self::CommissionApproved(_) => EventType::CommissionApproved,
             Self::PayoutPaid(_) => EventType::PayoutPaid,
             Self::ExportCompleted(_) => EventType::ExportCompleted,
+            Self::FraudFlagged { .. } => EventType::FraudFlagged,
         }
     }
 
@@ -100,6 +106,16 @@ impl Event<'_> {
                     "completedAt": row.completed_at.map(timestamp),
                     "expiresAt": row.expires_at.map(timestamp),
                 },
+            }),
+            // The evidence stays in the API (`fraudFlags`): it is for reviewers.
+            Self::FraudFlagged { flag, conversion } => json!({
+                "fraudFlag": {
+                    "id": encode(NodeKind::FraudFlag, flag.id),
+                    "rule": flag.rule,
+                    "status": flag.status,
+                    "createdAt": timestamp(flag.created_at),
+                },
+                "conversion": conversion_json(conversion)?,
             }),
         })
     }
