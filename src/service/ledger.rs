@@ -545,8 +545,8 @@ pub async fn add_manual(
 
 /// ADMIN: takes back `amount` (positive, in the brand currency) of a conversion's commission
 /// with a reason, as a negative CLAWBACK line dated with the conversion (DOMAIN rule 4). It is
-/// held like the conversion's lines while they are (else approved at once) and netted in the
-/// creator's next payout like a reversal. At most what the conversion's lines net to; a
+/// held like the conversion's lines while they are (else approved at once; ON_HOLD while the
+/// conversion is under fraud review) and netted in the creator's next payout like a reversal. At most what the conversion's lines net to; a
 /// conversion with no commission has nothing to claw back. When the lines then net to zero and
 /// none has been paid, they are all REVERSED.
 pub async fn claw_back(
@@ -638,6 +638,10 @@ pub async fn claw_back(
     let mut active: commission::ActiveModel = inserted.into();
     active.reason = Set(Some(reason));
     active.created_by_user_id = Set(actor.user_id());
+    // A conversion under fraud review: the clawback waits with its lines (never paid alone).
+    if existing.iter().any(|l| l.status == Status::OnHold.as_str()) {
+        active.status = Set(Status::OnHold.as_str().to_owned());
+    }
     let any_paid = existing
         .iter()
         .any(|l| l.payout_id.is_some() || l.status == Status::Paid.as_str());

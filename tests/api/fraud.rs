@@ -19,7 +19,7 @@ const UPDATE_RULE: &str = "mutation ($input: UpdateFraudRuleInput!) {
 
 const FLAGS: &str = "query ($status: FraudFlagStatus, $rule: FraudRuleKind, $first: Int) {
   fraudFlags(status: $status, rule: $rule, first: $first) { totalCount
-    nodes { id rule status evidence note resolvedAt conversion { externalId } } } }";
+    nodes { id rule status evidence note resolvedAt conversion { id externalId } } } }";
 
 const RESOLVE: &str = "mutation ($id: ID!, $decision: FraudDecision!, $note: String) {
   resolveFraudFlag(id: $id, decision: $decision, note: $note) { id status note resolvedAt } }";
@@ -490,6 +490,23 @@ async fn decisions_release_or_reverse_held_commission(app: TestApp) {
     assert_eq!(data(&mine)["myEarnings"]["totals"][0]["pending"], "40.00");
     let no_queue = flags(&app, &w.creator, json!({})).await;
     assert_eq!(error_codes(&no_queue), ["FORBIDDEN"]);
+
+    // A clawback on a held conversion is held with it: never netted on its own.
+    let held = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["conversion"]["externalId"] == "bad")
+        .unwrap()["conversion"]["id"]
+        .clone();
+    let clawback = app
+        .graphql_as(
+            Some(&w.admin),
+            "mutation ($id: ID!) { createClawback(conversionId: $id, amount: { amount: \"5\", currencyCode: \"USD\" }, reason: \"chargeback\") { status } }",
+            json!({ "id": held }),
+        )
+        .await;
+    assert_eq!(data(&clawback)["createClawback"]["status"], "ON_HOLD");
 
     // A payout run gathers only the clean sale.
     let first = payouts(&app, &w.admin).await;
