@@ -667,16 +667,7 @@ pub(crate) async fn hold_for_review(
     txn: &DatabaseTransaction,
     conversion_id: i64,
 ) -> Result<(), AppError> {
-    commission::Entity::update_many()
-        .col_expr(
-            commission::Column::Status,
-            Expr::value(Status::OnHold.as_str()),
-        )
-        .filter(commission::Column::ConversionId.eq(conversion_id))
-        .filter(commission::Column::Status.eq(Status::Pending.as_str()))
-        .exec(txn)
-        .await?;
-    Ok(())
+    move_lines(txn, conversion_id, Status::Pending, Status::OnHold).await
 }
 
 /// APPROVE: the conversion's ON_HOLD lines are PENDING again; their `hold_until` applies (a line
@@ -685,13 +676,20 @@ pub(crate) async fn release_hold(
     txn: &DatabaseTransaction,
     conversion_id: i64,
 ) -> Result<(), AppError> {
+    move_lines(txn, conversion_id, Status::OnHold, Status::Pending).await
+}
+
+/// Moves a conversion's lines stored as `from` to `to`.
+async fn move_lines(
+    txn: &DatabaseTransaction,
+    conversion_id: i64,
+    from: Status,
+    to: Status,
+) -> Result<(), AppError> {
     commission::Entity::update_many()
-        .col_expr(
-            commission::Column::Status,
-            Expr::value(Status::Pending.as_str()),
-        )
+        .col_expr(commission::Column::Status, Expr::value(to.as_str()))
         .filter(commission::Column::ConversionId.eq(conversion_id))
-        .filter(commission::Column::Status.eq(Status::OnHold.as_str()))
+        .filter(commission::Column::Status.eq(from.as_str()))
         .exec(txn)
         .await?;
     Ok(())

@@ -132,27 +132,16 @@ impl Job {
             .brand_currency
             .as_deref()
             .ok_or_else(|| AppError::internal("brand currency"))?;
-        let mut select =
-            conversion::Entity::find().filter(conversion::Column::BrandId.eq(brand_id));
-        let f = &self.filter;
-        if let Some(id) = f.campaign_id {
-            select = select.filter(conversion::Column::CampaignId.eq(id));
-        }
-        if let Some(id) = f.creator_id {
-            select = select.filter(conversion::Column::CreatorId.eq(id));
-        }
-        if let Some(from) = f.from {
-            select = select.filter(conversion::Column::OccurredAt.gte(from));
-        }
-        if let Some(to) = f.to {
-            select = select.filter(conversion::Column::OccurredAt.lt(to));
-        }
-        if let Some(after) = after {
-            select = select.filter(conversion::Column::Id.gt(after));
-        }
-        let rows = select
-            .order_by_asc(conversion::Column::Id)
-            .limit(limit)
+        let select = conversion::Entity::find().filter(conversion::Column::BrandId.eq(brand_id));
+        use conversion::Column as C;
+        let columns = Narrowing {
+            campaign: C::CampaignId,
+            creator: C::CreatorId,
+            time: C::OccurredAt,
+            id: C::Id,
+        };
+        let rows = columns
+            .page(select, &self.filter, after, limit)
             .all(db)
             .await?;
         let last = rows.last().map(|r| r.id);
@@ -300,31 +289,21 @@ impl Job {
         limit: u64,
         now: DateTime<Utc>,
     ) -> Result<(Vec<Vec<Cell>>, Option<i64>), AppError> {
-        let mut select = commission::Entity::find();
-        select = if self.actor.role == Role::Creator {
+        let select = commission::Entity::find();
+        let select = if self.actor.role == Role::Creator {
             select.filter(commission::Column::CreatorId.is_in(self.actor.creator_ids.clone()))
         } else {
             select.filter(commission::Column::BrandId.eq(self.brand_id()?))
         };
-        let f = &self.filter;
-        if let Some(id) = f.campaign_id {
-            select = select.filter(commission::Column::CampaignId.eq(id));
-        }
-        if let Some(id) = f.creator_id {
-            select = select.filter(commission::Column::CreatorId.eq(id));
-        }
-        if let Some(from) = f.from {
-            select = select.filter(commission::Column::OccurredAt.gte(from));
-        }
-        if let Some(to) = f.to {
-            select = select.filter(commission::Column::OccurredAt.lt(to));
-        }
-        if let Some(after) = after {
-            select = select.filter(commission::Column::Id.gt(after));
-        }
-        let rows = select
-            .order_by_asc(commission::Column::Id)
-            .limit(limit)
+        use commission::Column as C;
+        let columns = Narrowing {
+            campaign: C::CampaignId,
+            creator: C::CreatorId,
+            time: C::OccurredAt,
+            id: C::Id,
+        };
+        let rows = columns
+            .page(select, &self.filter, after, limit)
             .all(db)
             .await?;
         let last = rows.last().map(|r| r.id);
@@ -499,4 +478,44 @@ fn money(minor: i64, currency_code: &str) -> Result<Cell, AppError> {
     Ok(Cell::Decimal(
         Money::new(minor, currency).to_decimal().to_string(),
     ))
+}
+
+/// The columns a kind's filter narrows and its keyset pages by.
+struct Narrowing<C> {
+    campaign: C,
+    creator: C,
+    time: C,
+    id: C,
+}
+
+impl<C: ColumnTrait> Narrowing<C> {
+    /// `select` narrowed to the filter's campaign, creator and `[from, to)`, the page of `limit`
+    /// rows after id `after`, in id order.
+    fn page<E>(
+        &self,
+        mut select: sea_orm::Select<E>,
+        f: &Filter,
+        after: Option<i64>,
+        limit: u64,
+    ) -> sea_orm::Select<E>
+    where
+        E: EntityTrait<Column = C>,
+    {
+        if let Some(id) = f.campaign_id {
+            select = select.filter(self.campaign.eq(id));
+        }
+        if let Some(id) = f.creator_id {
+            select = select.filter(self.creator.eq(id));
+        }
+        if let Some(from) = f.from {
+            select = select.filter(self.time.gte(from));
+        }
+        if let Some(to) = f.to {
+            select = select.filter(self.time.lt(to));
+        }
+        if let Some(after) = after {
+            select = select.filter(self.id.gt(after));
+        }
+        select.order_by_asc(self.id).limit(limit)
+    }
 }
