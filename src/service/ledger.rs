@@ -307,6 +307,53 @@ fn line_of(row: &commission::Model) -> Result<Line, AppError> {
     })
 }
 
+/// A conversion's commission lines, as stored.
+async fn conversion_lines(
+    txn: &DatabaseTransaction,
+    conversion_id: i64,
+) -> Result<Vec<commission::Model>, AppError> {
+    Ok(commission::Entity::find()
+        .filter(commission::Column::ConversionId.eq(conversion_id))
+        .all(txn)
+        .await?)
+}
+
+/// The enrollment a line belongs to (a conversion's lines all belong to its enrollment).
+async fn enrollment_of(
+    txn: &DatabaseTransaction,
+    line: &commission::Model,
+) -> Result<enrollment::Model, AppError> {
+    enrollment::Entity::find_by_id(line.enrollment_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal("commission without enrollment"))
+}
+
+/// Whether any of the lines has been paid or gathered into a payout.
+fn any_paid(lines: &[commission::Model]) -> bool {
+    lines
+        .iter()
+        .any(|l| l.payout_id.is_some() || l.status == Status::Paid.as_str())
+}
+
+/// Whether the lines' conversion is under fraud review.
+fn any_on_hold(lines: &[commission::Model]) -> bool {
+    lines.iter().any(|l| l.status == Status::OnHold.as_str())
+}
+
+/// Marks every line of a conversion REVERSED (its lines net to zero and none was paid).
+async fn mark_reversed(txn: &DatabaseTransaction, conversion_id: i64) -> Result<(), AppError> {
+    commission::Entity::update_many()
+        .col_expr(
+            commission::Column::Status,
+            Expr::value(Status::Reversed.as_str()),
+        )
+        .filter(commission::Column::ConversionId.eq(conversion_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// After a refund changed a conversion's refunded total: adds the REVERSAL line the engine owes
 /// (dated with the conversion, held like it), and marks the conversion's lines REVERSED when they
 /// net to zero and none has been paid. A paid line's reversal stays a separate line that the
@@ -323,10 +370,7 @@ pub(crate) async fn reverse_for_refund(
     if refund_is_locked(row.occurred_at, brand.brand.lock_period_days, now) {
         return Ok(());
     }
-    let existing = commission::Entity::find()
-        .filter(commission::Column::ConversionId.eq(row.id))
-        .all(txn)
-        .await?;
+    let existing = conversion_lines(txn, row.id).await?;
     let Some(first) = existing.first() else {
         return Ok(());
     };
@@ -340,10 +384,7 @@ pub(crate) async fn reverse_for_refund(
     else {
         return Ok(());
     };
-    let enrollment = enrollment::Entity::find_by_id(first.enrollment_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::internal("commission without enrollment"))?;
+    let enrollment = enrollment_of(txn, first).await?;
     insert_line(
         txn,
         brand,
@@ -354,23 +395,13 @@ pub(crate) async fn reverse_for_refund(
         now,
     )
     .await?;
-    if existing.iter().any(|l| l.status == Status::OnHold.as_str()) {
+    if any_on_hold(&existing) {
         // The conversion is under review: its reversal waits with its lines.
         hold_for_review(txn, row.id).await?;
     }
     let net: i64 = lines.iter().map(|l| l.amount_minor).sum::<i64>() + reversal.amount_minor;
-    let any_paid = existing
-        .iter()
-        .any(|l| l.payout_id.is_some() || l.status == Status::Paid.as_str());
-    if net == 0 && !any_paid {
-        commission::Entity::update_many()
-            .col_expr(
-                commission::Column::Status,
-                Expr::value(Status::Reversed.as_str()),
-            )
-            .filter(commission::Column::ConversionId.eq(row.id))
-            .exec(txn)
-            .await?;
+    if net == 0 && !any_paid(&existing) {
+        mark_reversed(txn, row.id).await?;
     }
     Ok(())
 }
@@ -583,10 +614,7 @@ pub async fn claw_back(
             format!("must be in the brand currency {}", brand.currency),
         ));
     }
-    let existing = commission::Entity::find()
-        .filter(commission::Column::ConversionId.eq(row.id))
-        .all(&txn)
-        .await?;
+    let existing = conversion_lines(&txn, row.id).await?;
     let lines = existing
         .iter()
         .map(line_of)
@@ -608,10 +636,7 @@ pub async fn claw_back(
             ),
         ));
     }
-    let enrollment = enrollment::Entity::find_by_id(first.enrollment_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::internal("commission without enrollment"))?;
+    let enrollment = enrollment_of(&txn, first).await?;
     let line = Line {
         kind: Kind::Clawback,
         amount_minor: -amount.minor,
@@ -639,21 +664,11 @@ pub async fn claw_back(
     active.reason = Set(Some(reason));
     active.created_by_user_id = Set(actor.user_id());
     // A conversion under fraud review: the clawback waits with its lines (never paid alone).
-    if existing.iter().any(|l| l.status == Status::OnHold.as_str()) {
+    if any_on_hold(&existing) {
         active.status = Set(Status::OnHold.as_str().to_owned());
     }
-    let any_paid = existing
-        .iter()
-        .any(|l| l.payout_id.is_some() || l.status == Status::Paid.as_str());
-    if amount.minor == limit && !any_paid {
-        commission::Entity::update_many()
-            .col_expr(
-                commission::Column::Status,
-                Expr::value(Status::Reversed.as_str()),
-            )
-            .filter(commission::Column::ConversionId.eq(row.id))
-            .exec(&txn)
-            .await?;
+    if amount.minor == limit && !any_paid(&existing) {
+        mark_reversed(&txn, row.id).await?;
         active.status = Set(Status::Reversed.as_str().to_owned());
     }
     let saved = active.update(&txn).await?;
@@ -707,10 +722,7 @@ pub(crate) async fn reverse_rejected(
 ) -> Result<(), AppError> {
     use std::collections::BTreeMap;
 
-    let existing = commission::Entity::find()
-        .filter(commission::Column::ConversionId.eq(row.id))
-        .all(txn)
-        .await?;
+    let existing = conversion_lines(txn, row.id).await?;
     let Some(first) = existing.first() else {
         return Ok(());
     };
@@ -723,10 +735,7 @@ pub(crate) async fn reverse_rejected(
         };
         net_by_kind.entry(kind.as_str()).or_insert((kind, 0)).1 += line.amount_minor;
     }
-    let enrollment = enrollment::Entity::find_by_id(first.enrollment_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::internal("commission without enrollment"))?;
+    let enrollment = enrollment_of(txn, first).await?;
     for (kind, net) in net_by_kind.into_values() {
         if net == 0 {
             continue;
@@ -748,18 +757,8 @@ pub(crate) async fn reverse_rejected(
         )
         .await?;
     }
-    let any_paid = existing
-        .iter()
-        .any(|l| l.payout_id.is_some() || l.status == Status::Paid.as_str());
-    if !any_paid {
-        commission::Entity::update_many()
-            .col_expr(
-                commission::Column::Status,
-                Expr::value(Status::Reversed.as_str()),
-            )
-            .filter(commission::Column::ConversionId.eq(row.id))
-            .exec(txn)
-            .await?;
+    if !any_paid(&existing) {
+        mark_reversed(txn, row.id).await?;
     }
     Ok(())
 }
