@@ -145,7 +145,6 @@ impl Job {
             .all(db)
             .await?;
         let last = rows.last().map(|r| r.id);
-        let id = |kind, id: Option<i64>| id.map_or(Cell::Null, |id| Cell::Text(encode(kind, id)));
         let cells = rows
             .into_iter()
             .map(|r| {
@@ -156,7 +155,7 @@ impl Job {
                     None => Cell::Null,
                 };
                 Ok(vec![
-                    Cell::Text(encode(NodeKind::Conversion, r.id)),
+                    node(NodeKind::Conversion, r.id),
                     Cell::Text(r.external_id),
                     Cell::Text(r.kind),
                     Cell::Text(r.status),
@@ -175,10 +174,10 @@ impl Job {
                     Cell::opt_text(r.discount_code),
                     Cell::Text(r.attribution_method),
                     Cell::Bool(r.self_referral),
-                    id(NodeKind::Enrollment, r.enrollment_id),
-                    id(NodeKind::Campaign, r.campaign_id),
-                    id(NodeKind::Creator, r.creator_id),
-                    id(NodeKind::Offer, r.offer_id),
+                    opt_node(NodeKind::Enrollment, r.enrollment_id),
+                    opt_node(NodeKind::Campaign, r.campaign_id),
+                    opt_node(NodeKind::Creator, r.creator_id),
+                    opt_node(NodeKind::Offer, r.offer_id),
                     Cell::Time(r.created_at),
                 ])
             })
@@ -260,17 +259,11 @@ impl Job {
                 vec![
                     Cell::Text(r.click_id),
                     Cell::Time(r.occurred_at),
-                    Cell::Text(encode(NodeKind::TrackingLink, r.link_id)),
+                    node(NodeKind::TrackingLink, r.link_id),
                     Cell::opt_text(codes.get(&r.link_id).cloned()),
-                    r.enrollment_id.map_or(Cell::Null, |id| {
-                        Cell::Text(encode(NodeKind::Enrollment, id))
-                    }),
-                    owner.map_or(Cell::Null, |(c, _)| {
-                        Cell::Text(encode(NodeKind::Campaign, c))
-                    }),
-                    owner.map_or(Cell::Null, |(_, c)| {
-                        Cell::Text(encode(NodeKind::Creator, c))
-                    }),
+                    opt_node(NodeKind::Enrollment, r.enrollment_id),
+                    opt_node(NodeKind::Campaign, owner.map(|(campaign, _)| campaign)),
+                    opt_node(NodeKind::Creator, owner.map(|(_, creator)| creator)),
                     Cell::Bool(r.is_bot),
                     Cell::opt_text(r.country),
                     Cell::opt_text(r.referrer_host),
@@ -314,22 +307,19 @@ impl Job {
                     .ok_or_else(|| AppError::internal("stored commission status"))?;
                 let status = effective_status(stored, r.hold_until, now);
                 Ok(vec![
-                    Cell::Text(encode(NodeKind::Commission, r.id)),
+                    node(NodeKind::Commission, r.id),
                     Cell::Text(r.kind),
                     Cell::text(status.as_str()),
                     money(r.amount_minor, &r.currency_code)?,
                     Cell::text(&r.currency_code),
                     Cell::Time(r.occurred_at),
                     Cell::Time(r.hold_until),
-                    r.conversion_id.map_or(Cell::Null, |id| {
-                        Cell::Text(encode(NodeKind::Conversion, id))
-                    }),
-                    Cell::Text(encode(NodeKind::Enrollment, r.enrollment_id)),
-                    Cell::Text(encode(NodeKind::Campaign, r.campaign_id)),
-                    Cell::Text(encode(NodeKind::Creator, r.creator_id)),
-                    Cell::Text(encode(NodeKind::Brand, r.brand_id)),
-                    r.payout_id
-                        .map_or(Cell::Null, |id| Cell::Text(encode(NodeKind::Payout, id))),
+                    opt_node(NodeKind::Conversion, r.conversion_id),
+                    node(NodeKind::Enrollment, r.enrollment_id),
+                    node(NodeKind::Campaign, r.campaign_id),
+                    node(NodeKind::Creator, r.creator_id),
+                    node(NodeKind::Brand, r.brand_id),
+                    opt_node(NodeKind::Payout, r.payout_id),
                     Cell::opt_text(r.reason),
                     Cell::Time(r.created_at),
                 ])
@@ -369,7 +359,7 @@ impl Job {
             .map(|r| {
                 let niches: Vec<String> = serde_json::from_str(&r.niches).unwrap_or_default();
                 vec![
-                    Cell::Text(encode(NodeKind::Creator, r.id)),
+                    node(NodeKind::Creator, r.id),
                     Cell::Text(r.display_name),
                     Cell::opt_text(r.email),
                     Cell::opt_text(r.country),
@@ -443,13 +433,10 @@ fn performance_row(row: &performance::Row, currency: &str) -> Result<Vec<Cell>, 
     Ok(vec![
         Cell::opt_text(row.period.clone()),
         Cell::opt_time(row.period_start),
-        key.campaign_id
-            .map_or(Cell::Null, |id| Cell::Text(encode(NodeKind::Campaign, id))),
-        key.creator_id
-            .map_or(Cell::Null, |id| Cell::Text(encode(NodeKind::Creator, id))),
+        opt_node(NodeKind::Campaign, key.campaign_id),
+        opt_node(NodeKind::Creator, key.creator_id),
         key.platform.map_or(Cell::Null, |p| Cell::text(p.as_str())),
-        key.offer_id
-            .map_or(Cell::Null, |id| Cell::Text(encode(NodeKind::Offer, id))),
+        opt_node(NodeKind::Offer, key.offer_id),
         Cell::text(currency),
         Cell::Int(c.clicks),
         Cell::Int(m.unique_clicks),
@@ -518,4 +505,14 @@ impl<C: ColumnTrait> Narrowing<C> {
         }
         select.order_by_asc(self.id).limit(limit)
     }
+}
+
+/// A row's global ID.
+fn node(kind: NodeKind, id: i64) -> Cell {
+    Cell::Text(encode(kind, id))
+}
+
+/// An optional reference's global ID.
+fn opt_node(kind: NodeKind, id: Option<i64>) -> Cell {
+    Cell::opt_text(id.map(|id| encode(kind, id)))
 }
