@@ -415,23 +415,21 @@ async fn credited_click(
         return Ok(named);
     }
     let window_days = i64::from(brand.brand.attribution_window_days);
-    let visitor = click::Entity::find()
-        .select_only()
+    // The named click's visitor, read inside the look-up (the named click is already known).
+    let visitor = sea_orm::sea_query::Query::select()
         .column(click::Column::VisitorKey)
-        .filter(click::Column::BrandId.eq(brand.brand.id))
-        .filter(click::Column::ClickId.eq(click_id))
-        .into_tuple::<String>()
-        .one(txn)
-        .await?;
-    let mut visitor_clicks = Vec::new();
-    if let Some(visitor) = visitor {
-        // A second of slack on each side: click times are compared at the conversion's
-        // precision, which the domain rule applies.
-        let query = click::Entity::find()
+        .from(click::Entity)
+        .and_where(click::Column::BrandId.eq(brand.brand.id))
+        .and_where(click::Column::ClickId.eq(click_id))
+        .to_owned();
+    // A second of slack on each side: click times are compared at the conversion's precision,
+    // which the domain rule applies.
+    let query =
+        click::Entity::find()
             .select_only()
             .columns([click::Column::OccurredAt, click::Column::EnrollmentId])
             .filter(click::Column::BrandId.eq(brand.brand.id))
-            .filter(click::Column::VisitorKey.eq(visitor))
+            .filter(click::Column::VisitorKey.in_subquery(visitor))
             .filter(click::Column::IsBot.eq(false))
             .filter(click::Column::ClickId.ne(click_id))
             .filter(click::Column::EnrollmentId.is_not_null())
@@ -439,30 +437,30 @@ async fn credited_click(
                 occurred_at - chrono::Duration::days(window_days) - chrono::Duration::seconds(1),
             ))
             .filter(click::Column::OccurredAt.lte(occurred_at + chrono::Duration::seconds(1)));
-        let query = match model {
-            attribution::Model::FirstClick => query
-                .order_by_asc(click::Column::OccurredAt)
-                .order_by_asc(click::Column::Id),
-            _ => query
-                .order_by_desc(click::Column::OccurredAt)
-                .order_by_desc(click::Column::Id),
+    let query = match model {
+        attribution::Model::FirstClick => query
+            .order_by_asc(click::Column::OccurredAt)
+            .order_by_asc(click::Column::Id),
+        _ => query
+            .order_by_desc(click::Column::OccurredAt)
+            .order_by_desc(click::Column::Id),
+    };
+    let mut rows: Vec<(DateTime<Utc>, Option<i64>)> =
+        query.limit(VISITOR_CLICKS).into_tuple().all(txn).await?;
+    // In the order recorded, as the domain rule reads them.
+    if model != attribution::Model::FirstClick {
+        rows.reverse();
+    }
+    let mut visitor_clicks = Vec::new();
+    for (clicked_at, enrollment_id) in rows {
+        let Some(enrollment_id) = enrollment_id else {
+            continue;
         };
-        let mut rows: Vec<(DateTime<Utc>, Option<i64>)> =
-            query.limit(VISITOR_CLICKS).into_tuple().all(txn).await?;
-        // In the order recorded, as the domain rule reads them.
-        if model != attribution::Model::FirstClick {
-            rows.reverse();
-        }
-        for (clicked_at, enrollment_id) in rows {
-            let Some(enrollment_id) = enrollment_id else {
-                continue;
-            };
-            if let Some(enrollment) = brand.lookups.facts(txn, enrollment_id).await? {
-                visitor_clicks.push(ClickCandidate {
-                    clicked_at,
-                    enrollment,
-                });
-            }
+        if let Some(enrollment) = brand.lookups.facts(txn, enrollment_id).await? {
+            visitor_clicks.push(ClickCandidate {
+                clicked_at,
+                enrollment,
+            });
         }
     }
     Ok(attribution::credited_click(
