@@ -508,6 +508,27 @@ pub(crate) async fn accrue_cpc_days(
     brand.save_rollups(txn).await
 }
 
+/// The brand an ADMIN's manual line (bonus, adjustment, clawback) is written in; `amount` must be
+/// in its currency.
+async fn manual_line_brand(
+    txn: &DatabaseTransaction,
+    brand_id: i64,
+    amount: &crate::domain::money::Money,
+) -> Result<BrandContext, AppError> {
+    let brand = crate::db::entity::brand::Entity::find_by_id(brand_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let brand = BrandContext::new(brand)?;
+    if amount.currency != brand.currency {
+        return Err(AppError::bad_input(
+            "amount",
+            format!("must be in the brand currency {}", brand.currency),
+        ));
+    }
+    Ok(brand)
+}
+
 /// ADMIN: a manual BONUS (positive) or ADJUSTMENT (either sign) line for an enrollment, with a
 /// reason. It needs no hold: it is APPROVED at once and goes into the next payout.
 pub async fn add_manual(
@@ -538,17 +559,7 @@ pub async fn add_manual(
         .await?
         .ok_or_else(|| AppError::bad_input("enrollmentId", "no such enrollment"))?;
     let txn = db.begin().await?;
-    let brand = crate::db::entity::brand::Entity::find_by_id(brand_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut brand = BrandContext::new(brand)?;
-    if amount.currency != brand.currency {
-        return Err(AppError::bad_input(
-            "amount",
-            format!("must be in the brand currency {}", brand.currency),
-        ));
-    }
+    let mut brand = manual_line_brand(&txn, brand_id, &amount).await?;
     let line = Line {
         kind,
         amount_minor: amount.minor,
@@ -603,17 +614,7 @@ pub async fn claw_back(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let brand = crate::db::entity::brand::Entity::find_by_id(brand_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut brand = BrandContext::new(brand)?;
-    if amount.currency != brand.currency {
-        return Err(AppError::bad_input(
-            "amount",
-            format!("must be in the brand currency {}", brand.currency),
-        ));
-    }
+    let mut brand = manual_line_brand(&txn, brand_id, &amount).await?;
     let existing = conversion_lines(&txn, row.id).await?;
     let lines = existing
         .iter()
