@@ -26,6 +26,7 @@ pub mod m20261208_000003_add_lock_period;
 pub mod m20261208_000004_add_attribution_model;
 pub mod m20261208_000005_create_fraud_rules;
 pub mod m20261208_000006_add_brand_id_keyset_indexes;
+pub mod m20261209_000001_create_audit_log;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000004_add_attribution_model::Migration),
             Box::new(m20261208_000005_create_fraud_rules::Migration),
             Box::new(m20261208_000006_add_brand_id_keyset_indexes::Migration),
+            Box::new(m20261209_000001_create_audit_log::Migration),
         ]
     }
 }

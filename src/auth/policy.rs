@@ -60,6 +60,8 @@ pub enum Permission {
     ManageConnectors,
     /// Read connectors and their delivery counters (never their secrets).
     ReadConnectors,
+    /// Read the audit log (DOMAIN rule 9): ADMIN only.
+    ReadAuditLog,
 }
 
 use super::Role;

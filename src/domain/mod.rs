@@ -1,6 +1,7 @@
 //! Pure business rules: no database, no GraphQL. Every rule here is unit- and property-tested.
 
 pub mod attribution;
+pub mod audit;
 pub mod bots;
 pub mod brand;
 pub mod calendar;

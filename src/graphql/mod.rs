@@ -2,6 +2,7 @@
 //! Resolvers stay thin: caller from the context, one service call, map the result.
 
 pub mod account;
+pub mod audit;
 pub mod batches;
 pub mod brand;
 pub mod campaign;
@@ -41,7 +42,10 @@ use subscription::SubscriptionRoot;
 use crate::config::GraphqlConfig;
 use crate::config::Introspection;
 
-pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, SubscriptionRoot>;
+pub type AppSchema = Schema<query::QueryRoot, Mutation, SubscriptionRoot>;
+
+/// The mutation root, each of its fields audited ([`audit::audited`]).
+pub type Mutation = audit::audited::Audited<query::MutationRoot>;
 
 /// The schema with its limits and error handling; the caller adds runtime data (the database).
 /// Size, fields, aliases, directives, depth, cost and introspection are checked by
@@ -50,10 +54,10 @@ pub type AppSchema = Schema<query::QueryRoot, query::MutationRoot, SubscriptionR
 /// replaced by those in `limits`).
 pub fn schema_builder(
     limits: &GraphqlConfig,
-) -> SchemaBuilder<query::QueryRoot, query::MutationRoot, SubscriptionRoot> {
+) -> SchemaBuilder<query::QueryRoot, Mutation, SubscriptionRoot> {
     let builder = Schema::build(
         query::QueryRoot::default(),
-        query::MutationRoot::default(),
+        Mutation::default(),
         SubscriptionRoot,
     )
     .disable_suggestions()

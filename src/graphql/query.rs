@@ -4,6 +4,7 @@ use async_graphql::MergedObject;
 
 use super::account::mutation::AccountMutation;
 use super::account::query::AccountQuery;
+use super::audit::query::AuditQuery;
 use super::brand::mutation::BrandMutation;
 use super::brand::query::BrandQuery;
 use super::campaign::mutation::CampaignMutation;
@@ -57,6 +58,7 @@ pub struct QueryRoot(
     DataRightsQuery,
     ExportQuery,
     FraudQuery,
+    AuditQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use tracing::instrument;
 
+use super::audit;
 use super::page::{self, KeysetPage};
 use super::scoped;
 use crate::auth::{Actor, Permission};
@@ -18,6 +18,7 @@ use crate::domain::campaign::{
 use crate::domain::money::Money;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 #[derive(Default)]
 pub struct Brief {
@@ -159,7 +160,7 @@ pub async fn create(
         ..Default::default()
     };
     apply_brief(&mut active, input.brief.unwrap_or_default())?;
-    Ok(active.insert(db).await?)
+    audit::insert(db, NodeKind::Campaign, active).await
 }
 
 /// A campaign of the caller's brand, for staff.
@@ -217,6 +218,7 @@ pub async fn update(
     let ends_at = change.ends_at.unwrap_or(current.ends_at);
     validate_schedule(schedule, starts_at, ends_at).map_err(AppError::invalid)?;
     let currency = current.currency_code.clone();
+    let before = current.clone();
     let mut active = current.into_active_model();
     if let Some(name) = change.name {
         active.name = Set(text::required("name", &name, 200).map_err(AppError::invalid)?);
@@ -247,7 +249,7 @@ pub async fn update(
         active.forbids_paid_search = Set(forbids);
     }
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::Campaign, &before, active).await
 }
 
 #[instrument(skip(db, actor))]
@@ -266,10 +268,11 @@ pub async fn set_status(
             format!("cannot move a campaign from {from} to {status}"),
         ));
     }
+    let before = current.clone();
     let mut active = current.into_active_model();
     active.status = Set(status.as_str().to_owned());
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::Campaign, &before, active).await
 }
 
 pub async fn list(

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actors;
 pub mod api_keys;
+pub mod audit;
 pub mod brand;
 pub mod campaigns;
 pub mod connectors;

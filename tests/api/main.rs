@@ -8,6 +8,7 @@ mod attacks_graphql;
 mod attacks_http;
 mod attacks_inputs;
 mod attribution_models;
+mod audit_log;
 mod authz_matrix;
 mod campaigns;
 mod clock;

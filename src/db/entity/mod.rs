@@ -6,6 +6,7 @@
 pub mod prelude;
 
 pub mod api_key;
+pub mod audit_entry;
 pub mod brand;
 pub mod brand_daily_rollup;
 pub mod brand_monthly_rollup;

@@ -147,6 +147,8 @@ pub async fn create_key(app: &TestApp, admin: &str, name: &str) -> (String, Stri
 pub struct World {
     pub brand_a: String,
     pub admin: String,
+    /// The global ID of A's ADMIN user.
+    pub admin_id: String,
     pub manager: String,
     pub analyst: String,
     /// A creator account linked to `creator_a` only.
@@ -253,6 +255,7 @@ pub async fn world(app: &TestApp) -> World {
     World {
         brand_a: a.brand_id,
         admin: a.access,
+        admin_id: a.user_id,
         manager,
         analyst,
         creator,
