@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Staff examples against `partnergraph serve --demo` (docs/demo.md): sign in, the roster, the
-# campaigns, computed ROI for the last 30 days, and the top 5 creators by revenue.
+# campaigns, computed ROI for the last 30 days, the top 5 creators by revenue, and the audit log.
 # Run: bash docs/examples/staff.sh   (PG=http://127.0.0.1:8080 by default; needs curl, python3)
 set -euo pipefail
 . "$(dirname "$0")/lib/gql.sh"
@@ -32,3 +32,8 @@ gql "$TOKEN" 'query ($from: DateTime!, $to: DateTime!) {
               orderBy: { metric: REVENUE, direction: DESC }) {
     rowCount rows { key { creator { displayName } } metrics { sales revenue { amount } roas } } } }' \
   "{\"from\": \"$FROM\", \"to\": \"$TO\"}"
+
+# The audit log (ADMIN only): who changed what, newest first; here the fraud rules' settings.
+gql "$TOKEN" '{ auditLog(filter: { operation: "updateFraudRule" }, first: 5) {
+  totalCount edges { node { actorRole operation targetType createdAt
+    changes { field oldValue newValue } } } } }'

@@ -182,13 +182,20 @@ pub(super) async fn load(demo: &mut Demo<'_>) -> Result<(), LoadError> {
                 usage_rights_days: plan.usage_rights_days,
             }),
         };
-        let campaign = campaigns::create(demo.db, &demo.admin, input, Utc::now())
+        let campaign = demo
+            .audited(
+                "createCampaign",
+                campaigns::create(demo.db, &demo.admin, input, Utc::now()),
+            )
             .await
             .step(|| format!("create campaign {name}"))?;
         for status in status_path(plan.status) {
-            campaigns::set_status(demo.db, &demo.admin, campaign.id, *status, Utc::now())
-                .await
-                .step(|| format!("move campaign {name} to {status}"))?;
+            demo.audited(
+                "setCampaignStatus",
+                campaigns::set_status(demo.db, &demo.admin, campaign.id, *status, Utc::now()),
+            )
+            .await
+            .step(|| format!("move campaign {name} to {status}"))?;
         }
         demo.campaigns.insert(plan.key, campaign.id);
     }

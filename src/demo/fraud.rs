@@ -42,9 +42,12 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
             },
             _ => Parameters::default(),
         };
-        fraud::update_rule(demo.db, &demo.admin, rule, Some(true), change, demo.now)
-            .await
-            .step(|| format!("fraud rule {rule}"))?;
+        demo.audited(
+            "updateFraudRule",
+            fraud::update_rule(demo.db, &demo.admin, rule, Some(true), change, demo.now),
+        )
+        .await
+        .step(|| format!("fraud rule {rule}"))?;
     }
     let at = |minutes: i64| demo.now - Duration::minutes(minutes);
     let click = |id: &str, link: &str, minutes: i64, referrer: Option<&str>| ClickItem {
@@ -135,13 +138,16 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
             detail: "the click-farm order was not flagged".into(),
         });
     };
-    fraud::resolve(
-        demo.db,
-        &demo.admin,
-        farm.id,
-        Decision::Reject,
-        Some("Referred by a click farm (demo)"),
-        demo.now,
+    demo.audited(
+        "resolveFraudFlag",
+        fraud::resolve(
+            demo.db,
+            &demo.admin,
+            farm.id,
+            Decision::Reject,
+            Some("Referred by a click farm (demo)"),
+            demo.now,
+        ),
     )
     .await
     .step(|| "reject the click-farm order".into())?;

@@ -41,24 +41,30 @@ pub(super) async fn load(demo: &Demo<'_>) -> Result<(), LoadError> {
         .sum();
     // Half the paid line (rounded down), at most what the conversion's lines net to.
     let amount = Money::new((paid.amount_minor / 2).min(net).max(1), currency);
-    ledger::claw_back(
-        demo.db,
-        &demo.admin,
-        conversion_id,
-        amount,
-        CLAWBACK_REASON,
-        demo.now,
+    demo.audited(
+        "createClawback",
+        ledger::claw_back(
+            demo.db,
+            &demo.admin,
+            conversion_id,
+            amount,
+            CLAWBACK_REASON,
+            demo.now,
+        ),
     )
     .await
     .step(|| "clawback".into())?;
-    brand::update_settings(
-        demo.db,
-        &demo.admin,
-        brand::SettingsChange {
-            lock_period_days: Some(Some(LOCK_PERIOD_DAYS)),
-            ..Default::default()
-        },
-        demo.now,
+    demo.audited(
+        "updateBrandSettings",
+        brand::update_settings(
+            demo.db,
+            &demo.admin,
+            brand::SettingsChange {
+                lock_period_days: Some(Some(LOCK_PERIOD_DAYS)),
+                ..Default::default()
+            },
+            demo.now,
+        ),
     )
     .await
     .step(|| "lock period".into())?;

@@ -176,6 +176,15 @@ struct Demo<'a> {
 }
 
 impl Demo<'_> {
+    /// Runs `work` as the demo ADMIN's mutation `operation`: it leaves the audit entries the same
+    /// mutation leaves through the API (request id `demo-load`), so the demo's `auditLog` shows
+    /// who set the brand up.
+    async fn audited<T>(&self, operation: &str, work: impl std::future::Future<Output = T>) -> T {
+        let scope =
+            crate::service::audit::Scope::new(Some(&self.admin), "demo-load", operation, self.now);
+        crate::service::audit::within(scope, work).await
+    }
+
     fn days(&self, days: i64) -> DateTime<Utc> {
         self.now + chrono::Duration::days(days)
     }

@@ -518,6 +518,32 @@ async fn demo_data_loads_and_a_restart_keeps_it_once() {
     let rules: std::collections::BTreeSet<&str> = flags.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules.len(), demo::FRAUD_SALE_COUNT, "{rules:?}");
     assert_eq!(flags.iter().filter(|f| f.status == "REJECTED").count(), 1);
+    // The audit log: the ADMIN's set-up, one entry per change, by the demo's request id.
+    use partnergraph::db::entity::audit_entry;
+    let entries = audit_entry::Entity::find()
+        .all(&db)
+        .await
+        .expect("audit entries");
+    let operations: std::collections::BTreeSet<&str> =
+        entries.iter().map(|e| e.operation.as_str()).collect();
+    for operation in [
+        "createCampaign",
+        "setCampaignStatus",
+        "updateFraudRule",
+        "resolveFraudFlag",
+        "createClawback",
+        "updateBrandSettings",
+    ] {
+        assert!(
+            operations.contains(operation),
+            "{operation} in {operations:?}"
+        );
+    }
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.request_id == "demo-load" && e.actor_role == "ADMIN")
+    );
     let paid = payout::Entity::find()
         .filter(payout::Column::Status.eq("PAID"))
         .count(&db)

@@ -47,11 +47,18 @@ async fn an_entry_names_actor_target_changes_and_request(app: TestApp) {
         )
         .await;
     data(&answer.json());
-    let request_id = answer.headers["x-request-id"].to_str().expect("ascii").to_owned();
+    let request_id = answer.headers["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
 
     let entries = all_entries(&app, &admin.access, json!({})).await;
     let operations: Vec<&Value> = entries.iter().map(|entry| &entry["operation"]).collect();
-    assert_eq!(operations, ["updateCampaign", "createCampaign"], "newest first");
+    assert_eq!(
+        operations,
+        ["updateCampaign", "createCampaign"],
+        "newest first"
+    );
     let update = &entries[0];
     assert_eq!(update["actor"], admin.user_id.as_str());
     assert_eq!(update["actorType"], "USER");
@@ -178,10 +185,19 @@ async fn only_admin_reads_and_bad_filters_are_named(app: TestApp) {
         assert_eq!(error_codes(&refused), ["FORBIDDEN"], "{refused}");
     }
     let cases = [
-        (json!({ "filter": { "actor": w.campaign_a } }), "filter.actor"),
+        (
+            json!({ "filter": { "actor": w.campaign_a } }),
+            "filter.actor",
+        ),
         (json!({ "filter": { "actor": "garbage" } }), "filter.actor"),
-        (json!({ "filter": { "target": "garbage" } }), "filter.target"),
-        (json!({ "filter": { "operation": " " } }), "filter.operation"),
+        (
+            json!({ "filter": { "target": "garbage" } }),
+            "filter.target",
+        ),
+        (
+            json!({ "filter": { "operation": " " } }),
+            "filter.operation",
+        ),
         (
             json!({ "filter": { "from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z" } }),
             "filter.to",
@@ -191,7 +207,9 @@ async fn only_admin_reads_and_bad_filters_are_named(app: TestApp) {
         (json!({ "after": "not-a-cursor" }), "after"),
     ];
     for (variables, field) in cases {
-        let refused = app.graphql_as(Some(&w.admin), AUDIT_LOG, variables.clone()).await;
+        let refused = app
+            .graphql_as(Some(&w.admin), AUDIT_LOG, variables.clone())
+            .await;
         assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"], "{variables}");
         assert_eq!(
             refused["errors"][0]["extensions"]["field"], field,
