@@ -39,6 +39,7 @@ const TABLES: &[&str] = &[
     "import_rejections",
     "fraud_rules",
     "fraud_flags",
+    "audit_log",
 ];
 
 /// Tables created by migrations after m20261205_000003_add_erasure_marks.
@@ -49,6 +50,7 @@ const CREATED_AFTER_ERASURE_MARKS: &[&str] = &[
     "import_rejections",
     "fraud_rules",
     "fraud_flags",
+    "audit_log",
 ];
 
 async fn tables_present(manager: &SchemaManager<'_>) -> Vec<&'static str> {
