@@ -6,10 +6,11 @@
 //! Every reader is tenant-scoped here: staff and key exports by the brand of the export's
 //! requester, creator exports by the requester's own creator records.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait,
+};
 
 use super::{enrollments_of, grouping, requester};
 use crate::auth::{Actor, Permission, Role};
@@ -23,6 +24,24 @@ use crate::domain::roster::tier_for;
 use crate::error::AppError;
 use crate::global_id::{NodeKind, encode};
 use crate::service::performance::{self, ReportCache, RowPage};
+
+/// A click with its link's code and its enrollment's campaign and creator.
+#[derive(FromQueryResult)]
+struct ClickRow {
+    id: i64,
+    click_id: String,
+    occurred_at: DateTime<Utc>,
+    link_id: i64,
+    enrollment_id: Option<i64>,
+    is_bot: bool,
+    country: Option<String>,
+    referrer_host: Option<String>,
+    user_agent_class: Option<String>,
+    source: String,
+    code: Option<String>,
+    campaign_id: Option<i64>,
+    creator_id: Option<i64>,
+}
 
 /// What a run needs to know about its export, read once.
 pub struct Job {
@@ -210,60 +229,46 @@ impl Job {
         if let Some(after) = after {
             select = select.filter(click::Column::Id.gt(after));
         }
+        // The link's code and the enrollment's campaign and creator come joined, in the page's
+        // own statement: its text is the same for every page, where per-page `IN` look-ups had
+        // one text per list length, each kept prepared in the connection's statement cache
+        // (on SQLite, megabytes: BENCHMARKS.md row 10).
         let rows = select
+            .select_only()
+            .columns([
+                click::Column::Id,
+                click::Column::ClickId,
+                click::Column::OccurredAt,
+                click::Column::LinkId,
+                click::Column::EnrollmentId,
+                click::Column::IsBot,
+                click::Column::Country,
+                click::Column::ReferrerHost,
+                click::Column::UserAgentClass,
+                click::Column::Source,
+            ])
+            .column_as(tracking_link::Column::Code, "code")
+            .column_as(enrollment::Column::CampaignId, "campaign_id")
+            .column_as(enrollment::Column::CreatorId, "creator_id")
+            .join(JoinType::LeftJoin, click::Relation::TrackingLink.def())
+            .join(JoinType::LeftJoin, click::Relation::Enrollment.def())
             .order_by_asc(click::Column::Id)
             .limit(limit)
+            .into_model::<ClickRow>()
             .all(db)
             .await?;
         let last = rows.last().map(|r| r.id);
-        let mut link_ids: Vec<i64> = rows.iter().map(|r| r.link_id).collect();
-        link_ids.sort_unstable();
-        link_ids.dedup();
-        let mut enrollment_ids: Vec<i64> = rows.iter().filter_map(|r| r.enrollment_id).collect();
-        enrollment_ids.sort_unstable();
-        enrollment_ids.dedup();
-        let codes: HashMap<i64, String> = if link_ids.is_empty() {
-            HashMap::new()
-        } else {
-            tracking_link::Entity::find()
-                .select_only()
-                .column(tracking_link::Column::Id)
-                .column(tracking_link::Column::Code)
-                .filter(tracking_link::Column::Id.is_in(link_ids))
-                .into_tuple::<(i64, String)>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect()
-        };
-        let owners: HashMap<i64, (i64, i64)> = if enrollment_ids.is_empty() {
-            HashMap::new()
-        } else {
-            enrollment::Entity::find()
-                .select_only()
-                .column(enrollment::Column::Id)
-                .column(enrollment::Column::CampaignId)
-                .column(enrollment::Column::CreatorId)
-                .filter(enrollment::Column::Id.is_in(enrollment_ids))
-                .into_tuple::<(i64, i64, i64)>()
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|(id, campaign, creator)| (id, (campaign, creator)))
-                .collect()
-        };
         let cells = rows
             .into_iter()
             .map(|r| {
-                let owner = r.enrollment_id.and_then(|id| owners.get(&id)).copied();
                 vec![
                     Cell::Text(r.click_id),
                     Cell::Time(r.occurred_at),
                     node(NodeKind::TrackingLink, r.link_id),
-                    Cell::opt_text(codes.get(&r.link_id).cloned()),
+                    Cell::opt_text(r.code),
                     opt_node(NodeKind::Enrollment, r.enrollment_id),
-                    opt_node(NodeKind::Campaign, owner.map(|(campaign, _)| campaign)),
-                    opt_node(NodeKind::Creator, owner.map(|(_, creator)| creator)),
+                    opt_node(NodeKind::Campaign, r.campaign_id),
+                    opt_node(NodeKind::Creator, r.creator_id),
                     Cell::Bool(r.is_bot),
                     Cell::opt_text(r.country),
                     Cell::opt_text(r.referrer_host),
