@@ -9,19 +9,20 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use clap::Parser;
 use partnergraph::config::{DatabaseConfig, Secret};
 use partnergraph::db::entity::{click, conversion};
 use partnergraph_bench::graphql::{INGEST, call};
 use partnergraph_bench::http::{Client, Error};
+use partnergraph_bench::ingest::{
+    BATCH, accepted_all, click_batch, click_id, conversion_batch, order_id,
+};
 use partnergraph_bench::manifest::Manifest;
 use partnergraph_bench::raw_performance::numbered;
 use sea_orm::sqlx;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter};
-use serde_json::{Value, json};
-
-const BATCH: usize = 500;
+use serde_json::json;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -33,23 +34,6 @@ struct Args {
     /// Batches of 500 of each kind.
     #[arg(long, default_value_t = 20)]
     batches: usize,
-}
-
-fn accepted_all(data: &Value, field: &str) -> Result<(), Error> {
-    let result = &data[field];
-    let accepted = result["accepted"].as_u64().unwrap_or(0) as usize;
-    if accepted != BATCH {
-        let errors: Vec<&Value> = result["results"]
-            .as_array()
-            .map(|r| r.iter().filter(|i| !i["error"].is_null()).take(3).collect())
-            .unwrap_or_default();
-        return Err(format!(
-            "{field}: {accepted} of {BATCH} accepted ({} duplicates, {} rejected; {errors:?})",
-            result["duplicates"], result["rejected"]
-        )
-        .into());
-    }
-    Ok(())
 }
 
 const CLICK_COLUMNS: &str = "brand_id, link_id, enrollment_id, click_id, occurred_at, \
@@ -151,10 +135,6 @@ macro_rules! bind_conversion {
     }};
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 fn print_row(row: &str, rows: usize, api: Duration, raw: Duration) {
     let api_rate = rows as f64 / api.as_secs_f64();
     let raw_rate = rows as f64 / raw.as_secs_f64();
@@ -184,25 +164,10 @@ async fn main() -> Result<(), Error> {
     let total = args.batches * BATCH;
 
     // Clicks through the API: fresh click ids on the manifest's links.
-    let click_ids: Vec<String> = (0..total).map(|n| format!("{nonce}c{n}")).collect();
+    let click_ids: Vec<String> = (0..total).map(|n| click_id(&nonce, n)).collect();
     let mut api_clicks = Duration::ZERO;
-    for (b, ids) in click_ids.chunks(BATCH).enumerate() {
-        let items: Vec<Value> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                let n = b * BATCH + i;
-                json!({
-                    "linkCode": manifest.link_codes[n % manifest.link_codes.len()],
-                    "clickId": id,
-                    "occurredAt": rfc3339(now - chrono::Duration::seconds(600 - (n % 300) as i64)),
-                    "visitorKey": format!("{nonce}v{}", n % 3000),
-                    "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148",
-                    "referrer": "https://www.instagram.com/",
-                    "country": "US",
-                })
-            })
-            .collect();
+    for b in 0..args.batches {
+        let items = click_batch(&manifest, &nonce, b * BATCH..(b + 1) * BATCH, now);
         let started = Instant::now();
         let data = call(
             &mut client,
@@ -213,33 +178,15 @@ async fn main() -> Result<(), Error> {
         )
         .await?;
         api_clicks += started.elapsed();
-        accepted_all(&data, "recordClicks")?;
+        accepted_all(&data, "recordClicks", BATCH)?;
     }
 
     // Conversions through the API: new order ids, after those clicks (click attribution), every
     // fifth with a discount code as well.
     let mut api_conversions = Duration::ZERO;
-    let order_ids: Vec<String> = (0..total).map(|n| format!("{nonce}-o{n}")).collect();
-    for (b, ids) in order_ids.chunks(BATCH).enumerate() {
-        let items: Vec<Value> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                let n = b * BATCH + i;
-                let code = (n.is_multiple_of(5) && !manifest.discount_codes.is_empty())
-                    .then(|| manifest.discount_codes[n % manifest.discount_codes.len()].clone());
-                json!({
-                    "externalId": id,
-                    "kind": "SALE",
-                    "occurredAt": rfc3339(now - chrono::Duration::seconds(60)),
-                    "amount": format!("{}.{:02}", 20 + n % 180, n % 100),
-                    "customerKey": format!("{nonce}-cust{}", n % 4000),
-                    "clickId": click_ids[n],
-                    "discountCode": code,
-                    "region": "US-CA",
-                })
-            })
-            .collect();
+    let order_ids: Vec<String> = (0..total).map(|n| order_id(&nonce, n)).collect();
+    for b in 0..args.batches {
+        let items = conversion_batch(&manifest, &nonce, b * BATCH..(b + 1) * BATCH, now);
         let started = Instant::now();
         let data = call(
             &mut client,
@@ -250,7 +197,7 @@ async fn main() -> Result<(), Error> {
         )
         .await?;
         api_conversions += started.elapsed();
-        accepted_all(&data, "recordConversions")?;
+        accepted_all(&data, "recordConversions", BATCH)?;
     }
 
     // The same rows, raw.

@@ -1,0 +1,168 @@
+//! Row 11 (issue #23): ingestion with every fraud rule on, against every rule off, through the
+//! same server, side by side. Rules are switched by the brand's ADMIN (`updateFraudRule`);
+//! phases alternate (off, on, off, on) so that the tables' growth weighs on both alike. Each
+//! phase records fresh clicks, then conversions naming them (row 5's traffic). At the end every
+//! rule is off again, as the other rows expect. Prints one JSON line per kind.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use clap::Parser;
+use partnergraph_bench::graphql::{INGEST, call, login};
+use partnergraph_bench::http::{Client, Error};
+use partnergraph_bench::ingest::{BATCH, accepted_all, click_batch, conversion_batch};
+use partnergraph_bench::manifest::Manifest;
+use serde_json::json;
+
+/// Every rule of DOMAIN rule 8.
+const RULES: [&str; 8] = [
+    "SELF_REFERRAL",
+    "DISPOSABLE_EMAIL",
+    "TOO_FAST",
+    "CLICK_SPAM",
+    "BANNED_REFERRER",
+    "PAID_TRAFFIC",
+    "CODE_LEAK",
+    "DUPLICATE_CUSTOMER",
+];
+
+const UPDATE_RULE: &str = "mutation UpdateRule($input: UpdateFraudRuleInput!) {
+  updateFraudRule(input: $input) { rule enabled } }";
+
+#[derive(Parser, Debug)]
+struct Args {
+    #[arg(long)]
+    manifest: PathBuf,
+    /// `http://127.0.0.1:PORT`
+    #[arg(long)]
+    server: String,
+    /// Batches of 500 of each kind per phase (four phases).
+    #[arg(long, default_value_t = 5)]
+    batches: usize,
+}
+
+async fn set_rules(client: &mut Client, admin: &str, enabled: bool) -> Result<(), Error> {
+    for rule in RULES {
+        let mut input = json!({ "rule": rule, "enabled": enabled });
+        if rule == "BANNED_REFERRER" && enabled {
+            input["referrerPatterns"] = json!(["*.clickfarm.example"]);
+        }
+        call(
+            client,
+            Some(admin),
+            UPDATE_RULE,
+            "UpdateRule",
+            json!({ "input": input }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Totals {
+    clicks: Duration,
+    conversions: Duration,
+    rows: usize,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let args = Args::parse();
+    let manifest = Manifest::read(&args.manifest).map_err(|e| e.to_string())?;
+    if manifest.link_codes.is_empty() {
+        return Err("the manifest has no link codes".into());
+    }
+    let mut client = Client::new(&args.server)?;
+    let admin = login(&mut client, &manifest.admin_email, &manifest.admin_password).await?;
+    let key = manifest.api_key.as_str();
+    let nonce = format!("fb{}", Utc::now().timestamp_millis());
+    let now = Utc::now();
+    let (mut off, mut on) = (Totals::default(), Totals::default());
+    let mut next = 0;
+    for phase in 0..4 {
+        let rules_on = phase % 2 == 1;
+        set_rules(&mut client, &admin, rules_on).await?;
+        let totals = if rules_on { &mut on } else { &mut off };
+        let first = next;
+        for b in 0..args.batches {
+            let range = first + b * BATCH..first + (b + 1) * BATCH;
+            let items = click_batch(&manifest, &nonce, range, now);
+            let started = Instant::now();
+            let data = call(
+                &mut client,
+                Some(key),
+                INGEST,
+                "RecordClicks",
+                json!({ "clicks": items }),
+            )
+            .await?;
+            totals.clicks += started.elapsed();
+            accepted_all(&data, "recordClicks", BATCH)?;
+        }
+        for b in 0..args.batches {
+            let range = first + b * BATCH..first + (b + 1) * BATCH;
+            let items = conversion_batch(&manifest, &nonce, range, now);
+            let started = Instant::now();
+            let data = call(
+                &mut client,
+                Some(key),
+                INGEST,
+                "RecordConversions",
+                json!({ "conversions": items }),
+            )
+            .await?;
+            totals.conversions += started.elapsed();
+            accepted_all(&data, "recordConversions", BATCH)?;
+        }
+        totals.rows += args.batches * BATCH;
+        next = first + args.batches * BATCH;
+    }
+    set_rules(&mut client, &admin, false).await?;
+    let flagged = flagged_count(&mut client, &admin).await?;
+    print_row(
+        "fraud_rules_clicks",
+        off.rows,
+        off.clicks,
+        on.clicks,
+        flagged,
+    );
+    print_row(
+        "fraud_rules_conversions",
+        off.rows,
+        off.conversions,
+        on.conversions,
+        flagged,
+    );
+    Ok(())
+}
+
+/// Open flags of the brand (what the rules-on phases held for review, with any before).
+async fn flagged_count(client: &mut Client, admin: &str) -> Result<u64, Error> {
+    let data = call(
+        client,
+        Some(admin),
+        "query Flags { fraudFlags(status: OPEN, first: 1) { totalCount } }",
+        "Flags",
+        json!({}),
+    )
+    .await?;
+    Ok(data["fraudFlags"]["totalCount"].as_u64().unwrap_or(0))
+}
+
+fn print_row(row: &str, rows: usize, off: Duration, on: Duration, flagged: u64) {
+    let off_rate = rows as f64 / off.as_secs_f64();
+    let on_rate = rows as f64 / on.as_secs_f64();
+    println!(
+        "{}",
+        json!({
+            "row": row,
+            "rows": rows,
+            "off_rows_per_s": off_rate,
+            "on_rows_per_s": on_rate,
+            "ratio": on_rate / off_rate,
+            "open_flags": flagged,
+        })
+    );
+}
