@@ -2,15 +2,18 @@
 //! conversions that name those clicks (every fifth with a discount code), as an integrator
 //! sends them, and the check that a batch was accepted whole.
 
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::http::Error;
+use crate::graphql::{INGEST, call};
+use crate::http::{Client, Error};
 use crate::manifest::Manifest;
 
 pub const BATCH: usize = 500;
 
-pub fn rfc3339(t: DateTime<Utc>) -> String {
+fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -20,7 +23,7 @@ pub fn click_id(nonce: &str, n: usize) -> String {
 }
 
 /// `recordClicks` items for clicks `range` of a run.
-pub fn click_batch(
+fn click_batch(
     manifest: &Manifest,
     nonce: &str,
     range: std::ops::Range<usize>,
@@ -47,7 +50,7 @@ pub fn order_id(nonce: &str, n: usize) -> String {
 }
 
 /// `recordConversions` items for orders `range` of a run, each naming click `n`.
-pub fn conversion_batch(
+fn conversion_batch(
     manifest: &Manifest,
     nonce: &str,
     range: std::ops::Range<usize>,
@@ -71,8 +74,66 @@ pub fn conversion_batch(
         .collect()
 }
 
+/// Sends clicks `range` of a run (`recordClicks`, as `key`) and then, when `conversions`, the
+/// orders naming them (`recordConversions`); returns the time spent on each kind.
+pub async fn send(
+    client: &mut Client,
+    key: &str,
+    manifest: &Manifest,
+    nonce: &str,
+    range: std::ops::Range<usize>,
+    now: DateTime<Utc>,
+) -> Result<(Duration, Duration), Error> {
+    let mut times = (Duration::ZERO, Duration::ZERO);
+    let starts: Vec<usize> = range.clone().step_by(BATCH).collect();
+    for &start in &starts {
+        let batch = start..(start + BATCH).min(range.end);
+        let items = click_batch(manifest, nonce, batch.clone(), now);
+        times.0 += timed(client, key, "RecordClicks", "clicks", items, batch.len()).await?;
+    }
+    for &start in &starts {
+        let batch = start..(start + BATCH).min(range.end);
+        let items = conversion_batch(manifest, nonce, batch.clone(), now);
+        times.1 += timed(
+            client,
+            key,
+            "RecordConversions",
+            "conversions",
+            items,
+            batch.len(),
+        )
+        .await?;
+    }
+    Ok(times)
+}
+
+/// One contract ingestion call, timed; an error unless every item was accepted.
+async fn timed(
+    client: &mut Client,
+    key: &str,
+    operation: &str,
+    argument: &str,
+    items: Vec<Value>,
+    expected: usize,
+) -> Result<Duration, Error> {
+    let started = Instant::now();
+    let data = call(
+        client,
+        Some(key),
+        INGEST,
+        operation,
+        json!({ argument: items }),
+    )
+    .await?;
+    let elapsed = started.elapsed();
+    let mut field = operation.to_owned();
+    field[..1].make_ascii_lowercase();
+    accepted_all(&data, &field, expected)?;
+    Ok(elapsed)
+}
+
 /// An error unless the batch's every item was accepted.
-pub fn accepted_all(data: &Value, field: &str, expected: usize) -> Result<(), Error> {
+fn accepted_all(data: &Value, field: &str, expected: usize) -> Result<(), Error> {
     let result = &data[field];
     let accepted = result["accepted"].as_u64().unwrap_or(0) as usize;
     if accepted != expected {

@@ -5,13 +5,13 @@
 //! rule is off again, as the other rows expect. Prints one JSON line per kind.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use clap::Parser;
-use partnergraph_bench::graphql::{INGEST, call, login};
+use partnergraph_bench::graphql::{call, login};
 use partnergraph_bench::http::{Client, Error};
-use partnergraph_bench::ingest::{BATCH, accepted_all, click_batch, conversion_batch};
+use partnergraph_bench::ingest::{BATCH, send};
 use partnergraph_bench::manifest::Manifest;
 use serde_json::json;
 
@@ -86,36 +86,17 @@ async fn main() -> Result<(), Error> {
         set_rules(&mut client, &admin, rules_on).await?;
         let totals = if rules_on { &mut on } else { &mut off };
         let first = next;
-        for b in 0..args.batches {
-            let range = first + b * BATCH..first + (b + 1) * BATCH;
-            let items = click_batch(&manifest, &nonce, range, now);
-            let started = Instant::now();
-            let data = call(
-                &mut client,
-                Some(key),
-                INGEST,
-                "RecordClicks",
-                json!({ "clicks": items }),
-            )
-            .await?;
-            totals.clicks += started.elapsed();
-            accepted_all(&data, "recordClicks", BATCH)?;
-        }
-        for b in 0..args.batches {
-            let range = first + b * BATCH..first + (b + 1) * BATCH;
-            let items = conversion_batch(&manifest, &nonce, range, now);
-            let started = Instant::now();
-            let data = call(
-                &mut client,
-                Some(key),
-                INGEST,
-                "RecordConversions",
-                json!({ "conversions": items }),
-            )
-            .await?;
-            totals.conversions += started.elapsed();
-            accepted_all(&data, "recordConversions", BATCH)?;
-        }
+        let (clicks, conversions) = send(
+            &mut client,
+            key,
+            &manifest,
+            &nonce,
+            first..first + args.batches * BATCH,
+            now,
+        )
+        .await?;
+        totals.clicks += clicks;
+        totals.conversions += conversions;
         totals.rows += args.batches * BATCH;
         next = first + args.batches * BATCH;
     }

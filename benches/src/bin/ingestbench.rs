@@ -13,11 +13,8 @@ use chrono::Utc;
 use clap::Parser;
 use partnergraph::config::{DatabaseConfig, Secret};
 use partnergraph::db::entity::{click, conversion};
-use partnergraph_bench::graphql::{INGEST, call};
 use partnergraph_bench::http::{Client, Error};
-use partnergraph_bench::ingest::{
-    BATCH, accepted_all, click_batch, click_id, conversion_batch, order_id,
-};
+use partnergraph_bench::ingest::{BATCH, click_id, order_id, send};
 use partnergraph_bench::manifest::Manifest;
 use partnergraph_bench::raw_performance::numbered;
 use sea_orm::sqlx;
@@ -163,42 +160,12 @@ async fn main() -> Result<(), Error> {
     let now = Utc::now();
     let total = args.batches * BATCH;
 
-    // Clicks through the API: fresh click ids on the manifest's links.
+    // Clicks through the API (fresh click ids on the manifest's links), then conversions
+    // naming them (click attribution), every fifth with a discount code as well.
     let click_ids: Vec<String> = (0..total).map(|n| click_id(&nonce, n)).collect();
-    let mut api_clicks = Duration::ZERO;
-    for b in 0..args.batches {
-        let items = click_batch(&manifest, &nonce, b * BATCH..(b + 1) * BATCH, now);
-        let started = Instant::now();
-        let data = call(
-            &mut client,
-            Some(key),
-            INGEST,
-            "RecordClicks",
-            json!({ "clicks": items }),
-        )
-        .await?;
-        api_clicks += started.elapsed();
-        accepted_all(&data, "recordClicks", BATCH)?;
-    }
-
-    // Conversions through the API: new order ids, after those clicks (click attribution), every
-    // fifth with a discount code as well.
-    let mut api_conversions = Duration::ZERO;
     let order_ids: Vec<String> = (0..total).map(|n| order_id(&nonce, n)).collect();
-    for b in 0..args.batches {
-        let items = conversion_batch(&manifest, &nonce, b * BATCH..(b + 1) * BATCH, now);
-        let started = Instant::now();
-        let data = call(
-            &mut client,
-            Some(key),
-            INGEST,
-            "RecordConversions",
-            json!({ "conversions": items }),
-        )
-        .await?;
-        api_conversions += started.elapsed();
-        accepted_all(&data, "recordConversions", BATCH)?;
-    }
+    let (api_clicks, api_conversions) =
+        send(&mut client, key, &manifest, &nonce, 0..total, now).await?;
 
     // The same rows, raw.
     let db: DatabaseConnection = partnergraph::db::connect(&DatabaseConfig {
