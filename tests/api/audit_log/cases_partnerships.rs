@@ -3,13 +3,15 @@
 //! Cases of the walk: campaigns, offers, enrollments, content and costs, experiments, tracking
 //! links and codes, ingestion, payouts and the ledger.
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use super::cases::{Case, Done};
-use crate::audit_case;
 use crate::helpers::world::{self, World, text};
 use crate::helpers::{TestApp, data};
+use crate::{audit_case, on_both_backends};
 
 pub fn cases() -> Vec<Case> {
     vec![
@@ -500,3 +502,114 @@ async fn release_payout(app: &TestApp, w: &World) -> Done {
         .await,
     )
 }
+
+/// Each changed field's new value, by name.
+fn new_values(entry: &Value) -> Vec<(String, Value)> {
+    entry["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|change| (text(&change["field"]), change["newValue"].clone()))
+        .collect()
+}
+
+fn counts(accepted: &str, duplicates: &str, rejected: &str) -> Vec<(String, Value)> {
+    vec![
+        ("accepted".to_owned(), json!(accepted)),
+        ("duplicates".to_owned(), json!(duplicates)),
+        ("rejected".to_owned(), json!(rejected)),
+    ]
+}
+
+/// Ingestion by an API key leaves one entry per call, about the brand, with the call's counts
+/// (never one per event); a repeated refund is a call too.
+async fn an_ingestion_call_leaves_one_entry_with_its_counts(app: TestApp) {
+    let w = world::world(&app).await;
+    world::tracking_link(&app, &w.admin, &w.enrollment_a, "counted").await;
+    let at = Utc::now().to_rfc3339();
+    let clicks = json!([
+        { "linkCode": "counted", "clickId": "n-1", "occurredAt": at },
+        { "linkCode": "counted", "clickId": "n-2", "occurredAt": at },
+        { "linkCode": "counted", "clickId": "n-1", "occurredAt": at },
+        { "linkCode": "no-such-link", "clickId": "n-3", "occurredAt": at },
+    ]);
+    let response = app
+        .graphql_as(
+            Some(&w.key),
+            "mutation ($c: [ClickInput!]!) { recordClicks(clicks: $c) { accepted duplicates rejected } }",
+            json!({ "c": clicks }),
+        )
+        .await;
+    assert_eq!(
+        data(&response)["recordClicks"],
+        json!({ "accepted": 2, "duplicates": 1, "rejected": 1 })
+    );
+    let entries = super::all_entries(&app, &w.admin, json!({ "operation": "recordClicks" })).await;
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    assert_eq!(entries[0]["targetType"], "Brand");
+    assert_eq!(entries[0]["target"], w.brand_a.as_str());
+    assert_eq!(entries[0]["actorType"], "API_KEY");
+    assert_eq!(entries[0]["actor"], w.key_id.as_str());
+    assert_eq!(new_values(&entries[0]), counts("2", "1", "1"));
+
+    const REFUND: &str =
+        "mutation ($input: RecordRefundInput!) { recordRefund(input: $input) { id } }";
+    let refund = json!({ "input": { "externalId": "later", "refundId": "r-1", "amount": "5",
+        "occurredAt": at } });
+    for _ in 0..2 {
+        data(&app.graphql_as(Some(&w.key), REFUND, refund.clone()).await);
+    }
+    let entries = super::all_entries(&app, &w.admin, json!({ "operation": "recordRefund" })).await;
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    assert_eq!(
+        new_values(&entries[0]),
+        counts("0", "1", "0"),
+        "newest first"
+    );
+    let mut held = counts("1", "0", "0");
+    held.insert(2, ("held".to_owned(), json!("1")));
+    assert_eq!(new_values(&entries[1]), held);
+
+    // The postback endpoint shares the service but is no mutation: no entry.
+    let before = super::all_entries(&app, &w.admin, json!({})).await.len();
+    let body = json!({ "externalId": "pb-1", "kind": "SALE", "occurredAt": at, "amount": "9" });
+    let request = Request::post("/postback/conversions")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {}", w.key))
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let posted = app.request(request).await;
+    assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.text);
+    let after = super::all_entries(&app, &w.admin, json!({})).await.len();
+    assert_eq!(after, before);
+}
+
+/// A mutation that changes nothing (archiving an archived link) still leaves its entry.
+async fn a_change_to_nothing_is_recorded_without_changes(app: TestApp) {
+    let w = world::world(&app).await;
+    let link = own_link(&app, &w, "twice").await;
+    const ARCHIVE: &str = "mutation ($id: ID!) { archiveTrackingLink(id: $id) { id } }";
+    for _ in 0..2 {
+        data(
+            &app.graphql_as(Some(&w.admin), ARCHIVE, json!({ "id": link }))
+                .await,
+        );
+    }
+    let entries = super::all_entries(
+        &app,
+        &w.admin,
+        json!({ "operation": "archiveTrackingLink" }),
+    )
+    .await;
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    assert_eq!(entries[0]["changes"], json!([]), "newest first");
+    assert_eq!(
+        entries[1]["changes"][0]["field"], "archivedAt",
+        "{entries:#?}"
+    );
+}
+
+on_both_backends!(
+    an_ingestion_call_leaves_one_entry_with_its_counts,
+    a_change_to_nothing_is_recorded_without_changes
+);
