@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
+use super::audit::{self, Target};
 use super::page::{self, KeysetPage};
 use super::{campaigns, exchange_rates, scoped};
 use crate::auth::{Actor, Permission};
@@ -16,6 +17,7 @@ use crate::domain::content::CostKind;
 use crate::domain::money::{Currency, Money, convert};
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 pub struct CostInput {
     pub campaign_id: i64,
@@ -67,7 +69,7 @@ pub async fn record(
         convert(input.amount, brand_currency, rate)
             .map_err(|e| AppError::bad_input("amount", e.to_string()))?
     };
-    Ok(cost::ActiveModel {
+    let row = cost::ActiveModel {
         brand_id: Set(campaign.brand_id),
         campaign_id: Set(campaign.id),
         creator_id: Set(input.creator_id),
@@ -79,9 +81,8 @@ pub async fn record(
         note: Set(note),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    };
+    audit::insert(db, NodeKind::Cost, row).await
 }
 
 /// Staff: a cost of the brand; NOT_FOUND otherwise ([`scoped::get`]).
@@ -113,6 +114,10 @@ pub async fn list(
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let row = scoped::find_in_brand::<cost::Entity, _>(db, brand_id, id).await?;
-    cost::Entity::delete_by_id(row.id).exec(db).await?;
+    let txn = db.begin().await?;
+    cost::Entity::delete_by_id(row.id).exec(&txn).await?;
+    let target = Target::new(NodeKind::Cost, row.id);
+    audit::record(&txn, target, audit::diff(Some(&row), None)).await?;
+    txn.commit().await?;
     Ok(())
 }

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use tracing::instrument;
 
+use super::audit;
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{campaign, deliverable, enrollment};
@@ -15,6 +15,7 @@ use crate::domain::content::{DeliverableFormat, DeliverableStatus, status_transi
 use crate::domain::roster::Platform;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 pub struct DeliverableInput {
     pub enrollment_id: i64,
@@ -50,7 +51,7 @@ pub async fn create(
         .one(db)
         .await?
         .ok_or_else(|| AppError::bad_input("enrollmentId", "no such enrollment"))?;
-    Ok(deliverable::ActiveModel {
+    let row = deliverable::ActiveModel {
         brand_id: Set(brand_id),
         enrollment_id: Set(enrollment.id),
         platform: Set(input.platform.as_str().to_owned()),
@@ -64,9 +65,8 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    };
+    audit::insert(db, NodeKind::Deliverable, row).await
 }
 
 fn metric(field: &'static str, value: Option<i64>) -> Result<Option<i64>, AppError> {
@@ -125,6 +125,7 @@ pub async fn update(
             "the campaign requires the ad disclosure to be confirmed before publishing",
         ));
     }
+    let before = row.clone();
     let mut active = row.into_active_model();
     if publishing {
         active.published_at = Set(Some(change.published_at.unwrap_or_else(Utc::now)));
@@ -155,7 +156,7 @@ pub async fn update(
         active.engagements = Set(v);
     }
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::Deliverable, &before, active).await
 }
 
 /// Whether the campaign of an enrollment requires an ad disclosure.

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Target};
 use super::offers::RatesInput;
 use super::page::{self, KeysetPage};
 use super::{campaigns, ledger, offers, scoped};
@@ -18,6 +19,7 @@ use crate::domain::offer::{Rates, validate_overrides};
 use crate::domain::roster::VettingStatus;
 use crate::error::AppError;
 use crate::events::Pending;
+use crate::global_id::NodeKind;
 
 pub struct EnrollInput {
     pub campaign_id: i64,
@@ -124,6 +126,8 @@ pub async fn enroll(
         }
         other => other,
     })?;
+    let target = Target::new(NodeKind::Enrollment, created.id);
+    audit::record(&txn, target, audit::diff(None, Some(&created))).await?;
     let events = if input.active {
         ledger::accrue_flat_fee(&txn, &created, now).await?
     } else {
@@ -165,6 +169,7 @@ pub async fn set_status(
         ));
     }
     let first_activation = status == EnrollmentStatus::Active && row.activated_at.is_none();
+    let before = row.clone();
     let mut active = row.into_active_model();
     active.status = Set(status.as_str().to_owned());
     if first_activation {
@@ -173,6 +178,8 @@ pub async fn set_status(
     active.updated_at = Set(now);
     let txn = db.begin().await?;
     let updated = active.update(&txn).await?;
+    let target = Target::new(NodeKind::Enrollment, updated.id);
+    audit::record(&txn, target, audit::diff(Some(&before), Some(&updated))).await?;
     let events = if first_activation {
         ledger::accrue_flat_fee(&txn, &updated, now).await?
     } else {
@@ -225,6 +232,7 @@ pub async fn update_terms(
         &overrides,
     )
     .map_err(AppError::invalid)?;
+    let before = row.clone();
     let mut active = row.into_active_model();
     active.offer_id = Set(offer.id);
     active.cpa_amount_minor = Set(overrides.cpa_minor);
@@ -233,7 +241,7 @@ pub async fn update_terms(
     active.revenue_share_percent = Set(overrides_json(&overrides));
     active.flat_fee_minor = Set(overrides.flat_fee_minor);
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::Enrollment, &before, active).await
 }
 
 /// An enrollment the caller may read: staff of its brand, or the creator it belongs to.

@@ -21,6 +21,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Target};
 use super::page::{self, KeysetPage};
 use super::{campaigns, ledger, scoped};
 use crate::auth::{Actor, Permission};
@@ -31,6 +32,7 @@ use crate::domain::lift::{Arm, ArmObservation, Lift, geo_holdout};
 use crate::domain::money::Currency;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 pub struct ExperimentInput {
     pub campaign_id: i64,
@@ -84,6 +86,16 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    let mut changes = audit::diff(None, Some(&created));
+    for (arm, field) in [(Arm::Treatment, "treatment"), (Arm::Control, "control")] {
+        let of_arm: serde_json::Value = regions
+            .iter()
+            .filter(|r| r.arm == arm)
+            .map(|r| serde_json::json!({ "region": r.region, "population": r.population }))
+            .collect();
+        changes = changes.set(field, serde_json::Value::Null, of_arm);
+    }
+    audit::record(&txn, Target::new(NodeKind::Experiment, created.id), changes).await?;
     let rows = regions.into_iter().map(|r| experiment_region::ActiveModel {
         brand_id: Set(campaign.brand_id),
         experiment_id: Set(created.id),

@@ -15,6 +15,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 
+use super::audit::{self, Target};
 use super::ingest::{BrandContext, Lookups};
 use super::offers;
 use crate::db::entity::{commission, conversion, enrollment, offer, offer_tier};
@@ -26,6 +27,7 @@ use crate::domain::commission::{
 use crate::domain::conversion::Kind as ConversionKind;
 use crate::domain::offer::{Rates, VolumeTier};
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 /// `SUM(amount_minor)` of commission lines, cast so that both backends decode an i64
 /// (`SUM(bigint)` is NUMERIC on PostgreSQL).
@@ -581,6 +583,7 @@ pub async fn add_manual(
     active.reason = Set(Some(reason));
     active.created_by_user_id = Set(actor.user_id());
     let saved = active.update(&txn).await?;
+    record_manual_line(&txn, &saved).await?;
     brand.events.commit(db, txn).await?;
     Ok(saved)
 }
@@ -673,8 +676,18 @@ pub async fn claw_back(
         active.status = Set(Status::Reversed.as_str().to_owned());
     }
     let saved = active.update(&txn).await?;
+    record_manual_line(&txn, &saved).await?;
     brand.events.commit(db, txn).await?;
     Ok(saved)
+}
+
+/// The audit entry of an ADMIN's manual line (bonus, adjustment, clawback): its creation.
+async fn record_manual_line(
+    txn: &DatabaseTransaction,
+    line: &commission::Model,
+) -> Result<(), AppError> {
+    let target = Target::new(NodeKind::Commission, line.id);
+    audit::record(txn, target, audit::diff(None, Some(line))).await
 }
 
 /// A fraud flag holds a conversion: its PENDING lines become ON_HOLD (never paid until staff

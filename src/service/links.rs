@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{brand, discount_code, enrollment, tracking_link};
@@ -18,6 +18,7 @@ use crate::domain::money::Money;
 use crate::domain::offer::validate_percent;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 pub struct LinkInput {
     pub enrollment_id: i64,
@@ -82,18 +83,18 @@ pub async fn create_link(
     if let Some(code) = chosen {
         let mut row = row;
         row.code = Set(code);
-        return row
-            .insert(db)
+        return audit::insert(db, NodeKind::TrackingLink, row)
             .await
-            .map_err(|err| match AppError::from(err) {
+            .map_err(|err| match err {
                 AppError::Conflict(_) => AppError::Conflict("this link code is taken".into()),
                 other => other,
             });
     }
+    // Each attempt in a transaction of its own: a taken code aborts it (on PostgreSQL).
     for _ in 0..5 {
         let mut attempt = row.clone();
         attempt.code = Set(generate_link_code());
-        match attempt.insert(db).await.map_err(AppError::from) {
+        match audit::insert(db, NodeKind::TrackingLink, attempt).await {
             Err(AppError::Conflict(_)) => continue,
             other => return other,
         }
@@ -112,12 +113,15 @@ pub async fn archive_link(
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let row = super::scoped::find_in_brand::<tracking_link::Entity, _>(db, brand_id, id).await?;
     if row.archived_at.is_some() {
+        let target = Target::new(NodeKind::TrackingLink, row.id);
+        audit::record(db, target, Changes::new()).await?;
         return Ok(row);
     }
+    let before = row.clone();
     let mut active = row.into_active_model();
     active.archived_at = Set(Some(now));
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::TrackingLink, &before, active).await
 }
 
 /// A change to a link: each field left `None` stays as it is; an empty UTM value or deep link
@@ -148,6 +152,7 @@ pub async fn update_link(
     let paused_at =
         lifecycle::paused_at_after(row.archived_at.is_some(), row.paused_at, change.state, now)
             .map_err(|reason| AppError::Conflict(reason.into()))?;
+    let before = row.clone();
     let mut active = row.into_active_model();
     if let Some(url) = change.destination_url {
         active.destination_url =
@@ -169,7 +174,7 @@ pub async fn update_link(
     }
     active.paused_at = Set(paused_at);
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::TrackingLink, &before, active).await
 }
 
 fn reader_brand(actor: &Actor) -> Result<Option<i64>, AppError> {
@@ -259,7 +264,7 @@ pub async fn create_discount_code(
             ));
         }
     };
-    discount_code::ActiveModel {
+    let row = discount_code::ActiveModel {
         brand_id: Set(brand_id),
         enrollment_id: Set(enrollment.id),
         code: Set(code),
@@ -269,13 +274,13 @@ pub async fn create_discount_code(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(|err| match AppError::from(err) {
-        AppError::Conflict(_) => AppError::Conflict("this discount code exists".into()),
-        other => other,
-    })
+    };
+    audit::insert(db, NodeKind::DiscountCode, row)
+        .await
+        .map_err(|err| match err {
+            AppError::Conflict(_) => AppError::Conflict("this discount code exists".into()),
+            other => other,
+        })
 }
 
 pub async fn list_discount_codes(
@@ -347,10 +352,13 @@ async fn set_discount_code_active(
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let row = super::scoped::find_in_brand::<discount_code::Entity, _>(db, brand_id, id).await?;
     if row.archived_at.is_none() == active {
+        let target = Target::new(NodeKind::DiscountCode, row.id);
+        audit::record(db, target, Changes::new()).await?;
         return Ok(row);
     }
+    let before = row.clone();
     let mut change = row.into_active_model();
     change.archived_at = Set((!active).then_some(now));
     change.updated_at = Set(now);
-    Ok(change.update(db).await?)
+    audit::update(db, NodeKind::DiscountCode, &before, change).await
 }

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Target};
 use super::page::{self, KeysetPage};
 use super::{campaigns, scoped};
 use crate::auth::{Actor, Permission};
@@ -19,6 +20,7 @@ use crate::domain::money::Money;
 use crate::domain::offer::{OfferModel, Rates, VolumeTier, validate_rates, validate_tiers};
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 pub struct OfferInput {
     pub campaign_id: i64,
@@ -156,8 +158,39 @@ pub async fn create(
     .insert(&txn)
     .await?;
     insert_tiers(&txn, &row, &tiers, now).await?;
+    let mut changes = audit::diff(None, Some(&row));
+    if !tiers.is_empty() {
+        let new = tiers_json(tiers.iter().map(stored_tier));
+        changes = changes.set("tiers", serde_json::Value::Null, new);
+    }
+    audit::record(&txn, Target::new(NodeKind::Offer, row.id), changes).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// A tier as stored: its sale number, CPA amount (minor units) and normalized percent.
+type StoredTier = (i32, Option<i64>, Option<String>);
+
+fn stored_tier(tier: &VolumeTier) -> StoredTier {
+    (
+        tier.from_sale,
+        tier.cpa_minor,
+        tier.revenue_share_percent
+            .map(|p| p.normalize().to_string()),
+    )
+}
+
+/// An offer's tiers as an audit value (they are rows of their own, not columns of the offer).
+fn tiers_json(tiers: impl Iterator<Item = StoredTier>) -> serde_json::Value {
+    tiers
+        .map(|(from_sale, cpa_minor, percent)| {
+            serde_json::json!({
+                "fromSale": from_sale,
+                "cpaAmountMinor": cpa_minor,
+                "revenueSharePercent": percent,
+            })
+        })
+        .collect()
 }
 
 async fn insert_tiers<C: ConnectionTrait>(
@@ -241,13 +274,24 @@ pub async fn update(
     active.updated_at = Set(now);
     let txn = db.begin().await?;
     let updated = active.update(&txn).await?;
+    let mut changes = audit::diff(Some(&row), Some(&updated));
     if let Some(tiers) = tiers {
+        let old = tiers_of(&txn, &[row.id])
+            .await?
+            .into_iter()
+            .map(|t| (t.from_sale, t.cpa_amount_minor, t.revenue_share_percent));
+        changes = changes.set(
+            "tiers",
+            tiers_json(old),
+            tiers_json(tiers.iter().map(stored_tier)),
+        );
         offer_tier::Entity::delete_many()
             .filter(offer_tier::Column::OfferId.eq(row.id))
             .exec(&txn)
             .await?;
         insert_tiers(&txn, &updated, &tiers, now).await?;
     }
+    audit::record(&txn, Target::new(NodeKind::Offer, row.id), changes).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -275,8 +319,8 @@ pub async fn list_for_campaign(
 }
 
 /// Tiers of many offers (for the loader), by offer then sale number.
-pub async fn tiers_of(
-    db: &DatabaseConnection,
+pub async fn tiers_of<C: ConnectionTrait>(
+    db: &C,
     offer_ids: &[i64],
 ) -> Result<Vec<offer_tier::Model>, sea_orm::DbErr> {
     offer_tier::Entity::find()

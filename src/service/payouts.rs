@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::ingest::lock_brand;
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission, Role};
@@ -21,6 +22,7 @@ use crate::domain::commission::{PayoutStatus, Status};
 use crate::domain::mail::{MailKind, payout_paid};
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 /// Creates the payouts due for `period_end`. Serialized per brand (the ingestion lock), and each
 /// line is claimed with `payout_id IS NULL`, so a line is in at most one payout even when two
@@ -95,6 +97,19 @@ pub async fn create(
         }
         created.push(row);
     }
+    // One entry per payout created; a run that created none still leaves one, about the brand.
+    if created.is_empty() {
+        let target = Target::new(NodeKind::Brand, brand_id);
+        audit::record(&txn, target, Changes::new()).await?;
+    } else {
+        let entries = created.iter().map(|row| {
+            (
+                Target::new(NodeKind::Payout, row.id),
+                audit::diff(None, Some(row)),
+            )
+        });
+        audit::record_all(&txn, entries).await?;
+    }
     // The CPC lines accrued above reach `myCommissionCreated` subscribers.
     context.events.commit(db, txn).await?;
     Ok(created)
@@ -136,12 +151,15 @@ pub async fn mark_paid(
         .filter(commission::Column::PayoutId.eq(row.id))
         .exec(&txn)
         .await?;
+    let before = row.clone();
     let mut active = row.into_active_model();
     active.status = Set(PayoutStatus::Paid.as_str().to_owned());
     active.reference = Set(Some(reference));
     active.paid_at = Set(Some(now));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    let target = Target::new(NodeKind::Payout, updated.id);
+    audit::record(&txn, target, audit::diff(Some(&before), Some(&updated))).await?;
     super::webhooks::enqueue(
         &txn,
         brand_id,
@@ -231,11 +249,14 @@ pub async fn release(
         .filter(commission::Column::PayoutId.eq(row.id))
         .exec(&txn)
         .await?;
+    let before = row.clone();
     let mut active = row.into_active_model();
     active.status = Set(status.as_str().to_owned());
     active.failure_reason = Set(reason);
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    let target = Target::new(NodeKind::Payout, updated.id);
+    audit::record(&txn, target, audit::diff(Some(&before), Some(&updated))).await?;
     txn.commit().await?;
     Ok(updated)
 }

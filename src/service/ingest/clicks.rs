@@ -10,7 +10,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::batch::{
-    FUTURE_TOLERANCE, ItemResult, ItemStatus, check_batch_size, external_id, rejected,
+    self, Counts, FUTURE_TOLERANCE, ItemResult, ItemStatus, check_batch_size, external_id, rejected,
 };
 use super::lock_brand;
 use crate::auth::secrets::sha256_hex;
@@ -46,6 +46,7 @@ pub async fn record(
     let brand_id = actor.require(Permission::Ingest)?;
     check_batch_size("clicks", items.len())?;
     if items.is_empty() {
+        batch::audit_call(db, brand_id, Counts::default().changes()).await?;
         return Ok(Vec::new());
     }
     let txn = db.begin().await?;
@@ -157,6 +158,15 @@ pub async fn record(
         }
     }
     rollup.apply(&txn, brand_id).await?;
+    let mut counts = Counts::default();
+    for slot in &slots {
+        counts.add(match slot {
+            Slot::Done(_) => ItemStatus::Rejected,
+            Slot::Accepted(_) => ItemStatus::Accepted,
+            Slot::Duplicate(_) => ItemStatus::Duplicate,
+        });
+    }
+    batch::audit_call(&txn, brand_id, counts.changes()).await?;
     txn.commit().await?;
     let answer = |click_id: String, status: ItemStatus| {
         let stored = known

@@ -11,7 +11,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::batch::{
-    FUTURE_TOLERANCE, ItemResult, ItemStatus, check_batch_size, external_id, rejected,
+    self, Counts, FUTURE_TOLERANCE, ItemResult, ItemStatus, check_batch_size, external_id, rejected,
 };
 use super::customers::{self, History};
 use super::{BrandContext, lock_brand, refunds, save_change_seq};
@@ -57,6 +57,7 @@ pub async fn record(
     let brand_id = actor.require(Permission::Ingest)?;
     check_batch_size("conversions", items.len())?;
     if items.is_empty() {
+        batch::audit_call(db, brand_id, Counts::default().changes()).await?;
         return Ok(Vec::new());
     }
     let txn = db.begin().await?;
@@ -111,6 +112,7 @@ pub async fn record(
     }
     save_change_seq(&txn, brand_id, brand.next_seq).await?;
     brand.save_rollups(&txn).await?;
+    batch::audit_call(&txn, brand_id, Counts::of(&results).changes()).await?;
     brand.events.commit(db, txn).await?;
     Ok(results)
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
-use super::batch::external_id;
+use super::batch::{self, Counts, external_id};
 use super::{BrandContext, lock_brand, save_change_seq};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{conversion, refund};
@@ -64,6 +64,11 @@ pub async fn record(
             Some(id) => conversion::Entity::find_by_id(id).one(&txn).await?,
             None => None,
         };
+        let counts = Counts {
+            duplicates: 1,
+            ..Counts::default()
+        };
+        batch::audit_call(&txn, brand_id, counts.changes()).await?;
         txn.commit().await?;
         return Ok(RefundOutcome {
             refund: existing,
@@ -146,6 +151,14 @@ pub async fn record(
     };
     save_change_seq(&txn, brand_id, brand.next_seq).await?;
     brand.save_rollups(&txn).await?;
+    let counts = Counts {
+        accepted: 1,
+        ..Counts::default()
+    };
+    // Held: the order has not arrived; the refund is applied when it does.
+    let held = usize::from(outcome.conversion.is_none());
+    let changes = counts.changes().set("held", serde_json::Value::Null, held);
+    batch::audit_call(&txn, brand_id, changes).await?;
     brand.events.commit(db, txn).await?;
     Ok(outcome)
 }
