@@ -17,8 +17,11 @@ pub fn is_secret(column: &str) -> bool {
 }
 
 /// Columns of personal data, as `(table, column)`: an entry says that they changed, never
-/// to what (an erased creator leaves no copy of its data in the log).
-const PERSONAL: &[(&str, &str)] = &[
+/// to what (an erased creator leaves no copy of its data in the log). A deliverable's
+/// whitelisting code (the authorization a creator grants for ads on its post) is kept out the
+/// same way: close to a credential, and the log keeps what it holds for years.
+const WITHHELD: &[(&str, &str)] = &[
+    ("deliverables", "whitelisting_code"),
     ("creators", "display_name"),
     ("creators", "email"),
     ("creators", "vetting_notes"),
@@ -29,8 +32,8 @@ const PERSONAL: &[(&str, &str)] = &[
     ("conversions", "customer_key"),
 ];
 
-pub fn is_personal(table: &str, column: &str) -> bool {
-    PERSONAL.contains(&(table, column))
+pub fn is_withheld(table: &str, column: &str) -> bool {
+    WITHHELD.contains(&(table, column))
 }
 
 /// Bookkeeping columns an entry leaves out: the target's own identity and timestamps that
@@ -140,10 +143,11 @@ mod tests {
     }
 
     #[test]
-    fn personal_columns_are_per_table() {
-        assert!(is_personal("creators", "email"));
-        assert!(!is_personal("campaigns", "email"));
-        assert!(!is_personal("creators", "stage"));
+    fn withheld_columns_are_per_table() {
+        assert!(is_withheld("creators", "email"));
+        assert!(!is_withheld("campaigns", "email"));
+        assert!(!is_withheld("creators", "stage"));
+        assert!(is_withheld("deliverables", "whitelisting_code"));
     }
 
     #[test]

@@ -51,7 +51,7 @@ impl AuditLogFilter {
             })
             .transpose()?;
         let operation = match self.operation {
-            Some(name) if name.trim().is_empty() || name.len() > 100 => {
+            Some(name) if !is_name(&name) => {
                 return Err(AppError::bad_input(
                     "filter.operation",
                     "must be a mutation's name",
@@ -67,6 +67,16 @@ impl AuditLogFilter {
             to: self.to.map(|at| at.0),
         })
     }
+}
+
+/// A GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`, at most 100 characters): what an operation can be.
+fn is_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    text.len() <= 100
+        && chars
+            .next()
+            .is_some_and(|first| first == '_' || first.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 /// One successful mutation on one object (DOMAIN rule 9). Entries are never changed or removed

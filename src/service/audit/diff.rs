@@ -5,7 +5,7 @@ use sea_orm::sea_query::Value as SqlValue;
 use sea_orm::{EntityName, EntityTrait, Iterable, ModelTrait};
 use serde_json::Value;
 
-use crate::domain::audit::{Changes, is_bookkeeping, is_personal, is_secret};
+use crate::domain::audit::{Changes, is_bookkeeping, is_secret, is_withheld};
 
 /// The changes from `before` (none: created) to `after` (none: deleted).
 pub fn diff<M: ModelTrait>(before: Option<&M>, after: Option<&M>) -> Changes {
@@ -21,7 +21,7 @@ pub fn diff<M: ModelTrait>(before: Option<&M>, after: Option<&M>) -> Changes {
         if old == new {
             continue;
         }
-        changes = if is_personal(table, name) {
+        changes = if is_withheld(table, name) {
             changes.withheld(name)
         } else {
             changes.set(name, old, new)
