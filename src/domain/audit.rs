@@ -16,17 +16,28 @@ pub fn is_secret(column: &str) -> bool {
         || column.contains("token")
 }
 
-/// Columns of personal data, as `(table, column)`: an entry says that they changed, never
-/// to what (an erased creator leaves no copy of its data in the log). A deliverable's
-/// whitelisting code (the authorization a creator grants for ads on its post) is kept out the
-/// same way: close to a credential, and the log keeps what it holds for years.
+/// Columns whose values an entry never holds, as `(table, column)`: an entry says that they
+/// changed, never to what. They are what erasing a creator clears (`eraseCreator`: the creator's
+/// profile, its channels, its posts' URLs and whitelisting codes, its costs' notes) and other
+/// personal data (emails, customer keys), so an erasure leaves no copy of them in the log. A
+/// whitelisting code is also close to a credential (an ads authorization the creator grants).
 const WITHHELD: &[(&str, &str)] = &[
-    ("deliverables", "whitelisting_code"),
     ("creators", "display_name"),
     ("creators", "email"),
+    ("creators", "country"),
+    ("creators", "niches"),
+    ("creators", "brand_safety_score"),
     ("creators", "vetting_notes"),
+    ("creators", "followers"),
     ("channels", "handle"),
     ("channels", "url"),
+    ("channels", "followers"),
+    ("channels", "avg_views"),
+    ("channels", "engagement_rate"),
+    ("channels", "audience_countries"),
+    ("deliverables", "post_url"),
+    ("deliverables", "whitelisting_code"),
+    ("costs", "note"),
     ("invites", "email"),
     ("users", "email"),
     ("conversions", "customer_key"),
