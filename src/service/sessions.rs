@@ -128,6 +128,7 @@ pub async fn logout(
         .session_id
         .as_deref()
         .ok_or_else(|| AppError::Forbidden("only a signed-in user can log out".into()))?;
+    let user_id = own_user(actor)?;
     let txn = db.begin().await?;
     let first = first_of_family(&txn, session_id).await?;
     let revocations = Revocations::new();
@@ -136,7 +137,6 @@ pub async fn logout(
         Some(before) => record_end(&txn, &before).await?,
         // A session without a stored token (it cannot be signed in): the account it is of.
         None => {
-            let user_id = actor.user_id().unwrap_or_default();
             audit::record(&txn, Target::new(NodeKind::User, user_id), Changes::new()).await?;
         }
     }
