@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::page::{self, KeysetPage};
 use super::scoped;
 use crate::auth::cache::Revocation;
@@ -17,6 +17,7 @@ use crate::db::entity::api_key;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::events::Revocations;
+use crate::global_id::NodeKind;
 
 pub const MAX_NAME_LEN: usize = 100;
 /// Characters of the secret kept for display (`pg_` and 7 more).
@@ -49,7 +50,7 @@ pub async fn create(
     }
     let stored_scopes: Vec<&str> = unique.iter().map(|s| s.as_str()).collect();
     let secret = secrets::random_token(API_KEY_PREFIX);
-    let key = api_key::ActiveModel {
+    let row = api_key::ActiveModel {
         brand_id: Set(brand_id),
         name: Set(name),
         prefix: Set(secret[..SHOWN_PREFIX_LEN].to_owned()),
@@ -58,9 +59,9 @@ pub async fn create(
         created_by_user_id: Set(actor.user_id()),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    // The entry never holds the secret: only its hash is stored, and hashes are left out.
+    let key = audit::insert(db, NodeKind::ApiKey, row).await?;
     Ok(CreatedKey { secret, key })
 }
 
@@ -75,13 +76,15 @@ pub async fn revoke(
     let brand_id = actor.require(Permission::ManageApiKeys)?;
     let key = scoped::find_in_brand::<api_key::Entity, _>(db, brand_id, id).await?;
     if key.revoked_at.is_some() {
+        audit::record(db, Target::new(NodeKind::ApiKey, key.id), Changes::new()).await?;
         return Ok(key);
     }
     let revocations = Revocations::new();
     revocations.push(Revocation::ApiKey { key_id: key.id });
+    let before = key.clone();
     let mut active = key.into_active_model();
     active.revoked_at = Set(Some(now));
-    let revoked = active.update(db).await?;
+    let revoked = audit::update(db, NodeKind::ApiKey, &before, active).await?;
     revocations.publish(db).await?;
     Ok(revoked)
 }

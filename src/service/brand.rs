@@ -3,10 +3,12 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter,
 };
 use tracing::instrument;
+
+use super::audit;
 
 use crate::auth::{Actor, Permission, Principal, Role};
 use crate::db::entity::{brand, creator};
@@ -16,6 +18,7 @@ use crate::domain::brand::{
 };
 use crate::domain::money::Money;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 /// A brand the caller belongs to: staff and keys see their own brand, creator accounts the
 /// brands they have a creator record with. Anything else is NOT_FOUND.
@@ -84,6 +87,7 @@ pub async fn update_settings(
         .await?
         .ok_or(AppError::NotFound)?;
     let currency = brand.currency_code.clone();
+    let before = brand.clone();
     let mut active = brand.into_active_model();
     if let Some(name) = change.name {
         active.name =
@@ -129,5 +133,5 @@ pub async fn update_settings(
         active.minimum_payout_minor = Set(minimum.minor);
     }
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::Brand, &before, active).await
 }

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::page::{self, SortValue, SortedPage, contains_pattern};
 use super::scoped;
 use crate::auth::cache::Revocation;
@@ -27,6 +28,7 @@ use crate::domain::roster::{
 use crate::domain::{email, text};
 use crate::error::AppError;
 use crate::events::Revocations;
+use crate::global_id::NodeKind;
 
 pub const MAX_CHANNELS: usize = 20;
 const MAX_FOLLOWERS: i64 = 10_000_000_000;
@@ -214,8 +216,35 @@ pub async fn create(
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let txn = db.begin().await?;
     let record = insert(&txn, brand_id, input, now).await?;
+    let channels = channels_of(&txn, &[record.id]).await?;
+    let mut entries = vec![creator_entry(record.id, None, Some(&record))];
+    entries.extend(channel_entries(&[], &channels));
+    audit::record_all(&txn, entries).await?;
     txn.commit().await?;
     Ok(record)
+}
+
+/// The entry of creator record `id`: its changes, personal values withheld.
+fn creator_entry(
+    id: i64,
+    before: Option<&creator::Model>,
+    after: Option<&creator::Model>,
+) -> (Target, Changes) {
+    (
+        Target::new(NodeKind::Creator, id),
+        audit::diff(before, after),
+    )
+}
+
+/// One entry per channel removed (`before` only) or added (`after` only): a channel is replaced,
+/// never edited in place.
+fn channel_entries(before: &[channel::Model], after: &[channel::Model]) -> Vec<(Target, Changes)> {
+    let removed = before.iter().map(|row| (row, audit::diff(Some(row), None)));
+    let added = after.iter().map(|row| (row, audit::diff(None, Some(row))));
+    removed
+        .chain(added)
+        .map(|(row, changes)| (Target::new(NodeKind::Channel, row.id), changes))
+        .collect()
 }
 
 /// Validates `input` and stores it with its channels as a creator of `brand_id`, in the
@@ -309,13 +338,19 @@ pub async fn update(
         active.niches = Set(niches_json(&niches)?);
     }
     let txn = db.begin().await?;
+    let mut entries = Vec::new();
     if let Some(channels) = channels {
+        let old = channels_of(&txn, &[record.id]).await?;
         let (followers, platform) = replace_channels(&txn, &record, channels, now).await?;
         active.followers = Set(followers);
         active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
+        let new = channels_of(&txn, &[record.id]).await?;
+        entries = channel_entries(&old, &new);
     }
     active.updated_at = Set(now);
     let updated = active.update(&txn).await.map_err(conflict_on_email)?;
+    entries.insert(0, creator_entry(record.id, Some(&record), Some(&updated)));
+    audit::record_all(&txn, entries).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -343,10 +378,11 @@ pub async fn set_stage(
             format!("cannot move from {from} to {stage}{hint}"),
         ));
     }
+    let before = record.clone();
     let mut active = record.into_active_model();
     active.stage = Set(stage.as_str().to_owned());
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::Creator, &before, active).await
 }
 
 /// Records the vetting decision, the brand-safety score (0..100) and notes.
@@ -368,6 +404,7 @@ pub async fn vet(
     }
     let notes = text::optional("notes", notes.as_deref(), 4000).map_err(AppError::invalid)?;
     let record = find_for_change(db, actor, id).await?;
+    let before = record.clone();
     let mut active = record.into_active_model();
     active.vetting_status = Set(status.as_str().to_owned());
     if brand_safety_score.is_some() {
@@ -377,7 +414,7 @@ pub async fn vet(
         active.vetting_notes = Set(notes);
     }
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::Creator, &before, active).await
 }
 
 /// A creator record the caller may read: staff of its brand, or the creator account it belongs to.
@@ -519,8 +556,8 @@ pub fn sort_value(record: &creator::Model, sort: CreatorSort) -> SortValue {
 }
 
 /// Channels of many creators at once (for the loader), largest first.
-pub async fn channels_of(
-    db: &DatabaseConnection,
+pub async fn channels_of<C: ConnectionTrait>(
+    db: &C,
     creator_ids: &[i64],
 ) -> Result<Vec<channel::Model>, sea_orm::DbErr> {
     channel::Entity::find()
@@ -562,11 +599,15 @@ pub async fn remove_channel(
         Some((platform, followers)) => (followers, Some(platform)),
         None => (0, None),
     };
+    let before = record.clone();
     let mut active = record.into_active_model();
     active.followers = Set(followers);
     active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    let mut entries = channel_entries(std::slice::from_ref(&row), &[]);
+    entries.push(creator_entry(before.id, Some(&before), Some(&updated)));
+    audit::record_all(&txn, entries).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -633,6 +674,8 @@ pub async fn delete(
         revocations.push(Revocation::User { user_id });
     }
     creator::Entity::delete_by_id(record.id).exec(&txn).await?;
+    let (target, changes) = creator_entry(record.id, Some(&record), None);
+    audit::record(&txn, target, changes).await?;
     revocations.commit(db, txn).await?;
     tracing::info!(creator_id = id, "creator deleted");
     Ok(DeletedCreator { link_codes })

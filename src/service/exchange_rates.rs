@@ -5,16 +5,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{brand, exchange_rate};
 use crate::domain::brand::validate_exchange_rate;
 use crate::domain::money::Currency;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 #[instrument(skip(db, actor))]
 pub async fn set(
@@ -43,12 +45,14 @@ pub async fn set(
         .filter(exchange_rate::Column::RateDate.eq(date))
         .one(db)
         .await?;
+    let txn = db.begin().await?;
+    let old_rate = existing.as_ref().map(|row| row.rate.clone());
     let saved = match existing {
         Some(row) => {
             let mut active = row.into_active_model();
             active.rate = Set(rate.to_string());
             active.updated_at = Set(now);
-            active.update(db).await?
+            active.update(&txn).await?
         }
         None => {
             exchange_rate::ActiveModel {
@@ -60,10 +64,20 @@ pub async fn set(
                 updated_at: Set(now),
                 ..Default::default()
             }
-            .insert(db)
+            .insert(&txn)
             .await?
         }
     };
+    // A rate is a setting of the brand (not an object of the API): the entry is the brand's,
+    // its field the currency and date, e.g. `exchangeRates.EUR.2026-12-01`.
+    let field = format!("exchangeRates.{}.{}", saved.currency_code, saved.rate_date);
+    audit::record(
+        &txn,
+        Target::new(NodeKind::Brand, brand_id),
+        Changes::new().set(&field, old_rate, saved.rate.clone()),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(saved)
 }
 

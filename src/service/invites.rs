@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::page::{self, KeysetPage};
 use crate::auth::secrets::{self, INVITE_TOKEN_PREFIX};
 use crate::auth::{Actor, Permission, Role};
@@ -16,6 +17,7 @@ use crate::db::entity::{brand, creator, invite, user};
 use crate::domain::email;
 use crate::domain::mail::{self as templates, MailKind};
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 use crate::service::mail::{self, Links};
 
 pub const INVITE_TTL: Duration = Duration::days(7);
@@ -114,6 +116,12 @@ pub async fn invite_user(
     .insert(&txn)
     .await?;
     mail::enqueue(&txn, Some(brand_id), MailKind::Invite, &email, message, now).await?;
+    audit::record(
+        &txn,
+        Target::new(NodeKind::Invite, invite.id),
+        audit::diff(None, Some(&invite)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(IssuedInvite {
         token,
@@ -154,7 +162,9 @@ pub async fn revoke(
 ) -> Result<invite::Model, AppError> {
     let brand_id = actor.require(Permission::ManageUsers)?;
     let row = super::scoped::find_in_brand::<invite::Entity, _>(db, brand_id, id).await?;
+    let target = Target::new(NodeKind::Invite, row.id);
     if row.revoked_at.is_some() {
+        audit::record(db, target, Changes::new()).await?;
         return Ok(row);
     }
     // Only while nobody has accepted it: the claim in `accept_invite` and this update exclude
@@ -174,8 +184,10 @@ pub async fn revoke(
     }
     // The invite's mail was queued with it, at its `created_at`.
     mail::cancel_pending(&txn, brand_id, MailKind::Invite, &row.email, row.created_at).await?;
+    let after = super::scoped::find_in_brand::<invite::Entity, _>(&txn, brand_id, id).await?;
+    audit::record(&txn, target, audit::diff(Some(&row), Some(&after))).await?;
     txn.commit().await?;
-    super::scoped::find_in_brand::<invite::Entity, _>(db, brand_id, id).await
+    Ok(after)
 }
 
 /// Where an invite stands at `now`.

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::mail::{self, Links};
 use super::sessions;
 use crate::auth::secrets::{self, RESET_TOKEN_PREFIX};
@@ -23,6 +24,7 @@ use crate::domain::email;
 use crate::domain::mail::{MailKind, password_reset as reset_mail};
 use crate::error::AppError;
 use crate::events::Revocations;
+use crate::global_id::NodeKind;
 
 pub const RESET_TTL: Duration = Duration::hours(1);
 
@@ -69,6 +71,9 @@ pub async fn change_password(
     set_password(&txn, user_id, hash, now).await?;
     let revocations = Revocations::new();
     sessions::end_all(&txn, &revocations, user_id, Some(session_id), now).await?;
+    // That the password changed, never to what: the hash is not a field of an entry. A
+    // creator's own change records nothing (creators are not audited).
+    audit::record(&txn, Target::new(NodeKind::User, user_id), Changes::new()).await?;
     revocations.commit(db, txn).await?;
     tracing::info!(user_id, "password changed");
     Ok(true)

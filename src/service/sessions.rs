@@ -6,10 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::page::{self, KeysetPage};
 use crate::auth::cache::Revocation;
 use crate::auth::secrets::{self, REFRESH_TOKEN_PREFIX};
@@ -17,6 +18,7 @@ use crate::auth::{Actor, Auth};
 use crate::db::entity::{refresh_token, user};
 use crate::error::AppError;
 use crate::events::Revocations;
+use crate::global_id::NodeKind;
 
 pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
 
@@ -126,10 +128,51 @@ pub async fn logout(
         .session_id
         .as_deref()
         .ok_or_else(|| AppError::Forbidden("only a signed-in user can log out".into()))?;
+    let user_id = own_user(actor)?;
+    let txn = db.begin().await?;
+    let first = first_of_family(&txn, session_id).await?;
     let revocations = Revocations::new();
-    revoke_family(db, &revocations, session_id, now).await?;
-    revocations.publish(db).await?;
+    revoke_family(&txn, &revocations, session_id, now).await?;
+    match first {
+        Some(before) => record_end(&txn, &before).await?,
+        // A session without a stored token (it cannot be signed in): the account it is of.
+        None => {
+            audit::record(&txn, Target::new(NodeKind::User, user_id), Changes::new()).await?;
+        }
+    }
+    revocations.commit(db, txn).await?;
     Ok(true)
+}
+
+/// The first refresh token of session `family_id`: the row that names the session.
+async fn first_of_family<C: ConnectionTrait>(
+    db: &C,
+    family_id: &str,
+) -> Result<Option<refresh_token::Model>, AppError> {
+    Ok(refresh_token::Entity::find()
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .order_by_asc(refresh_token::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// The entry of a session's end: its `endedAt`, read again after [`revoke_family`] (unchanged
+/// when it had ended before).
+async fn record_end<C: ConnectionTrait>(
+    db: &C,
+    before: &refresh_token::Model,
+) -> Result<(), AppError> {
+    let ended_at = refresh_token::Entity::find_by_id(before.id)
+        .one(db)
+        .await?
+        .and_then(|row| row.revoked_at);
+    let json = |at: Option<DateTime<Utc>>| at.map(|at| at.to_rfc3339());
+    audit::record(
+        db,
+        Target::new(NodeKind::Session, before.id),
+        Changes::new().set("ended_at", json(before.revoked_at), json(ended_at)),
+    )
+    .await
 }
 
 /// Revokes session `family_id` and records it in `revocations`, which the caller publishes.
@@ -252,9 +295,11 @@ pub async fn end_own(
     now: DateTime<Utc>,
 ) -> Result<refresh_token::Model, AppError> {
     own_user(actor)?;
-    let row = get_own(db, actor, id).await?;
+    let txn = db.begin().await?;
+    let row = get_own(&txn, actor, id).await?;
     let revocations = Revocations::new();
-    revoke_family(db, &revocations, &row.family_id, now).await?;
-    revocations.publish(db).await?;
+    revoke_family(&txn, &revocations, &row.family_id, now).await?;
+    record_end(&txn, &row).await?;
+    revocations.commit(db, txn).await?;
     get_own(db, actor, id).await
 }

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::ingest::lock_brand;
 use super::page::{self, KeysetPage};
 use super::sessions;
@@ -17,6 +18,7 @@ use crate::db::entity::{creator, user};
 use crate::domain::lifecycle::{self, AdminSeat};
 use crate::error::AppError;
 use crate::events::Revocations;
+use crate::global_id::NodeKind;
 
 /// The caller's own account; API keys have none.
 pub async fn viewer(db: &DatabaseConnection, actor: &Actor) -> Result<user::Model, AppError> {
@@ -123,6 +125,8 @@ pub async fn update_role(
     lock_brand(&txn, brand_id).await?;
     let target = staff_for_change(&txn, brand_id, id).await?;
     if target.role == role.as_str() {
+        audit::record(&txn, Target::new(NodeKind::User, target.id), Changes::new()).await?;
+        txn.commit().await?;
         return Ok(target);
     }
     let after = AdminSeat {
@@ -132,10 +136,12 @@ pub async fn update_role(
     ensure_admin_remains(&txn, brand_id, &target, after).await?;
     let revocations = Revocations::new();
     revocations.push(Revocation::User { user_id: target.id });
+    let before = target.clone();
     let mut active = target.into_active_model();
     active.role = Set(role.as_str().to_owned());
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    record_change(&txn, &before, &updated).await?;
     revocations.commit(db, txn).await?;
     tracing::info!(user_id = id, role = role.as_str(), "role changed");
     Ok(updated)
@@ -156,6 +162,8 @@ pub async fn deactivate(
     lock_brand(&txn, brand_id).await?;
     let target = staff_for_change(&txn, brand_id, id).await?;
     if target.deactivated_at.is_some() {
+        audit::record(&txn, Target::new(NodeKind::User, target.id), Changes::new()).await?;
+        txn.commit().await?;
         return Ok(target);
     }
     let after = AdminSeat {
@@ -165,10 +173,12 @@ pub async fn deactivate(
     ensure_admin_remains(&txn, brand_id, &target, after).await?;
     let revocations = Revocations::new();
     sessions::end_all(&txn, &revocations, target.id, None, now).await?;
+    let before = target.clone();
     let mut active = target.into_active_model();
     active.deactivated_at = Set(Some(now));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    record_change(&txn, &before, &updated).await?;
     revocations.commit(db, txn).await?;
     tracing::info!(user_id = id, "user deactivated");
     Ok(updated)
@@ -186,10 +196,26 @@ pub async fn reactivate(
     let brand_id = actor.require(Permission::ManageUsers)?;
     let target = staff_for_change(db, brand_id, id).await?;
     if target.deactivated_at.is_none() {
+        audit::record(db, Target::new(NodeKind::User, target.id), Changes::new()).await?;
         return Ok(target);
     }
+    let before = target.clone();
     let mut active = target.into_active_model();
     active.deactivated_at = Set(None);
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::User, &before, active).await
+}
+
+/// The entry of a change to a staff account, in the change's transaction.
+async fn record_change<C: ConnectionTrait>(
+    db: &C,
+    before: &user::Model,
+    after: &user::Model,
+) -> Result<(), AppError> {
+    audit::record(
+        db,
+        Target::new(NodeKind::User, after.id),
+        audit::diff(Some(before), Some(after)),
+    )
+    .await
 }

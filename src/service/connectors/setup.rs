@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use tracing::instrument;
 
@@ -15,6 +14,8 @@ use crate::db::entity::connector;
 use crate::domain::connector::Kind;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
+use crate::service::audit::{self, Changes, Target};
 use crate::service::page::{self, KeysetPage};
 use crate::service::scoped;
 
@@ -76,7 +77,7 @@ pub async fn create(
     let brand_id = actor.require(Permission::ManageConnectors)?;
     let name = text::required("name", &input.name, MAX_NAME_LEN).map_err(AppError::invalid)?;
     let secret = checked_secret(input.signing_secret.as_deref())?;
-    let connector = connector::ActiveModel {
+    let row = connector::ActiveModel {
         brand_id: Set(brand_id),
         kind: Set(input.kind.as_str().to_owned()),
         name: Set(name),
@@ -88,9 +89,9 @@ pub async fn create(
         delivered_count: Set(0),
         error_count: Set(0),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    // The sealed secret is not a field of the entry; its shown prefix is.
+    let connector = audit::insert(db, NodeKind::Connector, row).await?;
     Ok(WithSecret { secret, connector })
 }
 
@@ -108,11 +109,12 @@ pub async fn rotate_secret(
     let brand_id = actor.require(Permission::ManageConnectors)?;
     let secret = checked_secret(signing_secret.as_deref())?;
     let connector = scoped::find_in_brand::<connector::Entity, _>(db, brand_id, id).await?;
+    let before = connector.clone();
     let mut active = connector.into_active_model();
     active.secret = Set(key.seal(&secret));
     active.secret_prefix = Set(shown_prefix(&secret));
     active.updated_at = Set(now);
-    let connector = active.update(db).await?;
+    let connector = audit::update(db, NodeKind::Connector, &before, active).await?;
     Ok(WithSecret { secret, connector })
 }
 
@@ -127,12 +129,19 @@ pub async fn disable(
     let brand_id = actor.require(Permission::ManageConnectors)?;
     let connector = scoped::find_in_brand::<connector::Entity, _>(db, brand_id, id).await?;
     if !connector.enabled {
+        audit::record(
+            db,
+            Target::new(NodeKind::Connector, connector.id),
+            Changes::new(),
+        )
+        .await?;
         return Ok(connector);
     }
+    let before = connector.clone();
     let mut active = connector.into_active_model();
     active.enabled = Set(false);
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::Connector, &before, active).await
 }
 
 pub async fn get(

@@ -17,6 +17,8 @@ use crate::domain::erasure;
 use crate::domain::roster::Stage;
 use crate::error::AppError;
 use crate::events::Revocations;
+use crate::global_id::NodeKind;
+use crate::service::audit::{self, Changes, Target};
 use crate::service::{scoped, sessions};
 
 /// Erases creator `id` of the caller's brand (ADMIN) at `now`. Erasing an erased record changes
@@ -31,7 +33,9 @@ pub async fn erase_creator(
     let brand_id = actor.require(Permission::ManageDataRights)?;
     let txn = db.begin().await?;
     let record = scoped::find_in_brand::<creator::Entity, _>(&txn, brand_id, id).await?;
+    let target = Target::new(NodeKind::Creator, record.id);
     if record.erased_at.is_some() {
+        audit::record(&txn, target, Changes::new()).await?;
         txn.commit().await?;
         return Ok(record);
     }
@@ -42,9 +46,13 @@ pub async fn erase_creator(
     erase_invites(&txn, &record, now).await?;
     erase_content_notes(&txn, &record).await?;
     let revocations = Revocations::new();
-    if let Some(user_id) = record.user_id {
-        release_account(&txn, &revocations, record.id, user_id, now).await?;
+    let mut entries = Vec::new();
+    if let Some(user_id) = record.user_id
+        && let Some(account) = release_account(&txn, &revocations, record.id, user_id, now).await?
+    {
+        entries.push(account);
     }
+    let before = record.clone();
     let mut active = record.into_active_model();
     active.display_name = Set(erasure::erased_creator_name(id));
     active.email = Set(None);
@@ -61,6 +69,9 @@ pub async fn erase_creator(
     active.erased_at = Set(Some(now));
     active.updated_at = Set(now);
     let erased = active.update(&txn).await?;
+    // Name, email and notes are personal: the entry says they changed, never what they were.
+    entries.insert(0, (target, audit::diff(Some(&before), Some(&erased))));
+    audit::record_all(&txn, entries).await?;
     revocations.commit(db, txn).await?;
     Ok(erased)
 }
@@ -121,14 +132,15 @@ async fn erase_content_notes(
 
 /// Unlinks the account and ends its sessions. An account linked to no other creator record (a
 /// creator account may work with several brands) is erased: its address replaced, its password
-/// hash made unusable, and sign-in refused from then on.
+/// hash made unusable, and sign-in refused from then on. Returns the account's entry when it
+/// was erased.
 async fn release_account(
     txn: &DatabaseTransaction,
     revocations: &Revocations,
     creator_id: i64,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<Option<(Target, Changes)>, AppError> {
     sessions::end_all(txn, revocations, user_id, None, now).await?;
     let other_links = creator::Entity::find()
         .filter(creator::Column::UserId.eq(user_id))
@@ -136,20 +148,24 @@ async fn release_account(
         .count(txn)
         .await?;
     if other_links > 0 {
-        return Ok(());
+        return Ok(None);
     }
     let Some(account) = user::Entity::find_by_id(user_id).one(txn).await? else {
-        return Ok(());
+        return Ok(None);
     };
     if account.erased_at.is_some() {
-        return Ok(());
+        return Ok(None);
     }
+    let before = account.clone();
     let mut active = account.into_active_model();
     active.email = Set(erasure::erased_user_email(user_id));
     active.password_hash = Set(password::unusable_hash());
     active.last_login_at = Set(None);
     active.erased_at = Set(Some(now));
     active.updated_at = Set(now);
-    active.update(txn).await?;
-    Ok(())
+    let after = active.update(txn).await?;
+    Ok(Some((
+        Target::new(NodeKind::User, user_id),
+        audit::diff(Some(&before), Some(&after)),
+    )))
 }

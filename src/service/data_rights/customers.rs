@@ -15,6 +15,8 @@ use crate::auth::{Actor, Permission};
 use crate::db::entity::{conversion, fraud_flag};
 use crate::domain::erasure::{self, CustomerIdentifier, EraseKey};
 use crate::error::AppError;
+use crate::global_id::NodeKind;
+use crate::service::audit::{self, Changes, Target};
 use crate::service::ingest::{lock_brand, save_change_seq};
 
 /// Erases the customer named by exactly one of `customer_key` and `email` from the caller's
@@ -36,7 +38,10 @@ pub async fn erase_customer(
     match identifier {
         CustomerIdentifier::Key(key) if !erasure::is_token(&key) => keys.insert(key),
         CustomerIdentifier::EmailHash(hash) => hashes.insert(hash),
-        CustomerIdentifier::Key(_) => return Ok(0),
+        CustomerIdentifier::Key(_) => {
+            audit::record(db, brand_entry(brand_id), erased_count(0)).await?;
+            return Ok(0);
+        }
     };
     let txn = db.begin().await?;
     // Serializes with ingestion (a batch could otherwise add an order of the old key meanwhile)
@@ -74,8 +79,20 @@ pub async fn erase_customer(
         save_change_seq(&txn, brand_id, seq).await?;
     }
     erase_from_fraud_evidence(&txn, &hash_tokens).await?;
+    audit::record(&txn, brand_entry(brand_id), erased_count(changed)).await?;
     txn.commit().await?;
     Ok(changed)
+}
+
+/// A customer is no object of the API, and an erasure may change many conversions: one entry,
+/// the brand's, with the count. It names neither the key nor the address (which the erasure
+/// removes), nor any conversion.
+fn brand_entry(brand_id: i64) -> Target {
+    Target::new(NodeKind::Brand, brand_id)
+}
+
+fn erased_count(changed: u64) -> Changes {
+    Changes::new().set("conversions_changed", serde_json::Value::Null, changed)
 }
 
 /// Fraud flags name a customer's email hash in their evidence (SELF_REFERRAL,

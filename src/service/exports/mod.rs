@@ -18,17 +18,19 @@ pub mod rows;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Select,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, Select,
 };
 use tracing::instrument;
 
+use super::audit;
 use super::page::{self, KeysetPage};
 use super::performance::{self, Dimension};
 use crate::auth::{Actor, Permission, Principal, Role, Scope};
 use crate::db::entity::{campaign, creator, enrollment, export};
 use crate::domain::export::{Filter, Format, Kind, MAX_ACTIVE, Status, check_filter};
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 /// What a caller asks for.
 pub struct NewExport {
@@ -185,7 +187,7 @@ pub async fn start(
     };
     let filter = serde_json::to_string(&input.filter).map_err(AppError::internal)?;
     let scope = serde_json::to_string(&scope).map_err(AppError::internal)?;
-    Ok(export::ActiveModel {
+    let row = export::ActiveModel {
         brand_id: Set(brand_id),
         requested_by_user_id: Set(user_id),
         requested_by_api_key_id: Set(key_id),
@@ -199,9 +201,9 @@ pub async fn start(
         attempts: Set(0),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    };
+    // A creator's own export records nothing (creators are not audited).
+    audit::insert(db, NodeKind::Export, row).await
 }
 
 /// The exports that count against the caller's bound: its brand's, or its own creator exports.

@@ -17,6 +17,7 @@ use sea_orm::{
 };
 use tracing::instrument;
 
+use super::audit::{self, Changes, Target};
 use super::ingest::{BrandContext, lock_brand, save_change_seq};
 use super::page::{self, KeysetPage};
 use crate::auth::{Actor, Permission};
@@ -25,6 +26,7 @@ use crate::domain::attribution::Method;
 use crate::domain::fraud::{Decision, FlagStatus, Parameters, Rule, Settings};
 use crate::domain::text;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 
 /// A rule as a brand has it: its stored setting, or its defaults (off) when never set.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,8 +155,37 @@ pub async fn update_rule(
             .await?
         }
     };
+    let after = RuleSetting::of(&saved)?;
+    audit::record(
+        &txn,
+        Target::new(NodeKind::Brand, brand_id),
+        rule_changes(&current, &after)?,
+    )
+    .await?;
     txn.commit().await?;
-    RuleSetting::of(&saved)
+    Ok(after)
+}
+
+/// A rule setting is a setting of the brand (not an object of the API): its entry is the
+/// brand's, with the rule in the field names, e.g. `fraudRules.tooFast.enabled` and
+/// `fraudRules.tooFast.parameters` (every parameter, defaults filled, as JSON).
+fn rule_changes(before: &RuleSetting, after: &RuleSetting) -> Result<Changes, AppError> {
+    let prefix = format!("fraudRules.{}", rule_key(after.rule));
+    let parameters = |setting: &RuleSetting| {
+        serde_json::to_value(&setting.parameters).map_err(AppError::internal)
+    };
+    Ok(Changes::new()
+        .set(&format!("{prefix}.enabled"), before.enabled, after.enabled)
+        .set(
+            &format!("{prefix}.parameters"),
+            parameters(before)?,
+            parameters(after)?,
+        ))
+}
+
+/// `TOO_FAST` -> `tooFast` (field names of entries are camelCase).
+fn rule_key(rule: Rule) -> String {
+    crate::domain::audit::camel_case(&rule.as_str().to_lowercase())
 }
 
 /// Staff: the review queue, oldest first, by status and rule.
@@ -235,6 +266,7 @@ pub async fn resolve(
             flag.status
         )));
     }
+    let before = flag.clone();
     let status = decision.status();
     let updated = fraud_flag::Entity::update_many()
         .col_expr(fraud_flag::Column::Status, Expr::value(status.as_str()))
@@ -256,6 +288,7 @@ pub async fn resolve(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::internal("flag without conversion"))?;
+    let mut entries = Vec::new();
     match decision {
         Decision::Approve => super::ledger::release_hold(&txn, row.id).await?,
         Decision::Reject => {
@@ -275,10 +308,22 @@ pub async fn resolve(
                 .rollup
                 .conversion(brand.timezone, Some(&row), &after)?;
             save_change_seq(&txn, brand_id, brand.next_seq).await?;
+            entries.push((
+                Target::new(NodeKind::Conversion, row.id),
+                audit::diff(Some(&row), Some(&after)),
+            ));
         }
     }
     brand.save_rollups(&txn).await?;
     let resolved = find_flag(&txn, brand_id, id).await?;
+    entries.insert(
+        0,
+        (
+            Target::new(NodeKind::FraudFlag, resolved.id),
+            audit::diff(Some(&before), Some(&resolved)),
+        ),
+    );
+    audit::record_all(&txn, entries).await?;
     brand.events.commit(db, txn).await?;
     Ok(resolved)
 }

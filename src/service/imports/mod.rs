@@ -20,19 +20,21 @@ use std::sync::{Arc, LazyLock};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    TransactionTrait,
 };
 use tokio::sync::Semaphore;
 use tracing::instrument;
 
 use self::rows::{FileKind, Header};
+use super::audit;
 use super::page::{self, KeysetPage};
 use super::scoped;
 use crate::auth::{Actor, Permission};
 use crate::clock::Clock;
 use crate::db::entity::{import, import_rejection};
 use crate::error::AppError;
+use crate::global_id::NodeKind;
 use crate::service::ingest::batch::ItemStatus;
 use crate::service::ingest::conversions;
 
@@ -118,7 +120,7 @@ pub async fn start(
     let brand_id = actor.require(kind.permission())?;
     let file_name = clip(upload.file_name.trim(), 200);
     let (reader, header) = spawn_blocking(move || open(kind, upload.content)).await??;
-    let record = import::ActiveModel {
+    let row = import::ActiveModel {
         brand_id: Set(brand_id),
         kind: Set(kind.as_str().to_owned()),
         status: Set(ImportStatus::Running.as_str().to_owned()),
@@ -129,9 +131,10 @@ pub async fn start(
         rejected: Set(0),
         created_at: Set(clock.now()),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    // One entry for the import, here in the request. The background task runs outside the
+    // mutation's audit scope: its chunks (rows created, conversions recorded) record none.
+    let record = audit::insert(db, NodeKind::Import, row).await?;
     let job = Job {
         db: db.clone(),
         actor: actor.clone(),

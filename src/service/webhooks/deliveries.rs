@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use tracing::instrument;
 
@@ -11,6 +10,8 @@ use crate::auth::{Actor, Permission};
 use crate::db::entity::{webhook_delivery, webhook_endpoint};
 use crate::domain::webhook::DeliveryStatus;
 use crate::error::AppError;
+use crate::global_id::NodeKind;
+use crate::service::audit;
 use crate::service::page::{self, KeysetPage};
 use crate::service::scoped;
 
@@ -64,8 +65,9 @@ pub async fn retry(
             "the endpoint is disabled; enable it first",
         ));
     }
+    let before = delivery.clone();
     let mut active = delivery.into_active_model();
     active.status = Set(DeliveryStatus::Pending.as_str().to_owned());
     active.next_attempt_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::WebhookDelivery, &before, active).await
 }

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, ModelTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, ModelTrait,
+    QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
@@ -18,6 +18,8 @@ use crate::db::entity::webhook_endpoint;
 use crate::domain::text;
 use crate::domain::webhook::{EventType, secret_text, validate_url};
 use crate::error::AppError;
+use crate::global_id::NodeKind;
+use crate::service::audit::{self, Target};
 use crate::service::page::{self, KeysetPage};
 use crate::service::scoped;
 
@@ -101,7 +103,7 @@ pub async fn create(
     let event_types = stored_event_types(&input.event_types)?;
     let description = checked_description(input.description.as_deref())?;
     let secret = secret_text(&secrets::random_key());
-    let endpoint = webhook_endpoint::ActiveModel {
+    let row = webhook_endpoint::ActiveModel {
         brand_id: Set(brand_id),
         url: Set(url),
         description: Set(description),
@@ -113,9 +115,9 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    // The sealed secret is not a field of the entry; its shown prefix is.
+    let endpoint = audit::insert(db, NodeKind::WebhookEndpoint, row).await?;
     Ok(CreatedEndpoint { secret, endpoint })
 }
 
@@ -140,6 +142,7 @@ pub async fn update(
     };
     let endpoint = scoped::find_in_brand::<webhook_endpoint::Entity, _>(db, brand_id, id).await?;
     let was_enabled = endpoint.enabled;
+    let before = endpoint.clone();
     let mut active = endpoint.into_active_model();
     if let Some(url) = url {
         active.url = Set(url);
@@ -165,15 +168,20 @@ pub async fn update(
         _ => {}
     }
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    audit::update(db, NodeKind::WebhookEndpoint, &before, active).await
 }
 
 /// Deletes the endpoint and its delivery log (pending deliveries are never sent).
 #[instrument(skip(db, actor))]
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
     let brand_id = actor.require(Permission::ManageWebhooks)?;
-    let endpoint = scoped::find_in_brand::<webhook_endpoint::Entity, _>(db, brand_id, id).await?;
-    endpoint.delete(db).await?;
+    let txn = db.begin().await?;
+    let endpoint = scoped::find_in_brand::<webhook_endpoint::Entity, _>(&txn, brand_id, id).await?;
+    let target = Target::new(NodeKind::WebhookEndpoint, endpoint.id);
+    let changes = audit::diff(Some(&endpoint), None);
+    endpoint.delete(&txn).await?;
+    audit::record(&txn, target, changes).await?;
+    txn.commit().await?;
     Ok(())
 }
 
