@@ -24,6 +24,19 @@ use crate::error::AppError;
 use crate::graphql::context::{self, RequestContext};
 use crate::service::audit::{self, Scope};
 
+/// Mutations that never write an entry, whoever calls them: sign-up and sign-in, the password
+/// reset by mail link (all anonymous, even when a token comes along), and a creator's own
+/// settings. Rule 9 names staff and keys acting on the brand.
+pub const NOT_AUDITED: &[&str] = &[
+    "registerBrand",
+    "login",
+    "refreshSession",
+    "acceptInvite",
+    "requestPasswordReset",
+    "resetPassword",
+    "updateNotificationSettings",
+];
+
 /// The mutation root `M`, audited.
 #[derive(Default)]
 pub struct Audited<M>(pub M);
@@ -51,12 +64,10 @@ impl<M: ObjectType> ContainerType for Audited<M> {
         let operation = ctx.item.node.name.node.as_str();
         let request = ctx.data_opt::<RequestContext>();
         let request_id = request.map_or("", |request| request.request_id.as_str());
-        let scope = Scope::new(
-            request.and_then(|request| request.actor.as_ref()),
-            request_id,
-            operation,
-            context::now(ctx),
-        );
+        let actor = request
+            .and_then(|request| request.actor.as_ref())
+            .filter(|_| !NOT_AUDITED.contains(&operation));
+        let scope = Scope::new(actor, request_id, operation, context::now(ctx));
         let result = audit::within(scope.clone(), self.0.resolve_field(ctx)).await;
         if matches!(result, Ok(Some(_))) && scope.is_audited() && scope.recorded() == 0 {
             tracing::error!(operation, request_id, "mutation recorded no audit entry");

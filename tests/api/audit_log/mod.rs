@@ -13,24 +13,13 @@ mod reads;
 
 use std::collections::BTreeSet;
 
+use partnergraph::graphql::audit::audited::NOT_AUDITED;
 use serde_json::{Value, json};
 
 use crate::helpers::world::{self, World, text};
 use crate::helpers::{TestApp, data};
 use crate::on_both_backends;
 use cases::Case;
-
-/// Mutations no staff member or API key calls: sign-up and sign-in (anonymous), the password
-/// reset by mail link (anonymous), and the creator's own settings. Rule 9 names staff and keys.
-const NOT_AUDITED: &[&str] = &[
-    "registerBrand",
-    "login",
-    "refreshSession",
-    "acceptInvite",
-    "requestPasswordReset",
-    "resetPassword",
-    "updateNotificationSettings",
-];
 
 pub const AUDIT_LOG: &str = "query ($filter: AuditLogFilter, $first: Int, $after: String) {
   auditLog(filter: $filter, first: $first, after: $after) { totalCount
