@@ -14,7 +14,7 @@ use clap::Parser;
 use partnergraph::config::{DatabaseConfig, Secret};
 use partnergraph::db::entity::{click, conversion};
 use partnergraph_bench::http::{Client, Error};
-use partnergraph_bench::ingest::{BATCH, click_id, order_id, send};
+use partnergraph_bench::ingest::{BATCH, Traffic, click_id, order_id, send};
 use partnergraph_bench::manifest::Manifest;
 use partnergraph_bench::raw_performance::numbered;
 use sea_orm::sqlx;
@@ -164,8 +164,15 @@ async fn main() -> Result<(), Error> {
     // naming them (click attribution), every fifth with a discount code as well.
     let click_ids: Vec<String> = (0..total).map(|n| click_id(&nonce, n)).collect();
     let order_ids: Vec<String> = (0..total).map(|n| order_id(&nonce, n)).collect();
-    let (api_clicks, api_conversions) =
-        send(&mut client, key, &manifest, &nonce, 0..total, now).await?;
+    let (api_clicks, api_conversions) = send(
+        &mut client,
+        key,
+        &Traffic::of(&manifest),
+        &nonce,
+        0..total,
+        now,
+    )
+    .await?;
 
     // The same rows, raw.
     let db: DatabaseConnection = partnergraph::db::connect(&DatabaseConfig {
