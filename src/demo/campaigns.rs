@@ -181,6 +181,7 @@ pub(super) async fn load(demo: &mut Demo<'_>) -> Result<(), LoadError> {
                 disclosure_required: Some(true),
                 usage_rights_days: plan.usage_rights_days,
             }),
+            forbids_paid_search: false,
         };
         let campaign = demo
             .audited(

@@ -41,6 +41,7 @@ pub struct CampaignInput {
     pub target_cpa: Option<Money>,
     pub target_roas: Option<Decimal>,
     pub brief: Option<Brief>,
+    pub forbids_paid_search: bool,
 }
 
 /// A partial change; `None` keeps a field. Dates and schedule are validated together.
@@ -155,6 +156,7 @@ pub async fn create(
         target_cpa_minor: Set(target_cpa),
         target_roas: Set(target_roas),
         disclosure_required: Set(true),
+        forbids_paid_search: Set(input.forbids_paid_search),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -124,6 +124,21 @@ async fn guarded(app: &TestApp) -> World {
         )
         .await;
     assert_eq!(data(&campaign)["updateCampaign"]["forbidsPaidSearch"], true);
+    // A new campaign may forbid paid search from the start; by default it does not.
+    for (forbids, expected) in [(json!(true), true), (Value::Null, false)] {
+        let created = app
+            .graphql_as(
+                Some(&w.admin),
+                "mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { forbidsPaidSearch } }",
+                json!({ "input": { "name": "Guarded", "objective": "SALES", "schedule": "ALWAYS_ON",
+                    "forbidsPaidSearch": forbids } }),
+            )
+            .await;
+        assert_eq!(
+            data(&created)["createCampaign"]["forbidsPaidSearch"],
+            expected
+        );
+    }
     for input in [
         json!({ "rule": "SELF_REFERRAL" }),
         json!({ "rule": "DISPOSABLE_EMAIL" }),

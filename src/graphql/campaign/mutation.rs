@@ -56,6 +56,10 @@ pub struct CreateCampaignInput {
     pub target_cpa: Option<MoneyInput>,
     pub target_roas: Option<Decimal>,
     pub brief: Option<BriefInput>,
+    /// Paid search and social ads are not allowed: with the PAID_TRAFFIC fraud rule on, a
+    /// conversion whose click landed with gclid, fbclid, ttclid or msclkid is flagged. Default
+    /// false.
+    pub forbids_paid_search: Option<bool>,
 }
 
 /// Only the fields given change (`null` clears an optional one).
@@ -218,6 +222,7 @@ impl CampaignMutation {
                 target_cpa: optional_money("targetCpa", input.target_cpa)?,
                 target_roas: input.target_roas.map(|d| d.0),
                 brief: input.brief.map(Into::into),
+                forbids_paid_search: input.forbids_paid_search.unwrap_or(false),
             },
             context::now(ctx),
         )
