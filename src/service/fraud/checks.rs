@@ -101,12 +101,8 @@ async fn click_facts(
     settings: &Settings,
     click_id: &str,
 ) -> Result<Option<ClickFacts>, AppError> {
-    let Some(stored) = click::Entity::find()
-        .filter(click::Column::BrandId.eq(brand.brand.id))
-        .filter(click::Column::ClickId.eq(click_id))
-        .one(txn)
-        .await?
-    else {
+    // The batch read the click for attribution already (`Lookups::click`): no second read.
+    let Some(stored) = brand.lookups.click(txn, brand.brand.id, click_id).await? else {
         return Ok(None);
     };
     let mut forbids = false;
@@ -130,7 +126,9 @@ async fn click_facts(
 }
 
 /// The code's conversions in the 7 days up to `at` (this one included), and how many of them
-/// named no click of the code's enrollment.
+/// named no click of the code's enrollment: one aggregate statement (the conversions through
+/// the `(brand_id, discount_code, occurred_at)` index, each one's click by its unique
+/// `(brand_id, click_id)`), whatever the code's volume.
 async fn code_window(
     txn: &DatabaseTransaction,
     brand_id: i64,
@@ -138,31 +136,42 @@ async fn code_window(
     enrollment_id: i64,
     at: DateTime<Utc>,
 ) -> Result<CodeWindow, AppError> {
-    let click_ids: Vec<Option<String>> = conversion::Entity::find()
-        .select_only()
-        .column(conversion::Column::ClickId)
-        .filter(conversion::Column::BrandId.eq(brand_id))
-        .filter(conversion::Column::DiscountCode.eq(code))
-        .filter(conversion::Column::OccurredAt.gt(at - CODE_LEAK_WINDOW))
-        .filter(conversion::Column::OccurredAt.lte(at))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let total = click_ids.len() as u64;
-    let named: Vec<String> = click_ids.into_iter().flatten().collect();
-    let mut with_click = 0u64;
-    for chunk in named.chunks(500) {
-        let found: Vec<String> = click::Entity::find()
-            .select_only()
-            .column(click::Column::ClickId)
-            .filter(click::Column::BrandId.eq(brand_id))
-            .filter(click::Column::ClickId.is_in(chunk.iter().map(String::as_str)))
-            .filter(click::Column::EnrollmentId.eq(enrollment_id))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        with_click += found.len() as u64;
-    }
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
+    let (c, cl) = (Alias::new("c"), Alias::new("cl"));
+    let statement = Query::select()
+        .expr_as(Func::count(Expr::val(1)), Alias::new("total"))
+        .expr_as(
+            Func::count(Expr::col((cl.clone(), click::Column::Id))),
+            Alias::new("with_click"),
+        )
+        .from_as(conversion::Entity, c.clone())
+        .join_as(
+            JoinType::LeftJoin,
+            click::Entity,
+            cl.clone(),
+            Expr::col((cl.clone(), click::Column::BrandId))
+                .equals((c.clone(), conversion::Column::BrandId))
+                .and(
+                    Expr::col((cl.clone(), click::Column::ClickId))
+                        .equals((c.clone(), conversion::Column::ClickId)),
+                )
+                .and(Expr::col((cl.clone(), click::Column::EnrollmentId)).eq(enrollment_id)),
+        )
+        .and_where(Expr::col((c.clone(), conversion::Column::BrandId)).eq(brand_id))
+        .and_where(Expr::col((c.clone(), conversion::Column::DiscountCode)).eq(code))
+        .and_where(Expr::col((c.clone(), conversion::Column::OccurredAt)).gt(at - CODE_LEAK_WINDOW))
+        .and_where(Expr::col((c, conversion::Column::OccurredAt)).lte(at))
+        .to_owned();
+    let row = txn
+        .query_one(&statement)
+        .await?
+        .ok_or_else(|| AppError::internal("an aggregate without a row"))?;
+    let total: i64 = row.try_get("", "total")?;
+    let with_click: i64 = row.try_get("", "with_click")?;
+    let (total, with_click) = (
+        u64::try_from(total).unwrap_or(0),
+        u64::try_from(with_click).unwrap_or(0),
+    );
     Ok(CodeWindow {
         total,
         without_creator_click: total.saturating_sub(with_click),

@@ -480,9 +480,10 @@ async fn click_candidate(
     brand: &mut BrandContext,
     click_id: &str,
 ) -> Result<Option<ClickCandidate>, AppError> {
-    let Some((clicked_at, Some(enrollment_id))) =
-        brand.lookups.click(txn, brand.brand.id, click_id).await?
-    else {
+    let Some(click) = brand.lookups.click(txn, brand.brand.id, click_id).await? else {
+        return Ok(None);
+    };
+    let (clicked_at, Some(enrollment_id)) = (click.occurred_at, click.enrollment_id) else {
         return Ok(None);
     };
     Ok(brand

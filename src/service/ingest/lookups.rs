@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::parse;
@@ -29,8 +30,51 @@ use crate::service::webhooks;
 /// Ids per `IN` list (well under SQLite's and PostgreSQL's bound-parameter limits).
 const CHUNK: usize = 500;
 
-/// A click a conversion names: when it happened and its enrollment.
-pub(crate) type ClickRow = (DateTime<Utc>, Option<i64>);
+/// A click a conversion names: when it happened and its enrollment for attribution, and what
+/// the fraud rules read of it (one read serves both).
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub(crate) struct ClickRow {
+    pub occurred_at: DateTime<Utc>,
+    pub enrollment_id: Option<i64>,
+    pub referrer_host: Option<String>,
+    pub paid_click_param: Option<String>,
+    pub is_bot: bool,
+}
+
+/// A stored click's columns as a [`ClickRow`] (with its id, to key the batch's map).
+#[derive(FromQueryResult)]
+struct KeyedClick {
+    click_id: String,
+    occurred_at: DateTime<Utc>,
+    enrollment_id: Option<i64>,
+    referrer_host: Option<String>,
+    paid_click_param: Option<String>,
+    is_bot: bool,
+}
+
+const CLICK_COLUMNS: [click::Column; 6] = [
+    click::Column::ClickId,
+    click::Column::OccurredAt,
+    click::Column::EnrollmentId,
+    click::Column::ReferrerHost,
+    click::Column::PaidClickParam,
+    click::Column::IsBot,
+];
+
+impl From<KeyedClick> for (String, ClickRow) {
+    fn from(c: KeyedClick) -> Self {
+        (
+            c.click_id,
+            ClickRow {
+                occurred_at: c.occurred_at,
+                enrollment_id: c.enrollment_id,
+                referrer_host: c.referrer_host,
+                paid_click_param: c.paid_click_param,
+                is_bot: c.is_bot,
+            },
+        )
+    }
+}
 
 /// What a batch's items name, normalized as ingestion normalizes them.
 #[derive(Debug, Default)]
@@ -80,23 +124,20 @@ impl Lookups {
         } = names;
         let mut lookups = Self::default();
         for chunk in click_ids.chunks(CHUNK) {
-            let rows: Vec<(String, DateTime<Utc>, Option<i64>)> = click::Entity::find()
+            let rows: Vec<KeyedClick> = click::Entity::find()
                 .select_only()
-                .columns([
-                    click::Column::ClickId,
-                    click::Column::OccurredAt,
-                    click::Column::EnrollmentId,
-                ])
+                .columns(CLICK_COLUMNS)
                 .filter(click::Column::BrandId.eq(brand_id))
                 .filter(click::Column::ClickId.is_in(chunk.iter().map(String::as_str)))
-                .into_tuple()
+                .into_model()
                 .all(txn)
                 .await?;
             lookups
                 .clicks
                 .extend(chunk.iter().map(|id| (id.clone(), None)));
-            for (id, at, enrollment_id) in rows {
-                lookups.clicks.insert(id, Some((at, enrollment_id)));
+            for row in rows {
+                let (id, click) = row.into();
+                lookups.clicks.insert(id, Some(click));
             }
         }
         for chunk in codes.chunks(CHUNK) {
@@ -122,7 +163,7 @@ impl Lookups {
         let enrollment_ids: HashSet<i64> = lookups
             .clicks
             .values()
-            .filter_map(|c| c.and_then(|(_, e)| e))
+            .filter_map(|c| c.as_ref().and_then(|c| c.enrollment_id))
             .chain(lookups.codes.values().filter_map(|e| *e))
             .collect();
         lookups.load_enrollments(txn, enrollment_ids).await?;
@@ -246,15 +287,18 @@ impl Lookups {
         click_id: &str,
     ) -> Result<Option<ClickRow>, AppError> {
         if let Some(known) = self.clicks.get(click_id) {
-            return Ok(*known);
+            return Ok(known.clone());
         }
         let row = click::Entity::find()
+            .select_only()
+            .columns(CLICK_COLUMNS)
             .filter(click::Column::BrandId.eq(brand_id))
             .filter(click::Column::ClickId.eq(click_id))
+            .into_model::<KeyedClick>()
             .one(txn)
             .await?
-            .map(|c| (c.occurred_at, c.enrollment_id));
-        self.clicks.insert(click_id.to_owned(), row);
+            .map(|c| <(String, ClickRow)>::from(c).1);
+        self.clicks.insert(click_id.to_owned(), row.clone());
         Ok(row)
     }
 
