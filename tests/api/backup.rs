@@ -350,6 +350,16 @@ fn a_backup_to_an_existing_file_or_an_unwritable_path_fails_and_touches_nothing(
     );
     assert!(!absent.exists());
     assert_eq!(snapshot(dir.path()), before);
+
+    // A copy that fails half-way leaves nothing behind: here the "database" is not one.
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![b'x'; 8192]).expect("write");
+    let before = snapshot(dir.path());
+    assert_clear_failure(
+        &backup(&sqlite_url(&garbage), &dir.path().join("g.db")),
+        &["copying the database failed", "not a database"],
+    );
+    assert_eq!(snapshot(dir.path()), before);
 }
 
 #[test]
