@@ -1,4 +1,4 @@
-//! Command line: `partnergraph serve | migrate | rollups | export-schema`. It only parses: the
+//! Command line: `partnergraph serve | migrate | rollups | backup | export-schema`. It only parses: the
 //! options of each concern (and their `PARTNERGRAPH_*` variables; flags win) are declared with
 //! the settings they become, in [`crate::config`].
 
@@ -38,6 +38,15 @@ pub enum Command {
         db: DatabaseArgs,
         #[command(subcommand)]
         action: RollupsAction,
+    },
+    /// Copy the SQLite database to a new file while the server runs (online, consistent; see
+    /// docs/operations.md). PostgreSQL is backed up with its own tools.
+    Backup {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The backup file to create; it must not exist.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write the GraphQL schema (sorted SDL) to a file, or to stdout with `--out -`.
     ExportSchema {

@@ -91,6 +91,23 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("after the rebuild: {e}"))
         }
+        Command::Backup { db: args, out } => {
+            let config = DatabaseConfig::from_args(&args).map_err(|e| e.to_string())?;
+            let done = db::backup::backup(&config, &out)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "backup written to {}: {} bytes, integrity ok, {} migrations applied{}, in {:.1} s",
+                done.path.display(),
+                done.bytes,
+                done.migrations,
+                done.latest_migration
+                    .map(|m| format!(" (latest {m})"))
+                    .unwrap_or_default(),
+                done.elapsed.as_secs_f64()
+            );
+            Ok(())
+        }
         Command::ExportSchema { out } => {
             let sdl = graphql::sdl();
             if out.as_os_str() == "-" {

@@ -1,5 +1,7 @@
-//! Database access: connecting (SQLite pragmas, PostgreSQL pool), migrations, entities.
+//! Database access: connecting (SQLite pragmas, PostgreSQL pool), migrations, entities, and
+//! the SQLite backup command ([`backup`]).
 
+pub mod backup;
 pub mod entity;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};

@@ -10,6 +10,7 @@ mod attacks_inputs;
 mod attribution_models;
 mod audit_log;
 mod authz_matrix;
+mod backup;
 mod campaigns;
 mod clock;
 mod connectors;

@@ -23,6 +23,11 @@ impl ServerProcess {
     /// Starts `partnergraph serve` on `database_url` with its working directory in `dir` and
     /// waits (at most 60 s) until `/healthz` answers.
     pub fn start(database_url: &str, dir: &Path) -> Self {
+        Self::start_with(database_url, dir, &[])
+    }
+
+    /// [`ServerProcess::start`] with more arguments of `serve` (`--demo`).
+    pub fn start_with(database_url: &str, dir: &Path, extra: &[&str]) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         drop(listener);
@@ -35,6 +40,7 @@ impl ServerProcess {
         command
             .arg("serve")
             .arg("--dev")
+            .args(extra)
             .env("PARTNERGRAPH_BIND", addr.to_string())
             .env("PARTNERGRAPH_DATABASE_URL", database_url)
             .env("PARTNERGRAPH_JWT_SECRET", JWT_SECRET)
