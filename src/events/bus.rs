@@ -1,6 +1,7 @@
 //! The per-process fan-out: a bounded broadcast channel, fed by the PostgreSQL listener or, on
 //! SQLite, by the commits of this process; and the process's credential cache, told of
-//! revocations the same way.
+//! revocations the same way, and its other shared caches (links, reports), told of changes by
+//! other processes (PostgreSQL only: see [`super::caches`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
@@ -11,11 +12,15 @@ use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use super::caches::{self, CACHE_CHANNEL, SharedCache};
 use super::{AUTH_CHANNEL, CHANNEL, Event, parse_payload, revocations};
 use crate::auth::cache::{CredentialCache, Revocation};
 
 /// Wait before listening again after the listener lost PostgreSQL.
 const RETRY: Duration = Duration::from_secs(1);
+/// The `application_name` of the listener's connection (how an operator, or a test, finds it
+/// in `pg_stat_activity`).
+pub const LISTENER_APPLICATION_NAME: &str = "partnergraph-listener";
 /// Revocation notice ids kept for the writers waiting for theirs.
 const APPLIED_CAPACITY: usize = 256;
 
@@ -36,11 +41,13 @@ impl EventBus {
     /// it fell behind. On PostgreSQL this spawns the listener task (one connection of its own),
     /// so it needs a tokio runtime; [`EventBus::shutdown`] stops it. Revocations reach
     /// `credentials`, which serves at once on SQLite and, on PostgreSQL, while the listener
-    /// listens (see [`crate::auth::cache`]).
+    /// listens (see [`crate::auth::cache`]); other processes' changes reach `caches` (which
+    /// are also cleared whenever the listener loses or regains its connection).
     pub fn start(
         db: &DatabaseConnection,
         capacity: usize,
         credentials: Arc<CredentialCache>,
+        caches: Vec<Arc<dyn SharedCache>>,
     ) -> Arc<Self> {
         let (sender, _) = broadcast::channel(capacity.max(1));
         let (applied, _) = broadcast::channel(APPLIED_CAPACITY);
@@ -48,15 +55,19 @@ impl EventBus {
         let mut listener = None;
         if db.get_database_backend() == DbBackend::Postgres {
             let options = db.get_postgres_connection_pool().connect_options();
+            let options = (*options)
+                .clone()
+                .application_name(LISTENER_APPLICATION_NAME);
             let pool = PgPoolOptions::new()
                 .max_connections(1)
                 .max_lifetime(None)
                 .idle_timeout(None)
-                .connect_lazy_with((*options).clone());
+                .connect_lazy_with(options);
             credentials.suspend();
             let feeds = Feeds {
                 events: sender.clone(),
                 credentials: credentials.clone(),
+                caches,
                 applied: applied.clone(),
             };
             listener = Some(tokio::spawn(listen(pool, feeds, ready)));
@@ -238,18 +249,46 @@ pub(super) fn publish_local(db: &DatabaseConnection, events: &[Event]) {
 struct Feeds {
     events: broadcast::Sender<Event>,
     credentials: Arc<CredentialCache>,
+    caches: Vec<Arc<dyn SharedCache>>,
     applied: broadcast::Sender<String>,
 }
 
 impl Feeds {
     fn handle(&self, notification: &PgNotification) {
-        if notification.channel() != AUTH_CHANNEL {
-            for event in parse_payload(notification.payload()) {
-                let _ = self.events.send(event);
+        match notification.channel() {
+            AUTH_CHANNEL => self.revoke(notification.payload()),
+            CACHE_CHANNEL => self.invalidate(notification.payload()),
+            _ => {
+                for event in parse_payload(notification.payload()) {
+                    let _ = self.events.send(event);
+                }
             }
-            return;
         }
-        match revocations::parse_payload(notification.payload()) {
+    }
+
+    fn invalidate(&self, payload: &str) {
+        match caches::parse_payload(payload) {
+            Some(changes) => {
+                for change in &changes {
+                    for cache in &self.caches {
+                        cache.invalidate(change);
+                    }
+                }
+            }
+            // Something changed; what, it cannot tell.
+            None => self.clear_caches(),
+        }
+    }
+
+    /// Drops every shared cache (not the credentials: see [`CredentialCache::suspend`]).
+    fn clear_caches(&self) {
+        for cache in &self.caches {
+            cache.clear();
+        }
+    }
+
+    fn revoke(&self, payload: &str) {
+        match revocations::parse_payload(payload) {
             Some(notice) => {
                 for revocation in &notice.revoked {
                     self.credentials.evict(revocation);
@@ -262,15 +301,18 @@ impl Feeds {
     }
 }
 
-/// The listener task: LISTEN on [`CHANNEL`] and [`AUTH_CHANNEL`], forward every event, evict
-/// every revocation, reconnect after errors. Notifications sent while disconnected are lost:
-/// subscribers see nothing of them, and the credential cache is off from the moment the
-/// connection is lost and starts empty once listening again.
+/// The listener task: LISTEN on [`CHANNEL`], [`AUTH_CHANNEL`] and [`CACHE_CHANNEL`], forward
+/// every event, evict every revocation and stale cache entry, reconnect after errors.
+/// Notifications sent while disconnected are lost: subscribers see nothing of them, the credential cache is off from the moment the
+/// connection is lost and starts empty once listening again, and the shared caches are cleared
+/// at both moments (between them they serve what they hold, within their TTL: a redirect keeps
+/// working while PostgreSQL is away).
 async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
     loop {
         match connect(&pool).await {
             Ok(mut listener) => {
                 feeds.credentials.resume();
+                feeds.clear_caches();
                 ready.send_replace(true);
                 tracing::debug!(channel = CHANNEL, "listening for events");
                 // `try_recv` (unlike `recv`) tells of a lost connection instead of reconnecting
@@ -289,6 +331,7 @@ async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
                     }
                 }
                 feeds.credentials.suspend();
+                feeds.clear_caches();
                 ready.send_replace(false);
             }
             Err(err) => {
@@ -301,7 +344,9 @@ async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
 
 async fn connect(pool: &PgPool) -> Result<PgListener, sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([CHANNEL, AUTH_CHANNEL]).await?;
+    listener
+        .listen_all([CHANNEL, AUTH_CHANNEL, CACHE_CHANNEL])
+        .await?;
     Ok(listener)
 }
 
@@ -327,7 +372,7 @@ mod tests {
         let db = sea_orm::Database::connect("sqlite::memory:")
             .await
             .expect("in-memory SQLite");
-        let bus = EventBus::start(&db, 2, cache());
+        let bus = EventBus::start(&db, 2, cache(), Vec::new());
         assert!(bus.ready(Duration::from_millis(10)).await);
         let mut slow = bus.subscribe();
         for id in 0..5 {
@@ -350,8 +395,8 @@ mod tests {
             .await
             .expect("two");
         let (bus_one, bus_two) = (
-            EventBus::start(&one, 8, cache()),
-            EventBus::start(&two, 8, cache()),
+            EventBus::start(&one, 8, cache(), Vec::new()),
+            EventBus::start(&two, 8, cache(), Vec::new()),
         );
         let (mut on_one, mut on_two) = (bus_one.subscribe(), bus_two.subscribe());
         publish_local(&one, &[conversion(7)]);

@@ -12,6 +12,7 @@ mod audit_log;
 mod authz_matrix;
 mod campaigns;
 mod clock;
+mod coherence;
 mod connectors;
 mod content;
 mod contract_copy;
