@@ -314,3 +314,66 @@ async fn after_the_listeners_connections_are_killed_no_stale_link_is_served_once
     )
     .unwrap_or_else(|stale| panic!("B served the old destination: {stale:?}"));
 }
+
+const PAGE_TWO_ROI: &str = "query ($filter: PerformanceFilter!, $after: String) {
+  performance(filter: $filter, groupBy: [DAY], first: 1, after: $after) {
+    totals { roi } pageInfo { endCursor hasNextPage } } }";
+
+#[tokio::test]
+async fn a_brand_setting_changed_through_one_instance_drops_the_other_instances_cached_reports() {
+    let Some(test_db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = ServerProcess::start(&test_db.url, dir.path());
+    let b = ServerProcess::start(&test_db.url, dir.path());
+    let tenant = server::set_up_tenant(a.addr, "admin@reports.test");
+    let admin = tenant.admin.as_str();
+    let now = chrono::Utc::now();
+    // Sales on two days: a report by DAY of two pages of one row.
+    for (prefix, days) in [("d1", 3), ("d2", 2)] {
+        let at = now - chrono::Duration::days(days);
+        let outcome = server::record(a.addr, &tenant.key, &server::batch(prefix, 2, at))
+            .expect("batch acknowledged");
+        assert_eq!(outcome.accepted, 2);
+    }
+    let filter = json!({ "from": (now - chrono::Duration::days(10)).to_rfc3339(),
+                         "to": (now + chrono::Duration::hours(1)).to_rfc3339() });
+    // B computes the report for its first page and keeps it for the next.
+    let first = ok(b.addr, admin, PAGE_TWO_ROI, json!({ "filter": filter }));
+    let first = &first["performance"];
+    assert_eq!(first["pageInfo"]["hasNextPage"], true, "{first}");
+    let after = first["pageInfo"]["endCursor"].clone();
+    let roi_before = first["totals"]["roi"].as_f64().expect("a roi");
+    let page_two = || {
+        let data = ok(
+            b.addr,
+            admin,
+            PAGE_TWO_ROI,
+            json!({ "filter": filter, "after": after }),
+        );
+        data["performance"]["totals"]["roi"].as_f64().expect("a roi")
+    };
+    assert_eq!(page_two(), roi_before, "the next page is cut from B's cache");
+
+    // A new margin through A: B's next page is computed anew, with it.
+    let margin = if roi_before > 0.0 { "0.05" } else { "0.95" };
+    ok(
+        a.addr,
+        admin,
+        "mutation ($input: UpdateBrandSettingsInput!) { updateBrandSettings(input: $input) { id } }",
+        json!({ "input": { "grossMargin": margin } }),
+    );
+    let started = Instant::now();
+    loop {
+        let roi = page_two();
+        if roi != roi_before {
+            break;
+        }
+        assert!(
+            started.elapsed() < FRESH_WITHIN,
+            "B still serves the report computed with the old margin"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
