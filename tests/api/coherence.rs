@@ -1,7 +1,9 @@
 //! Two server processes on one PostgreSQL database: a link created, changed, paused or archived
 //! through one is redirected to correctly by the other within a second, though the other had it
-//! in its redirect cache (whose TTL is 60 s); and after the listeners' connections are killed,
-//! no stale link is served once they listen again.
+//! in its redirect cache (whose TTL is 60 s); a brand setting changed through one drops the
+//! other's cached reports; and after the listeners' connections are killed, no stale link is
+//! served once they listen again. On one instance (both backends) a setting drops the brand's
+//! cached reports at once.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,7 +13,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::server::{self, ServerProcess};
-use crate::helpers::{Backend, TestDb};
+use crate::helpers::{Backend, TestApp, TestDb, data, world};
+use crate::on_both_backends;
 
 /// The staleness the issue allows across instances.
 const FRESH_WITHIN: Duration = Duration::from_secs(1);
@@ -352,9 +355,15 @@ async fn a_brand_setting_changed_through_one_instance_drops_the_other_instances_
             PAGE_TWO_ROI,
             json!({ "filter": filter, "after": after }),
         );
-        data["performance"]["totals"]["roi"].as_f64().expect("a roi")
+        data["performance"]["totals"]["roi"]
+            .as_f64()
+            .expect("a roi")
     };
-    assert_eq!(page_two(), roi_before, "the next page is cut from B's cache");
+    assert_eq!(
+        page_two(),
+        roi_before,
+        "the next page is cut from B's cache"
+    );
 
     // A new margin through A: B's next page is computed anew, with it.
     let margin = if roi_before > 0.0 { "0.05" } else { "0.95" };
@@ -377,3 +386,52 @@ async fn a_brand_setting_changed_through_one_instance_drops_the_other_instances_
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Sales by code on two days, then a report by DAY read page by page around a new margin.
+async fn a_brand_setting_drops_the_brands_cached_reports_in_process(app: TestApp) {
+    let w = world::world(&app).await;
+    world::discount_code(&app, &w.admin, &w.enrollment_a, "MARGIN").await;
+    let now = chrono::Utc::now();
+    let sale = |id: &str, days: i64| {
+        json!({ "externalId": id, "kind": "SALE", "amount": "100.00", "discountCode": "MARGIN",
+                "occurredAt": (now - chrono::Duration::days(days)).to_rfc3339() })
+    };
+    world::record_conversions(&app, &w.key, json!([sale("m-1", 3), sale("m-2", 2)])).await;
+    let filter = json!({ "from": (now - chrono::Duration::days(10)).to_rfc3339(),
+                         "to": (now + chrono::Duration::hours(1)).to_rfc3339() });
+    let roi = |response: &Value| {
+        data(response)["performance"]["totals"]["roi"]
+            .as_f64()
+            .expect("a roi")
+    };
+    let first = app
+        .graphql_as(Some(&w.admin), PAGE_TWO_ROI, json!({ "filter": filter }))
+        .await;
+    let page = &data(&first)["performance"]["pageInfo"];
+    assert_eq!(page["hasNextPage"], true, "{first}");
+    let after = page["endCursor"].clone();
+    let roi_before = roi(&first);
+    let margin = if roi_before > 0.0 { "0.05" } else { "0.95" };
+    let changed = app
+        .graphql_as(
+            Some(&w.admin),
+            "mutation ($input: UpdateBrandSettingsInput!) { updateBrandSettings(input: $input) { id } }",
+            json!({ "input": { "grossMargin": margin } }),
+        )
+        .await;
+    data(&changed);
+    let second = app
+        .graphql_as(
+            Some(&w.admin),
+            PAGE_TWO_ROI,
+            json!({ "filter": filter, "after": after }),
+        )
+        .await;
+    assert_ne!(
+        roi(&second),
+        roi_before,
+        "the next page was cut from a report computed with the old margin"
+    );
+}
+
+on_both_backends!(a_brand_setting_drops_the_brands_cached_reports_in_process);
