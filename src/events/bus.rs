@@ -28,6 +28,8 @@ const APPLIED_CAPACITY: usize = 256;
 pub struct EventBus {
     sender: broadcast::Sender<Event>,
     listening: watch::Receiver<bool>,
+    /// How many times the PostgreSQL listener lost its connection (events were missed).
+    gaps: watch::Receiver<u64>,
     listener: Mutex<Option<JoinHandle<()>>>,
     /// Evicted on every revocation; on PostgreSQL, served only while the listener listens.
     credentials: Arc<CredentialCache>,
@@ -52,6 +54,7 @@ impl EventBus {
         let (sender, _) = broadcast::channel(capacity.max(1));
         let (applied, _) = broadcast::channel(APPLIED_CAPACITY);
         let (ready, listening) = watch::channel(false);
+        let (lost, gaps) = watch::channel(0);
         let mut listener = None;
         if db.get_database_backend() == DbBackend::Postgres {
             let options = db.get_postgres_connection_pool().connect_options();
@@ -69,6 +72,7 @@ impl EventBus {
                 credentials: credentials.clone(),
                 caches,
                 applied: applied.clone(),
+                lost,
             };
             listener = Some(tokio::spawn(listen(pool, feeds, ready)));
         } else {
@@ -78,6 +82,7 @@ impl EventBus {
         let bus = Arc::new(Self {
             sender,
             listening,
+            gaps,
             listener: Mutex::new(listener),
             credentials,
             applied,
@@ -93,7 +98,12 @@ impl EventBus {
 
     /// The events published from now on.
     pub fn subscribe(&self) -> EventStream {
-        EventStream(self.sender.subscribe())
+        let mut gaps = self.gaps.clone();
+        gaps.mark_unchanged();
+        EventStream {
+            events: self.sender.subscribe(),
+            gaps: Some(gaps),
+        }
     }
 
     /// Whether events from other processes arrive (always on SQLite); waits up to `timeout`
@@ -125,20 +135,50 @@ impl Drop for EventBus {
 }
 
 /// A subscriber's view of the bus.
-pub struct EventStream(broadcast::Receiver<Event>);
+pub struct EventStream {
+    events: broadcast::Receiver<Event>,
+    /// `None` once nothing can be lost that way (SQLite, or the listener stopped).
+    gaps: Option<watch::Receiver<u64>>,
+}
 
-/// The subscriber was too slow: this many events were dropped for it.
+/// Events this subscriber will never see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Lagged(pub u64);
+pub enum Missed {
+    /// The subscriber was too slow: this many events were dropped for it.
+    Lagged(u64),
+    /// The PostgreSQL listener lost its connection: other processes' events sent until it
+    /// listened again are lost (how many, nobody knows).
+    Disconnected,
+}
 
 impl EventStream {
-    /// The next event; `Err(Lagged)` when events were lost for this subscriber; `None` when the
-    /// bus is gone.
-    pub async fn next(&mut self) -> Option<Result<Event, Lagged>> {
-        match self.0.recv().await {
-            Ok(event) => Some(Ok(event)),
-            Err(broadcast::error::RecvError::Lagged(missed)) => Some(Err(Lagged(missed))),
-            Err(broadcast::error::RecvError::Closed) => None,
+    /// The next event; `Err(Missed)` when events were lost for this subscriber (the events
+    /// received before the loss come first); `None` when the bus is gone.
+    pub async fn next(&mut self) -> Option<Result<Event, Missed>> {
+        loop {
+            let gap = async {
+                match self.gaps.as_mut() {
+                    Some(gaps) => gaps.changed().await.is_ok(),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                received = self.events.recv() => return match received {
+                    Ok(event) => Some(Ok(event)),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        Some(Err(Missed::Lagged(missed)))
+                    }
+                    Err(broadcast::error::RecvError::Closed) => None,
+                },
+                lost = gap => {
+                    if lost {
+                        return Some(Err(Missed::Disconnected));
+                    }
+                }
+            }
+            // No sender of gaps (SQLite, or the listener stopped): only events are left.
+            self.gaps = None;
         }
     }
 }
@@ -251,6 +291,8 @@ struct Feeds {
     credentials: Arc<CredentialCache>,
     caches: Vec<Arc<dyn SharedCache>>,
     applied: broadcast::Sender<String>,
+    /// Counts the connections lost, for the subscribers ([`Missed::Disconnected`]).
+    lost: watch::Sender<u64>,
 }
 
 impl Feeds {
@@ -303,10 +345,11 @@ impl Feeds {
 
 /// The listener task: LISTEN on [`CHANNEL`], [`AUTH_CHANNEL`] and [`CACHE_CHANNEL`], forward
 /// every event, evict every revocation and stale cache entry, reconnect after errors.
-/// Notifications sent while disconnected are lost: subscribers see nothing of them, the credential cache is off from the moment the
-/// connection is lost and starts empty once listening again, and the shared caches are cleared
-/// at both moments (between them they serve what they hold, within their TTL: a redirect keeps
-/// working while PostgreSQL is away).
+/// Notifications sent while disconnected are lost: every subscriber is told
+/// ([`Missed::Disconnected`]), the credential cache is off from the moment the connection is
+/// lost and starts empty once listening again, and the shared caches are cleared at both
+/// moments (between them they serve what they hold, within their TTL: a redirect keeps working
+/// while PostgreSQL is away).
 async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
     loop {
         match connect(&pool).await {
@@ -332,6 +375,7 @@ async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
                 }
                 feeds.credentials.suspend();
                 feeds.clear_caches();
+                feeds.lost.send_modify(|lost| *lost += 1);
                 ready.send_replace(false);
             }
             Err(err) => {
@@ -378,7 +422,7 @@ mod tests {
         for id in 0..5 {
             bus.sender.send(conversion(id)).expect("a subscriber");
         }
-        assert_eq!(slow.next().await, Some(Err(Lagged(3))));
+        assert_eq!(slow.next().await, Some(Err(Missed::Lagged(3))));
         // After the gap: the most recent events the buffer kept.
         assert_eq!(slow.next().await, Some(Ok(conversion(3))));
         assert_eq!(slow.next().await, Some(Ok(conversion(4))));

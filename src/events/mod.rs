@@ -27,7 +27,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use bus::{EventBus, EventStream, Lagged};
+pub use bus::{EventBus, EventStream, LISTENER_APPLICATION_NAME, Missed};
 pub use caches::{CACHE_CHANNEL, Invalidation, SharedCache};
 pub use revocations::{AUTH_CHANNEL, Revocations};
 
