@@ -28,7 +28,8 @@ const APPLIED_CAPACITY: usize = 256;
 pub struct EventBus {
     sender: broadcast::Sender<Event>,
     listening: watch::Receiver<bool>,
-    /// How many times the PostgreSQL listener lost its connection (events were missed).
+    /// Bumped when the PostgreSQL listener loses its connection and when it regains it (events
+    /// were missed in between).
     gaps: watch::Receiver<u64>,
     listener: Mutex<Option<JoinHandle<()>>>,
     /// Evicted on every revocation; on PostgreSQL, served only while the listener listens.
@@ -291,7 +292,8 @@ struct Feeds {
     credentials: Arc<CredentialCache>,
     caches: Vec<Arc<dyn SharedCache>>,
     applied: broadcast::Sender<String>,
-    /// Counts the connections lost, for the subscribers ([`Missed::Disconnected`]).
+    /// Counts the connections lost and regained, for the subscribers
+    /// ([`Missed::Disconnected`]).
     lost: watch::Sender<u64>,
 }
 
@@ -345,17 +347,23 @@ impl Feeds {
 
 /// The listener task: LISTEN on [`CHANNEL`], [`AUTH_CHANNEL`] and [`CACHE_CHANNEL`], forward
 /// every event, evict every revocation and stale cache entry, reconnect after errors.
-/// Notifications sent while disconnected are lost: every subscriber is told
-/// ([`Missed::Disconnected`]), the credential cache is off from the moment the connection is
-/// lost and starts empty once listening again, and the shared caches are cleared at both
-/// moments (between them they serve what they hold, within their TTL: a redirect keeps working
-/// while PostgreSQL is away).
+/// Notifications sent while disconnected are lost: every subscriber is told, at the loss and
+/// (those subscribed in between) when listening again ([`Missed::Disconnected`]); the
+/// credential cache is off from the moment the connection is lost and starts empty once
+/// listening again; the shared caches are cleared at both moments (between them they serve what
+/// they hold, within their TTL: a redirect keeps working while PostgreSQL is away).
 async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
+    let mut listened = false;
     loop {
         match connect(&pool).await {
             Ok(mut listener) => {
                 feeds.credentials.resume();
                 feeds.clear_caches();
+                if listened {
+                    // Those who subscribed during the gap missed its events too.
+                    feeds.lost.send_modify(|lost| *lost += 1);
+                }
+                listened = true;
                 ready.send_replace(true);
                 tracing::debug!(channel = CHANNEL, "listening for events");
                 // `try_recv` (unlike `recv`) tells of a lost connection instead of reconnecting
@@ -426,6 +434,24 @@ mod tests {
         // After the gap: the most recent events the buffer kept.
         assert_eq!(slow.next().await, Some(Ok(conversion(3))));
         assert_eq!(slow.next().await, Some(Ok(conversion(4))));
+    }
+
+    #[tokio::test]
+    async fn a_lost_connection_is_told_after_the_events_received_before_it() {
+        let (sender, _) = broadcast::channel(4);
+        let (lost, gaps) = watch::channel(0);
+        let mut stream = EventStream {
+            events: sender.subscribe(),
+            gaps: Some(gaps),
+        };
+        sender.send(conversion(1)).expect("a subscriber");
+        lost.send_modify(|n| *n += 1);
+        assert_eq!(stream.next().await, Some(Ok(conversion(1))));
+        assert_eq!(stream.next().await, Some(Err(Missed::Disconnected)));
+        // Without a listener (SQLite, or stopped) only events are left.
+        drop(lost);
+        sender.send(conversion(2)).expect("a subscriber");
+        assert_eq!(stream.next().await, Some(Ok(conversion(2))));
     }
 
     #[tokio::test]
