@@ -2,8 +2,9 @@
 //! through one is redirected to correctly by the other within a second, though the other had it
 //! in its redirect cache (whose TTL is 60 s); a brand setting changed through one drops the
 //! other's cached reports; and after the listeners' connections are killed, no stale link is
-//! served once they listen again. On one instance (both backends) a setting drops the brand's
-//! cached reports at once.
+//! served once they listen again; a discount code deactivated through one stops matching on the
+//! other at once (codes are not cached). On one instance (both backends) a setting drops the
+//! brand's cached reports at once.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -435,3 +436,52 @@ async fn a_brand_setting_drops_the_brands_cached_reports_in_process(app: TestApp
 }
 
 on_both_backends!(a_brand_setting_drops_the_brands_cached_reports_in_process);
+
+/// Discount codes are not cached (ingestion reads them each time): one deactivated through A
+/// stops matching on B at once.
+#[tokio::test]
+async fn a_code_deactivated_through_one_instance_stops_matching_on_the_other_at_once() {
+    let Some(test_db) = TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = ServerProcess::start(&test_db.url, dir.path());
+    let b = ServerProcess::start(&test_db.url, dir.path());
+    let tenant = server::set_up_tenant(a.addr, "admin@codes.test");
+    let admin = tenant.admin.as_str();
+    let at = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let method = |external_id: &str| {
+        let data = ok(
+            b.addr,
+            admin,
+            "{ conversions(first: 10) { nodes { externalId attribution { method } } } }",
+            json!({}),
+        );
+        data["conversions"]["nodes"]
+            .as_array()
+            .expect("conversions")
+            .iter()
+            .find(|n| n["externalId"] == external_id)
+            .map(|n| n["attribution"]["method"].clone())
+            .unwrap_or_else(|| panic!("{external_id} not listed: {data}"))
+    };
+    let sent = server::record(b.addr, &tenant.key, &server::batch("pre", 1, at)).expect("batch");
+    assert_eq!(sent.accepted, 1);
+    assert_eq!(method("pre-000"), "CODE");
+
+    let codes = ok(
+        a.addr,
+        admin,
+        "{ discountCodes(first: 1) { nodes { id } } }",
+        json!({}),
+    );
+    ok(
+        a.addr,
+        admin,
+        "mutation ($id: ID!) { deactivateDiscountCode(id: $id) { id } }",
+        json!({ "id": codes["discountCodes"]["nodes"][0]["id"] }),
+    );
+    let sent = server::record(b.addr, &tenant.key, &server::batch("post", 1, at)).expect("batch");
+    assert_eq!(sent.accepted, 1);
+    assert_eq!(method("post-000"), "NONE", "B matched a deactivated code");
+}
