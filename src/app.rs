@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::auth::Auth;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::events::EventBus;
+use crate::events::{EventBus, SharedCache};
 use crate::exports::Exports;
 use crate::graphql::tracking::types::PublicUrl;
 use crate::http::{self, AppState};
@@ -86,7 +86,15 @@ pub fn build_with_clock(
     let mail = Arc::new(Mail::start(&config.mail, db.clone(), clock.clone()));
     let exports = Arc::new(Exports::start(&config.exports, db.clone(), clock.clone()));
     let metrics = Arc::new(Metrics::new());
-    let events = EventBus::start(&db, config.subscriptions.buffer, auth.credentials.clone());
+    let reports = Arc::new(crate::service::performance::ReportCache::default());
+    // Told of other processes' changes, and cleared when their notices may have been missed.
+    let shared: Vec<Arc<dyn SharedCache>> = vec![tracking.clone(), reports.clone()];
+    let events = EventBus::start(
+        &db,
+        config.subscriptions.buffer,
+        auth.credentials.clone(),
+        shared,
+    );
     let schema = graphql::schema_builder(&config.graphql)
         .data(db.clone())
         .data(auth.clone())
@@ -99,7 +107,7 @@ pub fn build_with_clock(
         .data(clock.clone())
         .data(metrics.clone())
         .data(events.clone())
-        .data(Arc::new(crate::service::performance::ReportCache::default()))
+        .data(reports)
         .finish();
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
     let ws_connections = Arc::new(tokio::sync::Semaphore::new(

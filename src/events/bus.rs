@@ -1,6 +1,7 @@
 //! The per-process fan-out: a bounded broadcast channel, fed by the PostgreSQL listener or, on
 //! SQLite, by the commits of this process; and the process's credential cache, told of
-//! revocations the same way.
+//! revocations the same way, and its other shared caches (links, reports), told of changes by
+//! other processes (PostgreSQL only: see [`super::caches`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
@@ -11,11 +12,15 @@ use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use super::caches::{self, CACHE_CHANNEL, SharedCache};
 use super::{AUTH_CHANNEL, CHANNEL, Event, parse_payload, revocations};
 use crate::auth::cache::{CredentialCache, Revocation};
 
 /// Wait before listening again after the listener lost PostgreSQL.
 const RETRY: Duration = Duration::from_secs(1);
+/// The `application_name` of the listener's connection (how an operator, or a test, finds it
+/// in `pg_stat_activity`).
+pub const LISTENER_APPLICATION_NAME: &str = "partnergraph-listener";
 /// Revocation notice ids kept for the writers waiting for theirs.
 const APPLIED_CAPACITY: usize = 256;
 
@@ -23,6 +28,9 @@ const APPLIED_CAPACITY: usize = 256;
 pub struct EventBus {
     sender: broadcast::Sender<Event>,
     listening: watch::Receiver<bool>,
+    /// Bumped when the PostgreSQL listener loses its connection and when it regains it (events
+    /// were missed in between).
+    gaps: watch::Receiver<u64>,
     listener: Mutex<Option<JoinHandle<()>>>,
     /// Evicted on every revocation; on PostgreSQL, served only while the listener listens.
     credentials: Arc<CredentialCache>,
@@ -36,28 +44,36 @@ impl EventBus {
     /// it fell behind. On PostgreSQL this spawns the listener task (one connection of its own),
     /// so it needs a tokio runtime; [`EventBus::shutdown`] stops it. Revocations reach
     /// `credentials`, which serves at once on SQLite and, on PostgreSQL, while the listener
-    /// listens (see [`crate::auth::cache`]).
+    /// listens (see [`crate::auth::cache`]); other processes' changes reach `caches` (which
+    /// are also cleared whenever the listener loses or regains its connection).
     pub fn start(
         db: &DatabaseConnection,
         capacity: usize,
         credentials: Arc<CredentialCache>,
+        caches: Vec<Arc<dyn SharedCache>>,
     ) -> Arc<Self> {
         let (sender, _) = broadcast::channel(capacity.max(1));
         let (applied, _) = broadcast::channel(APPLIED_CAPACITY);
         let (ready, listening) = watch::channel(false);
+        let (lost, gaps) = watch::channel(0);
         let mut listener = None;
         if db.get_database_backend() == DbBackend::Postgres {
             let options = db.get_postgres_connection_pool().connect_options();
+            let options = (*options)
+                .clone()
+                .application_name(LISTENER_APPLICATION_NAME);
             let pool = PgPoolOptions::new()
                 .max_connections(1)
                 .max_lifetime(None)
                 .idle_timeout(None)
-                .connect_lazy_with((*options).clone());
+                .connect_lazy_with(options);
             credentials.suspend();
             let feeds = Feeds {
                 events: sender.clone(),
                 credentials: credentials.clone(),
+                caches,
                 applied: applied.clone(),
+                lost,
             };
             listener = Some(tokio::spawn(listen(pool, feeds, ready)));
         } else {
@@ -67,6 +83,7 @@ impl EventBus {
         let bus = Arc::new(Self {
             sender,
             listening,
+            gaps,
             listener: Mutex::new(listener),
             credentials,
             applied,
@@ -82,7 +99,12 @@ impl EventBus {
 
     /// The events published from now on.
     pub fn subscribe(&self) -> EventStream {
-        EventStream(self.sender.subscribe())
+        let mut gaps = self.gaps.clone();
+        gaps.mark_unchanged();
+        EventStream {
+            events: self.sender.subscribe(),
+            gaps: Some(gaps),
+        }
     }
 
     /// Whether events from other processes arrive (always on SQLite); waits up to `timeout`
@@ -114,20 +136,50 @@ impl Drop for EventBus {
 }
 
 /// A subscriber's view of the bus.
-pub struct EventStream(broadcast::Receiver<Event>);
+pub struct EventStream {
+    events: broadcast::Receiver<Event>,
+    /// `None` once nothing can be lost that way (SQLite, or the listener stopped).
+    gaps: Option<watch::Receiver<u64>>,
+}
 
-/// The subscriber was too slow: this many events were dropped for it.
+/// Events this subscriber will never see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Lagged(pub u64);
+pub enum Missed {
+    /// The subscriber was too slow: this many events were dropped for it.
+    Lagged(u64),
+    /// The PostgreSQL listener lost its connection: other processes' events sent until it
+    /// listened again are lost (how many, nobody knows).
+    Disconnected,
+}
 
 impl EventStream {
-    /// The next event; `Err(Lagged)` when events were lost for this subscriber; `None` when the
-    /// bus is gone.
-    pub async fn next(&mut self) -> Option<Result<Event, Lagged>> {
-        match self.0.recv().await {
-            Ok(event) => Some(Ok(event)),
-            Err(broadcast::error::RecvError::Lagged(missed)) => Some(Err(Lagged(missed))),
-            Err(broadcast::error::RecvError::Closed) => None,
+    /// The next event; `Err(Missed)` when events were lost for this subscriber (the events
+    /// received before the loss come first); `None` when the bus is gone.
+    pub async fn next(&mut self) -> Option<Result<Event, Missed>> {
+        loop {
+            let gap = async {
+                match self.gaps.as_mut() {
+                    Some(gaps) => gaps.changed().await.is_ok(),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                received = self.events.recv() => return match received {
+                    Ok(event) => Some(Ok(event)),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        Some(Err(Missed::Lagged(missed)))
+                    }
+                    Err(broadcast::error::RecvError::Closed) => None,
+                },
+                lost = gap => {
+                    if lost {
+                        return Some(Err(Missed::Disconnected));
+                    }
+                }
+            }
+            // No sender of gaps (SQLite, or the listener stopped): only events are left.
+            self.gaps = None;
         }
     }
 }
@@ -238,18 +290,49 @@ pub(super) fn publish_local(db: &DatabaseConnection, events: &[Event]) {
 struct Feeds {
     events: broadcast::Sender<Event>,
     credentials: Arc<CredentialCache>,
+    caches: Vec<Arc<dyn SharedCache>>,
     applied: broadcast::Sender<String>,
+    /// Counts the connections lost and regained, for the subscribers
+    /// ([`Missed::Disconnected`]).
+    lost: watch::Sender<u64>,
 }
 
 impl Feeds {
     fn handle(&self, notification: &PgNotification) {
-        if notification.channel() != AUTH_CHANNEL {
-            for event in parse_payload(notification.payload()) {
-                let _ = self.events.send(event);
+        match notification.channel() {
+            AUTH_CHANNEL => self.revoke(notification.payload()),
+            CACHE_CHANNEL => self.invalidate(notification.payload()),
+            _ => {
+                for event in parse_payload(notification.payload()) {
+                    let _ = self.events.send(event);
+                }
             }
-            return;
         }
-        match revocations::parse_payload(notification.payload()) {
+    }
+
+    fn invalidate(&self, payload: &str) {
+        match caches::parse_payload(payload) {
+            Some(changes) => {
+                for change in &changes {
+                    for cache in &self.caches {
+                        cache.invalidate(change);
+                    }
+                }
+            }
+            // Something changed; what, it cannot tell.
+            None => self.clear_caches(),
+        }
+    }
+
+    /// Drops every shared cache (not the credentials: see [`CredentialCache::suspend`]).
+    fn clear_caches(&self) {
+        for cache in &self.caches {
+            cache.clear();
+        }
+    }
+
+    fn revoke(&self, payload: &str) {
+        match revocations::parse_payload(payload) {
             Some(notice) => {
                 for revocation in &notice.revoked {
                     self.credentials.evict(revocation);
@@ -262,15 +345,25 @@ impl Feeds {
     }
 }
 
-/// The listener task: LISTEN on [`CHANNEL`] and [`AUTH_CHANNEL`], forward every event, evict
-/// every revocation, reconnect after errors. Notifications sent while disconnected are lost:
-/// subscribers see nothing of them, and the credential cache is off from the moment the
-/// connection is lost and starts empty once listening again.
+/// The listener task: LISTEN on [`CHANNEL`], [`AUTH_CHANNEL`] and [`CACHE_CHANNEL`], forward
+/// every event, evict every revocation and stale cache entry, reconnect after errors.
+/// Notifications sent while disconnected are lost: every subscriber is told, at the loss and
+/// (those subscribed in between) when listening again ([`Missed::Disconnected`]); the
+/// credential cache is off from the moment the connection is lost and starts empty once
+/// listening again; the shared caches are cleared at both moments (between them they serve what
+/// they hold, within their TTL: a redirect keeps working while PostgreSQL is away).
 async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
+    let mut listened = false;
     loop {
         match connect(&pool).await {
             Ok(mut listener) => {
                 feeds.credentials.resume();
+                feeds.clear_caches();
+                if listened {
+                    // Those who subscribed during the gap missed its events too.
+                    feeds.lost.send_modify(|lost| *lost += 1);
+                }
+                listened = true;
                 ready.send_replace(true);
                 tracing::debug!(channel = CHANNEL, "listening for events");
                 // `try_recv` (unlike `recv`) tells of a lost connection instead of reconnecting
@@ -289,6 +382,8 @@ async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
                     }
                 }
                 feeds.credentials.suspend();
+                feeds.clear_caches();
+                feeds.lost.send_modify(|lost| *lost += 1);
                 ready.send_replace(false);
             }
             Err(err) => {
@@ -301,7 +396,9 @@ async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
 
 async fn connect(pool: &PgPool) -> Result<PgListener, sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([CHANNEL, AUTH_CHANNEL]).await?;
+    listener
+        .listen_all([CHANNEL, AUTH_CHANNEL, CACHE_CHANNEL])
+        .await?;
     Ok(listener)
 }
 
@@ -327,16 +424,34 @@ mod tests {
         let db = sea_orm::Database::connect("sqlite::memory:")
             .await
             .expect("in-memory SQLite");
-        let bus = EventBus::start(&db, 2, cache());
+        let bus = EventBus::start(&db, 2, cache(), Vec::new());
         assert!(bus.ready(Duration::from_millis(10)).await);
         let mut slow = bus.subscribe();
         for id in 0..5 {
             bus.sender.send(conversion(id)).expect("a subscriber");
         }
-        assert_eq!(slow.next().await, Some(Err(Lagged(3))));
+        assert_eq!(slow.next().await, Some(Err(Missed::Lagged(3))));
         // After the gap: the most recent events the buffer kept.
         assert_eq!(slow.next().await, Some(Ok(conversion(3))));
         assert_eq!(slow.next().await, Some(Ok(conversion(4))));
+    }
+
+    #[tokio::test]
+    async fn a_lost_connection_is_told_after_the_events_received_before_it() {
+        let (sender, _) = broadcast::channel(4);
+        let (lost, gaps) = watch::channel(0);
+        let mut stream = EventStream {
+            events: sender.subscribe(),
+            gaps: Some(gaps),
+        };
+        sender.send(conversion(1)).expect("a subscriber");
+        lost.send_modify(|n| *n += 1);
+        assert_eq!(stream.next().await, Some(Ok(conversion(1))));
+        assert_eq!(stream.next().await, Some(Err(Missed::Disconnected)));
+        // Without a listener (SQLite, or stopped) only events are left.
+        drop(lost);
+        sender.send(conversion(2)).expect("a subscriber");
+        assert_eq!(stream.next().await, Some(Ok(conversion(2))));
     }
 
     #[tokio::test]
@@ -350,8 +465,8 @@ mod tests {
             .await
             .expect("two");
         let (bus_one, bus_two) = (
-            EventBus::start(&one, 8, cache()),
-            EventBus::start(&two, 8, cache()),
+            EventBus::start(&one, 8, cache(), Vec::new()),
+            EventBus::start(&two, 8, cache(), Vec::new()),
         );
         let (mut on_one, mut on_two) = (bus_one.subscribe(), bus_two.subscribe());
         publish_local(&one, &[conversion(7)]);

@@ -10,12 +10,14 @@
 //! process by design) they go to the process's subscribers right after the commit.
 //!
 //! The same listener carries revoked credentials to the process's credential cache
-//! ([`Revocations`], on [`AUTH_CHANNEL`]).
+//! ([`Revocations`], on [`AUTH_CHANNEL`]) and changes that make other caches stale (links,
+//! reports: [`caches`], on [`CACHE_CHANNEL`]).
 //!
 //! An event carries ids only; subscribers re-read the object through the tenant-scoped services,
 //! so a subscription shows exactly what a query would.
 
 mod bus;
+pub mod caches;
 mod revocations;
 
 use std::sync::Mutex;
@@ -25,7 +27,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use bus::{EventBus, EventStream, Lagged};
+pub use bus::{EventBus, EventStream, LISTENER_APPLICATION_NAME, Missed};
+pub use caches::{CACHE_CHANNEL, Invalidation, SharedCache};
 pub use revocations::{AUTH_CHANNEL, Revocations};
 
 use crate::db::entity::{commission, conversion};
@@ -135,12 +138,13 @@ async fn notify(txn: &DatabaseTransaction, events: &[Event]) -> Result<(), DbErr
     Ok(())
 }
 
-fn payloads(events: &[Event]) -> Vec<String> {
+/// `items` as JSON arrays of at most [`MAX_PAYLOAD_BYTES`] each.
+fn payloads<T: Serialize>(items: &[T]) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut size = 2;
-    for event in events {
-        let Ok(json) = serde_json::to_string(event) else {
+    for item in items {
+        let Ok(json) = serde_json::to_string(item) else {
             continue;
         };
         if !current.is_empty() && size + json.len() + 1 > MAX_PAYLOAD_BYTES {

@@ -84,7 +84,8 @@ pub fn auth<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Auth>, AppError> {
 }
 
 /// Drops a new or changed link from this process's redirect cache (a cached "unknown code" for a
-/// new link included). Other processes pick the change up when their entry expires.
+/// new link included) at once. Other processes are told by the write itself on PostgreSQL
+/// ([`crate::events::caches`]); on SQLite there is no other process.
 pub fn invalidate_link(ctx: &Context<'_>, code: &str) {
     if let Ok(tracking) = ctx.data::<Arc<crate::tracking::Tracking>>() {
         tracking.links.invalidate(code);

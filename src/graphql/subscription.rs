@@ -19,7 +19,7 @@ use super::ingest::types::Conversion;
 use super::portal::types::Commission;
 use crate::auth::{Permission, Role};
 use crate::error::{AppError, ErrorCode};
-use crate::events::{Event, EventBus, EventStream, Lagged};
+use crate::events::{Event, EventBus, EventStream, Missed};
 use crate::service::{conversion_reads, fraud, portal};
 
 /// The subscriptions one WebSocket connection may hold at once (put in its connection data).
@@ -160,8 +160,10 @@ struct Follow<W, L> {
 }
 
 /// The objects of the events `wanted` picks (by id), loaded by `load`. An object `load` does not
-/// find (gone, or not the caller's) is skipped. A subscriber that falls behind the bus gets one
-/// SERVICE_UNAVAILABLE error and its subscription ends (subscribe again to go on).
+/// find (gone, or not the caller's) is skipped. A subscriber that falls behind the bus, or whose
+/// events may have been lost (the server's listener lost PostgreSQL), gets one
+/// SERVICE_UNAVAILABLE error and its subscription ends (subscribe again to go on; the queries
+/// fill the gap, and READ_CHANGES keys the conversion change feed from their last cursor).
 fn follow<T, W, L, F>(
     events: EventStream,
     slot: OwnedSemaphorePermit,
@@ -188,12 +190,10 @@ where
                     Some(id) => id,
                     None => continue,
                 },
-                Err(Lagged(missed)) => {
+                Err(missed) => {
                     state.events = None;
-                    let error = async_graphql::Error::new(format!(
-                        "this subscription fell {missed} events behind and was ended: subscribe again"
-                    ))
-                    .extend_with(|_, e| e.set("code", ErrorCode::ServiceUnavailable.as_str()));
+                    let error = async_graphql::Error::new(ended(missed))
+                        .extend_with(|_, e| e.set("code", ErrorCode::ServiceUnavailable.as_str()));
                     return Some((Err(error), state));
                 }
             };
@@ -204,4 +204,17 @@ where
             }
         }
     })
+}
+
+/// Why a subscription was ended.
+fn ended(missed: Missed) -> String {
+    match missed {
+        Missed::Lagged(count) => {
+            format!("this subscription fell {count} events behind and was ended: subscribe again")
+        }
+        Missed::Disconnected => "the server lost its database connection for a moment and \
+            events may have been missed; this subscription was ended: subscribe again and read \
+            what happened meanwhile with a query"
+            .to_owned(),
+    }
 }

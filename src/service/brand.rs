@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use tracing::instrument;
 
@@ -18,6 +18,7 @@ use crate::domain::brand::{
 };
 use crate::domain::money::Money;
 use crate::error::AppError;
+use crate::events::caches::{self, Invalidation};
 use crate::global_id::NodeKind;
 
 /// A brand the caller belongs to: staff and keys see their own brand, creator accounts the
@@ -133,5 +134,10 @@ pub async fn update_settings(
         active.minimum_payout_minor = Set(minimum.minor);
     }
     active.updated_at = Set(now);
-    audit::update(db, NodeKind::Brand, &before, active).await
+    // The margin and time zone shape every report: every process drops the brand's.
+    let txn = db.begin().await?;
+    let updated = audit::update_in(&txn, NodeKind::Brand, &before, active).await?;
+    caches::notify(&txn, &[Invalidation::Reports { brand_id }]).await?;
+    txn.commit().await?;
+    Ok(updated)
 }

@@ -28,6 +28,7 @@ use crate::domain::roster::{
 use crate::domain::{email, text};
 use crate::error::AppError;
 use crate::events::Revocations;
+use crate::events::caches::{self, Invalidation};
 use crate::global_id::NodeKind;
 
 pub const MAX_CHANNELS: usize = 20;
@@ -676,6 +677,8 @@ pub async fn delete(
     creator::Entity::delete_by_id(record.id).exec(&txn).await?;
     let (target, changes) = creator_entry(record.id, Some(&record), None);
     audit::record(&txn, target, changes).await?;
+    let gone: Vec<Invalidation> = link_codes.iter().map(|c| Invalidation::link(c)).collect();
+    caches::notify(&txn, &gone).await?;
     revocations.commit(db, txn).await?;
     tracing::info!(creator_id = id, "creator deleted");
     Ok(DeletedCreator { link_codes })

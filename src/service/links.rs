@@ -1,10 +1,15 @@
 //! Tracking links and discount codes of enrollments. Link codes are global (the redirect names
 //! no brand); discount codes are unique per brand.
+//!
+//! Every write of a link tells every process's redirect cache in its transaction
+//! ([`crate::events::caches`]). Discount codes and enrollments need no such notice: the redirect
+//! reads neither, and ingestion reads codes from the database each time.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
 };
 use tracing::instrument;
 
@@ -18,6 +23,7 @@ use crate::domain::money::Money;
 use crate::domain::offer::validate_percent;
 use crate::domain::text;
 use crate::error::AppError;
+use crate::events::caches::{self, Invalidation};
 use crate::global_id::NodeKind;
 
 pub struct LinkInput {
@@ -83,23 +89,46 @@ pub async fn create_link(
     if let Some(code) = chosen {
         let mut row = row;
         row.code = Set(code);
-        return audit::insert(db, NodeKind::TrackingLink, row)
-            .await
-            .map_err(|err| match err {
-                AppError::Conflict(_) => AppError::Conflict("this link code is taken".into()),
-                other => other,
-            });
+        return insert_link(db, row).await.map_err(|err| match err {
+            AppError::Conflict(_) => AppError::Conflict("this link code is taken".into()),
+            other => other,
+        });
     }
     // Each attempt in a transaction of its own: a taken code aborts it (on PostgreSQL).
     for _ in 0..5 {
         let mut attempt = row.clone();
         attempt.code = Set(generate_link_code());
-        match audit::insert(db, NodeKind::TrackingLink, attempt).await {
+        match insert_link(db, attempt).await {
             Err(AppError::Conflict(_)) => continue,
             other => return other,
         }
     }
     Err(AppError::internal("could not generate a free link code"))
+}
+
+/// Inserts a link with its entry; every process forgets the code (a cached "unknown code").
+async fn insert_link(
+    db: &DatabaseConnection,
+    row: tracking_link::ActiveModel,
+) -> Result<tracking_link::Model, AppError> {
+    let txn = db.begin().await?;
+    let created = audit::insert_in(&txn, NodeKind::TrackingLink, row).await?;
+    caches::notify(&txn, &[Invalidation::link(&created.code)]).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Updates a link with its entry; every process reads it again on its next redirect.
+async fn update_link_row(
+    db: &DatabaseConnection,
+    before: &tracking_link::Model,
+    row: tracking_link::ActiveModel,
+) -> Result<tracking_link::Model, AppError> {
+    let txn = db.begin().await?;
+    let updated = audit::update_in(&txn, NodeKind::TrackingLink, before, row).await?;
+    caches::notify(&txn, &[Invalidation::link(&updated.code)]).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Archives a link: its redirect answers 404 from then on (after the cache is invalidated).
@@ -121,7 +150,7 @@ pub async fn archive_link(
     let mut active = row.into_active_model();
     active.archived_at = Set(Some(now));
     active.updated_at = Set(now);
-    audit::update(db, NodeKind::TrackingLink, &before, active).await
+    update_link_row(db, &before, active).await
 }
 
 /// A change to a link: each field left `None` stays as it is; an empty UTM value or deep link
@@ -138,7 +167,8 @@ pub struct LinkChange {
 }
 
 /// Changes a link's destination, UTM values, deep link or state (ACTIVE | PAUSED). The caller
-/// drops the link from the redirect cache afterwards. An archived link is CONFLICT.
+/// drops the link from this process's redirect cache afterwards (other processes are told by
+/// the write). An archived link is CONFLICT.
 #[instrument(skip(db, actor, change))]
 pub async fn update_link(
     db: &DatabaseConnection,
@@ -174,7 +204,7 @@ pub async fn update_link(
     }
     active.paused_at = Set(paused_at);
     active.updated_at = Set(now);
-    audit::update(db, NodeKind::TrackingLink, &before, active).await
+    update_link_row(db, &before, active).await
 }
 
 fn reader_brand(actor: &Actor) -> Result<Option<i64>, AppError> {

@@ -5,8 +5,10 @@
 //!   remembered too (negative entries), in a separate map of the same bound, so that a burst of
 //!   made-up codes costs one query per code per TTL and can never evict real links.
 //! - Fresh: entries expire after the TTL (default 60 s). This process drops an entry as soon as
-//!   the link service calls [`LinkCache::invalidate`]; the TTL bounds how long a change made
-//!   through *another* server process can be served stale here.
+//!   the link resolvers call [`LinkCache::invalidate`]; a change made through *another* server
+//!   process reaches it within moments on PostgreSQL (the write notifies, this process's
+//!   listener invalidates: [`crate::events::caches`]), and the whole cache is cleared when the
+//!   listener loses or regains its connection. The TTL is the safety net behind that.
 //! - Coalesced: concurrent misses for one code share a single query.
 //! - Race-free invalidation: a load that started before an invalidation is not cached.
 
@@ -141,6 +143,17 @@ impl LinkCache {
             maps.unknown.pop(&code);
         }
         lock(&self.inflight).remove(&code);
+    }
+
+    /// Forgets every code (invalidations may have been missed); loads under way are not cached.
+    pub fn clear(&self) {
+        {
+            let mut maps = self.maps();
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            maps.links.clear();
+            maps.unknown.clear();
+        }
+        lock(&self.inflight).clear();
     }
 
     /// `Some(answer)` for a fresh entry; expired entries are dropped.
@@ -325,5 +338,22 @@ mod tests {
         assert_eq!(cache.cached("abc", now), None);
         cache.store("abc", Some(link(2)), 1, now);
         assert_eq!(cache.cached("abc", now), Some(Some(link(2))));
+    }
+
+    #[test]
+    fn clearing_drops_every_entry_and_loads_under_way() {
+        let cache = cache(4, 60);
+        let now = Instant::now();
+        cache.store("abc", Some(link(1)), 0, now);
+        cache.store("zzz", None, 0, now);
+        cache.clear();
+        assert_eq!(cache.cached("abc", now), None);
+        assert_eq!(cache.cached("zzz", now), None);
+        cache.store("abc", Some(link(1)), 0, now);
+        assert_eq!(
+            cache.cached("abc", now),
+            None,
+            "a load from before the clear"
+        );
     }
 }

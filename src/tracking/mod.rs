@@ -18,9 +18,11 @@ pub use visitor::VisitorKeys;
 
 use crate::clock::Clock;
 use crate::config::TrackingConfig;
+use crate::events::{Invalidation, SharedCache};
 
-/// Shared by the redirect handler and (as GraphQL data) the link service, which calls
-/// `tracking.links.invalidate(code)` after changing a link.
+/// Shared by the redirect handler and (as GraphQL data) the link resolvers, which call
+/// `tracking.links.invalidate(code)` after changing a link; other processes' changes come
+/// through the event bus (as a [`SharedCache`]).
 pub struct Tracking {
     pub links: LinkCache,
     pub clicks: ClickQueue,
@@ -39,5 +41,17 @@ impl Tracking {
             visitors: VisitorKeys::new(&config.visitor_key_secret),
             clock,
         }
+    }
+}
+
+impl SharedCache for Tracking {
+    fn invalidate(&self, change: &Invalidation) {
+        if let Invalidation::Link { code } = change {
+            self.links.invalidate(code);
+        }
+    }
+
+    fn clear(&self) {
+        self.links.clear();
     }
 }

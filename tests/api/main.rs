@@ -13,6 +13,7 @@ mod authz_matrix;
 mod backup;
 mod campaigns;
 mod clock;
+mod coherence;
 mod connectors;
 mod content;
 mod contract_copy;

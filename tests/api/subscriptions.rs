@@ -552,3 +552,73 @@ async fn events_reach_subscribers_of_another_instance_on_postgres() {
     })
     .await;
 }
+
+/// Events sent while the listener is disconnected are lost: each subscription is told and ended
+/// (SERVICE_UNAVAILABLE), and a new one receives events once the listener is back.
+#[tokio::test]
+async fn a_lost_listener_connection_ends_subscriptions_with_a_clear_error_on_postgres() {
+    crate::helpers::run(Backend::Postgres, |app| async move {
+        use sea_orm::{ConnectionTrait, Statement};
+        let w = world::world(&app).await;
+        let addr = serve(app.router.clone()).await;
+        let mut staff = Ws::as_token(addr, &w.manager).await;
+        staff.subscribe("before", CONVERSIONS, json!({})).await;
+        settle().await;
+        let terminate = format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = '{}'",
+            partnergraph::events::LISTENER_APPLICATION_NAME
+        );
+        let killed = app
+            .db
+            .query_all_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                terminate,
+            ))
+            .await
+            .expect("terminate the listener");
+        assert_eq!(killed.len(), 1, "one listener");
+
+        let message = staff
+            .message(Duration::from_secs(5))
+            .await
+            .expect("told of the gap");
+        assert_eq!(message["id"], "before", "{message}");
+        assert_eq!(
+            message["payload"]["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+            "{message}"
+        );
+        let complete = staff.message(DELIVERY).await.expect("complete");
+        assert_eq!(complete["type"], "complete", "{complete}");
+
+        // Subscribed again once the listener is back: events flow.
+        let listening = format!(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = '{}' AND query ILIKE 'LISTEN%'",
+            partnergraph::events::LISTENER_APPLICATION_NAME
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app
+            .db
+            .query_all_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                listening.clone(),
+            ))
+            .await
+            .expect("listeners")
+            .is_empty()
+        {
+            assert!(Instant::now() < deadline, "the listener did not come back");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        staff.subscribe("after", CONVERSIONS, json!({})).await;
+        settle().await;
+        record(&app, &w.key, vec![sale("gap-1", None)]).await;
+        let event = staff
+            .next("after", DELIVERY)
+            .await
+            .expect("gap-1 within 1 s");
+        assert_eq!(event["data"]["conversionRecorded"]["externalId"], "gap-1");
+    })
+    .await;
+}

@@ -42,6 +42,9 @@ impl BrandMutation {
             context::now(ctx),
         )
         .await?;
+        if let Some(reports) = context::report_cache(ctx) {
+            reports.drop_brand(updated.id);
+        }
         Ok(Brand(updated))
     }
 

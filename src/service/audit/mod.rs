@@ -26,7 +26,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 
 pub use self::diff::diff;
 pub use self::scope::{ActorKind, Scope, within};
-pub use self::writes::{id_of, insert, update};
+pub use self::writes::{id_of, insert, insert_in, update, update_in};
 use super::page::{self, SortValue, SortedPage};
 use crate::auth::{Actor, Permission};
 use crate::db::entity::audit_entry;

@@ -1,10 +1,11 @@
 //! One-call writes with their entry, for services whose change is a single row written on the
-//! pool: each opens a transaction, writes, records the row's diff and commits.
+//! pool: each opens a transaction, writes, records the row's diff and commits. The `_in`
+//! variants do the same in the caller's transaction (which may send notifications with it).
 
 use sea_orm::sea_query::Value;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    Iterable, ModelTrait, PrimaryKeyToColumn, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, TransactionTrait,
 };
 
 use super::{Target, diff, record};
@@ -24,14 +25,25 @@ where
     ModelOf<A>: IntoActiveModel<A>,
 {
     let txn = db.begin().await?;
-    let created = row.insert(&txn).await?;
+    let created = insert_in(&txn, kind, row).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// [`insert`] in the caller's transaction.
+pub async fn insert_in<C, A>(txn: &C, kind: NodeKind, row: A) -> Result<ModelOf<A>, AppError>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    ModelOf<A>: IntoActiveModel<A>,
+{
+    let created = row.insert(txn).await?;
     record(
-        &txn,
+        txn,
         Target::new(kind, id_of(&created)?),
         diff(None, Some(&created)),
     )
     .await?;
-    txn.commit().await?;
     Ok(created)
 }
 
@@ -47,14 +59,30 @@ where
     ModelOf<A>: IntoActiveModel<A>,
 {
     let txn = db.begin().await?;
-    let updated = row.update(&txn).await?;
+    let updated = update_in(&txn, kind, before, row).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// [`update`] in the caller's transaction.
+pub async fn update_in<C, A>(
+    txn: &C,
+    kind: NodeKind,
+    before: &ModelOf<A>,
+    row: A,
+) -> Result<ModelOf<A>, AppError>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    ModelOf<A>: IntoActiveModel<A>,
+{
+    let updated = row.update(txn).await?;
     record(
-        &txn,
+        txn,
         Target::new(kind, id_of(&updated)?),
         diff(Some(before), Some(&updated)),
     )
     .await?;
-    txn.commit().await?;
     Ok(updated)
 }
 

@@ -4,6 +4,10 @@
 //! with each other (same totals, no row skipped or repeated by events arriving in between). A
 //! first page is always computed anew. Per process: a page sent to another instance computes the
 //! report there.
+//!
+//! New events do not drop a report (its pages must agree), but a change to how the brand reports
+//! does (its settings: margin, time zone): [`ReportCache::drop_brand`] in this process, and the
+//! same in every other process on PostgreSQL ([`crate::events::caches`]).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -11,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::Row;
 use crate::domain::metrics::Metrics;
+use crate::events::{Invalidation, SharedCache};
 
 /// How long a computed report serves its next pages.
 pub const TTL: Duration = Duration::from_secs(300);
@@ -29,6 +34,8 @@ pub struct Computed {
 #[derive(Debug)]
 struct Entry {
     key: String,
+    /// The brand the report is of; `None` for a creator's report across its brands.
+    brand_id: Option<i64>,
     at: Instant,
     report: Arc<Computed>,
 }
@@ -66,9 +73,10 @@ impl ReportCache {
             .map(|entry| entry.report.clone())
     }
 
-    /// Keeps `report` under `key` (replacing an older one), dropping the oldest reports while
-    /// the rows kept are more than the maximum. A report larger than the maximum is not kept.
-    pub fn put(&self, key: String, report: Arc<Computed>) {
+    /// Keeps `report` (of `brand_id`, or of several brands) under `key` (replacing an older
+    /// one), dropping the oldest reports while the rows kept are more than the maximum. A report
+    /// larger than the maximum is not kept.
+    pub fn put(&self, key: String, brand_id: Option<i64>, report: Arc<Computed>) {
         if report.rows.len() > self.max_rows {
             return;
         }
@@ -76,6 +84,7 @@ impl ReportCache {
         entries.retain(|entry| entry.key != key);
         entries.push_back(Entry {
             key,
+            brand_id,
             at: Instant::now(),
             report,
         });
@@ -88,6 +97,12 @@ impl ReportCache {
         }
     }
 
+    /// Drops the reports of `brand_id` (and those across several brands, which may include it).
+    pub fn drop_brand(&self, brand_id: i64) {
+        self.lock()
+            .retain(|entry| entry.brand_id.is_some_and(|id| id != brand_id));
+    }
+
     /// A poisoned lock (a panic while holding it) only loses cached reports: start afresh.
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
         self.entries.lock().unwrap_or_else(|poisoned| {
@@ -95,6 +110,18 @@ impl ReportCache {
             guard.clear();
             guard
         })
+    }
+}
+
+impl SharedCache for ReportCache {
+    fn invalidate(&self, change: &Invalidation) {
+        if let Invalidation::Reports { brand_id } = change {
+            self.drop_brand(*brand_id);
+        }
+    }
+
+    fn clear(&self) {
+        self.lock().clear();
     }
 }
 
@@ -124,7 +151,7 @@ mod tests {
     #[test]
     fn a_report_is_found_under_its_key_until_it_expires() {
         let cache = ReportCache::new(Duration::from_millis(50), 100);
-        cache.put("a".into(), report(3));
+        cache.put("a".into(), Some(1), report(3));
         assert_eq!(cache.get("a").map(|r| r.rows.len()), Some(3));
         assert!(cache.get("b").is_none());
         std::thread::sleep(Duration::from_millis(80));
@@ -134,17 +161,35 @@ mod tests {
     #[test]
     fn the_oldest_reports_go_when_rows_are_over_the_maximum() {
         let cache = ReportCache::new(TTL, 10);
-        cache.put("a".into(), report(4));
-        cache.put("b".into(), report(4));
-        cache.put("c".into(), report(4));
+        cache.put("a".into(), Some(1), report(4));
+        cache.put("b".into(), Some(1), report(4));
+        cache.put("c".into(), Some(1), report(4));
         assert!(cache.get("a").is_none(), "12 rows: the oldest went");
         assert!(cache.get("b").is_some() && cache.get("c").is_some());
-        cache.put("big".into(), report(11));
+        cache.put("big".into(), Some(1), report(11));
         assert!(
             cache.get("big").is_none(),
             "larger than the maximum: not kept"
         );
-        cache.put("b".into(), report(1));
+        cache.put("b".into(), Some(1), report(1));
         assert_eq!(cache.get("b").map(|r| r.rows.len()), Some(1), "replaced");
+    }
+
+    #[test]
+    fn a_brand_change_drops_its_reports_and_those_across_brands() {
+        let cache = ReportCache::new(TTL, 100);
+        cache.put("one".into(), Some(1), report(1));
+        cache.put("two".into(), Some(2), report(1));
+        cache.put("mine".into(), None, report(1));
+        cache.invalidate(&Invalidation::Reports { brand_id: 1 });
+        assert!(cache.get("one").is_none() && cache.get("mine").is_none());
+        assert!(cache.get("two").is_some(), "another brand's report stays");
+        cache.invalidate(&Invalidation::link("abc"));
+        assert!(
+            cache.get("two").is_some(),
+            "a link change is not about reports"
+        );
+        cache.clear();
+        assert!(cache.get("two").is_none());
     }
 }

@@ -172,7 +172,7 @@ pub async fn report(
     let dims = dims_of(group_by)?;
     let selected = page.selected();
     let key = format!("brand {brand_id} {filter:?} {group_by:?} {selected:?}");
-    paged(cache, key, page, async {
+    paged(cache, key, Some(brand_id), page, async {
         let brand = brand::Entity::find_by_id(brand_id)
             .one(db)
             .await?
@@ -197,11 +197,13 @@ pub async fn report(
     .await
 }
 
-/// The page `page` of the report `compute` makes: from `cache` under `key` when the page follows
-/// another and the report is there; computed otherwise, and kept when more pages follow.
+/// The page `page` of the report `compute` makes (of `brand_id`, or of several brands): from
+/// `cache` under `key` when the page follows another and the report is there; computed
+/// otherwise, and kept when more pages follow.
 async fn paged(
     cache: Option<&ReportCache>,
     key: String,
+    brand_id: Option<i64>,
     page: &RowPage,
     compute: impl Future<Output = Result<Computed, AppError>>,
 ) -> Result<Report, AppError> {
@@ -223,7 +225,7 @@ async fn paged(
         has_next_page,
     };
     if let (Some(cache), true, true) = (cache, fresh, has_next_page) {
-        cache.put(key, computed);
+        cache.put(key, brand_id, computed);
     }
     Ok(report)
 }
@@ -319,6 +321,7 @@ pub async fn my_report(
     paged(
         cache,
         key,
+        brand_id,
         page,
         my_computed(db, actor, brand_id, filter, dims, selected),
     )
