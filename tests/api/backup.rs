@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::server::{self, ServerProcess};
-use crate::helpers::{Backend, TestDb};
+use crate::helpers::{Backend, TestDb, integers};
 
 const BATCH: usize = 50;
 
@@ -95,19 +95,6 @@ async fn open_checked(path: &Path) -> DatabaseConnection {
         .expect("migration status");
     assert_eq!(applied.len(), Migrator::migrations().len());
     db
-}
-
-async fn integers(db: &DatabaseConnection, sql: &str) -> Vec<i64> {
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect("query")
-        .expect("one row");
-    let mut values = Vec::new();
-    while let Ok(value) = row.try_get_by_index::<i64>(values.len()) {
-        values.push(value);
-    }
-    values
 }
 
 fn data(addr: std::net::SocketAddr, token: Option<&str>, query: &str, variables: Value) -> Value {

@@ -6,28 +6,14 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::server::{self, ServerProcess};
-use crate::helpers::{Backend, TestDb};
+use crate::helpers::{Backend, TestDb, integers};
 
 const BATCH: usize = 50;
 const SHARED: usize = 4;
 const OWN: usize = 3;
-
-async fn integers(db: &DatabaseConnection, sql: &str) -> Vec<i64> {
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect("query")
-        .expect("one row");
-    let mut values = Vec::new();
-    while let Ok(value) = row.try_get_by_index::<i64>(values.len()) {
-        values.push(value);
-    }
-    values
-}
 
 /// Sends `prefixes` one after the other to `addr`; returns accepted and duplicates.
 fn send_all(

@@ -464,6 +464,21 @@ pub fn error_codes(response: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The integer columns of the one row `sql` answers, in order.
+pub async fn integers(db: &DatabaseConnection, sql: &str) -> Vec<i64> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("query")
+        .expect("one row");
+    let mut values = Vec::new();
+    while let Ok(value) = row.try_get_by_index::<i64>(values.len()) {
+        values.push(value);
+    }
+    values
+}
+
 /// Runs `test` against a fresh app on `backend`; a skipped backend returns at once.
 pub async fn run<F, Fut>(backend: Backend, test: F)
 where
