@@ -12,7 +12,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect,
 };
 
-use crate::db::entity::{campaign, click, conversion, fraud_flag, fraud_rule};
+use crate::db::entity::{click, conversion, fraud_flag, fraud_rule};
 use crate::domain::attribution::Method;
 use crate::domain::fraud::{
     self, CLICK_SPAM_WINDOW, CODE_LEAK_WINDOW, ClickFacts, CodeWindow, ConversionFacts,
@@ -111,9 +111,10 @@ async fn click_facts(
         && let Some(enrollment_id) = stored.enrollment_id
         && let Some(enrollment) = brand.lookups.enrollment(txn, enrollment_id).await?
     {
-        forbids = campaign::Entity::find_by_id(enrollment.campaign_id)
-            .one(txn)
-            .await?
+        // Read with the enrollment, in this batch's transaction.
+        forbids = brand
+            .lookups
+            .campaign(enrollment.campaign_id)
             .is_some_and(|c| c.forbids_paid_search);
     }
     Ok(Some(ClickFacts {

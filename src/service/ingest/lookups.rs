@@ -334,6 +334,11 @@ impl Lookups {
         Ok(self.enrollments.get(&id).cloned().flatten())
     }
 
+    /// A campaign of an enrollment this batch has read (see [`Lookups::enrollment`]).
+    pub fn campaign(&self, id: i64) -> Option<&campaign::Model> {
+        self.campaigns.get(&id).and_then(Option::as_ref)
+    }
+
     /// What attribution needs about an enrollment (none when it or its campaign is gone).
     pub async fn facts(
         &mut self,
