@@ -32,6 +32,23 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// A pool of `max_connections` on the loaded database, as PartnerGraph opens one (its
+    /// SQLite pragmas included), waiting up to 60 s for a connection or a lock.
+    pub async fn connect(
+        &self,
+        max_connections: u32,
+    ) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
+        use partnergraph::config::{DatabaseConfig, Secret};
+        use std::time::Duration;
+        partnergraph::db::connect(&DatabaseConfig {
+            url: Secret::new(self.database_url.clone()),
+            max_connections,
+            acquire_timeout: Duration::from_secs(60),
+            sqlite_busy_timeout: Duration::from_secs(60),
+        })
+        .await
+    }
+
     pub fn read(path: &std::path::Path) -> Result<Self, Box<dyn std::error::Error>> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;

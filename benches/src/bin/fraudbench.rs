@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use clap::Parser;
-use partnergraph::config::{DatabaseConfig, Secret};
 use partnergraph::db::entity::{discount_code, enrollment, tracking_link};
 use partnergraph_bench::graphql::{call, login};
 use partnergraph_bench::http::{Client, Error};
@@ -137,13 +136,7 @@ async fn main() -> Result<(), Error> {
 /// from its own visitor (no click spam), each discount code's order on a click of the code's own
 /// creator (no code leak), no paid-ad parameters, no customer emails.
 async fn honest_traffic(manifest: &Manifest) -> Result<Traffic, Error> {
-    let db = partnergraph::db::connect(&DatabaseConfig {
-        url: Secret::new(manifest.database_url.clone()),
-        max_connections: 1,
-        acquire_timeout: Duration::from_secs(60),
-        sqlite_busy_timeout: Duration::from_secs(60),
-    })
-    .await?;
+    let db = manifest.connect(1).await?;
     let mut codes = Vec::new();
     for code in &manifest.discount_codes {
         let link: Option<String> = discount_code::Entity::find()

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use clap::Parser;
-use partnergraph::config::{DatabaseConfig, Secret};
 use partnergraph::db::entity::{click, conversion};
 use partnergraph_bench::http::{Client, Error};
 use partnergraph_bench::ingest::{BATCH, Traffic, click_id, order_id, send};
@@ -175,13 +174,7 @@ async fn main() -> Result<(), Error> {
     .await?;
 
     // The same rows, raw.
-    let db: DatabaseConnection = partnergraph::db::connect(&DatabaseConfig {
-        url: Secret::new(manifest.database_url.clone()),
-        max_connections: 2,
-        acquire_timeout: Duration::from_secs(60),
-        sqlite_busy_timeout: Duration::from_secs(60),
-    })
-    .await?;
+    let db: DatabaseConnection = manifest.connect(2).await?;
     let backend = db.get_database_backend();
     let brand = manifest.brand_db_id;
     let mut clicks = Vec::with_capacity(total);

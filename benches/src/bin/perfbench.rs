@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use partnergraph::config::{DatabaseConfig, Secret};
 use partnergraph_bench::graphql::{PERFORMANCE, PERFORMANCE_PAGE, call, db_id, login, minor_units};
 use partnergraph_bench::http::{Client, Error};
 use partnergraph_bench::manifest::Manifest;
@@ -218,13 +217,7 @@ async fn main() -> Result<(), Error> {
         (from_api, pages) = (numbers, n);
     }
 
-    let db = partnergraph::db::connect(&DatabaseConfig {
-        url: Secret::new(manifest.database_url.clone()),
-        max_connections: 2,
-        acquire_timeout: Duration::from_secs(60),
-        sqlite_busy_timeout: Duration::from_secs(60),
-    })
-    .await?;
+    let db = manifest.connect(2).await?;
     let mut raw = Vec::with_capacity(args.runs);
     let mut from_raw = ByCreator::new();
     for run in 0..args.warmup + args.runs {
