@@ -10,6 +10,7 @@
 // status, time, amounts, currencies, refund, attribution and owners. Exits 0 when they agree.
 
 import { parse } from "csv-parse/sync";
+import { checker } from "./lib.mjs";
 
 const [base, token] = process.argv.slice(2);
 if (!base || !token) {
@@ -17,21 +18,8 @@ if (!base || !token) {
   process.exit(2);
 }
 
-function fail(message) {
-  console.error(`export: ${message}`);
-  process.exit(1);
-}
-
-async function graphql(query, variables) {
-  const response = await fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) fail(`${query.slice(0, 40)}... answered ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
+const { fail, graphql: graphqlAs } = checker("export", base);
+const graphql = (query, variables) => graphqlAs(token, query, variables);
 
 const started = await graphql("mutation { startExport(kind: CONVERSIONS, format: CSV) { id } }");
 const id = started.startExport.id;

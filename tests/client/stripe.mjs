@@ -14,6 +14,7 @@
 
 import { readFileSync } from "node:fs";
 import Stripe from "stripe";
+import { checker } from "./lib.mjs";
 
 const [base, token] = process.argv.slice(2);
 if (!base || !token) {
@@ -26,21 +27,8 @@ const fixtures = new URL("../fixtures/stripe/", import.meta.url);
 const stripe = new Stripe("sk_test_not_used_no_request_is_made");
 const run = Date.now();
 
-function fail(message) {
-  console.error(`stripe: ${message}`);
-  process.exit(1);
-}
-
-async function graphql(query, variables) {
-  const response = await fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) fail(`${query.slice(0, 40)}... answered ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
+const { fail, graphql: graphqlAs } = checker("stripe", base);
+const graphql = (query, variables) => graphqlAs(token, query, variables);
 
 /** A fixture event made this run's own: fresh event, session and payment intent ids. */
 function event(file, edit) {

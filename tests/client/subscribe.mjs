@@ -7,6 +7,7 @@
 
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { checker } from "./lib.mjs";
 
 const [base, token, apiKey] = process.argv.slice(2);
 if (!base || !token || !apiKey) {
@@ -16,10 +17,7 @@ if (!base || !token || !apiKey) {
 const TIMEOUT_MS = 5000;
 const externalId = `client-check-${Date.now()}`;
 
-function fail(message) {
-  console.error(`subscribe: ${message}`);
-  process.exit(1);
-}
+const { fail } = checker("subscribe", base);
 
 const client = createClient({
   url: `${base.replace(/^http/, "ws")}/graphql/ws`,

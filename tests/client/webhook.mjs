@@ -9,6 +9,7 @@
 
 import { createServer } from "node:http";
 import { Webhook } from "standardwebhooks";
+import { checker } from "./lib.mjs";
 
 const [base, token, apiKey] = process.argv.slice(2);
 if (!base || !token || !apiKey) {
@@ -18,21 +19,7 @@ if (!base || !token || !apiKey) {
 const TIMEOUT_MS = 30000;
 const externalId = `client-webhook-${Date.now()}`;
 
-function fail(message) {
-  console.error(`webhook: ${message}`);
-  process.exit(1);
-}
-
-async function graphql(credential, query, variables) {
-  const response = await fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${credential}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) fail(`${query.slice(0, 40)}... answered ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
+const { fail, graphql } = checker("webhook", base);
 
 let secret;
 const delivered = new Promise((resolve, reject) => {
