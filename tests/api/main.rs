@@ -25,6 +25,7 @@ mod editing;
 mod experiments;
 mod exports;
 mod fraud;
+mod fraud_code_leak;
 mod fuzz;
 mod graphiql;
 mod graphql_http;

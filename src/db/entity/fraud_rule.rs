@@ -17,6 +17,9 @@ pub struct Model {
     pub parameters: String,
     pub updated_by_user_id: Option<i64>,
     pub updated_at: DateTimeUtc,
+    /// CODE_LEAK only: the hour from which `code_leak_hours` holds every conversion of the
+    /// brand's codes; `None` while the rule is off or its counts are not built yet.
+    pub counted_from: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

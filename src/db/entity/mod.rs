@@ -14,6 +14,7 @@ pub mod brand_weekly_rollup;
 pub mod campaign;
 pub mod channel;
 pub mod click;
+pub mod code_leak_hour;
 pub mod commission;
 pub mod connector;
 pub mod conversion;

@@ -9,6 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+pub mod code_counts;
+
 use super::stored_enum;
 use super::text::Invalid;
 

@@ -1,25 +1,27 @@
 //! The rules at ingestion, in the ingesting transaction: conversions ([`check_conversion`]) and
 //! clicks ([`mark_click_spam`]). Only enabled rules read anything, and every read is bounded by
-//! its rule's window on an index (CLICK_SPAM: `(link_id, visitor_key, occurred_at)`;
-//! CODE_LEAK: `(brand_id, discount_code, occurred_at)`; DUPLICATE_CUSTOMER:
-//! `(brand_id, customer_email_hash, occurred_at)`), never a scan of the brand's history.
+//! its rule's window on an index (CLICK_SPAM: `(link_id, visitor_key, occurred_at)`, the
+//! batch's visitors in a few statements; CODE_LEAK: the code's hourly counts
+//! ([`super::code_leak`]); DUPLICATE_CUSTOMER: `(brand_id, customer_email_hash, occurred_at)`),
+//! never a scan of the brand's history.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
 
+use super::code_leak;
 use crate::db::entity::{click, conversion, fraud_flag, fraud_rule};
 use crate::domain::attribution::Method;
 use crate::domain::fraud::{
-    self, CLICK_SPAM_WINDOW, CODE_LEAK_WINDOW, ClickFacts, CodeWindow, ConversionFacts,
-    DUPLICATE_CUSTOMER_WINDOW, FlagStatus, Parameters, Rule, Settings,
+    self, CLICK_SPAM_WINDOW, ClickFacts, ConversionFacts, DUPLICATE_CUSTOMER_WINDOW, FlagStatus,
+    Parameters, Rule, Settings,
 };
 use crate::error::AppError;
-use crate::service::ingest::BrandContext;
+use crate::service::ingest::{BrandContext, ClickRow};
 use crate::service::webhooks;
 
 /// Runs the brand's enabled rules over a stored, attributed conversion `row` (an unattributed
@@ -33,17 +35,46 @@ pub(crate) async fn check_conversion(
     email_domain: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<fraud_flag::Model>, AppError> {
-    let Some(enrollment_id) = row.enrollment_id else {
+    if row.enrollment_id.is_none() && row.discount_code.is_none() {
         return Ok(None);
-    };
-    if brand.fraud.is_none() {
-        brand.fraud = Some(super::settings(txn, brand.brand.id).await?);
     }
-    let settings = brand.fraud.clone().unwrap_or_default();
+    if brand.fraud.is_none() {
+        brand.fraud = Some(super::brand_rules(txn, brand.brand.id).await?);
+    }
+    let rules = brand.fraud.clone().unwrap_or_default();
+    let settings = &rules.settings;
     if !settings.any_on() {
         return Ok(None);
     }
     let brand_id = brand.brand.id;
+    let code_leak = settings.is_on(Rule::CodeLeak);
+    let mut counted_from = rules.code_leak_counted_from;
+    if code_leak && counted_from.is_none() {
+        // On with no counts (as after the migration that added them): built once, here, in
+        // the batch's lock.
+        let from = code_leak::rebuild(txn, brand_id, now).await?;
+        counted_from = Some(from);
+        if let Some(rules) = brand.fraud.as_mut() {
+            rules.code_leak_counted_from = counted_from;
+        }
+    }
+    let stored_click = match &row.click_id {
+        Some(click_id) => brand.lookups.click(txn, brand_id, click_id).await?,
+        None => None,
+    };
+    if code_leak && let Some(code) = &row.discount_code {
+        // Every conversion naming a live code counts toward the code's share, whoever it
+        // credits.
+        if let Some(owner) = brand.lookups.code(txn, brand_id, code).await? {
+            let creator_click = stored_click
+                .as_ref()
+                .is_some_and(|c| c.enrollment_id == Some(owner));
+            code_leak::count(txn, brand_id, code, creator_click, row.occurred_at, now).await?;
+        }
+    }
+    let Some(enrollment_id) = row.enrollment_id else {
+        return Ok(None);
+    };
     let mut facts = ConversionFacts {
         occurred_at: row.occurred_at,
         self_referral: row.self_referral,
@@ -61,22 +92,24 @@ pub(crate) async fn check_conversion(
     ]
     .into_iter()
     .any(|r| settings.is_on(r));
-    if reads_click && let Some(click_id) = &row.click_id {
-        facts.click = click_facts(txn, brand, &settings, click_id).await?;
+    if reads_click && let Some(stored) = stored_click {
+        facts.click = Some(click_facts(txn, brand, settings, stored).await?);
     }
-    if settings.is_on(Rule::CodeLeak)
+    if code_leak
         && row.attribution_method == Method::Code.as_str()
         && let Some(code) = &row.discount_code
     {
-        facts.code_window =
-            Some(code_window(txn, brand_id, code, enrollment_id, row.occurred_at).await?);
+        let at = row.occurred_at;
+        facts.code_window = Some(
+            code_leak::window(txn, brand_id, code, enrollment_id, at, counted_from, now).await?,
+        );
     }
     if settings.is_on(Rule::DuplicateCustomer)
         && let Some(hash) = &row.customer_email_hash
     {
         facts.customer_keys_30d = Some(customer_keys(txn, brand_id, hash, row).await?);
     }
-    let hits = fraud::evaluate(&settings, &facts);
+    let hits = fraud::evaluate(settings, &facts);
     let Some(first) = hits.first() else {
         return Ok(None);
     };
@@ -94,17 +127,14 @@ pub(crate) async fn check_conversion(
     Ok(Some(flag))
 }
 
-/// The named click of this brand, as the rules see it.
+/// The named click of this brand, as the rules see it (the batch read it for attribution
+/// already: `Lookups::click`).
 async fn click_facts(
     txn: &DatabaseTransaction,
     brand: &mut BrandContext,
     settings: &Settings,
-    click_id: &str,
-) -> Result<Option<ClickFacts>, AppError> {
-    // The batch read the click for attribution already (`Lookups::click`): no second read.
-    let Some(stored) = brand.lookups.click(txn, brand.brand.id, click_id).await? else {
-        return Ok(None);
-    };
+    stored: ClickRow,
+) -> Result<ClickFacts, AppError> {
     let mut forbids = false;
     if settings.is_on(Rule::PaidTraffic)
         && stored.paid_click_param.is_some()
@@ -117,65 +147,12 @@ async fn click_facts(
             .campaign(enrollment.campaign_id)
             .is_some_and(|c| c.forbids_paid_search);
     }
-    Ok(Some(ClickFacts {
+    Ok(ClickFacts {
         clicked_at: Some(stored.occurred_at),
         referrer_host: stored.referrer_host,
         paid_click_param: stored.paid_click_param,
         is_bot: stored.is_bot,
         campaign_forbids_paid_search: forbids,
-    }))
-}
-
-/// The code's conversions in the 7 days up to `at` (this one included), and how many of them
-/// named no click of the code's enrollment: one aggregate statement (the conversions through
-/// the `(brand_id, discount_code, occurred_at)` index, each one's click by its unique
-/// `(brand_id, click_id)`), whatever the code's volume.
-async fn code_window(
-    txn: &DatabaseTransaction,
-    brand_id: i64,
-    code: &str,
-    enrollment_id: i64,
-    at: DateTime<Utc>,
-) -> Result<CodeWindow, AppError> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
-    let (c, cl) = (Alias::new("c"), Alias::new("cl"));
-    let statement = Query::select()
-        .expr_as(Func::count(Expr::val(1)), Alias::new("total"))
-        .expr_as(
-            Func::count(Expr::col((cl.clone(), click::Column::Id))),
-            Alias::new("with_click"),
-        )
-        .from_as(conversion::Entity, c.clone())
-        .join_as(
-            JoinType::LeftJoin,
-            click::Entity,
-            cl.clone(),
-            Expr::col((cl.clone(), click::Column::BrandId))
-                .equals((c.clone(), conversion::Column::BrandId))
-                .and(
-                    Expr::col((cl.clone(), click::Column::ClickId))
-                        .equals((c.clone(), conversion::Column::ClickId)),
-                )
-                .and(Expr::col((cl.clone(), click::Column::EnrollmentId)).eq(enrollment_id)),
-        )
-        .and_where(Expr::col((c.clone(), conversion::Column::BrandId)).eq(brand_id))
-        .and_where(Expr::col((c.clone(), conversion::Column::DiscountCode)).eq(code))
-        .and_where(Expr::col((c.clone(), conversion::Column::OccurredAt)).gt(at - CODE_LEAK_WINDOW))
-        .and_where(Expr::col((c, conversion::Column::OccurredAt)).lte(at))
-        .to_owned();
-    let row = txn
-        .query_one(&statement)
-        .await?
-        .ok_or_else(|| AppError::internal("an aggregate without a row"))?;
-    let total: i64 = row.try_get("", "total")?;
-    let with_click: i64 = row.try_get("", "with_click")?;
-    let (total, with_click) = (
-        u64::try_from(total).unwrap_or(0),
-        u64::try_from(with_click).unwrap_or(0),
-    );
-    Ok(CodeWindow {
-        total,
-        without_creator_click: total.saturating_sub(with_click),
     })
 }
 
@@ -214,8 +191,8 @@ pub struct NewClick {
 /// CLICK_SPAM, before `clicks` are inserted (in the inserting transaction): a click whose
 /// visitor already made `maxClicksPerHour` clicks on its link in the hour before it (stored
 /// ones and earlier ones of the batch, bots included) is marked a bot, so it counts as one in
-/// every report and earns no CPC. One indexed read per (link, visitor) of a brand with the rule
-/// on; nothing for the others.
+/// every report and earns no CPC. A few indexed reads per batch ([`stored_visits`]) for a
+/// brand with the rule on; nothing for the others.
 pub async fn mark_click_spam<C: ConnectionTrait>(
     db: &C,
     clicks: &mut [NewClick],
@@ -249,27 +226,17 @@ pub async fn mark_click_spam<C: ConnectionTrait>(
                 .push(i);
         }
     }
-    for ((link_id, visitor_key), mut members) in groups {
+    let stored = stored_visits(db, clicks, &groups).await?;
+    for (key, mut members) in groups {
         members.sort_by_key(|i| clicks[*i].occurred_at);
-        let (Some(first), Some(last)) = (members.first(), members.last()) else {
+        let Some(first) = members.first() else {
             continue;
         };
-        let from = clicks[*first].occurred_at - CLICK_SPAM_WINDOW;
-        let to = clicks[*last].occurred_at;
         let max = limits
             .get(&clicks[*first].brand_id)
             .copied()
             .unwrap_or(i64::MAX);
-        let stored: Vec<DateTime<Utc>> = click::Entity::find()
-            .select_only()
-            .column(click::Column::OccurredAt)
-            .filter(click::Column::LinkId.eq(link_id))
-            .filter(click::Column::VisitorKey.eq(visitor_key.as_str()))
-            .filter(click::Column::OccurredAt.gt(from))
-            .filter(click::Column::OccurredAt.lte(to))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let stored = stored.get(&key).map(Vec::as_slice).unwrap_or_default();
         let mut seen: Vec<DateTime<Utc>> = Vec::with_capacity(members.len());
         for i in members {
             let at = clicks[i].occurred_at;
@@ -283,6 +250,53 @@ pub async fn mark_click_spam<C: ConnectionTrait>(
         }
     }
     Ok(())
+}
+
+/// (link, visitor) groups per CLICK_SPAM read: four bound values each.
+const SPAM_GROUPS_PER_READ: usize = 100;
+
+/// The stored clicks of each (link, visitor) group in the hour before its first click of the
+/// batch up to its last: one statement per [`SPAM_GROUPS_PER_READ`] groups, each group's range
+/// on the `(link_id, visitor_key, occurred_at)` index.
+async fn stored_visits<C: ConnectionTrait>(
+    db: &C,
+    clicks: &[NewClick],
+    groups: &BTreeMap<(i64, String), Vec<usize>>,
+) -> Result<HashMap<(i64, String), Vec<DateTime<Utc>>>, AppError> {
+    let mut stored: HashMap<(i64, String), Vec<DateTime<Utc>>> = HashMap::new();
+    let keys: Vec<&(i64, String)> = groups.keys().collect();
+    for chunk in keys.chunks(SPAM_GROUPS_PER_READ) {
+        let mut any = Condition::any();
+        for key in chunk {
+            let times = groups[*key].iter().map(|i| clicks[*i].occurred_at);
+            let (Some(from), Some(to)) = (times.clone().min(), times.max()) else {
+                continue;
+            };
+            any = any.add(
+                Condition::all()
+                    .add(click::Column::LinkId.eq(key.0))
+                    .add(click::Column::VisitorKey.eq(key.1.as_str()))
+                    .add(click::Column::OccurredAt.gt(from - CLICK_SPAM_WINDOW))
+                    .add(click::Column::OccurredAt.lte(to)),
+            );
+        }
+        if any.is_empty() {
+            continue;
+        }
+        let rows: Vec<(i64, String, DateTime<Utc>)> = click::Entity::find()
+            .select_only()
+            .column(click::Column::LinkId)
+            .column(click::Column::VisitorKey)
+            .column(click::Column::OccurredAt)
+            .filter(any)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (link_id, visitor_key, at) in rows {
+            stored.entry((link_id, visitor_key)).or_default().push(at);
+        }
+    }
+    Ok(stored)
 }
 
 /// A new flag, announced in the batch's transaction: the `fraud.flagged` webhook, and the

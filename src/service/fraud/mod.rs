@@ -8,6 +8,7 @@
 //! the program and decide for it). A decision is final: resolving a flag twice is CONFLICT.
 
 pub mod checks;
+mod code_leak;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -99,6 +100,30 @@ pub(crate) async fn settings<C: ConnectionTrait>(
     ))
 }
 
+/// What ingestion reads of the brand's rules, once per batch.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BrandRules {
+    pub settings: Settings,
+    /// CODE_LEAK's counts are whole from this hour (`None`: not built).
+    pub code_leak_counted_from: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn brand_rules<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+) -> Result<BrandRules, AppError> {
+    let counted_from = fraud_rule::Entity::find()
+        .filter(fraud_rule::Column::BrandId.eq(brand_id))
+        .filter(fraud_rule::Column::Rule.eq(Rule::CodeLeak.as_str()))
+        .one(db)
+        .await?
+        .and_then(|row| row.counted_from);
+    Ok(BrandRules {
+        settings: settings(db, brand_id).await?,
+        code_leak_counted_from: counted_from,
+    })
+}
+
 /// Staff: every rule, in DOMAIN rule 8's order, with its defaults when never set.
 pub async fn rules(db: &DatabaseConnection, actor: &Actor) -> Result<Vec<RuleSetting>, AppError> {
     let brand_id = actor.require(Permission::ReadBrand)?;
@@ -156,6 +181,17 @@ pub async fn update_rule(
         }
     };
     let after = RuleSetting::of(&saved)?;
+    if rule == Rule::CodeLeak && after.enabled != current.enabled {
+        // CODE_LEAK's counts are kept while it is on: built when it is turned on, in the
+        // brand's ingestion lock so that no batch stores a conversion between the build and
+        // the switch.
+        lock_brand(&txn, brand_id).await?;
+        if after.enabled {
+            code_leak::rebuild(&txn, brand_id, now).await?;
+        } else {
+            code_leak::clear(&txn, brand_id).await?;
+        }
+    }
     audit::record(
         &txn,
         Target::new(NodeKind::Brand, brand_id),

@@ -14,7 +14,7 @@ mod customers;
 mod lookups;
 pub mod refunds;
 
-pub(crate) use self::lookups::{BatchNames, Lookups};
+pub(crate) use self::lookups::{BatchNames, ClickRow, Lookups};
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -73,8 +73,8 @@ pub(crate) struct BrandContext {
     pub events: crate::events::Pending,
     /// Rows the batch reads for many items, read once ([`Lookups::prefetch`]) or on demand.
     pub lookups: Lookups,
-    /// The brand's enabled fraud rules, read on the first attributed conversion.
-    pub fraud: Option<crate::domain::fraud::Settings>,
+    /// The brand's enabled fraud rules, read on the first conversion they may judge or count.
+    pub fraud: Option<crate::service::fraud::BrandRules>,
     rates: HashMap<(Currency, NaiveDate), Option<Decimal>>,
 }
 

@@ -1,0 +1,108 @@
+//! CODE_LEAK's hourly counts: which hours answer a code's 7-day window, and which raw
+//! conversions at the window's edges correct them, so that the share stays exact.
+//!
+//! The window of a conversion at `at` is `(at - 7 days, at]`. The counts of the hours from
+//! `hour(at - 7 days)` to `hour(at)` hold every conversion of `[hour(at - 7 days), hour(at) +
+//! 1 hour)`; those at or before `at - 7 days` and those after `at` ([`Edges`]) are taken back.
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+
+use super::CODE_LEAK_WINDOW;
+
+/// How long counts are kept: the window and a day, so that every conversion of the last day
+/// (nearly all of them: orders reach the server within minutes) is judged from the counts.
+pub const COUNTS_KEPT: Duration = Duration::days(8);
+
+/// The UTC hour `at` falls in.
+pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(Duration::hours(1)).unwrap_or(at)
+}
+
+/// The hour from which counts are kept at `now` (older ones are deleted).
+pub fn kept_from(now: DateTime<Utc>) -> DateTime<Utc> {
+    hour_of(now - COUNTS_KEPT)
+}
+
+/// The hours whose counts cover the window ending at `at`, first and last (inclusive).
+pub fn hours(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    (hour_of(at - CODE_LEAK_WINDOW), hour_of(at))
+}
+
+/// Whether the counts answer the window ending at `at`: they are whole from `counted_from`
+/// (when the brand's counts were built) and kept from [`kept_from`]`(now)`.
+pub fn covers(counted_from: Option<DateTime<Utc>>, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let (first, _) = hours(at);
+    counted_from.is_some_and(|from| first >= from && first >= kept_from(now))
+}
+
+/// The conversions the hours of [`hours`]`(at)` count that are not in the window: from the
+/// first hour's start to `at - 7 days` (inclusive), and after `at` to the last hour's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edges {
+    /// `[before.0, before.1]`
+    pub before: (DateTime<Utc>, DateTime<Utc>),
+    /// `(after.0, after.1)`
+    pub after: (DateTime<Utc>, DateTime<Utc>),
+}
+
+pub fn edges(at: DateTime<Utc>) -> Edges {
+    let (first, last) = hours(at);
+    Edges {
+        before: (first, at - CODE_LEAK_WINDOW),
+        after: (at, last + Duration::hours(1)),
+    }
+}
+
+/// The window's count: the hours' sum less the edges' (never below zero).
+pub fn in_window(hours_sum: i64, edges: i64) -> u64 {
+    u64::try_from(hours_sum.saturating_sub(edges)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(d: u32, h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, d, h, m, s)
+            .single()
+            .expect("a time")
+    }
+
+    #[test]
+    fn hours_span_the_window_and_its_edges_take_back_what_is_outside() {
+        let at = t(10, 14, 25, 30);
+        assert_eq!(hours(at), (t(3, 14, 0, 0), t(10, 14, 0, 0)));
+        let e = edges(at);
+        assert_eq!(e.before, (t(3, 14, 0, 0), t(3, 14, 25, 30)));
+        assert_eq!(e.after, (at, t(10, 15, 0, 0)));
+    }
+
+    #[test]
+    fn on_the_hour_the_before_edge_is_one_instant() {
+        let at = t(10, 14, 0, 0);
+        let e = edges(at);
+        assert_eq!(e.before, (t(3, 14, 0, 0), t(3, 14, 0, 0)));
+    }
+
+    #[test]
+    fn counts_cover_only_windows_after_they_were_built_and_still_kept() {
+        let now = t(20, 12, 0, 0);
+        let built = Some(t(11, 12, 0, 0));
+        assert!(covers(built, now, now));
+        // A day-old order: its window starts at the 12th, within the kept hours.
+        assert!(covers(built, t(19, 13, 0, 0), now));
+        // A backfill from a week ago: its window starts before the kept hours.
+        assert!(!covers(built, t(13, 12, 0, 0), now));
+        // Counts built only an hour ago do not hold last week.
+        assert!(!covers(Some(t(20, 11, 0, 0)), now, now));
+        // No counts.
+        assert!(!covers(None, now, now));
+    }
+
+    #[test]
+    fn the_window_count_never_goes_below_zero() {
+        assert_eq!(in_window(10, 3), 7);
+        assert_eq!(in_window(2, 3), 0);
+    }
+}
