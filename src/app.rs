@@ -110,6 +110,9 @@ pub fn build_with_clock(
         .data(reports)
         .finish();
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        rate_limits.share(db.clone(), metrics.clone());
+    }
     let ws_connections = Arc::new(tokio::sync::Semaphore::new(
         config.subscriptions.max_connections,
     ));

@@ -50,6 +50,7 @@ pub struct Metrics {
     clicks_written: Gauge,
     clicks_dropped: Gauge,
     clicks_failed: Gauge,
+    instances: Gauge,
 }
 
 impl Default for Metrics {
@@ -108,6 +109,13 @@ impl Metrics {
             "Redirect clicks refused by a full queue since start",
             dropped.clone(),
         );
+        let instances = Gauge::default();
+        instances.set(1);
+        registry.register(
+            "instances",
+            "Instances serving this database, as this process last counted them (1 on SQLite)",
+            instances.clone(),
+        );
         registry.register(
             "clicks_failed",
             "Redirect clicks lost to write failures since start",
@@ -123,7 +131,13 @@ impl Metrics {
             clicks_written: written,
             clicks_dropped: dropped,
             clicks_failed: failed,
+            instances,
         }
+    }
+
+    /// Instances serving the database (the rate limits' last count).
+    pub fn instances(&self, n: u32) {
+        self.instances.set(i64::from(n));
     }
 
     pub fn request(&self, route: &str, status: u16, seconds: f64) {

@@ -31,6 +31,7 @@ pub mod passwords;
 pub mod payouts;
 pub mod performance;
 pub mod portal;
+pub mod rate_limits;
 pub mod rollups;
 pub mod rollups_rebuild;
 pub mod scoped;

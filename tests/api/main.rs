@@ -58,6 +58,7 @@ mod roster;
 mod schema;
 mod serve;
 mod settings;
+mod shared_limits;
 mod statements;
 mod subscriptions;
 mod tokens;
