@@ -113,11 +113,17 @@ pub(crate) async fn window(
         .one(txn)
         .await?
         .unwrap_or_default();
+    // Two range reads, not one with OR: each stays on the index's occurred_at range.
     let e = edges(at);
-    let (edge_total, edge_with_click) = raw(Condition::any()
-        .add(occurred().gte(e.before.0).and(occurred().lte(e.before.1)))
-        .add(occurred().gt(e.after.0).and(occurred().lt(e.after.1))))
+    let before = raw(Condition::all()
+        .add(occurred().gte(e.before.0))
+        .add(occurred().lte(e.before.1)))
     .await?;
+    let after = raw(Condition::all()
+        .add(occurred().gt(e.after.0))
+        .add(occurred().lt(e.after.1)))
+    .await?;
+    let (edge_total, edge_with_click) = (before.0 + after.0, before.1 + after.1);
     Ok(code_window(
         in_window(sums.0.unwrap_or(0), edge_total),
         in_window(sums.1.unwrap_or(0), edge_with_click),
