@@ -18,6 +18,7 @@ use crate::db::entity::{
     weekly_sketch,
 };
 use crate::error::AppError;
+use crate::events::caches::{self, Invalidation};
 
 /// How much a rebuild reads and gathers before it writes.
 #[derive(Clone, Copy, Debug)]
@@ -121,6 +122,8 @@ pub async fn rebuild_in(
         .await?,
     };
     fill_from_days(&txn, brand_id).await?;
+    // Every instance's cached report pages of the brand were computed from the old rollups.
+    caches::notify(&txn, &[Invalidation::Reports { brand_id }]).await?;
     txn.commit().await?;
     Ok(done)
 }

@@ -485,3 +485,71 @@ async fn a_code_deactivated_through_one_instance_stops_matching_on_the_other_at_
     assert_eq!(sent.accepted, 1);
     assert_eq!(method("post-000"), "NONE", "B matched a deactivated code");
 }
+
+/// A rollup rebuild (`partnergraph rollups rebuild`, run by an operator in another process)
+/// drops every instance's cached report pages of the brand. Here the rollups are emptied behind
+/// the server's back (the data fix), a report's first page is computed from them and cached,
+/// the rebuild restores them, and within a second the next page is computed anew from them.
+/// PostgreSQL only: on SQLite the rebuild's process cannot reach a serving one (a cached page
+/// lives its 5 minutes; docs/operations.md).
+#[tokio::test]
+async fn a_rollup_rebuild_drops_every_instances_cached_reports() {
+    crate::helpers::run(Backend::Postgres, |app| async move {
+        let w = world::world(&app).await;
+        world::discount_code(&app, &w.admin, &w.enrollment_a, "REBUILT").await;
+        let now = chrono::Utc::now();
+        let sale = |id: &str, days: i64| {
+            json!({ "externalId": id, "kind": "SALE", "amount": "100.00",
+                    "discountCode": "REBUILT",
+                    "occurredAt": (now - chrono::Duration::days(days)).to_rfc3339() })
+        };
+        world::record_conversions(&app, &w.key, json!([sale("r-1", 3), sale("r-2", 2)])).await;
+        let brand_id = world::db_id(&w.brand_a);
+        for table in [
+            "daily_rollups",
+            "weekly_rollups",
+            "monthly_rollups",
+            "brand_daily_rollups",
+            "brand_weekly_rollups",
+            "brand_monthly_rollups",
+        ] {
+            app.db
+                .execute_unprepared(&format!("DELETE FROM {table} WHERE brand_id = {brand_id}"))
+                .await
+                .expect("empty the rollups");
+        }
+        let query = "query ($filter: PerformanceFilter!, $after: String) {
+          performance(filter: $filter, groupBy: [DAY], first: 1, after: $after) {
+            totals { sales } pageInfo { endCursor hasNextPage } } }";
+        let filter = json!({ "from": (now - chrono::Duration::days(10)).to_rfc3339(),
+                             "to": (now + chrono::Duration::hours(1)).to_rfc3339() });
+        let first = app
+            .graphql_as(Some(&w.admin), query, json!({ "filter": filter }))
+            .await;
+        assert_eq!(data(&first)["performance"]["totals"]["sales"], 0, "{first}");
+        let after = data(&first)["performance"]["pageInfo"]["endCursor"].clone();
+
+        partnergraph::service::rollups_rebuild::rebuild(&app.db, brand_id)
+            .await
+            .expect("rebuild");
+        let started = Instant::now();
+        loop {
+            let next = app
+                .graphql_as(
+                    Some(&w.admin),
+                    query,
+                    json!({ "filter": filter, "after": after }),
+                )
+                .await;
+            if data(&next)["performance"]["totals"]["sales"] == 2 {
+                break;
+            }
+            assert!(
+                started.elapsed() < FRESH_WITHIN,
+                "still the report cut from the emptied rollups: {next}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}
