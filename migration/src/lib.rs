@@ -27,6 +27,7 @@ pub mod m20261208_000004_add_attribution_model;
 pub mod m20261208_000005_create_fraud_rules;
 pub mod m20261208_000006_add_brand_id_keyset_indexes;
 pub mod m20261209_000001_create_audit_log;
+pub mod m20261210_000001_partition_clicks;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000005_create_fraud_rules::Migration),
             Box::new(m20261208_000006_add_brand_id_keyset_indexes::Migration),
             Box::new(m20261209_000001_create_audit_log::Migration),
+            Box::new(m20261210_000001_partition_clicks::Migration),
         ]
     }
 }

@@ -41,6 +41,7 @@ mod mail;
 mod migrations;
 mod node;
 mod offboarding;
+mod partitions;
 mod passwords;
 mod payouts;
 mod performance;
