@@ -897,6 +897,20 @@ mod tests {
     }
 
     #[test]
+    fn raw_click_retention_is_off_by_default_and_outlives_the_attribution_window() {
+        let config = Config::from_serve_args(&serve_args(&["--dev"])).unwrap();
+        assert_eq!(config.tracking.raw_click_retention_days, None);
+        let err =
+            Config::from_serve_args(&serve_args(&["--dev", "--raw-click-retention-days", "365"]))
+                .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_RAW_CLICK_RETENTION_DAYS");
+        let config =
+            Config::from_serve_args(&serve_args(&["--dev", "--raw-click-retention-days", "366"]))
+                .unwrap();
+        assert_eq!(config.tracking.raw_click_retention_days, Some(366));
+    }
+
+    #[test]
     fn webhook_settings_have_defaults_and_are_validated() {
         let config = Config::from_serve_args(&serve_args(&["--dev"])).unwrap();
         assert_eq!(config.webhooks.backoff_base, Duration::from_secs(30));
