@@ -193,8 +193,9 @@ async fn locked(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError
 
 /// Creates the partition of `month`: a table of its own filled with the month's clicks from
 /// the default partition, then attached (a partition cannot be created over rows the default
-/// holds). Returns how many clicks it moved. The row triggers of `click_keys` are statement
-/// triggers of `clicks` alone, so the move leaves the keys as they are.
+/// holds). Returns how many clicks it moved. The triggers that keep `click_keys` are statement
+/// triggers of `clicks` itself, which a statement on one of its partitions does not fire: the
+/// move leaves the keys as they are.
 async fn create_month(db: &DatabaseConnection, month: NaiveDate) -> Result<u64, AppError> {
     let txn = locked(db).await?;
     let name = partition_name(month);

@@ -12,6 +12,7 @@ use migration::{Migrator, MigratorTrait};
 use partnergraph::clock::{Clock, ManualClock};
 use partnergraph::service::partitions::{self, Maintained, month_of, partition_name};
 use partnergraph::service::{performance, rollups_rebuild};
+use partnergraph::tracking::NewClick;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryTrait, Statement};
 use serde_json::{Value, json};
 
@@ -171,8 +172,8 @@ async fn the_upkeep_creates_months_ahead_and_moves_strays_out_of_the_default() {
     assert_eq!(integers(&app.db, "SELECT COUNT(*) FROM clicks").await, [21]);
 }
 
-/// A click id is stored once per brand whatever the month it names, through the API and in the
-/// database itself; a deleted click frees its id.
+/// A click id is stored once per brand whatever the month it names: through the API, straight
+/// into the table and from the redirect writer; a deleted click frees its id.
 async fn click_ids_stay_unique_per_brand_across_months(app: TestApp) {
     let w = world::world(&app).await;
     world::tracking_link(&app, &w.admin, &w.enrollment_a, "cora-part").await;
@@ -210,12 +211,35 @@ async fn click_ids_stay_unique_per_brand_across_months(app: TestApp) {
         "{duplicate:?}"
     );
     assert_eq!(integers(&app.db, "SELECT COUNT(*) FROM clicks").await, [1]);
+    // The redirect writer (no brand lock) with an id the API stored, in another month: the
+    // database refuses its row, the writer's other row is stored.
+    let link = integers(&app.db, "SELECT id, enrollment_id FROM tracking_links").await;
+    let redirect = |click_id: &str| NewClick {
+        brand_id: db_id(&w.brand_a),
+        link_id: link[0],
+        enrollment_id: Some(link[1]),
+        click_id: click_id.to_owned(),
+        occurred_at: Utc::now(),
+        visitor_key: "0".repeat(64),
+        user_agent_class: "desktop",
+        referrer_host: None,
+        country: None,
+        is_bot: false,
+        paid_click_param: None,
+    };
+    assert!(app.tracking.clicks.enqueue(redirect("same")));
+    assert!(app.tracking.clicks.enqueue(redirect("other")));
+    app.tracking.clicks.flush().await;
+    let stats = app.tracking.clicks.stats();
+    assert_eq!((stats.written, stats.failed), (1, 1));
+    assert_eq!(integers(&app.db, "SELECT COUNT(*) FROM clicks").await, [2]);
+
     app.db
         .execute_unprepared("DELETE FROM clicks WHERE click_id = 'same'")
         .await
         .unwrap();
     world::record_clicks(&app, &w.key, click(Utc::now())).await;
-    assert_eq!(integers(&app.db, "SELECT COUNT(*) FROM clicks").await, [1]);
+    assert_eq!(integers(&app.db, "SELECT COUNT(*) FROM clicks").await, [2]);
 }
 
 crate::on_both_backends!(click_ids_stay_unique_per_brand_across_months);
