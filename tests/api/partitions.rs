@@ -466,6 +466,28 @@ async fn retention_drops_whole_old_months_and_reports_keep_their_numbers(backend
         "{refused:?}"
     );
 
+    // A late click of a dropped month: stored (default partition) and counted, then its month
+    // is made again and dropped again.
+    let late = json!([{ "linkCode": "cora-part", "clickId": "late", "visitorKey": "v7",
+        "userAgent": "Mozilla/5.0", "occurredAt": utc(2030, 2, 20).to_rfc3339() }]);
+    world::record_clicks(&app, &w.key, late).await;
+    let with_late = report(&app, &w, from, to).await;
+    assert_eq!(with_late["totals"]["clicks"], 21, "{with_late}");
+    let done = partitions::maintain(&app.db, clock.now(), Some(366))
+        .await
+        .unwrap();
+    assert_eq!(done.created, [partition_name(month(2030, 2))]);
+    assert_eq!(done.dropped, [partition_name(month(2030, 2))]);
+    assert_eq!(report(&app, &w, from, to).await, with_late);
+    assert_eq!(
+        integers(
+            &app.db,
+            "SELECT CAST(clicks AS BIGINT) FROM dropped_click_partitions WHERE month = '2030-02-01'"
+        )
+        .await,
+        [7]
+    );
+
     // April past the retention too, but the rollups lack a day of it: kept.
     app.db
         .execute_unprepared("DELETE FROM brand_daily_rollups WHERE day = '2030-04-03'")
