@@ -24,7 +24,9 @@
 //!   brands, links and enrollments are declared on the partitioned table.
 //! - Existing rows are moved: the partitioned table is created beside the old one, filled,
 //!   the old one dropped and the new one renamed; indexes and keys get their old names.
-//!   `down` moves the rows back into one table with the old unique index.
+//!   `down` moves the rows back into one table with the old unique index; it refuses once the
+//!   retention has dropped a month (the record of it would go, and a rebuild of the rollups
+//!   would then count those months as clickless).
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm_migration::SchemaManagerConnection;
@@ -155,6 +157,22 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = manager.get_connection();
+        let dropped = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COUNT(*) AS months FROM dropped_click_partitions",
+            ))
+            .await?
+            .map(|row| row.try_get::<i64>("", "months"))
+            .transpose()?
+            .unwrap_or(0);
+        if dropped > 0 {
+            // Without the record, `rollups rebuild` would recompute those months as clickless.
+            return Err(DbErr::Migration(format!(
+                "the raw click retention dropped {dropped} month(s) of clicks: the rollups are \
+                 all that is left of them, and rolling back would forget it"
+            )));
+        }
         db.execute_unprepared(
             "CREATE TABLE clicks_unpartitioned (LIKE clicks INCLUDING DEFAULTS);
              ALTER TABLE clicks_unpartitioned ALTER COLUMN id DROP DEFAULT;

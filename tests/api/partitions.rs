@@ -466,6 +466,15 @@ async fn retention_drops_whole_old_months_and_reports_keep_their_numbers(backend
         "{refused:?}"
     );
 
+    // Nor can the partitioning be rolled back, which would forget what was dropped.
+    let down = Migrator::down(&app.db, Some(1)).await;
+    assert!(
+        down.as_ref()
+            .is_err_and(|e| e.to_string().contains("retention")),
+        "{down:?}"
+    );
+    assert!(exists(&app.db, "click_keys").await);
+
     // A late click of a dropped month: stored (default partition) and counted, then its month
     // is made again and dropped again.
     let late = json!([{ "linkCode": "cora-part", "clickId": "late", "visitorKey": "v7",
