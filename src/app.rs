@@ -34,6 +34,8 @@ pub enum StartError {
     },
     #[error("server: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("click partitions: {0}")]
+    Partitions(String),
 }
 
 /// Connects to the configured database and applies pending migrations.
@@ -151,6 +153,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         )
         .await?;
     }
+    maintain_click_partitions(&db, &config).await?;
     let bind = config.http.bind;
     let graphiql = config.http.graphiql;
     let (state, router) = build(config, db.clone());
@@ -171,6 +174,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     .await?;
     // In-flight redirects have finished: store every click they queued, then close the pool.
     state.tracking.clicks.shutdown().await;
+    state.tracking.partitions.shutdown().await;
     // Attempts in flight finish; whatever is still due is sent after the next start.
     state.webhooks.shutdown().await;
     state.mail.shutdown().await;
@@ -179,6 +183,28 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     state.events.shutdown();
     db.close().await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The start-up run of the click partitions' upkeep (PostgreSQL; `tracking::partitions` runs
+/// the next ones): this month's and the next two months' partitions exist before the first
+/// click. A raw click retention has no effect on SQLite, which keeps every click: a warning.
+async fn maintain_click_partitions(
+    db: &DatabaseConnection,
+    config: &Config,
+) -> Result<(), StartError> {
+    let retention = config.tracking.raw_click_retention_days;
+    if db.get_database_backend() != DbBackend::Postgres {
+        if retention.is_some() {
+            tracing::warn!(
+                "PARTNERGRAPH_RAW_CLICK_RETENTION_DAYS has no effect on SQLite: raw clicks are kept"
+            );
+        }
+        return Ok(());
+    }
+    crate::service::partitions::maintain(db, SystemClock.now(), retention)
+        .await
+        .map_err(|err| StartError::Partitions(err.to_string()))?;
     Ok(())
 }
 

@@ -68,6 +68,7 @@ fn config(url: &str) -> Config {
             click_flush_interval: Duration::from_secs(3_600),
             link_cache_capacity: 10_000,
             link_cache_ttl: Duration::from_secs(60),
+            raw_click_retention_days: None,
         },
         webhooks: WebhookConfig {
             poll_interval: Duration::from_secs(3_600),

@@ -254,6 +254,11 @@ pub struct TrackingArgs {
     /// a link changed by another server process can be here.
     #[arg(long, env = "PARTNERGRAPH_LINK_CACHE_TTL_SECS", default_value_t = 60)]
     pub link_cache_ttl_secs: u64,
+    /// Days raw clicks are kept on PostgreSQL: older whole months are dropped once their days
+    /// are in the rollups (reports keep their numbers). Default: kept for ever. At least 366,
+    /// longer than the longest attribution window.
+    #[arg(long, env = "PARTNERGRAPH_RAW_CLICK_RETENTION_DAYS")]
+    pub raw_click_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -202,7 +202,14 @@ pub struct TrackingConfig {
     pub link_cache_capacity: usize,
     /// Bounds how long a link changed by another server process may be served stale here.
     pub link_cache_ttl: Duration,
+    /// Days raw clicks are kept (PostgreSQL; `None`: for ever); see `service::partitions`.
+    pub raw_click_retention_days: Option<u32>,
 }
+
+/// The shortest raw click retention: longer than the longest attribution window, so every
+/// click a conversion may still be attributed to is kept.
+pub const MIN_RAW_CLICK_RETENTION_DAYS: u32 =
+    crate::domain::brand::MAX_ATTRIBUTION_WINDOW_DAYS.unsigned_abs() + 1;
 
 /// Largest click batch: 13 bound columns per row stays far below SQLite's 32766 parameters.
 pub const MAX_CLICK_BATCH_SIZE: usize = 2_000;
@@ -250,6 +257,17 @@ impl TrackingConfig {
                 "must be at least 1",
             ));
         }
+        if let Some(days) = args.raw_click_retention_days
+            && days < MIN_RAW_CLICK_RETENTION_DAYS
+        {
+            return Err(ConfigError::new(
+                "PARTNERGRAPH_RAW_CLICK_RETENTION_DAYS",
+                format!(
+                    "must be at least {MIN_RAW_CLICK_RETENTION_DAYS} (longer than the longest \
+                     attribution window)"
+                ),
+            ));
+        }
         Ok(Self {
             visitor_key_secret,
             click_queue_capacity: args.click_queue_capacity,
@@ -257,6 +275,7 @@ impl TrackingConfig {
             click_flush_interval: Duration::from_millis(args.click_flush_interval_ms),
             link_cache_capacity: args.link_cache_capacity,
             link_cache_ttl: Duration::from_secs(args.link_cache_ttl_secs),
+            raw_click_retention_days: args.raw_click_retention_days,
         })
     }
 }
@@ -875,6 +894,20 @@ mod tests {
         let err = Config::from_serve_args(&serve_args(&["--dev", "--link-cache-ttl-secs", "0"]))
             .unwrap_err();
         assert_eq!(err.variable, "PARTNERGRAPH_LINK_CACHE_TTL_SECS");
+    }
+
+    #[test]
+    fn raw_click_retention_is_off_by_default_and_outlives_the_attribution_window() {
+        let config = Config::from_serve_args(&serve_args(&["--dev"])).unwrap();
+        assert_eq!(config.tracking.raw_click_retention_days, None);
+        let err =
+            Config::from_serve_args(&serve_args(&["--dev", "--raw-click-retention-days", "365"]))
+                .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_RAW_CLICK_RETENTION_DAYS");
+        let config =
+            Config::from_serve_args(&serve_args(&["--dev", "--raw-click-retention-days", "366"]))
+                .unwrap();
+        assert_eq!(config.tracking.raw_click_retention_days, Some(366));
     }
 
     #[test]

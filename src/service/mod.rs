@@ -27,6 +27,7 @@ pub mod mail;
 pub mod notifications;
 pub mod offers;
 pub mod page;
+pub mod partitions;
 pub mod passwords;
 pub mod payouts;
 pub mod performance;

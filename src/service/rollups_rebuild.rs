@@ -1,7 +1,8 @@
 //! Recomputes a brand's rollups from its events: for operators after a restore or a data fix
 //! (`partnergraph rollups rebuild`), and for tests, which check that the rollups kept at
 //! ingestion equal the ones rebuilt from scratch. Runs in one transaction under the brand's
-//! ingestion lock, so no batch is ingested half-way through it.
+//! ingestion lock, so no batch is ingested half-way through it. After the raw click retention
+//! dropped a month of clicks (PostgreSQL) it refuses: the rollups are all that is left of them.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -59,6 +60,14 @@ pub async fn rebuild_in(
     brand_id: i64,
     batches: Batches,
 ) -> Result<Rebuilt, AppError> {
+    if let Some(month) = super::partitions::last_dropped_month(db).await? {
+        // The rollups are all that is left of those clicks.
+        return Err(AppError::Conflict(format!(
+            "raw clicks up to {} were dropped by the raw click retention: a rebuild from the \
+             events would lose them",
+            month.format("%Y-%m")
+        )));
+    }
     let txn = db.begin().await?;
     let brand = lock_brand(&txn, brand_id).await?;
     let tz: chrono_tz::Tz = brand.timezone.parse().map_err(AppError::internal)?;

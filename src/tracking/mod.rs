@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod clicks;
+pub mod partitions;
 pub mod visitor;
 
 use std::num::NonZeroUsize;
@@ -14,6 +15,7 @@ use sea_orm::DatabaseConnection;
 
 pub use cache::{CachedLink, LinkCache};
 pub use clicks::{ClickQueue, ClickStats, NewClick, QueueSettings};
+pub use partitions::ClickPartitions;
 pub use visitor::VisitorKeys;
 
 use crate::clock::Clock;
@@ -26,18 +28,26 @@ use crate::events::{Invalidation, SharedCache};
 pub struct Tracking {
     pub links: LinkCache,
     pub clicks: ClickQueue,
+    /// The hourly upkeep of the click partitions and retention (PostgreSQL).
+    pub partitions: ClickPartitions,
     pub visitors: VisitorKeys,
     /// The app's clock: redirects date their clicks with it, the click writer its rows.
     pub clock: Arc<dyn Clock>,
 }
 
 impl Tracking {
-    /// Builds the cache and starts the click writer (needs a tokio runtime).
+    /// Builds the cache and starts the click writer and the partition upkeep (needs a tokio
+    /// runtime).
     pub fn start(config: &TrackingConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         let capacity = NonZeroUsize::new(config.link_cache_capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
             links: LinkCache::new(capacity, config.link_cache_ttl),
-            clicks: ClickQueue::start(db, QueueSettings::from_config(config), clock.clone()),
+            clicks: ClickQueue::start(
+                db.clone(),
+                QueueSettings::from_config(config),
+                clock.clone(),
+            ),
+            partitions: ClickPartitions::start(db, clock.clone(), config.raw_click_retention_days),
             visitors: VisitorKeys::new(&config.visitor_key_secret),
             clock,
         }

@@ -42,6 +42,7 @@ mod mail;
 mod migrations;
 mod node;
 mod offboarding;
+mod partitions;
 mod passwords;
 mod payouts;
 mod performance;

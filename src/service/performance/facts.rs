@@ -11,7 +11,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-    QueryTrait,
+    QueryTrait, Select,
 };
 
 use super::grouping::Dims;
@@ -310,6 +310,20 @@ async fn brand_rollups<C: ConnectionTrait>(
     Ok(())
 }
 
+/// What a report reads of the stored clicks: a brand's human clicks in `[from, to)`, their
+/// enrollment and time (for the partial days at its edges; whole days come from the rollups).
+/// On PostgreSQL the range on `occurred_at` limits it to the partitions of its months.
+pub fn raw_clicks(brand_id: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> Select<click::Entity> {
+    click::Entity::find()
+        .select_only()
+        .column(click::Column::EnrollmentId)
+        .column(click::Column::OccurredAt)
+        .filter(click::Column::BrandId.eq(brand_id))
+        .filter(click::Column::IsBot.eq(false))
+        .filter(click::Column::OccurredAt.gte(from))
+        .filter(click::Column::OccurredAt.lt(to))
+}
+
 async fn edge_clicks<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
@@ -317,14 +331,7 @@ async fn edge_clicks<C: ConnectionTrait>(
     to: DateTime<Utc>,
     facts: &mut Facts,
 ) -> Result<(), AppError> {
-    let mut select = click::Entity::find()
-        .select_only()
-        .column(click::Column::EnrollmentId)
-        .column(click::Column::OccurredAt)
-        .filter(click::Column::BrandId.eq(scope.brand_id))
-        .filter(click::Column::IsBot.eq(false))
-        .filter(click::Column::OccurredAt.gte(from))
-        .filter(click::Column::OccurredAt.lt(to));
+    let mut select = raw_clicks(scope.brand_id, from, to);
     if scope.restricted() {
         select = select.filter(click::Column::EnrollmentId.in_subquery(scope.enrollments()));
     }

@@ -19,6 +19,7 @@ mod paging;
 mod uniques;
 
 pub use self::cache::{Computed, ReportCache};
+pub use self::facts::raw_clicks;
 pub use self::forecast::{DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, forecast};
 pub use self::ltv::{LtvReport, LtvRow, LtvTop, MAX_DAYS as MAX_LTV_DAYS, ltv};
 pub use self::paging::{MAX_PAGE_ROWS, RowPage, Selected};

@@ -129,6 +129,7 @@ pub fn test_config(database: DatabaseConfig) -> Config {
             click_flush_interval: Duration::from_secs(3_600),
             link_cache_capacity: 1_000,
             link_cache_ttl: Duration::from_secs(60),
+            raw_click_retention_days: None,
         },
         webhooks: WebhookConfig {
             // The worker never polls unless a test asks for it (see `TestApp::restart`):
