@@ -62,6 +62,7 @@ mod settings;
 mod shared_limits;
 mod statements;
 mod subscriptions;
+mod three_instances;
 mod tokens;
 mod tracking;
 mod two_instances;
