@@ -57,16 +57,24 @@ impl ReplicaReads {
         operation: &OperationDefinition,
         fragments: &HashMap<async_graphql::Name, Positioned<FragmentDefinition>>,
     ) -> Option<(&DatabaseConnection, &Loaders)> {
-        let on_replica = *self.on_replica.get_or_init(|| {
-            operation.ty == OperationType::Query
-                && !selects_primary_query(&operation.selection_set.node, fragments)
-        });
+        let on_replica = *self
+            .on_replica
+            .get_or_init(|| may_read_replica(operation, fragments));
         if !on_replica {
             return None;
         }
         self.used.store(true, Ordering::Relaxed);
         Some((&self.pool, &self.loaders))
     }
+}
+
+/// Whether `operation` may read the replica: a query selecting none of [`PRIMARY_QUERIES`].
+fn may_read_replica(
+    operation: &OperationDefinition,
+    fragments: &HashMap<async_graphql::Name, Positioned<FragmentDefinition>>,
+) -> bool {
+    operation.ty == OperationType::Query
+        && !selects_primary_query(&operation.selection_set.node, fragments)
 }
 
 /// Whether a root selection names one of [`PRIMARY_QUERIES`], through fragments too.
@@ -86,4 +94,36 @@ fn selects_primary_query(
                 selects_primary_query(&fragment.node.selection_set.node, fragments)
             }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    fn may_read(document: &str) -> bool {
+        let document = parse_query(document).expect("parses");
+        let (_, operation) = document.operations.iter().next().expect("an operation");
+        may_read_replica(&operation.node, &document.fragments)
+    }
+
+    #[test]
+    fn queries_read_the_replica_unless_they_select_the_change_feed() {
+        assert!(may_read("{ creators(first: 5) { nodes { id } } }"));
+        assert!(may_read(
+            "query Report { performance { totals { sales } } me { id } }"
+        ));
+        assert!(!may_read("mutation { updateCreator(input: {}) { id } }"));
+        assert!(!may_read("subscription { conversionRecorded { id } }"));
+        assert!(!may_read(
+            "{ me { id } conversionChanges(first: 5) { totalCount } }"
+        ));
+        assert!(!may_read(
+            "{ ... on Query { conversionChanges { totalCount } } }"
+        ));
+        assert!(!may_read(
+            "query { ...Feed } fragment Feed on Query { feed: conversionChanges { totalCount } }"
+        ));
+    }
 }

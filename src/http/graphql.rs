@@ -79,27 +79,26 @@ pub async fn execute(
                 .databases
                 .replica()
                 .filter(|_| gql_request.uploads.is_empty());
-            let again = replica.map(|_| copy_of(&gql_request));
+            let again = replica.map(|_| (copy_of(&gql_request), actor.clone()));
             let run = Run {
                 state: &state,
                 request_id: &request_id,
-                actor: actor.as_ref(),
                 client_ip,
                 headers: &parts.headers,
             };
-            let (mut response, read_replica) = match run.execute(gql_request, replica, &cost).await
-            {
-                Ok(outcome) => outcome,
-                Err(answer) => return answer,
-            };
-            if let Some(again) = again
+            let (mut response, read_replica) =
+                match run.execute(gql_request, actor, replica, &cost).await {
+                    Ok(outcome) => outcome,
+                    Err(answer) => return answer,
+                };
+            if let Some((again, actor)) = again
                 && read_replica
                 && failed_internally(&response)
             {
                 tracing::warn!(request_id = %request_id, "a query failed on the read replica: running it on the primary");
                 state.databases.replica_failed();
                 cost = CostReport::default();
-                response = match run.execute(again, None, &cost).await {
+                response = match run.execute(again, actor, None, &cost).await {
                     Ok((response, _)) => response,
                     Err(answer) => return answer,
                 };
@@ -145,17 +144,18 @@ pub async fn execute(
 struct Run<'a> {
     state: &'a AppState,
     request_id: &'a str,
-    actor: Option<&'a Actor>,
     client_ip: Option<std::net::IpAddr>,
     headers: &'a HeaderMap,
 }
 
 impl Run<'_> {
-    /// Executes `request` (reading `replica` if it is a query, see `graphql::reads`): the
-    /// response and whether it read the replica, or the answer to a panic.
+    /// Executes `request` for `actor` (reading `replica` if it is a query, see
+    /// `graphql::reads`): the response and whether it read the replica, or the answer to a
+    /// panic.
     async fn execute(
         &self,
         request: async_graphql::Request,
+        actor: Option<Actor>,
         replica: Option<&DatabaseConnection>,
         cost: &CostReport,
     ) -> Result<(async_graphql::Response, bool), Response> {
@@ -164,7 +164,7 @@ impl Run<'_> {
         let read_replica = replica.as_ref().map(ReplicaReads::used);
         let context = RequestContext {
             request_id: self.request_id.to_owned(),
-            actor: self.actor.cloned(),
+            actor,
             client_ip: self.client_ip,
             loaders: Loaders::batched(&self.state.db, &batches),
             browser: browser_request(self.state, self.headers),
