@@ -2,7 +2,8 @@
 //! throwaway primary (`helpers::postgres::Replicated`): with the replica's replay paused, what
 //! a query answers shows where it read. PostgreSQL only (SQLite has no replicas).
 //!
-//! - Lists and reports read the replica: they miss a write until the replay resumes.
+//! - Lists, reports and export files read the replica: they miss a write until the replay
+//!   resumes.
 //! - A mutation's answer, and the change feed, read the primary: they never lag.
 //! - The replica stopped: queries answer from the primary, without an error, from the first
 //!   request on; once it is back, queries read it again.
@@ -227,4 +228,46 @@ async fn queries_fall_back_to_the_primary_while_the_replica_is_down_then_return(
     let creators = creator_names(&app, &w).await;
     assert!(creators.contains(&"Cora During".to_owned()), "{creators:?}");
     pair.resume_replay().await;
+}
+
+#[tokio::test]
+async fn export_files_are_written_from_the_replica() {
+    let Some((pair, app)) = replicated_app().await else {
+        return;
+    };
+    let w = world::world(&app).await;
+    pair.pause_replay().await;
+    data(&rename_creator(&app, &w, "Cora Renamed").await);
+    let started = app
+        .graphql_as(
+            Some(&w.admin),
+            "mutation { startExport(kind: CREATORS, format: CSV) { id status } }",
+            json!({}),
+        )
+        .await;
+    let id = world::text(&data(&started)["startExport"]["id"]);
+    // Claimed and completed on the primary; its rows read on the paused replica.
+    assert_eq!(app.exports.poll().await.expect("poll"), 1);
+
+    pair.resume_replay().await;
+    let read = || async {
+        let answer = app
+            .graphql_as(
+                Some(&w.admin),
+                "query ($id: ID!) { export(id: $id) { status url } }",
+                json!({ "id": id }),
+            )
+            .await;
+        answer["data"]["export"].clone()
+    };
+    let completed = poll(Duration::from_secs(10), || async {
+        read().await["status"] == "COMPLETED"
+    })
+    .await;
+    assert!(completed, "the export never showed COMPLETED");
+    let url = world::text(&read().await["url"]);
+    let path = url.strip_prefix("http://pg.test").expect("absolute URL");
+    let file = app.get(path).await;
+    assert!(file.text.contains("Cora Creator"), "{}", file.text);
+    assert!(!file.text.contains("Cora Renamed"), "{}", file.text);
 }
