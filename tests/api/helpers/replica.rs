@@ -25,6 +25,7 @@ pub struct Replicated {
     pub replica_url: String,
     bindir: PathBuf,
     as_postgres: bool,
+    primary_data: PathBuf,
     replica_data: PathBuf,
     replica_log: PathBuf,
     replica_options: String,
@@ -122,6 +123,7 @@ impl Replicated {
             bindir,
             as_postgres,
             replica_log: dir.join("replica.log"),
+            primary_data,
             replica_data,
             replica_options: format!("{} -c hot_standby=on", options(replica_port)),
         };
@@ -189,6 +191,19 @@ impl Replicated {
         Database::connect(self.replica_url.as_str())
             .await
             .expect("connect to the replica")
+    }
+}
+
+/// Both servers stop with the test (the watchdog removes their files when the run ends).
+impl Drop for Replicated {
+    fn drop(&mut self) {
+        for data in [&self.replica_data, &self.primary_data] {
+            if let Ok(data) = path_str(data) {
+                let args = ["-D", data, "-m", "immediate", "stop"];
+                // Already stopped (a test stopped the replica) is fine.
+                let _ = run(self.as_postgres, &self.bindir.join("pg_ctl"), &args);
+            }
+        }
     }
 }
 
