@@ -213,3 +213,32 @@ async fn watch(replica: Weak<Replica>, interval: Duration) {
         replica.check().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Database;
+
+    use super::*;
+
+    /// A replica nobody listens for: reads stay on the primary, and the state says why.
+    #[tokio::test]
+    async fn reads_go_to_the_primary_while_the_replica_does_not_answer() {
+        let primary = Database::connect("sqlite::memory:").await.expect("primary");
+        let config = ReplicaConfig {
+            // Port 1 on loopback: refused at once.
+            url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
+            check_interval: Duration::from_secs(3_600),
+            check_timeout: Duration::from_millis(500),
+        };
+        let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
+        assert!(!db.check_replica().await);
+        assert_eq!(db.replica_state(), Some(ReplicaState::Down));
+        assert!(db.replica().is_none());
+        assert!(std::ptr::eq(db.reads(), db.primary()));
+        assert!(!db.is_replica(db.reads()));
+
+        let alone = Db::primary_only(db.primary().clone());
+        assert_eq!(alone.replica_state(), None);
+        assert!(!alone.check_replica().await);
+    }
+}

@@ -95,7 +95,8 @@ pub async fn execute(
                 && read_replica
                 && failed_internally(&response)
             {
-                tracing::warn!(request_id = %request_id, "a query failed on the read replica: running it on the primary");
+                // The outage itself is warned of once, by the replica's check.
+                tracing::info!(request_id = %request_id, "a query failed on the read replica: running it on the primary");
                 state.databases.replica_failed();
                 cost = CostReport::default();
                 response = match run.execute(again, actor, None, &cost).await {
