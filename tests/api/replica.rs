@@ -7,6 +7,7 @@
 //! - A mutation's answer, and the change feed, read the primary: they never lag.
 //! - The replica stopped: queries answer from the primary, without an error, from the first
 //!   request on; once it is back, queries read it again.
+//! - With SQLite, the setting stops the server at start-up, named.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -270,4 +271,30 @@ async fn export_files_are_written_from_the_replica() {
     let file = app.get(path).await;
     assert!(file.text.contains("Cora Creator"), "{}", file.text);
     assert!(!file.text.contains("Cora Renamed"), "{}", file.text);
+}
+
+#[test]
+fn a_replica_with_sqlite_stops_the_server_at_start_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_partnergraph"))
+        .args(["serve", "--dev", "--bind", "127.0.0.1:0"])
+        .env("PARTNERGRAPH_DATABASE_URL", "sqlite://pg.db")
+        .env(
+            "PARTNERGRAPH_DATABASE_REPLICA_URL",
+            "postgres://reader:hunter2@127.0.0.1:1/pg",
+        )
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("PARTNERGRAPH_DATABASE_REPLICA_URL") && stderr.contains("SQLite"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(
+        !dir.path().join("pg.db").exists(),
+        "the database was opened"
+    );
 }
