@@ -56,6 +56,8 @@ impl ReplicaState {
 
 struct Replica {
     pool: DatabaseConnection,
+    /// One connection for the checks.
+    probe: DatabaseConnection,
     state: AtomicU8,
     /// A check is running (one at a time, however many reads failed at once).
     checking: AtomicBool,
@@ -92,14 +94,23 @@ impl Db {
                 return Self::primary_only(primary);
             }
         };
+        // As on the primary (`db::connect`): short statements, no JIT.
+        let options = options.options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .min_connections(0)
             .acquire_timeout(acquire_timeout.min(config.check_timeout))
-            // As on the primary (`db::connect`): short statements, no JIT.
-            .connect_lazy_with(options.options([("jit", "off")]));
+            .connect_lazy_with(options.clone());
+        // The checks have a connection of their own: a replica whose pool is busy with
+        // queries still answers them.
+        let probe = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(config.check_timeout)
+            .connect_lazy_with(options);
         let replica = Arc::new(Replica {
             pool: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
+            probe: SqlxPostgresConnector::from_sqlx_postgres_pool(probe),
             state: AtomicU8::new(ReplicaState::Unknown as u8),
             checking: AtomicBool::new(false),
             check_timeout: config.check_timeout,
@@ -176,7 +187,7 @@ impl Replica {
     /// replica stops answering (or never did), one line when it answers again.
     async fn check(&self) -> ReplicaState {
         let answered = matches!(
-            tokio::time::timeout(self.check_timeout, super::ping(&self.pool)).await,
+            tokio::time::timeout(self.check_timeout, super::ping(&self.probe)).await,
             Ok(Ok(()))
         );
         let now = if answered {
