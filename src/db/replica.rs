@@ -252,4 +252,42 @@ mod tests {
         assert_eq!(alone.replica_state(), None);
         assert!(!alone.check_replica().await);
     }
+
+    /// Counts the warnings logged.
+    struct Warnings(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Warnings {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if *event.metadata().level() == tracing::Level::WARN {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// An outage is warned of once, however many checks and failed reads meet it.
+    #[tokio::test]
+    async fn an_outage_is_warned_of_once() {
+        use tracing_subscriber::layer::SubscriberExt;
+
+        let warnings = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(Warnings(warnings.clone()));
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let primary = Database::connect("sqlite::memory:").await.expect("primary");
+        let config = ReplicaConfig {
+            url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
+            check_interval: Duration::from_millis(20),
+            check_timeout: Duration::from_millis(500),
+        };
+        let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
+        for _ in 0..5 {
+            assert!(!db.check_replica().await);
+            db.replica_failed();
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        assert_eq!(warnings.load(Ordering::SeqCst), 1);
+    }
 }
