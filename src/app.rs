@@ -77,6 +77,15 @@ pub fn build_with_clock(
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
 ) -> (AppState, Router) {
+    let databases = match &config.replica {
+        Some(replica) => db::Db::with_replica(
+            db.clone(),
+            replica,
+            config.database.max_connections,
+            config.database.acquire_timeout,
+        ),
+        None => db::Db::primary_only(db.clone()),
+    };
     let auth = Arc::new(Auth::new(&config.auth.jwt_secret));
     let tracking = Arc::new(Tracking::start(&config.tracking, db.clone(), clock.clone()));
     let webhooks = Arc::new(Webhooks::start(
@@ -86,7 +95,11 @@ pub fn build_with_clock(
         config.auth.secret_key.clone(),
     ));
     let mail = Arc::new(Mail::start(&config.mail, db.clone(), clock.clone()));
-    let exports = Arc::new(Exports::start(&config.exports, db.clone(), clock.clone()));
+    let exports = Arc::new(Exports::start(
+        &config.exports,
+        databases.clone(),
+        clock.clone(),
+    ));
     let metrics = Arc::new(Metrics::new());
     let reports = Arc::new(crate::service::performance::ReportCache::default());
     // Told of other processes' changes, and cleared when their notices may have been missed.
@@ -121,6 +134,7 @@ pub fn build_with_clock(
     let origins = Arc::new(http::origins::BrowserOrigins::new(&config.http));
     let state = AppState::new(http::Shared {
         db,
+        databases,
         schema,
         origins,
         config: Arc::new(config),
@@ -157,6 +171,10 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let bind = config.http.bind;
     let graphiql = config.http.graphiql;
     let (state, router) = build(config, db.clone());
+    if state.databases.replica_state().is_some() {
+        // Settles where the first queries read (a replica that does not answer is logged).
+        state.databases.check_replica().await;
+    }
     if !state.events.ready(std::time::Duration::from_secs(5)).await {
         tracing::warn!(
             "not listening for events yet: subscriptions miss other processes' events until it does"

@@ -31,6 +31,7 @@ fn config(url: &str) -> Config {
             acquire_timeout: Duration::from_secs(5),
             sqlite_busy_timeout: Duration::from_secs(5),
         },
+        replica: None,
         http: HttpConfig {
             bind: "127.0.0.1:0".parse().expect("address"),
             public_url: "http://pg.test".into(),

@@ -60,6 +60,14 @@ pub struct ServeArgs {
     /// Load demo data (implies --dev).
     #[arg(long)]
     pub demo: bool,
+    /// A streaming replica of the PostgreSQL database (`postgres://…`) that GraphQL queries,
+    /// reports and exports read from; the primary while it is unreachable. PostgreSQL only.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_DATABASE_REPLICA_URL",
+        hide_env_values = true
+    )]
+    pub database_replica_url: Option<Secret>,
     /// Browser origins allowed to call the API from another origin (CORS), comma-separated exact
     /// origins such as `https://app.example.com`; `*` only with --dev. Unset: same-origin only
     /// (any localhost origin with --dev/--demo). See docs/browser.md.

@@ -40,6 +40,8 @@ impl ConfigError {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: DatabaseConfig,
+    /// A read replica of the PostgreSQL database, when one is configured.
+    pub replica: Option<ReplicaConfig>,
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub graphql: GraphqlConfig,
@@ -60,6 +62,52 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
     pub sqlite_busy_timeout: Duration,
+}
+
+/// A streaming replica that queries, reports and exports read from (`crate::db::Db`).
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig {
+    /// May hold a password, like the primary's.
+    pub url: Secret,
+    /// How often the replica is checked (`SELECT 1`), and how long a check may take.
+    pub check_interval: Duration,
+    pub check_timeout: Duration,
+}
+
+impl ReplicaConfig {
+    /// The replica of a PostgreSQL primary: refused with SQLite, which has none.
+    pub fn from_args(
+        url: Option<&Secret>,
+        primary: &DatabaseConfig,
+    ) -> Result<Option<Self>, ConfigError> {
+        const VARIABLE: &str = "PARTNERGRAPH_DATABASE_REPLICA_URL";
+        let Some(url) = url.filter(|url| !url.expose().is_empty()) else {
+            return Ok(None);
+        };
+        if primary.is_sqlite() {
+            return Err(ConfigError::new(
+                VARIABLE,
+                "needs a PostgreSQL primary (PARTNERGRAPH_DATABASE_URL is SQLite, which has no replicas)",
+            ));
+        }
+        if !(url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://")) {
+            return Err(ConfigError::new(
+                VARIABLE,
+                "must start with postgres:// or postgresql://",
+            ));
+        }
+        // The parser's message may quote the URL, password and all: not repeated.
+        if <sea_orm::sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url.expose())
+            .is_err()
+        {
+            return Err(ConfigError::new(VARIABLE, "is not a valid PostgreSQL URL"));
+        }
+        Ok(Some(Self {
+            url: url.clone(),
+            check_interval: Duration::from_secs(1),
+            check_timeout: Duration::from_secs(1),
+        }))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -602,6 +650,7 @@ impl Config {
         let mail = MailConfig::from_args(&args.mail, &public_url, dev)?;
         let exports = ExportConfig::from_args(&args.exports)?;
         let database = DatabaseConfig::from_args(&args.db)?;
+        let replica = ReplicaConfig::from_args(args.database_replica_url.as_ref(), &database)?;
         let http = HttpConfig::from_args(args, public_url, dev)?;
         if database.acquire_timeout >= http.request_timeout {
             // An exhausted pool must answer SERVICE_UNAVAILABLE before the request times out.
@@ -615,6 +664,7 @@ impl Config {
         }
         Ok(Self {
             database,
+            replica,
             http,
             auth: AuthConfig {
                 jwt_secret,
@@ -1048,5 +1098,31 @@ mod tests {
         let err = Config::from_serve_args(&serve_args(&["--dev", "--database-url", "mysql://x"]))
             .unwrap_err();
         assert_eq!(err.variable, "PARTNERGRAPH_DATABASE_URL");
+    }
+
+    #[test]
+    fn a_replica_is_refused_with_sqlite_and_kept_with_postgres() {
+        let replica = ["--database-replica-url", "postgres://reader@replica/pg"];
+        let err = Config::from_serve_args(&serve_args(&[&["--dev"][..], &replica[..]].concat()))
+            .unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_DATABASE_REPLICA_URL");
+        assert!(err.message.contains("SQLite"), "{}", err.message);
+
+        let postgres = ["--dev", "--database-url", "postgres://app@primary/pg"];
+        let config = Config::from_serve_args(&serve_args(&[&postgres[..], &replica[..]].concat()))
+            .expect("valid");
+        let kept = config.replica.expect("a replica");
+        assert_eq!(kept.url.expose(), "postgres://reader@replica/pg");
+        assert!(
+            Config::from_serve_args(&serve_args(&postgres))
+                .expect("valid")
+                .replica
+                .is_none()
+        );
+
+        let bad = ["--database-replica-url", "mysql://replica"];
+        let err =
+            Config::from_serve_args(&serve_args(&[&postgres[..], &bad[..]].concat())).unwrap_err();
+        assert_eq!(err.variable, "PARTNERGRAPH_DATABASE_REPLICA_URL");
     }
 }

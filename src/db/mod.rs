@@ -1,8 +1,11 @@
-//! Database access: connecting (SQLite pragmas, PostgreSQL pool), migrations, entities, and
-//! the SQLite backup command ([`backup`]).
+//! Database access: connecting (SQLite pragmas, PostgreSQL pool), migrations, entities, the
+//! SQLite backup command ([`backup`]), and the primary with its read replica ([`Db`]).
 
 pub mod backup;
 pub mod entity;
+pub mod replica;
+
+pub use replica::{Db, ReplicaState};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};

@@ -34,7 +34,11 @@ pub(super) async fn load(demo: &Demo<'_>, config: &ExportConfig) -> Result<(), L
     )
     .await
     .step(|| "start the demo export".into())?;
-    let worker = Worker::new(config.clone(), demo.db.clone(), Arc::new(SystemClock));
+    let worker = Worker::new(
+        config.clone(),
+        crate::db::Db::primary_only(demo.db.clone()),
+        Arc::new(SystemClock),
+    );
     let written = worker
         .poll()
         .await

@@ -11,12 +11,12 @@ mod worker;
 
 use std::sync::{Arc, Mutex};
 
-use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::ExportConfig;
+use crate::db::Db;
 use crate::error::AppError;
 
 pub use worker::Worker;
@@ -30,8 +30,9 @@ pub struct Exports {
 
 impl Exports {
     /// Starts the worker (needs a tokio runtime); its first poll comes one interval after
-    /// start. `clock` says when files expire and dates what the worker records.
-    pub fn start(config: &ExportConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+    /// start. `clock` says when files expire and dates what the worker records; rows are read
+    /// from `db.reads()`, the rest from and to the primary.
+    pub fn start(config: &ExportConfig, db: Db, clock: Arc<dyn Clock>) -> Self {
         let (stop, stopped) = watch::channel(false);
         let worker = Arc::new(Worker::new(config.clone(), db, clock));
         let task = tokio::spawn(worker.clone().run(stopped));

@@ -1,22 +1,24 @@
 //! One poll: delete expired files, then claim and write queued exports one at a time, a chunk
-//! of rows per statement, to `<name>.part`, renamed to `<name>` once complete.
+//! of rows per statement, to `<name>.part`, renamed to `<name>` once complete. The rows are
+//! read from the replica when one answers (a chunk that fails there is read again from the
+//! primary); claims, leases and outcomes are written to the primary.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use sea_orm::DatabaseConnection;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::ExportConfig;
+use crate::db::Db;
 use crate::db::entity::export;
 use crate::domain::export::{encode, header};
 use crate::error::AppError;
 use crate::poll_loop;
 use crate::service::exports::lifecycle::{self, READ_FAILED, WRITE_FAILED};
-use crate::service::exports::rows::{Cursor, Job};
+use crate::service::exports::rows::{Chunk, Cursor, Job};
 
 /// Exports claimed per poll at most (each is written to the end before the next).
 const EXPORTS_PER_POLL: u64 = 4;
@@ -25,7 +27,7 @@ const EXPIRIES_PER_POLL: u64 = 100;
 
 pub struct Worker {
     config: ExportConfig,
-    db: DatabaseConnection,
+    db: Db,
     clock: Arc<dyn Clock>,
 }
 
@@ -38,7 +40,7 @@ enum Stop {
 }
 
 impl Worker {
-    pub fn new(config: ExportConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(config: ExportConfig, db: Db, clock: Arc<dyn Clock>) -> Self {
         Self { config, db, clock }
     }
 
@@ -54,9 +56,10 @@ impl Worker {
     pub async fn poll(&self) -> Result<usize, AppError> {
         self.expire().await?;
         let mut written = 0;
-        for row in lifecycle::waiting(&self.db, self.clock.now(), EXPORTS_PER_POLL).await? {
+        for row in lifecycle::waiting(self.db.primary(), self.clock.now(), EXPORTS_PER_POLL).await?
+        {
             let Some(claimed) =
-                lifecycle::claim(&self.db, &row, self.clock.now(), self.lease()).await?
+                lifecycle::claim(self.db.primary(), &row, self.clock.now(), self.lease()).await?
             else {
                 continue; // another process took it, or it was interrupted too often
             };
@@ -68,8 +71,10 @@ impl Worker {
     }
 
     async fn expire(&self) -> Result<(), AppError> {
-        for row in lifecycle::expired(&self.db, self.clock.now(), EXPIRIES_PER_POLL).await? {
-            if !lifecycle::mark_expired(&self.db, row.id).await? {
+        for row in
+            lifecycle::expired(self.db.primary(), self.clock.now(), EXPIRIES_PER_POLL).await?
+        {
+            if !lifecycle::mark_expired(self.db.primary(), row.id).await? {
                 continue;
             }
             if let Some(name) = &row.file_name {
@@ -91,7 +96,7 @@ impl Worker {
         match self.write(&row, &part, &path).await {
             Ok((rows, size)) => {
                 let done = lifecycle::complete(
-                    &self.db,
+                    self.db.primary(),
                     row.id,
                     row.attempts,
                     rows,
@@ -119,7 +124,14 @@ impl Worker {
             }
             Err(Stop::Failed(message)) => {
                 remove(&part).await;
-                lifecycle::fail(&self.db, row.id, row.attempts, message, self.clock.now()).await?;
+                lifecycle::fail(
+                    self.db.primary(),
+                    row.id,
+                    row.attempts,
+                    message,
+                    self.clock.now(),
+                )
+                .await?;
                 Ok(false)
             }
         }
@@ -140,7 +152,9 @@ impl Worker {
             tracing::error!(export = row.id, error = %err, "cannot read the export's rows");
             Stop::Failed(READ_FAILED)
         };
-        let job = Job::load(&self.db, row).await.map_err(read_failed)?;
+        let job = Job::load(self.db.primary(), row)
+            .await
+            .map_err(read_failed)?;
         tokio::fs::create_dir_all(&self.config.dir)
             .await
             .map_err(io_failed)?;
@@ -158,17 +172,14 @@ impl Worker {
         let mut renewed = Instant::now();
         let renew_every = self.config.lease / 3;
         loop {
-            let chunk = job
-                .chunk(&self.db, &cursor, self.config.chunk_rows, now)
-                .await
-                .map_err(read_failed)?;
+            let chunk = self.chunk(&job, &cursor, now).await.map_err(read_failed)?;
             let bytes = encode(job.format, columns, &chunk.rows);
             size += bytes.len();
             rows += chunk.rows.len() as i64;
             out.write_all(&bytes).await.map_err(io_failed)?;
             if renewed.elapsed() >= renew_every {
                 let held = lifecycle::renew(
-                    &self.db,
+                    self.db.primary(),
                     row.id,
                     row.attempts,
                     self.clock.now(),
@@ -192,6 +203,28 @@ impl Worker {
         drop(file);
         tokio::fs::rename(part, path).await.map_err(io_failed)?;
         Ok((rows, i64::try_from(size).unwrap_or(i64::MAX)))
+    }
+}
+
+impl Worker {
+    /// The rows after `cursor`: from the replica if it answers, else (or when reading there
+    /// fails) from the primary.
+    async fn chunk(
+        &self,
+        job: &Job,
+        cursor: &Cursor,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Chunk, AppError> {
+        let reads = self.db.reads();
+        let limit = self.config.chunk_rows;
+        match job.chunk(reads, cursor, limit, now).await {
+            Err(err) if self.db.is_replica(reads) => {
+                tracing::warn!(error = %err, "reading export rows from the replica failed: reading them from the primary");
+                self.db.replica_failed();
+                job.chunk(self.db.primary(), cursor, limit, now).await
+            }
+            read => read,
+        }
     }
 }
 

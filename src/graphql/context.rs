@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::Context;
 
 use super::loaders::Loaders;
+use super::reads::ReplicaReads;
 use crate::auth::{Actor, Auth};
 use crate::error::AppError;
 
@@ -13,8 +14,11 @@ pub struct RequestContext {
     pub request_id: String,
     pub actor: Option<Actor>,
     pub client_ip: Option<IpAddr>,
+    /// Loaders over the primary.
     pub loaders: Loaders,
     pub browser: BrowserRequest,
+    /// The read replica a query may read (none: everything reads the primary).
+    pub replica: Option<ReplicaReads>,
 }
 
 /// What the refresh-token cookie flow needs from the HTTP request
@@ -49,13 +53,37 @@ pub fn client_ip(ctx: &Context<'_>) -> Option<IpAddr> {
     request(ctx).ok().and_then(|r| r.client_ip)
 }
 
+/// The request's loaders: over the replica in a query that may read it ([`super::reads`]),
+/// else over the primary.
 pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders, AppError> {
-    Ok(&request(ctx)?.loaders)
+    let request = request(ctx)?;
+    match replica(ctx, request) {
+        Some((_, loaders)) => Ok(loaders),
+        None => Ok(&request.loaders),
+    }
 }
 
+/// The database to read and write: the replica in a query that may read it
+/// ([`super::reads`]), else the primary.
 pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection, AppError> {
+    if let Ok(request) = request(ctx)
+        && let Some((pool, _)) = replica(ctx, request)
+    {
+        return Ok(pool);
+    }
     ctx.data::<sea_orm::DatabaseConnection>()
         .map_err(|_| AppError::internal("database missing from schema data"))
+}
+
+/// The replica's pool and loaders, if the request has them and its operation may read them.
+/// The operation is async-graphql's (hidden but public) `query_env`, as `limits` reads the
+/// registry from `schema_env`.
+fn replica<'a>(
+    ctx: &Context<'a>,
+    request: &'a RequestContext,
+) -> Option<(&'a sea_orm::DatabaseConnection, &'a Loaders)> {
+    let reads = request.replica.as_ref()?;
+    reads.for_operation(&ctx.query_env.operation.node, &ctx.query_env.fragments)
 }
 
 /// The process's cache of computed reports for their next pages (none in a schema built

@@ -30,6 +30,7 @@ pub mod performance;
 pub mod persisted_queries;
 pub mod portal;
 pub mod query;
+pub mod reads;
 pub mod scalars;
 pub mod subscription;
 pub mod tracking;

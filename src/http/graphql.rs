@@ -10,12 +10,14 @@
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use futures_util::FutureExt;
+use sea_orm::DatabaseConnection;
 
 use super::auth::Caller;
 use super::graphql_body::{self, GraphqlBody, UploadLimits};
@@ -31,6 +33,7 @@ use crate::graphql::context::{BrowserRequest, RequestContext};
 use crate::graphql::limits::{CostReport, introspection_allowed};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::persisted_queries::{PersistedQueryError, Registration, Resolution};
+use crate::graphql::reads::ReplicaReads;
 
 pub async fn execute(
     State(state): State<AppState>,
@@ -61,7 +64,7 @@ pub async fn execute(
     };
     let caller = describe_caller(actor.as_ref());
     let operation = body.request.operation_name.clone();
-    let cost = CostReport::default();
+    let mut cost = CostReport::default();
     let started = std::time::Instant::now();
     let (mut response, registration) = match persisted_query(&state, body) {
         Ok((mut gql_request, registration)) => {
@@ -70,24 +73,38 @@ pub async fn execute(
             if !introspection_allowed(state.config.graphql.introspection, actor.as_ref()) {
                 gql_request = gql_request.disable_introspection();
             }
-            let batches = Batches::default();
-            let context = RequestContext {
-                request_id: request_id.clone(),
-                actor,
+            // A query may read the replica (`graphql::reads`); kept to be run again on the
+            // primary should reading there fail.
+            let replica = state
+                .databases
+                .replica()
+                .filter(|_| gql_request.uploads.is_empty());
+            let again = replica.map(|_| (copy_of(&gql_request), actor.clone()));
+            let run = Run {
+                state: &state,
+                request_id: &request_id,
                 client_ip,
-                loaders: Loaders::batched(&state.db, &batches),
-                browser: browser_request(&state, &parts.headers),
+                headers: &parts.headers,
             };
-            let gql_request = gql_request.data(context).data(cost.clone());
-            let execution =
-                AssertUnwindSafe(batches::drive(batches, state.schema.execute(gql_request)));
-            match execution.catch_unwind().await {
-                Ok(response) => (response, registration),
-                Err(payload) => {
-                    state.metrics.graphql_error(ErrorCode::Internal.as_str());
-                    return panicked(&request_id, payload.as_ref());
-                }
+            let (mut response, read_replica) =
+                match run.execute(gql_request, actor, replica, &cost).await {
+                    Ok(outcome) => outcome,
+                    Err(answer) => return answer,
+                };
+            if let Some((again, actor)) = again
+                && read_replica
+                && failed_internally(&response)
+            {
+                // The outage itself is warned of once, by the replica's check.
+                tracing::info!(request_id = %request_id, "a query failed on the read replica: running it on the primary");
+                state.databases.replica_failed();
+                cost = CostReport::default();
+                response = match run.execute(again, actor, None, &cost).await {
+                    Ok((response, _)) => response,
+                    Err(answer) => return answer,
+                };
             }
+            (response, registration)
         }
         Err(refused) => (refusal(&refused), None),
     };
@@ -122,6 +139,77 @@ pub async fn execute(
         answer.headers_mut().append(name, value.clone());
     }
     answer
+}
+
+/// What one execution of a request needs besides the request itself.
+struct Run<'a> {
+    state: &'a AppState,
+    request_id: &'a str,
+    client_ip: Option<std::net::IpAddr>,
+    headers: &'a HeaderMap,
+}
+
+impl Run<'_> {
+    /// Executes `request` for `actor` (reading `replica` if it is a query, see
+    /// `graphql::reads`): the response and whether it read the replica, or the answer to a
+    /// panic.
+    async fn execute(
+        &self,
+        request: async_graphql::Request,
+        actor: Option<Actor>,
+        replica: Option<&DatabaseConnection>,
+        cost: &CostReport,
+    ) -> Result<(async_graphql::Response, bool), Response> {
+        let batches = Batches::default();
+        let replica = replica.map(|pool| ReplicaReads::new(pool, &batches));
+        let read_replica = replica.as_ref().map(ReplicaReads::used);
+        let context = RequestContext {
+            request_id: self.request_id.to_owned(),
+            actor,
+            client_ip: self.client_ip,
+            loaders: Loaders::batched(&self.state.db, &batches),
+            browser: browser_request(self.state, self.headers),
+            replica,
+        };
+        let request = request.data(context).data(cost.clone());
+        let execution =
+            AssertUnwindSafe(batches::drive(batches, self.state.schema.execute(request)));
+        match execution.catch_unwind().await {
+            Ok(response) => Ok((
+                response,
+                read_replica.is_some_and(|used| used.load(Ordering::Relaxed)),
+            )),
+            Err(payload) => {
+                self.state
+                    .metrics
+                    .graphql_error(ErrorCode::Internal.as_str());
+                Err(panicked(self.request_id, payload.as_ref()))
+            }
+        }
+    }
+}
+
+/// The same request, to run again (it has no uploads, which cannot be read twice).
+fn copy_of(request: &async_graphql::Request) -> async_graphql::Request {
+    let mut copy =
+        async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
+    copy.operation_name = request.operation_name.clone();
+    copy.extensions = request.extensions.clone();
+    copy.introspection_mode = request.introspection_mode;
+    copy
+}
+
+/// Whether an error in `response` may come from the database rather than the request:
+/// INTERNAL (a lost connection) or SERVICE_UNAVAILABLE (no connection to be had).
+fn failed_internally(response: &async_graphql::Response) -> bool {
+    let codes = [
+        ErrorCode::Internal.as_str(),
+        ErrorCode::ServiceUnavailable.as_str(),
+    ];
+    response
+        .errors
+        .iter()
+        .any(|error| codes.contains(&code_of(error).as_str()))
 }
 
 /// The request to run: as sent, or with the text of the persisted query it names (and the

@@ -89,7 +89,10 @@ impl std::ops::Deref for AppState {
 
 /// The parts of [`AppState`].
 pub struct Shared {
+    /// The primary: writes, authentication, and reads that must see the latest writes.
     pub db: DatabaseConnection,
+    /// The primary and the read replica, if any: GraphQL queries read `databases.reads()`.
+    pub databases: crate::db::Db,
     pub schema: AppSchema,
     /// Which browser origins may call, open sockets and use the refresh cookie.
     pub origins: Arc<origins::BrowserOrigins>,

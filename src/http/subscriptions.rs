@@ -174,6 +174,8 @@ async fn connection_init(
         client_ip,
         loaders: Loaders::new(&state.db),
         browser: Default::default(),
+        // Subscriptions read the primary (their events follow its commits).
+        replica: None,
     });
     data.insert(SubscriptionSlots::new(
         state.config.subscriptions.per_connection,

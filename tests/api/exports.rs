@@ -564,7 +564,7 @@ async fn two_workers_write_an_export_once(app: TestApp) {
     let id = text(&data(&started)["startExport"]["id"]);
     let other = partnergraph::exports::Worker::new(
         crate::helpers::test_config(crate::helpers::TestDb::placeholder_config()).exports,
-        app.db.clone(),
+        partnergraph::db::Db::primary_only(app.db.clone()),
         Arc::new(partnergraph::clock::SystemClock),
     );
     let (a, b) = tokio::join!(app.exports.poll(), other.poll());

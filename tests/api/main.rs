@@ -52,6 +52,7 @@ mod portal;
 mod query_cost;
 mod redirect;
 mod refresh_cookie;
+mod replica;
 mod report_order;
 mod revocation;
 mod rollups;

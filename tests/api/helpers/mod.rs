@@ -4,6 +4,7 @@
 pub mod contract;
 pub mod http_client;
 pub mod postgres;
+pub mod replica;
 pub mod schema_walk;
 pub mod server;
 pub mod smtp;
@@ -60,6 +61,11 @@ impl TestDb {
         }
     }
 
+    /// A database made elsewhere (the replica tests' own primary), used as it is.
+    pub fn existing(url: String) -> Self {
+        Self { url, _dir: None }
+    }
+
     /// A configuration for code that needs one but no database.
     pub fn placeholder_config() -> DatabaseConfig {
         DatabaseConfig {
@@ -89,6 +95,7 @@ impl TestDb {
 pub fn test_config(database: DatabaseConfig) -> Config {
     Config {
         database,
+        replica: None,
         http: HttpConfig {
             bind: "127.0.0.1:0".parse().expect("address"),
             public_url: "http://pg.test".into(),
@@ -227,6 +234,15 @@ impl TestApp {
         configure: impl FnOnce(&mut Config),
     ) -> Option<Self> {
         let test_db = TestDb::create(backend).await?;
+        Some(Self::spawn_over(test_db, clock, configure).await)
+    }
+
+    /// An app over `test_db` (migrated here) with [`test_config`] changed by `configure`.
+    pub async fn spawn_over(
+        test_db: TestDb,
+        clock: Arc<dyn partnergraph::clock::Clock>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = test_config(test_db.database_config());
         configure(&mut config);
         let mut db = partnergraph::app::connect_and_migrate(&config)
@@ -239,7 +255,7 @@ impl TestApp {
         });
         let (state, router) = partnergraph::app::build_with_clock(config, db.clone(), clock);
         listening(&state).await;
-        Some(Self {
+        Self {
             router,
             db,
             tracking: state.tracking.clone(),
@@ -248,7 +264,7 @@ impl TestApp {
             exports: state.exports.clone(),
             statements,
             _test_db: test_db,
-        })
+        }
     }
 
     /// An in-process restart: stops this app's click writer and webhook worker (as `serve`

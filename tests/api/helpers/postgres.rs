@@ -127,13 +127,13 @@ fn start() -> Result<Server, String> {
             "start",
         ],
     )?;
-    spawn_watchdog(as_postgres, &bindir, &dir)?;
+    spawn_watchdog(as_postgres, &bindir, &dir, &[data])?;
     Ok(Server {
         base_url: format!("postgres://postgres@127.0.0.1:{port}"),
     })
 }
 
-fn find_bindir() -> Option<PathBuf> {
+pub(crate) fn find_bindir() -> Option<PathBuf> {
     let from_pg_config = Command::new("pg_config")
         .arg("--bindir")
         .output()
@@ -150,14 +150,14 @@ fn find_bindir() -> Option<PathBuf> {
         .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
 }
 
-fn running_as_root() -> bool {
+pub(crate) fn running_as_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
-fn chown_to_postgres(dir: &Path) -> Result<(), String> {
+pub(crate) fn chown_to_postgres(dir: &Path) -> Result<(), String> {
     let status = Command::new("chown")
         .args(["-R", "postgres:"])
         .arg(dir)
@@ -169,12 +169,12 @@ fn chown_to_postgres(dir: &Path) -> Result<(), String> {
         .ok_or_else(|| "cannot chown the data directory to the postgres user".to_owned())
 }
 
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn path_str(path: &Path) -> Result<&str, String> {
+pub(crate) fn path_str(path: &Path) -> Result<&str, String> {
     path.to_str()
         .ok_or_else(|| format!("non-UTF-8 path {}", path.display()))
 }
@@ -189,7 +189,7 @@ fn command(as_postgres: bool, program: &Path) -> Command {
     }
 }
 
-fn run(as_postgres: bool, program: &Path, args: &[&str]) -> Result<(), String> {
+pub(crate) fn run(as_postgres: bool, program: &Path, args: &[&str]) -> Result<(), String> {
     let output = command(as_postgres, program)
         .args(args)
         .current_dir("/")
@@ -207,20 +207,33 @@ fn run(as_postgres: bool, program: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// A detached shell that waits for this process to end, then stops the server and removes its
-/// files. Detached with `setsid` so that Ctrl-C on the test run does not kill it first.
-fn spawn_watchdog(as_postgres: bool, bindir: &Path, dir: &Path) -> Result<(), String> {
+/// A detached shell that waits for this process to end, then stops the servers of `data`
+/// (their data directories) and removes `dir`. Detached with `setsid` so that Ctrl-C on the
+/// test run does not kill it first.
+pub(crate) fn spawn_watchdog(
+    as_postgres: bool,
+    bindir: &Path,
+    dir: &Path,
+    data: &[PathBuf],
+) -> Result<(), String> {
     let pg_ctl = bindir.join("pg_ctl");
     let stop = if as_postgres {
         format!("runuser -u postgres -- '{}'", pg_ctl.display())
     } else {
         format!("'{}'", pg_ctl.display())
     };
+    let stops: String = data
+        .iter()
+        .map(|data| {
+            format!(
+                "{stop} -D '{}' -m immediate stop >/dev/null 2>&1; ",
+                data.display()
+            )
+        })
+        .collect();
     let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; \
-         {stop} -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; {stops}rm -rf '{dir}'",
         pid = std::process::id(),
-        data = dir.join("data").display(),
         dir = dir.display(),
     );
     Command::new("setsid")

@@ -1,0 +1,293 @@
+//! The databases a process reads from: the primary, and a streaming replica when one is
+//! configured (`PARTNERGRAPH_DATABASE_REPLICA_URL`, PostgreSQL only).
+//!
+//! [`Db::reads`] is the replica while it answers and the primary otherwise; writes, and reads
+//! whose answer must include what was just written, use [`Db::primary`]. Who reads where is
+//! decided above (the GraphQL layer for queries, the export worker for its rows): see
+//! `docs/architecture.md` ("Reads from a replica").
+//!
+//! The replica is checked every `check_interval` (`SELECT 1` within `check_timeout`), and at
+//! once when a read on it failed ([`Db::replica_failed`]). A replica that stops answering is
+//! left for the primary with one warning per outage; once it answers again, reads return to it.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sea_orm::{DatabaseConnection, SqlxPostgresConnector};
+
+use crate::config::ReplicaConfig;
+
+/// The primary pool and, when configured, the replica's.
+#[derive(Clone)]
+pub struct Db {
+    primary: DatabaseConnection,
+    replica: Option<Arc<Replica>>,
+}
+
+/// What the last check of the replica found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaState {
+    /// Not checked yet: reads go to the primary.
+    Unknown = 0,
+    Up = 1,
+    Down = 2,
+}
+
+impl ReplicaState {
+    fn from_u8(value: u8) -> Self {
+        match value {
+            1 => Self::Up,
+            2 => Self::Down,
+            _ => Self::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+}
+
+struct Replica {
+    pool: DatabaseConnection,
+    /// One connection for the checks.
+    probe: DatabaseConnection,
+    state: AtomicU8,
+    /// A check is running (one at a time, however many reads failed at once).
+    checking: AtomicBool,
+    check_timeout: Duration,
+}
+
+impl Db {
+    /// The primary alone: every read goes to it.
+    pub fn primary_only(primary: DatabaseConnection) -> Self {
+        Self {
+            primary,
+            replica: None,
+        }
+    }
+
+    /// The primary and the replica of `config`, with a pool as large as the primary's. A
+    /// connection to the replica is waited for no longer than a check (`check_timeout`), when
+    /// that is shorter than the primary's `acquire_timeout`: a query that meets a replica
+    /// that just went away is soon run again on the primary, rather than after the whole
+    /// acquire timeout. The replica is connected lazily and checked at once, then
+    /// every `check_interval`, in a task that ends with the last clone of this `Db` (so it
+    /// needs a tokio runtime). Until the first check answers, reads go to the primary.
+    pub fn with_replica(
+        primary: DatabaseConnection,
+        config: &ReplicaConfig,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Self {
+        let options = match PgConnectOptions::from_str(config.url.expose()) {
+            Ok(options) => options,
+            Err(err) => {
+                // The configuration checked the URL's scheme; a URL sqlx cannot read ends here.
+                tracing::error!(error = %err, "the read replica's URL is not usable: reading from the primary");
+                return Self::primary_only(primary);
+            }
+        };
+        // As on the primary (`db::connect`): short statements, no JIT.
+        let options = options.options([("jit", "off")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(0)
+            .acquire_timeout(acquire_timeout.min(config.check_timeout))
+            .connect_lazy_with(options.clone());
+        // The checks have a connection of their own: a replica whose pool is busy with
+        // queries still answers them.
+        let probe = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(config.check_timeout)
+            .connect_lazy_with(options);
+        let replica = Arc::new(Replica {
+            pool: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
+            probe: SqlxPostgresConnector::from_sqlx_postgres_pool(probe),
+            state: AtomicU8::new(ReplicaState::Unknown as u8),
+            checking: AtomicBool::new(false),
+            check_timeout: config.check_timeout,
+        });
+        tokio::spawn(watch(Arc::downgrade(&replica), config.check_interval));
+        Self {
+            primary,
+            replica: Some(replica),
+        }
+    }
+
+    /// Writes, and reads that must see them.
+    pub fn primary(&self) -> &DatabaseConnection {
+        &self.primary
+    }
+
+    /// Reads that may lag a little behind the writes: the replica while it answers, else the
+    /// primary.
+    pub fn reads(&self) -> &DatabaseConnection {
+        self.replica().unwrap_or(&self.primary)
+    }
+
+    /// The replica, while it answers (`None`: not configured, or down).
+    pub fn replica(&self) -> Option<&DatabaseConnection> {
+        self.replica
+            .as_ref()
+            .filter(|replica| replica.state() == ReplicaState::Up)
+            .map(|replica| &replica.pool)
+    }
+
+    /// The replica's state, when one is configured (for `/readyz`).
+    pub fn replica_state(&self) -> Option<ReplicaState> {
+        self.replica.as_ref().map(|replica| replica.state())
+    }
+
+    /// A read on the replica failed: check it now rather than at the next tick, so that the
+    /// following reads go to the primary if it is down. Returns at once.
+    pub fn replica_failed(&self) {
+        if let Some(replica) = &self.replica
+            && !replica.checking.swap(true, Ordering::AcqRel)
+        {
+            let replica = replica.clone();
+            tokio::spawn(async move {
+                replica.check().await;
+                replica.checking.store(false, Ordering::Release);
+            });
+        }
+    }
+
+    /// Checks the replica now and waits for the answer (start-up, tests); true when it
+    /// answers. Without a replica, false.
+    pub async fn check_replica(&self) -> bool {
+        match &self.replica {
+            Some(replica) => replica.check().await == ReplicaState::Up,
+            None => false,
+        }
+    }
+
+    /// Whether `db` is the replica's pool (a read that failed there may be run again on the
+    /// primary).
+    pub fn is_replica(&self, db: &DatabaseConnection) -> bool {
+        self.replica
+            .as_ref()
+            .is_some_and(|replica| std::ptr::eq(&replica.pool, db))
+    }
+}
+
+impl Replica {
+    fn state(&self) -> ReplicaState {
+        ReplicaState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    /// One check: `SELECT 1` within the timeout. Logs the changes only: one warning when the
+    /// replica stops answering (or never did), one line when it answers again.
+    async fn check(&self) -> ReplicaState {
+        let answered = matches!(
+            tokio::time::timeout(self.check_timeout, super::ping(&self.probe)).await,
+            Ok(Ok(()))
+        );
+        let now = if answered {
+            ReplicaState::Up
+        } else {
+            ReplicaState::Down
+        };
+        let before = ReplicaState::from_u8(self.state.swap(now as u8, Ordering::AcqRel));
+        match (before, now) {
+            (ReplicaState::Up | ReplicaState::Unknown, ReplicaState::Down) => tracing::warn!(
+                "the read replica does not answer: reading from the primary until it does"
+            ),
+            (ReplicaState::Down, ReplicaState::Up) => {
+                tracing::info!("the read replica answers again: reading from it")
+            }
+            (ReplicaState::Unknown, ReplicaState::Up) => {
+                tracing::info!("the read replica answers: reading from it")
+            }
+            _ => {}
+        }
+        now
+    }
+}
+
+/// Checks the replica every `interval` until its `Db` is gone.
+async fn watch(replica: Weak<Replica>, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(replica) = replica.upgrade() else {
+            return;
+        };
+        replica.check().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Database;
+
+    use super::*;
+
+    /// A replica nobody listens for: reads stay on the primary, and the state says why.
+    #[tokio::test]
+    async fn reads_go_to_the_primary_while_the_replica_does_not_answer() {
+        let primary = Database::connect("sqlite::memory:").await.expect("primary");
+        let config = ReplicaConfig {
+            // Port 1 on loopback: refused at once.
+            url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
+            check_interval: Duration::from_secs(3_600),
+            check_timeout: Duration::from_millis(500),
+        };
+        let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
+        assert!(!db.check_replica().await);
+        assert_eq!(db.replica_state(), Some(ReplicaState::Down));
+        assert!(db.replica().is_none());
+        assert!(std::ptr::eq(db.reads(), db.primary()));
+        assert!(!db.is_replica(db.reads()));
+
+        let alone = Db::primary_only(db.primary().clone());
+        assert_eq!(alone.replica_state(), None);
+        assert!(!alone.check_replica().await);
+    }
+
+    /// Counts the warnings logged.
+    struct Warnings(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Warnings {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if *event.metadata().level() == tracing::Level::WARN {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// An outage is warned of once, however many checks and failed reads meet it.
+    #[tokio::test]
+    async fn an_outage_is_warned_of_once() {
+        use tracing_subscriber::layer::SubscriberExt;
+
+        let warnings = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(Warnings(warnings.clone()));
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let primary = Database::connect("sqlite::memory:").await.expect("primary");
+        let config = ReplicaConfig {
+            url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
+            check_interval: Duration::from_millis(20),
+            check_timeout: Duration::from_millis(500),
+        };
+        let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
+        for _ in 0..5 {
+            assert!(!db.check_replica().await);
+            db.replica_failed();
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        assert_eq!(warnings.load(Ordering::SeqCst), 1);
+    }
+}
