@@ -100,9 +100,12 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             bucket.spent = bucket.spent.saturating_add(1);
+            // The caller's whole remainder, as far as this process can tell: its part, times
+            // the instances (each serves as much).
+            let n = f64::from(self.shares.load(Ordering::Relaxed).max(1));
             Ok(Budget {
                 capacity: self.limit,
-                remaining: bucket.tokens,
+                remaining: bucket.tokens * n,
                 per_second: self.per_second,
             })
         } else {
@@ -479,7 +482,7 @@ mod tests {
         limiter.settle(&"b", 9.0, t0);
         let budget = limiter.check("b", t0).unwrap();
         assert!(
-            (budget.remaining - (9.0 / 3.0 - 1.0 - 1.0)).abs() < 1e-9,
+            (budget.remaining - 3.0 * (9.0 / 3.0 - 1.0 - 1.0)).abs() < 1e-9,
             "{budget:?}"
         );
         // A key new here starts from the shared remainder, not a fresh part.

@@ -164,6 +164,7 @@ async fn reports_read_the_replica_and_the_change_feed_the_primary() {
     };
     let w = world::world(&app).await;
     world::discount_code(&app, &w.admin, &w.enrollment_a, "CORA").await;
+    pair.wait_replayed().await;
     assert_eq!(sales(&app, &w).await, 0);
     pair.pause_replay().await;
 

@@ -32,7 +32,7 @@ const MASKED: [&str; 9] = [
     "updatedAt",
     "paidAt",
     // `extensions.cost.throttleStatus`: what is left of the caller's rate-limit bucket refills
-    // with time, and with N instances each serves its 1/N share of it between reconciliations
+    // with time, and with N instances each estimates it from its own part between trades
     // (`maximumAvailable`, the configured limit, is compared).
     "currentlyAvailable",
 ];
