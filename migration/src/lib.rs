@@ -29,7 +29,8 @@ pub mod m20261208_000006_add_brand_id_keyset_indexes;
 pub mod m20261209_000001_create_audit_log;
 pub mod m20261210_000001_create_code_leak_hours;
 pub mod m20261210_000002_create_rate_limit_buckets;
-pub mod m20261210_000003_partition_clicks;
+pub mod m20261210_000003_add_code_leak_hour_bounds;
+pub mod m20261210_000004_partition_clicks;
 
 pub struct Migrator;
 
@@ -60,7 +61,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000001_create_audit_log::Migration),
             Box::new(m20261210_000001_create_code_leak_hours::Migration),
             Box::new(m20261210_000002_create_rate_limit_buckets::Migration),
-            Box::new(m20261210_000003_partition_clicks::Migration),
+            Box::new(m20261210_000003_add_code_leak_hour_bounds::Migration),
+            Box::new(m20261210_000004_partition_clicks::Migration),
         ]
     }
 }

@@ -1,4 +1,4 @@
-//! The monthly partitions of `clicks` on PostgreSQL (migration `m20261210_000003_partition_clicks`)
+//! The monthly partitions of `clicks` on PostgreSQL (migration `m20261210_000004_partition_clicks`)
 //! and raw click retention: [`maintain`] runs at start-up and every hour
 //! (`tracking::partitions`).
 //!

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::world::{self, World, discount_code, record_clicks, text, tracking_link};
@@ -183,6 +184,27 @@ async fn code_leak_counts_are_rebuilt_when_the_rule_is_turned_on(app: TestApp) {
         &[("g1", None), ("g2", None), ("g3", Some("CODE_LEAK"))],
     );
     assert_eq!(got.len(), 2, "{got:?}");
+
+    // Counts lost (as an upgrade's migration drops them): the next batch builds them again,
+    // counting its own order once.
+    discount_code(&app, &w.admin, &w.enrollment_a, "LAZY").await;
+    sales(&app, &w, "LAZY", &[("z1", h + m(7), None)]).await;
+    for statement in [
+        "DELETE FROM code_leak_hours",
+        "UPDATE fraud_rules SET counted_from = NULL",
+    ] {
+        app.db
+            .execute_unprepared(statement)
+            .await
+            .expect("drop the counts");
+    }
+    sales(&app, &w, "LAZY", &[("z2", h + m(8), None)]).await;
+    sales(&app, &w, "LAZY", &[("z3", h + m(9), None)]).await;
+    let got = flagged(&app, &w).await;
+    expect(
+        &got,
+        &[("z1", None), ("z2", None), ("z3", Some("CODE_LEAK"))],
+    );
 }
 
 on_both_backends!(

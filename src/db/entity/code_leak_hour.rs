@@ -16,6 +16,10 @@ pub struct Model {
     pub hour: DateTimeUtc,
     pub conversions: i64,
     pub with_creator_click: i64,
+    /// The first and last time among the hour's conversions (always set by the server;
+    /// `None` only in counts older than migration `m20261210_000003`, which dropped them).
+    pub first_at: Option<DateTimeUtc>,
+    pub last_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -53,6 +53,68 @@ pub fn edges(at: DateTime<Utc>) -> Edges {
     }
 }
 
+/// One hour's count of a code: its conversions, those through a click of the code's creator,
+/// and the first and last time among them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HourCount {
+    pub conversions: i64,
+    pub with_creator_click: i64,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+}
+
+impl HourCount {
+    pub fn one(at: DateTime<Utc>, creator_click: bool) -> Self {
+        Self {
+            conversions: 1,
+            with_creator_click: i64::from(creator_click),
+            first_at: at,
+            last_at: at,
+        }
+    }
+
+    /// Both counts together.
+    pub fn add(&mut self, other: &HourCount) {
+        self.conversions += other.conversions;
+        self.with_creator_click += other.with_creator_click;
+        self.first_at = self.first_at.min(other.first_at);
+        self.last_at = self.last_at.max(other.last_at);
+    }
+}
+
+/// What an edge hour's conversions outside the window take back from the sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edge {
+    /// None of them is outside the window.
+    Nothing,
+    /// All of them are: the hour's whole count.
+    Whole(i64, i64),
+    /// Some are: count those in the edge's range (the raw conversions).
+    Count,
+}
+
+/// The first hour against the window's start `at - 7 days` (conversions at or before it are
+/// outside).
+pub fn edge_before(hour: Option<&HourCount>, at: DateTime<Utc>) -> Edge {
+    let start = at - CODE_LEAK_WINDOW;
+    match hour {
+        None => Edge::Nothing,
+        Some(h) if h.first_at > start => Edge::Nothing,
+        Some(h) if h.last_at <= start => Edge::Whole(h.conversions, h.with_creator_click),
+        Some(_) => Edge::Count,
+    }
+}
+
+/// The last hour against `at` (conversions after it are outside).
+pub fn edge_after(hour: Option<&HourCount>, at: DateTime<Utc>) -> Edge {
+    match hour {
+        None => Edge::Nothing,
+        Some(h) if h.last_at <= at => Edge::Nothing,
+        Some(h) if h.first_at > at => Edge::Whole(h.conversions, h.with_creator_click),
+        Some(_) => Edge::Count,
+    }
+}
+
 /// The window's count: the hours' sum less the edges' (never below zero).
 pub fn in_window(hours_sum: i64, edges: i64) -> u64 {
     u64::try_from(hours_sum.saturating_sub(edges)).unwrap_or(0)
@@ -98,6 +160,47 @@ mod tests {
         assert!(!covers(Some(t(20, 11, 0, 0)), now, now));
         // No counts.
         assert!(!covers(None, now, now));
+    }
+
+    #[test]
+    fn edges_are_counted_only_when_the_window_cuts_their_hour() {
+        let at = t(10, 14, 25, 0);
+        let hour = |first: DateTime<Utc>, last: DateTime<Utc>| HourCount {
+            conversions: 4,
+            with_creator_click: 1,
+            first_at: first,
+            last_at: last,
+        };
+        // The first hour, a week before: its start is at 14:25 on the 3rd.
+        let inside = hour(t(3, 14, 30, 0), t(3, 14, 50, 0));
+        let outside = hour(t(3, 14, 0, 0), t(3, 14, 25, 0));
+        let cut = hour(t(3, 14, 10, 0), t(3, 14, 40, 0));
+        assert_eq!(edge_before(None, at), Edge::Nothing);
+        assert_eq!(edge_before(Some(&inside), at), Edge::Nothing);
+        assert_eq!(edge_before(Some(&outside), at), Edge::Whole(4, 1));
+        assert_eq!(edge_before(Some(&cut), at), Edge::Count);
+        // The last hour: nothing later than `at` (the usual case), all later, some later.
+        assert_eq!(
+            edge_after(Some(&hour(t(10, 14, 0, 0), at)), at),
+            Edge::Nothing
+        );
+        assert_eq!(
+            edge_after(Some(&hour(t(10, 14, 30, 0), t(10, 14, 40, 0))), at),
+            Edge::Whole(4, 1)
+        );
+        assert_eq!(
+            edge_after(Some(&hour(t(10, 14, 0, 0), t(10, 14, 40, 0))), at),
+            Edge::Count
+        );
+    }
+
+    #[test]
+    fn hour_counts_add_up_with_their_bounds() {
+        let mut h = HourCount::one(t(10, 14, 20, 0), true);
+        h.add(&HourCount::one(t(10, 14, 5, 0), false));
+        assert_eq!(h.conversions, 2);
+        assert_eq!(h.with_creator_click, 1);
+        assert_eq!((h.first_at, h.last_at), (t(10, 14, 5, 0), t(10, 14, 20, 0)));
     }
 
     #[test]

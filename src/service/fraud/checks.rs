@@ -49,11 +49,14 @@ pub(crate) async fn check_conversion(
     let brand_id = brand.brand.id;
     let code_leak = settings.is_on(Rule::CodeLeak);
     let mut counted_from = rules.code_leak_counted_from;
+    // Built from the stored conversions, this one included: not to be counted again.
+    let mut counted = false;
     if code_leak && counted_from.is_none() {
         // On with no counts (as after the migration that added them): built once, here, in
         // the batch's lock.
         let from = code_leak::rebuild(txn, brand_id, now).await?;
         counted_from = Some(from);
+        counted = true;
         if let Some(rules) = brand.fraud.as_mut() {
             rules.code_leak_counted_from = counted_from;
         }
@@ -62,14 +65,19 @@ pub(crate) async fn check_conversion(
         Some(click_id) => brand.lookups.click(txn, brand_id, click_id).await?,
         None => None,
     };
-    if code_leak && let Some(code) = &row.discount_code {
+    if code_leak
+        && !counted
+        && let Some(code) = &row.discount_code
+    {
         // Every conversion naming a live code counts toward the code's share, whoever it
         // credits.
         if let Some(owner) = brand.lookups.code(txn, brand_id, code).await? {
             let creator_click = stored_click
                 .as_ref()
                 .is_some_and(|c| c.enrollment_id == Some(owner));
-            code_leak::count(txn, brand_id, code, creator_click, row.occurred_at, now).await?;
+            brand
+                .code_counts
+                .add(code, creator_click, row.occurred_at, now);
         }
     }
     let Some(enrollment_id) = row.enrollment_id else {
@@ -100,8 +108,19 @@ pub(crate) async fn check_conversion(
         && let Some(code) = &row.discount_code
     {
         let at = row.occurred_at;
+        let pending = &brand.code_counts;
         facts.code_window = Some(
-            code_leak::window(txn, brand_id, code, enrollment_id, at, counted_from, now).await?,
+            code_leak::window(
+                txn,
+                pending,
+                brand_id,
+                code,
+                enrollment_id,
+                at,
+                counted_from,
+                now,
+            )
+            .await?,
         );
     }
     if settings.is_on(Rule::DuplicateCustomer)

@@ -1,9 +1,12 @@
-//! CODE_LEAK's hourly counts at ingestion (migration `m20261210_000001_create_code_leak_hours`):
-//! each stored conversion naming a live code of a brand with the rule on adds one to its code's
-//! hour ([`count`]); judging a code's 7-day share ([`window`]) reads the window's hours and the
-//! raw conversions of its two edges ([`code_counts::edges`]), so the cost does not grow with a
-//! popular code's orders. A window the counts do not cover (a backfill older than a day, or
-//! counts not built yet) is judged from the conversions themselves, as exact.
+//! CODE_LEAK's hourly counts at ingestion (migrations `m20261210_000001` and `..._000003`):
+//! each stored conversion naming a live code of a brand with the rule on adds one to its
+//! code's hour ([`CodeCounts::add`], written once per batch with the rollups); judging a code's
+//! 7-day share ([`window`]) reads the window's hours (at most 169 rows) and, only when the
+//! window's edge falls inside an edge hour's first and last conversion, the raw conversions of
+//! that part of the hour ([`code_counts::edge_before`], [`code_counts::edge_after`]). The cost
+//! does not grow with a popular code's orders. A window the counts do not cover (a backfill
+//! older than a day, or counts not built yet) is judged from the conversions themselves, as
+//! exact.
 //!
 //! "Through a click of the code's creator" is judged when a conversion is stored: a click that
 //! arrives after its order does not change the counts.
@@ -11,79 +14,139 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, JoinType, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect,
+    QueryOrder,
 };
 
 use crate::db::entity::{click, code_leak_hour, conversion, discount_code, fraud_rule};
-use crate::domain::fraud::code_counts::{self, covers, edges, hours, in_window, kept_from};
+use crate::domain::fraud::code_counts::{
+    self, Edge, HourCount, covers, edge_after, edge_before, hours, in_window, kept_from,
+};
 use crate::domain::fraud::{CODE_LEAK_WINDOW, CodeWindow, Rule};
 use crate::error::AppError;
 
-/// Rows per multi-row insert of a rebuild.
+/// Rows per multi-row insert.
 const INSERT_CHUNK: usize = 500;
 
 /// The last hour (epoch seconds) this process deleted expired counts at.
 static PRUNED_HOUR: AtomicI64 = AtomicI64::new(i64::MIN);
 
-/// Adds a stored conversion of `code` (a live code of the brand) at `at` to its hour;
-/// `creator_click`: it named a click of the code's creator. Once an hour per process, also
-/// deletes every brand's expired hours (on `idx_code_leak_hours_hour`).
-pub(crate) async fn count(
-    txn: &DatabaseTransaction,
-    brand_id: i64,
-    code: &str,
-    creator_click: bool,
-    at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    if at < kept_from(now) {
-        return Ok(()); // older than any window the counts answer
-    }
-    let row = code_leak_hour::ActiveModel {
-        brand_id: Set(brand_id),
-        discount_code: Set(code.to_owned()),
-        hour: Set(code_counts::hour_of(at)),
-        conversions: Set(1),
-        with_creator_click: Set(i64::from(creator_click)),
-    };
-    let table = Alias::new("code_leak_hours");
-    let mut on_conflict = OnConflict::columns([
-        code_leak_hour::Column::BrandId,
-        code_leak_hour::Column::DiscountCode,
-        code_leak_hour::Column::Hour,
-    ]);
-    for column in [
-        code_leak_hour::Column::Conversions,
-        code_leak_hour::Column::WithCreatorClick,
-    ] {
-        on_conflict.value(
-            column,
-            Expr::col((table.clone(), column)).add(Expr::col((Alias::new("excluded"), column))),
-        );
-    }
-    code_leak_hour::Entity::insert(row)
-        .on_conflict(on_conflict)
-        .exec_without_returning(txn)
-        .await?;
-    let hour = code_counts::hour_of(now).timestamp();
-    if PRUNED_HOUR.swap(hour, Ordering::Relaxed) < hour {
-        code_leak_hour::Entity::delete_many()
-            .filter(code_leak_hour::Column::Hour.lt(kept_from(now)))
-            .exec(txn)
-            .await?;
-    }
-    Ok(())
+/// A batch's counts not written yet, by (code, hour).
+#[derive(Debug, Default)]
+pub(crate) struct CodeCounts {
+    pending: BTreeMap<(String, DateTime<Utc>), HourCount>,
+    /// The batch's clock, for deleting expired hours.
+    now: Option<DateTime<Utc>>,
 }
 
-/// The code's conversions in the 7 days up to `at` (this one included), and how many named no
-/// click of the code's enrollment `enrollment_id`: from the counts when they cover the window,
-/// else from the conversions.
+impl CodeCounts {
+    /// Counts a stored conversion of `code` (a live code of the brand) at `at`;
+    /// `creator_click`: it named a click of the code's creator.
+    pub fn add(&mut self, code: &str, creator_click: bool, at: DateTime<Utc>, now: DateTime<Utc>) {
+        self.now = Some(now);
+        if at < kept_from(now) {
+            return; // older than any window the counts answer
+        }
+        let one = HourCount::one(at, creator_click);
+        self.pending
+            .entry((code.to_owned(), code_counts::hour_of(at)))
+            .and_modify(|h| h.add(&one))
+            .or_insert(one);
+    }
+
+    /// The batch's counts of `code` from `first` to `last` (hours, inclusive).
+    fn of(
+        &self,
+        code: &str,
+        first: DateTime<Utc>,
+        last: DateTime<Utc>,
+    ) -> impl Iterator<Item = (DateTime<Utc>, &HourCount)> {
+        self.pending
+            .range((code.to_owned(), first)..=(code.to_owned(), last))
+            .map(|((_, hour), count)| (*hour, count))
+    }
+
+    /// Adds the batch's counts to the stored ones (one statement per 500 hours) and, once an
+    /// hour per process, deletes every brand's expired hours (on `idx_code_leak_hours_hour`).
+    pub async fn save<C: ConnectionTrait>(self, db: &C, brand_id: i64) -> Result<(), AppError> {
+        let Some(now) = self.now else {
+            return Ok(());
+        };
+        let rows: Vec<code_leak_hour::ActiveModel> = self
+            .pending
+            .into_iter()
+            .map(|((code, hour), count)| row(brand_id, code, hour, &count))
+            .collect();
+        let table = Alias::new("code_leak_hours");
+        let mut on_conflict = OnConflict::columns([
+            code_leak_hour::Column::BrandId,
+            code_leak_hour::Column::DiscountCode,
+            code_leak_hour::Column::Hour,
+        ]);
+        let stored = |c: code_leak_hour::Column| Expr::col((table.clone(), c));
+        let new = |c: code_leak_hour::Column| Expr::col((Alias::new("excluded"), c));
+        for column in [
+            code_leak_hour::Column::Conversions,
+            code_leak_hour::Column::WithCreatorClick,
+        ] {
+            on_conflict.value(column, stored(column).add(new(column)));
+        }
+        let (first, last) = (
+            code_leak_hour::Column::FirstAt,
+            code_leak_hour::Column::LastAt,
+        );
+        on_conflict.value(
+            first,
+            Func::least([stored(first).into(), new(first).into()]),
+        );
+        on_conflict.value(
+            last,
+            Func::greatest([stored(last).into(), new(last).into()]),
+        );
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            code_leak_hour::Entity::insert_many(chunk.to_vec())
+                .on_conflict(on_conflict.clone())
+                .exec_without_returning(db)
+                .await?;
+        }
+        let hour = code_counts::hour_of(now).timestamp();
+        if PRUNED_HOUR.swap(hour, Ordering::Relaxed) < hour {
+            code_leak_hour::Entity::delete_many()
+                .filter(code_leak_hour::Column::Hour.lt(kept_from(now)))
+                .exec(db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn row(
+    brand_id: i64,
+    code: String,
+    hour: DateTime<Utc>,
+    count: &HourCount,
+) -> code_leak_hour::ActiveModel {
+    code_leak_hour::ActiveModel {
+        brand_id: Set(brand_id),
+        discount_code: Set(code),
+        hour: Set(hour),
+        conversions: Set(count.conversions),
+        with_creator_click: Set(count.with_creator_click),
+        first_at: Set(Some(count.first_at)),
+        last_at: Set(Some(count.last_at)),
+    }
+}
+
+/// The code's conversions in the 7 days up to `at` (this one included, in `pending` or
+/// stored), and how many named no click of the code's enrollment `enrollment_id`: from the
+/// counts when they cover the window, else from the conversions.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn window(
     txn: &DatabaseTransaction,
+    pending: &CodeCounts,
     brand_id: i64,
     code: &str,
     enrollment_id: i64,
@@ -91,48 +154,70 @@ pub(crate) async fn window(
     counted_from: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<CodeWindow, AppError> {
-    let raw = |occurred: Condition| raw_counts(txn, brand_id, code, enrollment_id, occurred);
     let occurred = || Expr::col((Alias::new("c"), conversion::Column::OccurredAt));
     if !covers(counted_from, at, now) {
-        let (total, with_click) = raw(Condition::all()
+        let range = Condition::all()
             .add(occurred().gt(at - CODE_LEAK_WINDOW))
-            .add(occurred().lte(at)))
-        .await?;
+            .add(occurred().lte(at));
+        let (total, with_click) = raw_counts(txn, brand_id, code, enrollment_id, range).await?;
         return Ok(code_window(in_window(total, 0), in_window(with_click, 0)));
     }
     let (first, last) = hours(at);
-    let sums = code_leak_hour::Entity::find()
-        .select_only()
-        .column_as(sum(code_leak_hour::Column::Conversions), "total")
-        .column_as(sum(code_leak_hour::Column::WithCreatorClick), "with_click")
+    let mut counts: BTreeMap<DateTime<Utc>, HourCount> = BTreeMap::new();
+    for stored in code_leak_hour::Entity::find()
         .filter(code_leak_hour::Column::BrandId.eq(brand_id))
         .filter(code_leak_hour::Column::DiscountCode.eq(code))
         .filter(code_leak_hour::Column::Hour.gte(first))
         .filter(code_leak_hour::Column::Hour.lte(last))
-        .into_tuple::<(Option<i64>, Option<i64>)>()
-        .one(txn)
+        .order_by_asc(code_leak_hour::Column::Hour)
+        .all(txn)
         .await?
-        .unwrap_or_default();
-    // Two range reads, not one with OR: each stays on the index's occurred_at range.
-    let e = edges(at);
-    let before = raw(Condition::all()
-        .add(occurred().gte(e.before.0))
-        .add(occurred().lte(e.before.1)))
-    .await?;
-    let after = raw(Condition::all()
-        .add(occurred().gt(e.after.0))
-        .add(occurred().lt(e.after.1)))
-    .await?;
-    let (edge_total, edge_with_click) = (before.0 + after.0, before.1 + after.1);
-    Ok(code_window(
-        in_window(sums.0.unwrap_or(0), edge_total),
-        in_window(sums.1.unwrap_or(0), edge_with_click),
-    ))
-}
-
-/// `CAST(SUM(column) AS BIGINT)` (PostgreSQL's SUM of a BIGINT is NUMERIC).
-fn sum(column: code_leak_hour::Column) -> sea_orm::sea_query::SimpleExpr {
-    Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
+    {
+        // Bounds are always written; an hour without them is cut through to be safe.
+        let bounds = (stored.hour, stored.hour + Duration::hours(1));
+        counts.insert(
+            stored.hour,
+            HourCount {
+                conversions: stored.conversions,
+                with_creator_click: stored.with_creator_click,
+                first_at: stored.first_at.unwrap_or(bounds.0),
+                last_at: stored.last_at.unwrap_or(bounds.1),
+            },
+        );
+    }
+    for (hour, count) in pending.of(code, first, last) {
+        counts
+            .entry(hour)
+            .and_modify(|h| h.add(count))
+            .or_insert(*count);
+    }
+    let (mut total, mut with_click) = counts.values().fold((0, 0), |(n, w), h| {
+        (n + h.conversions, w + h.with_creator_click)
+    });
+    let edges = code_counts::edges(at);
+    for (edge, range) in [
+        (
+            edge_before(counts.get(&first), at),
+            Condition::all()
+                .add(occurred().gte(edges.before.0))
+                .add(occurred().lte(edges.before.1)),
+        ),
+        (
+            edge_after(counts.get(&last), at),
+            Condition::all()
+                .add(occurred().gt(edges.after.0))
+                .add(occurred().lt(edges.after.1)),
+        ),
+    ] {
+        let (n, w) = match edge {
+            Edge::Nothing => (0, 0),
+            Edge::Whole(n, w) => (n, w),
+            Edge::Count => raw_counts(txn, brand_id, code, enrollment_id, range).await?,
+        };
+        total -= n;
+        with_click -= w;
+    }
+    Ok(code_window(in_window(total, 0), in_window(with_click, 0)))
 }
 
 fn code_window(total: u64, with_click: u64) -> CodeWindow {
@@ -233,26 +318,20 @@ pub(crate) async fn rebuild(
         .and_where(Expr::col((c.clone(), conversion::Column::DiscountCode)).is_not_null())
         .and_where(Expr::col((c, conversion::Column::OccurredAt)).gte(from))
         .to_owned();
-    let mut counts: BTreeMap<(String, DateTime<Utc>), (i64, i64)> = BTreeMap::new();
+    let mut counts: BTreeMap<(String, DateTime<Utc>), HourCount> = BTreeMap::new();
     for row in txn.query_all(&statement).await? {
         let code: String = row.try_get("", "discount_code")?;
         let at: DateTime<Utc> = row.try_get("", "occurred_at")?;
         let creator_click: bool = row.try_get("", "creator_click")?;
-        let entry = counts.entry((code, code_counts::hour_of(at))).or_default();
-        entry.0 += 1;
-        entry.1 += i64::from(creator_click);
+        let one = HourCount::one(at, creator_click);
+        counts
+            .entry((code, code_counts::hour_of(at)))
+            .and_modify(|h| h.add(&one))
+            .or_insert(one);
     }
     let rows: Vec<code_leak_hour::ActiveModel> = counts
         .into_iter()
-        .map(
-            |((code, hour), (n, with_click))| code_leak_hour::ActiveModel {
-                brand_id: Set(brand_id),
-                discount_code: Set(code),
-                hour: Set(hour),
-                conversions: Set(n),
-                with_creator_click: Set(with_click),
-            },
-        )
+        .map(|((code, hour), count)| row(brand_id, code, hour, &count))
         .collect();
     for chunk in rows.chunks(INSERT_CHUNK) {
         code_leak_hour::Entity::insert_many(chunk.to_vec())

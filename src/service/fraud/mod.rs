@@ -10,6 +10,8 @@
 pub mod checks;
 mod code_leak;
 
+pub(crate) use code_leak::CodeCounts;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

@@ -75,6 +75,8 @@ pub(crate) struct BrandContext {
     pub lookups: Lookups,
     /// The brand's enabled fraud rules, read on the first conversion they may judge or count.
     pub fraud: Option<crate::service::fraud::BrandRules>,
+    /// CODE_LEAK's hourly counts of this transaction's conversions, written with the rollups.
+    pub code_counts: crate::service::fraud::CodeCounts,
     rates: HashMap<(Currency, NaiveDate), Option<Decimal>>,
 }
 
@@ -91,14 +93,18 @@ impl BrandContext {
             events: Default::default(),
             lookups: Lookups::default(),
             fraud: None,
+            code_counts: Default::default(),
             rates: HashMap::new(),
         })
     }
 
-    /// Writes the pending rollup changes; call before committing.
+    /// Writes the pending rollup changes and CODE_LEAK's hourly counts; call before
+    /// committing.
     pub async fn save_rollups<C: ConnectionTrait>(&mut self, db: &C) -> Result<(), AppError> {
         let delta = std::mem::take(&mut self.rollup);
-        Ok(delta.apply(db, self.brand.id).await?)
+        delta.apply(db, self.brand.id).await?;
+        let counts = std::mem::take(&mut self.code_counts);
+        counts.save(db, self.brand.id).await
     }
 
     /// The next change-feed position.
