@@ -100,11 +100,11 @@ impl CodeCounts {
         );
         on_conflict.value(
             first,
-            Func::least([stored(first).into(), new(first).into()]),
+            Func::least([stored(first), new(first)]),
         );
         on_conflict.value(
             last,
-            Func::greatest([stored(last).into(), new(last).into()]),
+            Func::greatest([stored(last), new(last)]),
         );
         for chunk in rows.chunks(INSERT_CHUNK) {
             code_leak_hour::Entity::insert_many(chunk.to_vec())
