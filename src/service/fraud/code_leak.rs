@@ -98,14 +98,8 @@ impl CodeCounts {
             code_leak_hour::Column::FirstAt,
             code_leak_hour::Column::LastAt,
         );
-        on_conflict.value(
-            first,
-            Func::least([stored(first), new(first)]),
-        );
-        on_conflict.value(
-            last,
-            Func::greatest([stored(last), new(last)]),
-        );
+        on_conflict.value(first, Func::least([stored(first), new(first)]));
+        on_conflict.value(last, Func::greatest([stored(last), new(last)]));
         for chunk in rows.chunks(INSERT_CHUNK) {
             code_leak_hour::Entity::insert_many(chunk.to_vec())
                 .on_conflict(on_conflict.clone())
