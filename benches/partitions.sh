@@ -31,7 +31,7 @@ timed() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 partitions() {
   psql_do -c "EXPLAIN SELECT 1 FROM clicks WHERE brand_id = $brand AND occurred_at >= '$1' AND occurred_at < '$2'" |
-    grep -oE 'on clicks_p[0-9_]+|on clicks_default' | sort -u | wc -l
+    grep -oE 'on clicks_(p[0-9]{4}_[0-9]{2}|default)' | sort -u | wc -l
 }
 
 day_to=$(date -u -d "$from + 1 day" +%Y-%m-%dT%H:%M:%SZ)
