@@ -504,19 +504,30 @@ const REPORT_WORK_MEM: &str = "32MB";
 /// snapshot (ingestion commits between them otherwise). On PostgreSQL it is REPEATABLE READ
 /// and its aggregates get [`REPORT_WORK_MEM`]; SQLite's deferred transaction reads one
 /// snapshot from its first statement.
+///
+/// Begun in a task of its own: a request dropped while `BEGIN` is in flight (its client went
+/// away) would otherwise hand the connection back to the pool inside a transaction sqlx does not
+/// know of, and the next REPEATABLE READ report on it failed ("SET TRANSACTION ISOLATION LEVEL
+/// must be called before any query", benchmark row 12). The task always finishes; a transaction
+/// nobody awaits any more is dropped, which rolls it back.
 async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(db.begin().await?);
     }
-    let txn = db
-        .begin_with_config(
-            Some(IsolationLevel::RepeatableRead),
-            Some(AccessMode::ReadOnly),
-        )
-        .await?;
-    txn.execute_unprepared(&format!("SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
-        .await?;
-    Ok(txn)
+    let db = db.clone();
+    tokio::spawn(async move {
+        let txn = db
+            .begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?;
+        txn.execute_unprepared(&format!("SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+            .await?;
+        Ok::<_, AppError>(txn)
+    })
+    .await
+    .map_err(AppError::internal)?
 }
 
 fn too_many_rows(limit: usize) -> AppError {
