@@ -9,22 +9,19 @@
 
 mod worker;
 
-use std::sync::{Arc, Mutex};
-
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::ExportConfig;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::poll_loop::Running;
 
 pub use worker::Worker;
 
 /// The running worker.
 pub struct Exports {
-    stop: watch::Sender<bool>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    running: Running,
     worker: Arc<Worker>,
 }
 
@@ -33,14 +30,9 @@ impl Exports {
     /// start. `clock` says when files expire and dates what the worker records; rows are read
     /// from `db.reads()`, the rest from and to the primary.
     pub fn start(config: &ExportConfig, db: Db, clock: Arc<dyn Clock>) -> Self {
-        let (stop, stopped) = watch::channel(false);
         let worker = Arc::new(Worker::new(config.clone(), db, clock));
-        let task = tokio::spawn(worker.clone().run(stopped));
-        Self {
-            stop,
-            task: Mutex::new(Some(task)),
-            worker,
-        }
+        let running = Running::spawn("exports", |stopped| worker.clone().run(stopped));
+        Self { running, worker }
     }
 
     /// One poll now, in the caller's task (tests; the loop keeps its own schedule): expires
@@ -52,15 +44,6 @@ impl Exports {
     /// Stops polling after the export being written finishes; queued ones wait for the next
     /// start.
     pub async fn shutdown(&self) {
-        let _ = self.stop.send(true);
-        let task = match self.task.lock() {
-            Ok(mut guard) => guard.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        };
-        if let Some(task) = task
-            && let Err(err) = task.await
-        {
-            tracing::error!(error = %err, "export worker ended abnormally");
-        }
+        self.running.shutdown().await;
     }
 }

@@ -14,47 +14,33 @@
 
 mod worker;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::MailConfig;
+use crate::poll_loop::Running;
 
 pub use worker::{Outcome, Transport, Worker};
 
 /// The running worker.
 pub struct Mail {
-    stop: watch::Sender<bool>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    running: Running,
 }
 
 impl Mail {
     /// Starts the worker (needs a tokio runtime). Its first poll comes one poll interval after
     /// start. `clock` says what is due and dates what the worker records.
     pub fn start(config: &MailConfig, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        let (stop, stopped) = watch::channel(false);
         let worker = Worker::new(config.clone(), db, clock);
-        let task = tokio::spawn(worker.run(stopped));
         Self {
-            stop,
-            task: Mutex::new(Some(task)),
+            running: Running::spawn("mail", |stopped| worker.run(stopped)),
         }
     }
 
     /// Stops polling after the sends in flight finish; what is still due stays in the outbox.
     pub async fn shutdown(&self) {
-        let _ = self.stop.send(true);
-        let task = match self.task.lock() {
-            Ok(mut guard) => guard.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        };
-        if let Some(task) = task
-            && let Err(err) = task.await
-        {
-            tracing::error!(error = %err, "mail worker ended abnormally");
-        }
+        self.running.shutdown().await;
     }
 }

@@ -2,15 +2,13 @@
 //! of the default partition, retention (`service::partitions::maintain`). `app::serve` runs one
 //! at start-up, before serving; this loop runs the next ones. Nothing to do on SQLite.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
-use crate::poll_loop;
+use crate::poll_loop::{self, Running};
 use crate::service::partitions;
 
 /// Between two runs: months come one at a time, and a month past the retention can wait an
@@ -19,8 +17,7 @@ pub const INTERVAL: Duration = Duration::from_secs(3_600);
 
 /// The running loop.
 pub struct ClickPartitions {
-    stop: watch::Sender<bool>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    running: Running,
 }
 
 impl ClickPartitions {
@@ -31,8 +28,7 @@ impl ClickPartitions {
         clock: Arc<dyn Clock>,
         retention_days: Option<u32>,
     ) -> Self {
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
+        let running = Running::spawn("click partitions", |stopped| async move {
             poll_loop::every(INTERVAL, stopped, "click partitions", || {
                 let (db, now) = (db.clone(), clock.now());
                 async move {
@@ -42,23 +38,11 @@ impl ClickPartitions {
             })
             .await;
         });
-        Self {
-            stop,
-            task: Mutex::new(Some(task)),
-        }
+        Self { running }
     }
 
     /// Stops the loop after the run in progress, if any.
     pub async fn shutdown(&self) {
-        let _ = self.stop.send(true);
-        let task = match self.task.lock() {
-            Ok(mut guard) => guard.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        };
-        if let Some(task) = task
-            && let Err(err) = task.await
-        {
-            tracing::error!(error = %err, "click partition loop ended abnormally");
-        }
+        self.running.shutdown().await;
     }
 }

@@ -10,22 +10,20 @@
 pub mod targets;
 mod worker;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::auth::seal::SealingKey;
 use crate::clock::Clock;
 use crate::config::WebhookConfig;
+use crate::poll_loop::Running;
 
 pub use worker::Worker;
 
 /// The running worker.
 pub struct Webhooks {
-    stop: watch::Sender<bool>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    running: Running,
 }
 
 impl Webhooks {
@@ -38,27 +36,15 @@ impl Webhooks {
         clock: Arc<dyn Clock>,
         sealing_key: SealingKey,
     ) -> Self {
-        let (stop, stopped) = watch::channel(false);
         let worker = Worker::new(config.clone(), db, clock, sealing_key);
-        let task = tokio::spawn(worker.run(stopped));
         Self {
-            stop,
-            task: Mutex::new(Some(task)),
+            running: Running::spawn("webhooks", |stopped| worker.run(stopped)),
         }
     }
 
     /// Stops polling after the attempts in flight finish; what is still due stays in the outbox
     /// for the next start.
     pub async fn shutdown(&self) {
-        let _ = self.stop.send(true);
-        let task = match self.task.lock() {
-            Ok(mut guard) => guard.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        };
-        if let Some(task) = task
-            && let Err(err) = task.await
-        {
-            tracing::error!(error = %err, "webhook worker ended abnormally");
-        }
+        self.running.shutdown().await;
     }
 }

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, JoinType, OnConflict, Query};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, Func, JoinType, OnConflict, Query, SimpleExpr,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder,
@@ -244,13 +246,7 @@ async fn raw_counts(
             JoinType::LeftJoin,
             click::Entity,
             cl.clone(),
-            Expr::col((cl.clone(), click::Column::BrandId))
-                .equals((c.clone(), conversion::Column::BrandId))
-                .and(
-                    Expr::col((cl.clone(), click::Column::ClickId))
-                        .equals((c.clone(), conversion::Column::ClickId)),
-                )
-                .and(Expr::col((cl, click::Column::EnrollmentId)).eq(enrollment_id)),
+            click_of(&c, &cl, Expr::val(enrollment_id).into()),
         )
         .and_where(Expr::col((c.clone(), conversion::Column::BrandId)).eq(brand_id))
         .and_where(Expr::col((c, conversion::Column::DiscountCode)).eq(code))
@@ -261,6 +257,18 @@ async fn raw_counts(
         .await?
         .ok_or_else(|| AppError::internal("an aggregate without a row"))?;
     Ok((row.try_get("", "total")?, row.try_get("", "with_click")?))
+}
+
+/// `cl` is the click the conversion `c` names (the brand's, by its unique key), made on
+/// `enrollment`.
+fn click_of(c: &Alias, cl: &Alias, enrollment: SimpleExpr) -> SimpleExpr {
+    Expr::col((cl.clone(), click::Column::BrandId))
+        .equals((c.clone(), conversion::Column::BrandId))
+        .and(
+            Expr::col((cl.clone(), click::Column::ClickId))
+                .equals((c.clone(), conversion::Column::ClickId)),
+        )
+        .and(Expr::col((cl.clone(), click::Column::EnrollmentId)).eq(enrollment))
 }
 
 /// Rebuilds the brand's counts from its conversions of the kept hours (in the caller's
@@ -297,16 +305,11 @@ pub(crate) async fn rebuild(
             JoinType::LeftJoin,
             click::Entity,
             cl.clone(),
-            Expr::col((cl.clone(), click::Column::BrandId))
-                .equals((c.clone(), conversion::Column::BrandId))
-                .and(
-                    Expr::col((cl.clone(), click::Column::ClickId))
-                        .equals((c.clone(), conversion::Column::ClickId)),
-                )
-                .and(
-                    Expr::col((cl, click::Column::EnrollmentId))
-                        .equals((dc, discount_code::Column::EnrollmentId)),
-                ),
+            click_of(
+                &c,
+                &cl,
+                Expr::col((dc, discount_code::Column::EnrollmentId)).into(),
+            ),
         )
         .and_where(Expr::col((c.clone(), conversion::Column::BrandId)).eq(brand_id))
         .and_where(Expr::col((c.clone(), conversion::Column::DiscountCode)).is_not_null())
