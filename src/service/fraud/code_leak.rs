@@ -246,7 +246,7 @@ async fn raw_counts(
             JoinType::LeftJoin,
             click::Entity,
             cl.clone(),
-            click_of(&c, &cl, Expr::val(enrollment_id).into()),
+            click_of(&c, &cl, Expr::val(enrollment_id)),
         )
         .and_where(Expr::col((c.clone(), conversion::Column::BrandId)).eq(brand_id))
         .and_where(Expr::col((c, conversion::Column::DiscountCode)).eq(code))
@@ -308,7 +308,7 @@ pub(crate) async fn rebuild(
             click_of(
                 &c,
                 &cl,
-                Expr::col((dc, discount_code::Column::EnrollmentId)).into(),
+                Expr::col((dc, discount_code::Column::EnrollmentId)),
             ),
         )
         .and_where(Expr::col((c.clone(), conversion::Column::BrandId)).eq(brand_id))
