@@ -126,7 +126,7 @@ pub fn build_with_clock(
         .finish();
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        rate_limits.share(db.clone(), metrics.clone());
+        rate_limits.share(config.database.clone(), metrics.clone());
     }
     let ws_connections = Arc::new(tokio::sync::Semaphore::new(
         config.subscriptions.max_connections,

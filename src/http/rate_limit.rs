@@ -40,7 +40,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Principal;
-use crate::config::RateLimitConfig;
+use crate::config::{DatabaseConfig, RateLimitConfig};
 use crate::error::{AppError, ErrorCode};
 use crate::prometheus::Metrics;
 use crate::service::rate_limits;
@@ -208,12 +208,30 @@ impl RateLimits {
             .map_err(|retry_after_secs| Limited { retry_after_secs })
     }
 
-    /// Shares the buckets with the other instances on `db` (PostgreSQL): trades every second
-    /// until `self` is dropped, and keeps `partnergraph_instances` current. A failed trade is
-    /// logged once until one succeeds; meanwhile each process keeps its last part.
-    pub fn share(self: &Arc<Self>, db: DatabaseConnection, metrics: Arc<Metrics>) {
+    /// Shares the buckets with the other instances on `database` (PostgreSQL): trades every
+    /// second until `self` is dropped, over a connection of its own (the request pool's load
+    /// never delays a trade, and a trade never takes a request's connection), and keeps
+    /// `partnergraph_instances` current. A failed trade is logged once until one succeeds;
+    /// meanwhile each process keeps its last part.
+    pub fn share(self: &Arc<Self>, database: DatabaseConfig, metrics: Arc<Metrics>) {
         let limits = Arc::downgrade(self);
+        let database = DatabaseConfig {
+            max_connections: 1,
+            ..database
+        };
         tokio::spawn(async move {
+            let db = loop {
+                match crate::db::connect(&database).await {
+                    Ok(db) => break db,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "rate limits: cannot connect to share the buckets; retrying");
+                        tokio::time::sleep(TRADE_INTERVAL).await;
+                        if limits.strong_count() == 0 {
+                            return;
+                        }
+                    }
+                }
+            };
             let mut tick = tokio::time::interval(TRADE_INTERVAL);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             let mut failing = false;

@@ -290,15 +290,28 @@ impl Writer {
         }
     }
 
+    /// Each row on its own: one a constraint refuses is lost alone; one that meets a passing
+    /// failure (SQLite busy, a dropped connection) is retried as a batch is.
     async fn write_one_by_one(&self, rows: &[NewClick]) {
         let mut lost = 0;
         for row in rows {
-            match insert(&self.db, std::slice::from_ref(row), self.clock.now()).await {
-                Ok(()) => self.count_written(1),
-                Err(err) => {
-                    lost += 1;
-                    tracing::debug!(error = %err, link_id = row.link_id, "click refused");
+            let mut retries = 0;
+            loop {
+                match insert(&self.db, std::slice::from_ref(row), self.clock.now()).await {
+                    Ok(()) => self.count_written(1),
+                    Err(err) if err.sql_err().is_none() && retries < self.settings.max_retries => {
+                        let wait = self.settings.retry_backoff * 2u32.saturating_pow(retries);
+                        retries += 1;
+                        tracing::debug!(error = %err, retry = retries, "click failed; retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    Err(err) => {
+                        lost += 1;
+                        tracing::debug!(error = %err, link_id = row.link_id, "click refused");
+                    }
                 }
+                break;
             }
         }
         if lost > 0 {
