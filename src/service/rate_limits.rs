@@ -1,7 +1,7 @@
 //! Rate limits shared by every instance on one PostgreSQL database (issue #24): each process
 //! keeps its own buckets and, once a second, trades what its callers spent for the shared
 //! remainder ([`exchange`]); a process serves each caller a share of that remainder, split by
-//! the number of instances ([`instances`]). One statement per second per process, never a
+//! the number of instances ([`instances`]). A few statements per second per process, never a
 //! write per request. SQLite serves from one process and never calls these.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
