@@ -275,6 +275,23 @@ impl TestApp {
         self.webhooks.shutdown().await;
         self.mail.shutdown().await;
         self.exports.shutdown().await;
+        // The old app's event listener goes with its router; on PostgreSQL the new app counts
+        // the instances by their listeners (shared rate limits), so it starts once it is gone.
+        drop(self.router);
+        if self._test_db.url.starts_with("postgres") {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while integers(
+                &self.db,
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = \
+                 'partnergraph-listener' AND datname = current_database()",
+            )
+            .await
+                != [0]
+                && std::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
         let mut config = test_config(self._test_db.database_config());
         configure(&mut config);
         let db = partnergraph::app::connect_and_migrate(&config)
