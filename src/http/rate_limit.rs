@@ -78,16 +78,17 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
         }
     }
 
-    /// This process's part of a bucket: its size and refill per second.
-    fn part(&self) -> (f64, f64) {
+    /// This process's part of a bucket: its size, refill per second, and the instances
+    /// sharing it.
+    fn part(&self) -> (f64, f64, f64) {
         let n = f64::from(self.shares.load(Ordering::Relaxed).max(1));
-        (self.limit / n, self.per_second / n)
+        (self.limit / n, self.per_second / n, n)
     }
 
     /// Takes one token for `key`: the budget left, or `Err(whole seconds until one is
     /// available)` (at least 1).
     pub fn check(&self, key: K, now: Instant) -> Result<Budget, u64> {
-        let (size, per_second) = self.part();
+        let (size, per_second, n) = self.part();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let bucket = buckets.get_or_insert_mut(key, || Bucket {
             tokens: size,
@@ -102,7 +103,6 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
             bucket.spent = bucket.spent.saturating_add(1);
             // The caller's whole remainder, as far as this process can tell: its part, times
             // the instances (each serves as much).
-            let n = f64::from(self.shares.load(Ordering::Relaxed).max(1));
             Ok(Budget {
                 capacity: self.limit,
                 remaining: bucket.tokens * n,
@@ -134,8 +134,7 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     /// what its callers spent since the trade began (they are traded next time). A key new to
     /// this process starts from it too, so a caller busy elsewhere gets no fresh part here.
     pub fn settle(&self, key: &K, shared: f64, now: Instant) {
-        let (size, _) = self.part();
-        let n = f64::from(self.shares.load(Ordering::Relaxed).max(1));
+        let (size, _, n) = self.part();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let bucket = buckets.get_or_insert_mut(key.clone(), || Bucket {
             tokens: size,

@@ -276,7 +276,7 @@ impl Writer {
                     return;
                 }
                 Err(err) if retries < self.settings.max_retries => {
-                    let wait = self.settings.retry_backoff * 2u32.saturating_pow(retries);
+                    let wait = self.backoff(retries);
                     retries += 1;
                     tracing::warn!(error = %err, retry = retries, ?wait, "click batch failed; retrying");
                     tokio::time::sleep(wait).await;
@@ -300,7 +300,7 @@ impl Writer {
                 match insert(&self.db, std::slice::from_ref(row), self.clock.now()).await {
                     Ok(()) => self.count_written(1),
                     Err(err) if err.sql_err().is_none() && retries < self.settings.max_retries => {
-                        let wait = self.settings.retry_backoff * 2u32.saturating_pow(retries);
+                        let wait = self.backoff(retries);
                         retries += 1;
                         tracing::debug!(error = %err, retry = retries, "click failed; retrying");
                         tokio::time::sleep(wait).await;
@@ -318,6 +318,11 @@ impl Writer {
             tracing::warn!(lost, "clicks refused by the database and dropped");
             self.count_failed(lost);
         }
+    }
+
+    /// The wait before retry `retries + 1`: the backoff, doubled each time.
+    fn backoff(&self, retries: u32) -> Duration {
+        self.settings.retry_backoff * 2u32.saturating_pow(retries)
     }
 
     fn count_written(&self, rows: usize) {

@@ -5,6 +5,8 @@
 //! `hour(at - 7 days)` to `hour(at)` hold every conversion of `[hour(at - 7 days), hour(at) +
 //! 1 hour)`; those at or before `at - 7 days` and those after `at` ([`Edges`]) are taken back.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use super::CODE_LEAK_WINDOW;
@@ -115,9 +117,12 @@ pub fn edge_after(hour: Option<&HourCount>, at: DateTime<Utc>) -> Edge {
     }
 }
 
-/// The window's count: the hours' sum less the edges' (never below zero).
-pub fn in_window(hours_sum: i64, edges: i64) -> u64 {
-    u64::try_from(hours_sum.saturating_sub(edges)).unwrap_or(0)
+/// Adds `count` to the hour `key` of `counts`.
+pub fn add_to<K: Ord>(counts: &mut BTreeMap<K, HourCount>, key: K, count: &HourCount) {
+    counts
+        .entry(key)
+        .and_modify(|h| h.add(count))
+        .or_insert(*count);
 }
 
 #[cfg(test)]
@@ -205,7 +210,19 @@ mod tests {
 
     #[test]
     fn the_window_count_never_goes_below_zero() {
-        assert_eq!(in_window(10, 3), 7);
-        assert_eq!(in_window(2, 3), 0);
+        let w = super::super::CodeWindow::of_counts(7, 2);
+        assert_eq!((w.total, w.without_creator_click), (7, 5));
+        let w = super::super::CodeWindow::of_counts(-1, 2);
+        assert_eq!((w.total, w.without_creator_click), (0, 0));
+    }
+
+    #[test]
+    fn counts_of_one_hour_add_up_in_a_map() {
+        let mut counts = BTreeMap::new();
+        add_to(&mut counts, 1, &HourCount::one(t(10, 14, 20, 0), true));
+        add_to(&mut counts, 1, &HourCount::one(t(10, 14, 5, 0), false));
+        add_to(&mut counts, 2, &HourCount::one(t(10, 15, 5, 0), false));
+        assert_eq!(counts[&1].conversions, 2);
+        assert_eq!(counts[&2].conversions, 1);
     }
 }

@@ -454,6 +454,19 @@ pub struct CodeWindow {
     pub without_creator_click: u64,
 }
 
+impl CodeWindow {
+    /// From counted conversions and those through a click of the code's creator (a count that
+    /// edges took below zero is zero).
+    pub fn of_counts(total: i64, with_creator_click: i64) -> Self {
+        let total = u64::try_from(total).unwrap_or(0);
+        let with_click = u64::try_from(with_creator_click).unwrap_or(0);
+        Self {
+            total,
+            without_creator_click: total.saturating_sub(with_click),
+        }
+    }
+}
+
 /// What the rules look at for one attributed conversion; a fact the service did not gather
 /// (its rule is off) is `None`.
 #[derive(Clone, Debug, Default)]

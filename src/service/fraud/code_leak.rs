@@ -20,12 +20,11 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder,
 };
 
 use crate::db::entity::{click, code_leak_hour, conversion, discount_code, fraud_rule};
 use crate::domain::fraud::code_counts::{
-    self, Edge, HourCount, covers, edge_after, edge_before, hours, in_window, kept_from,
+    self, Edge, HourCount, add_to, covers, edge_after, edge_before, hours, kept_from,
 };
 use crate::domain::fraud::{CODE_LEAK_WINDOW, CodeWindow, Rule};
 use crate::error::AppError;
@@ -52,11 +51,8 @@ impl CodeCounts {
         if at < kept_from(now) {
             return; // older than any window the counts answer
         }
-        let one = HourCount::one(at, creator_click);
-        self.pending
-            .entry((code.to_owned(), code_counts::hour_of(at)))
-            .and_modify(|h| h.add(&one))
-            .or_insert(one);
+        let key = (code.to_owned(), code_counts::hour_of(at));
+        add_to(&mut self.pending, key, &HourCount::one(at, creator_click));
     }
 
     /// The batch's counts of `code` from `first` to `last` (hours, inclusive).
@@ -156,7 +152,7 @@ pub(crate) async fn window(
             .add(occurred().gt(at - CODE_LEAK_WINDOW))
             .add(occurred().lte(at));
         let (total, with_click) = raw_counts(txn, brand_id, code, enrollment_id, range).await?;
-        return Ok(code_window(in_window(total, 0), in_window(with_click, 0)));
+        return Ok(CodeWindow::of_counts(total, with_click));
     }
     let (first, last) = hours(at);
     let mut counts: BTreeMap<DateTime<Utc>, HourCount> = BTreeMap::new();
@@ -165,7 +161,6 @@ pub(crate) async fn window(
         .filter(code_leak_hour::Column::DiscountCode.eq(code))
         .filter(code_leak_hour::Column::Hour.gte(first))
         .filter(code_leak_hour::Column::Hour.lte(last))
-        .order_by_asc(code_leak_hour::Column::Hour)
         .all(txn)
         .await?
     {
@@ -182,10 +177,7 @@ pub(crate) async fn window(
         );
     }
     for (hour, count) in pending.of(code, first, last) {
-        counts
-            .entry(hour)
-            .and_modify(|h| h.add(count))
-            .or_insert(*count);
+        add_to(&mut counts, hour, count);
     }
     let (mut total, mut with_click) = counts.values().fold((0, 0), |(n, w), h| {
         (n + h.conversions, w + h.with_creator_click)
@@ -213,14 +205,7 @@ pub(crate) async fn window(
         total -= n;
         with_click -= w;
     }
-    Ok(code_window(in_window(total, 0), in_window(with_click, 0)))
-}
-
-fn code_window(total: u64, with_click: u64) -> CodeWindow {
-    CodeWindow {
-        total,
-        without_creator_click: total.saturating_sub(with_click),
-    }
+    Ok(CodeWindow::of_counts(total, with_click))
 }
 
 /// The code's conversions whose `occurred_at` meets `occurred` (on conversions aliased `c`),
@@ -320,11 +305,8 @@ pub(crate) async fn rebuild(
         let code: String = row.try_get("", "discount_code")?;
         let at: DateTime<Utc> = row.try_get("", "occurred_at")?;
         let creator_click: bool = row.try_get("", "creator_click")?;
-        let one = HourCount::one(at, creator_click);
-        counts
-            .entry((code, code_counts::hour_of(at)))
-            .and_modify(|h| h.add(&one))
-            .or_insert(one);
+        let key = (code, code_counts::hour_of(at));
+        add_to(&mut counts, key, &HourCount::one(at, creator_click));
     }
     let rows: Vec<code_leak_hour::ActiveModel> = counts
         .into_iter()

@@ -280,13 +280,12 @@ impl TestApp {
         drop(self.router);
         if self._test_db.url.starts_with("postgres") {
             let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            while integers(
-                &self.db,
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = \
-                 'partnergraph-listener' AND datname = current_database()",
-            )
-            .await
-                != [0]
+            let listeners = format!(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{}' \
+                 AND datname = current_database()",
+                partnergraph::events::LISTENER_APPLICATION_NAME
+            );
+            while integers(&self.db, &listeners).await != [0]
                 && std::time::Instant::now() < deadline
             {
                 tokio::time::sleep(Duration::from_millis(20)).await;
