@@ -18,8 +18,10 @@ query Viewer {
 # subscription { conversionRecorded { externalId kind amount { amount currencyCode } } }
 `;
   const SESSION_FIELDS = "accessToken refreshToken expiresAt user { email role }";
-  // Refresh the access token this long before it expires.
+  // Refresh the access token this long before it expires, and never sooner than the floor after
+  // the last sign-in or refresh (so no clock, however wrong, makes the page refresh in a loop).
   const REFRESH_MARGIN_MS = 60 * 1000;
+  const REFRESH_FLOOR_MS = 10 * 1000;
 
   const form = document.getElementById("sign-in");
   const signedIn = document.getElementById("signed-in");
@@ -87,9 +89,25 @@ query Viewer {
     signedIn.hidden = false;
     say("", false);
     clearTimeout(refreshTimer);
-    const due = Date.parse(payload.expiresAt) - Date.now() - REFRESH_MARGIN_MS;
-    refreshTimer = setTimeout(refresh, Math.max(due, 0));
+    const due = lifetimeMs(payload) - REFRESH_MARGIN_MS;
+    refreshTimer = setTimeout(refresh, Math.max(due, REFRESH_FLOOR_MS));
     render();
+  }
+
+  // How long the new access token lives, counted on the server's clock (its `exp` less its
+  // `iat`), so that a page clock ahead of or behind the server's schedules the refresh as well.
+  // A token the page cannot read falls back to `expiresAt` on the page's clock.
+  function lifetimeMs(payload) {
+    try {
+      const part = payload.accessToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const claims = JSON.parse(atob(part));
+      if (Number.isFinite(claims.exp) && Number.isFinite(claims.iat)) {
+        return (claims.exp - claims.iat) * 1000;
+      }
+    } catch (error) {
+      // Not a JWT the page can read: use expiresAt.
+    }
+    return Date.parse(payload.expiresAt) - Date.now();
   }
 
   function end(message, isError) {

@@ -67,6 +67,10 @@ try {
     if (message.type() === "error") consoleErrors.push(message.text());
   });
   page.on("pageerror", (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  let refreshes = 0; // refreshSession requests the page sent
+  page.on("request", (request) => {
+    if (request.postData()?.includes("refreshSession")) refreshes += 1;
+  });
 
   // A clock the test can move, to see the page refresh its access token before it expires.
   await page.clock.install();
@@ -113,6 +117,11 @@ try {
   const reply = await (await request.response()).json();
   if (reply.data?.viewer?.email !== DEMO_EMAIL) fail(`with the new token: ${JSON.stringify(reply)}`);
 
+  // The page's clock is now 14.5 minutes ahead of the server's: the new token's refresh is due
+  // in about 14 minutes of its lifetime, not at once (a page that trusted expiresAt against its
+  // own clock refreshed in a loop until the per-IP limit refused it).
+  if (refreshes !== 1) fail(`${refreshes} refreshes after the clock moved on, not 1`);
+
   step("docs explorer (the schema was introspected)");
   await page.locator('[aria-label="Show Documentation Explorer"]').click();
   const docs = page.locator(".graphiql-doc-explorer");
@@ -157,6 +166,7 @@ try {
   if (stored.includes("Bearer") || /eyJ[\w-]+\.eyJ/.test(stored)) {
     fail("a token was written to localStorage or sessionStorage");
   }
+  if (refreshes !== 1) fail(`${refreshes} refreshes by the end of the test, not 1`);
 } catch (error) {
   consoleErrors.length && console.error(`console errors so far:\n  ${consoleErrors.join("\n  ")}`);
   console.error(`browser test failed: ${error.message}`);
