@@ -104,6 +104,7 @@ impl EventBus {
         EventStream {
             events: self.sender.subscribe(),
             gaps: Some(gaps),
+            listening: self.listening.clone(),
         }
     }
 
@@ -140,6 +141,8 @@ pub struct EventStream {
     events: broadcast::Receiver<Event>,
     /// `None` once nothing can be lost that way (SQLite, or the listener stopped).
     gaps: Option<watch::Receiver<u64>>,
+    /// Whether events from other processes arrive (always on SQLite).
+    listening: watch::Receiver<bool>,
 }
 
 /// Events this subscriber will never see.
@@ -181,6 +184,22 @@ impl EventStream {
             // No sender of gaps (SQLite, or the listener stopped): only events are left.
             self.gaps = None;
         }
+    }
+
+    /// After [`Missed`]: waits (up to `within`) until events from other processes arrive
+    /// again, and forgets the gaps told so far. From then on every event committed reaches
+    /// this stream, so a subscriber can read what it missed from the database without a
+    /// hole. `false` if the listener did not come back in time.
+    pub async fn resumed(&mut self, within: Duration) -> bool {
+        let back = tokio::time::timeout(within, self.listening.wait_for(|listening| *listening))
+            .await
+            .is_ok_and(|waited| waited.is_ok());
+        if back && let Some(gaps) = self.gaps.as_mut() {
+            // A loss after this is told again: at the latest when the listener is back (the
+            // gap count goes up then too), so a read made meanwhile is followed by another.
+            gaps.mark_unchanged();
+        }
+        back
     }
 }
 
@@ -383,8 +402,10 @@ async fn listen(pool: PgPool, feeds: Feeds, ready: watch::Sender<bool>) {
                 }
                 feeds.credentials.suspend();
                 feeds.clear_caches();
-                feeds.lost.send_modify(|lost| *lost += 1);
+                // Not listening before the loss is told, so that a subscriber told of it
+                // waits for the listener to be back ([`EventStream::resumed`]).
                 ready.send_replace(false);
+                feeds.lost.send_modify(|lost| *lost += 1);
             }
             Err(err) => {
                 tracing::warn!(error = %err, "cannot listen for events, retrying");
@@ -440,9 +461,11 @@ mod tests {
     async fn a_lost_connection_is_told_after_the_events_received_before_it() {
         let (sender, _) = broadcast::channel(4);
         let (lost, gaps) = watch::channel(0);
+        let (_ready, listening) = watch::channel(true);
         let mut stream = EventStream {
             events: sender.subscribe(),
             gaps: Some(gaps),
+            listening,
         };
         sender.send(conversion(1)).expect("a subscriber");
         lost.send_modify(|n| *n += 1);

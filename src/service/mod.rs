@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod brand;
 pub mod campaigns;
+pub mod catch_up;
 pub mod connectors;
 pub mod conversion_reads;
 pub mod costs;

@@ -6,9 +6,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryF
 
 use crate::auth::{Actor, Permission};
 use crate::db::entity::{
-    api_key, campaign, channel, connector, conversion, cost, creator, deliverable, discount_code,
-    enrollment, experiment, import, invite, offer, payout, tracking_link, user, webhook_delivery,
-    webhook_endpoint,
+    api_key, campaign, channel, commission, connector, conversion, cost, creator, deliverable,
+    discount_code, enrollment, experiment, fraud_flag, import, invite, offer, payout,
+    tracking_link, user, webhook_delivery, webhook_endpoint,
 };
 use crate::error::AppError;
 
@@ -32,6 +32,7 @@ brand_scoped!(
     api_key,
     campaign,
     channel,
+    commission,
     connector,
     conversion,
     cost,
@@ -40,6 +41,7 @@ brand_scoped!(
     discount_code,
     enrollment,
     experiment,
+    fraud_flag,
     import,
     invite,
     offer,
