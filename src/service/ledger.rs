@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Target};
-use super::ingest::{BrandContext, Lookups};
+use super::ingest::{BrandContext, Lookups, lock_brand};
 use super::offers;
 use crate::db::entity::{commission, conversion, enrollment, offer, offer_tier};
 use crate::domain::calendar::month_bounds;
@@ -114,10 +114,9 @@ pub(crate) async fn accrue_flat_fee(
     enrollment: &enrollment::Model,
     activated_at: DateTime<Utc>,
 ) -> Result<crate::events::Pending, AppError> {
-    let brand = crate::db::entity::brand::Entity::find_by_id(enrollment.brand_id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // Under the brand's ingestion lock, like every commission line: a brand's line ids grow in
+    // commit order (subscriptions read back what they missed by id, `service::catch_up`).
+    let brand = lock_brand(txn, enrollment.brand_id).await?;
     let mut brand = BrandContext::new(brand)?;
     let Some((offer, terms)) = terms_of(txn, &mut brand.lookups, enrollment).await? else {
         return Ok(brand.events);
@@ -517,11 +516,8 @@ async fn manual_line_brand(
     brand_id: i64,
     amount: &crate::domain::money::Money,
 ) -> Result<BrandContext, AppError> {
-    let brand = crate::db::entity::brand::Entity::find_by_id(brand_id)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let brand = BrandContext::new(brand)?;
+    // Under the brand's ingestion lock, like every commission line (see `accrue_flat_fee`).
+    let brand = BrandContext::new(lock_brand(txn, brand_id).await?)?;
     if amount.currency != brand.currency {
         return Err(AppError::bad_input(
             "amount",
