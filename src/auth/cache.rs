@@ -15,13 +15,14 @@
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 use lru::LruCache;
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Principal};
+use crate::db::entity::user;
 
 /// Credentials kept at most.
 pub const CAPACITY: usize = 10_000;
@@ -45,7 +46,7 @@ pub enum Revocation {
     /// One session ended (logout, `endSession`, refresh-token reuse).
     Session { session_id: String },
     /// Everything of one account: its sessions ended, its role, creator records or status
-    /// changed.
+    /// changed, or it signed in again (its `lastLoginAt`).
     User { user_id: i64 },
     /// An API key revoked.
     ApiKey { key_id: i64 },
@@ -66,6 +67,10 @@ impl Revocation {
 #[derive(Clone, Debug)]
 pub struct Cached {
     pub actor: Actor,
+    /// A session's account row, read with it: `viewer` answers from it. Every write to a field
+    /// `viewer` shows revokes the account's entries ([`Revocation::User`]), as role and status
+    /// changes do; `None` for an API key.
+    pub account: Option<Arc<user::Model>>,
     /// The session's or key's expiry, or [`TTL`] after it was read, whichever is first.
     pub valid_until: DateTime<Utc>,
     /// An API key's `last_used_at` as last written (it is refreshed once a minute).
@@ -112,6 +117,20 @@ impl CredentialCache {
             }
             None => None,
         }
+    }
+
+    /// The account of session `session_id`, read with it, when the session is cached and valid
+    /// at `now` (no other entry is touched; the account is shared, not copied).
+    pub fn account(&self, session_id: &str, now: DateTime<Utc>) -> Option<Arc<user::Model>> {
+        if !self.enabled.load(Ordering::Acquire) {
+            return None;
+        }
+        let credential = Credential::Session(session_id.to_owned());
+        let mut entries = self.entries();
+        entries
+            .get(&credential)
+            .filter(|cached| cached.valid_until > now)
+            .and_then(|cached| cached.account.clone())
     }
 
     /// Take before reading the credential from the database.
@@ -212,6 +231,7 @@ mod tests {
                 scopes: vec![],
                 session_id: Some(session.into()),
             },
+            account: None,
             valid_until: now() + Duration::days(30),
             last_used_at: None,
         }

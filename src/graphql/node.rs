@@ -65,7 +65,9 @@ impl NodeQuery {
         let db = context::db(ctx)?;
         let node = match kind {
             NodeKind::Brand => Node::Brand(Brand(service::brand::get(db, actor, raw).await?)),
-            NodeKind::User => Node::User(User(service::users::get(db, actor, raw).await?)),
+            NodeKind::User => Node::User(User(
+                service::users::get(db, context::auth(ctx)?, actor, raw).await?,
+            )),
             NodeKind::ApiKey => Node::ApiKey(ApiKey(service::api_keys::get(db, actor, raw).await?)),
             NodeKind::Creator => {
                 Node::Creator(Creator(service::creators::get(db, actor, raw).await?))

@@ -166,11 +166,17 @@ pub async fn login(
             "this account is deactivated; an ADMIN of the brand can reactivate it".into(),
         ));
     }
+    // The account's other sessions' cached copy (`viewer`) shows the previous sign-in: evicted
+    // on every instance with the write.
+    let txn = db.begin().await?;
     user::Entity::update_many()
         .col_expr(user::Column::LastLoginAt, Expr::value(at))
         .filter(user::Column::Id.eq(user.id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    let revocations = Revocations::new();
+    revocations.push(Revocation::User { user_id: user.id });
+    revocations.commit(db, txn).await?;
     sessions::start(db, auth, user, auth.now()).await
 }
 

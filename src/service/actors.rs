@@ -6,6 +6,8 @@
 //! token's signature and times are still checked on every request). Every write that revokes
 //! publishes what it revoked ([`crate::events::Revocations`]) and each process evicts it.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
@@ -78,6 +80,7 @@ async fn from_api_key(
     };
     let cached = Cached {
         actor: actor.clone(),
+        account: None,
         valid_until: key.expires_at.unwrap_or(now + cache::TTL),
         last_used_at,
     };
@@ -160,6 +163,7 @@ async fn from_access_token(
     };
     let cached = Cached {
         actor: actor.clone(),
+        account: Some(Arc::new(user)),
         valid_until: session_expires_at,
         last_used_at: None,
     };

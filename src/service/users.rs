@@ -13,18 +13,30 @@ use super::ingest::lock_brand;
 use super::page::{self, KeysetPage};
 use super::sessions;
 use crate::auth::cache::Revocation;
-use crate::auth::{Actor, Permission, Role};
+use crate::auth::{Actor, Auth, Permission, Role};
 use crate::db::entity::{creator, user};
 use crate::domain::lifecycle::{self, AdminSeat};
 use crate::error::AppError;
 use crate::events::Revocations;
 use crate::global_id::NodeKind;
 
-/// The caller's own account; API keys have none.
-pub async fn viewer(db: &DatabaseConnection, actor: &Actor) -> Result<user::Model, AppError> {
+/// The caller's own account; API keys have none. A session's account is served from the
+/// credential cache when the session is there: it was read with the session, and every write to
+/// what it shows evicts it (role, status, creator records, a new sign-in), on every instance.
+pub async fn viewer(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    actor: &Actor,
+) -> Result<user::Model, AppError> {
     let user_id = actor
         .user_id()
         .ok_or_else(|| AppError::Forbidden("API keys have no user account".into()))?;
+    if let Some(session_id) = &actor.session_id
+        && let Some(account) = auth.credentials.account(session_id, auth.now())
+        && account.id == user_id
+    {
+        return Ok(account.as_ref().clone());
+    }
     user::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -32,9 +44,14 @@ pub async fn viewer(db: &DatabaseConnection, actor: &Actor) -> Result<user::Mode
 }
 
 /// A user the caller may see: itself, or (ADMIN) a user of its brand.
-pub async fn get(db: &DatabaseConnection, actor: &Actor, id: i64) -> Result<user::Model, AppError> {
+pub async fn get(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    actor: &Actor,
+    id: i64,
+) -> Result<user::Model, AppError> {
     if actor.user_id() == Some(id) {
-        return viewer(db, actor).await;
+        return viewer(db, auth, actor).await;
     }
     super::scoped::get::<user::Entity, _>(db, actor, Permission::ManageUsers, id).await
 }

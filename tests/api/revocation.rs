@@ -187,6 +187,32 @@ async fn every_revocation_reaches_another_instance_within_a_second(app: TestApp)
         "updateUserRole",
     )
     .await;
+    // `viewer` answers from the cached account: it shows the new role too.
+    within_a_second(
+        &other,
+        &kept,
+        VIEWER,
+        json!({}),
+        |r| ok(r) && r["data"]["viewer"]["role"] == "ANALYST",
+        "updateUserRole, viewer",
+    )
+    .await;
+
+    // A new sign-in: an older session's cached account shows the new lastLoginAt.
+    let last_login = "{ viewer { lastLoginAt } }";
+    let (older, _) = login(&app, "admin@a.test").await;
+    let before = graphql_on(&other, &older, last_login, json!({})).await;
+    let before = text(&data(&before)["viewer"]["lastLoginAt"]);
+    login(&app, "admin@a.test").await;
+    within_a_second(
+        &other,
+        &older,
+        last_login,
+        json!({}),
+        |r| ok(r) && r["data"]["viewer"]["lastLoginAt"].as_str() > Some(before.as_str()),
+        "login, viewer's lastLoginAt",
+    )
+    .await;
 
     let (analyst, _) = login(&app, "analyst@a.test").await;
     let analyst_id = user_id(&app, &w.admin, "analyst@a.test").await;
@@ -244,7 +270,7 @@ async fn every_revocation_reaches_another_instance_within_a_second(app: TestApp)
 }
 
 /// The second request with a credential reads no session, account or key: only what the
-/// operation itself needs.
+/// operation itself needs. A session's `viewer` is its cached account: no statement either.
 async fn a_cached_caller_costs_no_statement(app: TestApp) {
     let w = world::world(&app).await;
     for token in [&w.analyst, &w.creator, &w.key] {
@@ -258,6 +284,16 @@ async fn a_cached_caller_costs_no_statement(app: TestApp) {
                 .await,
         );
         assert_eq!(app.statements() - before, 0, "{token}");
+    }
+    let viewer = "{ viewer { id email role lastLoginAt active createdAt } }";
+    for (token, email) in [
+        (&w.analyst, "analyst@a.test"),
+        (&w.creator, "cora@creators.test"),
+    ] {
+        let before = app.statements();
+        let answer = app.graphql_as(Some(token), viewer, json!({})).await;
+        assert_eq!(data(&answer)["viewer"]["email"], email, "{answer}");
+        assert_eq!(app.statements() - before, 0, "{answer}");
     }
 }
 

@@ -14,7 +14,7 @@ impl AccountQuery {
     /// The signed-in user.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User, AppError> {
         Ok(User(
-            users::viewer(context::db(ctx)?, context::actor(ctx)?).await?,
+            users::viewer(context::db(ctx)?, context::auth(ctx)?, context::actor(ctx)?).await?,
         ))
     }
 
