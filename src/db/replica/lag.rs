@@ -3,9 +3,10 @@
 //!
 //! Each check reads the primary's WAL position (`pg_current_wal_lsn()`) and keeps it as a
 //! sample `(when, position)`; then it reads how far the replica has replayed
-//! (`pg_last_wal_replay_lsn()`). The replica holds everything the primary had at the last
-//! sample whose position it has replayed, so its lag is that sample's age, and 0 when it has
-//! replayed the latest sample. Exact to about one check interval (a write just after a sample
+//! (`pg_last_wal_replay_lsn()`). The replica holds everything the primary had when it was last
+//! seen at a position the replica has replayed, so its lag is the time since then, and 0 when
+//! it has replayed the latest sample; a replica behind every sample kept lags at least since
+//! the oldest was first seen. Exact to about one check interval (a write just after a sample
 //! counts from the next one).
 //!
 //! Why not `now() - pg_last_xact_replay_timestamp()`: that is the age of the last *commit*
@@ -36,22 +37,27 @@ pub struct PrimarySamples {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Sample {
-    /// The last time the primary was seen at `lsn`.
-    at: Instant,
+    /// The first and the last time the primary was seen at `lsn`.
+    first: Instant,
+    last: Instant,
     lsn: u64,
 }
 
 impl PrimarySamples {
     /// The primary was at `lsn` at `at`. A position seen again (an idle primary) moves its
-    /// sample's time forward: the replica that has it is current as of then.
+    /// sample's last time forward: a replica that has it is current as of then.
     pub fn record(&mut self, at: Instant, lsn: u64) {
         match self.samples.back_mut() {
-            Some(last) if last.lsn >= lsn => last.at = at,
+            Some(newest) if newest.lsn >= lsn => newest.last = at,
             _ => {
                 if self.samples.len() == MOST_SAMPLES {
                     self.samples.pop_front();
                 }
-                self.samples.push_back(Sample { at, lsn });
+                self.samples.push_back(Sample {
+                    first: at,
+                    last: at,
+                    lsn,
+                });
             }
         }
     }
@@ -69,19 +75,19 @@ impl PrimarySamples {
 
 /// The lag of a replica that has replayed up to `replayed`, given the primary's `samples`
 /// (oldest first, positions rising): 0 when it has replayed the latest sample, else the age
-/// of the newest sample it has replayed, else (none of them) at least the age of the oldest.
+/// of the newest sample it has replayed (since the primary was last seen there), else (none
+/// of them) at least the age of the oldest (since the primary was first seen there).
 /// `None` without samples (nothing to measure against yet).
 fn lag(samples: &[Sample], now: Instant, replayed: u64) -> Option<Duration> {
-    let latest = samples.last()?;
+    let (oldest, latest) = (samples.first()?, samples.last()?);
     if latest.lsn <= replayed {
         return Some(Duration::ZERO);
     }
-    let since = samples
-        .iter()
-        .rev()
-        .find(|sample| sample.lsn <= replayed)
-        .unwrap_or(&samples[0]);
-    Some(now.saturating_duration_since(since.at))
+    let since = match samples.iter().rev().find(|sample| sample.lsn <= replayed) {
+        Some(newest_replayed) => newest_replayed.last,
+        None => oldest.first,
+    };
+    Some(now.saturating_duration_since(since))
 }
 
 #[cfg(test)]
@@ -139,6 +145,19 @@ mod tests {
         samples.record(t0, 100);
         samples.record(t0 + secs(2), 200);
         assert_eq!(samples.lag(t0 + secs(7), 50), Some(secs(7)));
+    }
+
+    /// Behind from the first check, the primary idle since: the one sample's position has been
+    /// there since its first sighting, and the replica lacks it.
+    #[test]
+    fn a_replica_behind_an_idle_primary_lags_from_the_first_sighting() {
+        let t0 = Instant::now();
+        let mut samples = PrimarySamples::default();
+        for i in 0..=30 {
+            samples.record(t0 + secs(i), 100);
+        }
+        assert_eq!(samples.lag(t0 + secs(30), 50), Some(secs(30)));
+        assert_eq!(samples.lag(t0 + secs(30), 100), Some(Duration::ZERO));
     }
 
     /// The naive measure's failure: nothing written for a long time, the replica caught up.
