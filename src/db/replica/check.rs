@@ -29,6 +29,8 @@ pub(super) struct Replica {
     pub(super) samples: Mutex<PrimarySamples>,
     /// The last lag measured, in milliseconds (0 before the first).
     pub(super) lag_millis: AtomicU64,
+    /// The primary's WAL position could not be read at the last check (warned of once).
+    pub(super) primary_unread: AtomicBool,
     /// Outages warned of since start.
     pub(super) outages: AtomicUsize,
     /// Episodes of lag above `max_lag` warned of since start.
@@ -71,13 +73,21 @@ impl Replica {
         let Some(primary) = &self.primary_probe else {
             return;
         };
-        match tokio::time::timeout(self.check_timeout, position(primary, WRITTEN)).await {
-            Ok(Ok(Some(lsn))) => self.samples().record(Instant::now(), lsn),
-            Ok(Ok(None)) => {}
-            Ok(Err(err)) => {
-                tracing::debug!(error = %err, "the primary's WAL position is not readable")
+        let error = match tokio::time::timeout(self.check_timeout, position(primary, WRITTEN)).await
+        {
+            Ok(Ok(Some(lsn))) => {
+                self.samples().record(Instant::now(), lsn);
+                self.primary_unread.store(false, Ordering::Release);
+                return;
             }
-            Err(_) => tracing::debug!("the primary's WAL position took too long to read"),
+            Ok(Ok(None)) => "no position".to_owned(),
+            Ok(Err(err)) => err.to_string(),
+            Err(_) => "timed out".to_owned(),
+        };
+        // Once per run of failures: a role that may not read it would otherwise turn the lag
+        // watch off without a word.
+        if !self.primary_unread.swap(true, Ordering::AcqRel) {
+            tracing::warn!(%error, "the primary's WAL position is not readable: the read replica's lag is measured from older positions until it is");
         }
     }
 

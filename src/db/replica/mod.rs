@@ -133,6 +133,7 @@ impl Db {
             max_lag: config.max_lag,
             samples: Mutex::new(lag::PrimarySamples::default()),
             lag_millis: AtomicU64::new(0),
+            primary_unread: AtomicBool::new(false),
             outages: AtomicUsize::new(0),
             lag_episodes: AtomicUsize::new(0),
         });
