@@ -1,9 +1,12 @@
 //! Prometheus metrics, served as OpenMetrics text at `GET /metrics`: HTTP requests by route and
 //! status, request latency by route, GraphQL errors by code, ingested events by kind, and the
-//! redirect click queue (depth, written, dropped, failed), read when scraped.
+//! redirect click queue (depth, written, dropped, failed), read when scraped, and, with a read
+//! replica, its lag and whether reads go to it.
 
 use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::encoding::text::encode;
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::text::{encode_eof, encode_registry};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -51,6 +54,19 @@ pub struct Metrics {
     clicks_dropped: Gauge,
     clicks_failed: Gauge,
     instances: Gauge,
+    /// Listed only when a replica is configured: a registry of their own.
+    replica_registry: Registry,
+    replica_lag: Gauge<f64, AtomicU64>,
+    replica_up: Gauge,
+}
+
+/// The read replica's figures, read when scraped (`crate::db::Db`).
+#[derive(Clone, Copy, Debug)]
+pub struct ReplicaGauges {
+    /// Its lag behind the primary as last measured.
+    pub lag_seconds: f64,
+    /// Whether reads go to it (it answers and keeps up).
+    pub up: bool,
 }
 
 impl Default for Metrics {
@@ -121,6 +137,19 @@ impl Metrics {
             "Redirect clicks lost to write failures since start",
             failed.clone(),
         );
+        let mut replica_registry = Registry::with_prefix("partnergraph");
+        let replica_lag = Gauge::<f64, AtomicU64>::default();
+        let replica_up = Gauge::default();
+        replica_registry.register(
+            "replica_lag_seconds",
+            "The read replica's lag behind the primary, as last measured",
+            replica_lag.clone(),
+        );
+        replica_registry.register(
+            "replica_up",
+            "1 while reads go to the read replica (it answers and keeps up), else 0",
+            replica_up.clone(),
+        );
         Self {
             registry,
             requests,
@@ -132,6 +161,9 @@ impl Metrics {
             clicks_dropped: dropped,
             clicks_failed: failed,
             instances,
+            replica_registry,
+            replica_lag,
+            replica_up,
         }
     }
 
@@ -172,8 +204,9 @@ impl Metrics {
         }
     }
 
-    /// The OpenMetrics text, with the click queue read now.
-    pub fn render(&self, clicks: ClickStats) -> String {
+    /// The OpenMetrics text, with the click queue and the replica (when one is configured)
+    /// read now.
+    pub fn render(&self, clicks: ClickStats, replica: Option<ReplicaGauges>) -> String {
         let gauge = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         let depth = clicks
             .enqueued
@@ -185,7 +218,13 @@ impl Metrics {
         self.clicks_failed.set(gauge(clicks.failed));
         let mut out = String::new();
         // Writing into a String cannot fail.
-        let _ = encode(&mut out, &self.registry);
+        let _ = encode_registry(&mut out, &self.registry);
+        if let Some(replica) = replica {
+            self.replica_lag.set(replica.lag_seconds);
+            self.replica_up.set(i64::from(replica.up));
+            let _ = encode_registry(&mut out, &self.replica_registry);
+        }
+        let _ = encode_eof(&mut out);
         out
     }
 }
@@ -201,12 +240,13 @@ mod tests {
         metrics.request("/graphql", 200, 0.006);
         metrics.graphql_error("BAD_USER_INPUT");
         metrics.ingested("conversion", 3);
-        let text = metrics.render(ClickStats {
+        let clicks = ClickStats {
             enqueued: 10,
             written: 6,
             dropped: 1,
             failed: 1,
-        });
+        };
+        let text = metrics.render(clicks, None);
         assert!(
             text.contains(r#"partnergraph_http_requests_total{route="/graphql",status="200"} 2"#),
             "{text}"
@@ -219,6 +259,21 @@ mod tests {
         assert!(text.contains(r#"partnergraph_graphql_errors_total{code="BAD_USER_INPUT"} 1"#));
         assert!(text.contains(r#"partnergraph_ingested_events_total{kind="conversion"} 3"#));
         assert!(text.contains("partnergraph_click_queue_depth 3"));
+        assert!(text.ends_with("# EOF\n"));
+        assert!(!text.contains("replica"), "{text}");
+
+        let replica = ReplicaGauges {
+            lag_seconds: 2.5,
+            up: false,
+        };
+        let text = metrics.render(clicks, Some(replica));
+        assert!(
+            text.contains("partnergraph_replica_lag_seconds 2.5\n"),
+            "{text}"
+        );
+        assert!(text.contains("partnergraph_replica_up 0\n"), "{text}");
+        assert!(text.contains("partnergraph_click_queue_depth 3"), "{text}");
+        assert_eq!(text.matches("# EOF").count(), 1, "{text}");
         assert!(text.ends_with("# EOF\n"));
     }
 }

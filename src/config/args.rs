@@ -68,6 +68,15 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub database_replica_url: Option<Secret>,
+    /// Past this many seconds behind the primary, the replica is left for the primary until
+    /// it catches up (measured every second, to about a second); 0 measures the lag without
+    /// acting on it.
+    #[arg(
+        long,
+        env = "PARTNERGRAPH_DATABASE_REPLICA_MAX_LAG_SECS",
+        default_value_t = 10
+    )]
+    pub database_replica_max_lag_secs: u64,
     /// Browser origins allowed to call the API from another origin (CORS), comma-separated exact
     /// origins such as `https://app.example.com`; `*` only with --dev. Unset: same-origin only
     /// (any localhost origin with --dev/--demo). See docs/browser.md.

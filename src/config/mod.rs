@@ -69,15 +69,21 @@ pub struct DatabaseConfig {
 pub struct ReplicaConfig {
     /// May hold a password, like the primary's.
     pub url: Secret,
-    /// How often the replica is checked (`SELECT 1`), and how long a check may take.
+    /// How often the replica is checked (its replay position and the primary's WAL
+    /// position), and how long each may take.
     pub check_interval: Duration,
     pub check_timeout: Duration,
+    /// Past this lag behind the primary, reads go to the primary until the replica catches
+    /// up; `None` (`PARTNERGRAPH_DATABASE_REPLICA_MAX_LAG_SECS=0`): the lag is measured and
+    /// reported, never acted on.
+    pub max_lag: Option<Duration>,
 }
 
 impl ReplicaConfig {
     /// The replica of a PostgreSQL primary: refused with SQLite, which has none.
     pub fn from_args(
         url: Option<&Secret>,
+        max_lag_secs: u64,
         primary: &DatabaseConfig,
     ) -> Result<Option<Self>, ConfigError> {
         const VARIABLE: &str = "PARTNERGRAPH_DATABASE_REPLICA_URL";
@@ -106,6 +112,7 @@ impl ReplicaConfig {
             url: url.clone(),
             check_interval: Duration::from_secs(1),
             check_timeout: Duration::from_secs(1),
+            max_lag: (max_lag_secs > 0).then(|| Duration::from_secs(max_lag_secs)),
         }))
     }
 }
@@ -650,7 +657,11 @@ impl Config {
         let mail = MailConfig::from_args(&args.mail, &public_url, dev)?;
         let exports = ExportConfig::from_args(&args.exports)?;
         let database = DatabaseConfig::from_args(&args.db)?;
-        let replica = ReplicaConfig::from_args(args.database_replica_url.as_ref(), &database)?;
+        let replica = ReplicaConfig::from_args(
+            args.database_replica_url.as_ref(),
+            args.database_replica_max_lag_secs,
+            &database,
+        )?;
         let http = HttpConfig::from_args(args, public_url, dev)?;
         if database.acquire_timeout >= http.request_timeout {
             // An exhausted pool must answer SERVICE_UNAVAILABLE before the request times out.
@@ -1124,5 +1135,39 @@ mod tests {
         let err =
             Config::from_serve_args(&serve_args(&[&postgres[..], &bad[..]].concat())).unwrap_err();
         assert_eq!(err.variable, "PARTNERGRAPH_DATABASE_REPLICA_URL");
+    }
+
+    #[test]
+    fn the_replica_max_lag_defaults_to_10_s_and_0_only_measures_it() {
+        let replica = [
+            "--dev",
+            "--database-url",
+            "postgres://app@primary/pg",
+            "--database-replica-url",
+            "postgres://reader@replica/pg",
+        ];
+        let max_lag = |extra: &[&str]| {
+            Config::from_serve_args(&serve_args(&[&replica[..], extra].concat()))
+                .expect("valid")
+                .replica
+                .expect("a replica")
+                .max_lag
+        };
+        assert_eq!(max_lag(&[]), Some(Duration::from_secs(10)));
+        let two = ["--database-replica-max-lag-secs", "2"];
+        assert_eq!(max_lag(&two), Some(Duration::from_secs(2)));
+        assert_eq!(max_lag(&["--database-replica-max-lag-secs", "0"]), None);
+
+        for nonsense in ["-1", "1.5", "ten", ""] {
+            let mut argv = vec!["partnergraph-serve"];
+            argv.extend_from_slice(&replica);
+            let flag = format!("--database-replica-max-lag-secs={nonsense}");
+            argv.push(&flag);
+            let err = match Serve::try_parse_from(argv) {
+                Err(err) => err.to_string(),
+                Ok(_) => panic!("{nonsense:?} was accepted"),
+            };
+            assert!(err.contains("--database-replica-max-lag-secs"), "{err}");
+        }
     }
 }

@@ -12,8 +12,8 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// Readiness: the database answers too. With a read replica, its state as last checked
-/// (`up`, `down` or `unknown`) is listed; a replica that is down does not make the server
-/// unready (queries read the primary meanwhile).
+/// (`up`, `down`, `lagging` or `unknown`) is listed; a replica that is down or lagging does not
+/// make the server unready (queries read the primary meanwhile).
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match db::ping(&state.db).await {
         Ok(()) => {

@@ -10,7 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::prometheus::Metrics;
+use crate::db::ReplicaState;
+use crate::prometheus::{Metrics, ReplicaGauges};
 
 /// Counts and times a request under its matched route (bounded label values: `/r/{code}`, not
 /// the code), `other` for unmatched paths.
@@ -32,7 +33,11 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next:
 
 /// `GET /metrics`: OpenMetrics text (counts and latencies only; no tenant data).
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(state.tracking.clicks.stats());
+    let replica = state.databases.replica_lag().map(|lag| ReplicaGauges {
+        lag_seconds: lag.as_secs_f64(),
+        up: state.databases.replica_state() == Some(ReplicaState::Up),
+    });
+    let body = state.metrics.render(state.tracking.clicks.stats(), replica);
     (
         [(
             header::CONTENT_TYPE,

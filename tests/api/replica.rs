@@ -7,6 +7,9 @@
 //! - A mutation's answer, and the change feed, read the primary: they never lag.
 //! - The replica stopped: queries answer from the primary, without an error, from the first
 //!   request on; once it is back, queries read it again.
+//! - A replica more than the allowed lag behind (replay paused, the primary written to): queries
+//!   answer from the primary, `/readyz` says `lagging`, `/metrics` shows the lag; once it has
+//!   caught up, queries read it again. An idle primary does not make a caught-up replica lag.
 //! - With SQLite, the setting stops the server at start-up, named.
 
 use std::sync::Arc;
@@ -19,8 +22,15 @@ use crate::helpers::replica::{Replicated, poll};
 use crate::helpers::world::{self, World};
 use crate::helpers::{TestApp, TestDb, data};
 
-/// A primary, its replica, and an app reading from the replica once it answers.
+/// A primary, its replica, and an app reading from the replica once it answers. The allowed lag
+/// is roomy: these tests pause the replay to see where a query read, and expect the replica's
+/// stale answer for as long as they need.
 async fn replicated_app() -> Option<(Replicated, TestApp)> {
+    replicated_app_with(Some(Duration::from_secs(600))).await
+}
+
+/// [`replicated_app`] with reads leaving the replica past `max_lag`.
+async fn replicated_app_with(max_lag: Option<Duration>) -> Option<(Replicated, TestApp)> {
     let pair = Replicated::start().await?;
     let replica_url = pair.replica_url.clone();
     let app = TestApp::spawn_over(
@@ -34,6 +44,7 @@ async fn replicated_app() -> Option<(Replicated, TestApp)> {
                 // paused replica to the primary. (A query that meets a stopped replica waits
                 // this long for a connection before it is run on the primary.)
                 check_timeout: Duration::from_secs(3),
+                max_lag,
             })
         },
     )
@@ -300,5 +311,89 @@ fn a_replica_with_sqlite_stops_the_server_at_start_up() {
     assert!(
         !dir.path().join("pg.db").exists(),
         "the database was opened"
+    );
+}
+
+/// The value of the unlabelled gauge `name` in the app's `/metrics`.
+async fn gauge(app: &TestApp, name: &str) -> Option<f64> {
+    let metrics = app.get("/metrics").await.text;
+    metrics.lines().find_map(|line| {
+        line.strip_prefix(name)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+#[tokio::test]
+async fn a_replica_too_far_behind_is_left_for_the_primary_until_it_catches_up() {
+    let Some((pair, app)) = replicated_app_with(Some(Duration::from_secs(2))).await else {
+        return;
+    };
+    let w = world::world(&app).await;
+    pair.wait_replayed().await;
+    assert_eq!(gauge(&app, "partnergraph_replica_up").await, Some(1.0));
+    pair.pause_replay().await;
+    data(&rename_creator(&app, &w, "Cora Lagged").await);
+
+    // Past 2 s behind, the lists read the primary: the new name, without an error.
+    let from_primary = poll(Duration::from_secs(10), || async {
+        creator_names(&app, &w)
+            .await
+            .contains(&"Cora Lagged".to_owned())
+    })
+    .await;
+    assert!(from_primary, "the lists kept reading the lagging replica");
+    assert!(
+        replica_is(&app, "lagging").await,
+        "/readyz never said lagging"
+    );
+    let lag = gauge(&app, "partnergraph_replica_lag_seconds").await;
+    assert!(lag.is_some_and(|lag| lag >= 2.0), "{lag:?}");
+    assert_eq!(gauge(&app, "partnergraph_replica_up").await, Some(0.0));
+
+    // Caught up: reads return to it (a paused replay shows where they read).
+    pair.resume_replay().await;
+    assert!(
+        replica_is(&app, "up").await,
+        "/readyz never saw it catch up"
+    );
+    assert_eq!(gauge(&app, "partnergraph_replica_up").await, Some(1.0));
+    pair.pause_replay().await;
+    data(&rename_creator(&app, &w, "Cora Stale").await);
+    let creators = creator_names(&app, &w).await;
+    assert!(creators.contains(&"Cora Lagged".to_owned()), "{creators:?}");
+    assert!(!creators.contains(&"Cora Stale".to_owned()), "{creators:?}");
+    pair.resume_replay().await;
+}
+
+/// Nothing committed for a few seconds: the replica has everything, so its lag stays about 0,
+/// where the age of the last transaction it replayed (`pg_last_xact_replay_timestamp`) grows
+/// past the 2 s allowed.
+#[tokio::test]
+async fn an_idle_primary_does_not_make_a_caught_up_replica_lag() {
+    let Some((pair, app)) = replicated_app_with(Some(Duration::from_secs(2))).await else {
+        return;
+    };
+    let w = world::world(&app).await;
+    pair.wait_replayed().await;
+
+    let quiet = std::time::Instant::now();
+    while quiet.elapsed() < Duration::from_secs(4) {
+        let ready = app.get("/readyz").await.json();
+        assert_eq!(ready["replica"], "up", "{ready}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let naive = pair.seconds_since_last_replayed_commit().await;
+    assert!(naive > 2.0, "the primary was not idle: {naive} s");
+    let lag = gauge(&app, "partnergraph_replica_lag_seconds").await;
+    assert!(lag.is_some_and(|lag| lag < 1.0), "{lag:?}");
+    assert_eq!(gauge(&app, "partnergraph_replica_up").await, Some(1.0));
+    // And queries still read it.
+    assert!(
+        creator_names(&app, &w)
+            .await
+            .contains(&"Cora Creator".to_owned())
     );
 }

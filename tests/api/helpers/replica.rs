@@ -187,6 +187,16 @@ impl Replicated {
         replica.close().await.expect("close");
     }
 
+    /// On the replica, the age of the last transaction it replayed (the naive measure of
+    /// lag, which grows while the primary commits nothing).
+    pub async fn seconds_since_last_replayed_commit(&self) -> f64 {
+        let replica = self.replica().await;
+        let sql = "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())::text AS v";
+        let seconds = text(&replica, sql).await;
+        replica.close().await.expect("close");
+        seconds.parse().expect("seconds")
+    }
+
     async fn replica(&self) -> DatabaseConnection {
         Database::connect(self.replica_url.as_str())
             .await

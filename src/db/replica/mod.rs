@@ -1,23 +1,31 @@
 //! The databases a process reads from: the primary, and a streaming replica when one is
 //! configured (`PARTNERGRAPH_DATABASE_REPLICA_URL`, PostgreSQL only).
 //!
-//! [`Db::reads`] is the replica while it answers and the primary otherwise; writes, and reads
-//! whose answer must include what was just written, use [`Db::primary`]. Who reads where is
-//! decided above (the GraphQL layer for queries, the export worker for its rows): see
-//! `docs/architecture.md` ("Reads from a replica").
+//! [`Db::reads`] is the replica while it answers and keeps up, and the primary otherwise;
+//! writes, and reads whose answer must include what was just written, use [`Db::primary`].
+//! Who reads where is decided above (the GraphQL layer for queries, the export worker for its
+//! rows): see `docs/architecture.md` ("Reads from a replica").
 //!
-//! The replica is checked every `check_interval` (`SELECT 1` within `check_timeout`), and at
-//! once when a read on it failed ([`Db::replica_failed`]). A replica that stops answering is
-//! left for the primary with one warning per outage; once it answers again, reads return to it.
+//! The replica is checked every `check_interval` ([`check`]), and at once when a read on it
+//! failed ([`Db::replica_failed`]). A check reads the primary's WAL position and the replica's
+//! replay position, each within `check_timeout`, on connections of their own. A replica that
+//! stops answering is left for the primary with one warning per outage; one that answers but
+//! lags more than `max_lag` behind (measured in time, see [`lag`]: a paused or slow replay)
+//! likewise, with one warning per episode. Once it answers and keeps up again, reads return
+//! to it.
+
+mod check;
+mod lag;
 
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sea_orm::{DatabaseConnection, SqlxPostgresConnector};
+use sea_orm::{DatabaseConnection, DbBackend, SqlxPostgresConnector};
 
+use self::check::{Replica, watch};
 use crate::config::ReplicaConfig;
 
 /// The primary pool and, when configured, the replica's.
@@ -34,6 +42,8 @@ pub enum ReplicaState {
     Unknown = 0,
     Up = 1,
     Down = 2,
+    /// Answers, but more than the allowed lag behind the primary: reads go to the primary.
+    Lagging = 3,
 }
 
 impl ReplicaState {
@@ -41,6 +51,7 @@ impl ReplicaState {
         match value {
             1 => Self::Up,
             2 => Self::Down,
+            3 => Self::Lagging,
             _ => Self::Unknown,
         }
     }
@@ -50,20 +61,9 @@ impl ReplicaState {
             Self::Unknown => "unknown",
             Self::Up => "up",
             Self::Down => "down",
+            Self::Lagging => "lagging",
         }
     }
-}
-
-struct Replica {
-    pool: DatabaseConnection,
-    /// One connection for the checks.
-    probe: DatabaseConnection,
-    state: AtomicU8,
-    /// A check is running (one at a time, however many reads failed at once).
-    checking: AtomicBool,
-    check_timeout: Duration,
-    /// Outages warned of since start.
-    outages: std::sync::atomic::AtomicUsize,
 }
 
 impl Db {
@@ -103,20 +103,39 @@ impl Db {
             .min_connections(0)
             .acquire_timeout(acquire_timeout.min(config.check_timeout))
             .connect_lazy_with(options.clone());
-        // The checks have a connection of their own: a replica whose pool is busy with
-        // queries still answers them.
-        let probe = PgPoolOptions::new()
-            .max_connections(1)
-            .min_connections(0)
-            .acquire_timeout(config.check_timeout)
-            .connect_lazy_with(options);
+        // The checks have connections of their own, to the replica and to the primary (with
+        // the primary pool's options): pools busy with queries still answer them.
+        let probe = |options| {
+            SqlxPostgresConnector::from_sqlx_postgres_pool(
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(0)
+                    .acquire_timeout(config.check_timeout)
+                    .connect_lazy_with(options),
+            )
+        };
+        let primary_probe = (primary.get_database_backend() == DbBackend::Postgres).then(|| {
+            probe(
+                primary
+                    .get_postgres_connection_pool()
+                    .connect_options()
+                    .as_ref()
+                    .clone(),
+            )
+        });
         let replica = Arc::new(Replica {
             pool: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
-            probe: SqlxPostgresConnector::from_sqlx_postgres_pool(probe),
+            probe: probe(options),
+            primary_probe,
             state: AtomicU8::new(ReplicaState::Unknown as u8),
             checking: AtomicBool::new(false),
-            outages: std::sync::atomic::AtomicUsize::new(0),
             check_timeout: config.check_timeout,
+            max_lag: config.max_lag,
+            samples: Mutex::new(lag::PrimarySamples::default()),
+            lag_millis: AtomicU64::new(0),
+            primary_unread: AtomicBool::new(false),
+            outages: AtomicUsize::new(0),
+            lag_episodes: AtomicUsize::new(0),
         });
         tokio::spawn(watch(Arc::downgrade(&replica), config.check_interval));
         Self {
@@ -130,13 +149,13 @@ impl Db {
         &self.primary
     }
 
-    /// Reads that may lag a little behind the writes: the replica while it answers, else the
-    /// primary.
+    /// Reads that may lag a little behind the writes: the replica while it answers and keeps
+    /// up, else the primary.
     pub fn reads(&self) -> &DatabaseConnection {
         self.replica().unwrap_or(&self.primary)
     }
 
-    /// The replica, while it answers (`None`: not configured, or down).
+    /// The replica, while it answers and keeps up (`None`: not configured, down or lagging).
     pub fn replica(&self) -> Option<&DatabaseConnection> {
         self.replica
             .as_ref()
@@ -147,6 +166,12 @@ impl Db {
     /// The replica's state, when one is configured (for `/readyz`).
     pub fn replica_state(&self) -> Option<ReplicaState> {
         self.replica.as_ref().map(|replica| replica.state())
+    }
+
+    /// The replica's lag as last measured (0 before the first measure), when one is
+    /// configured (for `/metrics`).
+    pub fn replica_lag(&self) -> Option<Duration> {
+        self.replica.as_ref().map(|replica| replica.lag())
     }
 
     /// A read on the replica failed: check it now rather than at the next tick, so that the
@@ -163,8 +188,8 @@ impl Db {
         }
     }
 
-    /// Checks the replica now and waits for the answer (start-up, tests); true when it
-    /// answers. Without a replica, false.
+    /// Checks the replica now and waits for the answer (start-up, tests); true when reads go
+    /// to it (it answers and keeps up). Without a replica, false.
     pub async fn check_replica(&self) -> bool {
         match &self.replica {
             Some(replica) => replica.check().await == ReplicaState::Up,
@@ -178,56 +203,6 @@ impl Db {
         self.replica
             .as_ref()
             .is_some_and(|replica| std::ptr::eq(&replica.pool, db))
-    }
-}
-
-impl Replica {
-    fn state(&self) -> ReplicaState {
-        ReplicaState::from_u8(self.state.load(Ordering::Acquire))
-    }
-
-    /// One check: `SELECT 1` within the timeout. Logs the changes only: one warning when the
-    /// replica stops answering (or never did), one line when it answers again.
-    async fn check(&self) -> ReplicaState {
-        let answered = matches!(
-            tokio::time::timeout(self.check_timeout, super::ping(&self.probe)).await,
-            Ok(Ok(()))
-        );
-        let now = if answered {
-            ReplicaState::Up
-        } else {
-            ReplicaState::Down
-        };
-        let before = ReplicaState::from_u8(self.state.swap(now as u8, Ordering::AcqRel));
-        match (before, now) {
-            (ReplicaState::Up | ReplicaState::Unknown, ReplicaState::Down) => {
-                self.outages.fetch_add(1, Ordering::AcqRel);
-                tracing::warn!(
-                    "the read replica does not answer: reading from the primary until it does"
-                )
-            }
-            (ReplicaState::Down, ReplicaState::Up) => {
-                tracing::info!("the read replica answers again: reading from it")
-            }
-            (ReplicaState::Unknown, ReplicaState::Up) => {
-                tracing::info!("the read replica answers: reading from it")
-            }
-            _ => {}
-        }
-        now
-    }
-}
-
-/// Checks the replica every `interval` until its `Db` is gone.
-async fn watch(replica: Weak<Replica>, interval: Duration) {
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let Some(replica) = replica.upgrade() else {
-            return;
-        };
-        replica.check().await;
     }
 }
 
@@ -246,6 +221,7 @@ mod tests {
             url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
             check_interval: Duration::from_secs(3_600),
             check_timeout: Duration::from_millis(500),
+            max_lag: Some(Duration::from_secs(10)),
         };
         let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
         assert!(!db.check_replica().await);
@@ -269,6 +245,7 @@ mod tests {
             url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
             check_interval: Duration::from_millis(20),
             check_timeout: Duration::from_millis(500),
+            max_lag: Some(Duration::from_secs(10)),
         };
         let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
         for _ in 0..5 {
@@ -278,5 +255,37 @@ mod tests {
         }
         let replica = db.replica.as_ref().expect("a replica");
         assert_eq!(replica.outages.load(Ordering::SeqCst), 1);
+    }
+
+    /// A lag episode is warned of once, however many checks find it, and a new one after the
+    /// replica caught up is warned of again.
+    #[tokio::test]
+    async fn a_lag_episode_is_warned_of_once() {
+        let primary = Database::connect("sqlite::memory:").await.expect("primary");
+        let config = ReplicaConfig {
+            url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
+            check_interval: Duration::from_secs(3_600),
+            check_timeout: Duration::from_millis(500),
+            max_lag: Some(Duration::from_secs(10)),
+        };
+        let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
+        let replica = db.replica.as_ref().expect("a replica");
+        // The watch's first check (the next is an hour away) finds it down.
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while replica.outages.load(Ordering::SeqCst) == 0 {
+            assert!(std::time::Instant::now() < until, "no first check");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        use ReplicaState::{Down, Lagging, Up};
+        for state in [
+            Up, Lagging, Lagging, Lagging, Up, Up, Lagging, Down, Lagging,
+        ] {
+            replica.set_state(state);
+            assert_eq!(db.replica_state(), Some(state));
+            assert_eq!(db.replica().is_some(), state == Up, "{state:?}");
+            assert_eq!(std::ptr::eq(db.reads(), db.primary()), state != Up);
+        }
+        assert_eq!(replica.lag_episodes.load(Ordering::SeqCst), 3);
+        assert_eq!(replica.outages.load(Ordering::SeqCst), 2);
     }
 }
