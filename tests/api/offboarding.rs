@@ -117,9 +117,15 @@ async fn deactivation_refuses_the_token_at_once_and_ends_every_session(app: Test
 async fn the_actor_check_costs_no_extra_statement(app: TestApp) {
     let w = world::world(&app).await;
     let own_campaigns = "{ campaigns(first: 1) { edges { node { id } } } }";
-    data(&app.graphql_as(Some(&w.analyst), own_campaigns, json!({})).await);
+    data(
+        &app.graphql_as(Some(&w.analyst), own_campaigns, json!({}))
+            .await,
+    );
     let before = app.statements();
-    data(&app.graphql_as(Some(&w.analyst), own_campaigns, json!({})).await);
+    data(
+        &app.graphql_as(Some(&w.analyst), own_campaigns, json!({}))
+            .await,
+    );
     assert_eq!(app.statements() - before, 1);
 }
 
