@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use async_graphql::{Context, ErrorExtensions, ID, Subscription};
 use futures_util::Stream;
+use sea_orm::DatabaseConnection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::context;
@@ -19,8 +20,6 @@ use super::fraud::types::FraudFlag;
 use super::id::{self, NodeKind};
 use super::ingest::types::Conversion;
 use super::portal::types::Commission;
-use sea_orm::DatabaseConnection;
-
 use crate::auth::{Actor, Permission, Role};
 use crate::error::{AppError, ErrorCode};
 use crate::events::{Event, EventBus, EventStream, Missed};
@@ -268,8 +267,7 @@ where
                 if let Err(error) = catch_up(state, missed).await {
                     return Some(Err(error));
                 }
-                if let Some(&id) = state.backlog.front() {
-                    state.backlog.pop_front();
+                if let Some(id) = state.backlog.pop_front() {
                     return Some(Ok(id));
                 }
             }
