@@ -16,7 +16,7 @@ mod terms;
 
 pub use lines::{
     ConversionFacts, Line, MonthToDate, cpc_line, flat_fee_line, lines_for_conversion,
-    revenue_share_of,
+    month_matters, revenue_share_of,
 };
 pub use refund::{clawback_limit, refund_is_locked, reversal_for_refund, within_net};
 pub use terms::{Terms, effective_terms};

@@ -22,7 +22,7 @@ use crate::db::entity::{commission, conversion, enrollment, offer, offer_tier};
 use crate::domain::calendar::month_bounds;
 use crate::domain::commission::{
     ConversionFacts, Kind, Line, MonthToDate, Status, clawback_limit, effective_terms,
-    lines_for_conversion, refund_is_locked, reversal_for_refund, within_net,
+    lines_for_conversion, month_matters, refund_is_locked, reversal_for_refund, within_net,
 };
 use crate::domain::conversion::Kind as ConversionKind;
 use crate::domain::offer::{Rates, VolumeTier};
@@ -164,20 +164,22 @@ pub(crate) async fn accrue_for_conversion(
     let Some((offer, terms)) = terms_of(txn, &mut brand.lookups, &enrollment).await? else {
         return Ok(());
     };
-    let (start, end) = month_bounds(row.occurred_at, brand.timezone);
-    let month = month_to_date(txn, row, start, end).await?;
     let kind = ConversionKind::parse(&row.kind).ok_or_else(|| AppError::internal("stored kind"))?;
-    let lines = lines_for_conversion(
-        &terms,
-        &ConversionFacts {
-            kind,
-            amount_minor: row.brand_amount_minor,
-            refunded_minor: row.refunded_brand_minor,
-            new_customer: row.new_customer,
-            self_referral: row.self_referral,
-        },
-        &month,
-    );
+    let facts = ConversionFacts {
+        kind,
+        amount_minor: row.brand_amount_minor,
+        refunded_minor: row.refunded_brand_minor,
+        new_customer: row.new_customer,
+        self_referral: row.self_referral,
+    };
+    // Read only where tiers or a cap make the lines depend on it (a statement per conversion).
+    let month = if month_matters(&terms, &facts) {
+        let (start, end) = month_bounds(row.occurred_at, brand.timezone);
+        month_to_date(txn, row, start, end).await?
+    } else {
+        MonthToDate::default()
+    };
+    let lines = lines_for_conversion(&terms, &facts, &month);
     let hold_days = offer
         .hold_period_days
         .unwrap_or(brand.brand.hold_period_days);

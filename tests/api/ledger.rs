@@ -205,6 +205,51 @@ async fn tiers_and_the_monthly_cap_count_the_month_so_far(app: TestApp) {
     );
 }
 
+/// Statements a batch of `n` sales with `code` ran (and each sale earned its line).
+async fn batch_cost(app: &TestApp, w: &World, code: &str, n: usize) -> usize {
+    let before = app.statements();
+    let results = record(
+        app,
+        w,
+        (0..n)
+            .map(|i| sale(&format!("{code}-{n}-{i}-{before}"), "100", code, 1))
+            .collect(),
+    )
+    .await;
+    let statements = app.statements() - before;
+    for result in &results {
+        assert_eq!(result["status"], "ACCEPTED", "{result}");
+        assert!(!commission(result).is_null(), "{result}");
+    }
+    statements
+}
+
+/// Each sale of a batch costs the same statements; under an offer with tiers or a cap one more
+/// (the enrollment's month so far, which its line depends on), and without them none.
+async fn only_tiers_or_a_cap_read_the_month_so_far(app: TestApp) {
+    let w = world::world(&app).await;
+    let cpa = json!({ "model": "CPA", "cpaAmount": { "amount": "10", "currencyCode": "USD" } });
+    let mut tiered = cpa.clone();
+    tiered["tiers"] =
+        json!([{ "fromSale": 3, "cpaAmount": { "amount": "15", "currencyCode": "USD" } }]);
+    let mut capped = cpa.clone();
+    capped["monthlyCap"] = json!({ "amount": "1000", "currencyCode": "USD" });
+    offer_and_code(&app, &w, cpa, "PLAIN").await;
+    offer_and_code(&app, &w, tiered, "TIERED").await;
+    offer_and_code(&app, &w, capped, "CAPPED").await;
+    let mut per_sale = Vec::new();
+    for code in ["PLAIN", "TIERED", "CAPPED"] {
+        // A first batch also reads what later ones find cached (the brand's first sales).
+        batch_cost(&app, &w, code, 2).await;
+        let one = batch_cost(&app, &w, code, 1).await;
+        let three = batch_cost(&app, &w, code, 3).await;
+        assert_eq!((three - one) % 2, 0, "{code}: {one} then {three}");
+        per_sale.push((three - one) / 2);
+    }
+    assert_eq!(per_sale[1], per_sale[0] + 1, "{per_sale:?}");
+    assert_eq!(per_sale[2], per_sale[0] + 1, "{per_sale:?}");
+}
+
 fn with_customer(mut item: Value, key: &str) -> Value {
     item["customerKey"] = json!(key);
     item
@@ -365,6 +410,7 @@ async fn admins_add_bonuses_and_adjustments_with_a_reason(app: TestApp) {
 }
 
 on_both_backends!(
+    only_tiers_or_a_cap_read_the_month_so_far,
     tiers_and_the_monthly_cap_count_the_month_so_far,
     admins_add_bonuses_and_adjustments_with_a_reason,
     a_flat_fee_is_earned_once_on_first_activation,

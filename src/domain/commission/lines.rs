@@ -33,6 +33,28 @@ pub struct MonthToDate {
     pub accrued_minor: i64,
 }
 
+/// Whether `conversion`'s lines under `terms` depend on the enrollment's month so far. Only
+/// volume tiers (the sale's number) and a monthly cap (what was accrued) read it, and only for
+/// a conversion that can earn a line of its own: a SALE under CPA, REVENUE_SHARE or HYBRID, a
+/// LEAD under CPL, neither a self-referral nor a returning customer under new-customers-only.
+/// Otherwise [`lines_for_conversion`] answers the same for any [`MonthToDate`], and the ledger
+/// skips reading it (a statement per conversion).
+pub fn month_matters(terms: &Terms, conversion: &ConversionFacts) -> bool {
+    if terms.tiers.is_empty() && terms.monthly_cap_minor.is_none() {
+        return false;
+    }
+    if conversion.self_referral || (terms.new_customers_only && !conversion.new_customer) {
+        return false;
+    }
+    match conversion.kind {
+        ConversionKind::Sale => matches!(
+            terms.model,
+            OfferModel::Cpa | OfferModel::RevenueShare | OfferModel::Hybrid
+        ),
+        ConversionKind::Lead => terms.model == OfferModel::Cpl,
+    }
+}
+
 /// A commission line to append to the ledger.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
@@ -619,6 +641,52 @@ mod tests {
                 prop_assert!(line.amount_minor > 0);
                 prop_assert!(line.amount_minor <= amount - refunded);
                 prop_assert!(line.amount_minor <= amount);
+            }
+        }
+
+        /// Where the ledger skips reading the month so far, any month gives the same lines.
+        #[test]
+        fn lines_that_do_not_need_the_month_are_the_same_for_any_month(
+            model in 0usize..6,
+            tiered in any::<bool>(),
+            cap in proptest::option::of(0i64..10_000),
+            new_customers_only in any::<bool>(),
+            lead in any::<bool>(),
+            new_customer in any::<bool>(),
+            self_referral in any::<bool>(),
+            amount in 0i64..100_000,
+            months in proptest::collection::vec((0u32..100, -5_000i64..20_000), 2..6),
+        ) {
+            let model = [
+                OfferModel::Cpa, OfferModel::Cpl, OfferModel::Cpc,
+                OfferModel::RevenueShare, OfferModel::FlatFee, OfferModel::Hybrid,
+            ][model];
+            let rates = Rates {
+                cpa_minor: matches!(model, OfferModel::Cpa | OfferModel::Hybrid).then_some(1_500),
+                cpl_minor: (model == OfferModel::Cpl).then_some(300),
+                cpc_minor: (model == OfferModel::Cpc).then_some(40),
+                revenue_share_percent: (model == OfferModel::RevenueShare).then(|| pct("10")),
+                flat_fee_minor: matches!(model, OfferModel::FlatFee | OfferModel::Hybrid).then_some(50_000),
+            };
+            let tiers = if tiered {
+                vec![VolumeTier { from_sale: 3, cpa_minor: Some(2_000), revenue_share_percent: Some(pct("15")) }]
+            } else {
+                vec![]
+            };
+            let terms = effective_terms(model, &rates, &Rates::default(), &tiers, new_customers_only, cap);
+            let conversion = ConversionFacts {
+                kind: if lead { ConversionKind::Lead } else { ConversionKind::Sale },
+                amount_minor: amount,
+                refunded_minor: 0,
+                new_customer,
+                self_referral,
+            };
+            if !month_matters(&terms, &conversion) {
+                let first = lines_for_conversion(&terms, &conversion, &MonthToDate::default());
+                for (prior_sales, accrued_minor) in months {
+                    let month = MonthToDate { prior_sales, accrued_minor };
+                    prop_assert_eq!(&lines_for_conversion(&terms, &conversion, &month), &first);
+                }
             }
         }
 
