@@ -212,18 +212,23 @@ mod tests {
 
     use super::*;
 
-    /// A replica nobody listens for: reads stay on the primary, and the state says why.
-    #[tokio::test]
-    async fn reads_go_to_the_primary_while_the_replica_does_not_answer() {
+    /// A primary (in memory) and a replica on port 1 of loopback, which refuses at once,
+    /// checked every `check_interval`.
+    async fn unreachable_replica(check_interval: Duration) -> Db {
         let primary = Database::connect("sqlite::memory:").await.expect("primary");
         let config = ReplicaConfig {
-            // Port 1 on loopback: refused at once.
             url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
-            check_interval: Duration::from_secs(3_600),
+            check_interval,
             check_timeout: Duration::from_millis(500),
             max_lag: Some(Duration::from_secs(10)),
         };
-        let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
+        Db::with_replica(primary, &config, 2, Duration::from_secs(5))
+    }
+
+    /// A replica nobody listens for: reads stay on the primary, and the state says why.
+    #[tokio::test]
+    async fn reads_go_to_the_primary_while_the_replica_does_not_answer() {
+        let db = unreachable_replica(Duration::from_secs(3_600)).await;
         assert!(!db.check_replica().await);
         assert_eq!(db.replica_state(), Some(ReplicaState::Down));
         assert!(db.replica().is_none());
@@ -240,14 +245,7 @@ mod tests {
     /// callsites other tests registered first.)
     #[tokio::test]
     async fn an_outage_is_warned_of_once() {
-        let primary = Database::connect("sqlite::memory:").await.expect("primary");
-        let config = ReplicaConfig {
-            url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
-            check_interval: Duration::from_millis(20),
-            check_timeout: Duration::from_millis(500),
-            max_lag: Some(Duration::from_secs(10)),
-        };
-        let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
+        let db = unreachable_replica(Duration::from_millis(20)).await;
         for _ in 0..5 {
             assert!(!db.check_replica().await);
             db.replica_failed();
@@ -261,14 +259,7 @@ mod tests {
     /// replica caught up is warned of again.
     #[tokio::test]
     async fn a_lag_episode_is_warned_of_once() {
-        let primary = Database::connect("sqlite::memory:").await.expect("primary");
-        let config = ReplicaConfig {
-            url: crate::config::Secret::new("postgres://reader@127.0.0.1:1/pg"),
-            check_interval: Duration::from_secs(3_600),
-            check_timeout: Duration::from_millis(500),
-            max_lag: Some(Duration::from_secs(10)),
-        };
-        let db = Db::with_replica(primary, &config, 2, Duration::from_secs(5));
+        let db = unreachable_replica(Duration::from_secs(3_600)).await;
         let replica = db.replica.as_ref().expect("a replica");
         // The watch's first check (the next is an hour away) finds it down.
         let until = std::time::Instant::now() + Duration::from_secs(10);
