@@ -105,32 +105,37 @@ impl CredentialCache {
 
     /// The cached caller of `credential` when it is still valid at `now`.
     pub fn get(&self, credential: &Credential, now: DateTime<Utc>) -> Option<Cached> {
+        self.read(credential, now, Cached::clone)
+    }
+
+    /// The account of session `session_id`, read with it, when the session is cached and valid
+    /// at `now` (the account is shared, not copied).
+    pub fn account(&self, session_id: &str, now: DateTime<Utc>) -> Option<Arc<user::Model>> {
+        let credential = Credential::Session(session_id.to_owned());
+        self.read(&credential, now, |cached| cached.account.clone())
+            .flatten()
+    }
+
+    /// `read` of the entry of `credential` when it is still valid at `now`; an expired entry is
+    /// dropped. Nothing while the cache is off.
+    fn read<T>(
+        &self,
+        credential: &Credential,
+        now: DateTime<Utc>,
+        read: impl FnOnce(&Cached) -> T,
+    ) -> Option<T> {
         if !self.enabled.load(Ordering::Acquire) {
             return None;
         }
         let mut entries = self.entries();
         match entries.get(credential) {
-            Some(cached) if cached.valid_until > now => Some(cached.clone()),
+            Some(cached) if cached.valid_until > now => Some(read(cached)),
             Some(_) => {
                 entries.pop(credential);
                 None
             }
             None => None,
         }
-    }
-
-    /// The account of session `session_id`, read with it, when the session is cached and valid
-    /// at `now` (no other entry is touched; the account is shared, not copied).
-    pub fn account(&self, session_id: &str, now: DateTime<Utc>) -> Option<Arc<user::Model>> {
-        if !self.enabled.load(Ordering::Acquire) {
-            return None;
-        }
-        let credential = Credential::Session(session_id.to_owned());
-        let mut entries = self.entries();
-        entries
-            .get(&credential)
-            .filter(|cached| cached.valid_until > now)
-            .and_then(|cached| cached.account.clone())
     }
 
     /// Take before reading the credential from the database.
