@@ -94,26 +94,20 @@ pub async fn since(
         }
         let ids: Vec<i64> = match feed {
             Feed::Conversions { campaign_id } => {
-                let mut select = conversion::Entity::find()
-                    .filter(conversion::Column::BrandId.eq(brand_id))
-                    .filter(conversion::Column::Id.gt(after));
+                let mut select = conversion::Entity::find();
                 if let Some(campaign_id) = campaign_id {
                     select = select.filter(conversion::Column::CampaignId.eq(campaign_id));
                 }
-                ids(select, conversion::Column::Id, db, left).await?
+                ids_after(select, conversion::Column::Id, (brand_id, after), db, left).await?
             }
             Feed::FraudFlags => {
-                let select = fraud_flag::Entity::find()
-                    .filter(fraud_flag::Column::BrandId.eq(brand_id))
-                    .filter(fraud_flag::Column::Id.gt(after));
-                ids(select, fraud_flag::Column::Id, db, left).await?
+                let select = fraud_flag::Entity::find();
+                ids_after(select, fraud_flag::Column::Id, (brand_id, after), db, left).await?
             }
             Feed::OwnCommissions => {
                 let select = commission::Entity::find()
-                    .filter(commission::Column::BrandId.eq(brand_id))
-                    .filter(commission::Column::CreatorId.is_in(creators))
-                    .filter(commission::Column::Id.gt(after));
-                ids(select, commission::Column::Id, db, left).await?
+                    .filter(commission::Column::CreatorId.is_in(creators));
+                ids_after(select, commission::Column::Id, (brand_id, after), db, left).await?
             }
         };
         found.extend(ids.into_iter().map(|id| (brand_id, id)));
@@ -170,16 +164,20 @@ async fn last_id<E: BrandScoped>(
     Ok(last.flatten().unwrap_or(0))
 }
 
-/// The ids `select` picks, lowest first, at most `limit`.
-async fn ids<E: EntityTrait>(
+/// The ids of `select`'s rows of brand `brand_id` above `after`, lowest first, at most
+/// `limit`, down the `(brand_id, id)` index.
+async fn ids_after<E: BrandScoped>(
     select: Select<E>,
     id: E::Column,
+    (brand_id, after): (i64, i64),
     db: &DatabaseConnection,
     limit: u64,
 ) -> Result<Vec<i64>, AppError> {
     Ok(select
         .select_only()
         .column(id)
+        .filter(E::brand_column().eq(brand_id))
+        .filter(id.gt(after))
         .order_by_asc(id)
         .limit(limit)
         .into_tuple()
