@@ -5,6 +5,7 @@
 //! These run inside migrations that may already be applied somewhere: never change what an
 //! existing helper emits; add a new helper instead.
 
+use sea_orm_migration::sea_orm::DatabaseBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 /// A `CHAR(3)` NOT NULL ISO 4217 currency code column.
@@ -99,4 +100,21 @@ pub async fn drop_column<T: IntoIden, C: IntoIden>(
     manager
         .alter_table(Table::alter().table(table).drop_column(column).to_owned())
         .await
+}
+
+/// The `n`th bound parameter of a raw statement.
+pub fn placeholder(backend: DatabaseBackend, n: usize) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
+/// A `YYYY-MM-DD` text parameter compared with a DATE column (PostgreSQL needs the cast;
+/// SQLite stores dates as this text).
+pub fn date_placeholder(backend: DatabaseBackend, n: usize) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("CAST(${n} AS DATE)"),
+        _ => "?".to_owned(),
+    }
 }

@@ -31,6 +31,7 @@ pub mod m20261210_000001_create_code_leak_hours;
 pub mod m20261210_000002_create_rate_limit_buckets;
 pub mod m20261210_000003_add_code_leak_hour_bounds;
 pub mod m20261210_000004_partition_clicks;
+pub mod m20261211_000001_create_creator_levels;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000002_create_rate_limit_buckets::Migration),
             Box::new(m20261210_000003_add_code_leak_hour_bounds::Migration),
             Box::new(m20261210_000004_partition_clicks::Migration),
+            Box::new(m20261211_000001_create_creator_levels::Migration),
         ]
     }
 }

@@ -28,7 +28,7 @@ use datasketches::hll::{HllType, HllUnion};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{add_column, drop_column, fk, index};
+use crate::helpers::{add_column, date_placeholder, drop_column, fk, index, placeholder};
 use crate::m20261124_000001_create_tenancy::Brands;
 use crate::m20261204_000001_create_visitor_sketches::MonthlyRollups;
 
@@ -384,22 +384,6 @@ async fn merge_sketches(
         }
     }
     Ok(())
-}
-
-fn placeholder(backend: DatabaseBackend, n: usize) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    }
-}
-
-/// A `YYYY-MM-DD` text parameter compared with a DATE column (PostgreSQL needs the cast;
-/// SQLite stores dates as this text).
-fn date_placeholder(backend: DatabaseBackend, n: usize) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!("CAST(${n} AS DATE)"),
-        _ => "?".to_owned(),
-    }
 }
 
 #[derive(DeriveIden, Clone, Copy)]

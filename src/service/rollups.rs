@@ -16,9 +16,11 @@ use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, Func, IntoIden, JoinType, OnConflict, Query, SimpleExpr,
     TableRef, ValueTuple,
 };
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 
-use crate::db::entity::{commission, conversion};
+use crate::db::entity::{commission, conversion, enrollment};
 use crate::domain::calendar::{Grain, local_day, next_period_start, period_start};
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::metrics::{ConversionFacts, Counters, conversion_counters};
@@ -27,6 +29,9 @@ use crate::error::AppError;
 
 /// `enrollment_id` of events that have none.
 pub const NO_ENROLLMENT: i64 = 0;
+
+/// `creator_id` of the creator levels' rows of events without an enrollment.
+pub const NO_CREATOR: i64 = 0;
 
 /// Rows per multi-row statement (well under SQLite's bound-parameter limit).
 const CHUNK: usize = 400;
@@ -45,13 +50,15 @@ pub(crate) const COUNTER_COLUMNS: [&str; 6] = [
 type Key = (NaiveDate, i64);
 
 /// A level of the rollups: its table of sums, its table of sketches (the same table for the
-/// brand levels, whose rows hold both) and their date column (the period's first day).
+/// brand levels, whose rows hold both), their date column (the period's first day) and the
+/// column of their owner (`enrollment_id`, `creator_id`; none for the brand levels).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Level {
     pub table: &'static str,
     pub sketches: &'static str,
     pub date: &'static str,
     pub grain: Grain,
+    pub owner: Option<&'static str>,
 }
 
 /// Per enrollment and local day, week (Monday to Sunday) and calendar month.
@@ -60,18 +67,44 @@ pub(crate) const DAYS: Level = Level {
     sketches: "daily_sketches",
     date: "day",
     grain: Grain::Day,
+    owner: Some("enrollment_id"),
 };
 pub(crate) const WEEKS: Level = Level {
     table: "weekly_rollups",
     sketches: "weekly_sketches",
     date: "week",
     grain: Grain::Week,
+    owner: Some("enrollment_id"),
 };
 pub(crate) const MONTHS: Level = Level {
     table: "monthly_rollups",
     sketches: "monthly_sketches",
     date: "month",
     grain: Grain::Month,
+    owner: Some("enrollment_id"),
+};
+/// Per creator (the sums of its enrollments; `creator_id` [`NO_CREATOR`] for events without an
+/// enrollment) and local day, week and calendar month.
+pub(crate) const CREATOR_DAYS: Level = Level {
+    table: "creator_daily_rollups",
+    sketches: "creator_daily_sketches",
+    date: "day",
+    grain: Grain::Day,
+    owner: Some("creator_id"),
+};
+pub(crate) const CREATOR_WEEKS: Level = Level {
+    table: "creator_weekly_rollups",
+    sketches: "creator_weekly_sketches",
+    date: "week",
+    grain: Grain::Week,
+    owner: Some("creator_id"),
+};
+pub(crate) const CREATOR_MONTHS: Level = Level {
+    table: "creator_monthly_rollups",
+    sketches: "creator_monthly_sketches",
+    date: "month",
+    grain: Grain::Month,
+    owner: Some("creator_id"),
 };
 /// The whole brand per day, week and month.
 pub(crate) const BRAND_DAYS: Level = Level {
@@ -79,25 +112,31 @@ pub(crate) const BRAND_DAYS: Level = Level {
     sketches: "brand_daily_rollups",
     date: "day",
     grain: Grain::Day,
+    owner: None,
 };
 pub(crate) const BRAND_WEEKS: Level = Level {
     table: "brand_weekly_rollups",
     sketches: "brand_weekly_rollups",
     date: "week",
     grain: Grain::Week,
+    owner: None,
 };
 pub(crate) const BRAND_MONTHS: Level = Level {
     table: "brand_monthly_rollups",
     sketches: "brand_monthly_rollups",
     date: "month",
     grain: Grain::Month,
+    owner: None,
 };
 
-/// The (day, enrollment) keys a rebuild has written day sketches for so far (its deltas keep
-/// only the day levels: the weeks and months are filled from the days at its end).
+/// What a rebuild has written so far: the (day, enrollment) and (day, creator) keys it has
+/// written day sketches for (its deltas keep only the day levels: the weeks and months are
+/// filled from the days at its end), and the creators of the enrollments it has met.
 #[derive(Debug, Default)]
 pub(crate) struct Written {
     days: HashSet<Key>,
+    creator_days: HashSet<Key>,
+    creators: HashMap<i64, i64>,
 }
 
 /// Changes to one level: counters and new visitors by key.
@@ -105,6 +144,26 @@ pub(crate) struct Written {
 struct Changes<K> {
     counters: BTreeMap<K, Counters>,
     visitors: BTreeMap<K, BTreeSet<String>>,
+}
+
+impl Changes<Key> {
+    /// The same changes by creator: each enrollment's key moved to its creator's
+    /// ([`NO_CREATOR`] for no enrollment, or one not found).
+    fn by_creator(&self, creators: &HashMap<i64, i64>) -> Self {
+        let creator =
+            |enrollment_id: &i64| creators.get(enrollment_id).copied().unwrap_or(NO_CREATOR);
+        let mut out = Self::default();
+        for ((date, enrollment_id), counters) in &self.counters {
+            out.add((*date, creator(enrollment_id)), counters);
+        }
+        for ((date, enrollment_id), keys) in &self.visitors {
+            out.visitors
+                .entry((*date, creator(enrollment_id)))
+                .or_default()
+                .extend(keys.iter().cloned());
+        }
+        out
+    }
 }
 
 impl<K: Ord> Changes<K> {
@@ -133,6 +192,7 @@ pub(crate) struct RollupDelta {
 
 /// The levels, in the order of [`RollupDelta`]'s arrays.
 pub(crate) const ENROLLMENT_LEVELS: [Level; 3] = [DAYS, WEEKS, MONTHS];
+pub(crate) const CREATOR_LEVELS: [Level; 3] = [CREATOR_DAYS, CREATOR_WEEKS, CREATOR_MONTHS];
 pub(crate) const BRAND_LEVELS: [Level; 3] = [BRAND_DAYS, BRAND_WEEKS, BRAND_MONTHS];
 
 impl RollupDelta {
@@ -272,12 +332,32 @@ impl RollupDelta {
         brand_id: i64,
         mut written: Option<&mut Written>,
     ) -> Result<(), DbErr> {
+        // Every change has a day, so the day level names every enrollment of the delta.
+        let enrollment_ids = self.enrollment[0].counters.keys().map(|(_, id)| *id);
+        let mut creators = HashMap::new();
+        let creators = match written.as_deref_mut() {
+            Some(written) => &mut written.creators,
+            None => &mut creators,
+        };
+        resolve_creators(db, brand_id, enrollment_ids, creators).await?;
+        let by_creator: Vec<Changes<Key>> = self
+            .enrollment
+            .iter()
+            .map(|changes| changes.by_creator(creators))
+            .collect();
         for (level, changes) in ENROLLMENT_LEVELS.into_iter().zip(self.enrollment) {
             // A rebuild's delta has no week or month changes: only the days know their keys.
             let known = written
                 .as_deref_mut()
                 .filter(|_| level.grain == Grain::Day)
                 .map(|w| &mut w.days);
+            apply_level(db, brand_id, level, changes, known).await?;
+        }
+        for (level, changes) in CREATOR_LEVELS.into_iter().zip(by_creator) {
+            let known = written
+                .as_deref_mut()
+                .filter(|_| level.grain == Grain::Day)
+                .map(|w| &mut w.creator_days);
             apply_level(db, brand_id, level, changes, known).await?;
         }
         for (level, changes) in BRAND_LEVELS.into_iter().zip(self.brand) {
@@ -287,8 +367,36 @@ impl RollupDelta {
     }
 }
 
-/// A level per enrollment: counters upserted, then the periods' new visitors merged into their
-/// stored sketches (or new ones) a chunk at a time.
+/// Adds to `creators` the creator of each of `enrollment_ids` it does not know yet (an
+/// enrollment's creator never changes), in statements of [`CHUNK`] ids.
+async fn resolve_creators<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+    enrollment_ids: impl Iterator<Item = i64>,
+    creators: &mut HashMap<i64, i64>,
+) -> Result<(), DbErr> {
+    let unknown: Vec<i64> = enrollment_ids
+        .filter(|id| *id != NO_ENROLLMENT && !creators.contains_key(id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in unknown.chunks(CHUNK) {
+        let rows: Vec<(i64, i64)> = enrollment::Entity::find()
+            .select_only()
+            .column(enrollment::Column::Id)
+            .column(enrollment::Column::CreatorId)
+            .filter(enrollment::Column::BrandId.eq(brand_id))
+            .filter(enrollment::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        creators.extend(rows);
+    }
+    Ok(())
+}
+
+/// A level per enrollment or creator: counters upserted, then the periods' new visitors merged
+/// into their stored sketches (or new ones) a chunk at a time.
 async fn apply_level<C: ConnectionTrait>(
     db: &C,
     brand_id: i64,
@@ -296,7 +404,7 @@ async fn apply_level<C: ConnectionTrait>(
     changes: Changes<Key>,
     mut known: Option<&mut HashSet<Key>>,
 ) -> Result<(), DbErr> {
-    let key_columns = ["brand_id", level.date, "enrollment_id"];
+    let key_columns = ["brand_id", level.date, owner_of(level)?];
     let rows: Vec<_> = changes.counters.into_iter().collect();
     for chunk in rows.chunks(CHUNK) {
         let mut insert = Query::insert();
@@ -394,8 +502,8 @@ async fn apply_brand<C: ConnectionTrait>(
     Ok(())
 }
 
-/// After a rebuild of the day levels: the brand's weeks and months, per enrollment and for the
-/// whole brand, from its days. Sums by one `INSERT ... SELECT ... GROUP BY` per level; sketches
+/// After a rebuild of the day levels: the brand's weeks and months, per enrollment, per creator
+/// and for the whole brand, from its days. Sums by one `INSERT ... SELECT ... GROUP BY` per level; sketches
 /// as the unions of the day sketches, a period at a time, each written once. (Kept batch by
 /// batch instead, a month's sketches were read back and rewritten by every batch of the
 /// rebuild: on PostgreSQL at scale 1.0 it took 398 s.)
@@ -403,12 +511,13 @@ pub(crate) async fn fill_from_days<C: ConnectionTrait>(db: &C, brand_id: i64) ->
     for (days, coarse) in [
         (DAYS, WEEKS),
         (DAYS, MONTHS),
+        (CREATOR_DAYS, CREATOR_WEEKS),
+        (CREATOR_DAYS, CREATOR_MONTHS),
         (BRAND_DAYS, BRAND_WEEKS),
         (BRAND_DAYS, BRAND_MONTHS),
     ] {
-        let by_enrollment = days.table == DAYS.table;
-        fill_sums(db, brand_id, days, coarse, by_enrollment).await?;
-        fill_sketches(db, brand_id, days, coarse, by_enrollment).await?;
+        fill_sums(db, brand_id, days, coarse).await?;
+        fill_sketches(db, brand_id, days, coarse).await?;
     }
     Ok(())
 }
@@ -434,7 +543,6 @@ async fn fill_sums<C: ConnectionTrait>(
     brand_id: i64,
     days: Level,
     coarse: Level,
-    by_enrollment: bool,
 ) -> Result<(), DbErr> {
     let period = Expr::cust(period_of(
         days.date,
@@ -450,11 +558,11 @@ async fn fill_sums<C: ConnectionTrait>(
         .and_where(Expr::col(Alias::new("brand_id")).eq(brand_id))
         .group_by_col(Alias::new("brand_id"))
         .add_group_by([period]);
-    if by_enrollment {
-        columns.push("enrollment_id");
+    if let Some(owner) = days.owner {
+        columns.push(owner);
         select
-            .column(Alias::new("enrollment_id"))
-            .group_by_col(Alias::new("enrollment_id"));
+            .column(Alias::new(owner))
+            .group_by_col(Alias::new(owner));
     }
     for column in COUNTER_COLUMNS {
         columns.push(column);
@@ -478,7 +586,6 @@ async fn fill_sketches<C: ConnectionTrait>(
     brand_id: i64,
     days: Level,
     coarse: Level,
-    by_enrollment: bool,
 ) -> Result<(), DbErr> {
     let brand = || Expr::col(Alias::new("brand_id")).eq(brand_id);
     let mut bounds = Query::select();
@@ -508,41 +615,41 @@ async fn fill_sketches<C: ConnectionTrait>(
             .and_where(Expr::col(Alias::new("day")).gte(start))
             .and_where(Expr::col(Alias::new("day")).lt(end))
             .and_where(Expr::col(Alias::new("sketch")).is_not_null());
-        if by_enrollment {
-            select.column(Alias::new("enrollment_id"));
+        if let Some(owner) = days.owner {
+            select.column(Alias::new(owner));
         }
+        // By owner (enrollment or creator); the brand's own union under 0.
         let mut unions: BTreeMap<i64, VisitorCount> = BTreeMap::new();
         for row in db.query_all(&select).await? {
-            let enrollment_id = if by_enrollment {
-                row.try_get::<i64>("", "enrollment_id")?
-            } else {
-                NO_ENROLLMENT
+            let owner_id = match days.owner {
+                Some(owner) => row.try_get::<i64>("", owner)?,
+                None => 0,
             };
             let bytes: Vec<u8> = row.try_get("", "sketch")?;
             let sketch =
                 VisitorSketch::from_bytes(&bytes).map_err(|e| DbErr::Custom(e.to_string()))?;
-            unions.entry(enrollment_id).or_default().add_sketch(&sketch);
+            unions.entry(owner_id).or_default().add_sketch(&sketch);
         }
-        if by_enrollment {
+        if let Some(owner) = coarse.owner {
             let rows: Vec<_> = unions.into_iter().collect();
             for chunk in rows.chunks(CHUNK) {
                 let mut insert = Query::insert();
                 insert
                     .into_table(Alias::new(coarse.sketches))
-                    .columns(["brand_id", coarse.date, "enrollment_id", "sketch"].map(Alias::new));
-                for (enrollment_id, union) in chunk {
+                    .columns(["brand_id", coarse.date, owner, "sketch"].map(Alias::new));
+                for (owner_id, union) in chunk {
                     insert
                         .values([
                             brand_id.into(),
                             start.into(),
-                            (*enrollment_id).into(),
+                            (*owner_id).into(),
                             union.to_bytes().into(),
                         ])
                         .map_err(sql_error)?;
                 }
                 db.execute(&insert).await?;
             }
-        } else if let Some(union) = unions.remove(&NO_ENROLLMENT) {
+        } else if let Some(union) = unions.remove(&0) {
             let mut update = Query::update();
             update
                 .table(Alias::new(coarse.table))
@@ -565,6 +672,13 @@ fn counter_values(c: &Counters) -> [SimpleExpr; 6] {
         c.revenue_minor.into(),
         c.commissions_minor.into(),
     ]
+}
+
+/// The owner column of a level per enrollment or creator.
+fn owner_of(level: Level) -> Result<&'static str, DbErr> {
+    level
+        .owner
+        .ok_or_else(|| sql_error(format!("{} has no owner column", level.table)))
 }
 
 /// A statement that could not be built (a programming error, reported as such).
@@ -613,7 +727,8 @@ async fn stored_sketches<C: ConnectionTrait, T>(
     }
     let listed = Alias::new("keys");
     let (table, date) = (Alias::new(sketches.sketches), Alias::new(sketches.date));
-    let enrollment = Alias::new("enrollment_id");
+    let owner = owner_of(sketches)?;
+    let enrollment = Alias::new(owner);
     let values = keys
         .iter()
         .map(|(day, enrollment_id)| ValueTuple::Two((*day).into(), (*enrollment_id).into()))
@@ -640,7 +755,7 @@ async fn stored_sketches<C: ConnectionTrait, T>(
         stored.insert(
             (
                 row.try_get::<NaiveDate>("", sketches.date)?,
-                row.try_get::<i64>("", "enrollment_id")?,
+                row.try_get::<i64>("", owner)?,
             ),
             row.try_get::<Option<Vec<u8>>>("", "sketch")?,
         );

@@ -5,14 +5,16 @@
 //! dropped a month of clicks (PostgreSQL) it refuses: the rollups are all that is left of them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use super::ingest::lock_brand;
-use super::rollups::{BRAND_LEVELS, ENROLLMENT_LEVELS, RollupDelta, Written, fill_from_days};
+use super::rollups::{
+    BRAND_LEVELS, CREATOR_LEVELS, ENROLLMENT_LEVELS, RollupDelta, Written, fill_from_days,
+};
 use crate::db::entity::{
     brand, brand_daily_rollup, brand_monthly_rollup, brand_weekly_rollup, click, commission,
     conversion, daily_rollup, daily_sketch, monthly_rollup, monthly_sketch, weekly_rollup,
@@ -107,6 +109,15 @@ pub async fn rebuild_in(
         .filter(brand_monthly_rollup::Column::BrandId.eq(brand_id))
         .exec(&txn)
         .await?;
+    for level in CREATOR_LEVELS {
+        for table in [level.table, level.sketches] {
+            let delete = Query::delete()
+                .from_table(Alias::new(table))
+                .and_where(Expr::col(Alias::new("brand_id")).eq(brand_id))
+                .to_owned();
+            txn.execute(&delete).await?;
+        }
+    }
     let mut written = Written::default();
     let done = Rebuilt {
         clicks: add_clicks(&txn, brand_id, tz, batches, &mut written).await?,
@@ -145,7 +156,11 @@ pub async fn tidy(db: &DatabaseConnection) -> Result<(), AppError> {
     let statement = match db.get_database_backend() {
         DbBackend::Postgres => {
             let mut tables: Vec<&str> = Vec::new();
-            for level in ENROLLMENT_LEVELS.iter().chain(&BRAND_LEVELS) {
+            for level in ENROLLMENT_LEVELS
+                .iter()
+                .chain(&CREATOR_LEVELS)
+                .chain(&BRAND_LEVELS)
+            {
                 for table in [level.table, level.sketches] {
                     if !tables.contains(&table) {
                         tables.push(table);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, TimeZone, Utc};
-use partnergraph::db::entity::{daily_rollup, daily_sketch};
+use partnergraph::db::entity::{daily_rollup, daily_sketch, enrollment};
 use partnergraph::domain::calendar::{Grain, period_start};
 use partnergraph::domain::uniques::VisitorSketch;
 use partnergraph::service::rollups_rebuild;
@@ -22,30 +22,59 @@ use crate::on_both_backends;
 /// A day's sketch, as the count it gives (the bytes may differ with arrival order).
 type SketchCount = (i64, chrono::NaiveDate, i64, i64);
 
-/// A row of a coarser level: (brand, period start, enrollment; 0 for a brand level), its sums,
-/// and its visitor count.
+/// A row of a coarser level: (brand, period start, enrollment or creator; 0 for a brand
+/// level), its sums, and its visitor count.
 type LevelRow = ((i64, chrono::NaiveDate, i64), [i64; 6], Option<i64>);
 
-/// The coarser levels: table, its sketches' table (`None`: in its rows), date column, grain,
-/// whether by enrollment.
-const LEVELS: [(&str, Option<&str>, &str, Grain, bool); 5] = [
+/// The levels besides the enrollments' days: table, its sketches' table (`None`: in its rows),
+/// date column, grain, owner column (`None`: the whole brand).
+type LevelOf = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Grain,
+    Option<&'static str>,
+);
+
+const LEVELS: [LevelOf; 8] = [
     (
         "weekly_rollups",
         Some("weekly_sketches"),
         "week",
         Grain::Week,
-        true,
+        Some("enrollment_id"),
     ),
     (
         "monthly_rollups",
         Some("monthly_sketches"),
         "month",
         Grain::Month,
-        true,
+        Some("enrollment_id"),
     ),
-    ("brand_daily_rollups", None, "day", Grain::Day, false),
-    ("brand_weekly_rollups", None, "week", Grain::Week, false),
-    ("brand_monthly_rollups", None, "month", Grain::Month, false),
+    (
+        "creator_daily_rollups",
+        Some("creator_daily_sketches"),
+        "day",
+        Grain::Day,
+        Some("creator_id"),
+    ),
+    (
+        "creator_weekly_rollups",
+        Some("creator_weekly_sketches"),
+        "week",
+        Grain::Week,
+        Some("creator_id"),
+    ),
+    (
+        "creator_monthly_rollups",
+        Some("creator_monthly_sketches"),
+        "month",
+        Grain::Month,
+        Some("creator_id"),
+    ),
+    ("brand_daily_rollups", None, "day", Grain::Day, None),
+    ("brand_weekly_rollups", None, "week", Grain::Week, None),
+    ("brand_monthly_rollups", None, "month", Grain::Month, None),
 ];
 
 /// What the rollups hold: enrollment-day sums, their visitor counts, and every coarser level.
@@ -82,11 +111,8 @@ async fn snapshot(app: &TestApp) -> Snapshot {
         })
         .collect();
     let mut levels = BTreeMap::new();
-    for (table, sketches, date, _, by_enrollment) in LEVELS {
-        levels.insert(
-            table,
-            level_rows(app, table, sketches, date, by_enrollment).await,
-        );
+    for (table, sketches, date, _, owner) in LEVELS {
+        levels.insert(table, level_rows(app, table, sketches, date, owner).await);
     }
     Snapshot {
         days,
@@ -100,26 +126,25 @@ async fn level_rows(
     table: &str,
     sketches: Option<&str>,
     date: &str,
-    by_enrollment: bool,
+    owner: Option<&str>,
 ) -> Vec<LevelRow> {
     use sea_orm::{ConnectionTrait, Statement};
-    let enrollment = if by_enrollment {
-        "r.enrollment_id"
-    } else {
-        "CAST(0 AS BIGINT)"
+    let owner_id = match owner {
+        Some(owner) => format!("r.{owner}"),
+        None => "CAST(0 AS BIGINT)".to_owned(),
     };
-    let (sketch, join) = match sketches {
-        Some(sketches) => (
+    let (sketch, join) = match (sketches, owner) {
+        (Some(sketches), Some(owner)) => (
             "s.sketch",
             format!(
                 "LEFT JOIN {sketches} s ON s.brand_id = r.brand_id AND s.{date} = r.{date} \
-                 AND s.enrollment_id = r.enrollment_id"
+                 AND s.{owner} = r.{owner}"
             ),
         ),
-        None => ("r.sketch", String::new()),
+        _ => ("r.sketch", String::new()),
     };
     let sql = format!(
-        "SELECT r.brand_id, r.{date} AS start, {enrollment} AS enrollment_id, r.clicks, r.sales, \
+        "SELECT r.brand_id, r.{date} AS start, {owner_id} AS enrollment_id, r.clicks, r.sales, \
          r.leads, r.new_customers, r.revenue_minor, r.commissions_minor, {sketch} AS sketch \
          FROM {table} r {join} ORDER BY 1, 2, 3"
     );
@@ -179,8 +204,18 @@ async fn setup(app: &TestApp) -> World {
     let w = world::world(app).await;
     world::tracking_link(app, &w.admin, &w.enrollment_a, "cora-roll").await;
     world::discount_code(app, &w.admin, &w.enrollment_a, "CORA").await;
+    // A second enrollment of the same creator, and another creator's: the creator levels sum
+    // enrollments.
+    let (campaign, offer) = world::campaign_with_offer(app, &w.admin, "Rollup two").await;
+    let second = world::enroll(app, &w.admin, &campaign, &w.creator_a, &offer).await;
+    world::tracking_link(app, &w.admin, &second, "cora-two").await;
+    let spare = world::enroll(app, &w.admin, &campaign, &w.spare_creator_a, &offer).await;
+    world::tracking_link(app, &w.admin, &spare, "spare-roll").await;
     w
 }
+
+/// The tracking links clicks go through (`setup`).
+const LINKS: [&str; 3] = ["cora-roll", "cora-two", "spare-roll"];
 
 /// One random arrival sequence of clicks, orders and refunds over ten days.
 fn sequence(seed: u64) -> Vec<(&'static str, Value)> {
@@ -193,7 +228,7 @@ fn sequence(seed: u64) -> Vec<(&'static str, Value)> {
         let bot = rng.random_bool(0.15);
         items.push((
             "click",
-            json!({ "linkCode": "cora-roll", "clickId": format!("s{seed}k{i}"),
+            json!({ "linkCode": LINKS[rng.random_range(0..LINKS.len())], "clickId": format!("s{seed}k{i}"),
             "occurredAt": at(&mut rng), "visitorKey": format!("v{}", rng.random_range(0..12)),
             "userAgent": if bot { "Googlebot/2.1" } else { "Mozilla/5.0" } }),
         ));
@@ -309,11 +344,22 @@ async fn rollups_kept_at_ingestion_equal_a_rebuild(app: TestApp) {
             .await
             .unwrap();
         assert_eq!(rebuilt, snapshot(&app).await, "tiny batches, seed {seed}");
-        // Every coarser level holds the sums of its days.
-        for (table, _, _, grain, by_enrollment) in LEVELS {
+        // Every other level holds the sums of the enrollments' days, by its owner.
+        let creators: BTreeMap<i64, i64> = enrollment::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.id, e.creator_id))
+            .collect();
+        for (table, _, _, grain, owner) in LEVELS {
             let from_days = sums_by(&kept.days, |r| {
-                let enrollment = if by_enrollment { r.enrollment_id } else { 0 };
-                (r.brand_id, period_start(r.day, grain), enrollment)
+                let owner_id = match owner {
+                    Some("enrollment_id") => r.enrollment_id,
+                    Some(_) => creators.get(&r.enrollment_id).copied().unwrap_or(0),
+                    None => 0,
+                };
+                (r.brand_id, period_start(r.day, grain), owner_id)
             });
             let stored: BTreeMap<_, _> = kept.levels[table]
                 .iter()
@@ -468,24 +514,38 @@ on_both_backends!(visitor_rows_become_sketches_in_the_migration);
 /// The migration that adds the week levels (and the brand's week and month levels) fills them
 /// from the days already stored: the same sums and visitor counts as kept at ingestion.
 async fn week_levels_are_filled_by_their_migration(app: TestApp) {
+    levels_are_filled_by(&app, "m20261206_000001_create_week_levels").await;
+}
+
+on_both_backends!(week_levels_are_filled_by_their_migration);
+
+/// The migration that adds the creator levels fills them from the enrollment levels already
+/// stored: the same sums and visitor counts as kept at ingestion.
+async fn creator_levels_are_filled_by_their_migration(app: TestApp) {
+    levels_are_filled_by(&app, "m20261211_000001_create_creator_levels").await;
+}
+
+on_both_backends!(creator_levels_are_filled_by_their_migration);
+
+/// Events ingested, then the migrations from `name` on undone and run again: every level holds
+/// what ingestion kept.
+async fn levels_are_filled_by(app: &TestApp, name: &str) {
     use migration::{Migrator, MigratorTrait};
 
-    let w = setup(&app).await;
-    ingest(&app, &w, sequence(1)).await;
-    let kept = snapshot(&app).await;
+    let w = setup(app).await;
+    ingest(app, &w, sequence(1)).await;
+    let kept = snapshot(app).await;
     let steps = Migrator::migrations()
         .iter()
         .rev()
-        .position(|m| m.name() == "m20261206_000001_create_week_levels")
-        .expect("the week-level migration")
+        .position(|m| m.name() == name)
+        .expect("the migration")
         + 1;
     Migrator::down(&app.db, Some(steps as u32)).await.unwrap();
     Migrator::up(&app.db, None).await.unwrap();
-    let migrated = snapshot(&app).await;
+    let migrated = snapshot(app).await;
     for (table, rows) in &kept.levels {
         assert!(!rows.is_empty(), "{table}");
         assert_eq!(rows, &migrated.levels[table], "{table}");
     }
 }
-
-on_both_backends!(week_levels_are_filled_by_their_migration);
