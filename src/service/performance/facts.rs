@@ -23,10 +23,12 @@ use crate::error::AppError;
 use crate::service::rollups::{self, COUNTER_COLUMNS, NO_ENROLLMENT, counters_of};
 
 /// Who an event belongs to: an enrollment (clicks, conversions, lines, deliverables), a
+/// creator (its level of the rollups; [`NO_CREATOR`]: events without an enrollment), a
 /// campaign and maybe a creator (costs), or the whole brand (its brand-level rollups).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Owner {
     Enrollment(i64),
+    Creator(i64),
     Brand,
     Cost {
         campaign_id: i64,
@@ -78,6 +80,14 @@ impl Scope {
         !(d.campaign || d.creator || d.platform || d.offer || self.restricted())
     }
 
+    /// Whole days are read from the creator levels (a row per creator and period, against one
+    /// per enrollment and period): nothing is grouped or filtered by what only an enrollment
+    /// has (its campaign or offer). A creator's platform is the creator's.
+    pub(super) fn by_creator(&self) -> bool {
+        let d = &self.dims;
+        !(self.whole_brand() || d.campaign || d.offer || self.campaign_ids.is_some())
+    }
+
     /// The brand's enrollments within the campaign and creator restrictions.
     pub(super) fn enrollments(&self) -> SelectStatement {
         let mut select = enrollment::Entity::find()
@@ -120,7 +130,8 @@ pub async fn collect<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<Facts,
 
 #[derive(FromQueryResult)]
 struct RollupSum {
-    enrollment_id: i64,
+    /// The enrollment or creator.
+    owner_id: i64,
     day: NaiveDate,
     clicks: i64,
     sales: i64,
@@ -151,22 +162,41 @@ impl RollupSum {
 }
 
 /// A level of the rollups: days, weeks (Monday to Sunday) or calendar months, per enrollment
-/// (`enrollment.table` for the sums, `enrollment.sketches` for the visitors) and for the whole
-/// brand (`brand.table`, sums and sketch in one row).
+/// and per creator (`table` for the sums, `sketches` for the visitors) and for the whole brand
+/// (`brand.table`, sums and sketch in one row).
 #[derive(Clone, Copy)]
 pub(super) struct Level {
     pub enrollment: rollups::Level,
+    pub creator: rollups::Level,
     pub brand: rollups::Level,
 }
 
 impl Level {
     fn of(grain: Grain) -> Self {
-        let (enrollment, brand) = match grain {
-            Grain::Day => (rollups::DAYS, rollups::BRAND_DAYS),
-            Grain::Week => (rollups::WEEKS, rollups::BRAND_WEEKS),
-            Grain::Month => (rollups::MONTHS, rollups::BRAND_MONTHS),
+        let (enrollment, creator, brand) = match grain {
+            Grain::Day => (rollups::DAYS, rollups::CREATOR_DAYS, rollups::BRAND_DAYS),
+            Grain::Week => (rollups::WEEKS, rollups::CREATOR_WEEKS, rollups::BRAND_WEEKS),
+            Grain::Month => (
+                rollups::MONTHS,
+                rollups::CREATOR_MONTHS,
+                rollups::BRAND_MONTHS,
+            ),
         };
-        Self { enrollment, brand }
+        Self {
+            enrollment,
+            creator,
+            brand,
+        }
+    }
+
+    /// The level per creator when the scope reads creators, per enrollment otherwise, and
+    /// the owner its rows belong to.
+    pub(super) fn owned(&self, scope: &Scope) -> (rollups::Level, fn(i64) -> Owner) {
+        if scope.by_creator() {
+            (self.creator, Owner::Creator)
+        } else {
+            (self.enrollment, Owner::Enrollment)
+        }
     }
 
     /// The date column of both tables (a week's is its Monday, a month's its first day).
@@ -199,10 +229,10 @@ impl Scope {
     }
 }
 
-/// The enrollments' sums over whole days, in one statement: the rows of every level's periods
-/// (months, weeks, days; `Scope::levels`) as one `UNION ALL`, summed by enrollment (and period
-/// when the report has a time grain), so a quarter returns a row per enrollment rather than one
-/// per enrollment and level.
+/// The enrollments' (or creators', `Scope::by_creator`) sums over whole days, in one statement:
+/// the rows of every level's periods (months, weeks, days; `Scope::levels`) as one `UNION ALL`,
+/// summed by owner (and period when the report has a time grain), so a quarter returns a row
+/// per owner rather than one per owner and level.
 async fn rollups<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
@@ -211,7 +241,10 @@ async fn rollups<C: ConnectionTrait>(
     facts: &mut Facts,
 ) -> Result<(), AppError> {
     let mut periods: Option<SelectStatement> = None;
+    let mut owner_of = Owner::Enrollment as fn(i64) -> Owner;
     for (level, first, end) in scope.levels(first, end) {
+        let (level, owner) = level.owned(scope);
+        owner_of = owner;
         let rows = level_rows(scope, level, first, end);
         match &mut periods {
             None => periods = Some(rows),
@@ -223,13 +256,13 @@ async fn rollups<C: ConnectionTrait>(
     let Some(periods) = periods else {
         return Ok(());
     };
-    let (enrollment, day) = (Alias::new("enrollment_id"), Alias::new("day"));
+    let (owner, day) = (Alias::new("owner_id"), Alias::new("day"));
     let mut select = Query::select();
     select
-        .column(enrollment.clone())
+        .column(owner.clone())
         .expr_as(Func::min(Expr::col(day.clone())), day.clone())
         .from_subquery(periods, Alias::new("periods"))
-        .group_by_col(enrollment);
+        .group_by_col(owner);
     for column in COUNTER_COLUMNS {
         let (sum, alias) = sum_of(column);
         select.expr_as(sum, alias);
@@ -239,9 +272,7 @@ async fn rollups<C: ConnectionTrait>(
     }
     for row in db.query_all(&select).await? {
         let row = RollupSum::from_query_result(&row, "")?;
-        facts
-            .facts
-            .push(row.fact(Owner::Enrollment(row.enrollment_id), scope));
+        facts.facts.push(row.fact(owner_of(row.owner_id), scope));
     }
     Ok(())
 }
@@ -262,23 +293,41 @@ fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
     (sum.into(), Alias::new(column))
 }
 
-/// The rows of `level` for the periods in `[first, end)`: enrollment, period start (`day`) and
-/// counters.
-fn level_rows(scope: &Scope, level: Level, first: NaiveDate, end: NaiveDate) -> SelectStatement {
-    let (enrollment, date) = (Alias::new("enrollment_id"), Alias::new(level.date()));
+/// The rows of `level` (per enrollment or creator) for the periods in `[first, end)`: owner
+/// (`owner_id`), period start (`day`) and counters.
+fn level_rows(
+    scope: &Scope,
+    level: rollups::Level,
+    first: NaiveDate,
+    end: NaiveDate,
+) -> SelectStatement {
+    let owner = Alias::new(level.owner.unwrap_or("enrollment_id"));
+    let date = Alias::new(level.date);
     let mut select = Query::select();
     select
-        .column(enrollment.clone())
+        .expr_as(Expr::col(owner.clone()), Alias::new("owner_id"))
         .expr_as(Expr::col(date.clone()), Alias::new("day"))
         .columns(COUNTER_COLUMNS.map(Alias::new))
-        .from(Alias::new(level.enrollment.table))
+        .from(Alias::new(level.table))
         .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
         .and_where(Expr::col(date.clone()).gte(first))
         .and_where(Expr::col(date).lt(end));
-    if scope.restricted() {
-        select.and_where(Expr::col(enrollment).in_subquery(scope.enrollments()));
-    }
+    scope.restrict_owner(&mut select, owner);
     select
+}
+
+impl Scope {
+    /// Restricts a read of rollup rows whose owner is `owner` (enrollment or creator, as
+    /// [`Scope::by_creator`] says) to the scope's campaigns and creators.
+    pub(super) fn restrict_owner(&self, select: &mut SelectStatement, owner: Alias) {
+        if !self.restricted() {
+            return;
+        }
+        match (&self.creator_ids, self.by_creator()) {
+            (Some(ids), true) => select.and_where(Expr::col(owner).is_in(ids.iter().copied())),
+            _ => select.and_where(Expr::col(owner).in_subquery(self.enrollments())),
+        };
+    }
 }
 
 /// The brand's sums over whole days, from its day, week and month levels, by period when the
@@ -295,7 +344,7 @@ async fn brand_rollups<C: ConnectionTrait>(
         let date = Alias::new(level.date());
         let mut select = Query::select();
         select
-            .expr_as(Expr::val(NO_ENROLLMENT), Alias::new("enrollment_id"))
+            .expr_as(Expr::val(NO_ENROLLMENT), Alias::new("owner_id"))
             .expr_as(Expr::col(date.clone()), Alias::new("day"))
             .columns(COUNTER_COLUMNS.map(Alias::new))
             .from(Alias::new(level.brand.table))

@@ -13,6 +13,7 @@ use super::facts::{Facts, Owner};
 use crate::domain::calendar::{Grain, period_start};
 use crate::domain::metrics::Counters;
 use crate::domain::roster::Platform;
+use crate::service::rollups::NO_CREATOR;
 
 /// The dimensions a report groups by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -85,6 +86,7 @@ impl Owners {
                 Some(&(campaign, creator, offer)) => (Some(campaign), Some(creator), Some(offer)),
                 None => (None, None, None),
             },
+            Owner::Creator(id) => (None, Some(id).filter(|id| *id != NO_CREATOR), None),
             Owner::Cost {
                 campaign_id,
                 creator_id,

@@ -557,7 +557,7 @@ async fn creators_on<C: ConnectionTrait>(
     Ok(ids.into_iter().collect())
 }
 
-/// The enrollments and cost creators the facts name.
+/// The enrollments and creators (of the creator levels and of costs) the facts name.
 fn ids_of(facts: &Facts) -> (HashSet<i64>, HashSet<i64>) {
     let mut enrollment_ids = HashSet::new();
     let mut creator_ids = HashSet::new();
@@ -566,7 +566,8 @@ fn ids_of(facts: &Facts) -> (HashSet<i64>, HashSet<i64>) {
             Owner::Enrollment(id) => {
                 enrollment_ids.insert(id);
             }
-            Owner::Cost {
+            Owner::Creator(id)
+            | Owner::Cost {
                 creator_id: Some(id),
                 ..
             } => {

@@ -1,9 +1,10 @@
 //! Unique clicks: the distinct visitors of each report row and of the whole report, estimated
 //! by merging HyperLogLog sketches (`domain::uniques`). Whole local days come from the stored
-//! sketch of each (day, enrollment) in `daily_sketches`, or of each day in
-//! `brand_daily_rollups` when the report is brand-wide, the partial edge days from the raw
-//! clicks, as for the other facts (`facts.rs`). Rows get the same keys as the additive
-//! counters (`grouping.rs`).
+//! sketch of each (period, enrollment) in `daily_sketches` and the coarser levels, of each
+//! (period, creator) when the report reads the creator levels (`Scope::by_creator`), or of
+//! each period in `brand_daily_rollups` and the coarser levels when the report is brand-wide,
+//! the partial edge days from the raw clicks, as for the other facts (`facts.rs`). Rows get the
+//! same keys as the additive counters (`grouping.rs`).
 
 use std::collections::HashMap;
 
@@ -17,7 +18,7 @@ use crate::db::entity::click;
 use crate::domain::calendar::{local_day, split_range};
 use crate::domain::uniques::{VisitorCount, VisitorSketch};
 use crate::error::AppError;
-use crate::service::rollups::NO_ENROLLMENT;
+use crate::service::rollups::{self, NO_ENROLLMENT};
 
 /// Distinct visitors per row key, and over every row.
 #[derive(Debug, Default, PartialEq)]
@@ -42,11 +43,11 @@ impl Counter {
         owners: &Owners,
     ) -> Result<(), AppError> {
         let dims = &scope.dims;
-        let mut keys: HashMap<i64, RowKey> = HashMap::new();
+        let mut keys: HashMap<Owner, RowKey> = HashMap::new();
         let mut key_of = |owner: Owner, day: NaiveDate| -> RowKey {
             match (owner, dims.grain) {
-                (Owner::Enrollment(id), None) => keys
-                    .entry(id)
+                (Owner::Enrollment(_) | Owner::Creator(_), None) => keys
+                    .entry(owner)
                     .or_insert_with(|| dims.key(&owners.resolve(owner), None))
                     .clone(),
                 _ => dims.key(&owners.resolve(owner), Some(day)),
@@ -83,10 +84,10 @@ impl Counter {
                     } else {
                         level.next(at).unwrap_or(end)
                     };
-                    for (enrollment_id, day, bytes) in sketches(db, scope, level, at, next).await? {
+                    let (owned, owner) = level.owned(scope);
+                    for (owner_id, day, bytes) in sketches(db, scope, owned, at, next).await? {
                         let sketch = stored(bytes)?;
-                        let row = (!dims.is_empty())
-                            .then(|| key_of(Owner::Enrollment(enrollment_id), day));
+                        let row = (!dims.is_empty()).then(|| key_of(owner(owner_id), day));
                         self.merge(sketch.as_ref(), !brand_total, row);
                     }
                     at = next;
@@ -184,32 +185,31 @@ async fn brand_sketches<C: ConnectionTrait>(
     Ok(rows)
 }
 
-/// The stored sketches per enrollment of the periods of `level` (`daily_sketches`,
-/// `weekly_sketches` or `monthly_sketches`) of the scope in `[from, to)`.
+/// The stored sketches per enrollment or creator of the periods of `level` (e.g.
+/// `daily_sketches`, `creator_monthly_sketches`) of the scope in `[from, to)`.
 async fn sketches<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
-    level: Level,
+    level: rollups::Level,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(i64, NaiveDate, Option<Vec<u8>>)>, AppError> {
-    let (enrollment, date_column) = (Alias::new("enrollment_id"), Alias::new(level.date()));
+    let owner = Alias::new(level.owner.unwrap_or("enrollment_id"));
+    let date_column = Alias::new(level.date);
     let mut select = Query::select();
     select
-        .column(enrollment.clone())
+        .expr_as(Expr::col(owner.clone()), Alias::new("owner_id"))
         .expr_as(Expr::col(date_column.clone()), Alias::new("date"))
         .column(Alias::new("sketch"))
-        .from(Alias::new(level.enrollment.sketches))
+        .from(Alias::new(level.sketches))
         .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
         .and_where(Expr::col(date_column.clone()).gte(from))
         .and_where(Expr::col(date_column).lt(to));
-    if scope.restricted() {
-        select.and_where(Expr::col(enrollment).in_subquery(scope.enrollments()));
-    }
+    scope.restrict_owner(&mut select, owner);
     let mut rows = Vec::new();
     for row in db.query_all(&select).await? {
         rows.push((
-            row.try_get::<i64>("", "enrollment_id")?,
+            row.try_get::<i64>("", "owner_id")?,
             row.try_get::<NaiveDate>("", "date")?,
             row.try_get::<Option<Vec<u8>>>("", "sketch")?,
         ));

@@ -122,7 +122,7 @@ pub fn all(set: &DataSet) -> Vec<Case> {
     cases.push(case(set, "whole", r.whole, None, NO_FILTER));
     cases.push(case(set, "gap", r.gap, None, NO_FILTER));
     cases.push(case(set, "gap", r.gap, Some(&[Day]), NO_FILTER));
-    let filtered: [(&str, _, &[Dim], Filter<'_>); 6] = [
+    let filtered: [(&str, _, &[Dim], Filter<'_>); 7] = [
         (
             "whole",
             r.whole,
@@ -175,6 +175,15 @@ pub fn all(set: &DataSet) -> Vec<Case> {
             &[Platform, Campaign],
             Filter {
                 creators: Some(&[FINN]),
+                ..NO_FILTER
+            },
+        ),
+        (
+            "odd",
+            r.odd,
+            &[Creator, Week],
+            Filter {
+                creators: Some(&[AVA, GIA]),
                 ..NO_FILTER
             },
         ),
