@@ -610,12 +610,14 @@ pub async fn claw_back(
         ));
     }
     let txn = db.begin().await?;
+    // The lock first: on SQLite a transaction that reads before it writes fails ("database is
+    // locked") when another connection wrote in between.
+    let mut brand = manual_line_brand(&txn, brand_id, &amount).await?;
     let row = conversion::Entity::find_by_id(conversion_id)
         .filter(conversion::Column::BrandId.eq(brand_id))
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut brand = manual_line_brand(&txn, brand_id, &amount).await?;
     let existing = conversion_lines(&txn, row.id).await?;
     let lines = existing
         .iter()

@@ -94,16 +94,6 @@ async fn up_down_up(backend: Backend) {
     db.close().await.expect("close");
 }
 
-/// How many migrations `down` undoes to undo `name` (it and every later one).
-fn steps_to_undo(name: &str) -> u32 {
-    let from_end = Migrator::migrations()
-        .iter()
-        .rev()
-        .position(|m| m.name() == name)
-        .expect("a known migration");
-    from_end as u32 + 1
-}
-
 /// The data-rights marks (m20261205_000003) come and go with their migration.
 async fn erasure_marks_step_down_and_up(backend: Backend) {
     let Some(test_db) = TestDb::create(backend).await else {
@@ -127,7 +117,9 @@ async fn erasure_marks_step_down_and_up(backend: Backend) {
     assert_eq!(marks(&manager).await, [true, true]);
     Migrator::down(
         &db,
-        Some(steps_to_undo("m20261205_000003_add_erasure_marks")),
+        Some(crate::helpers::migrations_from(
+            "m20261205_000003_add_erasure_marks",
+        )),
     )
     .await
     .expect("down to before it");

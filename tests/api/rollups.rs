@@ -535,13 +535,8 @@ async fn levels_are_filled_by(app: &TestApp, name: &str) {
     let w = setup(app).await;
     ingest(app, &w, sequence(1)).await;
     let kept = snapshot(app).await;
-    let steps = Migrator::migrations()
-        .iter()
-        .rev()
-        .position(|m| m.name() == name)
-        .expect("the migration")
-        + 1;
-    Migrator::down(&app.db, Some(steps as u32)).await.unwrap();
+    let steps = crate::helpers::migrations_from(name);
+    Migrator::down(&app.db, Some(steps)).await.unwrap();
     Migrator::up(&app.db, None).await.unwrap();
     let migrated = snapshot(app).await;
     for (table, rows) in &kept.levels {

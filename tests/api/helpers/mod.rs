@@ -541,3 +541,14 @@ macro_rules! on_both_backends {
         }
     )+};
 }
+
+/// How many migrations `Migrator::down` undoes to undo `name` and every later one.
+pub fn migrations_from(name: &str) -> u32 {
+    use migration::{Migrator, MigratorTrait};
+    let from_end = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    from_end as u32 + 1
+}
