@@ -23,6 +23,7 @@ mod data_set;
 mod oracle;
 mod raw;
 mod self_checks;
+mod top;
 mod traffic;
 
 /// The brand's timezone: not UTC, with a daylight-saving change (2026-11-01) in the main period.
@@ -110,8 +111,9 @@ async fn performance_matches_a_brute_force_oracle(app: TestApp) {
             &response,
         ));
     }
+    failures.extend(top::differences(&app, &set, &raw).await);
     eprintln!(
-        "performance oracle: {} cases compared in {:.1?}",
+        "performance oracle: {} cases and the top pages compared in {:.1?}",
         cases.len(),
         started.elapsed() - generated
     );

@@ -23,12 +23,23 @@ pub const TTL: Duration = Duration::from_secs(300);
 /// Rows kept over all cached reports (a row is about 250 bytes: about 50 MB at most).
 pub const MAX_ROWS: usize = 200_000;
 
-/// A whole report: totals and every row, in key order.
+/// A computed report: totals and every row in key order, or (a first page cut in the database,
+/// `top.rs`) only that page's rows.
 #[derive(Debug)]
 pub struct Computed {
     pub currency_code: String,
     pub totals: Metrics,
     pub rows: Vec<Row>,
+    /// Rows of the whole report: more than `rows` when only the first page was computed (the
+    /// rows left out sort after it).
+    pub row_count: usize,
+}
+
+impl Computed {
+    /// Whether every row is here (a report whose next pages can be cut from it).
+    pub fn is_whole(&self) -> bool {
+        self.rows.len() == self.row_count
+    }
 }
 
 #[derive(Debug)]
@@ -145,6 +156,7 @@ mod tests {
             currency_code: "USD".into(),
             totals: zero,
             rows: vec![row; rows],
+            row_count: rows,
         })
     }
 

@@ -36,6 +36,9 @@ pub enum Owner {
     },
 }
 
+/// The owner a rollup row's `owner_id` names (an enrollment or a creator).
+pub(super) type OwnerOf = fn(i64) -> Owner;
+
 /// Additive counters of an owner on a day (`None`: the report has no time grain).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fact {
@@ -191,7 +194,7 @@ impl Level {
 
     /// The level per creator when the scope reads creators, per enrollment otherwise, and
     /// the owner its rows belong to.
-    pub(super) fn owned(&self, scope: &Scope) -> (rollups::Level, fn(i64) -> Owner) {
+    pub(super) fn owned(&self, scope: &Scope) -> (rollups::Level, OwnerOf) {
         if scope.by_creator() {
             (self.creator, Owner::Creator)
         } else {
@@ -240,20 +243,7 @@ async fn rollups<C: ConnectionTrait>(
     end: NaiveDate,
     facts: &mut Facts,
 ) -> Result<(), AppError> {
-    let mut periods: Option<SelectStatement> = None;
-    let mut owner_of = Owner::Enrollment as fn(i64) -> Owner;
-    for (level, first, end) in scope.levels(first, end) {
-        let (level, owner) = level.owned(scope);
-        owner_of = owner;
-        let rows = level_rows(scope, level, first, end);
-        match &mut periods {
-            None => periods = Some(rows),
-            Some(union) => {
-                union.union(UnionType::All, rows);
-            }
-        }
-    }
-    let Some(periods) = periods else {
+    let Some((periods, owner_of)) = periods(scope, first, end, &COUNTER_COLUMNS) else {
         return Ok(());
     };
     let (owner, day) = (Alias::new("owner_id"), Alias::new("day"));
@@ -277,12 +267,37 @@ async fn rollups<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The rows of `columns` of every level's periods in `[first, end)` (`Scope::levels`) as one
+/// `UNION ALL` (`owner_id`, `day` and the columns), and the owner an `owner_id` names; `None`
+/// when no period is covered.
+pub(super) fn periods(
+    scope: &Scope,
+    first: NaiveDate,
+    end: NaiveDate,
+    columns: &[&'static str],
+) -> Option<(SelectStatement, OwnerOf)> {
+    let mut periods: Option<SelectStatement> = None;
+    let mut owner_of = Owner::Enrollment as OwnerOf;
+    for (level, first, end) in scope.levels(first, end) {
+        let (level, owner) = level.owned(scope);
+        owner_of = owner;
+        let rows = level_rows(scope, level, first, end, columns);
+        match &mut periods {
+            None => periods = Some(rows),
+            Some(union) => {
+                union.union(UnionType::All, rows);
+            }
+        }
+    }
+    periods.map(|periods| (periods, owner_of))
+}
+
 /// `SUM(column)` as BIGINT, named after the column. PostgreSQL sums BIGINT in a 128-bit state
 /// kept in memory per group, and INTEGER in a plain BIGINT: counts (a rollup row's clicks,
 /// sales, leads or new customers: one enrollment's in one period, far below 2^31) are summed as
 /// INTEGER, which took a report's aggregate over 270,000 rollup rows from 280 to 180 ms at
 /// scale 1.0; money (`_minor`) keeps the 64-bit sum.
-fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
+pub(super) fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
     let value = Expr::col(Alias::new(column));
     let summed: SimpleExpr = if column.ends_with("_minor") {
         value
@@ -294,12 +309,13 @@ fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
 }
 
 /// The rows of `level` (per enrollment or creator) for the periods in `[first, end)`: owner
-/// (`owner_id`), period start (`day`) and counters.
+/// (`owner_id`), period start (`day`) and `columns`.
 fn level_rows(
     scope: &Scope,
     level: rollups::Level,
     first: NaiveDate,
     end: NaiveDate,
+    columns: &[&'static str],
 ) -> SelectStatement {
     let owner = Alias::new(level.owner.unwrap_or("enrollment_id"));
     let date = Alias::new(level.date);
@@ -307,7 +323,7 @@ fn level_rows(
     select
         .expr_as(Expr::col(owner.clone()), Alias::new("owner_id"))
         .expr_as(Expr::col(date.clone()), Alias::new("day"))
-        .columns(COUNTER_COLUMNS.map(Alias::new))
+        .columns(columns.iter().copied().map(Alias::new))
         .from(Alias::new(level.table))
         .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
         .and_where(Expr::col(date.clone()).gte(first))

@@ -8,7 +8,8 @@
 //! visitor sketches (`uniques.rs`), and only when selected or ordered by. Only the partial days
 //! at the range's edges (when `from`/`to` are not local midnights) are read from the events.
 //! Costs and published deliverables are few and read from their tables. Grouping is done in
-//! memory.
+//! memory, except for a top page by creator of a rollup sum (`top.rs`), whose creators the
+//! database picks.
 
 mod cache;
 mod facts;
@@ -16,6 +17,7 @@ mod forecast;
 mod grouping;
 mod ltv;
 mod paging;
+mod top;
 mod uniques;
 
 pub use self::cache::{Computed, ReportCache};
@@ -180,6 +182,12 @@ pub async fn report(
             .ok_or(AppError::NotFound)?;
         let margin = Decimal::from_str_exact(&brand.gross_margin).map_err(AppError::internal)?;
         let currency_code = brand.currency_code.clone();
+        if let Some(column) = top::ranked_by(filter, &dims, page) {
+            let cut = top::first_page(db, &brand, filter, page, column, margin).await?;
+            if let Some(computed) = cut {
+                return Ok(computed);
+            }
+        }
         let part = Part {
             brand,
             creator_ids: filter.creator_ids.clone(),
@@ -217,15 +225,15 @@ async fn paged(
         Some(computed) => computed,
         None => Arc::new(compute.await?),
     };
-    let (rows, has_next_page) = page.window(&computed.rows);
+    let (rows, more_computed) = page.window(&computed.rows);
     let report = Report {
         currency_code: computed.currency_code.clone(),
         totals: computed.totals,
         rows,
-        row_count: computed.rows.len(),
-        has_next_page,
+        row_count: computed.row_count,
+        has_next_page: more_computed || !computed.is_whole(),
     };
-    if let (Some(cache), true, true) = (cache, fresh, has_next_page) {
+    if let (Some(cache), true, true) = (cache, fresh, more_computed && computed.is_whole()) {
         cache.put(key, brand_id, computed);
     }
     Ok(report)
@@ -402,6 +410,22 @@ async fn build(
     margin: Option<Decimal>,
     currency_code: String,
 ) -> Result<Computed, AppError> {
+    let txn = snapshot(db).await?;
+    let computed = build_in(&txn, parts, filter, dims, selected, margin, currency_code).await?;
+    txn.commit().await?;
+    Ok(computed)
+}
+
+/// The whole report of `parts`, read in `db` (a [`snapshot`]).
+async fn build_in<C: ConnectionTrait>(
+    db: &C,
+    parts: Vec<Part>,
+    filter: &Filter,
+    dims: Dims,
+    selected: Selected,
+    margin: Option<Decimal>,
+    currency_code: String,
+) -> Result<Computed, AppError> {
     let restriction = Restriction {
         campaign_ids: filter
             .campaign_ids
@@ -414,8 +438,6 @@ async fn build(
             .map(|v| v.iter().copied().collect()),
     };
     let needs_platform = dims.platform || filter.platforms.is_some();
-    let txn = snapshot(db).await?;
-    let db = &txn;
     let mut grouped = Grouped::default();
     let mut visitors = selected.unique_clicks.then(uniques::Counter::default);
     let mut first_tz = None;
@@ -465,7 +487,6 @@ async fn build(
         }
     }
     let uniques = visitors.map(|v| v.count(&dims)).unwrap_or_default();
-    txn.commit().await?;
     let tz = first_tz.unwrap_or(Tz::UTC);
     let metrics_of = |counters: &Counters, unique_clicks: i64| {
         let mut m = metrics(counters, unique_clicks, margin.unwrap_or(Decimal::ONE));
@@ -488,10 +509,11 @@ async fn build(
             period_start: key.period.map(|start: NaiveDate| local_midnight(start, tz)),
             metrics: metrics_of(counters, uniques.rows.get(key).copied().unwrap_or(0)),
         })
-        .collect();
+        .collect::<Vec<_>>();
     Ok(Computed {
         currency_code,
         totals,
+        row_count: rows.len(),
         rows,
     })
 }

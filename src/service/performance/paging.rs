@@ -1,6 +1,7 @@
 //! Pages of report rows. A report is computed whole (bounded by [`super::MAX_GROUPS`]) and its
 //! rows sorted by key, or by a metric (`orderBy`, ties by key: [`crate::domain::ranking`]); a
-//! page is the `first` rows after a cursor. The cursor is the last row's place in that order
+//! page is the `first` rows after a cursor. (The first page by creator of a rollup sum,
+//! descending, is cut in the database instead: `top.rs`.) The cursor is the last row's place in that order
 //! (its key, and its value of the ordering metric), not an offset, so a page boundary stays put
 //! when rows appear before it between two calls (new events in the range).
 

@@ -213,7 +213,7 @@ pub fn describe(key: &Key, raw: &Raw) -> String {
     )
 }
 
-fn metrics(out: &mut Vec<String>, context: &str, expected: &Metrics, got: &Metrics) {
+pub fn metrics(out: &mut Vec<String>, context: &str, expected: &Metrics, got: &Metrics) {
     for ((name, want), (_, have)) in fields(expected).iter().zip(fields(got).iter()) {
         if !want.same(have) {
             out.push(format!("{context} | {name}: expected {want}, got {have}"));

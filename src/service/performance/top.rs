@@ -1,0 +1,352 @@
+//! The first page of a brand's report by creator ordered by a sum the rollups keep (clicks,
+//! sales, leads, new customers, revenue or commissions, descending), cut in the database: one
+//! statement sums that column per creator over the range's whole days (the creator levels) and
+//! returns the page's creators in order with the report's row count; the page's rows are then
+//! computed as the report restricted to those creators, and the totals as the brand's. The
+//! other rows (10,000 creators at scale 1.0) are never built.
+//!
+//! It is the answer the whole computation gives: over whole days a creator's value of such a
+//! metric is its rollup sum (nothing else adds to it: costs add other costs, deliverables
+//! impressions), and the rows that only costs or deliverables make have a value of 0, so they
+//! sort after a page whose last value is above 0. Otherwise (partial days at the range's
+//! edges, a last value of 0 or below, a page of fewer rows than asked, or the events without a
+//! creator on the page) the report is computed whole.
+
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, ExprTrait, Func, Order, Query, SelectStatement, SimpleExpr,
+    SubQueryStatement, UnionType, WithClause,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, QueryTrait,
+};
+
+use super::facts::{self, Scope};
+use super::grouping::Dims;
+use super::{Computed, Filter, Part, RowPage, build_in, snapshot};
+use crate::db::entity::{brand, cost, deliverable, enrollment};
+use crate::domain::calendar::split_range;
+use crate::domain::content::DeliverableStatus;
+use crate::domain::ranking::{Direction, ReportMetric};
+use crate::error::AppError;
+use crate::service::rollups::NO_CREATOR;
+
+/// The largest page cut in the database; a larger one is computed whole.
+pub const MAX_FIRST: usize = 500;
+
+/// The rollup column `metric` is the sum of, if nothing but the rollups adds to it over whole
+/// days.
+fn summed(metric: ReportMetric) -> Option<&'static str> {
+    match metric {
+        ReportMetric::Clicks => Some("clicks"),
+        ReportMetric::Sales => Some("sales"),
+        ReportMetric::Leads => Some("leads"),
+        ReportMetric::NewCustomers => Some("new_customers"),
+        ReportMetric::Revenue => Some("revenue_minor"),
+        ReportMetric::Commissions => Some("commissions_minor"),
+        _ => None,
+    }
+}
+
+/// The column to rank creators by, when `page` of the report `dims` of `filter` may be cut in
+/// the database: its first page (at most [`MAX_FIRST`] rows) by creator alone, unfiltered, in
+/// descending order of a rollup sum.
+pub(super) fn ranked_by(filter: &Filter, dims: &Dims, page: &RowPage) -> Option<&'static str> {
+    let order = page.order?;
+    let by_creator = *dims
+        == Dims {
+            creator: true,
+            ..Dims::default()
+        };
+    let unfiltered =
+        filter.campaign_ids.is_none() && filter.creator_ids.is_none() && filter.platforms.is_none();
+    let first_page = page.after.is_none() && (1..=MAX_FIRST).contains(&page.first);
+    if by_creator && unfiltered && first_page && order.direction == Direction::Desc {
+        summed(order.metric)
+    } else {
+        None
+    }
+}
+
+/// The page's creators in order, and how many rows the whole report has.
+#[derive(Debug, PartialEq)]
+pub(super) struct Leaders {
+    pub creator_ids: Vec<i64>,
+    pub row_count: usize,
+}
+
+#[derive(FromQueryResult)]
+struct Ranked {
+    owner_id: i64,
+    value: i64,
+    row_count: i64,
+}
+
+/// `page` of `brand`'s report by creator ranked by `column` ([`ranked_by`]), `None` when the
+/// sums alone cannot tell it (see the module's documentation).
+pub(super) async fn first_page(
+    db: &DatabaseConnection,
+    brand: &brand::Model,
+    filter: &Filter,
+    page: &RowPage,
+    column: &'static str,
+    margin: Decimal,
+) -> Result<Option<Computed>, AppError> {
+    let (selected, margin) = (page.selected(), Some(margin));
+    let currency_code = &brand.currency_code;
+    let tz: Tz = brand.timezone.parse().map_err(AppError::internal)?;
+    let by_creator = Dims {
+        creator: true,
+        ..Dims::default()
+    };
+    let scope = Scope {
+        brand_id: brand.id,
+        tz,
+        from: filter.from,
+        to: filter.to,
+        campaign_ids: None,
+        creator_ids: None,
+        dims: by_creator,
+    };
+    let txn = snapshot(db).await?;
+    let Some(leaders) = leaders(&txn, &scope, column, page.first).await? else {
+        txn.commit().await?;
+        return Ok(None);
+    };
+    let part = |creator_ids| Part {
+        brand: brand.clone(),
+        creator_ids,
+    };
+    let currency = || currency_code.to_owned();
+    let leading = vec![part(Some(leaders.creator_ids))];
+    let leading = build_in(
+        &txn,
+        leading,
+        filter,
+        by_creator,
+        selected,
+        margin,
+        currency(),
+    )
+    .await?;
+    let whole = vec![part(None)];
+    let whole = build_in(
+        &txn,
+        whole,
+        filter,
+        Dims::default(),
+        selected,
+        margin,
+        currency(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(Computed {
+        currency_code: currency(),
+        totals: whole.totals,
+        rows: leading.rows,
+        row_count: leaders.row_count,
+    }))
+}
+
+/// The `first` creators with the largest sums of `column` over the scope's whole days (ties by
+/// creator id), and the report's row count, in one statement; `None` when they do not make the
+/// report's first page on their own.
+async fn leaders<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    column: &'static str,
+    first: usize,
+) -> Result<Option<Leaders>, AppError> {
+    let split = split_range(scope.from, scope.to, scope.tz);
+    let (Some((first_day, end)), true) = (split.days, split.edges.is_empty()) else {
+        return Ok(None);
+    };
+    let Some((periods, _)) = facts::periods(scope, first_day, end, &[column]) else {
+        return Ok(None);
+    };
+    let rows = db
+        .query_all(&ranking(scope, periods, column, first))
+        .await?;
+    let ranked = rows
+        .iter()
+        .map(|row| Ranked::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    let decided = ranked.len() == first
+        && ranked.last().is_some_and(|r| r.value > 0)
+        && ranked.iter().all(|r| r.owner_id != NO_CREATOR);
+    if !decided {
+        return Ok(None);
+    }
+    let row_count = ranked.first().map_or(0, |r| r.row_count);
+    Ok(Some(Leaders {
+        creator_ids: ranked.iter().map(|r| r.owner_id).collect(),
+        row_count: usize::try_from(row_count).map_err(AppError::internal)?,
+    }))
+}
+
+/// `WITH sums AS (SELECT owner_id, SUM(column) AS value FROM periods GROUP BY owner_id)
+/// SELECT owner_id, value, (SELECT COUNT(*) FROM (row keys)) AS row_count FROM sums
+/// ORDER BY value DESC, owner_id = 0, owner_id LIMIT first`: the row keys are the creators
+/// of the sums ([`NO_CREATOR`] as none), of the costs and of the published deliverables in the
+/// range, as the whole report groups them.
+fn ranking(
+    scope: &Scope,
+    periods: SelectStatement,
+    column: &'static str,
+    first: usize,
+) -> sea_orm::sea_query::WithQuery {
+    let (owner, value, sums) = (
+        Alias::new("owner_id"),
+        Alias::new("value"),
+        Alias::new("sums"),
+    );
+    let (sum, _) = facts::sum_of(column);
+    let per_creator = Query::select()
+        .column(owner.clone())
+        .expr_as(sum, value.clone())
+        .from_subquery(periods, Alias::new("periods"))
+        .group_by_col(owner.clone())
+        .to_owned();
+    let none_as_null: SimpleExpr = Func::cust(Alias::new("NULLIF"))
+        .arg(Expr::col(owner.clone()))
+        .arg(NO_CREATOR)
+        .into();
+    let mut keys = Query::select()
+        .expr_as(none_as_null, Alias::new("creator_id"))
+        .from(sums.clone())
+        .to_owned();
+    keys.union(UnionType::Distinct, cost_creators(scope))
+        .union(UnionType::Distinct, deliverable_creators(scope));
+    let row_count = Query::select()
+        .expr(Func::count(Expr::val(1)))
+        .from_subquery(keys, Alias::new("keys"))
+        .to_owned();
+    let row_count = SimpleExpr::SubQuery(
+        None,
+        Box::new(SubQueryStatement::SelectStatement(row_count)),
+    );
+    let no_creator_last = Expr::case(Expr::col(owner.clone()).eq(NO_CREATOR), 1).finally(0);
+    let select = Query::select()
+        .column(owner.clone())
+        .column(value.clone())
+        .expr_as(row_count, Alias::new("row_count"))
+        .from(sums.clone())
+        .order_by(value, Order::Desc)
+        .order_by_expr(no_creator_last.into(), Order::Asc)
+        .order_by(owner, Order::Asc)
+        .limit(first as u64)
+        .to_owned();
+    let sums = CommonTableExpression::new()
+        .query(per_creator)
+        .table_name(sums)
+        .to_owned();
+    select.with(WithClause::new().cte(sums).to_owned())
+}
+
+/// The creators of the brand's costs in the range (none for a campaign's cost).
+fn cost_creators(scope: &Scope) -> SelectStatement {
+    cost::Entity::find()
+        .select_only()
+        .column(cost::Column::CreatorId)
+        .filter(cost::Column::BrandId.eq(scope.brand_id))
+        .filter(cost::Column::IncurredAt.gte(scope.from))
+        .filter(cost::Column::IncurredAt.lt(scope.to))
+        .into_query()
+}
+
+/// The creators of the brand's deliverables published in the range.
+fn deliverable_creators(scope: &Scope) -> SelectStatement {
+    let published = deliverable::Entity::find()
+        .select_only()
+        .column(deliverable::Column::EnrollmentId)
+        .filter(deliverable::Column::BrandId.eq(scope.brand_id))
+        .filter(deliverable::Column::Status.eq(DeliverableStatus::Published.as_str()))
+        .filter(deliverable::Column::PublishedAt.gte(scope.from))
+        .filter(deliverable::Column::PublishedAt.lt(scope.to))
+        .into_query();
+    enrollment::Entity::find()
+        .select_only()
+        .column(enrollment::Column::CreatorId)
+        .filter(enrollment::Column::BrandId.eq(scope.brand_id))
+        .filter(enrollment::Column::Id.in_subquery(published))
+        .into_query()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::domain::ranking::Order as RankOrder;
+
+    fn page(metric: ReportMetric, direction: Direction, first: usize) -> RowPage {
+        RowPage {
+            first,
+            order: Some(RankOrder { metric, direction }),
+            ..RowPage::default()
+        }
+    }
+
+    fn by(creator: bool, campaign: bool) -> Dims {
+        Dims {
+            creator,
+            campaign,
+            ..Dims::default()
+        }
+    }
+
+    #[test]
+    fn only_a_first_page_by_creator_descending_by_a_rollup_sum_is_cut_in_the_database() {
+        let filter = Filter {
+            from: Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap(),
+            to: Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
+            ..Filter::default()
+        };
+        let creators = by(true, false);
+        let top = page(ReportMetric::Revenue, Direction::Desc, 50);
+        assert_eq!(ranked_by(&filter, &creators, &top), Some("revenue_minor"));
+        let clicks = page(ReportMetric::Clicks, Direction::Desc, MAX_FIRST);
+        assert_eq!(ranked_by(&filter, &creators, &clicks), Some("clicks"));
+
+        let computed_whole = [
+            // A ratio, a metric with costs, and uniques are not rollup sums.
+            (creators, page(ReportMetric::Roi, Direction::Desc, 50)),
+            (creators, page(ReportMetric::Spend, Direction::Desc, 50)),
+            (
+                creators,
+                page(ReportMetric::UniqueClicks, Direction::Desc, 50),
+            ),
+            // The smallest sums are tied at 0 with the rows only costs make.
+            (creators, page(ReportMetric::Revenue, Direction::Asc, 50)),
+            (
+                creators,
+                page(ReportMetric::Revenue, Direction::Desc, MAX_FIRST + 1),
+            ),
+            (by(true, true), top.clone()),
+            (by(false, true), top.clone()),
+            (
+                creators,
+                RowPage {
+                    order: None,
+                    ..top.clone()
+                },
+            ),
+        ];
+        for (dims, page) in computed_whole {
+            assert_eq!(ranked_by(&filter, &dims, &page), None, "{dims:?} {page:?}");
+        }
+        let later = RowPage {
+            after: Some(super::super::paging::Place::default()),
+            ..top.clone()
+        };
+        assert_eq!(ranked_by(&filter, &creators, &later), None, "a later page");
+        let filtered = Filter {
+            creator_ids: Some(vec![1]),
+            ..filter
+        };
+        assert_eq!(ranked_by(&filtered, &creators, &top), None, "a filter");
+    }
+}
