@@ -140,6 +140,26 @@ impl<'a> Keys<'a> {
     }
 }
 
+/// Where the response key `name` is among `keys`, at or after `from`.
+fn position(keys: &[(&str, Vec<&SelectionSet>)], from: usize, name: &Name) -> Option<usize> {
+    keys[from..]
+        .iter()
+        .position(|(key, _)| *key == name.as_str())
+        .map(|at| from + at)
+}
+
+/// Whether `map`'s entries already come in the order of `keys` (each one a key, in order).
+fn in_order(map: &IndexMap<Name, Value>, keys: &[(&str, Vec<&SelectionSet>)]) -> bool {
+    let mut next = 0;
+    map.keys().all(|name| match position(keys, next, name) {
+        Some(at) => {
+            next = at + 1;
+            true
+        }
+        None => false,
+    })
+}
+
 fn reorder_with<'a>(
     value: &mut Value,
     sets: &[&'a SelectionSet],
@@ -149,6 +169,17 @@ fn reorder_with<'a>(
     match value {
         Value::Object(map) => {
             let keys = memo.of(sets, document);
+            if in_order(map, &keys) {
+                // Most objects: their fields resolved in order. Only their children are walked.
+                let mut next = 0;
+                for (name, child) in map.iter_mut() {
+                    if let Some(at) = position(&keys, next, name) {
+                        next = at + 1;
+                        reorder_with(child, &keys[at].1, document, memo);
+                    }
+                }
+                return;
+            }
             let mut old = std::mem::take(map);
             let mut ordered = IndexMap::with_capacity(old.len());
             for (key, subs) in keys.iter() {
@@ -203,7 +234,16 @@ mod tests {
             let c = object(vec![("x", Value::from(n)), ("y", Value::from(n))]);
             object(vec![("c", c), ("a", Value::from(n)), ("b", Value::from(n))])
         };
-        let mut data = object(vec![("rows", Value::List(vec![row(1), row(2), row(3)]))]);
+        // The third row's own fields are in order already: its child `c` is not.
+        let ordered = object(vec![
+            ("b", Value::from(3)),
+            ("a", Value::from(3)),
+            (
+                "c",
+                object(vec![("x", Value::from(3)), ("y", Value::from(3))]),
+            ),
+        ]);
+        let mut data = object(vec![("rows", Value::List(vec![row(1), row(2), ordered]))]);
         reorder(&mut data, &[&selection], &document);
         let Value::List(rows) = field(&data, "rows") else {
             panic!("rows is a list");
