@@ -118,3 +118,41 @@ pub fn date_placeholder(backend: DatabaseBackend, n: usize) -> String {
         _ => "?".to_owned(),
     }
 }
+
+/// Merges a stored visitor sketch (`bytes`) into the union kept for `key` (an lg_k 16 union,
+/// the sketches' own size, made on its first sketch).
+pub fn merge_sketch(
+    unions: &mut std::collections::BTreeMap<i64, datasketches::hll::HllUnion>,
+    key: i64,
+    bytes: &[u8],
+) -> Result<(), DbErr> {
+    let sketch = datasketches::hll::HllSketch::deserialize(bytes)
+        .map_err(|e| DbErr::Custom(format!("unreadable stored sketch: {e}")))?;
+    match unions.entry(key) {
+        std::collections::btree_map::Entry::Occupied(mut union) => union.get_mut().update(&sketch),
+        std::collections::btree_map::Entry::Vacant(slot) => {
+            let mut union = datasketches::hll::HllUnion::new(16)
+                .map_err(|e| DbErr::Custom(format!("lg_k 16 refused: {e}")))?;
+            union.update(&sketch);
+            slot.insert(union);
+        }
+    }
+    Ok(())
+}
+
+/// The (brand, period start as text) pairs of `table` by its date column `date`, in order:
+/// the periods a migration merges sketches of, one at a time.
+pub async fn periods_of<C: sea_orm_migration::sea_orm::ConnectionTrait>(
+    db: &C,
+    table: &str,
+    date: &str,
+) -> Result<Vec<sea_orm_migration::sea_orm::QueryResult>, DbErr> {
+    let statement = sea_orm_migration::sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        format!(
+            "SELECT DISTINCT brand_id, CAST({date} AS TEXT) AS start FROM {table} \
+             ORDER BY brand_id, start"
+        ),
+    );
+    db.query_all_raw(statement).await
+}

@@ -28,7 +28,9 @@ use datasketches::hll::{HllType, HllUnion};
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{add_column, date_placeholder, drop_column, fk, index, placeholder};
+use crate::helpers::{
+    add_column, date_placeholder, drop_column, fk, index, merge_sketch, periods_of, placeholder,
+};
 use crate::m20261124_000001_create_tenancy::Brands;
 use crate::m20261204_000001_create_visitor_sketches::MonthlyRollups;
 
@@ -281,17 +283,7 @@ async fn merge_sketches(
 ) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let backend = manager.get_database_backend();
-    let periods = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            format!(
-                "SELECT DISTINCT brand_id, CAST({date} AS TEXT) AS start FROM {table} \
-                 ORDER BY brand_id, start",
-                date = target.date,
-                table = target.table
-            ),
-        ))
-        .await?;
+    let periods = periods_of(db, target.table, target.date).await?;
     let enrollment = if by_enrollment {
         "enrollment_id"
     } else {
@@ -330,19 +322,7 @@ async fn merge_sketches(
         for day in days {
             let enrollment_id: i64 = day.try_get("", "enrollment_id")?;
             let bytes: Vec<u8> = day.try_get("", "sketch")?;
-            let sketch = datasketches::hll::HllSketch::deserialize(&bytes)
-                .map_err(|e| DbErr::Custom(format!("unreadable stored sketch: {e}")))?;
-            match unions.entry(enrollment_id) {
-                std::collections::btree_map::Entry::Occupied(mut union) => {
-                    union.get_mut().update(&sketch)
-                }
-                std::collections::btree_map::Entry::Vacant(slot) => {
-                    let mut union = HllUnion::new(16)
-                        .map_err(|e| DbErr::Custom(format!("lg_k 16 refused: {e}")))?;
-                    union.update(&sketch);
-                    slot.insert(union);
-                }
-            }
+            merge_sketch(&mut unions, enrollment_id, &bytes)?;
         }
         for (enrollment_id, union) in unions {
             let bytes = union.to_sketch(HllType::Hll8).serialize();

@@ -20,11 +20,11 @@
 
 use std::collections::BTreeMap;
 
-use datasketches::hll::{HllSketch, HllType, HllUnion};
+use datasketches::hll::{HllType, HllUnion};
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{date_placeholder, fk, index, placeholder};
+use crate::helpers::{date_placeholder, fk, index, merge_sketch, periods_of, placeholder};
 use crate::m20261124_000001_create_tenancy::Brands;
 
 #[derive(DeriveMigrationName)]
@@ -162,17 +162,7 @@ fn sketch_table(level: &Level) -> TableCreateStatement {
 async fn merge_sketches(manager: &SchemaManager<'_>, level: &Level) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let backend = manager.get_database_backend();
-    let periods = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            format!(
-                "SELECT DISTINCT brand_id, CAST({date} AS TEXT) AS start FROM {source} \
-                 ORDER BY brand_id, start",
-                date = level.date,
-                source = level.enrollment_sketches,
-            ),
-        ))
-        .await?;
+    let periods = periods_of(db, level.enrollment_sketches, level.date).await?;
     for row in periods {
         let brand_id: i64 = row.try_get("", "brand_id")?;
         let start: String = row.try_get("", "start")?;
@@ -196,19 +186,7 @@ async fn merge_sketches(manager: &SchemaManager<'_>, level: &Level) -> Result<()
         for sketch in sketches {
             let creator_id: i64 = sketch.try_get("", "creator_id")?;
             let bytes: Vec<u8> = sketch.try_get("", "sketch")?;
-            let sketch = HllSketch::deserialize(&bytes)
-                .map_err(|e| DbErr::Custom(format!("unreadable stored sketch: {e}")))?;
-            match unions.entry(creator_id) {
-                std::collections::btree_map::Entry::Occupied(mut union) => {
-                    union.get_mut().update(&sketch)
-                }
-                std::collections::btree_map::Entry::Vacant(slot) => {
-                    let mut union = HllUnion::new(16)
-                        .map_err(|e| DbErr::Custom(format!("lg_k 16 refused: {e}")))?;
-                    union.update(&sketch);
-                    slot.insert(union);
-                }
-            }
+            merge_sketch(&mut unions, creator_id, &bytes)?;
         }
         let rows: Vec<(i64, Vec<u8>)> = unions
             .into_iter()

@@ -192,16 +192,14 @@ pub async fn report(
             brand,
             creator_ids: filter.creator_ids.clone(),
         };
-        build(
-            db,
-            vec![part],
+        let spec = Spec {
             filter,
             dims,
             selected,
-            Some(margin),
+            margin: Some(margin),
             currency_code,
-        )
-        .await
+        };
+        build(db, vec![part], spec).await
     })
     .await
 }
@@ -392,7 +390,14 @@ async fn my_computed(
             }
         })
         .collect();
-    build(db, parts, filter, dims, selected, None, currency_code).await
+    let spec = Spec {
+        filter,
+        dims,
+        selected,
+        margin: None,
+        currency_code,
+    };
+    build(db, parts, spec).await
 }
 
 /// One brand's share of a report, with the creators it is restricted to.
@@ -401,17 +406,23 @@ struct Part {
     creator_ids: Option<Vec<i64>>,
 }
 
-async fn build(
-    db: &DatabaseConnection,
-    parts: Vec<Part>,
-    filter: &Filter,
+/// What a report computes of its parts' events: the filter, the grouping, the costly metrics
+/// it reads, the brand's margin (`None`: no ROI, a creator's report) and the currency.
+struct Spec<'a> {
+    filter: &'a Filter,
     dims: Dims,
     selected: Selected,
     margin: Option<Decimal>,
     currency_code: String,
+}
+
+async fn build(
+    db: &DatabaseConnection,
+    parts: Vec<Part>,
+    spec: Spec<'_>,
 ) -> Result<Computed, AppError> {
     let txn = snapshot(db).await?;
-    let computed = build_in(&txn, parts, filter, dims, selected, margin, currency_code).await?;
+    let computed = build_in(&txn, parts, spec).await?;
     txn.commit().await?;
     Ok(computed)
 }
@@ -420,12 +431,15 @@ async fn build(
 async fn build_in<C: ConnectionTrait>(
     db: &C,
     parts: Vec<Part>,
-    filter: &Filter,
-    dims: Dims,
-    selected: Selected,
-    margin: Option<Decimal>,
-    currency_code: String,
+    spec: Spec<'_>,
 ) -> Result<Computed, AppError> {
+    let Spec {
+        filter,
+        dims,
+        selected,
+        margin,
+        currency_code,
+    } = spec;
     let restriction = Restriction {
         campaign_ids: filter
             .campaign_ids

@@ -25,7 +25,7 @@ use sea_orm::{
 
 use super::facts::{self, Scope};
 use super::grouping::Dims;
-use super::{Computed, Filter, Part, RowPage, build_in, snapshot};
+use super::{Computed, Filter, Part, RowPage, Spec, build_in, snapshot};
 use crate::db::entity::{brand, cost, deliverable, enrollment};
 use crate::domain::calendar::split_range;
 use crate::domain::content::DeliverableStatus;
@@ -119,32 +119,19 @@ pub(super) async fn first_page(
         brand: brand.clone(),
         creator_ids,
     };
-    let currency = || currency_code.to_owned();
-    let leading = vec![part(Some(leaders.creator_ids))];
-    let leading = build_in(
-        &txn,
-        leading,
+    let spec = |dims| Spec {
         filter,
-        by_creator,
+        dims,
         selected,
         margin,
-        currency(),
-    )
-    .await?;
-    let whole = vec![part(None)];
-    let whole = build_in(
-        &txn,
-        whole,
-        filter,
-        Dims::default(),
-        selected,
-        margin,
-        currency(),
-    )
-    .await?;
+        currency_code: currency_code.to_owned(),
+    };
+    let page_rows = vec![part(Some(leaders.creator_ids))];
+    let leading = build_in(&txn, page_rows, spec(by_creator)).await?;
+    let whole = build_in(&txn, vec![part(None)], spec(Dims::default())).await?;
     txn.commit().await?;
     Ok(Some(Computed {
-        currency_code: currency(),
+        currency_code: currency_code.to_owned(),
         totals: whole.totals,
         rows: leading.rows,
         row_count: leaders.row_count,
