@@ -728,15 +728,15 @@ async fn stored_sketches<C: ConnectionTrait, T>(
     let listed = Alias::new("keys");
     let (table, date) = (Alias::new(sketches.sketches), Alias::new(sketches.date));
     let owner = owner_of(sketches)?;
-    let enrollment = Alias::new(owner);
+    let owner_column = Alias::new(owner);
     let values = keys
         .iter()
-        .map(|(day, enrollment_id)| ValueTuple::Two((*day).into(), (*enrollment_id).into()))
+        .map(|(day, owner_id)| ValueTuple::Two((*day).into(), (*owner_id).into()))
         .collect();
     let mut select = Query::select();
     select
         .column((table.clone(), date.clone()))
-        .column((table.clone(), enrollment.clone()))
+        .column((table.clone(), owner_column.clone()))
         .column((table.clone(), Alias::new("sketch")))
         .from(table.clone())
         .join(
@@ -748,7 +748,7 @@ async fn stored_sketches<C: ConnectionTrait, T>(
                     Expr::col((table.clone(), date.clone()))
                         .equals((listed.clone(), Alias::new("column1"))),
                 )
-                .add(Expr::col((table, enrollment)).equals((listed, Alias::new("column2")))),
+                .add(Expr::col((table, owner_column)).equals((listed, Alias::new("column2")))),
         );
     let mut stored = HashMap::with_capacity(chunk.len());
     for row in db.query_all(&select).await? {

@@ -281,7 +281,7 @@ pub(super) fn periods(
     for (level, first, end) in scope.levels(first, end) {
         let (level, owner) = level.owned(scope);
         owner_of = owner;
-        let rows = level_rows(scope, level, first, end, columns);
+        let rows = level_rows(scope, (level, level.table), first, end, columns);
         match &mut periods {
             None => periods = Some(rows),
             Some(union) => {
@@ -308,11 +308,12 @@ pub(super) fn sum_of(column: &'static str) -> (SimpleExpr, Alias) {
     (sum.into(), Alias::new(column))
 }
 
-/// The rows of `level` (per enrollment or creator) for the periods in `[first, end)`: owner
-/// (`owner_id`), period start (`day`) and `columns`.
-fn level_rows(
+/// The rows of `table` (`level.table` for the sums, `level.sketches` for the visitors) of
+/// `level` (per enrollment or creator) for the periods in `[first, end)`: owner (`owner_id`),
+/// period start (`day`) and `columns`.
+pub(super) fn level_rows(
     scope: &Scope,
-    level: rollups::Level,
+    (level, table): (rollups::Level, &'static str),
     first: NaiveDate,
     end: NaiveDate,
     columns: &[&'static str],
@@ -324,7 +325,7 @@ fn level_rows(
         .expr_as(Expr::col(owner.clone()), Alias::new("owner_id"))
         .expr_as(Expr::col(date.clone()), Alias::new("day"))
         .columns(columns.iter().copied().map(Alias::new))
-        .from(Alias::new(level.table))
+        .from(Alias::new(table))
         .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
         .and_where(Expr::col(date.clone()).gte(first))
         .and_where(Expr::col(date).lt(end));

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::facts::{Level, Owner, Scope};
+use super::facts::{Level, Owner, Scope, level_rows};
 use super::grouping::{Dims, Owners, RowKey};
 use crate::db::entity::click;
 use crate::domain::calendar::{local_day, split_range};
@@ -194,23 +194,12 @@ async fn sketches<C: ConnectionTrait>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<(i64, NaiveDate, Option<Vec<u8>>)>, AppError> {
-    let owner = Alias::new(level.owner.unwrap_or("enrollment_id"));
-    let date_column = Alias::new(level.date);
-    let mut select = Query::select();
-    select
-        .expr_as(Expr::col(owner.clone()), Alias::new("owner_id"))
-        .expr_as(Expr::col(date_column.clone()), Alias::new("date"))
-        .column(Alias::new("sketch"))
-        .from(Alias::new(level.sketches))
-        .and_where(Expr::col(Alias::new("brand_id")).eq(scope.brand_id))
-        .and_where(Expr::col(date_column.clone()).gte(from))
-        .and_where(Expr::col(date_column).lt(to));
-    scope.restrict_owner(&mut select, owner);
+    let select = level_rows(scope, (level, level.sketches), from, to, &["sketch"]);
     let mut rows = Vec::new();
     for row in db.query_all(&select).await? {
         rows.push((
             row.try_get::<i64>("", "owner_id")?,
-            row.try_get::<NaiveDate>("", "date")?,
+            row.try_get::<NaiveDate>("", "day")?,
             row.try_get::<Option<Vec<u8>>>("", "sketch")?,
         ));
     }
