@@ -124,6 +124,7 @@ pub fn build_with_clock(
         .data(events.clone())
         .data(reports)
         .finish();
+    let api = graphql::executor::Api::new(schema, &config.graphql);
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         rate_limits.share(config.database.clone(), metrics.clone());
@@ -135,7 +136,7 @@ pub fn build_with_clock(
     let state = AppState::new(http::Shared {
         db,
         databases,
-        schema,
+        api,
         origins,
         config: Arc::new(config),
         auth,

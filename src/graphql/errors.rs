@@ -1,119 +1,33 @@
 //! Gives every GraphQL error an `extensions.code` and masks what must not leak.
 //!
-//! - parse errors: GRAPHQL_PARSE_FAILED; validation errors: GRAPHQL_VALIDATION_FAILED, except
-//!   argument values of the wrong type (from variables or literals): BAD_USER_INPUT;
+//! - parse errors: GRAPHQL_PARSE_FAILED ([`parse_failed`], raised by `super::limits`);
+//! - errors raised before any field runs (they have no path: validation, an unknown operation
+//!   name): GRAPHQL_VALIDATION_FAILED, except argument values of the wrong type (from variables
+//!   or literals): BAD_USER_INPUT, with the argument in `field`;
 //! - a resolver's [`AppError`]: its own code (and `field` for BAD_USER_INPUT);
 //! - an error the framework raised without a source (argument or variable coercion):
 //!   BAD_USER_INPUT;
 //! - any other error with a source (a foreign error type that slipped through): INTERNAL, with the
 //!   message replaced and the detail logged.
 //!
-//! INTERNAL errors carry `extensions.requestId` so that support can find the log line.
+//! INTERNAL errors carry `extensions.requestId` so that support can find the log line. Errors
+//! that already have a code (the limits', a persisted query's) keep it. [`super::executor`]
+//! classifies every answer, on POST and on the WebSocket.
 
-use std::sync::Arc;
+use async_graphql::{ErrorExtensionValues, Response, ServerError};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextSubscribe,
-    NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{
-    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables,
-};
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
-
-use super::context::RequestContext;
 use crate::error::{AppError, ErrorCode};
 
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
-    }
+/// A text that does not parse: GRAPHQL_PARSE_FAILED, with the parser's message and position.
+pub fn parse_failed(err: async_graphql::parser::Error) -> ServerError {
+    with_code(err.into(), ErrorCode::GraphqlParseFailed)
 }
 
-struct ErrorCodesExtension;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        // Limits checked after parsing (`super::limits`) bring their own code.
-        next.run(ctx, query, variables).await.map_err(|err| {
-            if code_of(&err).is_some() {
-                err
-            } else {
-                with_code(err, ErrorCode::GraphqlParseFailed)
-            }
-        })
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|err| {
-                    let code = validation_code(&err.message);
-                    let field = invalid_argument(&err.message).map(str::to_owned);
-                    let mut err = with_code(err, code);
-                    if let Some(field) = field {
-                        err.extensions
-                            .get_or_insert_with(ErrorExtensionValues::default)
-                            .set("field", field);
-                    }
-                    err
-                })
-                .collect()
-        })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        let request_id = ctx
-            .data_opt::<RequestContext>()
-            .map(|request| request.request_id.as_str())
-            .unwrap_or("");
-        for err in &mut response.errors {
-            classify(err, request_id);
-        }
-        response
-    }
-
-    /// Subscriptions do not pass through `execute`: each response of the stream is classified.
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let request_id = ctx
-            .data_opt::<RequestContext>()
-            .map(|request| request.request_id.clone())
-            .unwrap_or_default();
-        next.run(ctx, stream)
-            .map(move |mut response| {
-                for err in &mut response.errors {
-                    classify(err, &request_id);
-                }
-                response
-            })
-            .boxed()
+/// Gives every error of `response` its code (see the module's documentation); `request_id` goes
+/// with INTERNAL errors.
+pub fn classify_all(response: &mut Response, request_id: &str) {
+    for err in &mut response.errors {
+        classify(err, request_id);
     }
 }
 
@@ -177,6 +91,12 @@ fn classify(err: &mut ServerError, request_id: &str) {
         tracing::error!(request_id, path = ?err.path, detail = %err.message, "unclassified error");
         err.message = "internal error".into();
         ErrorCode::Internal
+    } else if err.path.is_empty() {
+        // Raised before any field ran: validation (or the choice of the operation to run).
+        if let Some(field) = invalid_argument(&err.message) {
+            extensions.set("field", field);
+        }
+        validation_code(&err.message)
     } else {
         ErrorCode::BadUserInput
     };

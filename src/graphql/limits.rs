@@ -34,18 +34,17 @@ pub use report::CostReport;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-};
 use async_graphql::parser::types::{
     ExecutableDocument, Field, FragmentDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
-use async_graphql::{Name, Positioned, Request, ServerError, ServerResult, Value, Variables};
+use async_graphql::{
+    Name, Positioned, Request, SchemaEnv, ServerError, ServerResult, Value, Variables,
+};
 
 use self::parsed::ParsedDocuments;
 use super::connection::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use super::context::RequestContext;
+use super::errors;
 use crate::auth::Actor;
 use crate::config::GraphqlConfig;
 use crate::config::Introspection;
@@ -66,45 +65,71 @@ pub fn introspection_allowed(policy: Introspection, actor: Option<&Actor>) -> bo
     }
 }
 
+/// The document limits and the introspection policy of one schema, checked on every operation
+/// before it runs (by [`super::executor::Api`]).
 pub struct Limits {
-    config: Arc<GraphqlConfig>,
-    parsed: Arc<ParsedDocuments>,
+    config: GraphqlConfig,
+    parsed: ParsedDocuments,
+    /// The schema's types, by which a document is costed.
+    env: SchemaEnv,
 }
 
 impl Limits {
-    pub fn new(config: &GraphqlConfig) -> Self {
+    pub fn new(config: &GraphqlConfig, env: SchemaEnv) -> Self {
         Self {
-            config: Arc::new(config.clone()),
-            parsed: Arc::new(ParsedDocuments::new(parsed::CAPACITY)),
+            config: config.clone(),
+            parsed: ParsedDocuments::new(parsed::CAPACITY),
+            env,
         }
     }
-}
 
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension {
-            config: self.config.clone(),
-            parsed: self.parsed.clone(),
-        })
+    /// Checks `request` and gives it its parsed document, which async-graphql then uses instead
+    /// of parsing the text again; the document is returned too (the answer is ordered by it).
+    /// The cost goes to the request's [`CostReport`], refused or not. `may_introspect`: the
+    /// caller may run `__schema` / `__type` ([`introspection_allowed`]).
+    ///
+    /// This runs before async-graphql's recursion-depth check, which walks fragments wherever
+    /// they are spread: a few fragments spreading each other twice over would keep it busy for
+    /// hours.
+    pub fn check(
+        &self,
+        request: &mut Request,
+        may_introspect: bool,
+    ) -> ServerResult<Arc<ExecutableDocument>> {
+        let limits = &self.config;
+        if request.query.len() > limits.max_query_bytes {
+            return Err(refused(format!(
+                "the query text is {} bytes; at most {} are accepted",
+                request.query.len(),
+                limits.max_query_bytes
+            )));
+        }
+        let document = self.checked_document(&request.query)?;
+        let points = cost_points(&self.env.registry, &document, &request.variables);
+        CostReport::record(request, points);
+        if points > limits.max_complexity as u64 {
+            return Err(refused(format!(
+                "the query costs {points} points; at most {} are accepted \
+                 (one point per {OBJECTS_PER_POINT} objects, list fields by their page size)",
+                limits.max_complexity
+            )));
+        }
+        if !may_introspect && introspects(&document) {
+            let mut err = ServerError::new("introspection is not available to this caller", None);
+            set_code(&mut err, ErrorCode::Forbidden);
+            return Err(err);
+        }
+        request.set_parsed_query(ExecutableDocument::clone(&document));
+        Ok(document)
     }
-}
 
-struct LimitsExtension {
-    config: Arc<GraphqlConfig>,
-    parsed: Arc<ParsedDocuments>,
-}
-
-impl LimitsExtension {
-    /// The document of `query` if it parses, checked for size and depth: from
-    /// [`ParsedDocuments`] when the text was seen before. `None`: a syntax error, left for
-    /// async-graphql to report.
-    fn checked_document(&self, query: &str) -> ServerResult<Option<ExecutableDocument>> {
+    /// The document of `query`, checked for size and depth: from [`ParsedDocuments`] when the
+    /// text was seen before.
+    fn checked_document(&self, query: &str) -> ServerResult<Arc<ExecutableDocument>> {
         if let Some(document) = self.parsed.get(query) {
-            return Ok(Some(document));
+            return Ok(document);
         }
-        let Ok(document) = async_graphql::parser::parse_query(query) else {
-            return Ok(None);
-        };
+        let document = async_graphql::parser::parse_query(query).map_err(errors::parse_failed)?;
         let limits = &self.config;
         check_size(limits, &document)?;
         let depth = depth::of(&document);
@@ -114,65 +139,8 @@ impl LimitsExtension {
                 limits.max_depth
             )));
         }
+        let document = Arc::new(document);
         self.parsed.put(query, &document);
-        Ok(Some(document))
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for LimitsExtension {
-    /// Parses the text once, here, and checks the document's size limits and cost on that parse;
-    /// async-graphql then uses the same parse. Here is before its recursion-depth check, which
-    /// walks fragments wherever they are spread: a few fragments spreading each other twice over
-    /// would keep it busy for hours. A text that does not parse is left for async-graphql's
-    /// usual syntax error.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let limits = &self.config;
-        if request.query.len() > limits.max_query_bytes {
-            return Err(refused(format!(
-                "the query text is {} bytes; at most {} are accepted",
-                request.query.len(),
-                limits.max_query_bytes
-            )));
-        }
-        if let Some(document) = self.checked_document(&request.query)? {
-            let points = cost_points(&ctx.schema_env.registry, &document, &request.variables);
-            CostReport::record(&request, points);
-            if points > limits.max_complexity as u64 {
-                return Err(refused(format!(
-                    "the query costs {points} points; at most {} are accepted \
-                     (one point per {OBJECTS_PER_POINT} objects, list fields by their page size)",
-                    limits.max_complexity
-                )));
-            }
-            request.set_parsed_query(document);
-        }
-        next.run(ctx, request).await
-    }
-
-    /// Introspection is checked once the caller is known to the context: subscriptions carry it
-    /// in the connection's data, which is attached after `prepare_request`.
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let actor = ctx
-            .data_opt::<RequestContext>()
-            .and_then(|request| request.actor.as_ref());
-        if introspects(&document) && !introspection_allowed(self.config.introspection, actor) {
-            let mut err = ServerError::new("introspection is not available to this caller", None);
-            set_code(&mut err, ErrorCode::Forbidden);
-            return Err(err);
-        }
         Ok(document)
     }
 }
@@ -534,7 +502,10 @@ impl<'a> Costing<'a> {
 
 #[cfg(test)]
 mod tests {
+    use async_graphql::Executor;
+
     use super::*;
+    use crate::graphql::executor::Api;
     use crate::graphql::schema_builder;
 
     /// The cost the schema reports when every cost is over the limit (0 when it runs).
@@ -543,9 +514,9 @@ mod tests {
             max_complexity: 0,
             ..GraphqlConfig::unlimited()
         };
-        let schema = schema_builder(&config).finish();
+        let api = Api::new(schema_builder(&config).finish(), &config);
         let request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
-        let response = schema.execute(request).await;
+        let response = api.execute(request).await;
         let Some(err) = response.errors.first() else {
             return 0;
         };
@@ -658,13 +629,13 @@ mod tests {
             ));
         }
         text.push_str(" fragment F30 on Query { __typename }");
-        let schema = schema_builder(&GraphqlConfig {
+        let config = GraphqlConfig {
             max_fields: 500,
             ..GraphqlConfig::unlimited()
-        })
-        .finish();
+        };
+        let api = Api::new(schema_builder(&config).finish(), &config);
         let started = std::time::Instant::now();
-        let response = schema.execute(text.as_str()).await;
+        let response = api.execute(async_graphql::Request::new(text)).await;
         assert!(
             response.errors[0].message.contains("fields"),
             "{:?}",

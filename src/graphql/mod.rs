@@ -1,4 +1,5 @@
-//! The GraphQL API: schema assembly with its limits and extensions, per-area types and resolvers.
+//! The GraphQL API: schema assembly, the steps around every operation ([`executor::Api`]: limits,
+//! error codes, field order), per-area types and resolvers.
 //! Resolvers stay thin: caller from the context, one service call, map the result.
 
 pub mod account;
@@ -14,6 +15,7 @@ pub mod creator;
 pub mod data_rights;
 pub mod enums;
 pub mod errors;
+pub mod executor;
 pub mod experiment;
 pub mod export;
 pub mod fraud;
@@ -48,11 +50,12 @@ pub type AppSchema = Schema<query::QueryRoot, Mutation, SubscriptionRoot>;
 /// The mutation root, each of its fields audited ([`audit::audited`]).
 pub type Mutation = audit::audited::Audited<query::MutationRoot>;
 
-/// The schema with its limits and error handling; the caller adds runtime data (the database).
-/// Size, fields, aliases, directives, depth, cost and introspection are checked by
-/// [`limits::Limits`] right after parsing (async-graphql's own depth limit, which counts the
-/// standard introspection query's 14 levels, and its complexity, one point per field, are
-/// replaced by those in `limits`).
+/// The schema; the caller adds runtime data (the database) and wraps it in an [`executor::Api`],
+/// which checks size, fields, aliases, directives, depth, cost and introspection
+/// ([`limits::Limits`]) right after parsing, gives errors their codes and orders the answer.
+/// (async-graphql's own depth limit, which counts the standard introspection query's 14 levels,
+/// and its complexity, one point per field, are replaced by those in `limits`.) The schema has
+/// no extensions, so that async-graphql resolves fields without per-field hooks.
 pub fn schema_builder(
     limits: &GraphqlConfig,
 ) -> SchemaBuilder<query::QueryRoot, Mutation, SubscriptionRoot> {
@@ -61,10 +64,7 @@ pub fn schema_builder(
         Mutation::default(),
         SubscriptionRoot,
     )
-    .disable_suggestions()
-    .extension(errors::ErrorCodes)
-    .extension(limits::Limits::new(limits))
-    .extension(ordering::FieldOrder);
+    .disable_suggestions();
     if limits.introspection == Introspection::Off {
         builder.disable_introspection()
     } else {

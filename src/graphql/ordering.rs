@@ -1,73 +1,35 @@
 //! Answers fields in the order the query asks for them (GraphQL spec, "Serialized Map Ordering").
 //!
 //! async-graphql 7.2 resolves an object's fields concurrently and inserts each as it completes,
-//! so a field served from the database can come after one computed in memory. This extension
-//! keeps the parsed document and reorders the response's objects by their selection sets
-//! (fragments expanded, first occurrence wins), recursively, before the answer is sent.
+//! so a field served from the database can come after one computed in memory.
+//! [`in_query_order`] reorders the response's objects by their selection sets (fragments
+//! expanded, first occurrence wins), recursively, before the answer is sent
+//! (`super::executor`).
 
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Name, Response, ServerResult, Value, Variables};
+use async_graphql::{Name, Response, Value};
 
-pub struct FieldOrder;
-
-impl ExtensionFactory for FieldOrder {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FieldOrderExtension::default())
-    }
-}
-
-#[derive(Default)]
-struct FieldOrderExtension {
-    document: Mutex<Option<ExecutableDocument>>,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for FieldOrderExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        *self.document.lock().unwrap_or_else(|e| e.into_inner()) = Some(document.clone());
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        let document = self
-            .document
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(document) = document {
-            let operation = document
-                .operations
-                .iter()
-                .find(|(name, _)| {
-                    operation_name.is_none() || name.map(Name::as_str) == operation_name
-                })
-                .map(|(_, op)| op.node.selection_set.node.clone());
-            if let Some(selection) = operation {
-                reorder(&mut response.data, &[&selection], &document);
-            }
-        }
-        response
+/// Puts the fields of `response`'s data in the order of the operation `operation_name` (or the
+/// only one) of `document`.
+pub fn in_query_order(
+    response: &mut Response,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) {
+    let operation = document
+        .operations
+        .iter()
+        .find(|(name, _)| operation_name.is_none() || name.map(Name::as_str) == operation_name);
+    if let Some((_, operation)) = operation {
+        reorder(
+            &mut response.data,
+            &[&operation.node.selection_set.node],
+            document,
+        );
     }
 }
 

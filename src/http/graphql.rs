@@ -12,6 +12,7 @@ use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 
+use async_graphql::Executor;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -172,8 +173,7 @@ impl Run<'_> {
             replica,
         };
         let request = request.data(context).data(cost.clone());
-        let execution =
-            AssertUnwindSafe(batches::drive(batches, self.state.schema.execute(request)));
+        let execution = AssertUnwindSafe(batches::drive(batches, self.state.api.execute(request)));
         match execution.catch_unwind().await {
             Ok(response) => Ok((
                 response,

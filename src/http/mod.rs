@@ -51,7 +51,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::events::EventBus;
-use crate::graphql::AppSchema;
+use crate::graphql::executor::Api;
 use crate::prometheus::Metrics;
 use crate::tracking::Tracking;
 
@@ -93,7 +93,8 @@ pub struct Shared {
     pub db: DatabaseConnection,
     /// The primary and the read replica, if any: GraphQL queries read `databases.reads()`.
     pub databases: crate::db::Db,
-    pub schema: AppSchema,
+    /// The GraphQL schema with the steps around every operation.
+    pub api: Api,
     /// Which browser origins may call, open sockets and use the refresh cookie.
     pub origins: Arc<origins::BrowserOrigins>,
     pub config: Arc<Config>,

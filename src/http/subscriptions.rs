@@ -70,7 +70,7 @@ pub async fn subscriptions(State(state): State<AppState>, request: Request) -> R
     };
     let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
     let request_id = super::request_id(&parts);
-    let schema = state.schema.clone();
+    let api = state.api.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
@@ -95,7 +95,7 @@ pub async fn subscriptions(State(state): State<AppState>, request: Request) -> R
             let stream = futures_util::stream::iter([first])
                 .chain(stream)
                 .take_until(watch);
-            GraphQLWebSocket::new_with_pair(&mut sink, stream, schema, protocol)
+            GraphQLWebSocket::new_with_pair(&mut sink, stream, api, protocol)
                 .on_connection_init(move |payload| {
                     connection_init(state, payload, client_ip, request_id, credential_tx)
                 })

@@ -71,6 +71,32 @@ async fn syntax_errors_have_a_parse_code(app: TestApp) {
     assert_eq!(error_codes(&response), ["GRAPHQL_PARSE_FAILED"]);
 }
 
+/// The operation to run must be named when the document has several, and must exist: both
+/// are refused before any field runs, as validation errors.
+async fn the_operation_to_run_is_named_and_known(app: TestApp) {
+    let document = "query A { __typename } query B { __typename }";
+    for body in [
+        json!({ "query": document }),
+        json!({ "query": document, "operationName": "C" }),
+    ] {
+        let answer = app
+            .post_raw("/graphql", "application/json", body.to_string())
+            .await;
+        let response = answer.json();
+        assert_eq!(
+            error_codes(&response),
+            ["GRAPHQL_VALIDATION_FAILED"],
+            "{response}"
+        );
+        assert!(response["data"].is_null());
+    }
+    let named = json!({ "query": document, "operationName": "B" });
+    let answer = app
+        .post_raw("/graphql", "application/json", named.to_string())
+        .await;
+    assert_eq!(answer.json()["data"]["__typename"], "Query");
+}
+
 async fn bad_variables_are_bad_user_input(app: TestApp) {
     let response = app
         .graphql(
@@ -134,6 +160,7 @@ on_both_backends!(
     batch_arrays_are_refused_with_a_clear_error,
     unknown_fields_fail_validation_without_suggestions,
     syntax_errors_have_a_parse_code,
+    the_operation_to_run_is_named_and_known,
     bad_variables_are_bad_user_input,
     non_json_content_types_are_refused,
     oversized_bodies_are_refused,

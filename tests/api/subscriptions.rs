@@ -348,6 +348,17 @@ async fn roles_are_checked_like_queries(app: TestApp) {
     );
     ws.subscribe("2", &query, json!({})).await;
     assert_eq!(refusal(&mut ws, "2").await, "GRAPHQL_VALIDATION_FAILED");
+    ws.subscribe("3", "subscription { conversionRecorded { id }", json!({}))
+        .await;
+    assert_eq!(refusal(&mut ws, "3").await, "GRAPHQL_PARSE_FAILED");
+    // Introspection is for staff, as on POST /graphql.
+    let introspect = "{ __schema { queryType { name } } }";
+    let mut creator = Ws::as_token(addr, &w.creator).await;
+    creator.subscribe("1", introspect, json!({})).await;
+    assert_eq!(refusal(&mut creator, "1").await, "FORBIDDEN");
+    ws.subscribe("4", introspect, json!({})).await;
+    let answer = ws.next("4", Duration::from_secs(3)).await.expect("an answer");
+    assert_eq!(answer["data"]["__schema"]["queryType"]["name"], "Query");
 }
 
 async fn connection_init_needs_a_valid_credential(app: TestApp) {

@@ -10,7 +10,7 @@
 //! `CAPACITY` times that size (and the parsed tree of such a text).
 
 use std::num::NonZeroUsize;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::parser::types::ExecutableDocument;
 use lru::LruCache;
@@ -19,7 +19,7 @@ use lru::LruCache;
 pub(super) const CAPACITY: usize = 1_000;
 
 pub(super) struct ParsedDocuments {
-    entries: Mutex<LruCache<String, ExecutableDocument>>,
+    entries: Mutex<LruCache<String, Arc<ExecutableDocument>>>,
 }
 
 impl ParsedDocuments {
@@ -31,13 +31,13 @@ impl ParsedDocuments {
     }
 
     /// The document of `query`, when it was kept.
-    pub(super) fn get(&self, query: &str) -> Option<ExecutableDocument> {
+    pub(super) fn get(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(query).cloned()
     }
 
     /// Keeps the document of `query` (which passed the checks).
-    pub(super) fn put(&self, query: &str, document: &ExecutableDocument) {
+    pub(super) fn put(&self, query: &str, document: &Arc<ExecutableDocument>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.put(query.to_owned(), document.clone());
     }
@@ -49,8 +49,8 @@ mod tests {
 
     use super::*;
 
-    fn document(query: &str) -> ExecutableDocument {
-        parse_query(query).expect("parses")
+    fn document(query: &str) -> Arc<ExecutableDocument> {
+        Arc::new(parse_query(query).expect("parses"))
     }
 
     fn names(document: &ExecutableDocument) -> Vec<String> {
