@@ -83,7 +83,8 @@ impl Executor for Api {
         let document = match self.limits.check(&mut request, may_introspect) {
             Ok(document) => document,
             Err(err) => {
-                return futures_util::stream::once(async move { refused(err, &request_id) }).boxed();
+                return futures_util::stream::once(async move { refused(err, &request_id) })
+                    .boxed();
             }
         };
         let operation_name = request.operation_name.clone();

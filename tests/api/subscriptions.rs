@@ -357,7 +357,10 @@ async fn roles_are_checked_like_queries(app: TestApp) {
     creator.subscribe("1", introspect, json!({})).await;
     assert_eq!(refusal(&mut creator, "1").await, "FORBIDDEN");
     ws.subscribe("4", introspect, json!({})).await;
-    let answer = ws.next("4", Duration::from_secs(3)).await.expect("an answer");
+    let answer = ws
+        .next("4", Duration::from_secs(3))
+        .await
+        .expect("an answer");
     assert_eq!(answer["data"]["__schema"]["queryType"]["name"], "Query");
 }
 
