@@ -29,6 +29,7 @@ pub mod offer;
 pub mod password;
 pub mod ranking;
 pub mod roster;
+pub mod signed_cover;
 pub mod text;
 pub mod uniques;
 pub mod webhook;

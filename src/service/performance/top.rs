@@ -5,6 +5,10 @@
 //! computed as the report restricted to those creators, and the totals as the brand's. The
 //! other rows (10,000 creators at scale 1.0) are never built.
 //!
+//! The sums read the range as periods that add and subtract ([`signed_cover`]): a month at an
+//! edge of the range minus its days outside it, when that reads fewer periods than its weeks
+//! and days inside (a quarter from a Saturday: 8 periods' rows instead of 13).
+//!
 //! It is the answer the whole computation gives: over whole days a creator's value of such a
 //! metric is its rollup sum (nothing else adds to it: costs add other costs, deliverables
 //! impressions), and the rows that only costs or deliverables make have a value of 0, so they
@@ -12,6 +16,7 @@
 //! edges, a last value of 0 or below, a page of fewer rows than asked, or the events without a
 //! creator on the page) the report is computed whole.
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{
@@ -27,11 +32,12 @@ use super::facts::{self, Scope};
 use super::grouping::Dims;
 use super::{Computed, Filter, Part, RowPage, Spec, build_in, snapshot};
 use crate::db::entity::{brand, cost, deliverable, enrollment};
-use crate::domain::calendar::split_range;
+use crate::domain::calendar::{Grain, split_range};
 use crate::domain::content::DeliverableStatus;
 use crate::domain::ranking::{Direction, ReportMetric};
+use crate::domain::signed_cover::{Counted, SignedSpan, signed_cover};
 use crate::error::AppError;
-use crate::service::rollups::NO_CREATOR;
+use crate::service::rollups::{self, NO_CREATOR};
 
 /// The largest page cut in the database; a larger one is computed whole.
 pub const MAX_FIRST: usize = 500;
@@ -151,11 +157,16 @@ async fn leaders<C: ConnectionTrait>(
     let (Some((first_day, end)), true) = (split.days, split.edges.is_empty()) else {
         return Ok(None);
     };
-    let Some((periods, _)) = facts::periods(scope, first_day, end, &[column]) else {
+    let Some(through) = last_day(db, scope.brand_id).await? else {
         return Ok(None);
     };
+    let spans = signed_cover(first_day, end, through);
+    let Some(periods) = signed_periods(scope, &spans, column) else {
+        return Ok(None);
+    };
+    let outside = pieces_in_months_around(&spans, (first_day, end));
     let rows = db
-        .query_all(&ranking(scope, periods, column, first))
+        .query_all(&ranking(scope, periods, column, first, &outside))
         .await?;
     let ranked = rows
         .iter()
@@ -174,29 +185,118 @@ async fn leaders<C: ConnectionTrait>(
     }))
 }
 
-/// `WITH sums AS (SELECT owner_id, SUM(column) AS value FROM periods GROUP BY owner_id)
-/// SELECT owner_id, value, (SELECT COUNT(*) FROM (row keys)) AS row_count FROM sums
-/// ORDER BY value DESC, owner_id = 0, owner_id LIMIT first`: the row keys are the creators
-/// of the sums ([`NO_CREATOR`] as none), of the costs and of the published deliverables in the
-/// range, as the whole report groups them.
+/// The last day of the brand's creator rollups (`None`: no rows at all): the periods after it
+/// hold no rows, which [`signed_cover`] reads for nothing.
+async fn last_day<C: ConnectionTrait>(
+    db: &C,
+    brand_id: i64,
+) -> Result<Option<NaiveDate>, AppError> {
+    let day = Alias::new(rollups::CREATOR_DAYS.date);
+    let select = Query::select()
+        .expr_as(Func::max(Expr::col(day)), Alias::new("last_day"))
+        .from(Alias::new(rollups::CREATOR_DAYS.table))
+        .and_where(Expr::col(Alias::new("brand_id")).eq(brand_id))
+        .to_owned();
+    let Some(row) = db.query_one(&select).await? else {
+        return Ok(None);
+    };
+    Ok(row.try_get::<Option<NaiveDate>>("", "last_day")?)
+}
+
+/// The creator level of `grain`.
+fn creator_level(grain: Grain) -> rollups::Level {
+    match grain {
+        Grain::Day => rollups::CREATOR_DAYS,
+        Grain::Week => rollups::CREATOR_WEEKS,
+        Grain::Month => rollups::CREATOR_MONTHS,
+    }
+}
+
+/// The creator rollup rows of `spans` as one `UNION ALL`: `owner_id`, `column` (negated in
+/// subtracted spans) and `inside` (1 in the spans inside the range, 0 in the others).
+fn signed_periods(
+    scope: &Scope,
+    spans: &[SignedSpan],
+    column: &'static str,
+) -> Option<SelectStatement> {
+    let mut periods: Option<SelectStatement> = None;
+    for &((grain, from, to), part) in spans {
+        let level = creator_level(grain);
+        let mut rows = facts::level_rows(scope, (level, level.table), from, to, &[]);
+        let value = Expr::col(Alias::new(column));
+        let value: SimpleExpr = match part {
+            Counted::Subtracted => value.mul(-1),
+            Counted::Inside | Counted::Around => value,
+        };
+        // A literal, not a bound value, which PostgreSQL would type as text in a select list.
+        let inside = if part == Counted::Inside { "1" } else { "0" };
+        rows.expr_as(value, Alias::new(column))
+            .expr_as(Expr::cust(inside), Alias::new("inside"));
+        match &mut periods {
+            None => periods = Some(rows),
+            Some(union) => {
+                union.union(UnionType::All, rows);
+            }
+        }
+    }
+    periods
+}
+
+/// The days of `[first, end)` that lie in the months read whole ([`Counted::Around`]): a creator
+/// whose rows are all outside the spans inside the range is in the report only if it has a
+/// day here.
+fn pieces_in_months_around(
+    spans: &[SignedSpan],
+    (first, end): (NaiveDate, NaiveDate),
+) -> Vec<(NaiveDate, NaiveDate)> {
+    spans
+        .iter()
+        .filter(|(_, part)| *part == Counted::Around)
+        .map(|&((_, from, to), _)| (Ord::max(from, first), Ord::min(to, end)))
+        .collect()
+}
+
+/// `WITH sums AS (SELECT owner_id, SUM(column) AS value, MAX(inside) AS inside FROM periods
+/// GROUP BY owner_id) SELECT owner_id, value, (SELECT COUNT(*) FROM (row keys)) AS row_count
+/// FROM sums ORDER BY value DESC, owner_id = 0, owner_id LIMIT first`. The row keys are the
+/// creators of the sums in the range ([`NO_CREATOR`] as none), of the costs and of the
+/// published deliverables in the range, as the whole report groups them. A creator of the sums
+/// is in the range when it has rows in a span inside it, or else a day in `outside` (the
+/// range's days in the months read whole; its sums are then 0 when it has none).
 fn ranking(
     scope: &Scope,
     periods: SelectStatement,
     column: &'static str,
     first: usize,
+    outside: &[(NaiveDate, NaiveDate)],
 ) -> sea_orm::sea_query::WithQuery {
-    let (owner, value, sums) = (
+    let (owner, value, sums, inside) = (
         Alias::new("owner_id"),
         Alias::new("value"),
         Alias::new("sums"),
+        Alias::new("inside"),
     );
     let (sum, _) = facts::sum_of(column);
     let per_creator = Query::select()
         .column(owner.clone())
         .expr_as(sum, value.clone())
+        .expr_as(Func::max(Expr::col(inside.clone())), inside.clone())
         .from_subquery(periods, Alias::new("periods"))
         .group_by_col(owner.clone())
         .to_owned();
+    let mut in_range = Expr::col(inside).eq(1);
+    for &(from, to) in outside {
+        let days = creator_level(Grain::Day);
+        let mut day_rows = facts::level_rows(scope, (days, days.table), from, to, &[]);
+        day_rows.and_where(
+            Expr::col((
+                Alias::new(days.table),
+                Alias::new(days.owner.unwrap_or("creator_id")),
+            ))
+            .equals((sums.clone(), owner.clone())),
+        );
+        in_range = in_range.or(Expr::exists(day_rows));
+    }
     let none_as_null: SimpleExpr = Func::cust(Alias::new("NULLIF"))
         .arg(Expr::col(owner.clone()))
         .arg(NO_CREATOR)
@@ -204,6 +304,7 @@ fn ranking(
     let mut keys = Query::select()
         .expr_as(none_as_null, Alias::new("creator_id"))
         .from(sums.clone())
+        .and_where(in_range)
         .to_owned();
     keys.union(UnionType::Distinct, cost_creators(scope))
         .union(UnionType::Distinct, deliverable_creators(scope));

@@ -3,7 +3,8 @@
 //! every metric of each, the totals and the whole report's row count. On ranges of whole local
 //! days a page ordered by a rollup sum is cut in the database (`service::performance::top`); on
 //! ranges with partial days, and for other metrics, the report is computed whole: both must give
-//! the oracle's page.
+//! the oracle's page. One range ends inside a month on both sides, so that its sums are read as
+//! a month minus its days outside the range.
 
 use std::cmp::Ordering;
 
@@ -13,7 +14,7 @@ use super::compare::{self, describe, parse_key, parse_metrics};
 use super::data_set::DataSet;
 use super::oracle::{self, Dim, Key, Metrics, Query};
 use super::raw::Raw;
-use super::{ranges, ts};
+use super::{local, ranges, ts};
 use crate::helpers::{TestApp, contract};
 
 /// The metrics pages are ordered by: every sum the rollups keep, and two the database cannot
@@ -88,7 +89,15 @@ pub async fn differences(app: &TestApp, set: &DataSet, raw: &Raw) -> Vec<String>
     let document = document();
     let r = ranges();
     let mut out = Vec::new();
-    for (name, range) in [("midnight", r.midnight), ("main", r.main), ("odd", r.odd)] {
+    // October 6 to December 1 reads October minus its first 5 days (`domain::signed_cover`).
+    let edge_month = (local(2026, 10, 6, 0, 0, 0), local(2026, 12, 1, 0, 0, 0));
+    let named = [
+        ("midnight", r.midnight),
+        ("main", r.main),
+        ("odd", r.odd),
+        ("edge month", edge_month),
+    ];
+    for (name, range) in named {
         let query = Query {
             from: range.0,
             to: range.1,
