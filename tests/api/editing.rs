@@ -385,14 +385,7 @@ const DELETE_CREATOR: &str = "mutation ($id: ID!) { deleteCreator(id: $id) }";
 async fn a_creator_is_deleted_only_without_ledger_lines_or_activity(app: TestApp) {
     let w = world::world(&app).await;
     // A creator with a link but no click (HEAD is no visit): deleted, and its link with it.
-    let spare_enrollment = world::enroll(
-        &app,
-        &w.admin,
-        &w.campaign_a,
-        &w.spare_creator_a,
-        &w.offer_a,
-    )
-    .await;
+    let spare_enrollment = world::enroll_spare(&app, &w).await;
     create_link(&app, &w, &spare_enrollment, "spare-link").await;
     assert_eq!(head(&app, "/r/spare-link").await.status, StatusCode::FOUND);
     for token in [&w.analyst, &w.creator, &w.key] {

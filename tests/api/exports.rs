@@ -104,7 +104,7 @@ fn field(value: &Value) -> String {
 /// (4 of Cora's, 3 of Sam's, 3 unattributed) and 9 clicks on Cora's link.
 async fn traffic(app: &TestApp) -> (World, String) {
     let w = world::world(app).await;
-    let spare = world::enroll(app, &w.admin, &w.campaign_a, &w.spare_creator_a, &w.offer_a).await;
+    let spare = world::enroll_spare(app, &w).await;
     discount_code(app, &w.admin, &w.enrollment_a, "CORA10").await;
     discount_code(app, &w.admin, &spare, "SAM10").await;
     tracking_link(app, &w.admin, &w.enrollment_a, "CORA-LINK").await;

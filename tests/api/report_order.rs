@@ -281,14 +281,7 @@ const TOP_CREATORS: &str = "query ($filter: PerformanceFilter!, $first: Int) {
 /// has rows.
 async fn top_pages_subtract_the_days_outside_the_range(app: TestApp) {
     let w = world::world(&app).await;
-    let sam = world::enroll(
-        &app,
-        &w.admin,
-        &w.campaign_a,
-        &w.spare_creator_a,
-        &w.offer_a,
-    )
-    .await;
+    let sam = world::enroll_spare(&app, &w).await;
     world::discount_code(&app, &w.admin, &w.enrollment_a, "CORA").await;
     world::discount_code(&app, &w.admin, &sam, "SAM").await;
     let sale = |id: &str, code: &str, amount: &str, at: &str| {

@@ -242,8 +242,7 @@ async fn staff_receive_their_brands_conversions_within_a_second(app: TestApp) {
 
 /// A second creator account of brand A, enrolled in the same campaign with code `SAM10`.
 async fn second_creator(app: &TestApp, w: &World) -> String {
-    let enrollment =
-        world::enroll(app, &w.admin, &w.campaign_a, &w.spare_creator_a, &w.offer_a).await;
+    let enrollment = world::enroll_spare(app, w).await;
     world::discount_code(app, &w.admin, &enrollment, "SAM10").await;
     let invite = world::invite(
         app,

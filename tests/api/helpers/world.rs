@@ -219,6 +219,12 @@ pub async fn enroll(
     text(&data(&response)["enrollCreator"]["id"])
 }
 
+/// Enrolls the world's spare creator (`spare_creator_a`) in `campaign_a` with `offer_a`: a
+/// second creator of brand A in the same campaign. Returns the enrollment's id.
+pub async fn enroll_spare(app: &TestApp, w: &World) -> String {
+    enroll(app, &w.admin, &w.campaign_a, &w.spare_creator_a, &w.offer_a).await
+}
+
 pub async fn world(app: &TestApp) -> World {
     let a = register(app, "Brand A", "admin@a.test").await;
     let manager_invite = invite(app, &a.access, "manager@a.test", "MANAGER", None).await;
