@@ -361,10 +361,7 @@ fn row_count(scope: &Scope, outside: &[(NaiveDate, NaiveDate)]) -> SelectStateme
 
 /// The creators of the brand's costs in the range ([`NO_CREATOR`] for a campaign's cost).
 fn cost_creators(scope: &Scope) -> SelectStatement {
-    let columns: [SimpleExpr; 2] = [
-        Expr::col(cost::Column::CreatorId),
-        Expr::val(NO_CREATOR),
-    ];
+    let columns: [SimpleExpr; 2] = [Expr::col(cost::Column::CreatorId), Expr::val(NO_CREATOR)];
     let creator: SimpleExpr = Func::coalesce(columns).into();
     cost::Entity::find()
         .select_only()
