@@ -130,19 +130,26 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
             .collect()
     }
 
-    /// The shared bucket of `key` holds `shared` tokens: this process keeps its part, less
-    /// what its callers spent since the trade began (they are traded next time). A key new to
-    /// this process starts from it too, so a caller busy elsewhere gets no fresh part here.
+    /// The shared bucket of `key` holds `shared` tokens: this process keeps at most its part
+    /// of them, less what its callers spent since the trade began (they are traded next time).
+    /// A key new to this process starts from it too, so a caller busy elsewhere gets no fresh
+    /// part here. A trade only takes tokens back, never adds any: the shared bucket does not
+    /// yet hold what the other processes spent since their own last trade, so a part grown from
+    /// it would serve that spending twice (a burst across three processes got 48 of a limit of
+    /// 40 that way). A part grows back by its own refill.
     pub fn settle(&self, key: &K, shared: f64, now: Instant) {
-        let (size, _, n) = self.part();
+        let (size, per_second, n) = self.part();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let bucket = buckets.get_or_insert_mut(key.clone(), || Bucket {
             tokens: size,
             updated: now,
             spent: 0,
         });
-        bucket.tokens = (shared.max(0.0) / n).min(size) - f64::from(bucket.spent);
-        bucket.updated = now;
+        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        let held = (bucket.tokens + elapsed * per_second).min(size);
+        let share = (shared.max(0.0) / n).min(size) - f64::from(bucket.spent);
+        bucket.tokens = held.min(share);
+        bucket.updated = bucket.updated.max(now);
     }
 
     /// Gives back spending a failed trade took, to be traded next time.
@@ -502,6 +509,10 @@ mod tests {
             (budget.remaining - 3.0 * (9.0 / 3.0 - 1.0 - 1.0)).abs() < 1e-9,
             "{budget:?}"
         );
+        // A trade never grows a part: "a" spent its 10 here; the shared bucket, not yet told
+        // of the others' spending, says 30 are left.
+        limiter.settle(&"a", 30.0, t0);
+        assert!(limiter.check("a", t0).is_err());
         // A key new here starts from the shared remainder, not a fresh part.
         limiter.settle(&"c", 0.0, t0);
         assert!(limiter.check("c", t0).is_err());
