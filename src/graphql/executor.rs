@@ -21,7 +21,7 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
 use super::context::RequestContext;
-use super::limits::{Limits, introspection_allowed};
+use super::limits::Limits;
 use super::{AppSchema, errors, ordering, schema_builder};
 use crate::config::GraphqlConfig;
 
@@ -30,7 +30,6 @@ use crate::config::GraphqlConfig;
 pub struct Api {
     schema: AppSchema,
     limits: Arc<Limits>,
-    config: Arc<GraphqlConfig>,
 }
 
 impl Api {
@@ -39,7 +38,6 @@ impl Api {
         Self {
             schema,
             limits: Arc::new(Limits::new(config, schema_env(config))),
-            config: Arc::new(config.clone()),
         }
     }
 
@@ -52,7 +50,7 @@ impl Api {
         let request_id = context.map(|context| context.request_id.clone());
         (
             request_id.unwrap_or_default(),
-            introspection_allowed(self.config.introspection, actor),
+            self.limits.may_introspect(actor),
         )
     }
 }

@@ -83,6 +83,11 @@ impl Limits {
         }
     }
 
+    /// Whether `actor` may run `__schema` / `__type` under this schema's policy.
+    pub fn may_introspect(&self, actor: Option<&Actor>) -> bool {
+        introspection_allowed(self.config.introspection, actor)
+    }
+
     /// Checks `request` and gives it its parsed document, which async-graphql then uses instead
     /// of parsing the text again; the document is returned too (the answer is ordered by it).
     /// The cost goes to the request's [`CostReport`], refused or not. `may_introspect`: the

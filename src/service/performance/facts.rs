@@ -175,7 +175,7 @@ pub(super) struct Level {
 }
 
 impl Level {
-    fn of(grain: Grain) -> Self {
+    pub(super) fn of(grain: Grain) -> Self {
         let (enrollment, creator, brand) = match grain {
             Grain::Day => (rollups::DAYS, rollups::CREATOR_DAYS, rollups::BRAND_DAYS),
             Grain::Week => (rollups::WEEKS, rollups::CREATOR_WEEKS, rollups::BRAND_WEEKS),

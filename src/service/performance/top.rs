@@ -203,15 +203,6 @@ async fn last_day<C: ConnectionTrait>(
     Ok(row.try_get::<Option<NaiveDate>>("", "last_day")?)
 }
 
-/// The creator level of `grain`.
-fn creator_level(grain: Grain) -> rollups::Level {
-    match grain {
-        Grain::Day => rollups::CREATOR_DAYS,
-        Grain::Week => rollups::CREATOR_WEEKS,
-        Grain::Month => rollups::CREATOR_MONTHS,
-    }
-}
-
 /// The creator rollup rows of `spans` as one `UNION ALL`: `owner_id`, `column` (negated in
 /// subtracted spans) and `inside` (1 in the spans inside the range, 0 in the others).
 fn signed_periods(
@@ -221,7 +212,7 @@ fn signed_periods(
 ) -> Option<SelectStatement> {
     let mut periods: Option<SelectStatement> = None;
     for &((grain, from, to), part) in spans {
-        let level = creator_level(grain);
+        let level = facts::Level::of(grain).creator;
         let mut rows = facts::level_rows(scope, (level, level.table), from, to, &[]);
         let value = Expr::col(Alias::new(column));
         let value: SimpleExpr = match part {
@@ -257,9 +248,9 @@ fn pieces_in_months_around(
 }
 
 /// `WITH sums AS (SELECT owner_id, SUM(column) AS value, MAX(inside) AS inside FROM periods
-/// GROUP BY owner_id) SELECT owner_id, value, (SELECT COUNT(*) FROM (row keys)) AS row_count
-/// FROM sums ORDER BY value DESC, owner_id = 0, owner_id LIMIT first`. The row keys are the
-/// creators of the sums in the range ([`NO_CREATOR`] as none), of the costs and of the
+/// GROUP BY owner_id) SELECT owner_id, value, (row count) AS row_count FROM sums
+/// ORDER BY value DESC, owner_id = 0, owner_id LIMIT first`; the row count ([`row_count`]) is
+/// of the creators of the sums in the range ([`NO_CREATOR`] as none), of the costs and of the
 /// published deliverables in the range, as the whole report groups them. A creator of the sums
 /// is in the range when it has rows in a span inside it, or else a day in `outside` (the
 /// range's days in the months read whole; its sums are then 0 when it has none).
@@ -312,7 +303,7 @@ fn ranking(
 fn in_range(scope: &Scope, row: &Alias, outside: &[(NaiveDate, NaiveDate)]) -> SimpleExpr {
     let mut in_range = Expr::col((row.clone(), Alias::new("inside"))).eq(1);
     for &(from, to) in outside {
-        let days = creator_level(Grain::Day);
+        let days = facts::Level::of(Grain::Day).creator;
         let mut day_rows = facts::level_rows(scope, (days, days.table), from, to, &[]);
         day_rows.and_where(
             Expr::col((
