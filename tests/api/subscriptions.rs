@@ -569,32 +569,55 @@ async fn events_reach_subscribers_of_another_instance_on_postgres() {
 /// The listeners of this test's database on PostgreSQL.
 async fn listeners(app: &TestApp) -> usize {
     use sea_orm::{ConnectionTrait, Statement};
-    let sql = format!(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-         AND application_name = '{}'",
-        partnergraph::events::LISTENER_APPLICATION_NAME
-    );
     app.db
-        .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            listeners_sql(),
+        ))
         .await
         .expect("listeners")
         .len()
 }
 
-/// Ends the listener's connection (as a network cut or a restarted PgBouncer would).
+fn listeners_sql() -> String {
+    format!(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name = '{}'",
+        partnergraph::events::LISTENER_APPLICATION_NAME
+    )
+}
+
+/// Ends the listener's connection (as a network cut or a restarted PgBouncer would), and
+/// returns once its backend has left `pg_stat_activity`: a terminated backend stays listed
+/// while it exits, which on a busy machine outlasts a record.
 async fn kill_listener(app: &TestApp) {
     use sea_orm::{ConnectionTrait, Statement};
-    let sql = format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND application_name = '{}'",
-        partnergraph::events::LISTENER_APPLICATION_NAME
-    );
-    let killed = app
+    let backend = app.db.get_database_backend();
+    let pids = app
         .db
-        .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .query_all_raw(Statement::from_string(backend, listeners_sql()))
+        .await
+        .expect("the listener");
+    assert_eq!(pids.len(), 1, "one listener");
+    let pid: i32 = pids[0].try_get("", "pid").expect("pid");
+    let terminate = format!("SELECT pg_terminate_backend({pid})");
+    app.db
+        .query_all_raw(Statement::from_string(backend, terminate))
         .await
         .expect("terminate the listener");
-    assert_eq!(killed.len(), 1, "one listener");
+    let listed = format!("SELECT 1 FROM pg_stat_activity WHERE pid = {pid}");
+    for _ in 0..500 {
+        let rows = app
+            .db
+            .query_all_raw(Statement::from_string(backend, listed.clone()))
+            .await
+            .expect("the killed backend");
+        if rows.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the killed listener's backend did not exit within 5 s");
 }
 
 /// The `externalId`s of `conversionRecorded` messages of subscription `id` until `silence`
