@@ -8,6 +8,13 @@ use partnergraph::config::{Config, DatabaseConfig};
 use partnergraph::service::rollups_rebuild;
 use partnergraph::{app, db, graphql, telemetry};
 
+/// mimalloc rather than glibc's allocator for Rust's allocations: rendering a report's page of
+/// 5,000 rows spent 40% of its time in glibc's `malloc` and `free` and the page faults of the
+/// memory it maps and unmaps (async-graphql allocates per field); mimalloc keeps freed pages
+/// for reuse. Measured in BENCHMARKS.md (session 17), with what it costs in peak memory.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -17,10 +24,10 @@ fn main() -> ExitCode {
     runtime.block_on(async_main())
 }
 
-/// glibc gives threads that contend for the allocator arenas of their own (up to eight per
-/// core) and keeps what is freed in each: SQLite's connection threads then hold on to the peaks
-/// of large reports separately. Two arenas are enough for two cores; a by-creator report over
-/// 10,000 creators (SQLite, scale 1.0) peaked at 174 MB without the limit and 136 MB with it.
+/// C code still allocates with glibc (SQLite's page caches, above all). glibc gives threads
+/// that contend for the allocator arenas of their own (up to eight per core) and keeps what is
+/// freed in each: SQLite's connection threads then hold on to their peaks separately. Two
+/// arenas are enough for two cores.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     // SAFETY: mallopt only sets an allocator parameter, and it runs before any other thread
