@@ -159,7 +159,7 @@ async fn from_access_token(
         brand_id: user.brand_id,
         creator_ids,
         scopes: Vec::new(),
-        session_id: Some(claims.sid),
+        session_id: Some(claims.sid.clone()),
     };
     let cached = Cached {
         actor: actor.clone(),
