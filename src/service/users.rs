@@ -1,6 +1,8 @@
 //! Users: the signed-in viewer, the brand's staff list for ADMIN, and offboarding (role
 //! changes, deactivation) with the rule that a brand keeps an active ADMIN.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -27,7 +29,7 @@ pub async fn viewer(
     db: &DatabaseConnection,
     auth: &Auth,
     actor: &Actor,
-) -> Result<user::Model, AppError> {
+) -> Result<Arc<user::Model>, AppError> {
     let user_id = actor
         .user_id()
         .ok_or_else(|| AppError::Forbidden("API keys have no user account".into()))?;
@@ -35,12 +37,13 @@ pub async fn viewer(
         && let Some(account) = auth.credentials.account(session_id, auth.now())
         && account.id == user_id
     {
-        return Ok(account.as_ref().clone());
+        return Ok(account);
     }
-    user::Entity::find_by_id(user_id)
+    let user = user::Entity::find_by_id(user_id)
         .one(db)
         .await?
-        .ok_or(AppError::Unauthenticated)
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(Arc::new(user))
 }
 
 /// A user the caller may see: itself, or (ADMIN) a user of its brand.
@@ -49,11 +52,13 @@ pub async fn get(
     auth: &Auth,
     actor: &Actor,
     id: i64,
-) -> Result<user::Model, AppError> {
+) -> Result<Arc<user::Model>, AppError> {
     if actor.user_id() == Some(id) {
         return viewer(db, auth, actor).await;
     }
-    super::scoped::get::<user::Entity, _>(db, actor, Permission::ManageUsers, id).await
+    let user =
+        super::scoped::get::<user::Entity, _>(db, actor, Permission::ManageUsers, id).await?;
+    Ok(Arc::new(user))
 }
 
 pub async fn list(

@@ -261,7 +261,7 @@ impl AccountMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(User(updated))
+        Ok(User::from(updated))
     }
 
     /// ADMIN: deactivates a staff account of the brand: all its sessions end at once, its
@@ -276,7 +276,7 @@ impl AccountMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(User(user))
+        Ok(User::from(user))
     }
 
     /// ADMIN: lets a deactivated account sign in again.
@@ -289,7 +289,7 @@ impl AccountMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(User(user))
+        Ok(User::from(user))
     }
 
     /// ADMIN: revokes a pending invite; accepting it then fails with a clear BAD_USER_INPUT.

@@ -27,7 +27,7 @@ impl AccountQuery {
     ) -> Result<Page<User>, AppError> {
         let request = PageRequest::new(first, after)?.counting(ctx);
         let rows = users::list(context::db(ctx)?, context::actor(ctx)?, request.by_id()?).await?;
-        Ok(id_page(&request, rows, |u| u.id, User))
+        Ok(id_page(&request, rows, |u| u.id, User::from))
     }
 
     /// ADMIN: the brand's API keys, revoked ones included.

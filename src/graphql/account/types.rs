@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 
 use crate::auth::{Role as AuthRole, Scope};
@@ -76,7 +78,13 @@ impl From<Scope> for ApiKeyScope {
 
 /// A person who signs in: brand staff, or a creator (linked to creator records of one or more
 /// brands).
-pub struct User(pub user::Model);
+pub struct User(pub Arc<user::Model>);
+
+impl From<user::Model> for User {
+    fn from(user: user::Model) -> Self {
+        Self(Arc::new(user))
+    }
+}
 
 #[Object]
 impl User {
@@ -179,7 +187,7 @@ impl AuthPayload {
     }
 
     async fn user(&self) -> User {
-        User(self.session.user.clone())
+        User::from(self.session.user.clone())
     }
 }
 
