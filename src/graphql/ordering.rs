@@ -6,8 +6,7 @@
 //! expanded, first occurrence wins), recursively, before the answer is sent
 //! (`super::executor`).
 
-use std::collections::HashMap;
-use std::rc::Rc;
+use std::cell::OnceCell;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -74,79 +73,84 @@ fn keyed<'a>(
 }
 
 fn reorder(value: &mut Value, sets: &[&SelectionSet], document: &ExecutableDocument) {
-    let mut memo = Keys::default();
-    reorder_with(value, sets, document, &mut memo);
+    reorder_with(value, &Shape::of(sets, document), document);
 }
 
-/// The response keys of each distinct selection (by the addresses of its sets), worked out
-/// once: every object of a list shares its selection (`keyed` ignores type conditions), and a
-/// report's 5,000 rows would otherwise walk the same fragments 5,000 times.
-type KeyList<'a> = Rc<Vec<(&'a str, Vec<&'a SelectionSet>)>>;
-
-#[derive(Default)]
-struct Keys<'a> {
-    by_sets: HashMap<Vec<*const SelectionSet>, KeyList<'a>>,
+/// The response keys of a selection in order, each with the shape of its own selection, worked
+/// out once when first needed: every object of a list shares its selection (`keyed` ignores
+/// type conditions), and a report's 5,000 rows would otherwise walk the same fragments 5,000
+/// times.
+struct Shape<'a> {
+    fields: Vec<Field<'a>>,
 }
 
-impl<'a> Keys<'a> {
-    fn of(&mut self, sets: &[&'a SelectionSet], document: &'a ExecutableDocument) -> KeyList<'a> {
-        let id: Vec<*const SelectionSet> = sets.iter().map(|set| *set as *const _).collect();
-        self.by_sets
-            .entry(id)
-            .or_insert_with(|| {
-                let mut keys = Vec::new();
-                keyed(sets, document, &mut keys, 0);
-                Rc::new(keys)
+struct Field<'a> {
+    key: &'a str,
+    sets: Vec<&'a SelectionSet>,
+    shape: OnceCell<Shape<'a>>,
+}
+
+impl<'a> Shape<'a> {
+    fn of(sets: &[&'a SelectionSet], document: &'a ExecutableDocument) -> Self {
+        let mut keys = Vec::new();
+        keyed(sets, document, &mut keys, 0);
+        let fields = keys
+            .into_iter()
+            .map(|(key, sets)| Field {
+                key,
+                sets,
+                shape: OnceCell::new(),
             })
-            .clone()
+            .collect();
+        Self { fields }
+    }
+
+    /// Where the response key `name` is among the fields, at or after `from`.
+    fn position(&self, from: usize, name: &Name) -> Option<usize> {
+        self.fields[from..]
+            .iter()
+            .position(|field| field.key == name.as_str())
+            .map(|at| from + at)
+    }
+
+    /// Whether `map`'s entries already come in this order (each one a field, in order).
+    fn orders(&self, map: &IndexMap<Name, Value>) -> bool {
+        let mut next = 0;
+        map.keys().all(|name| match self.position(next, name) {
+            Some(at) => {
+                next = at + 1;
+                true
+            }
+            None => false,
+        })
     }
 }
 
-/// Where the response key `name` is among `keys`, at or after `from`.
-fn position(keys: &[(&str, Vec<&SelectionSet>)], from: usize, name: &Name) -> Option<usize> {
-    keys[from..]
-        .iter()
-        .position(|(key, _)| *key == name.as_str())
-        .map(|at| from + at)
+impl<'a> Field<'a> {
+    fn shape(&self, document: &'a ExecutableDocument) -> &Shape<'a> {
+        self.shape.get_or_init(|| Shape::of(&self.sets, document))
+    }
 }
 
-/// Whether `map`'s entries already come in the order of `keys` (each one a key, in order).
-fn in_order(map: &IndexMap<Name, Value>, keys: &[(&str, Vec<&SelectionSet>)]) -> bool {
-    let mut next = 0;
-    map.keys().all(|name| match position(keys, next, name) {
-        Some(at) => {
-            next = at + 1;
-            true
-        }
-        None => false,
-    })
-}
-
-fn reorder_with<'a>(
-    value: &mut Value,
-    sets: &[&'a SelectionSet],
-    document: &'a ExecutableDocument,
-    memo: &mut Keys<'a>,
-) {
+fn reorder_with<'a>(value: &mut Value, shape: &Shape<'a>, document: &'a ExecutableDocument) {
     match value {
         Value::Object(map) => {
-            let keys = memo.of(sets, document);
-            if in_order(map, &keys) {
+            if shape.orders(map) {
                 // Most objects: their fields resolved in order. Only their children are walked.
                 let mut next = 0;
                 for (name, child) in map.iter_mut() {
-                    if let Some(at) = position(&keys, next, name) {
+                    if let Some(at) = shape.position(next, name) {
                         next = at + 1;
-                        reorder_with(child, &keys[at].1, document, memo);
+                        reorder_with(child, shape.fields[at].shape(document), document);
                     }
                 }
                 return;
             }
             let mut old = std::mem::take(map);
             let mut ordered = IndexMap::with_capacity(old.len());
-            for (key, subs) in keys.iter() {
-                if let Some((name, mut child)) = old.shift_remove_entry(*key) {
-                    reorder_with(&mut child, subs, document, memo);
+            for field in &shape.fields {
+                if let Some((name, mut child)) = old.shift_remove_entry(field.key) {
+                    reorder_with(&mut child, field.shape(document), document);
                     ordered.insert(name, child);
                 }
             }
@@ -155,7 +159,7 @@ fn reorder_with<'a>(
         }
         Value::List(items) => {
             for item in items {
-                reorder_with(item, sets, document, memo);
+                reorder_with(item, shape, document);
             }
         }
         _ => {}
