@@ -28,11 +28,19 @@ pub struct Uniques {
 }
 
 /// Merges the visitors of every scope of a report, then counts them.
+///
+/// Rows are kept in a vector and found by their key once per owner (enrollment or creator)
+/// when the report has no time grain, so that merging a quarter's 125,000 creator sketches
+/// does not hash a row key for each (8% of the first page at scale 1.0, session 17).
 #[derive(Default)]
 pub struct Counter {
-    rows: HashMap<RowKey, VisitorCount>,
+    rows: Vec<(RowKey, VisitorCount)>,
+    slots: HashMap<RowKey, usize>,
     total: VisitorCount,
 }
+
+/// The row of each owner of a report without a time grain, as found once.
+type OwnerSlots = HashMap<Owner, usize>;
 
 impl Counter {
     /// Adds one brand's visitors; `owners` resolves its enrollments to row keys.
@@ -43,16 +51,7 @@ impl Counter {
         owners: &Owners,
     ) -> Result<(), AppError> {
         let dims = &scope.dims;
-        let mut keys: HashMap<Owner, RowKey> = HashMap::new();
-        let mut key_of = |owner: Owner, day: NaiveDate| -> RowKey {
-            match (owner, dims.grain) {
-                (Owner::Enrollment(_) | Owner::Creator(_), None) => keys
-                    .entry(owner)
-                    .or_insert_with(|| dims.key(&owners.resolve(owner), None))
-                    .clone(),
-                _ => dims.key(&owners.resolve(owner), Some(day)),
-            }
-        };
+        let mut found = OwnerSlots::new();
         let split = split_range(scope.from, scope.to, scope.tz);
         // Unrestricted, the brand's own period sketches hold every visitor of the whole days:
         // they give the total in a few rows (and its rows too when nothing is grouped by what
@@ -63,11 +62,9 @@ impl Counter {
             for (level, first, end) in scope.levels(first, end) {
                 for (start, bytes) in brand_sketches(db, scope, level, first, end).await? {
                     let sketch = stored(bytes)?;
-                    self.merge(
-                        sketch.as_ref(),
-                        true,
-                        rows.then(|| key_of(Owner::Brand, start)),
-                    );
+                    let row =
+                        rows.then(|| self.slot_of(&mut found, (dims, owners), Owner::Brand, start));
+                    self.merge(sketch.as_ref(), true, row);
                 }
             }
         }
@@ -87,7 +84,9 @@ impl Counter {
                     let (owned, owner) = level.owned(scope);
                     for (owner_id, day, bytes) in sketches(db, scope, owned, at, next).await? {
                         let sketch = stored(bytes)?;
-                        let row = (!dims.is_empty()).then(|| key_of(owner(owner_id), day));
+                        let row = (!dims.is_empty()).then(|| {
+                            self.slot_of(&mut found, (dims, owners), owner(owner_id), day)
+                        });
                         self.merge(sketch.as_ref(), !brand_total, row);
                     }
                     at = next;
@@ -112,19 +111,49 @@ impl Counter {
                 self.total.add_key(&visitor_key);
                 if !dims.is_empty() {
                     let owner = Owner::Enrollment(enrollment_id.unwrap_or(NO_ENROLLMENT));
-                    self.rows
-                        .entry(key_of(owner, day))
-                        .or_default()
-                        .add_key(&visitor_key);
+                    let slot = self.slot_of(&mut found, (dims, owners), owner, day);
+                    self.rows[slot].1.add_key(&visitor_key);
                 }
             }
         }
         Ok(())
     }
 
+    /// The row of `owner`'s visitors of `day`: by owner alone when the report has no time
+    /// grain (found once, in `found`), else by its key.
+    fn slot_of(
+        &mut self,
+        found: &mut OwnerSlots,
+        (dims, owners): (&Dims, &Owners),
+        owner: Owner,
+        day: NaiveDate,
+    ) -> usize {
+        match (owner, dims.grain) {
+            (Owner::Enrollment(_) | Owner::Creator(_), None) => {
+                if let Some(&slot) = found.get(&owner) {
+                    return slot;
+                }
+                let slot = self.slot(dims.key(&owners.resolve(owner), None));
+                found.insert(owner, slot);
+                slot
+            }
+            _ => self.slot(dims.key(&owners.resolve(owner), Some(day))),
+        }
+    }
+
+    /// The row of `key`, added when new.
+    fn slot(&mut self, key: RowKey) -> usize {
+        let next = self.rows.len();
+        let slot = *self.slots.entry(key.clone()).or_insert(next);
+        if slot == next {
+            self.rows.push((key, VisitorCount::default()));
+        }
+        slot
+    }
+
     /// Merges a stored sketch (none: no visitor yet) into the total when `to_total`, and into
-    /// the row `row` names.
-    fn merge(&mut self, sketch: Option<&VisitorSketch>, to_total: bool, row: Option<RowKey>) {
+    /// row `row`.
+    fn merge(&mut self, sketch: Option<&VisitorSketch>, to_total: bool, row: Option<usize>) {
         let Some(sketch) = sketch else {
             return;
         };
@@ -132,7 +161,7 @@ impl Counter {
             self.total.add_sketch(sketch);
         }
         if let Some(row) = row {
-            self.rows.entry(row).or_default().add_sketch(sketch);
+            self.rows[row].1.add_sketch(sketch);
         }
     }
 
