@@ -15,9 +15,11 @@
 //! process serves a caller `1/n` of the bucket (n instances, counted by their event listeners)
 //! and, once a second, adds what its callers spent to the shared bucket in the database and
 //! takes its share of what is left (also for keys other instances spent, so an idle instance
-//! does not hold a stale full share). A caller therefore gets the configured limit whatever
-//! the number of instances, give or take one second of spending, and no request writes to the
-//! database.
+//! does not hold a stale full share); a trade only ever takes tokens back from a process's
+//! part, never adds any (the shared bucket may not yet hold the others' spending), so a part
+//! grows back only by its own refill. A caller therefore gets about the configured limit
+//! whatever the number of instances, erring low rather than high while a trade lags behind
+//! another instance's spending, and no request writes to the database.
 //!
 //! An allowed call learns what is left of its bucket ([`Budget`]); `POST /graphql` reports it
 //! in `extensions.cost.throttleStatus`. The budget counts requests, not cost points.
