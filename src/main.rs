@@ -27,7 +27,8 @@ fn main() -> ExitCode {
 /// C code still allocates with glibc (SQLite's page caches, above all). glibc gives threads
 /// that contend for the allocator arenas of their own (up to eight per core) and keeps what is
 /// freed in each: SQLite's connection threads then hold on to their peaks separately. Two
-/// arenas are enough for two cores.
+/// arenas are enough for two cores; a by-creator report over 10,000 creators (SQLite, scale
+/// 1.0, before mimalloc) peaked at 174 MB without the limit and 136 MB with it.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     // SAFETY: mallopt only sets an allocator parameter, and it runs before any other thread
