@@ -315,10 +315,10 @@ async fn answer(state: &RawState, headers: &HeaderMap, body: &[u8]) -> Result<Ve
         .map_err(|_| Refusal::Unauthenticated)?;
     let user_id = claims.user_id().map_err(|_| Refusal::Unauthenticated)?;
     let first = first_of(body)?;
-    let sid = claims.sid;
+    let sid = claims.sid.as_str();
     let (total, rows, has_next, mut channels) = match &state.pool {
-        Pool::Sqlite(pool) => load_page!(pool, &state.statements, &sid, user_id, first),
-        Pool::Postgres(pool) => load_page!(pool, &state.statements, &sid, user_id, first),
+        Pool::Sqlite(pool) => load_page!(pool, &state.statements, sid, user_id, first),
+        Pool::Postgres(pool) => load_page!(pool, &state.statements, sid, user_id, first),
     };
     let edges: Vec<Edge> = rows
         .into_iter()
