@@ -566,53 +566,43 @@ async fn events_reach_subscribers_of_another_instance_on_postgres() {
     .await;
 }
 
-/// The listeners of this test's database on PostgreSQL.
-async fn listeners(app: &TestApp) -> usize {
+/// The rows `sql` answers on this test's database.
+async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
     use sea_orm::{ConnectionTrait, Statement};
-    app.db
-        .query_all_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            listeners_sql(),
-        ))
-        .await
-        .expect("listeners")
-        .len()
+    let statement = Statement::from_string(app.db.get_database_backend(), sql);
+    app.db.query_all_raw(statement).await.expect(sql)
 }
 
-fn listeners_sql() -> String {
-    format!(
+/// The process ids of the listeners of this test's database on PostgreSQL.
+async fn listener_pids(app: &TestApp) -> Vec<i32> {
+    let sql = format!(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
          AND application_name = '{}'",
         partnergraph::events::LISTENER_APPLICATION_NAME
-    )
+    );
+    rows(app, &sql)
+        .await
+        .iter()
+        .map(|row| row.try_get("", "pid").expect("pid"))
+        .collect()
+}
+
+/// The listeners of this test's database on PostgreSQL.
+async fn listeners(app: &TestApp) -> usize {
+    listener_pids(app).await.len()
 }
 
 /// Ends the listener's connection (as a network cut or a restarted PgBouncer would), and
 /// returns once its backend has left `pg_stat_activity`: a terminated backend stays listed
 /// while it exits, which on a busy machine outlasts a record.
 async fn kill_listener(app: &TestApp) {
-    use sea_orm::{ConnectionTrait, Statement};
-    let backend = app.db.get_database_backend();
-    let pids = app
-        .db
-        .query_all_raw(Statement::from_string(backend, listeners_sql()))
-        .await
-        .expect("the listener");
+    let pids = listener_pids(app).await;
     assert_eq!(pids.len(), 1, "one listener");
-    let pid: i32 = pids[0].try_get("", "pid").expect("pid");
-    let terminate = format!("SELECT pg_terminate_backend({pid})");
-    app.db
-        .query_all_raw(Statement::from_string(backend, terminate))
-        .await
-        .expect("terminate the listener");
+    let pid = pids[0];
+    rows(app, &format!("SELECT pg_terminate_backend({pid})")).await;
     let listed = format!("SELECT 1 FROM pg_stat_activity WHERE pid = {pid}");
     for _ in 0..500 {
-        let rows = app
-            .db
-            .query_all_raw(Statement::from_string(backend, listed.clone()))
-            .await
-            .expect("the killed backend");
-        if rows.is_empty() {
+        if rows(app, &listed).await.is_empty() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
