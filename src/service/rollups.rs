@@ -626,34 +626,41 @@ async fn fill_sketches<C: ConnectionTrait>(
                 None => 0,
             };
             let bytes: Vec<u8> = row.try_get("", "sketch")?;
-            let sketch =
-                VisitorSketch::from_bytes(&bytes).map_err(|e| DbErr::Custom(e.to_string()))?;
-            unions.entry(owner_id).or_default().add_sketch(&sketch);
+            unions
+                .entry(owner_id)
+                .or_default()
+                .add_stored(&bytes)
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
         }
         if let Some(owner) = coarse.owner {
-            let rows: Vec<_> = unions.into_iter().collect();
+            let mut rows = Vec::with_capacity(unions.len());
+            for (owner_id, mut union) in unions {
+                let bytes = union.to_bytes().map_err(|e| DbErr::Custom(e.to_string()))?;
+                rows.push((owner_id, bytes));
+            }
             for chunk in rows.chunks(CHUNK) {
                 let mut insert = Query::insert();
                 insert
                     .into_table(Alias::new(coarse.sketches))
                     .columns(["brand_id", coarse.date, owner, "sketch"].map(Alias::new));
-                for (owner_id, union) in chunk {
+                for (owner_id, bytes) in chunk {
                     insert
                         .values([
                             brand_id.into(),
                             start.into(),
                             (*owner_id).into(),
-                            union.to_bytes().into(),
+                            bytes.clone().into(),
                         ])
                         .map_err(sql_error)?;
                 }
                 db.execute(&insert).await?;
             }
-        } else if let Some(union) = unions.remove(&0) {
+        } else if let Some(mut union) = unions.remove(&0) {
+            let bytes = union.to_bytes().map_err(|e| DbErr::Custom(e.to_string()))?;
             let mut update = Query::update();
             update
                 .table(Alias::new(coarse.table))
-                .value(Alias::new("sketch"), union.to_bytes())
+                .value(Alias::new("sketch"), bytes)
                 .and_where(brand())
                 .and_where(Expr::col(Alias::new(coarse.date)).eq(start));
             db.execute(&update).await?;

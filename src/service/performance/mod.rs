@@ -500,7 +500,10 @@ async fn build_in<C: ConnectionTrait>(
             visitors.add(db, &scope, &owners).await?;
         }
     }
-    let uniques = visitors.map(|v| v.count(&dims)).unwrap_or_default();
+    let uniques = match visitors {
+        Some(visitors) => visitors.count(&dims)?,
+        None => uniques::Uniques::default(),
+    };
     let tz = first_tz.unwrap_or(Tz::UTC);
     let metrics_of = |counters: &Counters, unique_clicks: i64| {
         let mut m = metrics(counters, unique_clicks, margin.unwrap_or(Decimal::ONE));

@@ -16,7 +16,7 @@ use super::facts::{Level, Owner, Scope, level_rows};
 use super::grouping::{Dims, Owners, RowKey};
 use crate::db::entity::click;
 use crate::domain::calendar::{local_day, split_range};
-use crate::domain::uniques::{VisitorCount, VisitorSketch};
+use crate::domain::uniques::VisitorCount;
 use crate::error::AppError;
 use crate::service::rollups::{self, NO_ENROLLMENT};
 
@@ -61,10 +61,9 @@ impl Counter {
             let rows = scope.whole_brand() && !dims.is_empty();
             for (level, first, end) in scope.levels(first, end) {
                 for (start, bytes) in brand_sketches(db, scope, level, first, end).await? {
-                    let sketch = stored(bytes)?;
                     let row =
                         rows.then(|| self.slot_of(&mut found, (dims, owners), Owner::Brand, start));
-                    self.merge(sketch.as_ref(), true, row);
+                    self.merge(bytes.as_deref(), true, row)?;
                 }
             }
         }
@@ -83,11 +82,10 @@ impl Counter {
                     };
                     let (owned, owner) = level.owned(scope);
                     for (owner_id, day, bytes) in sketches(db, scope, owned, at, next).await? {
-                        let sketch = stored(bytes)?;
                         let row = (!dims.is_empty()).then(|| {
                             self.slot_of(&mut found, (dims, owners), owner(owner_id), day)
                         });
-                        self.merge(sketch.as_ref(), !brand_total, row);
+                        self.merge(bytes.as_deref(), !brand_total, row)?;
                     }
                     at = next;
                 }
@@ -153,38 +151,41 @@ impl Counter {
 
     /// Merges a stored sketch (none: no visitor yet) into the total when `to_total`, and into
     /// row `row`.
-    fn merge(&mut self, sketch: Option<&VisitorSketch>, to_total: bool, row: Option<usize>) {
+    ///
+    /// A stored sketch that does not decode is corrupt data: an internal error.
+    fn merge(
+        &mut self,
+        sketch: Option<&[u8]>,
+        to_total: bool,
+        row: Option<usize>,
+    ) -> Result<(), AppError> {
         let Some(sketch) = sketch else {
-            return;
+            return Ok(());
         };
         if to_total {
-            self.total.add_sketch(sketch);
+            self.total.add_stored(sketch).map_err(AppError::internal)?;
         }
         if let Some(row) = row {
-            self.rows[row].1.add_sketch(sketch);
+            self.rows[row]
+                .1
+                .add_stored(sketch)
+                .map_err(AppError::internal)?;
         }
+        Ok(())
     }
 
-    pub fn count(self, dims: &Dims) -> Uniques {
-        let total = self.total.count();
-        let mut rows: HashMap<RowKey, i64> = self
-            .rows
-            .into_iter()
-            .map(|(key, visitors)| (key, visitors.count()))
-            .collect();
+    pub fn count(mut self, dims: &Dims) -> Result<Uniques, AppError> {
+        let total = self.total.count().map_err(AppError::internal)?;
+        let mut rows = HashMap::with_capacity(self.rows.len() + 1);
+        for (key, mut visitors) in self.rows {
+            rows.insert(key, visitors.count().map_err(AppError::internal)?);
+        }
         if dims.is_empty() {
             // The report's only row holds every visitor.
             rows.insert(RowKey::default(), total);
         }
-        Uniques { rows, total }
+        Ok(Uniques { rows, total })
     }
-}
-
-/// A stored sketch (none: the period has no visitor yet).
-fn stored(bytes: Option<Vec<u8>>) -> Result<Option<VisitorSketch>, AppError> {
-    bytes
-        .map(|bytes| VisitorSketch::from_bytes(&bytes).map_err(AppError::internal))
-        .transpose()
 }
 
 /// The whole brand's stored sketches of the periods of `level` in `[from, to)`.
