@@ -19,10 +19,11 @@ const MODE_LIST: u8 = 0;
 const MODE_SET: u8 = 1;
 /// `TYPE` (HLL 8) in the mode byte's target-type bits.
 const TARGET_HLL8: u8 = 2 << 2;
-/// The set images' table size: the largest coupon mode's, `2^(LG_K - 3)` slots.
-const IMAGE_LG_ARR: u8 = LG_K - 3;
-/// Coupons per set image: below the table's size, as the crate requires.
-pub(super) const IMAGE_COUPONS: usize = 1 << (IMAGE_LG_ARR - 1);
+/// log2 of the smallest and the largest hash-set tables of SET mode at `LG_K`.
+const SET_LG_ARR_MIN: u8 = 5;
+const SET_LG_ARR_MAX: u8 = LG_K - 3;
+/// Coupons per set image: half the largest table, within the three quarters the crate fills.
+pub(super) const IMAGE_COUPONS: usize = 1 << (SET_LG_ARR_MAX - 1);
 
 /// The coupons of a compact coupon-mode sketch of ours (lg_k `LG_K`), read from its bytes;
 /// `None` for anything else (a register-mode sketch, or bytes this does not recognize),
@@ -92,7 +93,9 @@ pub(super) fn distinct(coupons: &[u32]) -> usize {
     distinct
 }
 
-/// A compact SET-mode image of at most `IMAGE_COUPONS` distinct coupons.
+/// A compact SET-mode image of at most `IMAGE_COUPONS` distinct coupons, with the table size
+/// the crate would have grown to for them: the image of a union of a few coupons (a period
+/// sketch, [`super::VisitorCount::to_bytes`]) decodes into a small table, not the largest.
 pub(super) fn set_image(coupons: &[u32]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(12 + 4 * coupons.len());
     bytes.extend_from_slice(&[
@@ -100,7 +103,7 @@ pub(super) fn set_image(coupons: &[u32]) -> Vec<u8> {
         SERIAL_VERSION,
         FAMILY_HLL,
         LG_K,
-        IMAGE_LG_ARR,
+        set_lg_arr(coupons.len()),
         COMPACT_FLAG,
         0,
         MODE_SET | TARGET_HLL8,
@@ -110,6 +113,16 @@ pub(super) fn set_image(coupons: &[u32]) -> Vec<u8> {
         bytes.extend_from_slice(&coupon.to_le_bytes());
     }
     bytes
+}
+
+/// The smallest SET table holding `count` coupons at most three quarters full (past that the
+/// crate grows it), within SET mode's bounds.
+fn set_lg_arr(count: usize) -> u8 {
+    let mut lg_arr = SET_LG_ARR_MIN;
+    while lg_arr < SET_LG_ARR_MAX && 4 * count > 3 << lg_arr {
+        lg_arr += 1;
+    }
+    lg_arr
 }
 
 #[cfg(test)]
@@ -136,5 +149,15 @@ mod tests {
         let mut other_k = image.clone();
         other_k[3] = LG_K - 1;
         assert!(coupons_of(&other_k).is_none(), "another lg_k");
+    }
+
+    #[test]
+    fn set_images_get_the_table_the_crate_would_grow() {
+        assert_eq!(set_lg_arr(0), 5);
+        assert_eq!(set_lg_arr(24), 5);
+        assert_eq!(set_lg_arr(25), 6);
+        assert_eq!(set_lg_arr(1_000), 11);
+        assert_eq!(set_lg_arr(IMAGE_COUPONS), SET_LG_ARR_MAX);
+        assert_eq!(set_image(&[1, 2, 3])[4], 5);
     }
 }
