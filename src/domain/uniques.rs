@@ -321,8 +321,9 @@ mod tests {
     #[test]
     fn counts_equal_the_crates_union_in_and_past_coupon_mode() {
         // Day sketches of 40 visitors, each sharing 10 with the day before, and a few raw
-        // keys: counted at every step from 1 to about 11,000 distinct visitors, across the
-        // coupon-mode bound (6,144) and with register-mode sketches mixed in at the end.
+        // keys: counted every third day (every day around the bound) up to about 11,000
+        // distinct visitors, across the coupon-mode bound (6,144), then with a register-mode
+        // sketch mixed in.
         let mut sketches = Vec::new();
         let mut keys = Vec::new();
         let mut count = VisitorCount::new();
