@@ -633,23 +633,20 @@ async fn fill_sketches<C: ConnectionTrait>(
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
         }
         if let Some(owner) = coarse.owner {
-            let mut rows = Vec::with_capacity(unions.len());
-            for (owner_id, mut union) in unions {
-                let bytes = union.to_bytes().map_err(|e| DbErr::Custom(e.to_string()))?;
-                rows.push((owner_id, bytes));
-            }
-            for chunk in rows.chunks(CHUNK) {
+            let mut rows: Vec<_> = unions.into_iter().collect();
+            for chunk in rows.chunks_mut(CHUNK) {
                 let mut insert = Query::insert();
                 insert
                     .into_table(Alias::new(coarse.sketches))
                     .columns(["brand_id", coarse.date, owner, "sketch"].map(Alias::new));
-                for (owner_id, bytes) in chunk {
+                for (owner_id, union) in chunk {
+                    let bytes = union.to_bytes().map_err(|e| DbErr::Custom(e.to_string()))?;
                     insert
                         .values([
                             brand_id.into(),
                             start.into(),
                             (*owner_id).into(),
-                            bytes.clone().into(),
+                            bytes.into(),
                         ])
                         .map_err(sql_error)?;
                 }
