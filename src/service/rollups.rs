@@ -24,7 +24,7 @@ use crate::db::entity::{commission, conversion, enrollment};
 use crate::domain::calendar::{Grain, local_day, next_period_start, period_start};
 use crate::domain::conversion::{Kind, Status};
 use crate::domain::metrics::{ConversionFacts, Counters, conversion_counters};
-use crate::domain::uniques::{VisitorCount, VisitorSketch};
+use crate::domain::uniques::{BadSketch, VisitorCount, VisitorSketch};
 use crate::error::AppError;
 
 /// `enrollment_id` of events that have none.
@@ -630,7 +630,7 @@ async fn fill_sketches<C: ConnectionTrait>(
                 .entry(owner_id)
                 .or_default()
                 .add_stored(&bytes)
-                .map_err(|e| DbErr::Custom(e.to_string()))?;
+                .map_err(bad_sketch)?;
         }
         if let Some(owner) = coarse.owner {
             let mut rows: Vec<_> = unions.into_iter().collect();
@@ -640,7 +640,7 @@ async fn fill_sketches<C: ConnectionTrait>(
                     .into_table(Alias::new(coarse.sketches))
                     .columns(["brand_id", coarse.date, owner, "sketch"].map(Alias::new));
                 for (owner_id, union) in chunk {
-                    let bytes = union.to_bytes().map_err(|e| DbErr::Custom(e.to_string()))?;
+                    let bytes = union.to_bytes().map_err(bad_sketch)?;
                     insert
                         .values([
                             brand_id.into(),
@@ -653,7 +653,7 @@ async fn fill_sketches<C: ConnectionTrait>(
                 db.execute(&insert).await?;
             }
         } else if let Some(mut union) = unions.remove(&0) {
-            let bytes = union.to_bytes().map_err(|e| DbErr::Custom(e.to_string()))?;
+            let bytes = union.to_bytes().map_err(bad_sketch)?;
             let mut update = Query::update();
             update
                 .table(Alias::new(coarse.table))
@@ -685,6 +685,11 @@ fn owner_of(level: Level) -> Result<&'static str, DbErr> {
         .ok_or_else(|| sql_error(format!("{} has no owner column", level.table)))
 }
 
+/// A stored sketch that does not decode: corrupt data, not a passing failure.
+fn bad_sketch(e: BadSketch) -> DbErr {
+    DbErr::Custom(e.to_string())
+}
+
 /// A statement that could not be built (a programming error, reported as such).
 fn sql_error(e: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("rollup statement: {e}"))
@@ -694,9 +699,7 @@ fn sql_error(e: impl std::fmt::Display) -> DbErr {
 /// does not decode is corrupt data, not a passing failure.
 fn merged(stored: Option<&[u8]>, visitor_keys: &BTreeSet<String>) -> Result<Vec<u8>, DbErr> {
     let mut sketch = match stored {
-        Some(bytes) => {
-            VisitorSketch::from_bytes(bytes).map_err(|e| DbErr::Custom(e.to_string()))?
-        }
+        Some(bytes) => VisitorSketch::from_bytes(bytes).map_err(bad_sketch)?,
         None => VisitorSketch::new(),
     };
     for visitor_key in visitor_keys {
