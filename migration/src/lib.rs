@@ -32,6 +32,7 @@ pub mod m20261210_000002_create_rate_limit_buckets;
 pub mod m20261210_000003_add_code_leak_hour_bounds;
 pub mod m20261210_000004_partition_clicks;
 pub mod m20261211_000001_create_creator_levels;
+pub mod m20261212_000001_create_creator_counts;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000003_add_code_leak_hour_bounds::Migration),
             Box::new(m20261210_000004_partition_clicks::Migration),
             Box::new(m20261211_000001_create_creator_levels::Migration),
+            Box::new(m20261212_000001_create_creator_counts::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -13,7 +13,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::audit::{self, Changes, Target};
-use super::page::{self, SortValue, SortedPage, contains_pattern};
+use super::page::{self, SortValue, SortedPage, Total, contains_pattern};
 use super::scoped;
 use crate::auth::cache::Revocation;
 use crate::auth::{Actor, Permission, Role};
@@ -73,6 +73,39 @@ pub struct CreatorFilter {
     pub country: Option<String>,
     /// Case-insensitive text in the name or any channel handle.
     pub search: Option<String>,
+}
+
+impl CreatorFilter {
+    /// Whether the filter keeps every creator (a blank text keeps every creator, as in `list`).
+    fn keeps_all(&self) -> bool {
+        let Self {
+            stage,
+            tier,
+            platform,
+            vetting_status,
+            niche,
+            country,
+            search,
+        } = self;
+        let blank = |text: &Option<String>| text.as_deref().is_none_or(|t| t.trim().is_empty());
+        stage.is_none()
+            && tier.is_none()
+            && platform.is_none()
+            && vetting_status.is_none()
+            && blank(niche)
+            && blank(country)
+            && blank(search)
+    }
+}
+
+/// The number of `brand_id`'s creators, as the database keeps it (`creator_counts`).
+fn stored_count(brand_id: i64) -> Total {
+    let mut count = Query::select();
+    count
+        .column(Alias::new("creators"))
+        .from(Alias::new("creator_counts"))
+        .and_where(Expr::col(Alias::new("brand_id")).eq(brand_id));
+    Total::Stored(Box::new(count.to_owned()))
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -462,6 +495,11 @@ pub async fn list(
         select = select.filter(creator::Column::BrandId.eq(brand_id));
         Some(brand_id)
     };
+    // Unfiltered, a brand's count is kept by the database: no count of its creators per page.
+    let total = match brand_id {
+        Some(brand_id) if filter.keeps_all() => stored_count(brand_id),
+        _ => Total::Counted,
+    };
     if let Some(stage) = filter.stage {
         select = select.filter(creator::Column::Stage.eq(stage.as_str()));
     }
@@ -522,7 +560,15 @@ pub async fn list(
     match sort {
         CreatorSort::CreatedAt => {
             // Ids grow with creation time: the id is the sort key.
-            page::sorted(db, select, creator::Column::Id, creator::Column::Id, page).await
+            page::sorted(
+                db,
+                select,
+                creator::Column::Id,
+                creator::Column::Id,
+                page,
+                total,
+            )
+            .await
         }
         CreatorSort::Followers => {
             page::sorted(
@@ -531,6 +577,7 @@ pub async fn list(
                 creator::Column::Followers,
                 creator::Column::Id,
                 page,
+                total,
             )
             .await
         }
@@ -541,6 +588,7 @@ pub async fn list(
                 creator::Column::DisplayName,
                 creator::Column::Id,
                 page,
+                total,
             )
             .await
         }

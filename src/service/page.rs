@@ -6,13 +6,15 @@
 //! database runs once: one round trip. A window count (`COUNT(*) OVER ()`) would do the same
 //! in one statement but materializes every matching row, whole, before the `LIMIT`: 17 ms for
 //! a page of a brand's 10,000 creators against 2 ms for the subquery's index-only count
-//! (PostgreSQL, BENCHMARKS.md row 2). An empty page has no row to carry the count: a later
-//! one then counts in a second statement, an empty first page means zero.
+//! (PostgreSQL, BENCHMARKS.md row 2). A list whose count the database keeps (a brand's
+//! creators, unfiltered: `creator_counts`) reads it instead ([`Total::Stored`]), in the same
+//! place. An empty page has no row to carry the count: a later one then reads it in a second
+//! statement, an empty first page means zero.
 
-use sea_orm::sea_query::{Alias, Condition, Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Condition, Expr, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Value,
 };
 
 use crate::error::AppError;
@@ -53,25 +55,53 @@ where
     C: ColumnTrait,
     Db: ConnectionTrait,
 {
-    let counted = select.clone();
+    let total = page.count.then(|| Total::Counted.expr(&select));
     let mut rows = select;
     if let Some(after) = page.after {
         rows = rows.filter(key.gt(after));
     }
     let rows = rows.order_by_asc(key).limit(page.limit);
-    fetch(db, counted, rows, page.count, page.after.is_some()).await
+    fetch(db, rows, total, page.after.is_some()).await
+}
+
+/// Where a page's `totalCount` comes from.
+#[derive(Clone, Debug)]
+pub enum Total {
+    /// Counting the rows the filters match.
+    Counted,
+    /// A one-value statement reading a count the database keeps (no row: zero).
+    Stored(Box<SelectStatement>),
+}
+
+impl Total {
+    /// The count as an expression of the page's statement, for the rows of `all` (the page's
+    /// filters without its cursor).
+    fn expr<E: EntityTrait>(self, all: &Select<E>) -> SimpleExpr {
+        match self {
+            Total::Counted => {
+                let mut counted = Query::select();
+                counted
+                    .expr(Expr::cust("COUNT(*)"))
+                    .from_subquery(all.clone().into_query(), Alias::new("counted"));
+                Expr::SubQuery(None, Box::new(counted.into()))
+            }
+            Total::Stored(stored) => {
+                let stored = Expr::SubQuery(None, Box::new((*stored).into()));
+                Func::coalesce([stored, Expr::val(0i64)]).into()
+            }
+        }
+    }
 }
 
 /// The alias of the count in a page's statement.
 const TOTAL_ALIAS: &str = "pg_total_count";
 
-/// `rows` (filtered, ordered, limited), and when `count`, the number of rows of `all` (the same
-/// filters, no cursor), in the page's statement. The count is 0 when not asked.
+/// `rows` (filtered, ordered, limited), and when `total` is given, that count in the page's
+/// statement. The count is 0 when not asked.
 async fn fetch<E, Db>(
     db: &Db,
-    all: Select<E>,
     rows: Select<E>,
-    count: bool,
+    total: Option<SimpleExpr>,
     after_cursor: bool,
 ) -> Result<(Vec<E::Model>, u64), AppError>
 where
@@ -79,27 +109,27 @@ where
     E::Model: Sync,
     Db: ConnectionTrait,
 {
-    if !count {
+    let Some(total) = total else {
         return Ok((rows.all(db).await?, 0));
-    }
-    let mut counted = Query::select();
-    counted
-        .expr(Expr::cust("COUNT(*)"))
-        .from_subquery(all.clone().into_query(), Alias::new("counted"));
+    };
     let statement = rows
-        .column_as(Expr::SubQuery(None, Box::new(counted.into())), TOTAL_ALIAS)
+        .column_as(total.clone(), TOTAL_ALIAS)
         .build(db.get_database_backend());
     let results = db.query_all_raw(statement).await?;
-    let mut total: i64 = 0;
+    let mut count: i64 = 0;
     let mut models = Vec::with_capacity(results.len());
     for row in &results {
-        total = row.try_get("", TOTAL_ALIAS)?;
+        count = row.try_get("", TOTAL_ALIAS)?;
         models.push(E::Model::from_query_result(row, "")?);
     }
     if models.is_empty() && after_cursor {
-        return Ok((models, all.count(db).await?));
+        let mut alone = Query::select();
+        alone.expr_as(total, Alias::new(TOTAL_ALIAS));
+        if let Some(row) = db.query_one(&alone).await? {
+            count = row.try_get("", TOTAL_ALIAS)?;
+        }
     }
-    Ok((models, u64::try_from(total).unwrap_or_default()))
+    Ok((models, u64::try_from(count).unwrap_or_default()))
 }
 
 /// A value a list can be sorted by (ties broken by id).
@@ -128,13 +158,14 @@ pub struct SortedPage {
     pub count: bool,
 }
 
-/// Pages `select` by `(sort, id)`; the caller applies filters first.
+/// Pages `select` by `(sort, id)`, its count from `total`; the caller applies filters first.
 pub async fn sorted<E, C, I, Db>(
     db: &Db,
     select: Select<E>,
     sort: C,
     id: I,
     page: SortedPage,
+    total: Total,
 ) -> Result<(Vec<E::Model>, u64), AppError>
 where
     E: EntityTrait,
@@ -143,7 +174,7 @@ where
     I: ColumnTrait,
     Db: ConnectionTrait,
 {
-    let counted = select.clone();
+    let total = page.count.then(|| total.expr(&select));
     let after_cursor = page.after.is_some();
     let mut rows = select;
     if let Some((value, after_id)) = page.after {
@@ -168,7 +199,7 @@ where
         .order_by(sort, order.clone())
         .order_by(id, order)
         .limit(page.limit);
-    fetch(db, counted, rows, page.count, after_cursor).await
+    fetch(db, rows, total, after_cursor).await
 }
 
 /// `%text%` for a case-insensitive LIKE, with `\` escaping LIKE's wildcards.

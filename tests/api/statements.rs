@@ -11,11 +11,19 @@ use crate::on_both_backends;
 on_both_backends!(
     the_contract_creators_page_runs_in_two_statements,
     total_count_is_counted_only_when_selected_and_right_on_every_page,
+    a_brands_creator_count_is_kept_by_the_database,
 );
 
 async fn roster(app: &TestApp, size: usize) -> String {
     let brand = register(app, "Brand", "admin@x.test").await;
-    for n in 0..size {
+    add_creators(app, &brand.access, 0..size).await;
+    brand.access
+}
+
+/// Creates creators `Creator NN` for each `n` as the brand of `token`; returns their ids.
+async fn add_creators(app: &TestApp, token: &str, numbers: std::ops::Range<usize>) -> Vec<String> {
+    let mut ids = Vec::new();
+    for n in numbers {
         let input = json!({ "input": {
             "displayName": format!("Creator {n:02}"),
             "channels": [
@@ -23,12 +31,12 @@ async fn roster(app: &TestApp, size: usize) -> String {
                 { "platform": "YOUTUBE", "handle": format!("y{n}"), "followers": 50_000 + n },
             ],
         }});
-        data(
-            &app.contract(Some(&brand.access), "roster", "CreateCreator", input)
-                .await,
-        );
+        let created = app
+            .contract(Some(token), "roster", "CreateCreator", input)
+            .await;
+        ids.push(text(&data(&created)["createCreator"]["id"]));
     }
-    brand.access
+    ids
 }
 
 /// Runs `query` as `token` and returns the statements it ran and its `data`.
@@ -107,6 +115,53 @@ async fn total_count_is_counted_only_when_selected_and_right_on_every_page(app: 
     let (statements, none) = counted(&app, &admin, nobody, json!({})).await;
     assert_eq!(none["creators"]["totalCount"], 0);
     assert_eq!(statements, 1);
+}
+
+/// The unfiltered list reads the brand's count from `creator_counts`, which triggers keep; a
+/// filter that keeps every creator counts them. Both agree through creations, deletions and
+/// another brand's changes, and the migration counts the creators that exist before it.
+async fn a_brands_creator_count_is_kept_by_the_database(app: TestApp) {
+    let a = roster(&app, 4).await;
+    let b = register(&app, "Other", "other@x.test").await.access;
+    add_creators(&app, &b, 10..12).await;
+    let query = "query ($filter: CreatorFilter) {
+        creators(first: 1, filter: $filter) { totalCount edges { node { id } } } }";
+    let totals = async |token: &str| {
+        let mut totals = Vec::new();
+        for filter in [
+            json!(null),
+            json!({ "search": "  " }),
+            json!({ "search": "creator" }),
+        ] {
+            let (statements, page) = counted(&app, token, query, json!({ "filter": filter })).await;
+            assert_eq!(statements, 1, "the count rides in the page's statement");
+            totals.push(page["creators"]["totalCount"].as_i64().expect("a count"));
+        }
+        totals
+    };
+    assert_eq!(totals(&a).await, [4, 4, 4]);
+    assert_eq!(totals(&b).await, [2, 2, 2]);
+
+    let ids = add_creators(&app, &a, 4..6).await;
+    let delete = "mutation ($id: ID!) { deleteCreator(id: $id) }";
+    for id in &ids[..1] {
+        data(&app.graphql_as(Some(&a), delete, json!({ "id": id })).await);
+    }
+    assert_eq!(totals(&a).await, [5, 5, 5]);
+    assert_eq!(
+        totals(&b).await,
+        [2, 2, 2],
+        "another brand's count is its own"
+    );
+
+    // The migration counts the creators already there.
+    use migration::{Migrator, MigratorTrait};
+    let name = "m20261212_000001_create_creator_counts";
+    let undo = crate::helpers::migrations_from(name);
+    Migrator::down(&app.db, Some(undo)).await.expect("down");
+    Migrator::up(&app.db, None).await.expect("up");
+    assert_eq!(totals(&a).await, [5, 5, 5]);
+    assert_eq!(totals(&b).await, [2, 2, 2]);
 }
 
 /// Batching must not depend on the runtime: on a multi-threaded one (a server's), a DataLoader

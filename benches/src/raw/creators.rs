@@ -53,7 +53,7 @@ impl Statements {
     pub fn new(backend: DbBackend) -> Self {
         let text = |sql: String| AssertSqlSafe(placeholders(&sql, backend)).into_sql_str();
         let page = format!(
-            r#"SELECT {CREATOR_COLUMNS}, (SELECT COUNT(*) FROM (SELECT {CREATOR_COLUMNS} FROM "creators" WHERE "creators"."brand_id" = $1) AS "counted") AS "pg_total_count" FROM "creators" WHERE "creators"."brand_id" = $2 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT $3"#
+            r#"SELECT {CREATOR_COLUMNS}, COALESCE((SELECT "creators" FROM "creator_counts" WHERE "brand_id" = $1), $2) AS "pg_total_count" FROM "creators" WHERE "creators"."brand_id" = $3 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT $4"#
         );
         let channels = (0..=MAX_FIRST as usize)
             .map(|n| text(channels_sql(n)))
@@ -271,6 +271,7 @@ macro_rules! load_page {
         let mut rows = Vec::new();
         for row in sqlx::query(st.page.clone())
             .bind(brand_id)
+            .bind(0_i64)
             .bind(brand_id)
             .bind($first + 1)
             .fetch_all(pool)

@@ -150,5 +150,5 @@ pub async fn entries(
         descending: true,
         count,
     };
-    page::sorted(db, select, C::Id, C::Id, page).await
+    page::sorted(db, select, C::Id, C::Id, page, page::Total::Counted).await
 }
