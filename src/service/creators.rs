@@ -557,42 +557,13 @@ pub async fn list(
                 .add(creator::Column::Id.in_subquery(handles.to_owned())),
         );
     }
-    match sort {
-        CreatorSort::CreatedAt => {
-            // Ids grow with creation time: the id is the sort key.
-            page::sorted(
-                db,
-                select,
-                creator::Column::Id,
-                creator::Column::Id,
-                page,
-                total,
-            )
-            .await
-        }
-        CreatorSort::Followers => {
-            page::sorted(
-                db,
-                select,
-                creator::Column::Followers,
-                creator::Column::Id,
-                page,
-                total,
-            )
-            .await
-        }
-        CreatorSort::Name => {
-            page::sorted(
-                db,
-                select,
-                creator::Column::DisplayName,
-                creator::Column::Id,
-                page,
-                total,
-            )
-            .await
-        }
-    }
+    let column = match sort {
+        // Ids grow with creation time: the id is the sort key.
+        CreatorSort::CreatedAt => creator::Column::Id,
+        CreatorSort::Followers => creator::Column::Followers,
+        CreatorSort::Name => creator::Column::DisplayName,
+    };
+    page::sorted(db, select, column, creator::Column::Id, page, total).await
 }
 
 /// The sort value of a row, for its cursor.
