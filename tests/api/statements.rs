@@ -144,9 +144,10 @@ async fn a_brands_creator_count_is_kept_by_the_database(app: TestApp) {
 
     let ids = add_creators(&app, &a, 4..6).await;
     let delete = "mutation ($id: ID!) { deleteCreator(id: $id) }";
-    for id in &ids[..1] {
-        data(&app.graphql_as(Some(&a), delete, json!({ "id": id })).await);
-    }
+    data(
+        &app.graphql_as(Some(&a), delete, json!({ "id": ids[0] }))
+            .await,
+    );
     assert_eq!(totals(&a).await, [5, 5, 5]);
     assert_eq!(
         totals(&b).await,
