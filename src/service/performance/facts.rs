@@ -243,7 +243,8 @@ async fn rollups<C: ConnectionTrait>(
     end: NaiveDate,
     facts: &mut Facts,
 ) -> Result<(), AppError> {
-    let Some((periods, owner_of)) = periods(scope, first, end, &COUNTER_COLUMNS) else {
+    let sums = |level: rollups::Level| level.table;
+    let Some((periods, owner_of)) = periods(scope, first, end, sums, &COUNTER_COLUMNS) else {
         return Ok(());
     };
     let (owner, day) = (Alias::new("owner_id"), Alias::new("day"));
@@ -268,12 +269,13 @@ async fn rollups<C: ConnectionTrait>(
 }
 
 /// The rows of `columns` of every level's periods in `[first, end)` (`Scope::levels`) as one
-/// `UNION ALL` (`owner_id`, `day` and the columns), and the owner an `owner_id` names; `None`
-/// when no period is covered.
+/// `UNION ALL` (`owner_id`, `day` and the columns), read from each level's `table` (its sums or
+/// its sketches), and the owner an `owner_id` names; `None` when no period is covered.
 pub(super) fn periods(
     scope: &Scope,
     first: NaiveDate,
     end: NaiveDate,
+    table: fn(rollups::Level) -> &'static str,
     columns: &[&'static str],
 ) -> Option<(SelectStatement, OwnerOf)> {
     let mut periods: Option<SelectStatement> = None;
@@ -281,7 +283,7 @@ pub(super) fn periods(
     for (level, first, end) in scope.levels(first, end) {
         let (level, owner) = level.owned(scope);
         owner_of = owner;
-        let rows = level_rows(scope, (level, level.table), first, end, columns);
+        let rows = level_rows(scope, (level, table(level)), first, end, columns);
         match &mut periods {
             None => periods = Some(rows),
             Some(union) => {

@@ -34,7 +34,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{
     AccessMode, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, IsolationLevel, QueryFilter, QuerySelect, TransactionTrait,
+    EntityTrait, IsolationLevel, QueryFilter, QuerySelect, StreamTrait, TransactionTrait,
 };
 
 use self::facts::{Facts, Owner, Scope};
@@ -428,7 +428,7 @@ async fn build(
 }
 
 /// The whole report of `parts`, read in `db` (a [`snapshot`]).
-async fn build_in<C: ConnectionTrait>(
+async fn build_in<C: ConnectionTrait + StreamTrait>(
     db: &C,
     parts: Vec<Part>,
     spec: Spec<'_>,
