@@ -122,7 +122,27 @@ pub fn all(set: &DataSet) -> Vec<Case> {
     cases.push(case(set, "whole", r.whole, None, NO_FILTER));
     cases.push(case(set, "gap", r.gap, None, NO_FILTER));
     cases.push(case(set, "gap", r.gap, Some(&[Day]), NO_FILTER));
-    let filtered: [(&str, _, &[Dim], Filter<'_>); 7] = [
+    let filtered: [(&str, _, &[Dim], Filter<'_>); 9] = [
+        // Grouped by time alone and filtered: one campaign's or creators' visitors per
+        // period, merged by period in the statement on SQLite.
+        (
+            "midnight",
+            r.midnight,
+            &[Day],
+            Filter {
+                campaigns: Some(&[0]),
+                ..NO_FILTER
+            },
+        ),
+        (
+            "whole",
+            r.whole,
+            &[Week],
+            Filter {
+                creators: Some(&[AVA, GIA]),
+                ..NO_FILTER
+            },
+        ),
         (
             "whole",
             r.whole,
