@@ -72,9 +72,8 @@ impl Counter {
         }
         let per_owner = split.days.filter(|_| !scope.whole_brand());
         let sqlite = ConnectionTrait::get_database_backend(db) == DbBackend::Sqlite;
-        let grouped = Grouping::of(dims).filter(|_| sqlite);
-        if let Some((days, by)) = per_owner.zip(grouped) {
-            self.add_grouped(db, scope, owners, &mut found, days, (by, !brand_total))
+        if let Some(days) = per_owner.filter(|_| sqlite && dims.grain.is_none()) {
+            self.add_owners(db, scope, owners, &mut found, days, !brand_total)
                 .await?;
         } else if let Some((first, end)) = per_owner {
             for (level, first, end) in scope.levels(first, end) {
@@ -126,36 +125,35 @@ impl Counter {
         Ok(())
     }
 
-    /// Merges the enrollments' or creators' sketches of the whole days `[first, end)` on
-    /// SQLite, grouped `by` owner or period ([`Grouping`]), into the total when `to_total`.
-    /// One row per group holds its sketches ([`grouped_sketches`]): a quarter by creator at
-    /// scale 1.0 is 10,000 rows rather than 125,000, each of which crosses from SQLite's worker
-    /// thread to the runtime by a thread switch (the first page of the whole report: 1.05 ->
-    /// 0.80 s, session 20, though SQLite spends about 210 ms more grouping). Streamed, so the
+    /// Merges every owner's sketches of the whole days `[first, end)` of a report without a
+    /// time grain on SQLite, into the total when `to_total`. One row per owner holds its
+    /// sketches of every level ([`owner_sketches`]): a quarter by creator at scale 1.0 is
+    /// 10,000 rows rather than 125,000, each of which crosses from SQLite's worker thread to
+    /// the runtime by a thread switch (the first page of the whole report: 1.05 -> 0.80 s,
+    /// session 20, though SQLite spends about 210 ms more grouping). Streamed, so the
     /// quarter's 30 MB of sketches are never all held. PostgreSQL reads rows cheaply and
     /// groups these slowly (a hash aggregate of 30 MB: 390 ms against 140 ms for the rows),
-    /// so it reads a period at a time.
-    async fn add_grouped<C: ConnectionTrait + StreamTrait>(
+    /// so it reads a period at a time. A report grouped by time alone is not grouped here:
+    /// one campaign by DAY grouped by period in the statement took 142 ms against 31 ms.
+    async fn add_owners<C: ConnectionTrait + StreamTrait>(
         &mut self,
         db: &C,
         scope: &Scope,
         owners: &Owners,
         found: &mut OwnerSlots,
         (first, end): (NaiveDate, NaiveDate),
-        (by, to_total): (Grouping, bool),
+        to_total: bool,
     ) -> Result<(), AppError> {
-        let Some((select, owner)) = grouped_sketches(scope, first, end, by) else {
+        let Some((select, owner)) = owner_sketches(scope, first, end) else {
             return Ok(());
         };
         let dims = &scope.dims;
         let mut rows = std::pin::pin!(db.stream(&select).await?);
         while let Some(row) = rows.try_next().await? {
-            let (owner, day) = match by {
-                Grouping::Owner => (owner(row.try_get::<i64>("", "owner_id")?), first),
-                Grouping::Period => (Owner::Brand, row.try_get::<NaiveDate>("", "day")?),
-            };
+            let owner_id = row.try_get::<i64>("", "owner_id")?;
             let framed = row.try_get::<Option<Vec<u8>>>("", "sketches")?;
-            let row = (!dims.is_empty()).then(|| self.slot_of(found, (dims, owners), owner, day));
+            let row = (!dims.is_empty())
+                .then(|| self.slot_of(found, (dims, owners), owner(owner_id), first));
             for sketch in frames(framed.as_deref().unwrap_or_default()) {
                 let sketch = sketch.map_err(AppError::internal)?;
                 self.merge(Some(sketch), to_total, row)?;
@@ -235,58 +233,26 @@ impl Counter {
     }
 }
 
-/// What the stored sketches of a report can be grouped by in the statement: what its rows'
-/// keys need of them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Grouping {
-    /// The owner (enrollment or creator): a report without a time grain.
-    Owner,
-    /// The period: a report grouped by time alone (e.g. one campaign by DAY), whose rows do
-    /// not depend on the owner.
-    Period,
-}
-
-impl Grouping {
-    /// `None` when the rows need both owner and period (e.g. by CREATOR and DAY).
-    fn of(dims: &Dims) -> Option<Self> {
-        match dims.grain {
-            None => Some(Self::Owner),
-            Some(_) if !(dims.campaign || dims.creator || dims.platform || dims.offer) => {
-                Some(Self::Period)
-            }
-            Some(_) => None,
-        }
-    }
-
-    fn column(self) -> Alias {
-        Alias::new(match self {
-            Self::Owner => "owner_id",
-            Self::Period => "day",
-        })
-    }
-}
-
-/// The stored sketches of each owner (enrollment or creator, `Level::owned`) or period,
-/// as `by` says, of every level's periods in `[first, end)` (`facts::periods`),
-/// concatenated into one value (`sketches`), each framed by its length as four bytes
-/// big-endian (`domain::uniques::frames`), and the owner an `owner_id` names; `None` when
-/// no period is covered. SQLite's `||` and `group_concat` keep a binary value's bytes and
-/// length whole (as text, cast back).
-fn grouped_sketches(
+/// Each owner's (enrollment's or creator's, `Level::owned`) stored sketches of every level's
+/// periods in `[first, end)` (`facts::periods`), concatenated into one value (`sketches`),
+/// each framed by its length as four bytes big-endian (`domain::uniques::frames`), and the
+/// owner an `owner_id` names; `None` when no period is covered. SQLite's `||` and
+/// `group_concat` keep a binary value's bytes and length whole (as text, cast back).
+fn owner_sketches(
     scope: &Scope,
     first: NaiveDate,
     end: NaiveDate,
-    by: Grouping,
 ) -> Option<(SelectStatement, OwnerOf)> {
     let sketches = |level: rollups::Level| level.sketches;
     let (periods, owner_of) = periods(scope, first, end, sketches, &["sketch"])?;
     let framed = "CAST(group_concat(unhex(printf('%08x', length(sketch))) || sketch, '') AS BLOB)";
+    let owner = Alias::new("owner_id");
     let mut select = Query::select();
     select
-        .column(by.column())
+        .column(owner.clone())
         .expr_as(Expr::cust(framed), Alias::new("sketches"))
         .from_subquery(periods, Alias::new("periods"))
-        .group_by_col(by.column());
+        .group_by_col(owner);
     Some((select, owner_of))
 }
 
