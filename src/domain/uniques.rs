@@ -28,7 +28,7 @@ mod frames;
 use datasketches::hll::{HllSketch, HllType, HllUnion};
 
 use self::coupons::{IMAGE_COUPONS, coupons_of, distinct, set_image};
-pub use self::frames::{Frames, frame, frames};
+pub use self::frames::frames;
 
 /// log2 of the number of registers.
 pub const LG_K: u8 = 16;

@@ -8,15 +8,6 @@ use super::BadSketch;
 /// The bytes of a frame's length.
 const PREFIX: usize = 4;
 
-/// `sketch` framed: its length, then its bytes (what the statement builds in SQL).
-pub fn frame(sketch: &[u8]) -> Vec<u8> {
-    let length = u32::try_from(sketch.len()).unwrap_or(u32::MAX);
-    let mut framed = Vec::with_capacity(PREFIX + sketch.len());
-    framed.extend_from_slice(&length.to_be_bytes());
-    framed.extend_from_slice(sketch);
-    framed
-}
-
 /// The sketches of concatenated frames, in order. A frame cut short (a length longer than the
 /// bytes left) is an error, after which nothing more is read.
 pub fn frames(bytes: &[u8]) -> Frames<'_> {
@@ -56,6 +47,15 @@ fn cut_short(left: usize) -> BadSketch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `sketch` framed: its length, then its bytes (what the report's statement builds in SQL).
+    fn frame(sketch: &[u8]) -> Vec<u8> {
+        let length = u32::try_from(sketch.len()).expect("a test sketch under 4 GB");
+        let mut framed = Vec::with_capacity(PREFIX + sketch.len());
+        framed.extend_from_slice(&length.to_be_bytes());
+        framed.extend_from_slice(sketch);
+        framed
+    }
 
     fn split(bytes: &[u8]) -> Result<Vec<&[u8]>, BadSketch> {
         frames(bytes).collect()

@@ -124,7 +124,7 @@ pub fn all(set: &DataSet) -> Vec<Case> {
     cases.push(case(set, "gap", r.gap, Some(&[Day]), NO_FILTER));
     let filtered: [(&str, _, &[Dim], Filter<'_>); 9] = [
         // Grouped by time alone and filtered: one campaign's or creators' visitors per
-        // period, merged by period in the statement on SQLite.
+        // period (the dashboard's campaign by DAY).
         (
             "midnight",
             r.midnight,
