@@ -13,6 +13,7 @@ pub mod content;
 pub mod context;
 pub mod creator;
 pub mod data_rights;
+pub mod dispatch;
 pub mod enums;
 pub mod errors;
 pub mod executor;

@@ -1,6 +1,6 @@
 //! The query and mutation roots, merged from each area's resolvers.
 
-use async_graphql::MergedObject;
+use super::dispatch::Dispatched;
 
 use super::account::mutation::AccountMutation;
 use super::account::query::AccountQuery;
@@ -37,48 +37,82 @@ use super::tracking::query::TrackingQuery;
 use super::webhook::mutation::WebhookMutation;
 use super::webhook::query::WebhookQuery;
 
-#[derive(MergedObject, Default)]
-#[graphql(name = "Query")]
-pub struct QueryRoot(
-    NodeQuery,
-    AccountQuery,
-    BrandQuery,
-    CreatorQuery,
-    CampaignQuery,
-    ContentQuery,
-    ExperimentQuery,
-    TrackingQuery,
-    IngestQuery,
-    ImportQuery,
-    PayoutQuery,
-    PortalQuery,
-    PerformanceQuery,
-    WebhookQuery,
-    ConnectorQuery,
-    DataRightsQuery,
-    ExportQuery,
-    FraudQuery,
-    AuditQuery,
-);
+crate::graphql_parts! {
+    #[graphql(name = "Query")]
+    pub struct QueryParts(
+        NodeQuery,
+        AccountQuery,
+        BrandQuery,
+        CreatorQuery,
+        CampaignQuery,
+        ContentQuery,
+        ExperimentQuery,
+        TrackingQuery,
+        IngestQuery,
+        ImportQuery,
+        PayoutQuery,
+        PortalQuery,
+        PerformanceQuery,
+        WebhookQuery,
+        ConnectorQuery,
+        DataRightsQuery,
+        ExportQuery,
+        FraudQuery,
+        AuditQuery,
+    );
+}
 
-#[derive(MergedObject, Default)]
-#[graphql(name = "Mutation")]
-pub struct MutationRoot(
-    AccountMutation,
-    BrandMutation,
-    CreatorMutation,
-    CampaignMutation,
-    ContentMutation,
-    ExperimentMutation,
-    TrackingMutation,
-    IngestMutation,
-    ImportMutation,
-    PayoutMutation,
-    LedgerMutation,
-    PortalMutation,
-    WebhookMutation,
-    ConnectorMutation,
-    DataRightsMutation,
-    ExportMutation,
-    FraudMutation,
-);
+/// The query root: [`QueryParts`], each field sent to its part by name.
+pub type QueryRoot = Dispatched<QueryParts>;
+
+crate::graphql_parts! {
+    #[graphql(name = "Mutation")]
+    pub struct MutationParts(
+        AccountMutation,
+        BrandMutation,
+        CreatorMutation,
+        CampaignMutation,
+        ContentMutation,
+        ExperimentMutation,
+        TrackingMutation,
+        IngestMutation,
+        ImportMutation,
+        PayoutMutation,
+        LedgerMutation,
+        PortalMutation,
+        WebhookMutation,
+        ConnectorMutation,
+        DataRightsMutation,
+        ExportMutation,
+        FraudMutation,
+    );
+}
+
+/// The mutation root: [`MutationParts`], each field sent to its part by name.
+pub type MutationRoot = Dispatched<MutationParts>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::{MutationParts, QueryParts};
+    use crate::graphql::dispatch::{Parts, field_names, owners};
+
+    /// Every root field is found by its name, none by the derived chain's search.
+    fn every_field_has_its_part<M: Parts>() {
+        let merged: BTreeSet<String> = field_names::<M>().into_iter().collect();
+        let owned: BTreeSet<String> = owners(&M::field_names()).into_keys().collect();
+        assert!(merged.len() > 10, "{merged:?}");
+        assert_eq!(owned, merged);
+    }
+
+    #[test]
+    fn every_query_field_has_its_part() {
+        every_field_has_its_part::<QueryParts>();
+    }
+
+    #[test]
+    fn every_mutation_field_has_its_part() {
+        every_field_has_its_part::<MutationParts>();
+    }
+}
