@@ -63,7 +63,7 @@ pub async fn execute(
         Ok(body) => body,
         Err(response) => return format.refusal(response),
     };
-    let caller = describe_caller(actor.as_ref());
+    let caller = CallerLabel(actor.as_ref().map(|a| (a.principal, a.role)));
     let operation = body.request.operation_name.clone();
     let mut cost = CostReport::default();
     let started = std::time::Instant::now();
@@ -376,13 +376,19 @@ pub(super) fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// Who called, for the request log: `user:<id>:<ROLE>`, `key:<id>` or `anonymous`.
-fn describe_caller(actor: Option<&Actor>) -> String {
-    match actor.map(|a| (a.principal, a.role)) {
-        Some((crate::auth::Principal::User(id), role)) => format!("user:{id}:{}", role.as_str()),
-        Some((crate::auth::Principal::ApiKey(id), _)) => format!("key:{id}"),
-        Some((crate::auth::Principal::Connector(id), _)) => format!("connector:{id}"),
-        None => "anonymous".into(),
+/// Who called, for the request log: `user:<id>:<ROLE>`, `key:<id>`, `connector:<id>` or
+/// `anonymous`; written only when the line is logged.
+struct CallerLabel(Option<(crate::auth::Principal, crate::auth::Role)>);
+
+impl std::fmt::Display for CallerLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::auth::Principal;
+        match self.0 {
+            Some((Principal::User(id), role)) => write!(f, "user:{id}:{}", role.as_str()),
+            Some((Principal::ApiKey(id), _)) => write!(f, "key:{id}"),
+            Some((Principal::Connector(id), _)) => write!(f, "connector:{id}"),
+            None => f.write_str("anonymous"),
+        }
     }
 }
 
@@ -392,5 +398,29 @@ pub(super) fn code_of(error: &async_graphql::ServerError) -> String {
         Some(async_graphql::Value::String(code)) => code.clone(),
         Some(async_graphql::Value::Enum(code)) => code.to_string(),
         _ => "INTERNAL".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CallerLabel;
+    use crate::auth::{Principal, Role};
+
+    #[test]
+    fn the_log_names_the_caller_by_kind_and_id() {
+        let label = |caller| CallerLabel(caller).to_string();
+        assert_eq!(
+            label(Some((Principal::User(7), Role::Admin))),
+            "user:7:ADMIN"
+        );
+        assert_eq!(
+            label(Some((Principal::ApiKey(3), Role::Integrator))),
+            "key:3"
+        );
+        assert_eq!(
+            label(Some((Principal::Connector(5), Role::Integrator))),
+            "connector:5"
+        );
+        assert_eq!(label(None), "anonymous");
     }
 }
