@@ -110,21 +110,24 @@ pub fn build_with_clock(
         auth.credentials.clone(),
         shared,
     );
-    let schema = graphql::schema_builder(&config.graphql)
-        .data(db.clone())
-        .data(auth.clone())
-        .data(PublicUrl(config.http.public_url.clone()))
-        .data(config.auth.secret_key.clone())
-        .data(crate::service::mail::Links::new(
-            config.mail.app_url.clone(),
-        ))
-        .data(tracking.clone())
-        .data(clock.clone())
-        .data(metrics.clone())
-        .data(events.clone())
-        .data(reports)
-        .finish();
-    let api = graphql::executor::Api::new(schema, &config.graphql);
+    let build = |mode| {
+        graphql::schema_builder(&config.graphql)
+            .validation_mode(mode)
+            .data(db.clone())
+            .data(auth.clone())
+            .data(PublicUrl(config.http.public_url.clone()))
+            .data(config.auth.secret_key.clone())
+            .data(crate::service::mail::Links::new(
+                config.mail.app_url.clone(),
+            ))
+            .data(tracking.clone())
+            .data(clock.clone())
+            .data(metrics.clone())
+            .data(events.clone())
+            .data(reports.clone())
+            .finish()
+    };
+    let api = graphql::executor::Api::new(build, &config.graphql);
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         rate_limits.share(config.database.clone(), metrics.clone());

@@ -16,12 +16,13 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
 };
 use async_graphql::futures_util::FutureExt;
-use async_graphql::{Data, Executor, Request, Response, SchemaEnv, ServerResult};
+use async_graphql::{Data, Executor, Request, Response, SchemaEnv, ServerResult, ValidationMode};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
 use super::context::RequestContext;
 use super::limits::Limits;
+use super::validated::{self, ValidatedRequests};
 use super::{AppSchema, errors, ordering, schema_builder};
 use crate::config::GraphqlConfig;
 
@@ -29,14 +30,21 @@ use crate::config::GraphqlConfig;
 #[derive(Clone)]
 pub struct Api {
     schema: AppSchema,
+    /// The same schema validating only what execution needs, for requests that passed the
+    /// full validation before ([`validated`]).
+    revalidated: AppSchema,
+    validated: Arc<ValidatedRequests>,
     limits: Arc<Limits>,
 }
 
 impl Api {
-    /// `schema` built by [`schema_builder`] with `config` (and its runtime data).
-    pub fn new(schema: AppSchema, config: &GraphqlConfig) -> Self {
+    /// The schema `build` makes (with [`schema_builder`] for `config`, and its runtime data) in
+    /// the validation mode it is given; it is called twice.
+    pub fn new(build: impl Fn(ValidationMode) -> AppSchema, config: &GraphqlConfig) -> Self {
         Self {
-            schema,
+            schema: build(ValidationMode::Strict),
+            revalidated: build(ValidationMode::Fast),
+            validated: Arc::new(ValidatedRequests::new(validated::CAPACITY)),
             limits: Arc::new(Limits::new(config, schema_env(config))),
         }
     }
@@ -64,7 +72,19 @@ impl Executor for Api {
             Err(err) => return refused(err, &request_id),
         };
         let operation_name = request.operation_name.clone();
-        let mut response = self.schema.execute(request).await;
+        let key = validated::Key::of(&request);
+        let mut response = match key {
+            Some(key) if self.validated.passed(&key) => self.revalidated.execute(request).await,
+            Some(key) => {
+                let response = self.schema.execute(request).await;
+                // A request refused by validation answers without data.
+                if !matches!(response.data, async_graphql::Value::Null) {
+                    self.validated.keep(key);
+                }
+                response
+            }
+            None => self.schema.execute(request).await,
+        };
         errors::classify_all(&mut response, &request_id);
         ordering::in_query_order(&mut response, &document, operation_name.as_deref());
         response

@@ -519,7 +519,10 @@ mod tests {
             max_complexity: 0,
             ..GraphqlConfig::unlimited()
         };
-        let api = Api::new(schema_builder(&config).finish(), &config);
+        let api = Api::new(
+            |mode| schema_builder(&config).validation_mode(mode).finish(),
+            &config,
+        );
         let request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
         let response = api.execute(request).await;
         let Some(err) = response.errors.first() else {
@@ -638,7 +641,10 @@ mod tests {
             max_fields: 500,
             ..GraphqlConfig::unlimited()
         };
-        let api = Api::new(schema_builder(&config).finish(), &config);
+        let api = Api::new(
+            |mode| schema_builder(&config).validation_mode(mode).finish(),
+            &config,
+        );
         let started = std::time::Instant::now();
         let response = api.execute(async_graphql::Request::new(text)).await;
         assert!(

@@ -37,6 +37,7 @@ pub mod reads;
 pub mod scalars;
 pub mod subscription;
 pub mod tracking;
+pub mod validated;
 pub mod webhook;
 
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
+use crate::helpers::world::register;
 use crate::helpers::{TestApp, error_codes};
 use crate::on_both_backends;
 
@@ -111,6 +112,35 @@ async fn bad_variables_are_bad_user_input(app: TestApp) {
     );
 }
 
+/// A request that passed validation runs without it the next time (`graphql::validated`): only
+/// the very same text, operation and variables. The same text with variables that do not fit
+/// is refused by validation as before, without data; a document that failed validation fails
+/// it again.
+async fn only_the_same_request_skips_validation_the_next_time(app: TestApp) {
+    let admin = register(&app, "Validated", "admin@validated.example").await;
+    let token = Some(admin.access.as_str());
+    let query = "query ($first: Int) { creators(first: $first) { totalCount } }";
+    for _ in 0..2 {
+        let response = app.graphql_as(token, query, json!({ "first": 5 })).await;
+        assert_eq!(response["data"]["creators"]["totalCount"], 0, "{response}");
+    }
+    // Validation refuses the request (an error without a path); execution would have refused
+    // the field (an error with the path `creators`).
+    for _ in 0..2 {
+        let response = app
+            .graphql_as(token, query, json!({ "first": "five" }))
+            .await;
+        assert!(response["data"].is_null(), "{response}");
+        assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response}");
+        assert!(response["errors"][0].get("path").is_none(), "{response}");
+    }
+    for _ in 0..2 {
+        let response = app.graphql("{ nodee(id: \"x\") { id } }", json!({})).await;
+        assert_eq!(error_codes(&response), ["GRAPHQL_VALIDATION_FAILED"]);
+        assert!(response["data"].is_null());
+    }
+}
+
 async fn non_json_content_types_are_refused(app: TestApp) {
     let answer = app
         .post_raw("/graphql", "text/plain", "{\"query\":\"{ __typename }\"}")
@@ -162,6 +192,7 @@ on_both_backends!(
     syntax_errors_have_a_parse_code,
     the_operation_to_run_is_named_and_known,
     bad_variables_are_bad_user_input,
+    only_the_same_request_skips_validation_the_next_time,
     non_json_content_types_are_refused,
     oversized_bodies_are_refused,
     get_requests_are_not_served,
