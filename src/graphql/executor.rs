@@ -1,7 +1,9 @@
 //! Runs operations. Every one, on `POST /graphql` and on the WebSocket, passes the document
 //! limits and the introspection policy ([`super::limits`]) before the schema executes it; its
 //! answer then gets its error codes ([`super::errors`]) and the query's field order
-//! ([`super::ordering`]).
+//! ([`super::ordering`]). On `POST /graphql`, a request that passed validation before (the same
+//! text, operation and variables) runs on a copy of the schema that skips the rules it passed
+//! ([`super::validated`]).
 //!
 //! These steps wrap the schema rather than being async-graphql extensions. With any extension
 //! installed, async-graphql runs every field of an answer through the extensions' `resolve`
