@@ -1,8 +1,10 @@
 //! Database access: connecting (SQLite pragmas, PostgreSQL pool), migrations, entities, the
-//! SQLite backup command ([`backup`]), and the primary with its read replica ([`Db`]).
+//! SQLite backup command ([`backup`]), the primary with its read replica ([`Db`]), and reading
+//! models from some of their columns ([`projection`]).
 
 pub mod backup;
 pub mod entity;
+pub mod projection;
 pub mod replica;
 
 pub use replica::{Db, ReplicaState};

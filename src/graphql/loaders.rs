@@ -18,6 +18,7 @@ use crate::db::entity::{
     brand, campaign, channel, commission, conversion, creator, enrollment, experiment_region,
     offer, offer_tier,
 };
+use crate::db::projection::Columns;
 use crate::service::enrollments::EnrollmentParent;
 use crate::service::{creators, experiments, offers};
 
@@ -99,19 +100,40 @@ impl Loader<i64> for CommissionLinesLoader {
     }
 }
 
-/// Channels by creator id, largest first.
+/// A creator's channels, with the columns a selection of them reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChannelsOf {
+    pub creator_id: i64,
+    pub columns: Columns<channel::Column>,
+}
+
+/// Channels by creator id, largest first: one statement per set of columns asked for in a
+/// batch (one, unless the query selects channels in more than one shape).
 pub struct ChannelsLoader {
     db: DatabaseConnection,
 }
 
-impl Loader<i64> for ChannelsLoader {
+impl Loader<ChannelsOf> for ChannelsLoader {
     type Value = Vec<channel::Model>;
     type Error = Arc<DbErr>;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let mut grouped: HashMap<i64, Vec<channel::Model>> = HashMap::new();
-        for row in creators::channels_of(&self.db, keys).await? {
-            grouped.entry(row.creator_id).or_default().push(row);
+    async fn load(
+        &self,
+        keys: &[ChannelsOf],
+    ) -> Result<HashMap<ChannelsOf, Self::Value>, Self::Error> {
+        let mut shapes: HashMap<Columns<channel::Column>, Vec<i64>> = HashMap::new();
+        for key in keys {
+            shapes.entry(key.columns).or_default().push(key.creator_id);
+        }
+        let mut grouped: HashMap<ChannelsOf, Vec<channel::Model>> = HashMap::new();
+        for (columns, creator_ids) in shapes {
+            for row in creators::channels_of(&self.db, &creator_ids, columns).await? {
+                let key = ChannelsOf {
+                    creator_id: row.creator_id,
+                    columns,
+                };
+                grouped.entry(key).or_default().push(row);
+            }
         }
         Ok(grouped)
     }

@@ -8,7 +8,8 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
 };
 use tracing::instrument;
 
@@ -20,6 +21,7 @@ use crate::auth::{Actor, Permission, Role};
 use crate::db::entity::{
     channel, click, commission, conversion, creator, enrollment, payout, tracking_link,
 };
+use crate::db::projection::{self, Columns};
 use crate::domain::lifecycle;
 use crate::domain::roster::{
     MAX_BRAND_SAFETY_SCORE, Platform, Stage, Tier, VettingStatus, follower_range, primary_channel,
@@ -250,7 +252,7 @@ pub async fn create(
     let brand_id = actor.require(Permission::ManagePartnerships)?;
     let txn = db.begin().await?;
     let record = insert(&txn, brand_id, input, now).await?;
-    let channels = channels_of(&txn, &[record.id]).await?;
+    let channels = channels_of(&txn, &[record.id], Columns::all()).await?;
     let mut entries = vec![creator_entry(record.id, None, Some(&record))];
     entries.extend(channel_entries(&[], &channels));
     audit::record_all(&txn, entries).await?;
@@ -374,11 +376,11 @@ pub async fn update(
     let txn = db.begin().await?;
     let mut entries = Vec::new();
     if let Some(channels) = channels {
-        let old = channels_of(&txn, &[record.id]).await?;
+        let old = channels_of(&txn, &[record.id], Columns::all()).await?;
         let (followers, platform) = replace_channels(&txn, &record, channels, now).await?;
         active.followers = Set(followers);
         active.primary_platform = Set(platform.map(|p| p.as_str().to_owned()));
-        let new = channels_of(&txn, &[record.id]).await?;
+        let new = channels_of(&txn, &[record.id], Columns::all()).await?;
         entries = channel_entries(&old, &new);
     }
     active.updated_at = Set(now);
@@ -478,13 +480,15 @@ pub async fn get_channel(
     scoped::get::<channel::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
-/// The brand's roster, filtered and sorted. A creator account sees only its own records.
+/// The brand's roster, filtered and sorted, with `columns` of each creator read (and those of
+/// the cursor; [`projection`]). A creator account sees only its own records.
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Actor,
     filter: CreatorFilter,
     sort: CreatorSort,
     page: SortedPage,
+    columns: Columns<creator::Column>,
 ) -> Result<(Vec<creator::Model>, u64), AppError> {
     let mut select = creator::Entity::find();
     let brand_id = if actor.role == Role::Creator {
@@ -563,7 +567,16 @@ pub async fn list(
         CreatorSort::Followers => creator::Column::Followers,
         CreatorSort::Name => creator::Column::DisplayName,
     };
-    page::sorted(db, select, column, creator::Column::Id, page, total).await
+    page::sorted_columns(
+        db,
+        select,
+        columns,
+        column,
+        creator::Column::Id,
+        page,
+        total,
+    )
+    .await
 }
 
 /// The sort value of a row, for its cursor.
@@ -575,17 +588,26 @@ pub fn sort_value(record: &creator::Model, sort: CreatorSort) -> SortValue {
     }
 }
 
-/// Channels of many creators at once (for the loader), largest first.
+/// Channels of many creators at once (for the loader), largest first, with `columns` and the
+/// creator's id read ([`projection`]).
 pub async fn channels_of<C: ConnectionTrait>(
     db: &C,
     creator_ids: &[i64],
+    columns: Columns<channel::Column>,
 ) -> Result<Vec<channel::Model>, sea_orm::DbErr> {
-    channel::Entity::find()
+    let columns = columns.with(channel::Column::CreatorId);
+    let statement = channel::Entity::find()
+        .select_only()
+        .columns(columns.iter())
         .filter(channel::Column::CreatorId.is_in(creator_ids.iter().copied()))
         .order_by_desc(channel::Column::Followers)
         .order_by_asc(channel::Column::Id)
-        .all(db)
-        .await
+        .build(db.get_database_backend());
+    db.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| projection::read(row, &columns))
+        .collect()
 }
 
 /// Parses a stored decimal string column.

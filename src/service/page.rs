@@ -13,10 +13,11 @@
 
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Value,
 };
 
+use crate::db::projection::{self, Columns, Projected};
 use crate::error::AppError;
 
 /// A requested page size: `default` when none is asked, else 1 to `max` (BAD_USER_INPUT on
@@ -61,7 +62,10 @@ where
         rows = rows.filter(key.gt(after));
     }
     let rows = rows.order_by_asc(key).limit(page.limit);
-    fetch(db, rows, total, page.after.is_some()).await
+    fetch(db, rows, total, page.after.is_some(), |row| {
+        E::Model::from_query_result(row, "")
+    })
+    .await
 }
 
 /// Where a page's `totalCount` comes from.
@@ -96,21 +100,24 @@ impl Total {
 /// The alias of the count in a page's statement.
 const TOTAL_ALIAS: &str = "pg_total_count";
 
-/// `rows` (filtered, ordered, limited), and when `total` is given, that count in the page's
-/// statement. The count is 0 when not asked.
-async fn fetch<E, Db>(
+/// `rows` (filtered, ordered, limited), each made a model by `read`, and when `total` is given,
+/// that count in the page's statement. The count is 0 when not asked.
+async fn fetch<E, M, Db>(
     db: &Db,
     rows: Select<E>,
     total: Option<SimpleExpr>,
     after_cursor: bool,
-) -> Result<(Vec<E::Model>, u64), AppError>
+    read: impl Fn(&QueryResult) -> Result<M, DbErr>,
+) -> Result<(Vec<M>, u64), AppError>
 where
     E: EntityTrait,
-    E::Model: Sync,
     Db: ConnectionTrait,
 {
     let Some(total) = total else {
-        return Ok((rows.all(db).await?, 0));
+        let statement = rows.build(db.get_database_backend());
+        let results = db.query_all_raw(statement).await?;
+        let models = results.iter().map(read).collect::<Result<_, _>>()?;
+        return Ok((models, 0));
     };
     let statement = rows
         .column_as(total.clone(), TOTAL_ALIAS)
@@ -120,7 +127,7 @@ where
     let mut models = Vec::with_capacity(results.len());
     for row in &results {
         count = row.try_get("", TOTAL_ALIAS)?;
-        models.push(E::Model::from_query_result(row, "")?);
+        models.push(read(row)?);
     }
     if models.is_empty() && after_cursor {
         let mut alone = Query::select();
@@ -176,6 +183,48 @@ where
 {
     let total = page.count.then(|| total.expr(&select));
     let after_cursor = page.after.is_some();
+    let rows = after_sorted(select, sort, id, page);
+    fetch(db, rows, total, after_cursor, |row| {
+        E::Model::from_query_result(row, "")
+    })
+    .await
+}
+
+/// [`sorted`], selecting and reading only `columns` ([`projection`]); the sort and id columns
+/// are always read (the cursor is made of them).
+#[allow(clippy::too_many_arguments)]
+pub async fn sorted_columns<E, Db>(
+    db: &Db,
+    select: Select<E>,
+    columns: Columns<E::Column>,
+    sort: E::Column,
+    id: E::Column,
+    page: SortedPage,
+    total: Total,
+) -> Result<(Vec<E::Model>, u64), AppError>
+where
+    E: EntityTrait,
+    E::Model: Projected + Sync,
+    Db: ConnectionTrait,
+{
+    let columns = columns.with(sort).with(id);
+    let select = select.select_only().columns(columns.iter());
+    let total = page.count.then(|| total.expr(&select));
+    let after_cursor = page.after.is_some();
+    let rows = after_sorted(select, sort, id, page);
+    fetch(db, rows, total, after_cursor, |row| {
+        projection::read(row, &columns)
+    })
+    .await
+}
+
+/// `select` past the page's cursor, in `(sort, id)` order, limited to the page.
+fn after_sorted<E, C, I>(select: Select<E>, sort: C, id: I, page: SortedPage) -> Select<E>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+    I: ColumnTrait,
+{
     let mut rows = select;
     if let Some((value, after_id)) = page.after {
         let value: Value = value.into();
@@ -195,11 +244,9 @@ where
     } else {
         Order::Asc
     };
-    let rows = rows
-        .order_by(sort, order.clone())
+    rows.order_by(sort, order.clone())
         .order_by(id, order)
-        .limit(page.limit);
-    fetch(db, rows, total, after_cursor).await
+        .limit(page.limit)
 }
 
 /// `%text%` for a case-insensitive LIKE, with `\` escaping LIKE's wildcards.

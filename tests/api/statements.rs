@@ -1,6 +1,7 @@
 //! Round trips of a front end's everyday requests (issue #21): an authenticated request reads
 //! its caller from the credential cache, a connection's page carries `totalCount` in its own
-//! statement, a count is made only when selected, and DataLoaders batch without a delay.
+//! statement, a count is made only when selected, DataLoaders batch without a delay, and a list
+//! selects only the columns its fields read.
 
 use serde_json::{Value, json};
 
@@ -12,6 +13,9 @@ on_both_backends!(
     the_contract_creators_page_runs_in_two_statements,
     total_count_is_counted_only_when_selected_and_right_on_every_page,
     a_brands_creator_count_is_kept_by_the_database,
+    a_list_selects_only_the_columns_its_fields_read,
+    every_creator_field_reads_the_same_in_a_list_as_alone,
+    cursors_work_on_columns_the_query_does_not_select,
 );
 
 async fn roster(app: &TestApp, size: usize) -> String {
@@ -182,4 +186,201 @@ async fn a_page_of_100_batches_its_channels_on_a_multi_threaded_runtime() {
         }
     })
     .await;
+}
+
+/// The statement of the last ones `app` ran that reads `table` ("creators" or "channels").
+fn last_read_of(app: &TestApp, table: &str) -> String {
+    let from = format!("FROM \"{table}\"");
+    app.recent_statements()
+        .into_iter()
+        .rev()
+        .find(|sql| sql.starts_with("SELECT") && sql.contains(&from))
+        .unwrap_or_else(|| panic!("no read of {table} in {:?}", app.recent_statements()))
+}
+
+async fn a_list_selects_only_the_columns_its_fields_read(app: TestApp) {
+    let admin = roster(&app, 3).await;
+    data(
+        &app.contract(Some(&admin), "roster", "Creators", json!({ "first": 20 }))
+            .await,
+    );
+    // The contract page shows a name, a tier (from followers), a stage and a vetting status.
+    let page = last_read_of(&app, "creators");
+    for read in [
+        "\"id\"",
+        "\"display_name\"",
+        "\"followers\"",
+        "\"stage\"",
+        "\"vetting_status\"",
+    ] {
+        assert!(page.contains(read), "{read} in {page}");
+    }
+    for unread in [
+        "\"email\"",
+        "\"niches\"",
+        "\"vetting_notes\"",
+        "\"created_at\"",
+    ] {
+        assert!(!page.contains(unread), "{unread} in {page}");
+    }
+    // Its channels show a platform and followers; the creator's id groups them.
+    let channels = last_read_of(&app, "channels");
+    for read in ["\"creator_id\"", "\"platform\"", "\"followers\""] {
+        assert!(channels.contains(read), "{read} in {channels}");
+    }
+    for unread in ["\"handle\"", "\"url\"", "\"audience_countries\""] {
+        assert!(!channels.contains(unread), "{unread} in {channels}");
+    }
+
+    // A field the table of columns does not know would read them all; a fragment's fields are
+    // read like the others.
+    let query = "fragment Contact on Creator { email }
+        { creators(first: 5) { nodes { ...Contact ... on Creator { country } } } }";
+    data(&app.graphql_as(Some(&admin), query, json!({})).await);
+    let page = last_read_of(&app, "creators");
+    assert!(
+        page.contains("\"email\"") && page.contains("\"country\""),
+        "{page}"
+    );
+    assert!(!page.contains("\"display_name\""), "{page}");
+}
+
+/// Every field of `Creator` and of its channels answers the same in a list, which reads the
+/// columns the query selects, as through `node`, which reads the whole row.
+async fn every_creator_field_reads_the_same_in_a_list_as_alone(app: TestApp) {
+    let admin = roster(&app, 1).await;
+    let create = "mutation ($input: CreateCreatorInput!) { createCreator(input: $input) { id } }";
+    let full = json!({ "input": {
+        "displayName": "Full Record",
+        "email": "full@creator.test",
+        "country": "DE",
+        "niches": ["beauty", "travel"],
+        "channels": [{
+            "platform": "INSTAGRAM", "handle": "full", "url": "https://instagram.com/full",
+            "followers": 120_000, "avgViews": 9_000, "engagementRate": "0.045",
+            "audienceCountries": ["DE", "AT"],
+        }],
+    }});
+    let id = text(&data(&app.graphql_as(Some(&admin), create, full).await)["createCreator"]["id"]);
+    let vet = "mutation ($input: VetCreatorInput!) { vetCreator(input: $input) { id } }";
+    let vetting = json!({ "input": {
+        "creatorId": id, "status": "APPROVED", "brandSafetyScore": 87, "notes": "clean feed",
+    }});
+    data(&app.graphql_as(Some(&admin), vet, vetting).await);
+
+    let channel_fields = [
+        "id",
+        "platform",
+        "handle",
+        "url",
+        "followers",
+        "avgViews",
+        "engagementRate",
+        "audienceCountries",
+    ];
+    let mut selections: Vec<String> = [
+        "__typename",
+        "id",
+        "displayName",
+        "email",
+        "country",
+        "niches",
+        "tier",
+        "followers",
+        "primaryPlatform",
+        "stage",
+        "vettingStatus",
+        "brandSafetyScore",
+        "vettingNotes",
+        "erasedAt",
+        "createdAt",
+        "updatedAt",
+        "brand { id name }",
+        "enrollments { totalCount }",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    selections.extend(channel_fields.map(|field| format!("channels {{ {field} }}")));
+    selections.push(format!("channels {{ {} }}", channel_fields.join(" ")));
+
+    let alone = "query ($id: ID!) { node(id: $id) { ... on Creator { SELECTION } } }";
+    let listed = "{ creators(first: 10) { edges { node { id SELECTION } } } }";
+    for selection in &selections {
+        let page = data(
+            &app.graphql_as(
+                Some(&admin),
+                &listed.replace("SELECTION", selection),
+                json!({}),
+            )
+            .await,
+        )
+        .clone();
+        let nodes = page["creators"]["edges"].as_array().expect("edges");
+        assert_eq!(nodes.len(), 2);
+        for edge in nodes {
+            let node = &edge["node"];
+            let by_id = app
+                .graphql_as(
+                    Some(&admin),
+                    &alone.replace("SELECTION", selection),
+                    json!({ "id": node["id"] }),
+                )
+                .await;
+            let whole = &data(&by_id)["node"];
+            let field = selection.split_whitespace().next().expect("a field name");
+            assert_eq!(node[field], whole[field], "{selection} of {}", node["id"]);
+        }
+    }
+    // The record with every field set shows them through the list.
+    let query = "{ creators(first: 10) { nodes { email vettingNotes brandSafetyScore
+        channels { url engagementRate audienceCountries } } } }";
+    let page = data(&app.graphql_as(Some(&admin), query, json!({})).await).clone();
+    let full = &page["creators"]["nodes"][1];
+    assert_eq!(full["email"], "full@creator.test");
+    assert_eq!(full["vettingNotes"], "clean feed");
+    assert_eq!(full["brandSafetyScore"], 87);
+    assert_eq!(full["channels"][0]["url"], "https://instagram.com/full");
+    assert_eq!(
+        full["channels"][0]["audienceCountries"],
+        json!(["DE", "AT"])
+    );
+}
+
+/// A page's cursor is made of its sort column and id, which the query need not select.
+async fn cursors_work_on_columns_the_query_does_not_select(app: TestApp) {
+    let admin = roster(&app, 7).await;
+    for field in ["FOLLOWERS", "NAME", "CREATED_AT"] {
+        let order = json!({ "field": field, "direction": "DESC" });
+        let everything = "query ($order: CreatorOrder) {
+            creators(first: 10, orderBy: $order) { nodes { id followers displayName } } }";
+        let all = data(
+            &app.graphql_as(Some(&admin), everything, json!({ "order": order }))
+                .await,
+        )["creators"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|node| text(&node["id"]))
+            .collect::<Vec<_>>();
+        assert_eq!(all.len(), 7);
+
+        let paged = "query ($order: CreatorOrder, $after: String) {
+            creators(first: 3, after: $after, orderBy: $order) {
+                pageInfo { endCursor hasNextPage } nodes { id } } }";
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let variables = json!({ "order": order, "after": after });
+            let page =
+                data(&app.graphql_as(Some(&admin), paged, variables).await)["creators"].clone();
+            for node in page["nodes"].as_array().expect("nodes") {
+                seen.push(text(&node["id"]));
+            }
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, all, "pages by {field}");
+    }
 }

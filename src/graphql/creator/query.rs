@@ -1,6 +1,7 @@
 use async_graphql::{Context, Enum, InputObject, Object};
 use serde_json::{Value, json};
 
+use super::columns;
 use super::types::Creator;
 use crate::error::AppError;
 use crate::graphql::connection::{Cursor, Page, PageRequest, page};
@@ -119,6 +120,7 @@ impl CreatorQuery {
             service_filter,
             sort,
             sorted_page,
+            columns::of_connection(&ctx.look_ahead()),
         )
         .await?;
         Ok(page(

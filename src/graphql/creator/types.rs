@@ -9,16 +9,18 @@ use crate::graphql::brand::types::Brand;
 use crate::graphql::campaign::types::{Enrollment, enrollments_of};
 use crate::graphql::connection::Page;
 use crate::graphql::context;
+use crate::graphql::creator::columns;
 use crate::graphql::enums::{
     CreatorTier, EnrollmentStatus, PartnershipStage, Platform, VettingStatus, stored,
 };
 use crate::graphql::id::{self, NodeKind};
-use crate::graphql::loaders::failed;
+use crate::graphql::loaders::{ChannelsOf, failed};
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::service::creators::{NewChannel, stored_decimal};
 use crate::service::enrollments::EnrollmentParent;
 
-/// A brand's partner record for a creator.
+/// A brand's partner record for a creator. Read by a list, it holds only the columns the query
+/// selects ([`columns`]): a field's resolver reads the columns its entry there names.
 pub struct Creator(pub creator::Model);
 
 fn json_list(stored: &str) -> Vec<String> {
@@ -91,9 +93,13 @@ impl Creator {
 
     /// Largest first.
     async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<Channel>, AppError> {
+        let key = ChannelsOf {
+            creator_id: self.0.id,
+            columns: columns::of_channels(&ctx.field()),
+        };
         let rows = context::loaders(ctx)?
             .channels()
-            .load_one(self.0.id)
+            .load_one(key)
             .await
             .map_err(failed)?
             .unwrap_or_default();
@@ -141,7 +147,8 @@ fn staff_only(ctx: &Context<'_>) -> Result<bool, AppError> {
     Ok(context::actor(ctx)?.role != Role::Creator)
 }
 
-/// One of a creator's social or publishing channels.
+/// One of a creator's social or publishing channels. It holds only the columns the query
+/// selects ([`columns`]).
 pub struct Channel(pub channel::Model);
 
 #[Object]

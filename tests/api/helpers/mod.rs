@@ -10,9 +10,10 @@ pub mod server;
 pub mod smtp;
 pub mod world;
 
+use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -197,8 +198,28 @@ pub struct TestApp {
     pub mail: Arc<partnergraph::mail::Mail>,
     /// The app's export worker (`exports.poll()` writes queued exports now).
     pub exports: Arc<partnergraph::exports::Exports>,
-    statements: Arc<AtomicUsize>,
+    statements: Arc<StatementLog>,
     _test_db: TestDb,
+}
+
+/// The statements an app ran: how many, and the text of the last few.
+#[derive(Default)]
+struct StatementLog {
+    count: AtomicUsize,
+    kept: Mutex<VecDeque<String>>,
+}
+
+impl StatementLog {
+    const KEPT: usize = 32;
+
+    fn record(&self, sql: &str) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        let mut kept = self.kept.lock().expect("statement log");
+        if kept.len() == Self::KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(sql.to_owned());
+    }
 }
 
 /// A raw HTTP answer: status, headers and the body parsed as JSON when it is JSON.
@@ -248,11 +269,9 @@ impl TestApp {
         let mut db = partnergraph::app::connect_and_migrate(&config)
             .await
             .expect("migrate test database");
-        let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        });
+        let statements = Arc::new(StatementLog::default());
+        let log = statements.clone();
+        db.set_metric_callback(move |info| log.record(&info.statement.sql));
         let (state, router) = partnergraph::app::build_with_clock(config, db.clone(), clock);
         listening(&state).await;
         Self {
@@ -322,7 +341,14 @@ impl TestApp {
 
     /// SQL statements the app has run so far (every statement, through any clone of the pool).
     pub fn statements(&self) -> usize {
-        self.statements.load(Ordering::SeqCst)
+        self.statements.count.load(Ordering::SeqCst)
+    }
+
+    /// The text of the last statements the app ran (at most [`StatementLog::KEPT`]), oldest
+    /// first.
+    pub fn recent_statements(&self) -> Vec<String> {
+        let kept = self.statements.kept.lock().expect("statement log");
+        kept.iter().cloned().collect()
     }
 
     pub async fn request(&self, request: Request<Body>) -> HttpAnswer {

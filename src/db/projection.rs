@@ -1,0 +1,262 @@
+//! Reading a model with only some of its columns: a list whose caller asks for five of a
+//! creator's seventeen fields selects and decodes those five (BENCHMARKS.md, session 22).
+//!
+//! A [`Columns`] set names what a read selects, in the entity's column order. [`read`] decodes
+//! such a row into the whole model, by position rather than by name; a column that was not
+//! selected keeps the neutral value of [`Projected::blank`] (zero, empty, none, the Unix
+//! epoch). The caller promises not to look at those: the GraphQL layer derives the set from the
+//! fields a query selects, and falls back to every column for a field it does not know.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, ModelTrait, QueryResult};
+
+use super::entity::{channel, creator};
+
+/// A set of an entity's columns (at most 64), iterated in the entity's column order.
+pub struct Columns<C> {
+    bits: u64,
+    column: PhantomData<fn() -> C>,
+}
+
+impl<C: ColumnTrait> Columns<C> {
+    /// No column.
+    pub fn none() -> Self {
+        Self::from_bits(0)
+    }
+
+    /// Every column of the entity.
+    pub fn all() -> Self {
+        C::iter().fold(Self::none(), Self::with)
+    }
+
+    /// These columns.
+    pub fn of(columns: impl IntoIterator<Item = C>) -> Self {
+        columns.into_iter().fold(Self::none(), Self::with)
+    }
+
+    /// The set with `column` added.
+    pub fn with(self, column: C) -> Self {
+        Self::from_bits(self.bits | bit(column))
+    }
+
+    /// Both sets' columns.
+    pub fn union(self, other: Self) -> Self {
+        Self::from_bits(self.bits | other.bits)
+    }
+
+    pub fn contains(&self, column: C) -> bool {
+        self.bits & bit(column) != 0
+    }
+
+    /// The columns, in the entity's order (the order [`read`] expects them in a row).
+    pub fn iter(&self) -> impl Iterator<Item = C> + '_ {
+        C::iter().filter(|column| self.contains(*column))
+    }
+
+    fn from_bits(bits: u64) -> Self {
+        Self {
+            bits,
+            column: PhantomData,
+        }
+    }
+}
+
+/// The bit of `column`: its position among the entity's columns.
+fn bit<C: ColumnTrait>(column: C) -> u64 {
+    let position = C::iter()
+        .position(|each| each.as_str() == column.as_str())
+        .unwrap_or(0);
+    1u64.checked_shl(position as u32).unwrap_or(0)
+}
+
+impl<C> Clone for Columns<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for Columns<C> {}
+
+impl<C> PartialEq for Columns<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bits == other.bits
+    }
+}
+
+impl<C> Eq for Columns<C> {}
+
+impl<C> Hash for Columns<C> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.bits.hash(state);
+    }
+}
+
+impl<C: ColumnTrait> fmt::Debug for Columns<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set()
+            .entries(self.iter().map(|column| column.as_str()))
+            .finish()
+    }
+}
+
+/// A model that can be read from some of its columns.
+pub trait Projected: ModelTrait + Sized {
+    /// Every field at its neutral value: what a column that was not selected holds.
+    fn blank() -> Self;
+
+    /// Sets the field of `column` from the row's value at `index`.
+    fn set_from(
+        &mut self,
+        column: <Self::Entity as EntityTrait>::Column,
+        row: &QueryResult,
+        index: usize,
+    ) -> Result<(), DbErr>;
+}
+
+/// The model of a row that holds `columns` first, in their order.
+pub fn read<M: Projected>(
+    row: &QueryResult,
+    columns: &Columns<<M::Entity as EntityTrait>::Column>,
+) -> Result<M, DbErr> {
+    let mut model = M::blank();
+    for (index, column) in columns.iter().enumerate() {
+        model.set_from(column, row, index)?;
+    }
+    Ok(model)
+}
+
+fn epoch() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::UNIX_EPOCH
+}
+
+impl Projected for creator::Model {
+    fn blank() -> Self {
+        Self {
+            id: 0,
+            brand_id: 0,
+            user_id: None,
+            display_name: String::new(),
+            email: None,
+            email_hash: None,
+            country: None,
+            niches: String::new(),
+            stage: String::new(),
+            vetting_status: String::new(),
+            brand_safety_score: None,
+            vetting_notes: None,
+            followers: 0,
+            primary_platform: None,
+            erased_at: None,
+            created_at: epoch(),
+            updated_at: epoch(),
+        }
+    }
+
+    fn set_from(
+        &mut self,
+        column: creator::Column,
+        row: &QueryResult,
+        index: usize,
+    ) -> Result<(), DbErr> {
+        use creator::Column as C;
+        match column {
+            C::Id => self.id = row.try_get_by_index(index)?,
+            C::BrandId => self.brand_id = row.try_get_by_index(index)?,
+            C::UserId => self.user_id = row.try_get_by_index(index)?,
+            C::DisplayName => self.display_name = row.try_get_by_index(index)?,
+            C::Email => self.email = row.try_get_by_index(index)?,
+            C::EmailHash => self.email_hash = row.try_get_by_index(index)?,
+            C::Country => self.country = row.try_get_by_index(index)?,
+            C::Niches => self.niches = row.try_get_by_index(index)?,
+            C::Stage => self.stage = row.try_get_by_index(index)?,
+            C::VettingStatus => self.vetting_status = row.try_get_by_index(index)?,
+            C::BrandSafetyScore => self.brand_safety_score = row.try_get_by_index(index)?,
+            C::VettingNotes => self.vetting_notes = row.try_get_by_index(index)?,
+            C::Followers => self.followers = row.try_get_by_index(index)?,
+            C::PrimaryPlatform => self.primary_platform = row.try_get_by_index(index)?,
+            C::ErasedAt => self.erased_at = row.try_get_by_index(index)?,
+            C::CreatedAt => self.created_at = row.try_get_by_index(index)?,
+            C::UpdatedAt => self.updated_at = row.try_get_by_index(index)?,
+        }
+        Ok(())
+    }
+}
+
+impl Projected for channel::Model {
+    fn blank() -> Self {
+        Self {
+            id: 0,
+            brand_id: 0,
+            creator_id: 0,
+            platform: String::new(),
+            handle: String::new(),
+            url: None,
+            followers: 0,
+            avg_views: None,
+            engagement_rate: None,
+            audience_countries: String::new(),
+            created_at: epoch(),
+            updated_at: epoch(),
+        }
+    }
+
+    fn set_from(
+        &mut self,
+        column: channel::Column,
+        row: &QueryResult,
+        index: usize,
+    ) -> Result<(), DbErr> {
+        use channel::Column as C;
+        match column {
+            C::Id => self.id = row.try_get_by_index(index)?,
+            C::BrandId => self.brand_id = row.try_get_by_index(index)?,
+            C::CreatorId => self.creator_id = row.try_get_by_index(index)?,
+            C::Platform => self.platform = row.try_get_by_index(index)?,
+            C::Handle => self.handle = row.try_get_by_index(index)?,
+            C::Url => self.url = row.try_get_by_index(index)?,
+            C::Followers => self.followers = row.try_get_by_index(index)?,
+            C::AvgViews => self.avg_views = row.try_get_by_index(index)?,
+            C::EngagementRate => self.engagement_rate = row.try_get_by_index(index)?,
+            C::AudienceCountries => self.audience_countries = row.try_get_by_index(index)?,
+            C::CreatedAt => self.created_at = row.try_get_by_index(index)?,
+            C::UpdatedAt => self.updated_at = row.try_get_by_index(index)?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{IdenStatic, Iterable};
+
+    use super::*;
+
+    #[test]
+    fn a_set_iterates_in_the_entitys_order_whatever_the_order_it_was_given_in() {
+        use creator::Column as C;
+        // Given twice, a column is in the set once.
+        let columns = Columns::of([C::Stage, C::Id, C::Followers, C::Id]);
+        let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["id", "stage", "followers"]);
+        assert!(columns.contains(C::Stage));
+        assert!(!columns.contains(C::Email));
+    }
+
+    #[test]
+    fn all_holds_every_column_and_sets_compare_by_their_columns() {
+        let all = Columns::<channel::Column>::all();
+        assert_eq!(all.iter().count(), channel::Column::iter().count());
+        assert_eq!(
+            Columns::of([channel::Column::Url]).union(Columns::of([channel::Column::Id])),
+            Columns::of([channel::Column::Id, channel::Column::Url])
+        );
+        assert_ne!(Columns::<channel::Column>::none(), all);
+        assert_eq!(
+            format!("{:?}", Columns::of([channel::Column::Platform])),
+            r#"{"platform"}"#
+        );
+    }
+}
