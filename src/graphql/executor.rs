@@ -69,19 +69,20 @@ impl Executor for Api {
     /// The request carries its [`RequestContext`] in its data (`POST /graphql`).
     async fn execute(&self, mut request: Request) -> Response {
         let (request_id, may_introspect) = self.caller(&request.data);
-        let document = match self.limits.check(&mut request, may_introspect) {
-            Ok(document) => document,
+        let key = validated::Key::of(&request);
+        let passed = key.as_ref().and_then(|key| self.validated.passed(key));
+        let (document, points) = match self.limits.check(&mut request, may_introspect, passed) {
+            Ok(checked) => checked,
             Err(err) => return refused(err, &request_id),
         };
         let operation_name = request.operation_name.clone();
-        let key = validated::Key::of(&request);
         let mut response = match key {
-            Some(key) if self.validated.passed(&key) => self.revalidated.execute(request).await,
+            Some(_) if passed.is_some() => self.revalidated.execute(request).await,
             Some(key) => {
                 let response = self.schema.execute(request).await;
                 // A request refused by validation answers without data.
                 if !matches!(response.data, async_graphql::Value::Null) {
-                    self.validated.keep(key);
+                    self.validated.keep(key, points);
                 }
                 response
             }
@@ -100,8 +101,8 @@ impl Executor for Api {
     ) -> BoxStream<'static, Response> {
         let session_data = session_data.unwrap_or_default();
         let (request_id, may_introspect) = self.caller(&session_data);
-        let document = match self.limits.check(&mut request, may_introspect) {
-            Ok(document) => document,
+        let document = match self.limits.check(&mut request, may_introspect, None) {
+            Ok((document, _)) => document,
             Err(err) => {
                 return futures_util::stream::once(async move { refused(err, &request_id) })
                     .boxed();

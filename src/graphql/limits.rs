@@ -89,9 +89,11 @@ impl Limits {
     }
 
     /// Checks `request` and gives it its parsed document, which async-graphql then uses instead
-    /// of parsing the text again; the document is returned too (the answer is ordered by it).
-    /// The cost goes to the request's [`CostReport`], refused or not. `may_introspect`: the
-    /// caller may run `__schema` / `__type` ([`introspection_allowed`]).
+    /// of parsing the text again; the document is returned too (the answer is ordered by it),
+    /// with the request's cost in points. The cost goes to the request's [`CostReport`], refused
+    /// or not; `known_cost` is that of the same request before (not costed again, see
+    /// [`super::validated`]). `may_introspect`: the caller may run `__schema` / `__type`
+    /// ([`introspection_allowed`]).
     ///
     /// This runs before async-graphql's recursion-depth check, which walks fragments wherever
     /// they are spread: a few fragments spreading each other twice over would keep it busy for
@@ -100,7 +102,8 @@ impl Limits {
         &self,
         request: &mut Request,
         may_introspect: bool,
-    ) -> ServerResult<Arc<ExecutableDocument>> {
+        known_cost: Option<u64>,
+    ) -> ServerResult<(Arc<ExecutableDocument>, u64)> {
         let limits = &self.config;
         if request.query.len() > limits.max_query_bytes {
             return Err(refused(format!(
@@ -110,7 +113,8 @@ impl Limits {
             )));
         }
         let document = self.checked_document(&request.query)?;
-        let points = cost_points(&self.env.registry, &document, &request.variables);
+        let points = known_cost
+            .unwrap_or_else(|| cost_points(&self.env.registry, &document, &request.variables));
         CostReport::record(request, points);
         if points > limits.max_complexity as u64 {
             return Err(refused(format!(
@@ -125,7 +129,7 @@ impl Limits {
             return Err(err);
         }
         request.set_parsed_query(ExecutableDocument::clone(&document));
-        Ok(document)
+        Ok((document, points))
     }
 
     /// The document of `query`, checked for size and depth: from [`ParsedDocuments`] when the

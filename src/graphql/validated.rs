@@ -10,6 +10,9 @@
 //! needs (`ValidationMode::Fast`), and every other request on the schema that checks all the
 //! rules.
 //!
+//! The entry keeps what the request cost ([`super::limits`]), which is a function of the same
+//! three: the same request again is not costed again either.
+//!
 //! Only a request that answered with data is kept: a request refused by validation has none.
 //! Bounded: [`CAPACITY`] requests, least recently used first out, each kept only with variables
 //! of at most [`MAX_VARIABLES_BYTES`] as JSON (the text is bounded by the query size limit).
@@ -51,9 +54,9 @@ impl Key {
     }
 }
 
-/// The requests seen to pass validation.
+/// The requests seen to pass validation, with their cost in points.
 pub struct ValidatedRequests {
-    entries: Mutex<LruCache<Key, ()>>,
+    entries: Mutex<LruCache<Key, u64>>,
 }
 
 impl ValidatedRequests {
@@ -64,16 +67,16 @@ impl ValidatedRequests {
         }
     }
 
-    /// Whether a request with this key passed validation before.
-    pub fn passed(&self, key: &Key) -> bool {
+    /// The cost of the request with this key, if it passed validation before.
+    pub fn passed(&self, key: &Key) -> Option<u64> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).is_some()
+        entries.get(key).copied()
     }
 
-    /// Keeps the key of a request that passed validation.
-    pub fn keep(&self, key: Key) {
+    /// Keeps the key of a request that passed validation, and its cost.
+    pub fn keep(&self, key: Key, points: u64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.put(key, ());
+        entries.put(key, points);
     }
 }
 
@@ -133,12 +136,15 @@ mod tests {
         let validated = ValidatedRequests::new(2);
         let [a, b, c] =
             ["{ a }", "{ b }", "{ c }"].map(|q| key(&request(q, None, serde_json::json!({}))));
-        assert!(!validated.passed(&a));
-        validated.keep(a.clone());
-        validated.keep(b.clone());
-        assert!(validated.passed(&a));
-        validated.keep(c.clone());
-        assert!(!validated.passed(&b), "b was the least recently used");
-        assert!(validated.passed(&a) && validated.passed(&c));
+        assert_eq!(validated.passed(&a), None);
+        validated.keep(a.clone(), 1);
+        validated.keep(b.clone(), 2);
+        assert_eq!(validated.passed(&a), Some(1));
+        validated.keep(c.clone(), 3);
+        assert_eq!(validated.passed(&b), None, "b was the least recently used");
+        assert_eq!(
+            (validated.passed(&a), validated.passed(&c)),
+            (Some(1), Some(3))
+        );
     }
 }

@@ -39,6 +39,19 @@ async fn the_cost_follows_the_query(app: TestApp) {
         )
         .await;
     assert_eq!(cost(&by_variable)["requestedQueryCost"], 6);
+    // The same request again is not costed again (it passed before), but reports the same cost;
+    // the same text with another variable is costed anew.
+    let by_variable = async |n: u32| {
+        let query = "query ($n: Int) { campaigns(first: $n) { nodes { id } } }";
+        let response = app
+            .graphql_as(Some(&admin.access), query, json!({ "n": n }))
+            .await;
+        cost(&response)["requestedQueryCost"].clone()
+    };
+    assert_eq!(by_variable(50).await, 6);
+    assert_eq!(by_variable(50).await, 6);
+    assert_eq!(by_variable(100).await, 11);
+    assert_eq!(by_variable(50).await, 6);
     // Scalars are free.
     let free = app.graphql("{ __typename }", json!({})).await;
     assert_eq!(cost(&free)["requestedQueryCost"], 0, "{free}");
