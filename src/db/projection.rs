@@ -32,6 +32,15 @@ impl<C: ColumnTrait> Columns<C> {
         C::iter().fold(Self::none(), Self::with)
     }
 
+    /// How many columns.
+    pub fn len(&self) -> usize {
+        self.bits.count_ones() as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0
+    }
+
     /// These columns.
     pub fn of(columns: impl IntoIterator<Item = C>) -> Self {
         columns.into_iter().fold(Self::none(), Self::with)
@@ -49,6 +58,12 @@ impl<C: ColumnTrait> Columns<C> {
 
     pub fn contains(&self, column: C) -> bool {
         self.bits & bit(column) != 0
+    }
+
+    /// The position of `column` among the set's columns, if it is one of them.
+    pub fn position(&self, column: C) -> Option<usize> {
+        self.contains(column)
+            .then(|| (self.bits & (bit(column) - 1)).count_ones() as usize)
     }
 
     /// The columns, in the entity's order (the order [`read`] expects them in a row).
@@ -121,9 +136,19 @@ pub fn read<M: Projected>(
     row: &QueryResult,
     columns: &Columns<<M::Entity as EntityTrait>::Column>,
 ) -> Result<M, DbErr> {
+    read_at(row, columns, 0)
+}
+
+/// The model of a row that holds `columns` in their order from position `first` (a join's
+/// second table).
+pub fn read_at<M: Projected>(
+    row: &QueryResult,
+    columns: &Columns<<M::Entity as EntityTrait>::Column>,
+    first: usize,
+) -> Result<M, DbErr> {
     let mut model = M::blank();
     for (index, column) in columns.iter().enumerate() {
-        model.set_from(column, row, index)?;
+        model.set_from(column, row, first + index)?;
     }
     Ok(model)
 }
@@ -242,6 +267,10 @@ mod tests {
         let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
         assert_eq!(names, ["id", "stage", "followers"]);
         assert!(columns.contains(C::Stage));
+        assert_eq!(columns.len(), 3);
+        assert_eq!(columns.position(C::Id), Some(0));
+        assert_eq!(columns.position(C::Followers), Some(2));
+        assert_eq!(columns.position(C::Email), None);
         assert!(!columns.contains(C::Email));
     }
 

@@ -70,7 +70,7 @@ impl NodeQuery {
             )),
             NodeKind::ApiKey => Node::ApiKey(ApiKey(service::api_keys::get(db, actor, raw).await?)),
             NodeKind::Creator => {
-                Node::Creator(Creator(service::creators::get(db, actor, raw).await?))
+                Node::Creator(Creator::from(service::creators::get(db, actor, raw).await?))
             }
             NodeKind::Campaign => {
                 Node::Campaign(Campaign(service::campaigns::get(db, actor, raw).await?))

@@ -14,6 +14,7 @@ use sea_orm::{
 use tracing::instrument;
 
 use super::audit::{self, Changes, Target};
+use super::creator_page::{self, ListColumns, Listed};
 use super::page::{self, SortValue, SortedPage, Total, contains_pattern};
 use super::scoped;
 use crate::auth::cache::Revocation;
@@ -480,16 +481,17 @@ pub async fn get_channel(
     scoped::get::<channel::Entity, _>(db, actor, Permission::ReadBrand, id).await
 }
 
-/// The brand's roster, filtered and sorted, with `columns` of each creator read (and those of
-/// the cursor; [`projection`]). A creator account sees only its own records.
+/// The brand's roster, filtered and sorted, with the `columns` asked for (and those of the
+/// cursor; [`projection`]), and the creators' channels in the same statement when asked
+/// ([`creator_page`]). A creator account sees only its own records.
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Actor,
     filter: CreatorFilter,
     sort: CreatorSort,
     page: SortedPage,
-    columns: Columns<creator::Column>,
-) -> Result<(Vec<creator::Model>, u64), AppError> {
+    columns: ListColumns,
+) -> Result<(Vec<Listed>, u64), AppError> {
     let mut select = creator::Entity::find();
     let brand_id = if actor.role == Role::Creator {
         select = select.filter(creator::Column::Id.is_in(actor.creator_ids.clone()));
@@ -567,16 +569,16 @@ pub async fn list(
         CreatorSort::Followers => creator::Column::Followers,
         CreatorSort::Name => creator::Column::DisplayName,
     };
-    page::sorted_columns(
-        db,
+    let descending = page.descending;
+    let page = page::sorted_query(
+        db.get_database_backend(),
         select,
-        columns,
-        column,
-        creator::Column::Id,
+        columns.creators,
+        (column, creator::Column::Id),
         page,
         total,
-    )
-    .await
+    );
+    creator_page::read(db, &page, columns.channels, column, descending).await
 }
 
 /// The sort value of a row, for its cursor.

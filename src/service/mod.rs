@@ -11,6 +11,7 @@ pub mod catch_up;
 pub mod connectors;
 pub mod conversion_reads;
 pub mod costs;
+pub mod creator_page;
 pub mod creators;
 pub mod data_rights;
 pub mod deliverables;

@@ -119,7 +119,7 @@ impl User {
             return Ok(Vec::new());
         }
         let records = service::users::creator_records(context::db(ctx)?, self.0.id).await?;
-        Ok(records.into_iter().map(Creator).collect())
+        Ok(records.into_iter().map(Creator::from).collect())
     }
 
     async fn last_login_at(&self) -> Option<DateTime> {

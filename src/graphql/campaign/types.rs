@@ -330,7 +330,7 @@ impl Enrollment {
             .load_one(self.0.creator_id)
             .await
             .map_err(failed)?
-            .map(Creator)
+            .map(Creator::from)
             .ok_or(AppError::NotFound)
     }
 

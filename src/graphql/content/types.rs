@@ -135,7 +135,7 @@ impl Cost {
             .load_one(creator_id)
             .await
             .map_err(failed)?
-            .map(Creator))
+            .map(Creator::from))
     }
 
     async fn incurred_at(&self) -> DateTime {

@@ -1,30 +1,36 @@
 //! The columns a query's selection of creators and channels reads, so that lists select and
-//! decode only those ([`crate::db::projection`]). Each GraphQL field names the columns its
-//! resolver reads; a field this table does not know reads every column, so a field added
-//! without an entry here is slower, never wrong.
+//! decode only those ([`crate::db::projection`]) and read a page's channels with it. Each
+//! GraphQL field names the columns its resolver reads; a field this table does not know reads
+//! every column, so a field added without an entry here is slower, never wrong.
 
 use async_graphql::{Lookahead, SelectionField};
 
 use crate::db::entity::{channel, creator};
 use crate::db::projection::Columns;
+use crate::service::creator_page::ListColumns;
 
-/// The creator columns the fields of the `Creator` objects under `nodes` read: the selection
-/// of a connection's `edges { node }` and `nodes` together.
-pub fn of_connection(connection: &Lookahead<'_>) -> Columns<creator::Column> {
+/// The columns the fields of a creators connection's nodes read (its `edges { node }` and
+/// `nodes` together): of the creators, and of their channels when `channels` is selected.
+pub fn of_connection(connection: &Lookahead<'_>) -> ListColumns {
     let nodes = connection.field("edges").field("node").selection_fields();
     let nodes = nodes
         .into_iter()
         .chain(connection.field("nodes").selection_fields());
-    let mut columns = Columns::none();
+    let mut creators = Columns::none();
+    let mut channels: Option<Columns<channel::Column>> = None;
     for node in nodes {
         for field in node.selection_set() {
             match creator_columns(field.name()) {
-                Some(read) => columns = columns.union(Columns::of(read.iter().copied())),
-                None => return Columns::all(),
+                Some(read) => creators = creators.union(Columns::of(read.iter().copied())),
+                None => creators = Columns::all(),
+            }
+            if field.name() == "channels" {
+                let read = of_channels(&field);
+                channels = Some(channels.map_or(read, |before| before.union(read)));
             }
         }
     }
-    columns
+    ListColumns { creators, channels }
 }
 
 /// The channel columns read by the fields selected under `channels` (a `Creator.channels`

@@ -63,7 +63,7 @@ impl CreatorMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(Creator(created))
+        Ok(Creator::from(created))
     }
 
     async fn update_creator(
@@ -89,7 +89,7 @@ impl CreatorMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(Creator(updated))
+        Ok(Creator::from(updated))
     }
 
     /// Moves a creator along the pipeline. Leaving ENDED needs `reactivate: true`.
@@ -110,7 +110,7 @@ impl CreatorMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(Creator(updated))
+        Ok(Creator::from(updated))
     }
 
     /// Records the vetting decision, brand-safety score and notes.
@@ -130,7 +130,7 @@ impl CreatorMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(Creator(updated))
+        Ok(Creator::from(updated))
     }
 
     /// MANAGER, ADMIN: deletes a creator with its channels, enrollments, links, codes and
@@ -156,6 +156,6 @@ impl CreatorMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(Creator(updated))
+        Ok(Creator::from(updated))
     }
 }

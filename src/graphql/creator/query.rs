@@ -127,8 +127,8 @@ impl CreatorQuery {
             &request,
             rows,
             total,
-            |row| encode_sorted(creators::sort_value(row, sort), row.id),
-            Creator,
+            |row| encode_sorted(creators::sort_value(&row.creator, sort), row.creator.id),
+            Creator::from,
         ))
     }
 }

@@ -16,12 +16,35 @@ use crate::graphql::enums::{
 use crate::graphql::id::{self, NodeKind};
 use crate::graphql::loaders::{ChannelsOf, failed};
 use crate::graphql::scalars::{DateTime, Decimal};
+use crate::service::creator_page::Listed;
 use crate::service::creators::{NewChannel, stored_decimal};
 use crate::service::enrollments::EnrollmentParent;
 
 /// A brand's partner record for a creator. Read by a list, it holds only the columns the query
 /// selects ([`columns`]): a field's resolver reads the columns its entry there names.
-pub struct Creator(pub creator::Model);
+pub struct Creator {
+    pub row: creator::Model,
+    /// Its channels, when the list that read it read them too (`creator_page`).
+    channels: Option<Vec<channel::Model>>,
+}
+
+impl From<creator::Model> for Creator {
+    fn from(row: creator::Model) -> Self {
+        Self {
+            row,
+            channels: None,
+        }
+    }
+}
+
+impl From<Listed> for Creator {
+    fn from(listed: Listed) -> Self {
+        Self {
+            row: listed.creator,
+            channels: listed.channels,
+        }
+    }
+}
 
 fn json_list(stored: &str) -> Vec<String> {
     serde_json::from_str(stored).unwrap_or_default()
@@ -30,39 +53,39 @@ fn json_list(stored: &str) -> Vec<String> {
 #[Object]
 impl Creator {
     pub async fn id(&self) -> ID {
-        id::encode(NodeKind::Creator, self.0.id)
+        id::encode(NodeKind::Creator, self.row.id)
     }
 
     async fn display_name(&self) -> &str {
-        &self.0.display_name
+        &self.row.display_name
     }
 
     async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+        self.row.email.as_deref()
     }
 
     /// ISO 3166-1 alpha-2.
     async fn country(&self) -> Option<&str> {
-        self.0.country.as_deref()
+        self.row.country.as_deref()
     }
 
     async fn niches(&self) -> Vec<String> {
-        json_list(&self.0.niches)
+        json_list(&self.row.niches)
     }
 
     /// From the largest channel's followers.
     async fn tier(&self) -> CreatorTier {
-        tier_for(self.0.followers).into()
+        tier_for(self.row.followers).into()
     }
 
     /// Followers of the largest channel.
     async fn followers(&self) -> i64 {
-        self.0.followers
+        self.row.followers
     }
 
     /// The platform of the largest channel.
     async fn primary_platform(&self) -> Result<Option<Platform>, AppError> {
-        self.0
+        self.row
             .primary_platform
             .as_deref()
             .map(|p| stored(p, roster::Platform::parse))
@@ -70,31 +93,34 @@ impl Creator {
     }
 
     async fn stage(&self) -> Result<PartnershipStage, AppError> {
-        stored(&self.0.stage, roster::Stage::parse)
+        stored(&self.row.stage, roster::Stage::parse)
     }
 
     async fn vetting_status(&self) -> Result<VettingStatus, AppError> {
-        stored(&self.0.vetting_status, roster::VettingStatus::parse)
+        stored(&self.row.vetting_status, roster::VettingStatus::parse)
     }
 
     /// 0..100; the brand's assessment, not shown to the creator.
     async fn brand_safety_score(&self, ctx: &Context<'_>) -> Result<Option<i32>, AppError> {
         Ok(staff_only(ctx)?
-            .then_some(self.0.brand_safety_score)
+            .then_some(self.row.brand_safety_score)
             .flatten())
     }
 
     /// The brand's vetting notes, not shown to the creator.
     async fn vetting_notes(&self, ctx: &Context<'_>) -> Result<Option<&str>, AppError> {
         Ok(staff_only(ctx)?
-            .then_some(self.0.vetting_notes.as_deref())
+            .then_some(self.row.vetting_notes.as_deref())
             .flatten())
     }
 
     /// Largest first.
     async fn channels(&self, ctx: &Context<'_>) -> Result<Vec<Channel>, AppError> {
+        if let Some(read) = &self.channels {
+            return Ok(read.iter().cloned().map(Channel).collect());
+        }
         let key = ChannelsOf {
-            creator_id: self.0.id,
+            creator_id: self.row.id,
             columns: columns::of_channels(&ctx.field()),
         };
         let rows = context::loaders(ctx)?
@@ -116,7 +142,7 @@ impl Creator {
     ) -> Result<Page<Enrollment>, AppError> {
         enrollments_of(
             ctx,
-            EnrollmentParent::Creator(self.0.id),
+            EnrollmentParent::Creator(self.row.id),
             first,
             after,
             status,
@@ -126,20 +152,20 @@ impl Creator {
 
     /// The brand this record belongs to.
     async fn brand(&self, ctx: &Context<'_>) -> Result<Brand, AppError> {
-        crate::graphql::brand::types::load(ctx, self.0.brand_id).await
+        crate::graphql::brand::types::load(ctx, self.row.brand_id).await
     }
 
     /// When the creator's personal data was erased (`eraseCreator`); null while it is held.
     async fn erased_at(&self) -> Option<DateTime> {
-        self.0.erased_at.map(Into::into)
+        self.row.erased_at.map(Into::into)
     }
 
     async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+        self.row.created_at.into()
     }
 
     async fn updated_at(&self) -> DateTime {
-        self.0.updated_at.into()
+        self.row.updated_at.into()
     }
 }
 

@@ -38,7 +38,7 @@ impl DataRightsMutation {
             context::now(ctx),
         )
         .await?;
-        Ok(Creator(erased))
+        Ok(Creator::from(erased))
     }
 
     /// ADMIN: replaces a customer's key and email hash, in every conversion of the brand, by a

@@ -262,7 +262,7 @@ impl Attribution {
             .load_one(id)
             .await
             .map_err(failed)?
-            .map(Creator))
+            .map(Creator::from))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>, AppError> {

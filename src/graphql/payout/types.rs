@@ -54,7 +54,7 @@ impl Payout {
             .load_one(self.0.creator_id)
             .await
             .map_err(failed)?
-            .map(Creator)
+            .map(Creator::from)
             .ok_or(AppError::NotFound)
     }
 

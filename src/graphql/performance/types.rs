@@ -304,7 +304,7 @@ impl PerformanceKey {
             return Ok(None);
         };
         let loaded = context::loaders(ctx)?.creators().load_one(id).await;
-        Ok(loaded.map_err(failed)?.map(Creator))
+        Ok(loaded.map_err(failed)?.map(Creator::from))
     }
 
     /// The creator's primary platform (its channel with the most followers).
