@@ -6,8 +6,9 @@
 //! After the same HS256 check:
 //! 1. on the first request of a session only (PartnerGraph caches the verified caller): the
 //!    session is live (`refresh_tokens`) and the user (`users`), for role and brand;
-//! 2. the page, one row more than asked, with the brand's total count (a scalar subquery);
-//! 3. the channels of the page's creators (one batched statement, as the DataLoader does).
+//! 2. the page, one row more than asked, with the brand's total count (a scalar subquery) and,
+//!    joined to it, its creators' channels (one statement; the columns the query shows and the
+//!    page size written in the text, as PartnerGraph's `src/service/creator_page.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -34,17 +35,12 @@ pub const SESSION_SQL: &str = r#"SELECT "refresh_tokens"."id", "refresh_tokens".
 
 pub const USER_SQL: &str = r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."role", "users"."brand_id", "users"."last_login_at", "users"."deactivated_at", "users"."commission_approved_emails", "users"."erased_at", "users"."created_at", "users"."updated_at" FROM "users" WHERE "users"."id" = $1 LIMIT $2"#;
 
-const CREATOR_COLUMNS: &str = r#""creators"."id", "creators"."brand_id", "creators"."user_id", "creators"."display_name", "creators"."email", "creators"."email_hash", "creators"."country", "creators"."niches", "creators"."stage", "creators"."vetting_status", "creators"."brand_safety_score", "creators"."vetting_notes", "creators"."followers", "creators"."primary_platform", "creators"."erased_at", "creators"."created_at", "creators"."updated_at""#;
-
-const CHANNEL_COLUMNS: &str = r#""channels"."id", "channels"."brand_id", "channels"."creator_id", "channels"."platform", "channels"."handle", "channels"."url", "channels"."followers", "channels"."avg_views", "channels"."engagement_rate", "channels"."audience_countries", "channels"."created_at", "channels"."updated_at""#;
-
 /// The statements, in PartnerGraph's text for one backend (`$n` on PostgreSQL, `?` on
-/// SQLite). The channel statement has one variant per page length (its `IN` list).
+/// SQLite). The page has one variant per page size (its `LIMIT`).
 pub struct Statements {
     pub session: SqlStr,
     pub user: SqlStr,
-    pub page: SqlStr,
-    channels: Vec<SqlStr>,
+    pages: Vec<SqlStr>,
     /// The brand of each session seen (PartnerGraph's credential cache, minus revocation).
     callers: Mutex<HashMap<String, i64>>,
 }
@@ -52,42 +48,38 @@ pub struct Statements {
 impl Statements {
     pub fn new(backend: DbBackend) -> Self {
         let text = |sql: String| AssertSqlSafe(placeholders(&sql, backend)).into_sql_str();
-        let page = format!(
-            r#"SELECT {CREATOR_COLUMNS}, COALESCE((SELECT "creators" FROM "creator_counts" WHERE "brand_id" = $1), $2) AS "pg_total_count" FROM "creators" WHERE "creators"."brand_id" = $3 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT $4"#
-        );
-        let channels = (0..=MAX_FIRST as usize)
-            .map(|n| text(channels_sql(n)))
-            .collect();
+        let pages = (0..=MAX_FIRST).map(|first| text(page_sql(first))).collect();
         Self {
             session: text(SESSION_SQL.to_owned()),
             user: text(USER_SQL.to_owned()),
-            page: text(page),
-            channels,
+            pages,
             callers: Mutex::default(),
         }
     }
 
-    /// The texts of a request whose page holds `creators` creators, in execution order, for a
-    /// session seen before (`known`) or not.
-    pub fn sequence(&self, creators: usize, known: bool) -> Vec<String> {
+    /// The page's statement for `first` creators (1 to [`MAX_FIRST`]).
+    fn page(&self, first: i64) -> SqlStr {
+        self.pages[first as usize].clone()
+    }
+
+    /// The texts of a request for `first` creators, in execution order, for a session seen
+    /// before (`known`) or not.
+    pub fn sequence(&self, first: i64, known: bool) -> Vec<String> {
         let mut texts = Vec::new();
         if !known {
             texts.push(self.session.as_str().to_owned());
             texts.push(self.user.as_str().to_owned());
         }
-        texts.push(self.page.as_str().to_owned());
-        if creators > 0 {
-            texts.push(self.channels[creators].as_str().to_owned());
-        }
+        texts.push(self.page(first).as_str().to_owned());
         texts
     }
 }
 
-fn channels_sql(n: usize) -> String {
-    let list: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+/// The page of `first` creators (one more row fetched) joined to their channels.
+fn page_sql(first: i64) -> String {
+    let limit = first + 1;
     format!(
-        r#"SELECT {CHANNEL_COLUMNS} FROM "channels" WHERE "channels"."creator_id" IN ({}) ORDER BY "channels"."followers" DESC, "channels"."id" ASC"#,
-        list.join(", ")
+        r#"SELECT "listed"."id", "listed"."display_name", "listed"."stage", "listed"."vetting_status", "listed"."followers", "listed"."pg_total_count", "channels"."creator_id", "channels"."platform", "channels"."followers" FROM (SELECT "creators"."id", "creators"."display_name", "creators"."stage", "creators"."vetting_status", "creators"."followers", COALESCE((SELECT "creators" FROM "creator_counts" WHERE "brand_id" = $1), $2) AS "pg_total_count" FROM "creators" WHERE "creators"."brand_id" = $3 ORDER BY "creators"."id" ASC, "creators"."id" ASC LIMIT {limit}) AS "listed" LEFT JOIN "channels" ON "channels"."creator_id" = "listed"."id" ORDER BY "listed"."id" ASC, "listed"."id" ASC, "channels"."followers" DESC, "channels"."id" ASC"#
     )
 }
 
@@ -159,13 +151,14 @@ struct ChannelNode {
     followers: i64,
 }
 
-/// A creator row as the page needs it.
+/// A creator row as the page needs it, with its channels.
 struct CreatorRow {
     id: i64,
     display_name: String,
     followers: i64,
     stage: String,
     vetting_status: String,
+    channels: Vec<ChannelNode>,
 }
 
 /// Why a request is refused (each becomes an error in the GraphQL shape).
@@ -268,43 +261,39 @@ macro_rules! load_page {
             None => load_caller!(pool, st, $sid, $user_id),
         };
         let mut total: i64 = 0;
-        let mut rows = Vec::new();
-        for row in sqlx::query(st.page.clone())
+        let mut rows: Vec<CreatorRow> = Vec::new();
+        // One row per channel (or one without a channel), by position: the page's columns, its
+        // count, then the channel's.
+        for row in sqlx::query(st.page($first))
             .bind(brand_id)
             .bind(0_i64)
             .bind(brand_id)
-            .bind($first + 1)
             .fetch_all(pool)
             .await?
         {
-            total = row.try_get("pg_total_count")?;
-            rows.push(CreatorRow {
-                id: row.try_get("id")?,
-                display_name: row.try_get("display_name")?,
-                followers: row.try_get("followers")?,
-                stage: row.try_get("stage")?,
-                vetting_status: row.try_get("vetting_status")?,
-            });
+            total = row.try_get(5)?;
+            let id: i64 = row.try_get(0)?;
+            if rows.last().is_none_or(|last| last.id != id) {
+                rows.push(CreatorRow {
+                    id,
+                    display_name: row.try_get(1)?,
+                    stage: row.try_get(2)?,
+                    vetting_status: row.try_get(3)?,
+                    followers: row.try_get(4)?,
+                    channels: Vec::new(),
+                });
+            }
+            let owner: Option<i64> = row.try_get(6)?;
+            if let (Some(_), Some(last)) = (owner, rows.last_mut()) {
+                last.channels.push(ChannelNode {
+                    platform: row.try_get(7)?,
+                    followers: row.try_get(8)?,
+                });
+            }
         }
         let has_next = rows.len() as i64 > $first;
         rows.truncate($first as usize);
-        let mut channels: HashMap<i64, Vec<ChannelNode>> = HashMap::new();
-        if !rows.is_empty() {
-            let mut query = sqlx::query(st.channels[rows.len()].clone());
-            for row in &rows {
-                query = query.bind(row.id);
-            }
-            for row in query.fetch_all(pool).await? {
-                channels
-                    .entry(row.try_get("creator_id")?)
-                    .or_default()
-                    .push(ChannelNode {
-                        platform: row.try_get("platform")?,
-                        followers: row.try_get("followers")?,
-                    });
-            }
-        }
-        (total, rows, has_next, channels)
+        (total, rows, has_next)
     }};
 }
 
@@ -317,7 +306,7 @@ async fn answer(state: &RawState, headers: &HeaderMap, body: &[u8]) -> Result<Ve
     let user_id = claims.user_id().map_err(|_| Refusal::Unauthenticated)?;
     let first = first_of(body)?;
     let sid = claims.sid.as_str();
-    let (total, rows, has_next, mut channels) = match &state.pool {
+    let (total, rows, has_next) = match &state.pool {
         Pool::Sqlite(pool) => load_page!(pool, &state.statements, sid, user_id, first),
         Pool::Postgres(pool) => load_page!(pool, &state.statements, sid, user_id, first),
     };
@@ -331,7 +320,7 @@ async fn answer(state: &RawState, headers: &HeaderMap, body: &[u8]) -> Result<Ve
                 tier: tier_for(row.followers).as_str(),
                 stage: row.stage,
                 vetting_status: row.vetting_status,
-                channels: channels.remove(&row.id).unwrap_or_default(),
+                channels: row.channels,
             },
         })
         .collect();
