@@ -61,8 +61,8 @@ where
     if let Some(after) = page.after {
         rows = rows.filter(key.gt(after));
     }
-    let rows = rows.order_by_asc(key).limit(page.limit);
-    fetch(db, rows, total, page.after.is_some(), |row| {
+    let rows = rows.order_by_asc(key);
+    fetch(db, rows, page.limit, total, page.after.is_some(), |row| {
         E::Model::from_query_result(row, "")
     })
     .await
@@ -100,11 +100,12 @@ impl Total {
 /// The alias of the count in a page's statement.
 const TOTAL_ALIAS: &str = "pg_total_count";
 
-/// `rows` (filtered, ordered, limited), each made a model by `read`, and when `total` is given,
-/// that count in the page's statement. The count is 0 when not asked.
+/// The first `limit` of `rows` (filtered, ordered), each made a model by `read`, and when
+/// `total` is given, that count in the page's statement. The count is 0 when not asked.
 async fn fetch<E, M, Db>(
     db: &Db,
     rows: Select<E>,
+    limit: u64,
     total: Option<SimpleExpr>,
     after_cursor: bool,
     read: impl Fn(&QueryResult) -> Result<M, DbErr>,
@@ -117,7 +118,7 @@ where
         Some(total) => rows.column_as(total.clone(), TOTAL_ALIAS),
         None => rows,
     };
-    let statement = rows.build(db.get_database_backend());
+    let statement = limited(db.get_database_backend(), &rows.into_query(), limit);
     let (rows, count) = rows_and_count(db, statement, total, after_cursor).await?;
     let models = rows.iter().map(read).collect::<Result<_, _>>()?;
     Ok((models, count))
@@ -193,8 +194,8 @@ where
     let total = page.count.then(|| total.expr(&select));
     let after_cursor = page.after.is_some();
     let limit = page.limit;
-    let rows = after_sorted(select, sort, id, page).limit(limit);
-    fetch(db, rows, total, after_cursor, |row| {
+    let rows = after_sorted(select, sort, id, page);
+    fetch(db, rows, limit, total, after_cursor, |row| {
         E::Model::from_query_result(row, "")
     })
     .await
@@ -204,12 +205,6 @@ where
 /// (its cursor is made of them), to be read by position ([`projection`]): built for `backend`,
 /// not run. A caller may build a statement around it (a join), keeping its columns first in
 /// their order.
-///
-/// Its `LIMIT` is written in the text, not bound: PostgreSQL's generic plan of a statement
-/// assumes a tenth of the table for a `LIMIT` parameter, so such a page was planned afresh on
-/// every execution (0.1 ms for the page, 0.23 ms joined to its channels, against a few
-/// microseconds for a cached plan; BENCHMARKS.md, session 22). The limit is a page size, a
-/// number the API bounds (1 to 101): a few statement texts, each prepared once per connection.
 pub fn sorted_query<E: EntityTrait>(
     backend: DbBackend,
     select: Select<E>,
@@ -227,14 +222,25 @@ pub fn sorted_query<E: EntityTrait>(
     if let Some(total) = &total {
         rows = rows.column_as(total.clone(), TOTAL_ALIAS);
     }
-    let mut statement = backend.build(&rows.into_query());
-    statement.sql.push_str(&format!(" LIMIT {limit}"));
+    let statement = limited(backend, &rows.into_query(), limit);
     PageQuery {
         statement,
         columns,
         total,
         after_cursor,
     }
+}
+
+/// `select` (filtered and ordered, not limited) for `backend`, with `LIMIT limit` written in
+/// its text rather than bound. PostgreSQL's generic plan of a statement assumes a tenth of the
+/// table for a `LIMIT` parameter, so it kept planning a page afresh on every execution (0.1 ms
+/// of `bind` for the creators page, 0.23 ms joined to its channels, against microseconds for a
+/// cached plan; BENCHMARKS.md, session 22). The limit is a page size, a number the API bounds
+/// (1 to 101): a few statement texts, each prepared once per connection.
+fn limited(backend: DbBackend, select: &SelectStatement, limit: u64) -> Statement {
+    let mut statement = backend.build(select);
+    statement.sql.push_str(&format!(" LIMIT {limit}"));
+    statement
 }
 
 /// A page's statement ([`sorted_query`]): its columns, then its count as [`TOTAL_ALIAS`] when
