@@ -157,101 +157,65 @@ fn epoch() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::UNIX_EPOCH
 }
 
-impl Projected for creator::Model {
-    fn blank() -> Self {
-        Self {
-            id: 0,
-            brand_id: 0,
-            user_id: None,
-            display_name: String::new(),
-            email: None,
-            email_hash: None,
-            country: None,
-            niches: String::new(),
-            stage: String::new(),
-            vetting_status: String::new(),
-            brand_safety_score: None,
-            vetting_notes: None,
-            followers: 0,
-            primary_platform: None,
-            erased_at: None,
-            created_at: epoch(),
-            updated_at: epoch(),
-        }
-    }
+/// `Projected` for `$entity::Model`: each column, the field it sets and the field's blank value.
+/// The match on the column and the struct literal are exhaustive: a column added to the entity
+/// and not here does not compile.
+macro_rules! projected {
+    ($entity:ident { $($column:ident => $field:ident = $blank:expr),* $(,)? }) => {
+        impl Projected for $entity::Model {
+            fn blank() -> Self {
+                Self { $($field: $blank),* }
+            }
 
-    fn set_from(
-        &mut self,
-        column: creator::Column,
-        row: &QueryResult,
-        index: usize,
-    ) -> Result<(), DbErr> {
-        use creator::Column as C;
-        match column {
-            C::Id => self.id = row.try_get_by_index(index)?,
-            C::BrandId => self.brand_id = row.try_get_by_index(index)?,
-            C::UserId => self.user_id = row.try_get_by_index(index)?,
-            C::DisplayName => self.display_name = row.try_get_by_index(index)?,
-            C::Email => self.email = row.try_get_by_index(index)?,
-            C::EmailHash => self.email_hash = row.try_get_by_index(index)?,
-            C::Country => self.country = row.try_get_by_index(index)?,
-            C::Niches => self.niches = row.try_get_by_index(index)?,
-            C::Stage => self.stage = row.try_get_by_index(index)?,
-            C::VettingStatus => self.vetting_status = row.try_get_by_index(index)?,
-            C::BrandSafetyScore => self.brand_safety_score = row.try_get_by_index(index)?,
-            C::VettingNotes => self.vetting_notes = row.try_get_by_index(index)?,
-            C::Followers => self.followers = row.try_get_by_index(index)?,
-            C::PrimaryPlatform => self.primary_platform = row.try_get_by_index(index)?,
-            C::ErasedAt => self.erased_at = row.try_get_by_index(index)?,
-            C::CreatedAt => self.created_at = row.try_get_by_index(index)?,
-            C::UpdatedAt => self.updated_at = row.try_get_by_index(index)?,
+            fn set_from(
+                &mut self,
+                column: $entity::Column,
+                row: &QueryResult,
+                index: usize,
+            ) -> Result<(), DbErr> {
+                match column {
+                    $($entity::Column::$column => self.$field = row.try_get_by_index(index)?,)*
+                }
+                Ok(())
+            }
         }
-        Ok(())
-    }
+    };
 }
 
-impl Projected for channel::Model {
-    fn blank() -> Self {
-        Self {
-            id: 0,
-            brand_id: 0,
-            creator_id: 0,
-            platform: String::new(),
-            handle: String::new(),
-            url: None,
-            followers: 0,
-            avg_views: None,
-            engagement_rate: None,
-            audience_countries: String::new(),
-            created_at: epoch(),
-            updated_at: epoch(),
-        }
-    }
+projected!(creator {
+    Id => id = 0,
+    BrandId => brand_id = 0,
+    UserId => user_id = None,
+    DisplayName => display_name = String::new(),
+    Email => email = None,
+    EmailHash => email_hash = None,
+    Country => country = None,
+    Niches => niches = String::new(),
+    Stage => stage = String::new(),
+    VettingStatus => vetting_status = String::new(),
+    BrandSafetyScore => brand_safety_score = None,
+    VettingNotes => vetting_notes = None,
+    Followers => followers = 0,
+    PrimaryPlatform => primary_platform = None,
+    ErasedAt => erased_at = None,
+    CreatedAt => created_at = epoch(),
+    UpdatedAt => updated_at = epoch(),
+});
 
-    fn set_from(
-        &mut self,
-        column: channel::Column,
-        row: &QueryResult,
-        index: usize,
-    ) -> Result<(), DbErr> {
-        use channel::Column as C;
-        match column {
-            C::Id => self.id = row.try_get_by_index(index)?,
-            C::BrandId => self.brand_id = row.try_get_by_index(index)?,
-            C::CreatorId => self.creator_id = row.try_get_by_index(index)?,
-            C::Platform => self.platform = row.try_get_by_index(index)?,
-            C::Handle => self.handle = row.try_get_by_index(index)?,
-            C::Url => self.url = row.try_get_by_index(index)?,
-            C::Followers => self.followers = row.try_get_by_index(index)?,
-            C::AvgViews => self.avg_views = row.try_get_by_index(index)?,
-            C::EngagementRate => self.engagement_rate = row.try_get_by_index(index)?,
-            C::AudienceCountries => self.audience_countries = row.try_get_by_index(index)?,
-            C::CreatedAt => self.created_at = row.try_get_by_index(index)?,
-            C::UpdatedAt => self.updated_at = row.try_get_by_index(index)?,
-        }
-        Ok(())
-    }
-}
+projected!(channel {
+    Id => id = 0,
+    BrandId => brand_id = 0,
+    CreatorId => creator_id = 0,
+    Platform => platform = String::new(),
+    Handle => handle = String::new(),
+    Url => url = None,
+    Followers => followers = 0,
+    AvgViews => avg_views = None,
+    EngagementRate => engagement_rate = None,
+    AudienceCountries => audience_countries = String::new(),
+    CreatedAt => created_at = epoch(),
+    UpdatedAt => updated_at = epoch(),
+});
 
 #[cfg(test)]
 mod tests {
