@@ -1,7 +1,7 @@
 //! The real binary: `partnergraph serve` on a fresh machine (no configuration but --dev), in an
 //! empty directory, on 127.0.0.1.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,8 +20,7 @@ impl Drop for Server {
 }
 
 fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr")
+    SocketAddr::from(([127, 0, 0, 1], crate::helpers::ports::free_port()))
 }
 
 fn start(dir: &std::path::Path, extra: &[&str]) -> Server {

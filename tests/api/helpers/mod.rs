@@ -10,6 +10,8 @@ pub mod server;
 pub mod smtp;
 pub mod world;
 
+pub use postgres::ports;
+
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,6 +8,11 @@
 //!   created in it).
 //! - No binaries: a loud skip, or a failure when `PARTNERGRAPH_REQUIRE_POSTGRES=1` (CI).
 
+/// Declared here rather than in `helpers/mod.rs` because the benchmarks' tests include this file
+/// alone; the API tests reach it as `helpers::ports`.
+#[path = "ports.rs"]
+pub mod ports;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -170,8 +175,7 @@ pub(crate) fn chown_to_postgres(dir: &Path) -> Result<(), String> {
 }
 
 pub(crate) fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+    Ok(ports::free_port())
 }
 
 pub(crate) fn path_str(path: &Path) -> Result<&str, String> {

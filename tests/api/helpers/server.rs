@@ -1,7 +1,7 @@
 //! The real binary as a child process on a given database (SQLite file or PostgreSQL), for the
 //! crash and multi-instance tests; a tenant set up over HTTP; conversion batches sent over HTTP.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,9 +28,7 @@ impl ServerProcess {
 
     /// [`ServerProcess::start`] with more arguments of `serve` (`--demo`).
     pub fn start_with(database_url: &str, dir: &Path, extra: &[&str]) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        drop(listener);
+        let addr = SocketAddr::from(([127, 0, 0, 1], super::ports::free_port()));
         let mut command = Command::new(env!("CARGO_BIN_EXE_partnergraph"));
         for (key, _) in std::env::vars() {
             if key.starts_with("PARTNERGRAPH_") {

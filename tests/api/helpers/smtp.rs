@@ -3,7 +3,6 @@
 //! dir, which [`SmtpSink::wait_for`] reads.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -51,12 +50,9 @@ pub struct SmtpSink {
     child: Option<Child>,
 }
 
-/// A port free right now on 127.0.0.1.
+/// A port free right now on 127.0.0.1 ([`super::ports`]).
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
+    super::ports::free_port()
 }
 
 fn script() -> PathBuf {
