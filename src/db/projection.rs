@@ -66,9 +66,16 @@ impl<C: ColumnTrait> Columns<C> {
             .then(|| (self.bits & (bit(column) - 1)).count_ones() as usize)
     }
 
-    /// The columns, in the entity's order (the order [`read`] expects them in a row).
+    /// The columns, in the entity's order (the order [`read`] expects them in a row). By
+    /// position: [`read`] walks this for every row.
     pub fn iter(&self) -> impl Iterator<Item = C> + '_ {
-        C::iter().filter(|column| self.contains(*column))
+        C::iter()
+            .enumerate()
+            .filter(|(position, _)| {
+                1u64.checked_shl(*position as u32)
+                    .is_some_and(|bit| self.bits & bit != 0)
+            })
+            .map(|(_, column)| column)
     }
 
     fn from_bits(bits: u64) -> Self {
