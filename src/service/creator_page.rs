@@ -28,14 +28,12 @@ pub struct Listed {
 /// The page's alias in the statement that joins it to the channels.
 const PAGE: &str = "listed";
 
-/// Runs `page` (sorted by `sort` and the id, `descending` or not), joined to the channels of its
-/// rows when `channels` are asked for, and reads each creator with its channels.
+/// Runs `page`, joined to the channels of its rows when `channels` are asked for, and reads each
+/// creator with its channels.
 pub async fn read<Db: ConnectionTrait>(
     db: &Db,
     page: &PageQuery<creator::Column>,
     channels: Option<Columns<channel::Column>>,
-    sort: creator::Column,
-    descending: bool,
 ) -> Result<(Vec<Listed>, u64), AppError> {
     let Some(channels) = channels else {
         let (rows, count) = page.rows(db, page.statement.clone()).await?;
@@ -51,7 +49,7 @@ pub async fn read<Db: ConnectionTrait>(
         return Ok((listed, count));
     };
     let channels = channels.with(channel::Column::CreatorId);
-    let statement = joined(page, channels, sort, descending);
+    let statement = joined(page, channels);
     let (rows, count) = page.rows(db, statement).await?;
     Ok((grouped(&rows, page, channels)?, count))
 }
@@ -63,14 +61,9 @@ pub async fn read<Db: ConnectionTrait>(
 /// Written as text around the page's statement (whose `LIMIT` is a literal, see
 /// [`super::page::sorted_query`]): only the page's statement carries values, and every name
 /// here is a table's or a column's (double quotes, as both PostgreSQL and SQLite quote them).
-fn joined(
-    page: &PageQuery<creator::Column>,
-    channels: Columns<channel::Column>,
-    sort: creator::Column,
-    descending: bool,
-) -> Statement {
+fn joined(page: &PageQuery<creator::Column>, channels: Columns<channel::Column>) -> Statement {
     use channel::Column as C;
-    let order = if descending { "DESC" } else { "ASC" };
+    let order = if page.descending { "DESC" } else { "ASC" };
     let table = channel::Entity.table_name();
     let listed = page
         .selected()
@@ -87,7 +80,7 @@ fn joined(
         page = page.statement.sql,
         owner = C::CreatorId.as_str(),
         id = creator::Column::Id.as_str(),
-        sort = sort.as_str(),
+        sort = page.sort.as_str(),
         followers = C::Followers.as_str(),
         channel_id = C::Id.as_str(),
     );

@@ -569,7 +569,6 @@ pub async fn list(
         CreatorSort::Followers => creator::Column::Followers,
         CreatorSort::Name => creator::Column::DisplayName,
     };
-    let descending = page.descending;
     let page = page::sorted_query(
         db.get_database_backend(),
         select,
@@ -578,7 +577,7 @@ pub async fn list(
         page,
         total,
     );
-    creator_page::read(db, &page, columns.channels, column, descending).await
+    creator_page::read(db, &page, columns.channels).await
 }
 
 /// The sort value of a row, for its cursor.

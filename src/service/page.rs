@@ -114,11 +114,7 @@ where
     E: EntityTrait,
     Db: ConnectionTrait,
 {
-    let rows = match &total {
-        Some(total) => rows.column_as(total.clone(), TOTAL_ALIAS),
-        None => rows,
-    };
-    let statement = limited(db.get_database_backend(), &rows.into_query(), limit);
+    let statement = page_statement(db.get_database_backend(), rows, total.as_ref(), limit);
     let (rows, count) = rows_and_count(db, statement, total, after_cursor).await?;
     let models = rows.iter().map(read).collect::<Result<_, _>>()?;
     Ok((models, count))
@@ -217,28 +213,37 @@ pub fn sorted_query<E: EntityTrait>(
     let select = select.select_only().columns(columns.iter());
     let total = page.count.then(|| total.expr(&select));
     let after_cursor = page.after.is_some();
-    let limit = page.limit;
-    let mut rows = after_sorted(select, sort, id, page);
-    if let Some(total) = &total {
-        rows = rows.column_as(total.clone(), TOTAL_ALIAS);
-    }
-    let statement = limited(backend, &rows.into_query(), limit);
+    let (limit, descending) = (page.limit, page.descending);
+    let rows = after_sorted(select, sort, id, page);
     PageQuery {
-        statement,
+        statement: page_statement(backend, rows, total.as_ref(), limit),
         columns,
+        sort,
+        descending,
         total,
         after_cursor,
     }
 }
 
-/// `select` (filtered and ordered, not limited) for `backend`, with `LIMIT limit` written in
+/// `rows` (filtered and ordered, not limited) for `backend`, with `LIMIT limit` written in
 /// its text rather than bound. PostgreSQL's generic plan of a statement assumes a tenth of the
 /// table for a `LIMIT` parameter, so it kept planning a page afresh on every execution (0.1 ms
 /// of `bind` for the creators page, 0.23 ms joined to its channels, against microseconds for a
 /// cached plan; BENCHMARKS.md, session 22). The limit is a page size, a number the API bounds
 /// (1 to 101): a few statement texts, each prepared once per connection.
-fn limited(backend: DbBackend, select: &SelectStatement, limit: u64) -> Statement {
-    let mut statement = backend.build(select);
+///
+/// With `total`, the count is selected last, as [`TOTAL_ALIAS`].
+fn page_statement<E: EntityTrait>(
+    backend: DbBackend,
+    rows: Select<E>,
+    total: Option<&SimpleExpr>,
+    limit: u64,
+) -> Statement {
+    let rows = match total {
+        Some(total) => rows.column_as(total.clone(), TOTAL_ALIAS),
+        None => rows,
+    };
+    let mut statement = backend.build(&rows.into_query());
     statement.sql.push_str(&format!(" LIMIT {limit}"));
     statement
 }
@@ -249,6 +254,9 @@ pub struct PageQuery<C> {
     pub statement: Statement,
     /// The columns the statement selects first, in this set's order.
     pub columns: Columns<C>,
+    /// The page's order: by this column, then the id, both descending or both ascending.
+    pub sort: C,
+    pub descending: bool,
     total: Option<SimpleExpr>,
     after_cursor: bool,
 }
