@@ -7,6 +7,12 @@
 //! request, 3% of it (BENCHMARKS.md, session 21). [`Dispatched`] keeps the derived root for
 //! everything else (its type, field order, SDL) and sends each root field straight to the part
 //! that declares it; a name it does not know goes down the derived chain, as before.
+//!
+//! Each part's future is boxed. async-graphql boxes every field's future of an object (root
+//! included) by moving it onto the heap, so a root whose future holds every part's inline is
+//! copied whole for each root field: 12 KB for `{ viewer { email } }`, 9% of the
+//! server's instructions for it (callgrind; BENCHMARKS.md, session 23). Boxed, the root's future
+//! is small and each part's is as large as that part alone needs.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -91,9 +97,9 @@ impl<M: Parts> ContainerType for Dispatched<M> {
         match self.owners.get(ctx.item.node.name.node.as_str()) {
             Some(&part) => match self.parts.resolve_part(part, ctx).await? {
                 Some(value) => Ok(Some(value)),
-                None => self.parts.resolve_field(ctx).await,
+                None => Box::pin(self.parts.resolve_field(ctx)).await,
             },
-            None => self.parts.resolve_field(ctx).await,
+            None => Box::pin(self.parts.resolve_field(ctx)).await,
         }
     }
 }
@@ -132,7 +138,11 @@ macro_rules! graphql_parts {
                 $(
                     if part == index {
                         let resolver = <$part>::default();
-                        return async_graphql::ContainerType::resolve_field(&resolver, ctx).await;
+                        // Boxed: the future is that part's alone, not one sized for every part.
+                        return Box::pin(async_graphql::ContainerType::resolve_field(
+                            &resolver, ctx,
+                        ))
+                        .await;
                     }
                     index += 1;
                 )+
