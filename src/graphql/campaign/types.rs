@@ -1,3 +1,8 @@
+//! Resolvers that read the database box that read (`Box::pin`): async-graphql moves each
+//! field's future of an object onto the heap, and that future is as large as the type's largest
+//! field, so a read held inline would be copied for every field of every row of a list
+//! (docs/architecture.md, "Future sizes").
+
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use crate::db::entity::{campaign, enrollment, offer, offer_tier};
@@ -94,13 +99,13 @@ impl Campaign {
         from: DateTime,
         to: DateTime,
     ) -> Result<CampaignPerformance, AppError> {
-        let scorecard = performance::campaign_scorecard(
+        let scorecard = Box::pin(performance::campaign_scorecard(
             context::db(ctx)?,
             context::actor(ctx)?,
             self.0.id,
             from.0,
             to.0,
-        )
+        ))
         .await?;
         Ok(CampaignPerformance {
             cpa_vs_target: scorecard.cpa_vs_target,
@@ -132,12 +137,12 @@ impl Campaign {
         after: Option<String>,
     ) -> Result<Page<Offer>, AppError> {
         let request = PageRequest::new(first, after)?.counting(ctx);
-        let rows = offers::list_for_campaign(
+        let rows = Box::pin(offers::list_for_campaign(
             context::db(ctx)?,
             context::actor(ctx)?,
             self.0.id,
             request.by_id()?,
-        )
+        ))
         .await?;
         Ok(id_page(&request, rows, |o| o.id, Offer))
     }
@@ -150,13 +155,13 @@ impl Campaign {
         after: Option<String>,
         status: Option<EnrollmentStatus>,
     ) -> Result<Page<Enrollment>, AppError> {
-        enrollments_of(
+        Box::pin(enrollments_of(
             ctx,
             EnrollmentParent::Campaign(self.0.id),
             first,
             after,
             status,
-        )
+        ))
         .await
     }
 
@@ -377,12 +382,12 @@ impl Enrollment {
             enrollment_id: Some(self.0.id),
             ..DeliverableFilter::default()
         };
-        let rows = deliverables::list(
+        let rows = Box::pin(deliverables::list(
             context::db(ctx)?,
             context::actor(ctx)?,
             filter,
             request.by_id()?,
-        )
+        ))
         .await?;
         Ok(id_page(&request, rows, |d| d.id, Deliverable))
     }

@@ -1,3 +1,8 @@
+//! Resolvers that read the database box that read (`Box::pin`): async-graphql moves each
+//! field's future of an object onto the heap, and that future is as large as the type's largest
+//! field, so a read held inline would be copied for every field of every row of a list
+//! (docs/architecture.md, "Future sizes").
+
 use async_graphql::{Context, ID, InputObject, Object};
 use rust_decimal::Decimal as RustDecimal;
 
@@ -123,9 +128,7 @@ impl Creator {
             creator_id: self.row.id,
             columns: columns::of_channels(&ctx.field()),
         };
-        let rows = context::loaders(ctx)?
-            .channels()
-            .load_one(key)
+        let rows = Box::pin(context::loaders(ctx)?.channels().load_one(key))
             .await
             .map_err(failed)?
             .unwrap_or_default();
@@ -140,19 +143,19 @@ impl Creator {
         after: Option<String>,
         status: Option<EnrollmentStatus>,
     ) -> Result<Page<Enrollment>, AppError> {
-        enrollments_of(
+        Box::pin(enrollments_of(
             ctx,
             EnrollmentParent::Creator(self.row.id),
             first,
             after,
             status,
-        )
+        ))
         .await
     }
 
     /// The brand this record belongs to.
     async fn brand(&self, ctx: &Context<'_>) -> Result<Brand, AppError> {
-        crate::graphql::brand::types::load(ctx, self.row.brand_id).await
+        Box::pin(crate::graphql::brand::types::load(ctx, self.row.brand_id)).await
     }
 
     /// When the creator's personal data was erased (`eraseCreator`); null while it is held.
