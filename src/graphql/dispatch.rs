@@ -94,13 +94,12 @@ impl<M: Parts> OutputType for Dispatched<M> {
 
 impl<M: Parts> ContainerType for Dispatched<M> {
     async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
-        match self.owners.get(ctx.item.node.name.node.as_str()) {
-            Some(&part) => match self.parts.resolve_part(part, ctx).await? {
-                Some(value) => Ok(Some(value)),
-                None => Box::pin(self.parts.resolve_field(ctx)).await,
-            },
-            None => Box::pin(self.parts.resolve_field(ctx)).await,
+        if let Some(&part) = self.owners.get(ctx.item.node.name.node.as_str())
+            && let Some(value) = self.parts.resolve_part(part, ctx).await?
+        {
+            return Ok(Some(value));
         }
+        Box::pin(self.parts.resolve_field(ctx)).await
     }
 }
 
