@@ -155,13 +155,13 @@ impl Campaign {
         after: Option<String>,
         status: Option<EnrollmentStatus>,
     ) -> Result<Page<Enrollment>, AppError> {
-        Box::pin(enrollments_of(
+        enrollments_of(
             ctx,
             EnrollmentParent::Campaign(self.0.id),
             first,
             after,
             status,
-        ))
+        )
         .await
     }
 
@@ -189,20 +189,18 @@ pub async fn enrollments_of(
             parent,
             first: request.fetch_limit(),
         };
-        let page = context::loaders(ctx)?
-            .enrollment_pages()
-            .load_one(key)
+        let page = Box::pin(context::loaders(ctx)?.enrollment_pages().load_one(key))
             .await
             .map_err(failed)?
             .ok_or_else(|| AppError::internal("enrollment page missing"))?;
         (page.rows, page.total)
     } else {
-        enrollments::list_for(
+        Box::pin(enrollments::list_for(
             context::db(ctx)?,
             parent,
             status.map(Into::into),
             request.by_id()?,
-        )
+        ))
         .await?
     };
     Ok(id_page(&request, rows, |e| e.id, Enrollment))

@@ -143,13 +143,13 @@ impl Creator {
         after: Option<String>,
         status: Option<EnrollmentStatus>,
     ) -> Result<Page<Enrollment>, AppError> {
-        Box::pin(enrollments_of(
+        enrollments_of(
             ctx,
             EnrollmentParent::Creator(self.row.id),
             first,
             after,
             status,
-        ))
+        )
         .await
     }
 
