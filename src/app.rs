@@ -110,9 +110,8 @@ pub fn build_with_clock(
         auth.credentials.clone(),
         shared,
     );
-    let build = |mode| {
+    let build = || {
         graphql::schema_builder(&config.graphql)
-            .validation_mode(mode)
             .data(db.clone())
             .data(auth.clone())
             .data(PublicUrl(config.http.public_url.clone()))
@@ -125,7 +124,6 @@ pub fn build_with_clock(
             .data(metrics.clone())
             .data(events.clone())
             .data(reports.clone())
-            .finish()
     };
     let api = graphql::executor::Api::new(build, &config.graphql);
     let rate_limits = Arc::new(http::rate_limit::RateLimits::new(&config.http.rate_limit));

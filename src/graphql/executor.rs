@@ -5,6 +5,15 @@
 //! text, operation and variables) runs on a copy of the schema that skips the rules it passed
 //! ([`super::validated`]).
 //!
+//! That copy also has async-graphql's federation flag set, for what the flag skips, not for
+//! federation: with it unset, async-graphql scans every type of the schema for entity keys
+//! before each root field it resolves (`Registry::has_entities`), 7.5% of the instructions of
+//! `{ viewer { email } }` (BENCHMARKS.md, session 24); with it set, it compares the field's name
+//! with `_entities` and `_service` instead. The flag adds those two fields and their types to
+//! the copy's registry, and nothing of them reaches a caller: a request reaches the copy only
+//! after passing validation on the schema that has no such fields, and a request that
+//! introspects (which would read the copy's registry) is never kept ([`Api::execute`]).
+//!
 //! These steps wrap the schema rather than being async-graphql extensions. With any extension
 //! installed, async-graphql runs every field of an answer through the extensions' `resolve`
 //! hooks: a boxed future per extension, a registry look-up per field and a type name allocated
@@ -23,9 +32,9 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
 use super::context::RequestContext;
-use super::limits::Limits;
+use super::limits::{self, Limits};
 use super::validated::{self, ValidatedRequests};
-use super::{AppSchema, errors, ordering, schema_builder};
+use super::{AppSchema, AppSchemaBuilder, errors, ordering, schema_builder};
 use crate::config::GraphqlConfig;
 
 /// The API: the schema with the steps around it. Cheap to clone.
@@ -33,19 +42,22 @@ use crate::config::GraphqlConfig;
 pub struct Api {
     schema: AppSchema,
     /// The same schema validating only what execution needs, for requests that passed the
-    /// full validation before ([`validated`]).
+    /// full validation before ([`validated`]), with the federation flag set (module docs).
     revalidated: AppSchema,
     validated: Arc<ValidatedRequests>,
     limits: Arc<Limits>,
 }
 
 impl Api {
-    /// The schema `build` makes (with [`schema_builder`] for `config`, and its runtime data) in
-    /// the validation mode it is given; it is called twice.
-    pub fn new(build: impl Fn(ValidationMode) -> AppSchema, config: &GraphqlConfig) -> Self {
+    /// The schema of the builder `build` makes ([`schema_builder`] for `config`, with its
+    /// runtime data); it is called twice.
+    pub fn new(build: impl Fn() -> AppSchemaBuilder, config: &GraphqlConfig) -> Self {
         Self {
-            schema: build(ValidationMode::Strict),
-            revalidated: build(ValidationMode::Fast),
+            schema: build().validation_mode(ValidationMode::Strict).finish(),
+            revalidated: build()
+                .validation_mode(ValidationMode::Fast)
+                .enable_federation()
+                .finish(),
             validated: Arc::new(ValidatedRequests::new(validated::CAPACITY)),
             limits: Arc::new(Limits::new(config, schema_env(config))),
         }
@@ -80,8 +92,11 @@ impl Executor for Api {
             Some(_) if passed.is_some() => self.revalidated.execute(request).await,
             Some(key) => {
                 let response = self.schema.execute(request).await;
-                // A request refused by validation answers without data.
-                if !matches!(response.data, async_graphql::Value::Null) {
+                // A request refused by validation answers without data. One that introspects
+                // would read the other copy's registry (module docs).
+                if !matches!(response.data, async_graphql::Value::Null)
+                    && !limits::introspects(&document)
+                {
                     self.validated.keep(key, points);
                 }
                 response

@@ -48,6 +48,8 @@ use crate::config::GraphqlConfig;
 use crate::config::Introspection;
 
 pub type AppSchema = Schema<query::QueryRoot, Mutation, SubscriptionRoot>;
+/// What [`schema_builder`] makes, before its runtime data.
+pub type AppSchemaBuilder = SchemaBuilder<query::QueryRoot, Mutation, SubscriptionRoot>;
 
 /// The mutation root, each of its fields audited ([`audit::audited`]).
 pub type Mutation = audit::audited::Audited<query::MutationRoot>;
@@ -58,9 +60,7 @@ pub type Mutation = audit::audited::Audited<query::MutationRoot>;
 /// (async-graphql's own depth limit, which counts the standard introspection query's 14 levels,
 /// and its complexity, one point per field, are replaced by those in `limits`.) The schema has
 /// no extensions, so that async-graphql resolves fields without per-field hooks.
-pub fn schema_builder(
-    limits: &GraphqlConfig,
-) -> SchemaBuilder<query::QueryRoot, Mutation, SubscriptionRoot> {
+pub fn schema_builder(limits: &GraphqlConfig) -> AppSchemaBuilder {
     let builder = Schema::build(
         query::QueryRoot::default(),
         Mutation::default(),

@@ -14,6 +14,7 @@
 //! three: the same request again is not costed again either.
 //!
 //! Only a request that answered with data is kept: a request refused by validation has none.
+//! Nor is one that introspects: the copy's registry differs (see [`super::executor`]).
 //! Bounded: [`CAPACITY`] requests, least recently used first out, each kept only with variables
 //! of at most [`MAX_VARIABLES_BYTES`] as JSON (the text is bounded by the query size limit).
 

@@ -141,6 +141,64 @@ async fn only_the_same_request_skips_validation_the_next_time(app: TestApp) {
     }
 }
 
+/// A request that passed runs the next time on a copy of the schema with async-graphql's
+/// federation flag set (`graphql::executor`), whose registry has `_service`, `_entities` and
+/// their types. None of it shows: introspection answers the same every time, and the fields are
+/// unknown every time.
+async fn repeated_requests_see_no_federation_fields(app: TestApp) {
+    let admin = register(&app, "Federation", "admin@federation.example").await;
+    let token = Some(admin.access.as_str());
+    let introspection = "{ __schema { queryType { fields { name } } types { name } }                          service: __type(name: \"_Service\") { name } }";
+    let first = app.graphql_as(token, introspection, json!({})).await;
+    let fields = first["data"]["__schema"]["queryType"]["fields"]
+        .as_array()
+        .expect("the query type's fields");
+    assert!(
+        fields.iter().any(|field| field["name"] == "viewer"),
+        "{first}"
+    );
+    let types = first["data"]["__schema"]["types"]
+        .as_array()
+        .expect("the types");
+    let underscored = |list: &[serde_json::Value]| {
+        list.iter()
+            .filter_map(|item| item["name"].as_str())
+            .filter(|name| name.starts_with('_') && !name.starts_with("__"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(underscored(fields), Vec::<String>::new(), "{first}");
+    assert_eq!(underscored(types), Vec::<String>::new(), "{first}");
+    assert!(first["data"]["service"].is_null(), "{first}");
+    for _ in 0..2 {
+        let again = app.graphql_as(token, introspection, json!({})).await;
+        assert_eq!(again, first);
+    }
+    for query in [
+        "{ _service { sdl } }",
+        "{ _entities(representations: []) { __typename } }",
+    ] {
+        for _ in 0..3 {
+            let response = app.graphql_as(token, query, json!({})).await;
+            assert_eq!(
+                error_codes(&response),
+                ["GRAPHQL_VALIDATION_FAILED"],
+                "{response}"
+            );
+            assert!(response["data"].is_null(), "{response}");
+        }
+    }
+    for _ in 0..2 {
+        let response = app
+            .graphql_as(token, "{ viewer { email } }", json!({}))
+            .await;
+        assert_eq!(
+            response["data"]["viewer"]["email"], "admin@federation.example",
+            "{response}"
+        );
+    }
+}
+
 async fn non_json_content_types_are_refused(app: TestApp) {
     let answer = app
         .post_raw("/graphql", "text/plain", "{\"query\":\"{ __typename }\"}")
@@ -193,6 +251,7 @@ on_both_backends!(
     the_operation_to_run_is_named_and_known,
     bad_variables_are_bad_user_input,
     only_the_same_request_skips_validation_the_next_time,
+    repeated_requests_see_no_federation_fields,
     non_json_content_types_are_refused,
     oversized_bodies_are_refused,
     get_requests_are_not_served,
