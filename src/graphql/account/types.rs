@@ -1,3 +1,7 @@
+//! Resolvers that read the database box that read (`Box::pin`), as in the creator and campaign
+//! types: each field's future of `User` is as large as its largest field, and `viewer` is on
+//! every front end's first request (docs/architecture.md, "Future sizes").
+
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
@@ -105,9 +109,7 @@ impl User {
         let Some(brand_id) = self.0.brand_id else {
             return Ok(None);
         };
-        let brand = context::loaders(ctx)?
-            .brands()
-            .load_one(brand_id)
+        let brand = Box::pin(context::loaders(ctx)?.brands().load_one(brand_id))
             .await
             .map_err(AppError::internal)?;
         Ok(brand.map(Brand))
@@ -118,7 +120,11 @@ impl User {
         if self.0.brand_id.is_some() {
             return Ok(Vec::new());
         }
-        let records = service::users::creator_records(context::db(ctx)?, self.0.id).await?;
+        let records = Box::pin(service::users::creator_records(
+            context::db(ctx)?,
+            self.0.id,
+        ))
+        .await?;
         Ok(records.into_iter().map(Creator::from).collect())
     }
 
