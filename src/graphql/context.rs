@@ -8,11 +8,15 @@ use async_graphql::Context;
 use super::loaders::Loaders;
 use super::reads::ReplicaReads;
 use crate::auth::{Actor, Auth};
+use crate::db::entity::user;
 use crate::error::AppError;
 
 pub struct RequestContext {
     pub request_id: String,
     pub actor: Option<Actor>,
+    /// The caller's account as authentication read it (a session's, from the credential
+    /// cache), so that `viewer` needs no second look-up; `None` for API keys and over WebSocket.
+    pub account: Option<Arc<user::Model>>,
     pub client_ip: Option<IpAddr>,
     /// Loaders over the primary.
     pub loaders: Loaders,
@@ -43,6 +47,11 @@ pub fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor, AppError> {
         .actor
         .as_ref()
         .ok_or(AppError::Unauthenticated)
+}
+
+/// The caller's account as authentication read it, if it did ([`RequestContext::account`]).
+pub fn account<'a>(ctx: &Context<'a>) -> Option<&'a Arc<user::Model>> {
+    request(ctx).ok().and_then(|r| r.account.as_ref())
 }
 
 pub fn browser<'a>(ctx: &Context<'a>) -> Result<&'a BrowserRequest, AppError> {

@@ -24,26 +24,31 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use std::sync::Arc;
+
 use super::problem::{error_response, internal_error};
 use super::rate_limit::Limited;
 use super::{AppState, client_ip, limits};
 use crate::auth::Actor;
+use crate::db::entity::user;
 use crate::error::{AppError, ErrorCode};
-use crate::service::actors;
+use crate::service::actors::{self, Authenticated};
 
 /// The authenticated caller of a request. Extract `Option<Caller>` where anonymous calls are
 /// allowed: no `Authorization` header is then `None`, while a header that does not authenticate
 /// is still refused (never downgraded to anonymous).
-pub struct Caller(pub Actor);
+#[derive(Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    /// A session's account, read with it ([`actors::Authenticated`]); `None` for an API key.
+    pub account: Option<Arc<user::Model>>,
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
-        resolve(parts, state)
-            .await?
-            .map(Caller)
-            .ok_or(Refusal::Missing)
+        resolve(parts, state).await?.ok_or(Refusal::Missing)
     }
 }
 
@@ -54,7 +59,7 @@ impl OptionalFromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Refusal> {
-        Ok(resolve(parts, state).await?.map(Caller))
+        resolve(parts, state).await
     }
 }
 
@@ -136,7 +141,7 @@ pub fn parse_bearer(text: &str) -> Option<&str> {
 /// The caller, within its rate limit; `None` without an `Authorization` header (counted
 /// against the client IP). The budget left in the bucket that was charged goes into the
 /// request's extensions (a [`super::rate_limit::Budget`], read by `POST /graphql`).
-async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, Refusal> {
+async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Caller>, Refusal> {
     let client_ip = client_ip::of(parts, &state.config.http.trusted_proxies);
     let limits = &state.rate_limits;
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
@@ -145,10 +150,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, R
         return Ok(None);
     };
     match authenticate(parts, state, value).await {
-        Ok(actor) => {
+        Ok(Authenticated { actor, account }) => {
             let budget = limits.caller(actor.principal)?;
             parts.extensions.insert(budget);
-            Ok(Some(actor))
+            Ok(Some(Caller { actor, account }))
         }
         Err(refusal @ (Refusal::Malformed | Refusal::Invalid)) => {
             limits.anonymous(client_ip)?;
@@ -162,7 +167,7 @@ async fn authenticate(
     parts: &Parts,
     state: &AppState,
     value: &HeaderValue,
-) -> Result<Actor, Refusal> {
+) -> Result<Authenticated, Refusal> {
     let token = value
         .to_str()
         .ok()
@@ -170,7 +175,7 @@ async fn authenticate(
         .filter(|token| !token.is_empty())
         .ok_or(Refusal::Malformed)?;
     match actors::from_bearer(&state.db, &state.auth, token, state.auth.now()).await {
-        Ok(actor) => Ok(actor),
+        Ok(authenticated) => Ok(authenticated),
         Err(AppError::Unauthenticated | AppError::InvalidCredentials) => Err(Refusal::Invalid),
         Err(AppError::Unavailable) => Err(Refusal::Unavailable),
         Err(err) => {

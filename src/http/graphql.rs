@@ -26,7 +26,6 @@ use super::graphql_response::{ResponseFormat, cost_extension};
 use super::problem::{error_response, internal_error};
 use super::rate_limit::Budget;
 use super::{AppState, client_ip, rate_limit};
-use crate::auth::Actor;
 use crate::error::ErrorCode;
 use crate::graphql::account::refresh_cookie;
 use crate::graphql::batches::{self, Batches};
@@ -46,7 +45,6 @@ pub async fn execute(
     let format = ResponseFormat::negotiate(&parts.headers);
     let request_id = super::request_id(&parts);
     let client_ip = client_ip::of(&parts, &state.config.http.trusted_proxies);
-    let actor = caller.map(|Caller(actor)| actor);
     let http = &state.config.http;
     let body = match content_type {
         GraphqlContentType::Json => graphql_body::read(body, http.max_body_bytes).await,
@@ -63,7 +61,8 @@ pub async fn execute(
         Ok(body) => body,
         Err(response) => return format.refusal(response),
     };
-    let caller = CallerLabel(actor.as_ref().map(|a| (a.principal, a.role)));
+    let actor = caller.as_ref().map(|caller| &caller.actor);
+    let label = CallerLabel(actor.map(|a| (a.principal, a.role)));
     let operation = body.request.operation_name.clone();
     let mut cost = CostReport::default();
     let started = std::time::Instant::now();
@@ -71,7 +70,7 @@ pub async fn execute(
         Ok((mut gql_request, registration)) => {
             // `limits` refuses introspection with a code first; this keeps the executor from
             // serving it should a document ever slip past that check.
-            if !introspection_allowed(state.config.graphql.introspection, actor.as_ref()) {
+            if !introspection_allowed(state.config.graphql.introspection, actor) {
                 gql_request = gql_request.disable_introspection();
             }
             // A query may read the replica (`graphql::reads`); kept to be run again on the
@@ -80,7 +79,7 @@ pub async fn execute(
                 .databases
                 .replica()
                 .filter(|_| gql_request.uploads.is_empty());
-            let again = replica.map(|_| (copy_of(&gql_request), actor.clone()));
+            let again = replica.map(|_| (copy_of(&gql_request), caller.clone()));
             let run = Run {
                 state: &state,
                 request_id: &request_id,
@@ -90,11 +89,11 @@ pub async fn execute(
             // Boxed, here and below: inline, the execution's future would sit twice in this
             // handler's, which the router's layers move onto the heap whole (12 KB a request).
             let (mut response, read_replica) =
-                match Box::pin(run.execute(gql_request, actor, replica, &cost)).await {
+                match Box::pin(run.execute(gql_request, caller, replica, &cost)).await {
                     Ok(outcome) => outcome,
                     Err(answer) => return answer,
                 };
-            if let Some((again, actor)) = again
+            if let Some((again, caller)) = again
                 && read_replica
                 && failed_internally(&response)
             {
@@ -102,7 +101,7 @@ pub async fn execute(
                 tracing::info!(request_id = %request_id, "a query failed on the read replica: running it on the primary");
                 state.databases.replica_failed();
                 cost = CostReport::default();
-                response = match Box::pin(run.execute(again, actor, None, &cost)).await {
+                response = match Box::pin(run.execute(again, caller, None, &cost)).await {
                     Ok((response, _)) => response,
                     Err(answer) => return answer,
                 };
@@ -122,7 +121,7 @@ pub async fn execute(
     }
     tracing::info!(
         request_id = %request_id,
-        caller = %caller,
+        caller = %label,
         operation = operation.as_deref().unwrap_or("-"),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         errors = %codes.join(","),
@@ -153,22 +152,25 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Executes `request` for `actor` (reading `replica` if it is a query, see
+    /// Executes `request` for `caller` (reading `replica` if it is a query, see
     /// `graphql::reads`): the response and whether it read the replica, or the answer to a
     /// panic.
     async fn execute(
         &self,
         request: async_graphql::Request,
-        actor: Option<Actor>,
+        caller: Option<Caller>,
         replica: Option<&DatabaseConnection>,
         cost: &CostReport,
     ) -> Result<(async_graphql::Response, bool), Response> {
         let batches = Batches::default();
         let replica = replica.map(|pool| ReplicaReads::new(pool, &batches));
         let read_replica = replica.as_ref().map(ReplicaReads::used);
+        let (actor, account) =
+            caller.map_or((None, None), |caller| (Some(caller.actor), caller.account));
         let context = RequestContext {
             request_id: self.request_id.to_owned(),
             actor,
+            account,
             client_ip: self.client_ip,
             loaders: Loaders::batched(&self.state.db, &batches),
             browser: browser_request(self.state, self.headers),

@@ -93,7 +93,7 @@ fn app_error(err: &AppError) -> Response {
 
 pub async fn conversions(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Caller { actor, .. }: Caller,
     request: Request,
 ) -> Response {
     let body = request.into_body();

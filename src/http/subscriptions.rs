@@ -171,6 +171,8 @@ async fn connection_init(
     data.insert(RequestContext {
         request_id,
         actor: Some(actor),
+        // A connection lives for hours: `viewer` looks its account up on each use.
+        account: None,
         client_ip,
         loaders: Loaders::new(&state.db),
         browser: Default::default(),
@@ -194,7 +196,7 @@ async fn authenticate(
         )
     })?;
     match actors::from_bearer(&state.db, &state.auth, token, state.auth.now()).await {
-        Ok(actor) => Ok(actor),
+        Ok(authenticated) => Ok(authenticated.actor),
         Err(AppError::Unauthenticated | AppError::InvalidCredentials) => Err(refused(
             ErrorCode::Unauthenticated,
             "the token or API key is invalid, expired or revoked",

@@ -22,6 +22,15 @@ use crate::error::AppError;
 /// `last_used_at` is refreshed at most this often, so that reads do not all become writes.
 const LAST_USED_GRANULARITY: Duration = Duration::seconds(60);
 
+/// A credential's caller and, for a session, the account row read with it (shared with the
+/// credential cache): [`super::users::viewer`] answers from it without a second look-up.
+#[derive(Debug)]
+pub struct Authenticated {
+    pub actor: Actor,
+    /// The session's account; `None` for an API key.
+    pub account: Option<Arc<user::Model>>,
+}
+
 /// The caller behind `token` at `now`, the credentials' time (`auth.now()`, see
 /// [`crate::clock`]).
 pub async fn from_bearer(
@@ -29,7 +38,7 @@ pub async fn from_bearer(
     auth: &Auth,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Actor, AppError> {
+) -> Result<Authenticated, AppError> {
     if token.starts_with(API_KEY_PREFIX) {
         from_api_key(db, &auth.credentials, token, now).await
     } else {
@@ -42,7 +51,7 @@ async fn from_api_key(
     cache: &CredentialCache,
     secret: &str,
     now: DateTime<Utc>,
-) -> Result<Actor, AppError> {
+) -> Result<Authenticated, AppError> {
     let credential = Credential::ApiKey(secrets::sha256_hex(secret));
     if let Some(cached) = cache.get(&credential, now) {
         let Principal::ApiKey(key_id) = cached.actor.principal else {
@@ -52,7 +61,10 @@ async fn from_api_key(
             write_last_used(db, key_id, now).await?;
             cache.touch(&credential, now);
         }
-        return Ok(cached.actor);
+        return Ok(Authenticated {
+            actor: cached.actor,
+            account: None,
+        });
     }
     let ticket = cache.ticket();
     let Credential::ApiKey(hash) = &credential else {
@@ -85,7 +97,10 @@ async fn from_api_key(
         last_used_at,
     };
     cache.insert(credential, cached, ticket, now);
-    Ok(actor)
+    Ok(Authenticated {
+        actor,
+        account: None,
+    })
 }
 
 fn is_stale(last_used_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
@@ -119,7 +134,7 @@ async fn from_access_token(
     auth: &Auth,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Actor, AppError> {
+) -> Result<Authenticated, AppError> {
     let claims = auth.jwt.verify(token, now)?;
     let user_id = claims.user_id()?;
     let cache = &auth.credentials;
@@ -127,7 +142,10 @@ async fn from_access_token(
     if let Some(cached) = cache.get(&credential, now)
         && cached.actor.user_id() == Some(user_id)
     {
-        return Ok(cached.actor);
+        return Ok(Authenticated {
+            actor: cached.actor,
+            account: cached.account,
+        });
     }
     let ticket = cache.ticket();
     let session_expires_at = sessions::live_until(db, user_id, &claims.sid, now)
@@ -161,14 +179,18 @@ async fn from_access_token(
         scopes: Vec::new(),
         session_id: Some(claims.sid.clone()),
     };
+    let account = Arc::new(user);
     let cached = Cached {
         actor: actor.clone(),
-        account: Some(Arc::new(user)),
+        account: Some(account.clone()),
         valid_until: session_expires_at,
         last_used_at: None,
     };
     cache.insert(credential, cached, ticket, now);
-    Ok(actor)
+    Ok(Authenticated {
+        actor,
+        account: Some(account),
+    })
 }
 
 #[cfg(test)]

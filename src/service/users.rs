@@ -25,14 +25,20 @@ use crate::global_id::NodeKind;
 /// The caller's own account; API keys have none. A session's account is served from the
 /// credential cache when the session is there: it was read with the session, and every write to
 /// what it shows evicts it (role, status, creator records, a new sign-in), on every instance.
+/// `authenticated` is the account the request's authentication took from there (or read), if it
+/// did ([`super::actors::Authenticated`]): it is used as it is, without a second look-up.
 pub async fn viewer(
     db: &DatabaseConnection,
     auth: &Auth,
     actor: &Actor,
+    authenticated: Option<&Arc<user::Model>>,
 ) -> Result<Arc<user::Model>, AppError> {
     let user_id = actor
         .user_id()
         .ok_or_else(|| AppError::Forbidden("API keys have no user account".into()))?;
+    if let Some(account) = authenticated.filter(|account| account.id == user_id) {
+        return Ok(account.clone());
+    }
     if let Some(session_id) = &actor.session_id
         && let Some(account) = auth.credentials.account(session_id, auth.now())
         && account.id == user_id
@@ -54,7 +60,7 @@ pub async fn get(
     id: i64,
 ) -> Result<Arc<user::Model>, AppError> {
     if actor.user_id() == Some(id) {
-        return viewer(db, auth, actor).await;
+        return viewer(db, auth, actor, None).await;
     }
     let user =
         super::scoped::get::<user::Entity, _>(db, actor, Permission::ManageUsers, id).await?;

@@ -13,8 +13,9 @@ pub struct AccountQuery;
 impl AccountQuery {
     /// The signed-in user.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User, AppError> {
+        let (db, auth, actor) = (context::db(ctx)?, context::auth(ctx)?, context::actor(ctx)?);
         Ok(User(
-            users::viewer(context::db(ctx)?, context::auth(ctx)?, context::actor(ctx)?).await?,
+            users::viewer(db, auth, actor, context::account(ctx)).await?,
         ))
     }
 
