@@ -22,7 +22,7 @@ use sea_orm::DatabaseConnection;
 
 use super::auth::Caller;
 use super::graphql_body::{self, GraphqlBody, UploadLimits};
-use super::graphql_response::{ResponseFormat, cost_extension};
+use super::graphql_response::{CostExtension, ResponseFormat};
 use super::problem::{error_response, internal_error};
 use super::rate_limit::Budget;
 use super::{AppState, client_ip, rate_limit};
@@ -128,12 +128,10 @@ pub async fn execute(
         "graphql request"
     );
     let budget = parts.extensions.get::<Budget>().copied();
-    response
-        .extensions
-        .insert("cost".to_owned(), cost_extension(cost.points(), budget));
+    let cost = CostExtension::new(cost.points(), budget);
     // Headers resolvers set (the refresh cookie's `Set-Cookie`).
     let set_by_resolvers = std::mem::take(&mut response.http_headers);
-    let mut answer = format.answer(&response);
+    let mut answer = format.answer(&response, &cost);
     if let Some(retry_after_secs) = refused_for_rate(&response) {
         answer = rate_limit::too_many(answer, retry_after_secs);
     }

@@ -11,13 +11,15 @@
 //! Either way a response refused by a rate limit inside the API is 429 (see `super::graphql`).
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
-use async_graphql::{Name, Number, ServerError, Value};
+use async_graphql::{ServerError, Value};
 use axum::Json;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use super::rate_limit::Budget;
 use crate::error::ErrorCode;
@@ -90,18 +92,23 @@ impl ResponseFormat {
         }
     }
 
-    /// The GraphQL response in this format, with its status.
-    pub fn answer(self, response: &async_graphql::Response) -> Response {
+    /// The GraphQL response in this format, with its status and `cost` among its extensions.
+    pub fn answer(self, response: &async_graphql::Response, cost: &CostExtension) -> Response {
+        let mut body = Answer {
+            data: Some(&response.data),
+            extensions: Extensions {
+                others: &response.extensions,
+                cost,
+            },
+            errors: &response.errors,
+        };
         match self {
-            Self::Json => Json(response).into_response(),
+            Self::Json => Json(body).into_response(),
             Self::GraphqlResponseJson if is_request_error(response) => {
-                let body = RequestError {
-                    errors: &response.errors,
-                    extensions: &response.extensions,
-                };
+                body.data = None;
                 graphql_response_json(request_error_status(&response.errors), &body)
             }
-            Self::GraphqlResponseJson => graphql_response_json(StatusCode::OK, response),
+            Self::GraphqlResponseJson => graphql_response_json(StatusCode::OK, &body),
         }
     }
 
@@ -150,13 +157,46 @@ pub fn request_error_status(errors: &[ServerError]) -> StatusCode {
     }
 }
 
-/// A request error under `application/graphql-response+json`: no `data` member.
+/// The body: async-graphql's response (`data`, `extensions`, `errors`, in its order), with
+/// `cost` written among the extensions as it is serialized; no `data` member for a request
+/// error under `application/graphql-response+json`.
 #[derive(Serialize)]
-struct RequestError<'a> {
+struct Answer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a Value>,
+    extensions: Extensions<'a>,
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
     errors: &'a [ServerError],
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    extensions: &'a BTreeMap<String, Value>,
 }
+
+/// The response's extensions and `cost`, by name as a `BTreeMap` would order them.
+struct Extensions<'a> {
+    others: &'a BTreeMap<String, Value>,
+    cost: &'a CostExtension,
+}
+
+impl Serialize for Extensions<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let before = self
+            .others
+            .range::<str, _>((Bound::Unbounded, Bound::Excluded(COST)));
+        let after = self
+            .others
+            .range::<str, _>((Bound::Excluded(COST), Bound::Unbounded));
+        let len = before.clone().count() + 1 + after.clone().count();
+        let mut map = serializer.serialize_map(Some(len))?;
+        for (name, value) in before {
+            map.serialize_entry(name, value)?;
+        }
+        map.serialize_entry(COST, self.cost)?;
+        for (name, value) in after {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+const COST: &str = "cost";
 
 fn graphql_response_json(status: StatusCode, body: &impl Serialize) -> Response {
     match serde_json::to_vec(body) {
@@ -182,41 +222,35 @@ fn graphql_response_json(status: StatusCode, body: &impl Serialize) -> Response 
 
 /// `extensions.cost`: the document's cost in points (null when it was refused before it was
 /// costed) and what is left of the caller's request budget, which counts requests, not points.
-pub fn cost_extension(points: Option<u64>, budget: Option<Budget>) -> Value {
-    let throttle = match budget {
-        // Whole requests: a fraction of a token is not a request. f64 to u64 saturates.
-        Some(budget) => object([
-            (
-                "maximumAvailable",
-                Value::from(budget.capacity.floor() as u64),
-            ),
-            (
-                "currentlyAvailable",
-                Value::from(budget.remaining.max(0.0).floor() as u64),
-            ),
-            (
-                "restoreRate",
-                Number::from_f64(budget.per_second).map_or(Value::Null, Value::Number),
-            ),
-        ]),
-        None => Value::Null,
-    };
-    object([
-        (
-            "requestedQueryCost",
-            points.map_or(Value::Null, Value::from),
-        ),
-        ("throttleStatus", throttle),
-    ])
+/// A plain struct, serialized as the answer is written: no map is built for it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostExtension {
+    requested_query_cost: Option<u64>,
+    throttle_status: Option<ThrottleStatus>,
 }
 
-fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::Object(
-        fields
-            .into_iter()
-            .map(|(name, value)| (Name::new(name), value))
-            .collect(),
-    )
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ThrottleStatus {
+    maximum_available: u64,
+    currently_available: u64,
+    /// Null when not finite, as JSON has no such number.
+    restore_rate: Option<f64>,
+}
+
+impl CostExtension {
+    pub fn new(points: Option<u64>, budget: Option<Budget>) -> Self {
+        Self {
+            requested_query_cost: points,
+            // Whole requests: a fraction of a token is not a request. f64 to u64 saturates.
+            throttle_status: budget.map(|budget| ThrottleStatus {
+                maximum_available: budget.capacity.floor() as u64,
+                currently_available: budget.remaining.max(0.0).floor() as u64,
+                restore_rate: Some(budget.per_second).filter(|rate| rate.is_finite()),
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -327,7 +361,7 @@ mod tests {
             remaining: 597.9,
             per_second: 10.0,
         };
-        let value = cost_extension(Some(13), Some(budget)).into_json().unwrap();
+        let value = serde_json::to_value(CostExtension::new(Some(13), Some(budget))).unwrap();
         assert_eq!(
             value,
             serde_json::json!({
@@ -339,10 +373,54 @@ mod tests {
                 },
             })
         );
-        let value = cost_extension(None, None).into_json().unwrap();
+        let value = serde_json::to_value(CostExtension::new(None, None)).unwrap();
         assert_eq!(
             value,
             serde_json::json!({ "requestedQueryCost": null, "throttleStatus": null })
         );
+    }
+
+    async fn body_of(answer: Response) -> String {
+        let bytes = axum::body::to_bytes(answer.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_answer_writes_cost_among_the_extensions_in_name_order() {
+        let mut response =
+            async_graphql::Response::new(Value::from_json(serde_json::json!({ "a": 1 })).unwrap());
+        response.extensions.insert("apq".into(), Value::from(1));
+        response.extensions.insert("zeta".into(), Value::from(2));
+        // A `cost` already there is replaced, as inserting into the map did.
+        response.extensions.insert("cost".into(), Value::from(3));
+        let cost = CostExtension::new(Some(1), None);
+        let answer = ResponseFormat::Json.answer(&response, &cost);
+        assert_eq!(
+            body_of(answer).await,
+            r#"{"data":{"a":1},"extensions":{"apq":1,"cost":{"requestedQueryCost":1,"throttleStatus":null},"zeta":2}}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_error_has_no_data_under_graphql_response_json() {
+        let mut response =
+            async_graphql::Response::from_errors(vec![error(ErrorCode::GraphqlParseFailed, false)]);
+        let cost = CostExtension::new(None, None);
+        let expected = r#"{"extensions":{"cost":{"requestedQueryCost":null,"throttleStatus":null}},"errors":[{"message":"x","extensions":{"code":"GRAPHQL_PARSE_FAILED"}}]}"#;
+        let answer = ResponseFormat::GraphqlResponseJson.answer(&response, &cost);
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(body_of(answer).await, expected);
+        // Under application/json the same response keeps its null data.
+        let answer = ResponseFormat::Json.answer(&response, &cost);
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(
+            body_of(answer).await,
+            format!(r#"{{"data":null,{}"#, &expected[1..])
+        );
+        response.data = Value::from(1);
+        let answer = ResponseFormat::GraphqlResponseJson.answer(&response, &cost);
+        assert_eq!(answer.status(), StatusCode::OK);
     }
 }
