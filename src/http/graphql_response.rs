@@ -183,7 +183,8 @@ impl Serialize for Extensions<'_> {
         let after = self
             .others
             .range::<str, _>((Bound::Excluded(COST), Bound::Unbounded));
-        let len = before.clone().count() + 1 + after.clone().count();
+        // Every other extension, and `cost` in place of one already named so.
+        let len = self.others.len() + usize::from(!self.others.contains_key(COST));
         let mut map = serializer.serialize_map(Some(len))?;
         for (name, value) in before {
             map.serialize_entry(name, value)?;

@@ -148,7 +148,8 @@ async fn only_the_same_request_skips_validation_the_next_time(app: TestApp) {
 async fn repeated_requests_see_no_federation_fields(app: TestApp) {
     let admin = register(&app, "Federation", "admin@federation.example").await;
     let token = Some(admin.access.as_str());
-    let introspection = "{ __schema { queryType { fields { name } } types { name } }                          service: __type(name: \"_Service\") { name } }";
+    let introspection = "{ __schema { queryType { fields { name } } types { name } } \
+        service: __type(name: \"_Service\") { name } }";
     let first = app.graphql_as(token, introspection, json!({})).await;
     let fields = first["data"]["__schema"]["queryType"]["fields"]
         .as_array()
